@@ -1,0 +1,24 @@
+/*
+ * cert_trust — placeholder; replaced by its implementation.
+ */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int
+cert_cmd_trust(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs("hsys: not built yet\n", stderr);
+	return EXIT_FAIL;
+}
+
+int
+cert_cmd_untrust(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs("hsys: not built yet\n", stderr);
+	return EXIT_FAIL;
+}

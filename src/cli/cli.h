@@ -1,0 +1,48 @@
+/*
+ * cli — the hsys command line. main.c parses global options and dispatches
+ * to a command group (cert.c, http.c); each group dispatches to one function
+ * per command, kept in a file per family of commands.
+ *
+ * Exit codes: 0 success, 1 the operation failed (bad input, not found,
+ * refused), 2 the command line itself is wrong (usage).
+ */
+#ifndef HSYS_CLI_CLI_H
+#define HSYS_CLI_CLI_H
+
+#include <stdio.h>
+
+struct err;
+
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+/* "hsys: <message>." on stderr; returns EXIT_FAIL. */
+int	cli_fail(const struct err *);
+/* "hsys: <formatted>" and a hint to --help on stderr; returns EXIT_USAGE. */
+int	cli_usage(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A warning on stderr: "hsys: warning: <formatted>". */
+void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Command groups. argv[0] is the group's name. */
+int	cli_cert(int argc, char **argv);
+int	cli_http(int argc, char **argv);
+/* Batch mode: netsh-style lines from a file or stdin (batch.c). */
+int	cli_batch(const char *path, int atomic);
+
+/* hsys cert ...: argv[0] is the command's name. */
+int	cert_cmd_import(int argc, char **argv);		/* cert_store.c */
+int	cert_cmd_list(int argc, char **argv);
+int	cert_cmd_show(int argc, char **argv);
+int	cert_cmd_export(int argc, char **argv);
+int	cert_cmd_delete(int argc, char **argv);
+int	cert_cmd_new_selfsigned(int argc, char **argv);	/* cert_issue.c */
+int	cert_cmd_new_ca(int argc, char **argv);
+int	cert_cmd_request(int argc, char **argv);
+int	cert_cmd_accept(int argc, char **argv);
+int	cert_cmd_verify(int argc, char **argv);		/* cert_verify.c */
+int	cert_cmd_trust(int argc, char **argv);		/* cert_trust.c */
+int	cert_cmd_untrust(int argc, char **argv);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * store — opening the database, transactions, the generation counter.
+ * See store.h for the layout and the rules.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/fs.h"
+#include "store/store.h"
+
+const char *
+store_location_name(enum store_location loc)
+{
+	return loc == STORE_MACHINE ? "LocalMachine" : "CurrentUser";
+}
+
+int
+store_home(enum store_location loc, char *buf, size_t size, struct err *e)
+{
+	const char *home = getenv("HSYS_HOME"), *xdg;
+	struct passwd *pw;
+	int n;
+
+	if (home != NULL && home[0] == '\0')
+		home = NULL;
+	if (home != NULL && home[0] != '/')
+		return err_set(e, "HSYS_HOME must be an absolute path, not '%s'",
+		    home);
+	if (loc == STORE_MACHINE)
+		n = snprintf(buf, size, "%s", home ? home : "/var/lib/hsys");
+	else if (home != NULL)
+		n = snprintf(buf, size, "%s/user", home);
+	else if ((xdg = getenv("XDG_DATA_HOME")) != NULL && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/hsys", xdg);
+	else {
+		if ((home = getenv("HOME")) == NULL || home[0] != '/') {
+			if ((pw = getpwuid(getuid())) == NULL)
+				return err_set(e, "cannot find your home "
+				    "directory; set HOME or HSYS_HOME");
+			home = pw->pw_dir;
+		}
+		n = snprintf(buf, size, "%s/.local/share/hsys", home);
+	}
+	if (n < 0 || (size_t)n >= size)
+		return err_set(e, "the store's directory name is too long");
+	return 0;
+}
+
+int
+store_fail(struct store *s, struct err *e, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db) & 0xff;
+
+	switch (code) {
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return err_set(e, "%s: the store %s is damaged (%s); restore it "
+		    "from a backup, or move it away to start an empty store",
+		    what, s->path, sqlite3_errmsg(s->db));
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_AUTH:
+		return err_set(e, "%s: cannot write the store %s (%s); run as "
+		    "its owner (root for the system store) or set HSYS_HOME",
+		    what, s->path, sqlite3_errmsg(s->db));
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return err_set(e, "%s: the store %s stayed locked by another "
+		    "program for %d s; try again", what, s->path,
+		    STORE_BUSY_MS / 1000);
+	case SQLITE_FULL:
+		return err_set(e, "%s: the disk holding %s is full", what,
+		    s->path);
+	default:
+		return err_set(e, "%s: %s", what, sqlite3_errmsg(s->db));
+	}
+}
+
+int
+store_prepare(struct store *s, sqlite3_stmt **st, const char *sql,
+    struct err *e)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return store_fail(s, e, "cannot query the store");
+	}
+	return 0;
+}
+
+int
+store_exec(struct store *s, const char *sql, struct err *e)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot update the store");
+	return 0;
+}
+
+static int
+open_missing_as_empty(struct store *s, struct err *e)
+{
+	/* Reading a store that was never written: an empty in-memory one
+	 * with the current schema answers every query with "nothing". */
+	if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE, NULL)
+	    != SQLITE_OK)
+		return store_fail(s, e, "cannot open an empty store");
+	s->writable = 1;
+	if (store_migrate(s, e) == -1)
+		return -1;
+	s->writable = 0;
+	return 0;
+}
+
+static int
+open_file(struct store *s, int flags, struct err *e)
+{
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	mode_t old;
+	int rc;
+
+	if (flags & STORE_WRITE)
+		oflags |= SQLITE_OPEN_CREATE;
+	else if (access(s->path, W_OK) == -1)
+		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	if (access(s->path, F_OK) == 0 && access(s->path, R_OK) == -1)
+		return err_set(e, "cannot open the store %s: %s; run as its "
+		    "owner (root for the system store) or set HSYS_HOME to a "
+		    "directory you own", s->path, strerror(errno));
+	old = umask(077);
+	rc = sqlite3_open_v2(s->path, &s->db, oflags, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		if (s->db == NULL)
+			return err_set(e, "cannot open the store %s: out of "
+			    "memory", s->path);
+		return store_fail(s, e, "cannot open the store");
+	}
+	s->writable = (flags & STORE_WRITE) != 0;
+	if (s->writable && chmod(s->path, 0600) == -1)
+		return err_sys(e, "cannot set the mode of %s", s->path);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_exec(s, "PRAGMA foreign_keys = ON", e) == -1)
+		return -1;
+	if (s->writable) {
+		if (store_exec(s, "PRAGMA journal_mode = WAL", e) == -1 ||
+		    store_exec(s, "PRAGMA synchronous = FULL", e) == -1)
+			return -1;
+	}
+	return store_migrate(s, e);
+}
+
+int
+store_open(struct store **sp, enum store_location loc, int flags,
+    struct err *e)
+{
+	char dir[PATH_MAX];
+	struct store *s;
+	int n;
+
+	*sp = NULL;
+	if (store_home(loc, dir, sizeof(dir), e) == -1)
+		return -1;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return err_sys(e, "cannot open the store");
+	s->loc = loc;
+	n = snprintf(s->path, sizeof(s->path), "%s/hsys.db", dir);
+	if (n < 0 || (size_t)n >= sizeof(s->path)) {
+		free(s);
+		return err_set(e, "the store's path is too long");
+	}
+	if (flags & STORE_WRITE) {
+		if (fs_mkdir_p(dir, loc == STORE_MACHINE ? 0755 : 0700, e)
+		    == -1) {
+			err_prefix(e, "cannot create the %s store",
+			    store_location_name(loc));
+			goto fail;
+		}
+		if (access(dir, W_OK) == -1) {
+			err_set(e, "cannot write the store in %s: %s; run as "
+			    "its owner (root for the system store) or set "
+			    "HSYS_HOME to a directory you own", dir,
+			    strerror(errno));
+			goto fail;
+		}
+	}
+	if (!(flags & STORE_WRITE) && access(s->path, F_OK) == -1 &&
+	    errno == ENOENT) {
+		if (open_missing_as_empty(s, e) == -1)
+			goto fail;
+	} else if (open_file(s, flags, e) == -1)
+		goto fail;
+	*sp = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_begin(struct store *s, struct err *e)
+{
+	if (!s->writable)
+		return err_set(e, "the store %s was opened for reading only",
+		    s->path);
+	if (store_exec(s, "BEGIN IMMEDIATE", e) == -1)
+		return -1;
+	s->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct err *e)
+{
+	if (store_exec(s, "UPDATE meta SET value = value + 1 "
+	    "WHERE key = 'generation'", e) == -1 ||
+	    store_exec(s, "COMMIT", e) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	s->in_tx = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+}
+
+int
+store_generation(struct store *s, int64_t *gen, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, &st, "SELECT value FROM meta "
+	    "WHERE key = 'generation'", e) == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	*gen = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read the store's generation");
+	return 0;
+}

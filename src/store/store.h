@@ -1,0 +1,74 @@
+/*
+ * store — the SQLite database that holds certificates, keys and the HTTP
+ * configuration: the single source of truth of hsys.
+ *
+ * There is one database per location: LocalMachine ($HSYS_HOME/hsys.db,
+ * default /var/lib/hsys/hsys.db) and CurrentUser ($HSYS_HOME/user/hsys.db when
+ * HSYS_HOME is set, else $XDG_DATA_HOME/hsys/hsys.db or
+ * ~/.local/share/hsys/hsys.db). The database, its WAL and SHM files are mode
+ * 0600 and their directory 0700 (0755 for the machine home, whose sockets and
+ * logs come later). Writers take the write lock up front (BEGIN IMMEDIATE)
+ * and wait up to STORE_BUSY_MS for it, so concurrent hsys runs serialize
+ * instead of failing. Every change bumps a generation counter that hsysd
+ * watches.
+ *
+ * Modules own their tables: each contributes its schema as a migration step
+ * (store/migrate.c lists them in order); PRAGMA user_version records how many
+ * steps a database has had.
+ */
+#ifndef HSYS_STORE_STORE_H
+#define HSYS_STORE_STORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sqlite3.h>
+
+struct err;
+
+enum store_location {
+	STORE_MACHINE,		/* LocalMachine */
+	STORE_USER		/* CurrentUser */
+};
+
+#define STORE_READ	0x0	/* open for reading; a missing store is empty */
+#define STORE_WRITE	0x1	/* open for writing; creates it if missing */
+
+#define STORE_BUSY_MS	30000
+
+struct store {
+	sqlite3			*db;
+	enum store_location	 loc;
+	int			 writable;
+	int			 in_tx;
+	char			 path[4096];
+};
+
+/* The directory that holds a location's state (created by store_open). */
+int	store_home(enum store_location, char *buf, size_t size, struct err *);
+const char *store_location_name(enum store_location);
+
+int	store_open(struct store **, enum store_location, int flags, struct err *);
+void	store_close(struct store *);
+
+/* Transactions: begin takes the write lock; commit bumps the generation. */
+int	store_begin(struct store *, struct err *);
+int	store_commit(struct store *, struct err *);
+void	store_rollback(struct store *);
+
+/* The generation counter: increases by one with every committed change. */
+int	store_generation(struct store *, int64_t *, struct err *);
+
+/* Helpers for modules: prepare, and turn a SQLite failure into a message. */
+int	store_prepare(struct store *, sqlite3_stmt **, const char *sql,
+	    struct err *);
+int	store_fail(struct store *, struct err *, const char *what);
+int	store_exec(struct store *, const char *sql, struct err *);
+
+/* Migration steps, in order; defined in migrate.c. */
+struct store_migration {
+	const char *name;
+	const char *sql;
+};
+int	store_migrate(struct store *, struct err *);
+
+#endif
