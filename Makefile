@@ -36,7 +36,7 @@ LDFLAGS   += $(SANFLAGS)
 LDLIBS    := -lssl -lcrypto -lsqlite3 -lpthread
 
 # The core library: everything the programs share.
-CORE_DIRS := src/common src/store src/cert src/config src/url src/proto
+CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto
 CORE_SRC  := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libhsyscore.a

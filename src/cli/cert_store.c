@@ -33,15 +33,6 @@ cert_cmd_show(int argc, char **argv)
 }
 
 int
-cert_cmd_export(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fputs("hsys: not built yet\n", stderr);
-	return EXIT_FAIL;
-}
-
-int
 cert_cmd_delete(int argc, char **argv)
 {
 	(void)argc;

@@ -31,12 +31,33 @@ int	cli_http(int argc, char **argv);
 /* Batch mode: netsh-style lines from a file or stdin (batch.c). */
 int	cli_batch(const char *path, int atomic);
 
+/* Shared by the cert commands (cert.c). */
+struct store;
+struct cert_entry;
+struct cert_store_name;
+/* Opens the store of the location that `store_opt` names (NULL: the default,
+ * LocalMachine) for reading or writing (STORE_READ/STORE_WRITE), and finds
+ * the certificate `thumb` in it: in the named store when store_opt is given,
+ * else in any store (My preferred). On success *sp is open; close it. */
+int	cli_cert_find(const char *store_opt, const char *thumb, int flags,
+	    struct store **sp, struct cert_entry *, struct err *);
+/* The password options of import and export: --password-file F (F may be
+ * "-"), --password-stdin, --password P (warns: visible in ps). Exactly one
+ * or none may be given; *given says whether one was. */
+struct cli_password {
+	const char	*file;
+	int		 from_stdin;
+	const char	*arg;
+};
+int	cli_password_read(const struct cli_password *, char *buf, size_t size,
+	    int *given, struct err *);
+
 /* hsys cert ...: argv[0] is the command's name. */
 int	cert_cmd_import(int argc, char **argv);		/* cert_store.c */
 int	cert_cmd_list(int argc, char **argv);
 int	cert_cmd_show(int argc, char **argv);
-int	cert_cmd_export(int argc, char **argv);
 int	cert_cmd_delete(int argc, char **argv);
+int	cert_cmd_export(int argc, char **argv);		/* cert_export.c */
 int	cert_cmd_new_selfsigned(int argc, char **argv);	/* cert_issue.c */
 int	cert_cmd_new_ca(int argc, char **argv);
 int	cert_cmd_request(int argc, char **argv);
