@@ -82,6 +82,20 @@ cli_password_read(const struct cli_password *p, char *buf, size_t size,
 	return 0;
 }
 
+void
+cli_cert_table_header(FILE *f, const char *location, const char *store)
+{
+	fprintf(f, "\n   Store: %s\\%s\n\n", location, store);
+	fprintf(f, "%-41s %s\n%-41s %s\n", "Thumbprint", "Subject",
+	    "----------", "-------");
+}
+
+void
+cli_cert_table_row(FILE *f, const struct cert_entry *c)
+{
+	fprintf(f, "%-41s %s\n", c->thumbprint, c->subject);
+}
+
 static void
 help(FILE *f)
 {

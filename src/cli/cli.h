@@ -52,6 +52,17 @@ struct cli_password {
 int	cli_password_read(const struct cli_password *, char *buf, size_t size,
 	    int *given, struct err *);
 
+/* PowerShell's certificate table, as `dir cert:\localmachine\my` prints it:
+ *
+ *	   Store: LocalMachine\My
+ *
+ *	Thumbprint                                Subject
+ *	----------                                -------
+ *	89C38E9AD6455F9A8782DD29CE089074C57311ED  CN=localhost
+ */
+void	cli_cert_table_header(FILE *, const char *location, const char *store);
+void	cli_cert_table_row(FILE *, const struct cert_entry *);
+
 /* hsys cert ...: argv[0] is the command's name. */
 int	cert_cmd_import(int argc, char **argv);		/* cert_store.c */
 int	cert_cmd_list(int argc, char **argv);
