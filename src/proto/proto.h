@@ -1,0 +1,121 @@
+/*
+ * proto — the daemon <-> application wire protocol (docs/protocol.md):
+ * frame headers, message types, little-endian field access and spans.
+ * Shared by hsysd, libhsys and hsys (which sends CONFIG_CHANGED). Pure:
+ * no I/O, no allocation.
+ */
+#ifndef HSYS_PROTO_PROTO_H
+#define HSYS_PROTO_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PROTO_HEADER_SIZE	16
+#define PROTO_MAGIC		0x53595348u	/* "HSYS" little-endian */
+#define PROTO_VERSION		1
+#define PROTO_MAX_FRAME		(1u << 20)	/* default max payload */
+#define PROTO_WINDOW		(256u << 10)	/* default per-request credit */
+
+enum proto_type {
+	PROTO_HELLO		= 0x0001,
+	PROTO_WELCOME		= 0x0002,
+	PROTO_CHANNEL		= 0x0003,
+	PROTO_ERROR		= 0x0004,
+	PROTO_OK		= 0x0005,
+	PROTO_QUEUE_CREATE	= 0x0010,
+	PROTO_QUEUE_ATTACH	= 0x0011,
+	PROTO_PREFIX_ADD	= 0x0012,
+	PROTO_PREFIX_REMOVE	= 0x0013,
+	PROTO_QUEUE_CLOSE	= 0x0014,
+	PROTO_REQUEST		= 0x0100,
+	PROTO_REQ_DATA		= 0x0101,
+	PROTO_REQ_CREDIT	= 0x0102,
+	PROTO_RESPONSE		= 0x0110,
+	PROTO_RESP_DATA		= 0x0111,
+	PROTO_RESP_CREDIT	= 0x0112,
+	PROTO_CANCEL		= 0x0113,
+	PROTO_CONFIG_CHANGED	= 0x0F01
+};
+
+#define PROTO_F_END		0x8000	/* last body frame of a request */
+
+struct proto_frame {
+	uint32_t		 length;	/* payload bytes */
+	uint16_t		 type;
+	uint16_t		 flags;
+	uint64_t		 id;
+	const unsigned char	*payload;
+};
+
+/* Bytes a frame with this payload length occupies, padding included. */
+static inline size_t
+proto_frame_size(uint32_t length)
+{
+	return PROTO_HEADER_SIZE + (((size_t)length + 7) & ~(size_t)7);
+}
+
+static inline uint16_t
+proto_get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t
+proto_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t
+proto_get64(const unsigned char *p)
+{
+	return (uint64_t)proto_get32(p) | (uint64_t)proto_get32(p + 4) << 32;
+}
+
+static inline void
+proto_put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static inline void
+proto_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static inline void
+proto_put64(unsigned char *p, uint64_t v)
+{
+	proto_put32(p, (uint32_t)v);
+	proto_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Writes a frame header; the caller writes the payload after it and zeroes
+ * the padding (proto_frame_size(length) - 16 - length bytes). */
+void	proto_header_put(unsigned char *, uint32_t length, uint16_t type,
+	    uint16_t flags, uint64_t id);
+
+#define PROTO_INCOMPLETE	0
+#define PROTO_MALFORMED		(-1)
+
+/* Decodes the frame at the start of buf. Returns the bytes it occupies
+ * (header, payload and padding: where the next frame starts), 0 when buf
+ * does not yet hold all of it, -1 when its length exceeds max_payload. */
+long	proto_frame_next(const unsigned char *buf, size_t len,
+	    uint32_t max_payload, struct proto_frame *);
+
+/* A span {u32 off, u32 len} at `at` in a payload, pointing into the bytes
+ * area that starts at `area` in the same payload. Returns 0 and sets *s and *n,
+ * or -1 when the span or its target lies outside the payload. */
+int	proto_span_get(const struct proto_frame *, size_t at, size_t area,
+	    const unsigned char **s, uint32_t *n);
+void	proto_span_put(unsigned char *at, uint32_t off, uint32_t len);
+
+#endif
