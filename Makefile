@@ -52,7 +52,7 @@ CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-PROGS     := $(BUILD)/hsys
+PROGS     := $(BUILD)/hsys $(BUILD)/hsysd
 
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -83,6 +83,10 @@ $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS)
 
+$(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) -lsystemd
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -92,12 +96,16 @@ check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run
 
 install: $(PROGS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/hsys $(DESTDIR)$(BINDIR)/hsys
+	install -m 0755 $(BUILD)/hsysd $(DESTDIR)$(SBINDIR)/hsysd
 	for m in man/*.1; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in man/*.8; do [ -e "$$m" ] || continue; \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/hsys
+	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 
 clean:

@@ -54,6 +54,21 @@ store_home(enum store_location loc, char *buf, size_t size, struct err *e)
 }
 
 int
+store_runtime_dir(char *buf, size_t size, struct err *e)
+{
+	const char *home = getenv("HSYS_HOME");
+	int n;
+
+	if (home != NULL && home[0] != '\0' && home[0] != '/')
+		return err_set(e, "HSYS_HOME must be an absolute path, not '%s'",
+		    home);
+	n = snprintf(buf, size, "%s", home && home[0] ? home : "/run/hsys");
+	if (n < 0 || (size_t)n >= size)
+		return err_set(e, "HSYS_HOME is too long");
+	return 0;
+}
+
+int
 store_fail(struct store *s, struct err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db) & 0xff;

@@ -46,6 +46,8 @@ struct store {
 /* The directory that holds a location's state (created by store_open). */
 int	store_home(enum store_location, char *buf, size_t size, struct err *);
 const char *store_location_name(enum store_location);
+/* Where the daemon keeps its socket and lock: $HSYS_HOME, else /run/hsys. */
+int	store_runtime_dir(char *buf, size_t size, struct err *);
 
 int	store_open(struct store **, enum store_location, int flags, struct err *);
 void	store_close(struct store *);

@@ -6,10 +6,9 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/util.h"
 #include "daemon/loop.h"
 #include "unit.h"
-
-#define container_of(p, T, m) ((T *)(void *)((char *)(p) - offsetof(T, m)))
 
 struct tick {
 	struct loop_timer	t;

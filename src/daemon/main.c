@@ -1,0 +1,274 @@
+/*
+ * main — hsysd, the hsys daemon: options, the one-daemon-per-store lock,
+ * the control socket, signals, systemd readiness, and the main loop.
+ *
+ * What it serves (listeners, TLS, HTTP, routing to applications) hangs
+ * from this frame as it is built; see docs/protocol.md and DESIGN notes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/secret.h"
+#include "common/util.h"
+#include "daemon/control.h"
+#include "daemon/hsysd.h"
+#include "daemon/log.h"
+#include "store/store.h"
+
+#ifndef HSYS_VERSION
+#define HSYS_VERSION "0.1.0"
+#endif
+
+#define STORE_POLL_MS	5000	/* generation check, in case a poke is lost */
+
+static const char usage_text[] =
+"usage: hsysd [--workers N] [--daemon] [--verbose]\n"
+"\n"
+"  --workers N   worker threads (default: one per CPU hsysd may run on)\n"
+"  --daemon      detach and log to syslog (default: foreground, stderr)\n"
+"  --verbose     also log debug messages\n"
+"  --version     print the version\n"
+"\n"
+"State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
+"$HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock. See hsysd(8).\n";
+
+static int
+default_workers(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return 1;
+}
+
+/* One daemon per store: an exclusive lock held for the process's life. */
+static int
+lock_instance(struct hsysd *d, struct err *e)
+{
+	char pid[32] = "";
+	ssize_t n;
+	int len;
+
+	d->lock_fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->lock_fd == -1)
+		return err_sys(e, "cannot open %s", d->lock_path);
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			return err_sys(e, "cannot lock %s", d->lock_path);
+		n = pread(d->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return err_set(e, "another hsysd (pid %s) already serves this "
+		    "store (lock %s); stop it first", pid[0] ? pid : "?",
+		    d->lock_path);
+	}
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) == -1 ||
+	    pwrite(d->lock_fd, pid, (size_t)len, 0) != len)
+		return err_sys(e, "cannot write %s", d->lock_path);
+	return 0;
+}
+
+void
+hsysd_reload(struct hsysd *d)
+{
+	struct store *s;
+	struct err e;
+	int64_t gen;
+
+	if (store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1) {
+		log_warn("cannot read the store: %s", e.msg);
+		return;
+	}
+	if (store_generation(s, &gen, &e) == -1)
+		log_warn("cannot read the store: %s", e.msg);
+	else if (gen != d->generation) {
+		log_info("configuration generation %lld (was %lld)",
+		    (long long)gen, (long long)d->generation);
+		d->generation = gen;
+	}
+	store_close(s);
+}
+
+static void
+on_poll_store(struct loop *l, struct loop_timer *t)
+{
+	struct hsysd *d = container_of(t, struct hsysd, poll_store);
+
+	hsysd_reload(d);
+	loop_timer_set(l, t, STORE_POLL_MS);
+}
+
+static void
+on_signal(struct loop *l, struct loop_io *io, unsigned rev)
+{
+	struct hsysd *d = container_of(io, struct hsysd, signals);
+	struct signalfd_siginfo si;
+
+	(void)rev;
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("signal %d: stopping", (int)si.ssi_signo);
+			sd_notify(0, "STOPPING=1");
+			loop_stop(l);
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: re-reading the store");
+			hsysd_reload(d);
+			break;
+		}
+	}
+}
+
+/* Signals arrive through a signalfd in the main loop; every thread
+ * inherits the blocked mask, so no handler ever runs on a worker. */
+static int
+signals_open(struct hsysd *d, struct err *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return err_sys(e, "sigprocmask");
+	signal(SIGPIPE, SIG_IGN);
+	d->signals.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signals.fd == -1)
+		return err_sys(e, "signalfd");
+	d->signals.fn = on_signal;
+	return loop_io_add(d->loop, &d->signals, LOOP_READ, e);
+}
+
+static int
+paths_init(struct hsysd *d, struct err *e)
+{
+	if (store_runtime_dir(d->runtime, sizeof(d->runtime), e) == -1)
+		return -1;
+	if (fs_mkdir_p(d->runtime, 0755, e) == -1)
+		return -1;
+	snprintf(d->sock_path, sizeof(d->sock_path), "%s/hsysd.sock",
+	    d->runtime);
+	snprintf(d->lock_path, sizeof(d->lock_path), "%s/hsysd.lock",
+	    d->runtime);
+	return 0;
+}
+
+static int
+parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose)
+{
+	static const struct option opts[] = {
+		{ "workers", required_argument, NULL, 'w' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "w:dvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || n < 1 || n > 256) {
+				fprintf(stderr, "hsysd: --workers takes a "
+				    "number from 1 to 256, not '%s'\n", optarg);
+				return 2;
+			}
+			d->workers = (int)n;
+			break;
+		case 'd':
+			*detach = 1;
+			break;
+		case 'v':
+			*verbose = 1;
+			break;
+		case 'V':
+			printf("hsysd %s\n", HSYS_VERSION);
+			return 0;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hsysd: unexpected argument '%s'\n",
+		    argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hsysd d = { .lock_fd = -1, .generation = -1 };
+	int detach = 0, verbose = 0, rc;
+	struct err e;
+
+	secret_protect_process();
+	d.workers = default_workers();
+	if ((rc = parse_args(&d, argc, argv, &detach, &verbose)) >= 0)
+		return rc;
+	log_init("hsysd", detach, verbose);
+	if (paths_init(&d, &e) == -1 || lock_instance(&d, &e) == -1)
+		goto fail;
+	if (detach && daemon(0, 0) == -1) {
+		err_sys(&e, "cannot detach");
+		goto fail;
+	}
+	if (detach && lock_instance(&d, &e) == -1)	/* new pid */
+		goto fail;
+	if (loop_new(&d.loop, &e) == -1 || signals_open(&d, &e) == -1)
+		goto fail;
+	if (control_open(&d.control, &d, d.sock_path, &e) == -1)
+		goto fail;
+	hsysd_reload(&d);
+	d.poll_store.fn = on_poll_store;
+	loop_timer_set(d.loop, &d.poll_store, STORE_POLL_MS);
+	log_notice("hsysd %s ready: %d worker(s), socket %s", HSYS_VERSION,
+	    d.workers, d.sock_path);
+	sd_notify(0, "READY=1");
+	if (loop_run(d.loop, &e) == -1)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	log_err("%s", e.msg);
+	rc = 1;
+out:
+	control_close(d.control);
+	if (d.control != NULL)
+		unlink(d.sock_path);
+	if (d.signals.fd > 0)
+		close(d.signals.fd);
+	loop_free(d.loop);
+	if (d.lock_fd != -1)
+		close(d.lock_fd);
+	return rc;
+}
