@@ -41,8 +41,8 @@ t_ok "--version" hsysd_bin --version
 t_grep "--version prints it" '^hsysd [0-9]' "$T/out"
 
 start_hsysd "$T/d.log" --workers 2 --verbose
-t_ok "the control socket appears" wait_for 10 test -S "$HSYS_HOME/hsysd.sock"
-t_grep "it logs that it is ready" 'ready: 2 worker' "$T/d.log"
+t_ok "it reports readiness" wait_for 20 grep -q 'ready: 2 worker' "$T/d.log"
+t_ok "the control socket exists" test -S "$HSYS_HOME/hsysd.sock"
 t_eq "the socket is mode 0666" "$(stat -c %a "$HSYS_HOME/hsysd.sock")" 666
 
 t_fail "a second daemon on the same store is refused" 1 hsysd_bin
@@ -77,10 +77,10 @@ t_ok "the socket is gone" test ! -e "$HSYS_HOME/hsysd.sock"
 
 start_hsysd "$T/d2.log"
 t_ok "a new daemon starts after a clean stop" \
-    wait_for 10 test -S "$HSYS_HOME/hsysd.sock"
+    wait_for 20 grep -q ready "$T/d2.log"
 kill -KILL $pid; wait $pid 2>/dev/null
 start_hsysd "$T/d3.log"
 t_ok "and after a crash (stale socket and lock file left behind)" \
-    wait_for 10 grep -q ready "$T/d3.log"
+    wait_for 20 grep -q ready "$T/d3.log"
 kill -TERM $pid; wait $pid
 t_done
