@@ -1,0 +1,50 @@
+/*
+ * tls — TLS contexts for bindings, and the policy every context follows.
+ *
+ * The only place where private keys enter OpenSSL: a context is built from
+ * a certificate in the store (its key, and the intermediates found in the
+ * CA store as the chain to send). When keys move to a separate process
+ * (relayd's `ca`, h2o's neverbleed), this file is what changes.
+ *
+ * Policy: TLS 1.2 and 1.3 only; TLS 1.2 suites are ECDHE with AEAD only;
+ * the server's preference wins; groups X25519, P-256, P-384; no
+ * renegotiation, no compression; stateless session tickets whose keys
+ * rotate (tls_tickets), no server-side session cache; read and write
+ * buffers released while a connection is idle; ALPN from the binding's
+ * list (http/1.1 now; h2 when HTTP/2 comes).
+ */
+#ifndef HSYS_DAEMON_TLS_H
+#define HSYS_DAEMON_TLS_H
+
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+struct err;
+struct store;
+struct tls_tickets;
+
+#define TLS_NO_TLS12		0x01	/* disabletls12=enable */
+#define TLS_NO_TLS13		0x02	/* disabletls13=enable */
+#define TLS_NO_TICKETS		0x04	/* enablesessionticket=disable */
+#define TLS_CLIENT_CERT		0x08	/* clientcertnegotiation=enable */
+#define TLS_NO_H2		0x10	/* disablehttp2=enable */
+
+/* A context for the certificate `thumbprint` in `storename` (NULL: My) of
+ * the open store. tickets may be NULL (no resumption by ticket). */
+int	tls_ctx_new(SSL_CTX **, struct store *, const char *thumbprint,
+	    const char *storename, unsigned flags, struct tls_tickets *,
+	    struct err *);
+
+/* Ticket keys shared by every worker: a current key that encrypts and up to
+ * two older ones that still decrypt, so a ticket stays usable across two
+ * rotations. Rotation runs on the main thread; handshakes on workers read
+ * under a read lock (once per handshake, never per request). */
+int	tls_tickets_new(struct tls_tickets **, struct err *);
+int	tls_tickets_rotate(struct tls_tickets *, struct err *);
+void	tls_tickets_free(struct tls_tickets *);
+
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384 X25519" for logs and applications. */
+void	tls_describe(SSL *, char *, size_t);
+
+#endif
