@@ -2,11 +2,12 @@
  * control — the daemon's Unix socket. See control.h.
  *
  * The socket is mode 0666: anyone may connect, and what a peer may do is
- * decided later from SO_PEERCRED, never from what it claims.
+ * decided from SO_PEERCRED, never from what it claims.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,14 +17,15 @@
 
 #include "common/err.h"
 #include "common/util.h"
+#include "daemon/channel.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "daemon/session.h"
 #include "proto/proto.h"
 
-/* Until application sessions exist, a connection only ever carries small
- * frames; anything larger is a protocol error. */
+/* Control frames name queues and prefixes: small. */
 #define CONTROL_MAX_PAYLOAD	4096
 
 struct control {
@@ -35,8 +37,11 @@ struct ctl_conn {
 	struct loop_io		 io;
 	struct loop_defer	 free;
 	struct hsysd		*d;
+	struct session		*session;
+	int			 dead;
 	size_t			 len;
-	unsigned char		 buf[PROTO_HEADER_SIZE + CONTROL_MAX_PAYLOAD];
+	unsigned char		 buf[2 * (PROTO_HEADER_SIZE +
+				    CONTROL_MAX_PAYLOAD)];
 };
 
 static void
@@ -44,39 +49,103 @@ conn_free(struct loop_defer *df)
 {
 	struct ctl_conn *c = container_of(df, struct ctl_conn, free);
 
-	close(c->io.fd);
+	if (c->io.fd != -1)
+		close(c->io.fd);
 	free(c);
 }
 
-static void
-conn_close(struct ctl_conn *c)
+void
+control_drop(struct ctl_conn *c)
 {
+	if (c->dead)
+		return;
+	c->dead = 1;
 	loop_io_remove(c->d->loop, &c->io);
 	loop_defer(c->d->loop, &c->free);
 }
 
-static void
-send_error(int fd, uint64_t id, int code, const char *msg)
+void
+control_bind(struct ctl_conn *c, struct session *s)
 {
-	unsigned char buf[256] = { 0 };
-	size_t n = strlen(msg);
-
-	if (n > sizeof(buf) - PROTO_HEADER_SIZE - 16)
-		n = sizeof(buf) - PROTO_HEADER_SIZE - 16;
-	proto_header_put(buf, (uint32_t)(16 + n), PROTO_ERROR, 0, id);
-	proto_put32(buf + 16, (uint32_t)code);
-	proto_span_put(buf + 24, 0, (uint32_t)n);
-	memcpy(buf + 32, msg, n);
-	/* Best effort: the peer is being turned away anyway. */
-	if (send(fd, buf, proto_frame_size((uint32_t)(16 + n)),
-	    MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
-		return;
+	c->session = s;
 }
 
-/* Handles one frame; returns 0 to go on, -1 to close the connection. */
-static int
-conn_frame(struct ctl_conn *c, const struct proto_frame *f)
+int
+control_peer(struct ctl_conn *c, struct ucred *cred)
 {
+	socklen_t len = sizeof(*cred);
+
+	return getsockopt(c->io.fd, SOL_SOCKET, SO_PEERCRED, cred, &len);
+}
+
+int
+control_send(struct ctl_conn *c, uint16_t type, uint16_t flags, uint64_t id,
+    const void *payload, size_t len)
+{
+	unsigned char buf[PROTO_HEADER_SIZE + CONTROL_MAX_PAYLOAD] = { 0 };
+	size_t size = proto_frame_size((uint32_t)len);
+
+	if (c->dead)
+		return -1;
+	if (len > CONTROL_MAX_PAYLOAD)
+		abort();	/* a bug: control replies are small */
+	proto_header_put(buf, (uint32_t)len, type, flags, id);
+	if (len > 0)
+		memcpy(buf + PROTO_HEADER_SIZE, payload, len);
+	if (send(c->io.fd, buf, size, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)size) {
+		if (c->session != NULL)
+			session_end(c->session, "does not read its replies");
+		else
+			control_drop(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+control_error(struct ctl_conn *c, uint64_t id, int code, const char *fmt,
+    ...)
+{
+	unsigned char p[512] = { 0 };
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf((char *)p + 16, sizeof(p) - 16, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(p) - 17)
+		n = (int)(sizeof(p) - 17);
+	proto_put32(p, (uint32_t)code);
+	proto_span_put(p + 8, 0, (uint32_t)n);
+	return control_send(c, PROTO_ERROR, 0, id, p, 16 + (size_t)n);
+}
+
+/* The socket of a validated CHANNEL goes to its worker. */
+static void
+conn_hand_over(struct ctl_conn *c, int index, uint64_t session)
+{
+	int fd = c->io.fd;
+
+	loop_io_remove(c->d->loop, &c->io);
+	c->io.fd = -1;
+	c->dead = 1;
+	loop_defer(c->d->loop, &c->free);
+	if (channel_adopt(c->d, index, fd, session) == -1) {
+		close(fd);
+		session_end_by_id(c->d, session, "out of memory");
+	}
+}
+
+/* The first frame on a connection; returns -1 to close it. */
+static int
+conn_first(struct ctl_conn *c, const struct proto_frame *f)
+{
+	uint64_t session;
+	int index;
+
 	switch (f->type) {
 	case PROTO_CONFIG_CHANGED:
 		log_debug("control: configuration generation %llu announced",
@@ -84,15 +153,30 @@ conn_frame(struct ctl_conn *c, const struct proto_frame *f)
 		hsysd_reload(c->d);
 		return -1;	/* one frame per notification */
 	case PROTO_HELLO:
-		send_error(c->io.fd, 0, EPROTONOSUPPORT, "application "
-		    "sessions are not available in this build of hsysd");
-		return -1;
+		return session_hello(c->d, c, f);
+	case PROTO_CHANNEL:
+		if (session_channel(c->d, c, f, &index, &session) == -1)
+			return -1;
+		conn_hand_over(c, index, session);
+		return 0;
 	default:
 		log_info("control: unexpected frame type 0x%04x; closing",
 		    f->type);
-		send_error(c->io.fd, 0, EPROTO, "unexpected frame type");
+		control_error(c, 0, EPROTO, "unexpected frame type 0x%04x",
+		    f->type);
 		return -1;
 	}
+}
+
+static void
+conn_end(struct ctl_conn *c, const char *why)
+{
+	if (c->dead)
+		return;		/* ended already, e.g. by a failed send */
+	if (c->session != NULL)
+		session_end(c->session, why);
+	else
+		control_drop(c);
 }
 
 static void
@@ -100,8 +184,9 @@ conn_read(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct ctl_conn *c = container_of(io, struct ctl_conn, io);
 	struct proto_frame f;
+	size_t off = 0;
 	ssize_t n;
-	long used;
+	long used = PROTO_INCOMPLETE;
 
 	(void)l;
 	(void)rev;
@@ -109,20 +194,28 @@ conn_read(struct loop *l, struct loop_io *io, unsigned rev)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		conn_close(c);
+		conn_end(c, n == 0 ? "closed its control channel" :
+		    strerror(errno));
 		return;
 	}
 	c->len += (size_t)n;
-	used = proto_frame_next(c->buf, c->len, CONTROL_MAX_PAYLOAD, &f);
-	if (used == PROTO_INCOMPLETE)
+	while (!c->dead && (used = proto_frame_next(c->buf + off,
+	    c->len - off, CONTROL_MAX_PAYLOAD, &f)) > 0) {
+		off += (size_t)used;
+		if ((c->session ? session_frame(c->session, &f) :
+		    conn_first(c, &f)) == -1)
+			conn_end(c, "protocol error");
+	}
+	if (c->dead)
 		return;
 	if (used == PROTO_MALFORMED) {
-		send_error(io->fd, 0, EMSGSIZE, "frame too large");
-		conn_close(c);
+		control_error(c, 0, EMSGSIZE, "frame too large for a control "
+		    "channel");
+		conn_end(c, "sent an oversized frame");
 		return;
 	}
-	if (conn_frame(c, &f) == -1)
-		conn_close(c);
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
 }
 
 static void

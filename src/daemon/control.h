@@ -1,18 +1,38 @@
 /*
  * control — the daemon's Unix socket (docs/protocol.md): accepts
- * connections, reads frames, and hands them to their handler. For now it
- * serves CONFIG_CHANGED (from hsys) and answers application sessions with
- * an error until they are implemented.
+ * connections on the main thread and reads their frames. The first frame
+ * decides what a connection is: CONFIG_CHANGED (a poke from hsys, then
+ * closed), HELLO (a session's control channel, kept), or CHANNEL (a data
+ * channel, handed to a worker).
  */
 #ifndef HSYS_DAEMON_CONTROL_H
 #define HSYS_DAEMON_CONTROL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct err;
 struct hsysd;
 struct control;
+struct ctl_conn;
+struct session;
+struct ucred;
 
 int	control_open(struct control **, struct hsysd *, const char *path,
 	    struct err *);
 void	control_close(struct control *);
+
+/* For sessions: send a frame (returns 0, or -1 when the peer does not take
+ * it and the connection is being dropped), send ERROR (returns the same),
+ * learn the peer, tie the connection to its session, drop it. Control
+ * frames are small: a peer that leaves them unread until its socket buffer
+ * is full is cut off rather than buffered for. */
+int	control_send(struct ctl_conn *, uint16_t type, uint16_t flags,
+	    uint64_t id, const void *payload, size_t len);
+int	control_error(struct ctl_conn *, uint64_t id, int code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int	control_peer(struct ctl_conn *, struct ucred *);
+void	control_bind(struct ctl_conn *, struct session *);
+void	control_drop(struct ctl_conn *);
 
 #endif

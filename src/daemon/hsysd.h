@@ -10,13 +10,24 @@
 #include <stdint.h>
 
 #include "daemon/loop.h"
+#include "daemon/mailbox.h"
 
 struct control;
+struct queue;
+struct session;
+struct worker;
 
 struct hsysd {
 	struct loop		*loop;		/* main thread: control, signals */
+	struct mailbox		 mailbox;	/* mail for the main thread */
+	int			 mailbox_open;
 	struct control		*control;
+	struct worker		*worker;	/* [workers] */
 	int			 workers;
+	struct session		*sessions;	/* main thread only */
+	struct queue		*queues;	/* main thread only */
+	uint64_t		 last_session_id;
+	uint32_t		 last_queue_id;
 	int			 lock_fd;
 	int64_t			 generation;	/* of the configuration served */
 	struct loop_io		 signals;	/* signalfd */

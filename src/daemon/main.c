@@ -27,6 +27,8 @@
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
+#include "daemon/session.h"
+#include "daemon/worker.h"
 #include "store/store.h"
 
 #ifndef HSYS_VERSION
@@ -244,7 +246,11 @@ main(int argc, char **argv)
 	}
 	if (detach && lock_instance(&d, &e) == -1)	/* new pid */
 		goto fail;
-	if (loop_new(&d.loop, &e) == -1 || signals_open(&d, &e) == -1)
+	if (loop_new(&d.loop, &e) == -1 || signals_open(&d, &e) == -1 ||
+	    mailbox_open(&d.mailbox, d.loop, &e) == -1)
+		goto fail;
+	d.mailbox_open = 1;
+	if (workers_start(&d, &e) == -1)
 		goto fail;
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1)
 		goto fail;
@@ -262,6 +268,11 @@ fail:
 	log_err("%s", e.msg);
 	rc = 1;
 out:
+	while (d.sessions != NULL)
+		session_end(d.sessions, "hsysd is stopping");
+	workers_stop(&d);
+	if (d.mailbox_open)
+		mailbox_close(&d.mailbox, d.loop);
 	control_close(d.control);
 	if (d.control != NULL)
 		unlink(d.sock_path);

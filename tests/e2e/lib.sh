@@ -75,7 +75,7 @@ t_done() {
 	[ "$_t_failed" = 0 ]
 }
 
-_t_cleanup() { rm -rf "$HSYS_HOME"; }
+_t_cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$HSYS_HOME"; }
 trap _t_cleanup EXIT
 
 # The sanitizer runtime writes its reports to stderr; a leak or an error

@@ -1,0 +1,277 @@
+/*
+ * session — application sessions and queue operations. See session.h and
+ * docs/protocol.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "daemon/channel.h"
+#include "daemon/control.h"
+#include "daemon/hsysd.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/session.h"
+#include "proto/proto.h"
+
+#define HELLO_FIXED		24
+#define CHANNEL_FIXED		32
+#define WELCOME_SIZE		48
+#define QUEUE_CREATE_FIXED	16
+#define QUEUE_ATTACH_FIXED	8
+
+#define QUEUE_F_NAMED		0x1
+#define QUEUE_F_OPEN		0x2
+
+static struct session *
+session_by_id(struct hsysd *d, uint64_t id)
+{
+	struct session *s;
+
+	for (s = d->sessions; s != NULL; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+/* Copies a span into a NUL-terminated buffer; -1 if out of bounds, too
+ * long, or not printable ASCII (names appear in logs). */
+static int
+span_name(const struct proto_frame *f, size_t at, size_t area, char *out,
+    size_t size)
+{
+	const unsigned char *p;
+	uint32_t n, i;
+
+	if (proto_span_get(f, at, area, &p, &n) == -1 || n >= size)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int
+session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
+{
+	unsigned char w[WELCOME_SIZE] = { 0 };
+	struct session *s;
+	struct ucred cred;
+
+	if (f->length < HELLO_FIXED || proto_get32(f->payload) != PROTO_MAGIC)
+		return control_error(c, 0, EPROTO, "not an hsys HELLO");
+	if (proto_get16(f->payload + 4) > PROTO_VERSION ||
+	    proto_get16(f->payload + 6) < PROTO_VERSION)
+		return control_error(c, 0, EPROTONOSUPPORT, "this hsysd speaks "
+		    "protocol version %d only", PROTO_VERSION);
+	if (control_peer(c, &cred) == -1)
+		return control_error(c, 0, EPROTO, "cannot identify the peer");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return control_error(c, 0, ENOMEM, "out of memory");
+	if (span_name(f, 16, HELLO_FIXED, s->name, sizeof(s->name)) == -1 ||
+	    RAND_bytes(s->key, sizeof(s->key)) != 1) {
+		free(s);
+		return control_error(c, 0, EINVAL, "bad application name");
+	}
+	s->d = d;
+	s->ctl = c;
+	s->id = ++d->last_session_id;
+	s->pid = cred.pid;
+	s->uid = cred.uid;
+	s->gid = cred.gid;
+	s->next = d->sessions;
+	d->sessions = s;
+	control_bind(c, s);
+
+	proto_put16(w, PROTO_VERSION);
+	proto_put16(w + 2, (uint16_t)d->workers);
+	proto_put32(w + 4, PROTO_MAX_FRAME);
+	proto_put32(w + 8, PROTO_WINDOW);
+	proto_put32(w + 12, QUEUE_DEFAULT_WAITING);
+	proto_put64(w + 16, s->id);
+	memcpy(w + 24, s->key, sizeof(s->key));
+	proto_put64(w + 40, (uint64_t)d->generation);
+	log_info("session %llu: %s (pid %ld, uid %ld) connected",
+	    (unsigned long long)s->id, s->name[0] ? s->name : "unnamed",
+	    (long)s->pid, (long)s->uid);
+	return control_send(c, PROTO_WELCOME, 0, 0, w, sizeof(w));
+}
+
+int
+session_channel(struct hsysd *d, struct ctl_conn *c,
+    const struct proto_frame *f, int *index, uint64_t *id)
+{
+	struct session *s;
+	struct ucred cred;
+
+	if (f->length < CHANNEL_FIXED) {
+		control_error(c, 0, EPROTO, "short CHANNEL frame");
+		return -1;
+	}
+	*id = proto_get64(f->payload);
+	*index = proto_get16(f->payload + 24);
+	s = session_by_id(d, *id);
+	/* One answer for every mismatch: no hint which part was wrong. */
+	if (s == NULL || CRYPTO_memcmp(s->key, f->payload + 8, 16) != 0 ||
+	    control_peer(c, &cred) == -1 || cred.uid != s->uid) {
+		control_error(c, 0, EACCES, "no such session");
+		return -1;
+	}
+	if (*index >= d->workers ||
+	    s->chanmask[*index / 64] & (1ull << (*index % 64))) {
+		control_error(c, 0, EINVAL, "no data channel %d, or it is "
+		    "attached already", *index);
+		return -1;
+	}
+	s->chanmask[*index / 64] |= 1ull << (*index % 64);
+	s->channels++;
+	return 0;
+}
+
+static int
+queue_attach_session(struct session *s, struct queue *q, uint64_t op)
+{
+	unsigned char ok[8] = { 0 };
+	int i;
+
+	for (i = 0; i < s->nqueues; i++)
+		if (s->queues[i] == q)
+			goto reply;
+	if (s->nqueues == SESSION_MAX_QUEUES)
+		return control_error(s->ctl, op, EMFILE, "a session may hold "
+		    "at most %d queues", SESSION_MAX_QUEUES);
+	s->queues[s->nqueues++] = q;
+	q->sessions++;
+reply:
+	proto_put32(ok, q->id);
+	return control_send(s->ctl, PROTO_OK, 0, op, ok, 4);
+}
+
+static int
+op_queue_create(struct session *s, const struct proto_frame *f)
+{
+	char name[QUEUE_NAME_MAX + 1] = "";
+	uint32_t flags, max;
+	struct queue *q;
+
+	if (f->length < QUEUE_CREATE_FIXED)
+		return control_error(s->ctl, f->id, EPROTO, "short frame");
+	flags = proto_get32(f->payload);
+	max = proto_get32(f->payload + 4);
+	if (span_name(f, 8, QUEUE_CREATE_FIXED, name, sizeof(name)) == -1)
+		return control_error(s->ctl, f->id, EINVAL, "a queue name is "
+		    "1 to %d printable ASCII characters", QUEUE_NAME_MAX);
+	if ((flags & QUEUE_F_NAMED) != (name[0] != '\0'))
+		return control_error(s->ctl, f->id, EINVAL, "a named queue "
+		    "needs a name, an anonymous one none");
+	if (name[0] != '\0' && queue_by_name(s->d, name) != NULL)
+		return control_error(s->ctl, f->id, EEXIST, "a queue named "
+		    "'%s' exists; attach to it or choose another name", name);
+	if ((flags & QUEUE_F_OPEN) && s->uid != 0)
+		return control_error(s->ctl, f->id, EACCES, "a queue that "
+		    "other users may attach to needs delegate=yes on a URL "
+		    "reservation; only root may create one for now");
+	if ((q = queue_new(s->d, name, s->uid, (flags & QUEUE_F_OPEN) != 0,
+	    max)) == NULL)
+		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
+	return queue_attach_session(s, q, f->id);
+}
+
+static int
+op_queue_attach(struct session *s, const struct proto_frame *f)
+{
+	char name[QUEUE_NAME_MAX + 1];
+	struct queue *q;
+
+	if (f->length < QUEUE_ATTACH_FIXED ||
+	    span_name(f, 0, QUEUE_ATTACH_FIXED, name, sizeof(name)) == -1 ||
+	    name[0] == '\0')
+		return control_error(s->ctl, f->id, EINVAL, "bad queue name");
+	if ((q = queue_by_name(s->d, name)) == NULL)
+		return control_error(s->ctl, f->id, ENOENT, "no queue named "
+		    "'%s'", name);
+	if (s->uid != 0 && s->uid != q->owner && !q->open)
+		return control_error(s->ctl, f->id, EACCES, "the queue '%s' "
+		    "belongs to uid %ld and is not open to others", name,
+		    (long)q->owner);
+	return queue_attach_session(s, q, f->id);
+}
+
+static int
+op_queue_close(struct session *s, const struct proto_frame *f)
+{
+	uint32_t id;
+	int i;
+
+	if (f->length < 4)
+		return control_error(s->ctl, f->id, EPROTO, "short frame");
+	id = proto_get32(f->payload);
+	for (i = 0; i < s->nqueues; i++) {
+		if (s->queues[i]->id != id)
+			continue;
+		queue_release(s->d, s->queues[i]);
+		s->queues[i] = s->queues[--s->nqueues];
+		return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
+	}
+	return control_error(s->ctl, f->id, ENOENT, "this session holds no "
+	    "queue %u", id);
+}
+
+int
+session_frame(struct session *s, const struct proto_frame *f)
+{
+	switch (f->type) {
+	case PROTO_QUEUE_CREATE:
+		return op_queue_create(s, f);
+	case PROTO_QUEUE_ATTACH:
+		return op_queue_attach(s, f);
+	case PROTO_QUEUE_CLOSE:
+		return op_queue_close(s, f);
+	case PROTO_PREFIX_ADD:
+	case PROTO_PREFIX_REMOVE:
+		return control_error(s->ctl, f->id, ENOSYS, "URL registration "
+		    "is not available in this build of hsysd yet");
+	default:
+		control_error(s->ctl, f->id, EPROTO, "unexpected frame type "
+		    "0x%04x on a control channel", f->type);
+		return -1;
+	}
+}
+
+void
+session_end(struct session *s, const char *why)
+{
+	struct session **pp;
+	int i;
+
+	for (pp = &s->d->sessions; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	log_info("session %llu: %s: %s", (unsigned long long)s->id,
+	    s->name[0] ? s->name : "unnamed", why);
+	for (i = 0; i < s->nqueues; i++)
+		queue_release(s->d, s->queues[i]);
+	channels_close_session(s->d, s->id);
+	control_bind(s->ctl, NULL);
+	control_drop(s->ctl);
+	free(s);
+}
+
+void
+session_end_by_id(struct hsysd *d, uint64_t id, const char *why)
+{
+	struct session *s = session_by_id(d, id);
+
+	if (s != NULL)
+		session_end(s, why);
+}

@@ -1,0 +1,126 @@
+"""A small client of the hsys wire protocol (docs/protocol.md), for tests.
+
+It is written from the document alone, so that the document is known to be
+enough to write a client in another language.
+"""
+import os
+import socket
+import struct
+
+HELLO, WELCOME, CHANNEL, ERROR, OK = 0x1, 0x2, 0x3, 0x4, 0x5
+QUEUE_CREATE, QUEUE_ATTACH, PREFIX_ADD, PREFIX_REMOVE, QUEUE_CLOSE = \
+    0x10, 0x11, 0x12, 0x13, 0x14
+MAGIC = 0x53595348
+
+
+def sock_path():
+    home = os.environ.get("HSYS_HOME")
+    return os.path.join(home, "hsysd.sock") if home else "/run/hsys/hsysd.sock"
+
+
+def frame(ftype, fid=0, payload=b"", flags=0):
+    pad = (-len(payload)) % 8
+    return struct.pack("<IHHQ", len(payload), ftype, flags, fid) + \
+        payload + b"\0" * pad
+
+
+def with_strings(fixed, *strings):
+    """fixed bytes, then one span per string, then the bytes area."""
+    spans, area = b"", b""
+    for s in strings:
+        s = s.encode() if isinstance(s, str) else s
+        spans += struct.pack("<II", len(area), len(s))
+        area += s
+    return fixed + spans + area
+
+
+class Conn:
+    def __init__(self, path=None, timeout=5):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path or sock_path())
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def recv_frame(self):
+        """(type, flags, id, payload), or None at end of stream."""
+        while True:
+            if len(self.buf) >= 16:
+                length, ftype, flags, fid = struct.unpack_from("<IHHQ",
+                                                               self.buf)
+                size = 16 + length + (-length) % 8
+                if len(self.buf) >= size:
+                    payload = self.buf[16:16 + length]
+                    self.buf = self.buf[size:]
+                    return ftype, flags, fid, payload
+            data = self.s.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+
+    def close(self):
+        self.s.close()
+
+
+def error_of(payload):
+    code, _ = struct.unpack_from("<II", payload)
+    off, n = struct.unpack_from("<II", payload, 8)
+    return code, payload[16 + off:16 + off + n].decode()
+
+
+class Session:
+    def __init__(self, name="test"):
+        self.ctl = Conn()
+        self.ctl.send(frame(HELLO, 0, with_strings(
+            struct.pack("<IHHII", MAGIC, 1, 1, 0, 0), name)))
+        ftype, _, _, p = self.ctl.recv_frame()
+        if ftype != WELCOME:
+            raise RuntimeError("no WELCOME: %r" % (error_of(p),))
+        (self.version, self.workers, self.max_frame, self.window,
+         self.max_waiting, self.id) = struct.unpack_from("<HHIIIQ", p)
+        self.key = p[24:40]
+        self.generation, = struct.unpack_from("<Q", p, 40)
+        self.channels = []
+        self.op = 0
+
+    def channel(self, index, key=None, sid=None):
+        c = Conn()
+        c.send(frame(CHANNEL, 0, struct.pack("<Q16sH6x",
+                                             self.id if sid is None else sid,
+                                             self.key if key is None else key,
+                                             index)))
+        return c
+
+    def open_channels(self):
+        self.channels = [self.channel(i) for i in range(self.workers)]
+
+    def call(self, ftype, payload):
+        """Sends an operation; returns ("ok", payload) or ("error", code, msg)."""
+        self.op += 1
+        self.ctl.send(frame(ftype, self.op, payload))
+        r = self.ctl.recv_frame()
+        if r is None:
+            return ("closed",)
+        ftype, _, fid, p = r
+        assert fid == self.op, (fid, self.op)
+        if ftype == OK:
+            return ("ok", p)
+        return ("error",) + error_of(p)
+
+    def queue_create(self, name="", flags=None, max_waiting=0):
+        if flags is None:
+            flags = 1 if name else 0
+        return self.call(QUEUE_CREATE, with_strings(
+            struct.pack("<II", flags, max_waiting), name))
+
+    def queue_attach(self, name):
+        return self.call(QUEUE_ATTACH, with_strings(b"", name))
+
+    def queue_close(self, qid):
+        return self.call(QUEUE_CLOSE, struct.pack("<I", qid))
+
+    def prefix_add(self, qid, prefix):
+        return self.call(PREFIX_ADD, with_strings(struct.pack("<I4x", qid),
+                                                  prefix))
