@@ -14,6 +14,9 @@ DESTDIR   ?=
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION   := 0.1.0
 CC        ?= cc
 SANITIZE  ?= 0
 
@@ -46,13 +49,22 @@ DAEMON_SRC := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
 DAEMON_LIB := $(BUILD)/libhsysd.a
 
+# libhsys: its own files and the protocol's framing, position-independent,
+# as a static and a shared library exporting only hsys_* (src/lib/hsys.map).
+LIB_SRC   := $(wildcard src/lib/*.c) src/proto/frame.c
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+LIB_A     := $(BUILD)/libhsys.a
+LIB_SO    := $(BUILD)/libhsys.so.1
+
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIBT_SRC  := $(wildcard tests/lib/test_*.c)
+LIBT_BIN  := $(LIBT_SRC:tests/lib/%.c=$(BUILD)/tests/%)
 
-PROGS     := $(BUILD)/hsys $(BUILD)/hsysd
+PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO) $(BUILD)/hsys.pc
 
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -62,7 +74,7 @@ Q := @
 endif
 
 .PHONY: all check unit install uninstall clean
-all: $(PROGS) $(UNIT_BIN)
+all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN)
 
 .SECONDARY:
 
@@ -71,9 +83,24 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC(pic) $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+$(LIB_SO): $(LIB_OBJ) src/lib/hsys.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libhsys.so.1 \
+	    -Wl,--version-script=src/lib/hsys.map -o $@ $(LIB_OBJ)
+
+$(BUILD)/hsys.pc: src/lib/hsys.pc.in Makefile
+	@sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< >$@
+
 $(CORE_LIB): $(CORE_OBJ)
 $(DAEMON_LIB): $(DAEMON_OBJ)
-$(CORE_LIB) $(DAEMON_LIB):
+$(CORE_LIB) $(DAEMON_LIB) $(LIB_A):
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	@$(if $(Q),echo "  AR      $@")
@@ -92,6 +119,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS)
 
+$(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
 check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run
 
@@ -103,9 +135,17 @@ install: $(PROGS)
 	for m in man/*.1; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	for m in man/*.8; do [ -e "$$m" ] || continue; \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0644 include/hsys.h $(DESTDIR)$(INCLUDEDIR)/hsys.h
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libhsys.a
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libhsys.so.1
+	ln -sf libhsys.so.1 $(DESTDIR)$(LIBDIR)/libhsys.so
+	install -m 0644 $(BUILD)/hsys.pc $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
+	rm -f $(DESTDIR)$(INCLUDEDIR)/hsys.h $(DESTDIR)$(LIBDIR)/libhsys.* \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 
 clean:

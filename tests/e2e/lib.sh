@@ -75,7 +75,11 @@ t_done() {
 	[ "$_t_failed" = 0 ]
 }
 
-_t_cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$HSYS_HOME"; }
+_t_cleanup() {
+	# Daemons a test left in the background die with it.
+	local j; for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] || rm -rf "$HSYS_HOME"
+}
 trap _t_cleanup EXIT
 
 # The sanitizer runtime writes its reports to stderr; a leak or an error
