@@ -74,6 +74,8 @@ size_byte(struct http_chunked *c, unsigned char b)
 			if (c->remaining > (uint64_t)(HTTP_LENGTH_MAX >> 4))
 				return cfail(c, 400, "chunk size too large");
 			c->remaining = c->remaining << 4 | http_hexval(b);
+			if (c->remaining > (uint64_t)HTTP_LENGTH_MAX)
+				return cfail(c, 400, "chunk size too large");
 			c->state = CS_SIZE;
 			return 0;
 		}
