@@ -20,6 +20,7 @@
  * Anything that could let two parsers disagree about where a message ends
  * is an error: see docs/http1.md for each rule and its status code.
  */
+#include <limits.h>
 #include <string.h>
 
 #ifdef __SSE2__
@@ -629,6 +630,12 @@ head_parse(const char *buf, size_t rl, size_t endoff,
 		if (field_facts(h, &f, req) == HTTP_ERROR)
 			return HTTP_ERROR;
 	}
+	/*
+	 * Pass 1 and pass 2 must agree on the end of the head; they can only
+	 * differ if the caller changed bytes below req->scanned between calls.
+	 */
+	if (p + 2 != end)
+		return fail(req, 400, "head changed between calls");
 	if (finish(req, &f) == HTTP_ERROR)
 		return HTTP_ERROR;
 	return (int)endoff;
@@ -656,6 +663,9 @@ http_request_parse(const char *buf, size_t len, struct http_request *req,
 
 	if (lim == NULL)
 		lim = &http_limits_default;
+	/* The head's length is returned as an int. */
+	if (len > INT_MAX)
+		len = INT_MAX;
 	reset_out(req);
 	if ((rl = skip_empty_lines(buf, len, req, lim)) < 0)
 		return (int)rl;

@@ -443,6 +443,21 @@ test_resume(void)
 	CHECK(bad == 0);
 }
 
+/* A caller that rewrites bytes below the resume point gets an error. */
+static void
+test_resume_misuse(void)
+{
+	struct http_header h[16];
+	struct http_request req;
+	const char *a = "GET / HTTP/1.1\r\nHost: a\r\n";
+	const char *b = "GET / HTTP/1.1\r\n\r\nXXXXXXXXX\r\n\r\n";
+
+	http_request_init(&req, h, 16);
+	CHECK(http_request_parse(a, strlen(a), &req, NULL) == HTTP_INCOMPLETE);
+	CHECK(http_request_parse(b, strlen(b), &req, NULL) == HTTP_ERROR);
+	CHECK(req.status == 400);
+}
+
 /* The default limits: 16 KiB, and an over-long head fails before its end. */
 static void
 test_default_limits(void)
@@ -476,6 +491,7 @@ main(void)
 	RUN(test_pipelined);
 	RUN(test_nul);
 	RUN(test_resume);
+	RUN(test_resume_misuse);
 	RUN(test_default_limits);
 	return unit_done();
 }
