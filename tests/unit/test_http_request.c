@@ -443,6 +443,61 @@ test_resume(void)
 	CHECK(bad == 0);
 }
 
+/*
+ * Every byte value in a name, a value and the target, at every offset
+ * within a 16-byte block, so that both the SSE2 loop and the scalar tail
+ * judge each byte; the answer must follow the RFC 9110 grammar.
+ */
+static int
+byte_ok(int where, int b)
+{
+	if (where == 0)		/* field name: tchar, or ':' ends the name */
+		return b == ':' || (b > 0x20 && b < 0x7f &&
+		    strchr("\"(),/;<=>?@[\\]{}", b) == NULL);
+	if (where == 1)		/* value: HTAB, SP, VCHAR, obs-text */
+		return b == '\t' || (b >= 0x20 && b != 0x7f);
+	return b > 0x20 && b < 0x7f && b != '#';	/* target */
+}
+
+static void
+test_every_byte(void)
+{
+	struct http_header h[16];
+	struct http_request req;
+	char	 buf[128];
+	int	 where, b, pad, n, bad = 0;
+
+	for (where = 0; where < 3; where++)
+		for (b = 0; b < 256; b++)
+			for (pad = 0; pad < 20; pad++) {
+				char	 fill[32];
+				int	 r, want;
+
+				memset(fill, 'a', (size_t)pad);
+				fill[pad] = '\0';
+				if (where == 0)
+					n = snprintf(buf, sizeof(buf), H11
+					    "X%s%c: v\r\n\r\n", fill, b);
+				else if (where == 1)
+					n = snprintf(buf, sizeof(buf), H11
+					    "X: %s%cz\r\n\r\n", fill, b);
+				else
+					n = snprintf(buf, sizeof(buf),
+					    "GET /%s%c HTTP/1.1\r\nHost: a"
+					    "\r\n\r\n", fill, b);
+				r = parse(buf, (size_t)n, &req, h, 16, NULL);
+				want = byte_ok(where, b) ? n : HTTP_ERROR;
+				if (r != want || (r == HTTP_ERROR &&
+				    req.status != 400)) {
+					if (bad++ < 5)
+						printf("# where %d byte %02x "
+						    "pad %d: %d\n", where, b,
+						    pad, r);
+				}
+			}
+	CHECK(bad == 0);
+}
+
 /* A caller that rewrites bytes below the resume point gets an error. */
 static void
 test_resume_misuse(void)
@@ -491,6 +546,7 @@ main(void)
 	RUN(test_pipelined);
 	RUN(test_nul);
 	RUN(test_resume);
+	RUN(test_every_byte);
 	RUN(test_resume_misuse);
 	RUN(test_default_limits);
 	return unit_done();
