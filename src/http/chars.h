@@ -7,8 +7,8 @@
 
 #define HC_TOKEN	0x01	/* tchar (RFC 9110 §5.6.2) */
 #define HC_VALUE	0x02	/* field-vchar, SP, HTAB, obs-text */
-#define HC_TARGET	0x04	/* visible ASCII but '#': request-target bytes */
-#define HC_HOST		0x08	/* the reg-name subset we accept: unreserved */
+#define HC_TARGET	0x04	/* visible ASCII but '#' */
+#define HC_HOST		0x08	/* reg-name subset we accept */
 #define HC_HEX		0x10	/* HEXDIG */
 
 extern const unsigned char http_cc[256];

@@ -29,7 +29,7 @@ enum {
 	CS_DATA,
 	CS_DATA_CR,
 	CS_DATA_LF,
-	CS_TR_START,		/* start of a trailer line or the final CRLF */
+	CS_TR_START,		/* a trailer line or the final CRLF */
 	CS_TR_NAME,
 	CS_TR_VALUE,
 	CS_TR_LF,
@@ -138,7 +138,8 @@ trailer_byte(struct http_chunked *c, unsigned char b)
 		if (b == '\r')
 			c->state = CS_TR_LF;
 		else if (!HTTP_IS(b, HC_VALUE))
-			return cfail(c, 400, "control character in field value");
+			return cfail(c, 400,
+			    "control character in field value");
 		return 0;
 	case CS_TR_LF:
 		if (b != '\n')

@@ -29,12 +29,12 @@
  * Limits, HTTP.sys-like.  A NULL limits pointer means http_limits_default.
  */
 struct http_limits {
-	size_t		max_request_line;	/* 16 KiB; longer: 414 */
-	size_t		max_header_line;	/* 16 KiB per field line: 431 */
-	size_t		max_head;		/* 16 KiB request-line + fields: 431 */
-	size_t		max_headers;		/* 100 field lines: 431 */
-	unsigned	max_empty_lines;	/* CRLFs ignored before the request-line: 1 */
-	size_t		max_chunk_line;		/* chunk-size + extensions: 4 KiB; longer: 400 */
+	size_t		max_request_line; /* 16 KiB; longer: 414 */
+	size_t		max_header_line; /* 16 KiB per field line: 431 */
+	size_t		max_head;	/* 16 KiB for the head: 431 */
+	size_t		max_headers;	/* 100 field lines: 431 */
+	unsigned	max_empty_lines; /* CRLFs skipped before the request */
+	size_t		max_chunk_line;	/* chunk-size + extensions: 4 KiB */
 };
 
 extern const struct http_limits http_limits_default;
@@ -70,7 +70,7 @@ struct http_request {
 	/* In: set by http_request_init(), kept between calls. */
 	struct http_header *headers;
 	size_t		 header_cap;
-	size_t		 scanned;	/* resume point of the end-of-head scan */
+	size_t		 scanned;	/* where the end-of-head scan resumes */
 
 	/* Out: valid when http_request_parse() returned > 0. */
 	const char	*method;
@@ -82,16 +82,17 @@ struct http_request {
 	int		 version;	/* 10 or 11 */
 	size_t		 nheaders;
 
-	int64_t		 content_length;	/* -1: none (or chunked) */
-	const char	*host;		/* absolute-form authority wins over Host */
-	size_t		 host_len;	/* host may be NULL on HTTP/1.0 */
-	const char	*upgrade;	/* the Upgrade value when upgrade is set */
+	int64_t		 content_length; /* -1: none (or chunked) */
+	/* Host; the absolute-form authority wins; NULL on 1.0 without. */
+	const char	*host;
+	size_t		 host_len;
+	const char	*upgrade;	/* the Upgrade value, if upgrade_req */
 	size_t		 upgrade_len;
 	unsigned	 chunked:1;	/* Transfer-Encoding: chunked */
 	unsigned	 keep_alive:1;	/* per version and Connection */
 	unsigned	 close:1;	/* Connection: close was sent */
-	unsigned	 expect_continue:1;	/* Expect: 100-continue (1.1) */
-	unsigned	 upgrade_req:1;	/* Upgrade + Connection: upgrade (1.1) */
+	unsigned	 expect_continue:1; /* Expect: 100-continue, 1.1 */
+	unsigned	 upgrade_req:1;	/* Upgrade + Connection: upgrade */
 
 	/* Out: valid when http_request_parse() returned HTTP_ERROR. */
 	int		 status;	/* 400, 414, 417, 431, 501, 505 */
@@ -122,13 +123,12 @@ int	http_request_parse(const char *, size_t, struct http_request *,
  */
 struct http_chunked {
 	int		 state;
-	uint64_t	 remaining;	/* bytes left in the current chunk */
-	size_t		 line_len;	/* length of the current size/trailer line */
+	uint64_t	 remaining;	/* bytes left in this chunk */
+	size_t		 line_len;	/* of the size or trailer line */
 	size_t		 trailer_bytes;
-	size_t		 ntrailers;	/* trailer fields seen (and dropped) */
-	unsigned	 digits;
+	size_t		 ntrailers;	/* trailer fields seen (dropped) */
 	const struct http_limits *lim;
-	int		 status;	/* on HTTP_ERROR */
+	int		 status;	/* on HTTP_ERROR: 400 or 431 */
 	const char	*error;
 };
 
@@ -140,6 +140,7 @@ void	http_chunked_init(struct http_chunked *, const struct http_limits *);
  * was used and the body goes on, HTTP_ERROR (status, error set), or, when
  * the last chunk and the trailer section ended, the number of input bytes
  * used: bytes from there on belong to the next request and are untouched.
+ * Pieces are at most INT_MAX bytes.
  */
 int	http_chunked_decode(struct http_chunked *, char *, size_t *);
 
@@ -154,7 +155,7 @@ int	http_chunked_done(const struct http_chunked *);
 struct http_cooked {
 	char		*path;		/* into the caller's out buffer */
 	size_t		 path_len;
-	const char	*query;		/* after '?', into the target; NULL if none */
+	const char	*query;		/* after '?', in the target, or NULL */
 	size_t		 query_len;
 	int		 status;	/* on HTTP_ERROR: 400 */
 	const char	*error;

@@ -27,7 +27,7 @@
 /* A strict UTF-8 checker, fed one decoded byte at a time. */
 struct utf8 {
 	unsigned	 need;		/* continuation bytes still expected */
-	unsigned char	 lo, hi;	/* range of the next continuation byte */
+	unsigned char	 lo, hi;	/* range of the next byte */
 };
 
 static int
@@ -159,7 +159,7 @@ cook(const char *p, const char *e, char *out, struct http_cooked *ck)
 				return pfail(ck, "encoded backslash in path");
 			if (c == '/' || c == '%') {
 				if (u.need > 0)
-					return pfail(ck, "invalid UTF-8 in path");
+					return pfail(ck, "invalid UTF-8");
 				memcpy(out + w, c == '/' ? "%2F" : "%25", 3);
 				w += 3;
 				continue;

@@ -75,7 +75,7 @@ skip_empty_lines(const char *buf, size_t len, struct http_request *req,
 		if (buf[p + 1] != '\n')
 			return fail(req, 400, "bare CR");
 		if (++n > lim->max_empty_lines)
-			return fail(req, 400, "empty lines before request-line");
+			return fail(req, 400, "empty lines before request");
 		p += 2;
 	}
 	if (p == len)
@@ -147,7 +147,7 @@ scan_target(const char *p, const char *end)
 	const __m128i	 lo = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7f);
 	const __m128i	 hash = _mm_set1_epi8('#');
 
-	/* Signed compare: bytes >= 0x80 are negative, so "< 0x21" finds them. */
+	/* Signed compare: bytes >= 0x80 are negative, so "< 0x21" too. */
 	while (end - p >= 16) {
 		__m128i	 v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		__m128i	 bad = _mm_or_si128(_mm_cmplt_epi8(v, lo),
@@ -419,7 +419,7 @@ parse_transfer_encoding(const struct http_header *h, struct facts *f,
 		if (p == t)
 			return fail(req, 400, "invalid Transfer-Encoding");
 		if (f->te_chunked_seen)
-			return fail(req, 400, "chunked is not the final coding");
+			return fail(req, 400, "chunked not the final coding");
 		if (p - t == 7 && name_is(t, "chunked", 7)) {
 			f->te_chunked_seen = f->te_chunked_last = 1;
 		} else {
@@ -486,7 +486,8 @@ field_facts(const struct http_header *h, struct facts *f,
 	case 6:
 		if (!name_is(h->name, "expect", 6))
 			break;
-		if (h->value_len != 12 || !name_is(h->value, "100-continue", 12))
+		if (h->value_len != 12 ||
+		    !name_is(h->value, "100-continue", 12))
 			return fail(req, 417, "unsupported expectation");
 		req->expect_continue = 1;
 		break;
@@ -574,9 +575,9 @@ finish(struct http_request *req, const struct facts *f)
 		if (req->version == 10)
 			return fail(req, 400, "Transfer-Encoding in HTTP/1.0");
 		if (!f->te_chunked_last)
-			return fail(req, 400, "chunked is not the final coding");
+			return fail(req, 400, "chunked not the final coding");
 		if (f->te_other)
-			return fail(req, 501, "transfer coding not implemented");
+			return fail(req, 501, "transfer coding not supported");
 		req->chunked = 1;
 	}
 	req->content_length = f->ncl > 0 ? f->cl : -1;
@@ -591,7 +592,7 @@ finish(struct http_request *req, const struct facts *f)
 		req->keep_alive = !f->conn_close;
 		req->upgrade_req = req->upgrade != NULL && f->conn_upgrade;
 	} else {
-		/* HTTP/1.0 ignores Expect and Upgrade (RFC 9110 §10.1.1, §7.8). */
+		/* 1.0: ignore Expect and Upgrade (RFC 9110 §10.1.1, §7.8). */
 		req->keep_alive = f->conn_keepalive && !f->conn_close;
 		req->expect_continue = 0;
 	}
