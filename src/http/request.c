@@ -115,24 +115,30 @@ head_find(const char *buf, size_t len, size_t rl, size_t *end,
 		}
 		max = line == rl ? lim->max_request_line : lim->max_header_line;
 		nl = memchr(buf + line, '\n', len - line);
-		if (nl == NULL) {
-			if (len - line > max + 1)
-				goto toolong;
-			if (len - rl > lim->max_head)
-				return fail(req, 431, "head too large");
+		e = nl != NULL ? (size_t)(nl - buf) : len;
+		/*
+		 * The same checks in the same order whether the LF has come
+		 * or not, so that a head fed in pieces fails with the status
+		 * it would get whole.  The line may end in CR: max + 1.
+		 */
+		if (e - line > max + 1)
+			goto toolong;
+		if (e - rl > lim->max_head)
+			goto toolarge;
+		if (nl == NULL)
 			break;
-		}
-		e = nl - buf;
 		if (e == line || buf[e - 1] != '\r')
 			return fail(req, 400, "bare LF as line terminator");
-		if (e - 1 - line > max)
-			goto toolong;
 		if (e + 1 - rl > lim->max_head)
-			return fail(req, 431, "head too large");
+			goto toolarge;
 		line = e + 1;
 	}
 	req->scanned = line;
 	return HTTP_INCOMPLETE;
+toolarge:
+	/* A request-line over the head limit is a long URI all the same. */
+	if (line != rl)
+		return fail(req, 431, "head too large");
 toolong:
 	if (line == rl)
 		return fail(req, 414, "request-line too long");

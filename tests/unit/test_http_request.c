@@ -171,6 +171,10 @@ static const struct tcase limit_cases[] = {
 	    "C: 012345678901234567", HTTP_INCOMPLETE, 0 },
 	{ H11 "A: 01234567890123456789\r\nB: 01234567890123456789\r\n"
 	    "C: 01234567890123456789", HTTP_ERROR, 431 },
+	/* Found by fuzzing: the status must not depend on how bytes arrive. */
+	{ "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", HTTP_ERROR, 414 },
+	{ H11 "A: 01234567890123456789\r\nB: 01234567890123456789\r\n"
+	    "C: 0123456789012345678\n", HTTP_ERROR, 431 },
 };
 
 static int
