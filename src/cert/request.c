@@ -114,27 +114,33 @@ pkcs7_certs(PKCS7 *p7, STACK_OF(X509) *sk)
 }
 
 static int
-read_pem(BIO *bio, STACK_OF(X509) *sk)
+read_pem(const unsigned char *buf, size_t len, STACK_OF(X509) *sk)
 {
-	PKCS7 *p7;
+	PKCS7 *p7 = NULL;
+	BIO *bio;
 	X509 *x;
+	int rc = -1;
 
 	/* PEM_read_bio_X509 skips blocks of other kinds (keys, CSRs). */
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return -1;
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 		if (!sk_X509_push(sk, x)) {
 			X509_free(x);
-			return -1;
+			goto done;
 		}
-	if (sk_X509_num(sk) > 0 || BIO_reset(bio) != 0)
+	BIO_free(bio);
+	if (sk_X509_num(sk) > 0)
 		return 0;
-	if ((p7 = PEM_read_bio_PKCS7(bio, NULL, NULL, NULL)) == NULL)
-		return 0;
-	if (pkcs7_certs(p7, sk) == -1) {
-		PKCS7_free(p7);
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
 		return -1;
-	}
+	rc = 0;
+	if ((p7 = PEM_read_bio_PKCS7(bio, NULL, NULL, NULL)) != NULL)
+		rc = pkcs7_certs(p7, sk);
+done:
 	PKCS7_free(p7);
-	return 0;
+	BIO_free(bio);
+	return rc;
 }
 
 static int
@@ -164,19 +170,14 @@ cert_issued_parse(const unsigned char *buf, size_t len,
     STACK_OF(X509) **out, struct err *e)
 {
 	STACK_OF(X509) *sk;
-	BIO *bio = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((sk = sk_X509_new_null()) == NULL)
 		return err_ssl(e, "out of memory");
-	if (memmem(buf, len, "-----BEGIN", 10) != NULL) {
-		if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
-			rc = -1;
-		else
-			rc = read_pem(bio, sk);
-		BIO_free(bio);
-	} else
+	if (memmem(buf, len, "-----BEGIN", 10) != NULL)
+		rc = read_pem(buf, len, sk);
+	else
 		rc = read_der(buf, len, sk);
 	if (rc == -1) {
 		sk_X509_pop_free(sk, X509_free);
