@@ -430,6 +430,7 @@ cert_spec_check(const struct cert_spec *sp, struct err *e)
 {
 	unsigned char ip[16];
 	const char *p;
+	char when[64];
 	size_t i;
 	int len;
 
@@ -449,8 +450,10 @@ cert_spec_check(const struct cert_spec *sp, struct err *e)
 		    sp->days, CERT_DAYS_MAX);
 	if (sp->days != 0 && sp->not_after != 0)
 		return err_set(e, "give --days or --not-after, not both");
-	if (sp->not_after != 0 && sp->not_after <= (int64_t)time(NULL))
-		return err_set(e, "the end date is in the past; give a date in "
-		    "the future");
+	if (sp->not_after != 0 && sp->not_after <= (int64_t)time(NULL)) {
+		cert_time_string(sp->not_after, when, sizeof(when));
+		return err_set(e, "the end date %s is in the past; give a "
+		    "--not-after in the future", when);
+	}
 	return 0;
 }
