@@ -450,7 +450,9 @@ cert_signer_check(X509 *x, EVP_PKEY *key, struct err *e)
 	int64_t now = (int64_t)time(NULL), nb, na;
 
 	cert_name_string(X509_get_subject_name(x), name, sizeof(name));
-	if (X509_check_ca(x) != 1)
+	/* Only basicConstraints CA:TRUE makes a CA (RFC 5280 4.2.1.9);
+	 * X509_check_ca also admits v1 roots and Netscape types. */
+	if (!(X509_get_extension_flags(x) & EXFLAG_CA))
 		return err_set(e, "the signer %s is not a CA (no basic "
 		    "constraints CA:TRUE); make one with 'hsys cert new-ca'",
 		    name);

@@ -360,11 +360,16 @@ label_check(const char *name, const char *l, size_t len, struct err *e)
 	if (len > LABEL_MAX)
 		return err_set(e, "'%s' has a label longer than %d characters",
 		    name, LABEL_MAX);
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)l[i] >= 0x80)
+			return err_set(e, "'%s' is not a host name: write an "
+			    "international name in its IDNA form (xn--...)",
+			    name);
 		if (!isalnum((unsigned char)l[i]) && l[i] != '-')
 			return err_set(e, "'%s' is not a host name: '%c' is "
 			    "not allowed (letters, digits, '-' and '.' are)",
 			    name, l[i]);
+	}
 	if (l[0] == '-' || l[len - 1] == '-')
 		return err_set(e, "'%s' is not a host name: a label cannot "
 		    "begin or end with '-'", name);

@@ -246,6 +246,8 @@ test_dns_names(void)
 	CHECK(cert_dns_name_check("a_b.test", 1, &e) == -1 &&
 	    strstr(e.msg, "'_' is not allowed") != NULL);
 	CHECK(cert_dns_name_check("a b.test", 1, &e) == -1);
+	CHECK(cert_dns_name_check("b\xc3\xbc" "cher.test", 1, &e) == -1 &&
+	    strstr(e.msg, "xn--") != NULL);
 	CHECK(cert_dns_name_check("127.0.0.1", 1, &e) == -1 &&
 	    strstr(e.msg, "--ip") != NULL);
 	memset(label, 'a', 64);
@@ -546,6 +548,7 @@ static void
 test_signer_check(void)
 {
 	struct cert_spec sp = spec(), casp = { 0 };
+	ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
 	EVP_PKEY *cak = testcert_key(), *k = testcert_key();
 	X509 *ca = NULL, *leaf = NULL, *x = NULL;
 	struct err e;
@@ -558,6 +561,17 @@ test_signer_check(void)
 	CHECK(cert_signer_check(leaf, k, &e) == -1 &&
 	    strstr(e.msg, "is not a CA") != NULL);
 	CHECK(cert_make_leaf(&sp, k, leaf, k, &x, &e) == -1 && x == NULL);
+	/* CA:TRUE, but a key usage without keyCertSign. */
+	x = testcert_make("nosign", cak, NULL, NULL, 5);
+	X509_add1_ext_i2d(x, NID_basic_constraints, &(BASIC_CONSTRAINTS){
+	    .ca = 0xff }, 1, X509V3_ADD_DEFAULT);
+	ASN1_BIT_STRING_set_bit(ku, 0, 1);	/* digitalSignature */
+	X509_add1_ext_i2d(x, NID_key_usage, ku, 1, X509V3_ADD_DEFAULT);
+	X509_sign(x, cak, EVP_sha256());
+	CHECK(cert_signer_check(x, cak, &e) == -1 &&
+	    strstr(e.msg, "lacks keyCertSign") != NULL);
+	ASN1_BIT_STRING_free(ku);
+	X509_free(x);
 	X509_free(ca);
 	X509_free(leaf);
 	EVP_PKEY_free(cak);
