@@ -22,8 +22,8 @@
 
 #define KEY_TYPES	"ec-p256 (the default), ec-p384, rsa-2048, rsa-3072 " \
 			"or rsa-4096"
-#define DN_EXAMPLE	"write it as \"CN=www.example.test, O=Example, C=US\" " \
-			"or \"/C=US/O=Example/CN=www.example.test\""
+#define DN_EXAMPLE	"write it as \"CN=www.example.test, O=Example, " \
+			"C=US\" or \"/C=US/O=Example/CN=www.example.test\""
 #define DNS_MAX		253
 #define LABEL_MAX	63
 
@@ -56,7 +56,8 @@ int
 cert_key_type_check(const char *type, struct err *e)
 {
 	if (key_type_find(type) == NULL)
-		return err_set(e, "unknown key type '%s'; use " KEY_TYPES, type);
+		return err_set(e, "unknown key type '%s'; use " KEY_TYPES,
+		    type);
 	return 0;
 }
 
@@ -393,7 +394,8 @@ cert_dns_name_check(const char *name, int wildcard_ok, struct err *e)
 		return err_set(e, "'%s' is longer than %d characters", name,
 		    DNS_MAX);
 	if (name[strlen(name) - 1] == '.')
-		return err_set(e, "'%s' ends with '.'; leave the dot out", name);
+		return err_set(e, "'%s' ends with '.'; leave the dot out",
+		    name);
 	if (strncmp(p, "*.", 2) == 0) {
 		if (!wildcard_ok)
 			return err_set(e, "'%s': a wildcard is not allowed "

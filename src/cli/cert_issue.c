@@ -36,11 +36,12 @@ enum opt {
 	O_DNS, O_IP, O_SUBJECT, O_KEY, O_DAYS, O_NOT_AFTER, O_SIGNER,
 	O_STORE, O_OUT, O_NAME, O_PERMIT, O_COUNT
 };
-#define OPT(o)	(1u << (o))
+#define OPT(o)		(1u << (o))
+#define OPT_OPERAND	OPT(O_COUNT)	/* one operand, accept's FILE */
 
 static const struct {
 	const char	*name;
-	int		 many;		/* may be given more than once */
+	int		 many;	/* may be given more than once */
 } opts[O_COUNT] = {
 	[O_DNS] = { "--dns-name", 1 },
 	[O_IP] = { "--ip", 1 },
@@ -56,8 +57,8 @@ static const struct {
 };
 
 struct args {
-	const char	*cmd;		/* "cert new-ca", for usage messages */
-	const char	**v[O_COUNT];	/* each option's values, in order */
+	const char	*cmd;		/* "cert new-ca", for messages */
+	const char	**v[O_COUNT];	/* each option's values */
 	size_t		 n[O_COUNT];
 	const char	*operand;	/* accept's FILE */
 	const char	**slots;
@@ -114,15 +115,14 @@ args_one(struct args *a, int argc, char **argv, int *i, unsigned allowed)
 	}
 	if ((argv[*i][0] == '-' && argv[*i][1] != '\0') ||
 	    a->operand != NULL ||
-	    !(allowed & OPT(O_COUNT)))
+	    !(allowed & OPT_OPERAND))
 		return cli_usage(a->cmd, "unexpected '%s'", argv[*i]);
 	a->operand = argv[*i];
 	return 0;
 }
 
 /* Parses argv (argv[0] is the command). Returns -1 to go on, else the exit
- * code: EXIT_OK after --help, EXIT_USAGE after a message. OPT(O_COUNT) in
- * allowed admits one operand. */
+ * code: EXIT_OK after --help, EXIT_USAGE after a message. */
 static int
 args_parse(struct args *a, int argc, char **argv, unsigned allowed,
     const char *cmd, const char *help)
@@ -624,7 +624,7 @@ cert_cmd_accept(int argc, char **argv)
 	size_t len;
 	int rc;
 
-	if ((rc = args_parse(&a, argc, argv, OPT(O_COUNT), "cert accept",
+	if ((rc = args_parse(&a, argc, argv, OPT_OPERAND, "cert accept",
 	    help_accept)) != -1)
 		return rc;
 	if (a.operand == NULL) {
