@@ -172,7 +172,9 @@ int	cert_ip_parse(const char *, unsigned char out[16], int *len,
 int	cert_spec_check(const struct cert_spec *, struct err *);
 
 /* A TLS server certificate for key: self-signed when signer is NULL, else
- * issued by signer (a CA; see cert_signer_check) with signer_key. */
+ * issued by signer (a CA; see cert_signer_check) with signer_key. Within a
+ * signer's validity: the default shrinks to fit, an explicit end past the
+ * signer's is refused. */
 int	cert_make_leaf(const struct cert_spec *, EVP_PKEY *key, X509 *signer,
 	    EVP_PKEY *signer_key, X509 **, struct err *);
 /* A self-signed CA "CN=name"; spec gives days and permit_dns only. */
