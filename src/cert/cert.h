@@ -123,4 +123,81 @@ int	certstore_key_put(struct store *, EVP_PKEY *, int64_t *id,
 int	certstore_key_find(struct store *, EVP_PKEY *pub, int64_t *id,
 	    EVP_PKEY **priv, struct err *);
 
+/* --- issuing: new keys, certificates, CAs and requests ----------------
+ *
+ *   issue_parse.c  what users type: key types, subjects, dates, names, IPs
+ *   issue.c        building keys, leaf and CA certificates, CSRs
+ *   request.c      pending requests (the request table) and reading the
+ *                  certificate a CA sends back
+ */
+
+#define CERT_KEY_DEFAULT	"ec-p256"
+#define CERT_DAYS_LEAF		365
+#define CERT_DAYS_CA		3650
+#define CERT_DAYS_MAX		36500
+#define CERT_SKEW_SECONDS	300	/* notBefore this far in the past */
+
+/* What a new certificate or request says; the name lists are validated by
+ * cert_spec_check and by every function that builds from a spec. */
+struct cert_spec {
+	const char		*subject;	/* a DN; NULL: CN=first name */
+	const char *const	*dns;		/* host names, "*." allowed */
+	size_t			 ndns;
+	const char *const	*ip;		/* IPv4/IPv6 literals */
+	size_t			 nip;
+	const char *const	*permit_dns;	/* a CA's permitted suffixes */
+	size_t			 npermit;
+	int			 days;		/* 0: the default */
+	int64_t			 not_after;	/* instead of days when not 0 */
+};
+
+/* Generates a key: "ec-p256", "ec-p384", "rsa-2048", "rsa-3072",
+ * "rsa-4096" (NULL: the default). Other names are refused with the list. */
+int	cert_key_new(const char *type, EVP_PKEY **, struct err *);
+int	cert_key_type_check(const char *type, struct err *);
+
+/* "CN=x, O=y, C=z" (RFC 4514 order, most specific first) or "/C=z/O=y/CN=x"
+ * (OpenSSL's order) into a new X509_NAME. */
+int	cert_dn_parse(const char *, X509_NAME **, struct err *);
+/* "YYYY-MM-DD" (00:00:00 UTC) or "YYYY-MM-DDTHH:MM:SSZ". */
+int	cert_date_parse(const char *, int64_t *, struct err *);
+/* A number of days, 1..CERT_DAYS_MAX. */
+int	cert_days_parse(const char *, int *, struct err *);
+/* A host name for a SAN (wildcard: "*" as the whole leftmost label). */
+int	cert_dns_name_check(const char *, int wildcard_ok, struct err *);
+/* An IPv4 or IPv6 literal into 4 or 16 bytes; *len says which. */
+int	cert_ip_parse(const char *, unsigned char out[16], int *len,
+	    struct err *);
+/* Every name, IP, suffix and date of a spec (a CA's has no names). */
+int	cert_spec_check(const struct cert_spec *, struct err *);
+
+/* A TLS server certificate for key: self-signed when signer is NULL, else
+ * issued by signer (a CA; see cert_signer_check) with signer_key. Within a
+ * signer's validity: the default shrinks to fit, an explicit end past the
+ * signer's is refused. */
+int	cert_make_leaf(const struct cert_spec *, EVP_PKEY *key, X509 *signer,
+	    EVP_PKEY *signer_key, X509 **, struct err *);
+/* A self-signed CA "CN=name"; spec gives days and permit_dns only. */
+int	cert_make_ca(const char *name, const struct cert_spec *, EVP_PKEY *key,
+	    X509 **, struct err *);
+/* A CSR for key, asking for the spec's subject and names. */
+int	cert_make_request(const struct cert_spec *, EVP_PKEY *key,
+	    X509_REQ **, struct err *);
+/* Refuses a signer that is not a CA allowed to sign certificates, has no
+ * private key, or is not valid now. */
+int	cert_signer_check(X509 *, EVP_PKEY *key, struct err *);
+
+/* Pending requests: the key waits in the store with a request row. Call
+ * inside store_begin/store_commit. */
+int	cert_request_put(struct store *, X509_REQ *, EVP_PKEY *key,
+	    struct err *);
+/* The pending request whose key is pub's: *id 0 when none. */
+int	cert_request_find(struct store *, EVP_PKEY *pub, int64_t *id,
+	    EVP_PKEY **priv, struct err *);
+int	cert_request_delete(struct store *, int64_t id, struct err *);
+/* What a CA sends back: one certificate in DER, or PEM certificates (the
+ * issued one and its chain), or PKCS#7 in PEM or DER. */
+int	cert_issued_parse(const unsigned char *, size_t, STACK_OF(X509) **,
+	    struct err *);
+
 #endif
