@@ -24,7 +24,8 @@ static const struct {
 	    "--not-after DATE] [--signer T] [--store S]" },
 	{ "new-ca", cert_cmd_new_ca, "--name NAME [--key TYPE] [--days N] "
 	    "[--permit-dns SUFFIX...]" },
-	{ "request", cert_cmd_request, "--dns-name NAME... [--subject DN] "
+	{ "request", cert_cmd_request, "--dns-name NAME... [--ip ADDR...] "
+	    "[--subject DN] "
 	    "[--key TYPE] --out FILE.csr" },
 	{ "accept", cert_cmd_accept, "FILE" },
 	{ "export", cert_cmd_export, "T (--pfx FILE | --pem FILE) [--with-key] "
