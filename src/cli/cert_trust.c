@@ -164,6 +164,54 @@ targets(const struct trust_args *a, X509 *x, const char *thumb,
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
+/* The certificate in any store of the location. Trusting a root that is
+ * also in the CA store is no ambiguity: every copy is the same certificate.
+ * Only a prefix that matches different certificates is an error. */
+static int
+find_any(struct store *s, const char *thumb, struct cert_entry *c,
+    struct err *e)
+{
+	static const char *order[] = { CERT_STORE_ROOT, CERT_STORE_MY,
+	    CERT_STORE_CA, CERT_STORE_WEBHOSTING };
+	struct cert_entry one;
+	struct err ignored;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (certstore_find(s, order[i], thumb, &one, &ignored) == -1)
+			continue;
+		if (found && strcmp(c->thumbprint, one.thumbprint) != 0)
+			return certstore_find(s, NULL, thumb, c, e);
+		if (!found)
+			*c = one;
+		found = 1;
+	}
+	if (!found)
+		return certstore_find(s, NULL, thumb, c, e);
+	return 0;
+}
+
+static int
+find(const struct trust_args *a, struct store **sp, struct cert_entry *c,
+    struct err *e)
+{
+	struct cert_store_name sn;
+
+	*sp = NULL;
+	if (cert_store_name_parse(a->store, &sn, e) == -1 ||
+	    store_open(sp, sn.loc, a->dry_run ? STORE_READ : STORE_WRITE, e)
+	    == -1)
+		return -1;
+	if ((a->store ? certstore_find(*sp, sn.name, a->thumb, c, e) :
+	    find_any(*sp, a->thumb, c, e)) == -1) {
+		store_close(*sp);
+		*sp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Untrust by a full thumbprint works even when the store no longer holds
  * the certificate: the system's files are named after it. */
 static int
@@ -190,8 +238,7 @@ run(struct trust_args *a)
 	X509 *x = NULL;
 	int warn, rc;
 
-	if (cli_cert_find(a->store, a->thumb, a->dry_run ? STORE_READ :
-	    STORE_WRITE, &s, &c, &e) == -1)
+	if (find(a, &s, &c, &e) == -1)
 		return untrust_unknown(a, &e);
 	if (certstore_load(s, c.id, &x, NULL, &e) == -1) {
 		store_close(s);
