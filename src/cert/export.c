@@ -25,7 +25,7 @@
 static int
 self_signed(X509 *x)
 {
-	return X509_check_issued(x, x) == X509_V_OK;
+	return X509_self_signed(x, 1) == 1;
 }
 
 /* The certificate of pool that issued x, or NULL. */

@@ -73,7 +73,7 @@ trust_check_anchor(X509 *x, int *warn, struct err *e)
 	char issuer[256];
 
 	*warn = 0;
-	if (X509_check_issued(x, x) == X509_V_OK)
+	if (X509_self_signed(x, 1) == 1)
 		return 0;
 	if (X509_get_extension_flags(x) & EXFLAG_CA) {
 		*warn = 1;
