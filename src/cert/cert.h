@@ -213,7 +213,6 @@ int	trust_system_remove(const struct trust_ctx *, const char *thumb,
  * reported through fail (0 when certutil or the databases are missing). */
 int	trust_nss_add(const struct trust_ctx *, X509 *, const char *thumb,
 	    struct err *);
-int	trust_nss_remove(const struct trust_ctx *, const char *thumb,
-	    struct err *);
+int	trust_nss_remove(const struct trust_ctx *, const char *thumb);
 
 #endif

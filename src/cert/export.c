@@ -25,7 +25,11 @@
 static int
 self_signed(X509 *x)
 {
-	return X509_self_signed(x, 1) == 1;
+	int rc = X509_self_signed(x, 1) == 1;
+
+	/* A failed signature check is an answer, not an error to keep. */
+	ERR_clear_error();
+	return rc;
 }
 
 /* The certificate of pool that issued x, or NULL. */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -75,6 +76,7 @@ trust_check_anchor(X509 *x, int *warn, struct err *e)
 	*warn = 0;
 	if (X509_self_signed(x, 1) == 1)
 		return 0;
+	ERR_clear_error();
 	if (X509_get_extension_flags(x) & EXFLAG_CA) {
 		*warn = 1;
 		return 0;
@@ -584,7 +586,7 @@ nss_one(const struct nss_op *op, const char *db, struct err *e)
 }
 
 static int
-nss_all(const struct nss_op *op, struct err *e)
+nss_all(const struct nss_op *op)
 {
 	char db[PATH_MAX], *slash;
 	struct err one;
@@ -605,7 +607,6 @@ nss_all(const struct nss_op *op, struct err *e)
 		}
 	}
 	globfree(&g);
-	(void)e;
 	return failed;
 }
 
@@ -653,14 +654,13 @@ trust_nss_add(const struct trust_ctx *t, X509 *x, const char *thumb,
 	close(fd);
 	free(pem);
 	op.file = tmp;
-	rc = nss_all(&op, e);
+	rc = nss_all(&op);
 	unlink(tmp);
 	return rc;
 }
 
 int
-trust_nss_remove(const struct trust_ctx *t, const char *thumb,
-    struct err *e)
+trust_nss_remove(const struct trust_ctx *t, const char *thumb)
 {
 	char tool[PATH_MAX], nick[64];
 	struct nss_op op;
@@ -668,5 +668,5 @@ trust_nss_remove(const struct trust_ctx *t, const char *thumb,
 	if (nss_setup(t, thumb, &op, tool, sizeof(tool), nick, sizeof(nick))
 	    == -1)
 		return 0;
-	return nss_all(&op, e);
+	return nss_all(&op);
 }

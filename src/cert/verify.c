@@ -73,7 +73,7 @@ check_dates(struct run *r, time_t now)
 	} else if (na - now < (int64_t)CERT_VERIFY_EXPIRY_WARN_DAYS * DAY) {
 		cert_time_string(na, when, sizeof(when));
 		report(r, 1, "expires in %lld days, on %s",
-		    (long long)((na - now) / DAY), when);
+		    (long long)((na - now + DAY - 1) / DAY), when);
 	}
 }
 
@@ -199,11 +199,12 @@ check_name(struct run *r)
 	unsigned char addr[16];
 	X509 *x = r->v->cert;
 
-	if (X509_get_ext_by_NID(x, NID_subject_alt_name, -1) < 0)
-		report(r, name == NULL, "no subjectAltName: browsers ignore "
-		    "the subject's CN");
-	if (name == NULL)
+	if (name == NULL) {
+		if (X509_get_ext_by_NID(x, NID_subject_alt_name, -1) < 0)
+			report(r, 1, "no subjectAltName: browsers ignore the "
+			    "subject's CN");
 		return;
+	}
 	if (inet_pton(AF_INET, name, addr) == 1 ||
 	    inet_pton(AF_INET6, name, addr) == 1) {
 		if (X509_check_ip_asc(x, name, 0) != 1)
@@ -289,6 +290,7 @@ cert_verify_https(const struct cert_verify *v, int *problems, struct err *e)
 	check_name(&r);
 	check_usages(&r);
 	check_key(&r);
+	ERR_clear_error();
 	*problems = r.problems;
 	return 0;
 }

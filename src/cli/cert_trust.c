@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/x509.h>
 
@@ -157,7 +158,7 @@ targets(const struct trust_args *a, X509 *x, const char *thumb,
 	if ((a->untrust ? trust_system_remove(&t, thumb, &e) :
 	    trust_system_add(&t, x, thumb, &e)) == -1)
 		fail_line(&failed, e.msg);
-	n = a->untrust ? trust_nss_remove(&t, thumb, &e) :
+	n = a->untrust ? trust_nss_remove(&t, thumb) :
 	    trust_nss_add(&t, x, thumb, &e);
 	if (n == -1)
 		fail_line(&failed, e.msg);
@@ -234,10 +235,16 @@ run(struct trust_args *a)
 	char thumb[CERT_THUMB_LEN + 1];
 	struct cert_entry c;
 	struct store *s;
+	struct stat st;
 	struct err e;
 	X509 *x = NULL;
 	int warn, rc;
 
+	if (a->root != NULL && (stat(a->root, &st) == -1 ||
+	    !S_ISDIR(st.st_mode))) {
+		err_set(&e, "--root %s is not a directory", a->root);
+		return cli_fail(&e);
+	}
 	if (find(a, &s, &c, &e) == -1)
 		return untrust_unknown(a, &e);
 	if (certstore_load(s, c.id, &x, NULL, &e) == -1) {

@@ -171,6 +171,9 @@ t_fail "a prefix is not enough then" 1 $HSYS cert untrust "${CA:0:10}" \
 certfix_add CA "$T/ca.pem"
 
 t_fail "no thumbprint" 2 $HSYS cert trust
+t_fail "a --root that is not a directory" 1 $HSYS cert trust "$CA" \
+    --root "$T/nowhere"
+t_grep "says so" "--root .*/nowhere is not a directory" "$T/err"
 t_fail "unknown option" 2 $HSYS cert untrust "$CA" --bogus
 
 # The real Debian store of this machine, in a private mount namespace over

@@ -223,8 +223,7 @@ test_dates(void)
 	CHECK(strstr(found, "P not valid yet") != NULL);
 	soon.to = 86400L * 10;
 	CHECK(check(&soon, NULL, 1, 1, NULL) == 0);
-	CHECK(strstr(found, "W expires in 9 days") != NULL ||
-	    strstr(found, "W expires in 10 days") != NULL);
+	CHECK(strstr(found, "W expires in 10 days") != NULL);
 }
 
 static void
@@ -242,7 +241,7 @@ test_names(void)
 	CHECK(check(&ip, NULL, 1, 1, "192.0.2.7") == 0);
 	CHECK(check(&ip, NULL, 1, 1, "192.0.2.8") == 1);
 	CHECK(strstr(found, "IP address 192.0.2.8") != NULL);
-	CHECK(check(&cn_only, NULL, 1, 1, "cn.test") == 2);
+	CHECK(check(&cn_only, NULL, 1, 1, "cn.test") == 1);
 	CHECK(strstr(found, "only in the subject's CN") != NULL);
 	CHECK(check(&cn_only, NULL, 1, 1, NULL) == 0);
 	CHECK(strstr(found, "W no subjectAltName") != NULL);
