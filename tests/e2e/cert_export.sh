@@ -85,6 +85,13 @@ t_grep "with AES-256" "aes-256-cbc" "$T/asn1"
 t_eq "the encrypted key opens with the password" \
     "$(key_modulus "$T/f.pem")" "$(key_modulus "$T/leaf.key")"
 
+t_ok "--password works, with a warning" $HSYS cert export "$L" \
+    --pfx "$T/g.pfx" --with-key --password "S3cret pass"
+t_grep "warns about the process list" "warning: --password on the command" \
+    "$T/err"
+t_ok "and the PFX opens with it" openssl pkcs12 -in "$T/g.pfx" \
+    -passin "file:$T/pw" -info -noout
+
 # Overwriting.
 t_fail "refuses to overwrite" 1 $HSYS cert export "$L" --pem "$T/d.pem"
 t_grep "says --force" "already exists; use --force" "$T/err"
