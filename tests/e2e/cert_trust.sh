@@ -201,6 +201,10 @@ real_store_test() {
 	test -f /usr/local/share/ca-certificates/hsys-$CA.crt && echo "file=yes"
 	openssl verify -CApath /etc/ssl/certs "$T/leaf.pem" >/dev/null 2>&1 &&
 	    echo "verify-after-trust=ok"
+	# Out of the hsys Root store, the system's trust still vouches.
+	sqlite3 "$(certfix_db)" "DELETE FROM cert WHERE store = 'Root'"
+	$HSYS_WRAP "$BUILD/hsys" cert verify $LEAF >/dev/null &&
+	    echo "hsys-verify-by-system=ok"
 	echo "== untrust"
 	$HSYS_WRAP "$BUILD/hsys" cert untrust $CA; echo "rc=\$?"
 	test -e /usr/local/share/ca-certificates/hsys-$CA.crt || echo "file=no"
@@ -224,6 +228,8 @@ if [ "$(id -u)" = 0 ] && [ -d /etc/ssl/certs ] &&
 	    "^Ran update-ca-certificates$" "$T/ns/out"
 	t_grep "real store: ran it --fresh on untrust" \
 	    "^Ran update-ca-certificates --fresh$" "$T/ns/out"
+	t_grep "real store: hsys cert verify uses the system's trust" \
+	    "^hsys-verify-by-system=ok$" "$T/ns/out"
 	t_nogrep "real store: untrust succeeded" "^rc=[1-9]" "$T/ns/out"
 	t_grep "real store: the file was removed" "^file=no$" "$T/ns/out"
 	t_grep "real store: openssl -CApath no longer trusts it" \
