@@ -338,7 +338,10 @@ command_string(const struct refresh *r, char *buf, size_t size)
 		    r->args[i]);
 }
 
-/* Debian's tool, told to work on the root's directories. */
+/* Debian's tool, told to work on the root's directories. The bundle it
+ * writes is right for the root; its per-certificate symlinks name paths
+ * under the root as seen from here, as with its own --sysroot, until
+ * update-ca-certificates runs inside the root. */
 static int
 refresh_debian_root(const struct trust_ctx *t, const char *tool,
     int removing, struct err *e)
@@ -386,7 +389,8 @@ refresh(const struct trust_ctx *t, enum trust_family f, int removing,
 
 	refresh_command(f, removing, &r);
 	command_string(&r, cmd, sizeof(cmd));
-	if (f == TRUST_ARCH && find_tool("trust", tool, sizeof(tool)) == -1 &&
+	if (f == TRUST_ARCH && *t->root == '\0' &&
+	    find_tool("trust", tool, sizeof(tool)) == -1 &&
 	    find_tool("update-ca-trust", tool, sizeof(tool)) == 0) {
 		r.tool = "update-ca-trust";
 		r.args[0] = NULL;
