@@ -8,6 +8,12 @@
  *   thumbprint.c  SHA-1/SHA-256 thumbprints, normalizing what users type
  *   certstore.c   adding, finding, listing, loading and deleting entries
  *   name.c        printing names and dates the way users expect
+ *   issue_parse.c checking what users type: key types, DNs, dates, names
+ *   issue.c       making keys, leaf and CA certificates, and CSRs
+ *   request.c     pending requests, and reading what a CA sends back
+ *   export.c      PFX and PEM encodings of a certificate, chain and key
+ *   verify.c      whether a certificate can serve HTTPS, problem by problem
+ *   trust.c       making the system (and NSS) trust a CA certificate
  */
 #ifndef HSYS_CERT_CERT_H
 #define HSYS_CERT_CERT_H
@@ -199,5 +205,94 @@ int	cert_request_delete(struct store *, int64_t id, struct err *);
  * issued one and its chain), or PKCS#7 in PEM or DER. */
 int	cert_issued_parse(const unsigned char *, size_t, STACK_OF(X509) **,
 	    struct err *);
+
+/* --- export ----------------------------------------------------------- */
+
+/* The intermediates that lead from x towards a root, taken from pool (the
+ * CA store), nearest first; roots and x itself are left out. */
+int	cert_chain_build(X509 *x, STACK_OF(X509) *pool, STACK_OF(X509) **chain,
+	    struct err *);
+/* PKCS#12 of x, its chain and (when not NULL) its key. A key needs a
+ * password. Default algorithms: AES-256-CBC with PBKDF2 and a SHA-256 MAC;
+ * legacy: pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC. Without a key
+ * and a password, the certificates are not encrypted. */
+int	cert_export_pfx(X509 *x, EVP_PKEY *key, STACK_OF(X509) *chain,
+	    const char *pass, int legacy, unsigned char **out, size_t *len,
+	    struct err *);
+/* PEM: x, its chain, then (when not NULL) the key as PKCS#8, encrypted with
+ * AES-256-CBC when pass is not NULL or empty. */
+int	cert_export_pem(X509 *x, EVP_PKEY *key, STACK_OF(X509) *chain,
+	    const char *pass, unsigned char **out, size_t *len, struct err *);
+/* Wipes and frees what cert_export_* returned. */
+void	cert_export_free(unsigned char *, size_t);
+
+/* --- verify ----------------------------------------------------------- */
+
+/* What a working HTTPS binding needs of its certificate. */
+struct cert_verify {
+	X509		*cert;
+	EVP_PKEY	*key;		/* NULL: the store has none */
+	STACK_OF(X509)	*untrusted;	/* intermediates (the CA store) */
+	STACK_OF(X509)	*anchors;	/* trusted roots (the Root store) */
+	int		 system_trust;	/* also trust the system's roots */
+	const char	*dns_name;	/* a host name or IP address, or NULL */
+	time_t		 now;		/* 0: the current time */
+	/* Called once per finding; warnings do not make it unusable. */
+	void		(*report)(void *arg, int warning, const char *msg);
+	void		*arg;
+};
+
+#define CERT_VERIFY_EXPIRY_WARN_DAYS	30
+
+/* Runs every check and reports each finding. *problems is the number of
+ * findings that make the certificate unusable for HTTPS; -1 only when the
+ * checks themselves could not run. */
+int	cert_verify_https(const struct cert_verify *, int *problems,
+	    struct err *);
+
+/* --- trust ------------------------------------------------------------ */
+
+/* How the system keeps its trusted certificates. */
+enum trust_family {
+	TRUST_UNKNOWN,
+	TRUST_DEBIAN,		/* update-ca-certificates */
+	TRUST_FEDORA,		/* update-ca-trust (p11-kit) */
+	TRUST_ARCH		/* trust extract-compat (p11-kit) */
+};
+
+struct trust_ctx {
+	const char	*root;		/* "" for /, else --root DIR */
+	const char	*home;		/* the invoking user's $HOME, or NULL */
+	int		 dry_run;
+	/* One line per action done (or, for dry runs, to be done), and
+	 * one per target that failed; a failure does not stop the others. */
+	void		(*say)(void *arg, const char *line);
+	void		(*fail)(void *arg, const char *msg);
+	void		*arg;
+};
+
+/* Refuses a certificate that is neither self-signed nor a CA. *warn is set
+ * when it is a CA that is not self-signed (clients may not use it as an
+ * anchor). */
+int	trust_check_anchor(X509 *, int *warn, struct err *);
+/* Tells the family from ROOT/etc/os-release (ID, ID_LIKE), else from the
+ * directories present. */
+enum trust_family trust_detect(const char *root);
+const char *trust_family_name(enum trust_family);
+/* The file a family's trust source holds for thumbprint (under root). */
+int	trust_anchor_path(enum trust_family, const char *root,
+	    const char *thumb, char *buf, size_t size, struct err *);
+/* Places (or removes) the PEM file and refreshes the system's bundle.
+ * x is only needed to add. */
+int	trust_system_add(const struct trust_ctx *, X509 *, const char *thumb,
+	    struct err *);
+int	trust_system_remove(const struct trust_ctx *, const char *thumb,
+	    struct err *);
+/* Every NSS database of the user (~/.pki/nssdb, Firefox profiles) when
+ * certutil exists. Returns the number of databases that failed, each
+ * reported through fail (0 when certutil or the databases are missing). */
+int	trust_nss_add(const struct trust_ctx *, X509 *, const char *thumb,
+	    struct err *);
+int	trust_nss_remove(const struct trust_ctx *, const char *thumb);
 
 #endif

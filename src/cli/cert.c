@@ -29,10 +29,12 @@ static const struct {
 	    "[--key TYPE] --out FILE.csr" },
 	{ "accept", cert_cmd_accept, "FILE" },
 	{ "export", cert_cmd_export, "T (--pfx FILE | --pem FILE) [--with-key] "
-	    "[--password-file F] [--legacy]" },
+	    "[--password-file F | --password-stdin | --password P] [--legacy] "
+	    "[--force] [--store S]" },
 	{ "delete", cert_cmd_delete, "T [--store S]" },
-	{ "trust", cert_cmd_trust, "T [--dry-run] [--root DIR]" },
-	{ "untrust", cert_cmd_untrust, "T [--dry-run] [--root DIR]" },
+	{ "trust", cert_cmd_trust, "T [--dry-run] [--root DIR] [--store S]" },
+	{ "untrust", cert_cmd_untrust, "T [--dry-run] [--root DIR] "
+	    "[--store S]" },
 	{ "verify", cert_cmd_verify, "T [--dns-name NAME] [--store S]" },
 };
 
