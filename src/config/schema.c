@@ -1,9 +1,46 @@
 /*
  * schema — the config component's tables (the HTTP configuration that
- * `hsys http` writes), applied by store/migrate.c.
+ * `hsys http` writes), applied by store/migrate.c. docs/config.md describes
+ * each column.
+ *
+ * sslcert:  one row per binding; (kind, endpoint) is netsh's key, endpoint
+ *           in canonical text. certhash is the uppercase SHA-1 thumbprint
+ *           of a certificate in cert(store = certstore); options are 0/1.
+ * urlacl:   one reservation per canonical URL prefix (paths compare
+ *           without case, as HTTP.sys does); the principal is numeric.
+ * iplisten: the addresses hsysd listens on (empty: every address).
+ * timeout:  the timeouts that differ from HTTP.sys's defaults.
  */
 const char config_schema_v1[] =
-    "CREATE TABLE setting ("
-    "  name  TEXT PRIMARY KEY,"
-    "  value ANY"
+    "CREATE TABLE sslcert ("
+    "  kind      TEXT NOT NULL CHECK (kind IN ('ipport', 'hostnameport')),"
+    "  endpoint  TEXT NOT NULL,"
+    "  certhash  TEXT NOT NULL,"
+    "  appid     TEXT NOT NULL,"
+    "  certstore TEXT NOT NULL,"
+    "  clientcertnegotiation      INTEGER NOT NULL DEFAULT 0,"
+    "  verifyclientcertrevocation INTEGER NOT NULL DEFAULT 1,"
+    "  disablehttp2               INTEGER NOT NULL DEFAULT 0,"
+    "  disablelegacytls           INTEGER NOT NULL DEFAULT 0,"
+    "  disabletls12               INTEGER NOT NULL DEFAULT 0,"
+    "  disabletls13               INTEGER NOT NULL DEFAULT 0,"
+    "  enablesessionticket        INTEGER NOT NULL DEFAULT 0,"
+    "  disableocspstapling        INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (kind, endpoint)"
+    ") STRICT;"
+    "CREATE INDEX sslcert_certhash ON sslcert(certhash);"
+    "CREATE TABLE urlacl ("
+    "  url       TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+    "  principal TEXT NOT NULL CHECK (principal IN ('user', 'group')),"
+    "  id        INTEGER NOT NULL,"
+    "  listen    INTEGER NOT NULL,"
+    "  delegate  INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE iplisten ("
+    "  address   TEXT NOT NULL PRIMARY KEY"
+    ") STRICT;"
+    "CREATE TABLE timeout ("
+    "  name      TEXT NOT NULL PRIMARY KEY CHECK (name IN "
+    "    ('idleconnectiontimeout', 'headerwaittimeout')),"
+    "  seconds   INTEGER NOT NULL"
     ") STRICT;";

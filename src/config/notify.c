@@ -1,0 +1,116 @@
+/*
+ * notify — tells a running hsysd that the configuration changed.
+ *
+ * After a commit, hsys connects to the daemon's Unix socket and sends one
+ * CONFIG_CHANGED frame (docs/protocol.md): a 16-byte header, little-endian,
+ * [u32 payload length = 0][u16 type = 0x0F01][u16 flags = 0][u64 id = the
+ * store's new generation], and closes. The connect and the write are
+ * non-blocking and bounded by CONFIG_NOTIFY_MS, so a stuck daemon cannot
+ * hang an admin's command. No daemon (ENOENT, ECONNREFUSED) is the normal
+ * case and silent; a lost poke is harmless because hsysd also polls the
+ * generation.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "config/config.h"
+
+#define CONFIG_CHANGED	0x0F01
+
+int
+config_notify_path(char *buf, size_t size)
+{
+	const char *home = getenv("HSYS_HOME");
+	int n;
+
+	if (home != NULL && home[0] == '/')
+		n = snprintf(buf, size, "%s/hsysd.sock", home);
+	else
+		n = snprintf(buf, size, "/run/hsys/hsysd.sock");
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static void
+frame(unsigned char f[16], int64_t generation)
+{
+	uint64_t g = (uint64_t)generation;
+	int i;
+
+	memset(f, 0, 16);
+	f[4] = CONFIG_CHANGED & 0xff;
+	f[5] = CONFIG_CHANGED >> 8;
+	for (i = 0; i < 8; i++)
+		f[8 + i] = (unsigned char)(g >> (8 * i));
+}
+
+/* Waits for the socket to become writable within the bound. */
+static int
+wait_writable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int rc;
+
+	do
+		rc = poll(&p, 1, CONFIG_NOTIFY_MS);
+	while (rc == -1 && errno == EINTR);
+	if (rc == 0)
+		errno = ETIMEDOUT;
+	return rc == 1 ? 0 : -1;
+}
+
+int
+config_notify(int64_t generation, struct err *e)
+{
+	struct sockaddr_un sun;
+	unsigned char f[16];
+	socklen_t len = sizeof(int);
+	int fd, soerr = 0, rc = -1;
+	ssize_t n;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (config_notify_path(sun.sun_path, sizeof(sun.sun_path)) == -1)
+		return err_set(e, "the daemon's socket path is too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return err_sys(e, "cannot notify hsysd");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED) {
+			rc = 1;
+			goto done;
+		}
+		if (errno != EINPROGRESS && errno != EAGAIN) {
+			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
+			goto done;
+		}
+		if (wait_writable(fd) == -1 || getsockopt(fd, SOL_SOCKET,
+		    SO_ERROR, &soerr, &len) == -1 || (soerr != 0 &&
+		    (errno = soerr))) {
+			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
+			goto done;
+		}
+	}
+	frame(f, generation);
+	n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
+	if (n == -1 && errno == EAGAIN && wait_writable(fd) == 0)
+		n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
+	if (n != (ssize_t)sizeof(f)) {
+		if (n >= 0)
+			errno = EPIPE;
+		err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
+		goto done;
+	}
+	rc = 0;
+done:
+	close(fd);
+	return rc;
+}
