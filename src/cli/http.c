@@ -250,6 +250,10 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 	if (strcasecmp(verb, "add") != 0 && strcasecmp(verb, "update") != 0 &&
 	    strcasecmp(verb, "delete") != 0 && strcasecmp(verb, "show") != 0)
 		return usage(&c, "unknown command 'http %s'%s", verb, "");
+	if (argc > 2 && is_help(argv[2])) {
+		fputs(help_text, stdout);
+		return EXIT_OK;
+	}
 	if (argc < 3)
 		return usage(&c, "'http %s' needs a noun: sslcert, urlacl, "
 		    "iplisten or timeout%s", verb, "");

@@ -144,10 +144,10 @@ show(const struct http_ctx *c, const struct config_args *a,
 		rc = config_sslcert_list(r.s, show_one, stdout, &e);
 	}
 	http_close(&r);
-	if (rc == -1)
-		return http_fail(c, "SSL Certificate show", &e);
 	if (a->json)
 		fputs(j.n ? "\n]\n" : "]\n", stdout);
+	if (rc == -1)
+		return http_fail(c, "SSL Certificate show", &e);
 	return EXIT_OK;
 }
 

@@ -62,9 +62,42 @@ $HSYS http show timeout >"$T/show"
 t_grep "idle is 120 again" 'Idle Connection Timeout \(sec\)   : 120' "$T/show"
 t_grep "headerwait kept" 'Header Wait Timeout \(sec\)       : 10' "$T/show"
 
+# A change pokes a running daemon with CONFIG_CHANGED and the generation.
+t_ok "no daemon: silent" $HSYS http add iplisten ipaddress=198.51.100.1
+t_eq "nothing on stderr" "$(cat "$T/err")" ""
+python3 - "$HSYS_HOME/hsysd.sock" "$T/frame" <<'PY' &
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+s.settimeout(30)
+c, _ = s.accept()
+data = b""
+while True:
+    b = c.recv(64)
+    if not b:
+        break
+    data += b
+n, t, f, i = struct.unpack("<IHHQ", data[:16])
+open(sys.argv[2], "w").write("%d len=%d type=0x%04x flags=%d id=%d\n" %
+    (len(data), n, t, f, i))
+PY
+listener=$!
+for _ in $(seq 50); do [ -S "$HSYS_HOME/hsysd.sock" ] && break; sleep 0.1; done
+t_ok "a change with a daemon listening" $HSYS http delete iplisten \
+    ipaddress=198.51.100.1
+wait $listener
+gen=$(sqlite3 "$HSYS_HOME/hsys.db" "SELECT value FROM meta WHERE key = 'generation'")
+t_eq "one CONFIG_CHANGED frame with the new generation" "$(cat "$T/frame")" \
+    "16 len=0 type=0x0f01 flags=0 id=$gen"
+rm -f "$HSYS_HOME/hsysd.sock"
+
 t_ok "http --help" $HSYS http --help
 t_grep "help lists iplisten" 'add iplisten' "$T/out"
 t_fail "unknown verb" 2 $HSYS http frob sslcert
 t_fail "unknown noun" 2 $HSYS http add frob
 t_fail "no noun" 2 $HSYS http add
+t_ok "verb --help" $HSYS http add --help
+t_ok "noun --help" $HSYS http add timeout --help
+t_grep "noun help" 'headerwaittimeout' "$T/out"
 t_done
