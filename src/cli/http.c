@@ -3,6 +3,7 @@
  * ("hsys http add sslcert ipport=0.0.0.0:443 ..."), dispatch, help, and the
  * helpers every http command shares (store access, netsh-style failures).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -214,14 +215,20 @@ is_help(const char *s)
 	    strcmp(s, "/?") == 0;
 }
 
+static int usage(const struct http_ctx *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
-usage(const struct http_ctx *c, const char *fmt, const char *a,
-    const char *b)
+usage(const struct http_ctx *c, const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("hsys: ", stderr);
 	if (c->line > 0)
 		fprintf(stderr, "line %d: ", c->line);
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs(". See 'hsys http --help'.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -235,8 +242,7 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 
 	if (argc < 2) {
 		if (line > 0)
-			return usage(&c, "'http' needs a verb and a noun%s%s",
-			    "", "");
+			return usage(&c, "'http' needs a verb and a noun");
 		fputs(help_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -249,14 +255,14 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 		return http_export(&c, argc - 2, argv + 2);
 	if (strcasecmp(verb, "add") != 0 && strcasecmp(verb, "update") != 0 &&
 	    strcasecmp(verb, "delete") != 0 && strcasecmp(verb, "show") != 0)
-		return usage(&c, "unknown command 'http %s'%s", verb, "");
+		return usage(&c, "unknown command 'http %s'", verb);
 	if (argc > 2 && is_help(argv[2])) {
 		fputs(help_text, stdout);
 		return EXIT_OK;
 	}
 	if (argc < 3)
 		return usage(&c, "'http %s' needs a noun: sslcert, urlacl, "
-		    "iplisten or timeout%s", verb, "");
+		    "iplisten or timeout", verb);
 	for (i = 0; i < NNOUNS; i++) {
 		if (strcasecmp(argv[2], nouns[i].noun) != 0)
 			continue;
@@ -267,7 +273,7 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 		if (strcasecmp(verb, "update") == 0 &&
 		    nouns[i].fn != http_sslcert)
 			return usage(&c, "'http update %s' does not exist; "
-			    "delete and add it again%s", nouns[i].noun, "");
+			    "delete and add it again", nouns[i].noun);
 		return nouns[i].fn(&c, verb, argc - 3, argv + 3);
 	}
 	return usage(&c, "unknown noun 'http %s %s'", verb, argv[2]);
