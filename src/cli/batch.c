@@ -1,15 +1,156 @@
 /*
- * batch — placeholder for netsh-style batch mode.
+ * batch — netsh-style batch mode: command lines from a file (hsys -f FILE)
+ * or standard input (COMMANDS | hsys).
+ *
+ * Each line is "http ..." (a leading "netsh" is tolerated); '#' starts a
+ * comment line; blank lines are skipped; values may be double-quoted
+ * (key="a value"). Lines are applied one by one, each in its own
+ * transaction, and the first failing line stops the batch, naming its
+ * number; the lines before it stay applied. With --atomic the whole batch
+ * is one transaction: everything or nothing, and hsysd is poked once.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
+#include "config/config.h"
+#include "store/store.h"
+
+#define LINE_MAX_LEN	8192
+#define WORDS_MAX	64
+
+/* Splits a line into words in place; double quotes group and are removed.
+ * Returns the number of words, or -1 with a message. */
+static int
+split(char *p, char **w, struct err *e)
+{
+	char *o;
+	int n = 0, quoted;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			return n;
+		if (n == WORDS_MAX)
+			return err_set(e, "more than %d words", WORDS_MAX);
+		w[n++] = o = p;
+		quoted = 0;
+		for (; *p != '\0'; p++) {
+			if (*p == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (!quoted && (*p == ' ' || *p == '\t' ||
+			    *p == '\r' || *p == '\n'))
+				break;
+			*o++ = *p;
+		}
+		if (quoted)
+			return err_set(e, "a double quote is not closed");
+		if (*p != '\0')
+			p++;
+		*o = '\0';
+	}
+}
+
+static int
+run_line(struct store *tx, int lineno, char *line)
+{
+	char *w[WORDS_MAX];
+	struct err e;
+	int n, first = 0;
+
+	if ((n = split(line, w, &e)) == -1) {
+		fprintf(stderr, "hsys: line %d: %s.\n", lineno, e.msg);
+		return EXIT_USAGE;
+	}
+	if (n == 0 || w[0][0] == '#')
+		return EXIT_OK;
+	if (strcasecmp(w[0], "netsh") == 0)
+		first = 1;
+	if (first >= n || strcasecmp(w[first], "http") != 0) {
+		fprintf(stderr, "hsys: line %d: '%s' is not an http command; "
+		    "batch lines look like 'http add urlacl url=... user=...'.\n",
+		    lineno, first < n ? w[first] : w[0]);
+		return EXIT_USAGE;
+	}
+	return cli_http_run(tx, lineno, n - first, w + first);
+}
+
+static int
+finish_atomic(struct store *s, int rc)
+{
+	struct err e, ignored;
+	int64_t gen;
+
+	if (rc != EXIT_OK) {
+		store_rollback(s);
+		store_close(s);
+		fprintf(stderr, "hsys: nothing was applied (--atomic).\n");
+		return rc;
+	}
+	if (store_commit(s, &e) == -1) {
+		store_close(s);
+		return cli_fail(&e);
+	}
+	if (store_generation(s, &gen, &ignored) == 0)
+		config_notify(gen, &ignored);
+	store_close(s);
+	return EXIT_OK;
+}
 
 int
 cli_batch(const char *path, int atomic)
 {
-	(void)path;
-	(void)atomic;
-	fputs("hsys: batch mode is not built yet\n", stderr);
-	return EXIT_FAIL;
+	char *line;
+	struct store *tx = NULL;
+	struct err e;
+	FILE *f = stdin;
+	size_t len;
+	int lineno = 0, rc = EXIT_OK;
+
+	if (strcmp(path, "-") != 0 && (f = fopen(path, "r")) == NULL) {
+		err_sys(&e, "cannot read %s", path);
+		return cli_fail(&e);
+	}
+	if ((line = malloc(LINE_MAX_LEN)) == NULL) {
+		if (f != stdin)
+			fclose(f);
+		err_sys(&e, "batch");
+		return cli_fail(&e);
+	}
+	if (atomic && (store_open(&tx, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    store_begin(tx, &e) == -1)) {
+		store_close(tx);
+		tx = NULL;
+		rc = cli_fail(&e);
+		goto done;
+	}
+	while (fgets(line, LINE_MAX_LEN, f) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len == LINE_MAX_LEN - 1 && line[len - 1] != '\n') {
+			fprintf(stderr, "hsys: line %d: longer than %d "
+			    "characters.\n", lineno, LINE_MAX_LEN - 2);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if ((rc = run_line(tx, lineno, line)) != EXIT_OK)
+			break;
+	}
+	if (rc == EXIT_OK && ferror(f)) {
+		err_sys(&e, "cannot read %s", path);
+		rc = cli_fail(&e);
+	}
+	if (tx != NULL)
+		rc = finish_atomic(tx, rc);
+done:
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }

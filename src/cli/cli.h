@@ -28,6 +28,10 @@ void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Command groups. argv[0] is the group's name. */
 int	cli_cert(int argc, char **argv);
 int	cli_http(int argc, char **argv);
+/* The same inside a batch: tx is the batch's open transaction (--atomic)
+ * or NULL, line the line number that messages name (0: none). */
+struct store;
+int	cli_http_run(struct store *tx, int line, int argc, char **argv);
 /* Batch mode: netsh-style lines from a file or stdin (batch.c). */
 int	cli_batch(const char *path, int atomic);
 

@@ -1,15 +1,286 @@
 /*
- * http — placeholder for the `hsys http` command group.
+ * http — the `hsys http` command group: netsh http's grammar
+ * ("hsys http add sslcert ipport=0.0.0.0:443 ..."), dispatch, help, and the
+ * helpers every http command shares (store access, netsh-style failures).
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
+#include "cli/http.h"
+#include "common/err.h"
+#include "config/config.h"
+#include "store/store.h"
+
+static const char help_text[] =
+"usage: hsys http <verb> <noun> [key=value ...]   (netsh http syntax)\n"
+"\n"
+"  hsys http add sslcert (ipport=IP:PORT | hostnameport=NAME:PORT)\n"
+"        certhash=THUMBPRINT appid={GUID} [certstorename=MY|ROOT|CA|WEBHOSTING]\n"
+"        [clientcertnegotiation=enable|disable]\n"
+"        [verifyclientcertrevocation=enable|disable]\n"
+"        [disablehttp2=enable|disable] [disablelegacytls=enable|disable]\n"
+"        [disabletls12=enable|disable] [disabletls13=enable|disable]\n"
+"        [enablesessionticket=enable|disable]\n"
+"        [disableocspstapling=enable|disable]\n"
+"  hsys http update sslcert (ipport=... | hostnameport=...) [key=value ...]\n"
+"  hsys http delete sslcert (ipport=... | hostnameport=...)\n"
+"  hsys http show sslcert [ipport=... | hostnameport=...] [--json]\n"
+"\n"
+"  hsys http add urlacl url=PREFIX user=USER|@GROUP|UID|@GID\n"
+"        [listen=yes|no] [delegate=yes|no]\n"
+"  hsys http delete urlacl url=PREFIX\n"
+"  hsys http show urlacl [url=PREFIX] [--json]\n"
+"\n"
+"  hsys http add iplisten ipaddress=IP\n"
+"  hsys http delete iplisten ipaddress=IP\n"
+"  hsys http show iplisten [--json]\n"
+"\n"
+"  hsys http add timeout timeouttype=idleconnectiontimeout|headerwaittimeout\n"
+"        value=SECONDS\n"
+"  hsys http delete timeout timeouttype=...\n"
+"  hsys http show timeout [--json]\n"
+"\n"
+"  hsys http export              the whole configuration as batch lines\n"
+"\n"
+"PREFIX is a UrlPrefix such as http://+:80/app/ (the trailing '/' is\n"
+"required). Keys are case-insensitive. Changes need write access to the\n"
+"store (root, or the owner of $HSYS_HOME). 'hsys http show sslcert --help'\n"
+"and the like describe one command; man hsys-http has it all.\n";
+
+static const struct {
+	const char *noun;
+	int (*fn)(const struct http_ctx *, const char *, int, char **);
+	const char *help;
+} nouns[] = {
+	{ "sslcert", http_sslcert,
+	    "  hsys http add sslcert (ipport=IP:PORT | hostnameport=NAME:PORT) "
+	    "certhash=THUMBPRINT\n        appid={GUID} [certstorename=MY] "
+	    "[OPTION=enable|disable ...]\n"
+	    "  hsys http update sslcert (ipport=... | hostnameport=...) "
+	    "[key=value ...]\n"
+	    "  hsys http delete sslcert (ipport=... | hostnameport=...)\n"
+	    "  hsys http show sslcert [ipport=... | hostnameport=...] "
+	    "[--json]\n\n"
+	    "Binds a certificate of the LocalMachine store (with its private "
+	    "key) to an\naddress and port, or to a host name for SNI. "
+	    "0.0.0.0:443 and [::]:443 are\nthe wildcard bindings of IPv4 and "
+	    "IPv6. OPTIONs: clientcertnegotiation,\n"
+	    "verifyclientcertrevocation, disablehttp2, disablelegacytls, "
+	    "disabletls12,\ndisabletls13, enablesessionticket, "
+	    "disableocspstapling. verifyclientcertrevocation,\n"
+	    "disablelegacytls and disableocspstapling are stored but not acted "
+	    "on yet\n(hsysd never offers TLS below 1.2).\n" },
+	{ "urlacl", http_urlacl,
+	    "  hsys http add urlacl url=PREFIX user=USER|@GROUP|UID|@GID "
+	    "[listen=yes|no]\n        [delegate=yes|no]\n"
+	    "  hsys http delete urlacl url=PREFIX\n"
+	    "  hsys http show urlacl [url=PREFIX] [--json]\n\n"
+	    "Reserves a URL prefix for a user (or a group: @NAME, or a name "
+	    "that is no\nuser's) so that its programs may register it with "
+	    "hsysd. listen defaults to\nyes, delegate to no.\n" },
+	{ "iplisten", http_iplisten,
+	    "  hsys http add iplisten ipaddress=IP\n"
+	    "  hsys http delete iplisten ipaddress=IP\n"
+	    "  hsys http show iplisten [--json]\n\n"
+	    "The addresses hsysd listens on; an empty list means every "
+	    "address.\n" },
+	{ "timeout", http_timeout,
+	    "  hsys http add timeout timeouttype=idleconnectiontimeout|"
+	    "headerwaittimeout\n        value=SECONDS\n"
+	    "  hsys http delete timeout timeouttype=...\n"
+	    "  hsys http show timeout [--json]\n\n"
+	    "Service-wide timeouts, 120 s each by default; delete goes back "
+	    "to the default.\n" },
+};
+#define NNOUNS (sizeof(nouns) / sizeof(nouns[0]))
+
+int
+http_begin(struct http_ctx *c, struct err *e)
+{
+	if (c->tx != NULL) {
+		c->s = c->tx;
+		return 0;
+	}
+	if (store_open(&c->s, STORE_MACHINE, STORE_WRITE, e) == -1)
+		return -1;
+	if (store_begin(c->s, e) == -1) {
+		store_close(c->s);
+		c->s = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_end(struct http_ctx *c, int ok, struct err *e)
+{
+	struct err ignored;
+	int64_t gen;
+	int rc = 0;
+
+	if (c->tx != NULL || c->s == NULL)
+		return 0;
+	if (!ok)
+		store_rollback(c->s);
+	else if ((rc = store_commit(c->s, e)) == 0 &&
+	    store_generation(c->s, &gen, &ignored) == 0)
+		config_notify(gen, &ignored);
+	store_close(c->s);
+	c->s = NULL;
+	return rc;
+}
+
+int
+http_open_read(struct http_ctx *c, struct err *e)
+{
+	if (c->tx != NULL) {
+		c->s = c->tx;
+		return 0;
+	}
+	return store_open(&c->s, STORE_MACHINE, STORE_READ, e);
+}
+
+void
+http_close(struct http_ctx *c)
+{
+	if (c->tx == NULL)
+		store_close(c->s);
+	c->s = NULL;
+}
+
+int
+http_fail(const struct http_ctx *c, const char *what, const struct err *e)
+{
+	size_t n = strlen(e->msg);
+
+	fflush(stdout);
+	if (e->code == CONFIG_E_PARAM || e->code == CONFIG_E_EXISTS ||
+	    e->code == CONFIG_E_NOT_FOUND || e->code == CONFIG_E_NO_KEY)
+		fprintf(stderr, "%s failed, Error: %d\n", what, e->code);
+	fprintf(stderr, "hsys: ");
+	if (c->line > 0)
+		fprintf(stderr, "line %d: ", c->line);
+	fprintf(stderr, "%s%s\n", e->msg, n > 0 && e->msg[n - 1] == '.' ?
+	    "" : ".");
+	return e->code == CONFIG_E_PARAM ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int
+http_args(const struct http_ctx *c, int argc, char **argv,
+    struct config_args *a, const struct config_key *keys, struct err *e)
+{
+	const struct config_key *k;
+	size_t i;
+
+	if (config_args_parse(argc, argv, a, e) == -1)
+		return -1;
+	for (i = 0; i < a->n; i++)
+		for (k = keys; k != NULL && k->name != NULL; k++)
+			if ((k->flags & CONFIG_KEY_IGNORED) &&
+			    strcmp(k->name, a->a[i].key) == 0) {
+				fputs("hsys: warning: ", stderr);
+				if (c->line > 0)
+					fprintf(stderr, "line %d: ", c->line);
+				fprintf(stderr, "%s= has no meaning on Linux; "
+				    "ignored\n", a->a[i].key);
+			}
+	return 0;
+}
+
+void
+http_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static int
+is_help(const char *s)
+{
+	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0 ||
+	    strcmp(s, "help") == 0 || strcmp(s, "?") == 0 ||
+	    strcmp(s, "/?") == 0;
+}
+
+static int usage(const struct http_ctx *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+usage(const struct http_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hsys: ", stderr);
+	if (c->line > 0)
+		fprintf(stderr, "line %d: ", c->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(". See 'hsys http --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+int
+cli_http_run(struct store *tx, int line, int argc, char **argv)
+{
+	struct http_ctx c = { tx, line, NULL };
+	const char *verb;
+	size_t i;
+
+	if (argc < 2) {
+		if (line > 0)
+			return usage(&c, "'http' needs a verb and a noun");
+		fputs(help_text, stderr);
+		return EXIT_USAGE;
+	}
+	verb = argv[1];
+	if (is_help(verb)) {
+		fputs(help_text, stdout);
+		return EXIT_OK;
+	}
+	if (strcasecmp(verb, "export") == 0)
+		return http_export(&c, argc - 2, argv + 2);
+	if (strcasecmp(verb, "add") != 0 && strcasecmp(verb, "update") != 0 &&
+	    strcasecmp(verb, "delete") != 0 && strcasecmp(verb, "show") != 0)
+		return usage(&c, "unknown command 'http %s'", verb);
+	if (argc > 2 && is_help(argv[2])) {
+		fputs(help_text, stdout);
+		return EXIT_OK;
+	}
+	if (argc < 3)
+		return usage(&c, "'http %s' needs a noun: sslcert, urlacl, "
+		    "iplisten or timeout", verb);
+	for (i = 0; i < NNOUNS; i++) {
+		if (strcasecmp(argv[2], nouns[i].noun) != 0)
+			continue;
+		if (argc > 3 && is_help(argv[3])) {
+			fputs(nouns[i].help, stdout);
+			return EXIT_OK;
+		}
+		if (strcasecmp(verb, "update") == 0 &&
+		    nouns[i].fn != http_sslcert)
+			return usage(&c, "'http update %s' does not exist; "
+			    "delete and add it again", nouns[i].noun);
+		return nouns[i].fn(&c, verb, argc - 3, argv + 3);
+	}
+	return usage(&c, "unknown noun 'http %s %s'", verb, argv[2]);
+}
 
 int
 cli_http(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("hsys: not built yet\n", stderr);
-	return EXIT_FAIL;
+	return cli_http_run(NULL, 0, argc, argv);
 }

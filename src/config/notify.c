@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -52,16 +53,28 @@ frame(unsigned char f[16], int64_t generation)
 		f[8 + i] = (unsigned char)(g >> (8 * i));
 }
 
-/* Waits for the socket to become writable within the bound. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the socket to become writable before the deadline. */
 static int
-wait_writable(int fd)
+wait_writable(int fd, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int64_t left;
 	int rc;
 
-	do
-		rc = poll(&p, 1, CONFIG_NOTIFY_MS);
-	while (rc == -1 && errno == EINTR);
+	do {
+		if ((left = deadline - now_ms()) < 0)
+			left = 0;
+		rc = poll(&p, 1, (int)left);
+	} while (rc == -1 && errno == EINTR);
 	if (rc == 0)
 		errno = ETIMEDOUT;
 	return rc == 1 ? 0 : -1;
@@ -70,6 +83,7 @@ wait_writable(int fd)
 int
 config_notify(int64_t generation, struct err *e)
 {
+	int64_t deadline = now_ms() + CONFIG_NOTIFY_MS;
 	struct sockaddr_un sun;
 	unsigned char f[16];
 	socklen_t len = sizeof(int);
@@ -88,11 +102,13 @@ config_notify(int64_t generation, struct err *e)
 			rc = 1;
 			goto done;
 		}
-		if (errno != EINPROGRESS && errno != EAGAIN) {
+		/* EAGAIN: the daemon's backlog is full; it will see the
+		 * new generation when it next polls. */
+		if (errno != EINPROGRESS) {
 			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
 			goto done;
 		}
-		if (wait_writable(fd) == -1 || getsockopt(fd, SOL_SOCKET,
+		if (wait_writable(fd, deadline) == -1 || getsockopt(fd, SOL_SOCKET,
 		    SO_ERROR, &soerr, &len) == -1 || (soerr != 0 &&
 		    (errno = soerr))) {
 			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
@@ -101,7 +117,7 @@ config_notify(int64_t generation, struct err *e)
 	}
 	frame(f, generation);
 	n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
-	if (n == -1 && errno == EAGAIN && wait_writable(fd) == 0)
+	if (n == -1 && errno == EAGAIN && wait_writable(fd, deadline) == 0)
 		n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
 	if (n != (ssize_t)sizeof(f)) {
 		if (n >= 0)

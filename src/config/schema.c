@@ -10,6 +10,8 @@
  *           without case, as HTTP.sys does); the principal is numeric.
  * iplisten: the addresses hsysd listens on (empty: every address).
  * timeout:  the timeouts that differ from HTTP.sys's defaults.
+ * setting:  service-wide name/value settings to come (kept from the
+ *           foundation's schema; tests/unit/test_store.c writes to it).
  */
 const char config_schema_v1[] =
     "CREATE TABLE sslcert ("
@@ -43,4 +45,8 @@ const char config_schema_v1[] =
     "  name      TEXT NOT NULL PRIMARY KEY CHECK (name IN "
     "    ('idleconnectiontimeout', 'headerwaittimeout')),"
     "  seconds   INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE setting ("
+    "  name  TEXT PRIMARY KEY,"
+    "  value ANY"
     ") STRICT;";

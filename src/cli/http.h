@@ -1,0 +1,53 @@
+/*
+ * http — shared by the files of the `hsys http` command group (http.c and
+ * http_*.c): how a command reaches the store, and how it reports failure
+ * the way netsh does, then says what to do.
+ */
+#ifndef HSYS_CLI_HTTP_H
+#define HSYS_CLI_HTTP_H
+
+#include <stdio.h>
+
+struct config_args;
+struct config_key;
+struct err;
+struct store;
+
+struct http_ctx {
+	struct store	*tx;	/* a batch's open transaction, or NULL */
+	int		 line;	/* the batch line, or 0 */
+	struct store	*s;	/* the store in use */
+};
+
+/* For a change: opens the store for writing and begins a transaction (or
+ * uses the batch's). */
+int	http_begin(struct http_ctx *, struct err *);
+/* Commits (ok) or rolls back, closes, and pokes hsysd; inside a batch's
+ * transaction it does nothing. Returns 0 or -1. */
+int	http_end(struct http_ctx *, int ok, struct err *);
+/* For reading: opens the store (or uses the batch's). */
+int	http_open_read(struct http_ctx *, struct err *);
+void	http_close(struct http_ctx *);
+
+/* Prints netsh's failure line ("<what> failed, Error: N") when the error
+ * has a netsh number, then "hsys: [line N: ]<message>."; returns the exit
+ * code: 2 for a parameter error (87), else 1. */
+int	http_fail(const struct http_ctx *, const char *what,
+	    const struct err *);
+/* Parses key=value words; warns about keys that mean nothing on Linux. */
+int	http_args(const struct http_ctx *, int argc, char **argv,
+	    struct config_args *, const struct config_key *, struct err *);
+/* Writes s as a JSON string. */
+void	http_json_str(FILE *, const char *);
+
+int	http_sslcert(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
+int	http_urlacl(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
+int	http_iplisten(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
+int	http_timeout(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
+int	http_export(const struct http_ctx *, int argc, char **argv);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * http_export — hsys http export: the whole HTTP configuration as batch
+ * lines that `hsys -f FILE` applies on another machine. The output is
+ * deterministic (sorted as the tables are listed, defaults left out), so
+ * exporting, applying into an empty store and exporting again gives the
+ * same text.
+ */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/http.h"
+#include "common/err.h"
+#include "config/config.h"
+#include "store/store.h"
+
+static int
+sslcert(const struct config_sslcert *b, void *arg)
+{
+	int i;
+
+	(void)arg;
+	printf("http add sslcert %s=%s certhash=%s appid=%s certstorename=%s",
+	    b->kind == CONFIG_IPPORT ? "ipport" : "hostnameport", b->endpoint,
+	    b->certhash, b->appid, b->storename);
+	for (i = 0; i < SSLOPT_COUNT; i++)
+		if (b->opt[i] != config_sslopts[i].dflt)
+			printf(" %s=%s", config_sslopts[i].key,
+			    b->opt[i] ? "enable" : "disable");
+	putchar('\n');
+	return 0;
+}
+
+static int
+urlacl(const struct config_urlacl *r, void *arg)
+{
+	char name[256];
+
+	(void)arg;
+	config_principal_name(r->kind, r->id, name, sizeof(name));
+	printf("http add urlacl url=%s user=%s listen=%s delegate=%s\n",
+	    r->url, name, r->listen ? "yes" : "no", r->delegate ? "yes" : "no");
+	return 0;
+}
+
+static int
+iplisten(const char *addr, void *arg)
+{
+	(void)arg;
+	printf("http add iplisten ipaddress=%s\n", addr);
+	return 0;
+}
+
+static int
+timeouts(struct store *s, struct err *e)
+{
+	int i, v, set;
+
+	for (i = 0; i < CONFIG_TIMEOUT_COUNT; i++) {
+		if (config_timeout_get(s, (enum config_timeout)i, &v, &set, e)
+		    == -1)
+			return -1;
+		if (set)
+			printf("http add timeout timeouttype=%s value=%d\n",
+			    config_timeout_name((enum config_timeout)i), v);
+	}
+	return 0;
+}
+
+int
+http_export(const struct http_ctx *c, int argc, char **argv)
+{
+	struct http_ctx t = *c;
+	struct err e;
+	int rc;
+
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "hsys: 'http export' takes no parameters. See "
+		    "'hsys http --help'.\n");
+		return EXIT_USAGE;
+	}
+	if (http_open_read(&t, &e) == -1)
+		return http_fail(c, "Export", &e);
+	puts("# HTTP configuration exported by hsys; apply it with "
+	    "'hsys -f FILE'.\n# The certificates that sslcert lines name "
+	    "must be imported first.");
+	rc = config_sslcert_list(t.s, sslcert, NULL, &e);
+	if (rc == 0)
+		rc = config_urlacl_list(t.s, urlacl, NULL, &e);
+	if (rc == 0)
+		rc = config_iplisten_list(t.s, iplisten, NULL, &e);
+	if (rc == 0)
+		rc = timeouts(t.s, &e);
+	http_close(&t);
+	if (rc == -1)
+		return http_fail(c, "Export", &e);
+	return EXIT_OK;
+}
