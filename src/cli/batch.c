@@ -84,8 +84,7 @@ run_line(struct store *tx, int lineno, char *line)
 static int
 finish_atomic(struct store *s, int rc)
 {
-	struct err e, ignored;
-	int64_t gen;
+	struct err e;
 
 	if (rc != EXIT_OK) {
 		store_rollback(s);
@@ -93,12 +92,10 @@ finish_atomic(struct store *s, int rc)
 		fprintf(stderr, "hsys: nothing was applied (--atomic).\n");
 		return rc;
 	}
-	if (store_commit(s, &e) == -1) {
+	if (cli_commit(s, &e) == -1) {
 		store_close(s);
 		return cli_fail(&e);
 	}
-	if (store_generation(s, &gen, &ignored) == 0)
-		config_notify(gen, &ignored);
 	store_close(s);
 	return EXIT_OK;
 }

@@ -188,7 +188,7 @@ keep(struct store *s, const char *storename, X509 *x, EVP_PKEY *key,
 	if (store_begin(s, e) == -1)
 		return -1;
 	if (certstore_add(s, storename, x, key, &o, e) == -1 ||
-	    store_commit(s, e) == -1) {
+	    cli_commit(s, e) == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -462,7 +462,7 @@ request_keep(struct store *s, X509_REQ *req, EVP_PKEY *key, const char *out,
 		store_rollback(s);
 		goto fail;
 	}
-	if (store_commit(s, e) == -1) {
+	if (cli_commit(s, e) == -1) {
 		unlink(out);
 		goto fail;
 	}
@@ -602,7 +602,7 @@ accept_keep(struct store *s, STACK_OF(X509) *sk, X509 **leaf, struct err *e)
 	if (certstore_add(s, CERT_STORE_MY, *leaf, key, &o, e) == -1 ||
 	    accept_chain(s, sk, i, e) == -1 ||
 	    cert_request_delete(s, req_id, e) == -1 ||
-	    store_commit(s, e) == -1)
+	    cli_commit(s, e) == -1)
 		goto fail;
 	EVP_PKEY_free(key);
 	return 0;

@@ -129,7 +129,7 @@ root_store(struct store *s, X509 *x, const char *thumb, int untrust,
 		return -1;
 	if ((untrust ? certstore_delete(s, c.id, e) :
 	    certstore_add(s, CERT_STORE_ROOT, x, NULL, &outcome, e)) == -1 ||
-	    store_commit(s, e) == -1) {
+	    cli_commit(s, e) == -1) {
 		store_rollback(s);
 		return -1;
 	}

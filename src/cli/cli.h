@@ -25,6 +25,10 @@ int	cli_usage(const char *cmd, const char *fmt, ...)
 /* A warning on stderr: "hsys: warning: <formatted>". */
 void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Commits the store's transaction and pokes a running hsysd (commit.c). */
+struct store;
+int	cli_commit(struct store *, struct err *);
+
 /* Command groups. argv[0] is the group's name. */
 int	cli_cert(int argc, char **argv);
 int	cli_http(int argc, char **argv);

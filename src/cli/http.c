@@ -117,17 +117,14 @@ http_begin(struct http_ctx *c, struct err *e)
 int
 http_end(struct http_ctx *c, int ok, struct err *e)
 {
-	struct err ignored;
-	int64_t gen;
 	int rc = 0;
 
 	if (c->tx != NULL || c->s == NULL)
 		return 0;
 	if (!ok)
 		store_rollback(c->s);
-	else if ((rc = store_commit(c->s, e)) == 0 &&
-	    store_generation(c->s, &gen, &ignored) == 0)
-		config_notify(gen, &ignored);
+	else
+		rc = cli_commit(c->s, e);
 	store_close(c->s);
 	c->s = NULL;
 	return rc;
