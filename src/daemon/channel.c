@@ -1,29 +1,27 @@
 /*
  * channel — data channels on workers. See channel.h.
  *
- * For now a channel carries nothing but its own end: the request path that
- * sends REQUEST frames down it comes with the HTTP side of the daemon. A
- * channel that closes ends its whole session (the main thread is told).
+ * A channel that closes, or sends something it must not, ends its whole
+ * session: the main thread is told, and the requests in flight on it are
+ * answered by conn.c.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/util.h"
 #include "daemon/channel.h"
+#include "daemon/conn.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
+#include "daemon/route.h"
 #include "daemon/session.h"
 #include "daemon/worker.h"
+#include "proto/proto.h"
 
-struct channel {
-	struct loop_io		 io;
-	struct loop_defer	 free;
-	struct worker		*w;
-	uint64_t		 session;
-	struct channel		*next, **prevp;
-};
+#define CHANNEL_READ_SIZE	(64u << 10)
 
 struct adopt_mail {
 	struct mail	 mail;
@@ -45,16 +43,9 @@ channel_free(struct loop_defer *df)
 	struct channel *c = container_of(df, struct channel, free);
 
 	close(c->io.fd);
+	free(c->out);
+	free(c->in);
 	free(c);
-}
-
-static void
-channel_close(struct channel *c)
-{
-	loop_io_remove(c->w->loop, &c->io);
-	if ((*c->prevp = c->next) != NULL)
-		c->next->prevp = c->prevp;
-	loop_defer(c->w->loop, &c->free);
 }
 
 /* Main thread: a channel of the session is gone, so is the session. */
@@ -68,29 +59,179 @@ lost_fn(struct mail *m)
 }
 
 static void
-channel_read(struct loop *l, struct loop_io *io, unsigned rev)
+channel_close(struct channel *c, const char *why)
 {
-	struct channel *c = container_of(io, struct channel, io);
 	struct session_mail *sm;
-	unsigned char buf[4096];
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	if (why != NULL) {
+		log_info("worker %d: session %llu: %s", c->w->index,
+		    (unsigned long long)c->session, why);
+		if ((sm = calloc(1, sizeof(*sm))) != NULL) {
+			sm->mail.fn = lost_fn;
+			sm->d = c->w->d;
+			sm->session = c->session;
+			mailbox_post(&c->w->d->mailbox, &sm->mail);
+		}
+	}
+	loop_io_remove(c->w->loop, &c->io);
+	if ((*c->prevp = c->next) != NULL)
+		c->next->prevp = c->prevp;
+	route_forget_channel(c->w, c);
+	conn_channel_lost(c->w, c);
+	loop_defer(c->w->loop, &c->free);
+}
+
+static void
+channel_flush(struct loop_defer *df)
+{
+	struct channel *c = container_of(df, struct channel, flush);
 	ssize_t n;
 
-	(void)l;
-	(void)rev;
-	n = read(io->fd, buf, sizeof(buf));
+	c->flush_pending = 0;
+	if (c->dead)
+		return;
+	while (c->outoff < c->outlen) {
+		n = write(c->io.fd, c->out + c->outoff, c->outlen - c->outoff);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			loop_io_change(c->w->loop, &c->io,
+			    LOOP_READ | LOOP_WRITE);
+			return;
+		}
+		if (n == -1) {
+			channel_close(c, strerror(errno));
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+	loop_io_change(c->w->loop, &c->io, LOOP_READ);
+}
+
+int
+channel_writev(struct channel *c, const struct iovec *iov, int n)
+{
+	size_t need = 0, cap;
+	unsigned char *nb;
+	int i;
+
+	if (c->dead)
+		return -1;
+	for (i = 0; i < n; i++)
+		need += iov[i].iov_len;
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + need > c->outcap) {
+		if (c->outlen - c->outoff + need > CHANNEL_MAX_BUFFERED) {
+			channel_close(c, "does not read its data channel; "
+			    "cut off");
+			return -1;
+		}
+		cap = c->outcap ? c->outcap : 16384;
+		while (cap < c->outlen + need)
+			cap *= 2;
+		if ((nb = realloc(c->out, cap)) == NULL) {
+			channel_close(c, "out of memory");
+			return -1;
+		}
+		c->out = nb;
+		c->outcap = cap;
+	}
+	for (i = 0; i < n; i++) {
+		if (iov[i].iov_len == 0)
+			continue;	/* its base may be NULL */
+		memcpy(c->out + c->outlen, iov[i].iov_base, iov[i].iov_len);
+		c->outlen += iov[i].iov_len;
+	}
+	if (!c->flush_pending) {
+		c->flush_pending = 1;
+		loop_defer(c->w->loop, &c->flush);
+	}
+	return 0;
+}
+
+int
+channel_frame(struct channel *c, uint16_t type, uint16_t flags, uint64_t id,
+    const void *payload, size_t len)
+{
+	static const unsigned char zero[8];
+	unsigned char head[PROTO_HEADER_SIZE];
+	struct iovec iov[3];
+
+	proto_header_put(head, (uint32_t)len, type, flags, id);
+	iov[0].iov_base = head;
+	iov[0].iov_len = sizeof(head);
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = len;
+	iov[2].iov_base = (void *)zero;
+	iov[2].iov_len = proto_frame_size((uint32_t)len) - PROTO_HEADER_SIZE -
+	    len;
+	return channel_writev(c, iov, 3);
+}
+
+static void
+channel_read(struct channel *c)
+{
+	struct proto_frame f;
+	unsigned char *nb;
+	size_t off = 0;
+	ssize_t n;
+	long used = PROTO_INCOMPLETE;
+
+	if (c->incap - c->inlen < CHANNEL_READ_SIZE) {
+		if ((nb = realloc(c->in, c->inlen + CHANNEL_READ_SIZE)) ==
+		    NULL) {
+			channel_close(c, "out of memory");
+			return;
+		}
+		c->in = nb;
+		c->incap = c->inlen + CHANNEL_READ_SIZE;
+	}
+	n = read(c->io.fd, c->in + c->inlen, c->incap - c->inlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n > 0)
-		log_info("worker %d: session %llu sent %zd bytes on its data "
-		    "channel before any request; closing it", c->w->index,
-		    (unsigned long long)c->session, n);
-	if ((sm = calloc(1, sizeof(*sm))) != NULL) {
-		sm->mail.fn = lost_fn;
-		sm->d = c->w->d;
-		sm->session = c->session;
-		mailbox_post(&c->w->d->mailbox, &sm->mail);
+	if (n <= 0) {
+		channel_close(c, n == 0 ? "closed its data channel" :
+		    strerror(errno));
+		return;
 	}
-	channel_close(c);
+	c->inlen += (size_t)n;
+	while (!c->dead && (used = proto_frame_next(c->in + off,
+	    c->inlen - off, PROTO_MAX_FRAME, &f)) > 0) {
+		off += (size_t)used;
+		if (conn_from_app(c->w, c, &f) == -1)
+			channel_close(c, "sent a malformed frame; cut off");
+	}
+	if (c->dead)
+		return;
+	if (used == PROTO_MALFORMED) {
+		channel_close(c, "sent an oversized frame; cut off");
+		return;
+	}
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+	/* Keep a big buffer only while a big frame is arriving. */
+	if (c->inlen == 0 && c->incap > 4 * CHANNEL_READ_SIZE) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+}
+
+static void
+channel_io(struct loop *l, struct loop_io *io, unsigned rev)
+{
+	struct channel *c = container_of(io, struct channel, io);
+
+	(void)l;
+	if (rev & LOOP_WRITE)
+		channel_flush(&c->flush);
+	if (!c->dead && rev & (LOOP_READ | LOOP_ERROR))
+		channel_read(c);
 }
 
 static void
@@ -109,8 +250,9 @@ adopt_fn(struct mail *m)
 	c->w = w;
 	c->session = am->session;
 	c->io.fd = am->fd;
-	c->io.fn = channel_read;
+	c->io.fn = channel_io;
 	c->free.fn = channel_free;
+	c->flush.fn = channel_flush;
 	if (loop_io_add(w->loop, &c->io, LOOP_READ, &e) == -1) {
 		log_warn("worker %d: %s", w->index, e.msg);
 		close(am->fd);
@@ -140,17 +282,25 @@ channel_adopt(struct hsysd *d, int index, int fd, uint64_t session)
 	return 0;
 }
 
+struct channel *
+channel_of_session(struct worker *w, uint64_t session)
+{
+	struct channel *c;
+
+	for (c = w->channels; c != NULL; c = c->next)
+		if (c->session == session)
+			return c;
+	return NULL;
+}
+
 static void
 close_session_fn(struct mail *m)
 {
 	struct session_mail *sm = container_of(m, struct session_mail, mail);
-	struct channel *c, *next;
+	struct channel *c;
 
-	for (c = sm->w->channels; c != NULL; c = next) {
-		next = c->next;
-		if (c->session == sm->session)
-			channel_close(c);
-	}
+	if ((c = channel_of_session(sm->w, sm->session)) != NULL)
+		channel_close(c, NULL);
 	free(sm);
 }
 
@@ -173,12 +323,6 @@ channels_close_session(struct hsysd *d, uint64_t session)
 void
 channels_close_all(struct worker *w)
 {
-	struct channel *c;
-
-	while ((c = w->channels) != NULL) {
-		w->channels = c->next;
-		loop_io_remove(w->loop, &c->io);
-		close(c->io.fd);
-		free(c);
-	}
+	while (w->channels != NULL)
+		channel_close(w->channels, NULL);
 }

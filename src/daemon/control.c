@@ -136,7 +136,9 @@ conn_hand_over(struct ctl_conn *c, int index, uint64_t session)
 	if (channel_adopt(c->d, index, fd, session) == -1) {
 		close(fd);
 		session_end_by_id(c->d, session, "out of memory");
+		return;
 	}
+	session_channel_ready(c->d, session);
 }
 
 /* The first frame on a connection; returns -1 to close it. */

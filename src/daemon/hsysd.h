@@ -13,7 +13,9 @@
 #include "daemon/mailbox.h"
 
 struct control;
+struct listener;
 struct queue;
+struct registration;
 struct session;
 struct worker;
 
@@ -26,6 +28,8 @@ struct hsysd {
 	int			 workers;
 	struct session		*sessions;	/* main thread only */
 	struct queue		*queues;	/* main thread only */
+	struct registration	*registrations;	/* main thread only */
+	struct listener		*listeners;	/* main thread only */
 	uint64_t		 last_session_id;
 	uint32_t		 last_queue_id;
 	int			 lock_fd;

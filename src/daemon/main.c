@@ -26,6 +26,7 @@
 #include "common/util.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
+#include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/session.h"
 #include "daemon/worker.h"
@@ -271,6 +272,7 @@ out:
 	while (d.sessions != NULL)
 		session_end(d.sessions, "hsysd is stopping");
 	workers_stop(&d);
+	listeners_free(&d);
 	if (d.mailbox_open)
 		mailbox_close(&d.mailbox, d.loop);
 	control_close(d.control);

@@ -8,6 +8,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
+#include "daemon/registry.h"
 
 struct queue *
 queue_new(struct hsysd *d, const char *name, uid_t owner, int open,
@@ -56,6 +57,7 @@ queue_release(struct hsysd *d, struct queue *q)
 
 	if (--q->sessions > 0)
 		return;
+	registry_drop_queue(d, q);
 	for (pp = &d->queues; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == q) {
 			*pp = q->next;

@@ -11,11 +11,14 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "common/err.h"
+
 #include "daemon/channel.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
+#include "daemon/registry.h"
 #include "daemon/session.h"
 #include "proto/proto.h"
 
@@ -131,8 +134,20 @@ session_channel(struct hsysd *d, struct ctl_conn *c,
 		return -1;
 	}
 	s->chanmask[*index / 64] |= 1ull << (*index % 64);
-	s->channels++;
 	return 0;
+}
+
+void
+session_channel_ready(struct hsysd *d, uint64_t id)
+{
+	struct session *s = session_by_id(d, id);
+	int i;
+
+	/* With every channel attached, the session serves its queues. Each
+	 * worker got its channel's adoption by mail before this. */
+	if (s != NULL && ++s->channels == d->workers)
+		for (i = 0; i < s->nqueues; i++)
+			registry_serve(d, s, s->queues[i], 1);
 }
 
 static int
@@ -149,6 +164,8 @@ queue_attach_session(struct session *s, struct queue *q, uint64_t op)
 		    "at most %d queues", SESSION_MAX_QUEUES);
 	s->queues[s->nqueues++] = q;
 	q->sessions++;
+	if (s->channels == s->d->workers)
+		registry_serve(s->d, s, q, 1);
 reply:
 	proto_put32(ok, q->id);
 	return control_send(s->ctl, PROTO_OK, 0, op, ok, 4);
@@ -216,12 +233,48 @@ op_queue_close(struct session *s, const struct proto_frame *f)
 	for (i = 0; i < s->nqueues; i++) {
 		if (s->queues[i]->id != id)
 			continue;
+		registry_serve(s->d, s, s->queues[i], 0);
 		queue_release(s->d, s->queues[i]);
 		s->queues[i] = s->queues[--s->nqueues];
 		return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 	}
 	return control_error(s->ctl, f->id, ENOENT, "this session holds no "
 	    "queue %u", id);
+}
+
+static struct queue *
+held_queue(struct session *s, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < s->nqueues; i++)
+		if (s->queues[i]->id == id)
+			return s->queues[i];
+	return NULL;
+}
+
+static int
+op_prefix(struct session *s, const struct proto_frame *f)
+{
+	const unsigned char *text;
+	struct queue *q;
+	struct err e;
+	uint32_t n;
+	int rc;
+
+	if (f->length < 16 || proto_span_get(f, 8, 16, &text, &n) == -1)
+		return control_error(s->ctl, f->id, EPROTO, "short frame");
+	if ((q = held_queue(s, proto_get32(f->payload))) == NULL)
+		return control_error(s->ctl, f->id, ENOENT, "this session "
+		    "holds no queue %u", proto_get32(f->payload));
+	if (f->type == PROTO_PREFIX_ADD)
+		rc = registry_add(s->d, s, q, (const char *)text, n, &e);
+	else
+		rc = registry_remove(s->d, q, (const char *)text, n, &e);
+	if (rc == -1)
+		return control_error(s->ctl, f->id, e.code ? e.code : EINVAL,
+		    "%s", e.msg);
+	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }
 
 int
@@ -236,8 +289,7 @@ session_frame(struct session *s, const struct proto_frame *f)
 		return op_queue_close(s, f);
 	case PROTO_PREFIX_ADD:
 	case PROTO_PREFIX_REMOVE:
-		return control_error(s->ctl, f->id, ENOSYS, "URL registration "
-		    "is not available in this build of hsysd yet");
+		return op_prefix(s, f);
 	default:
 		control_error(s->ctl, f->id, EPROTO, "unexpected frame type "
 		    "0x%04x on a control channel", f->type);
@@ -259,8 +311,10 @@ session_end(struct session *s, const char *why)
 	}
 	log_info("session %llu: %s: %s", (unsigned long long)s->id,
 	    s->name[0] ? s->name : "unnamed", why);
-	for (i = 0; i < s->nqueues; i++)
+	for (i = 0; i < s->nqueues; i++) {
+		registry_serve(s->d, s, s->queues[i], 0);
 		queue_release(s->d, s->queues[i]);
+	}
 	channels_close_session(s->d, s->id);
 	control_bind(s->ctl, NULL);
 	control_drop(s->ctl);

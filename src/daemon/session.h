@@ -43,6 +43,8 @@ int	session_hello(struct hsysd *, struct ctl_conn *,
  * closes the connection. */
 int	session_channel(struct hsysd *, struct ctl_conn *,
 	    const struct proto_frame *, int *index, uint64_t *session);
+/* After the caller handed the channel's socket to its worker. */
+void	session_channel_ready(struct hsysd *, uint64_t session);
 /* A frame on an established session's control channel; refused
  * operations are answered with ERROR. -1: close the session. */
 int	session_frame(struct session *, const struct proto_frame *);

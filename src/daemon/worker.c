@@ -9,6 +9,9 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "daemon/channel.h"
+#include "daemon/conn.h"
+#include "daemon/listener.h"
+#include "daemon/route.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/worker.h"
@@ -35,6 +38,8 @@ worker_main(void *arg)
 
 	if (loop_run(w->loop, &e) == -1)
 		log_err("worker %d: %s", w->index, e.msg);
+	listeners_close_all(w);
+	conns_close_all(w);
 	channels_close_all(w);
 	return NULL;
 }
@@ -94,6 +99,10 @@ workers_stop(struct hsysd *d)
 			mailbox_close(&w->mailbox, w->loop);
 			loop_free(w->loop);
 		}
+		route_free(w);
+		free(w->xslot);
+		free(w->xgen);
+		free(w->xfree);
 	}
 	free(d->worker);
 	d->worker = NULL;

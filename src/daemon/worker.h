@@ -15,8 +15,12 @@
 #include "daemon/loop.h"
 #include "daemon/mailbox.h"
 
+struct conn;
 struct err;
 struct hsysd;
+struct routes;
+struct wlistener;
+struct wqueue;
 
 struct worker {
 	int		 index;
@@ -26,6 +30,18 @@ struct worker {
 	pthread_t	 thread;
 	int		 started;
 	struct channel	*channels;	/* data channels it owns */
+	struct wlistener *listeners;
+	struct routes	*routes;	/* shared, immutable */
+	struct wqueue	*wqueues;	/* queue -> its channels here */
+	size_t		 nwqueues, capwqueues;
+	struct conn	*conns;		/* client connections */
+	uint64_t	 last_conn_id;
+	struct conn	**xslot;	/* requests in flight, by slot */
+	uint32_t	*xgen;		/* generation of each slot */
+	uint32_t	*xfree;		/* free slots */
+	uint32_t	 nxslot, nxfree;
+	int64_t		 date_sec;	/* Date header cache */
+	char		 date[40];
 };
 
 int	workers_start(struct hsysd *, struct err *);

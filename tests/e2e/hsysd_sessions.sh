@@ -73,9 +73,12 @@ r = t.queue_attach("jobs")
 check("a second session of the same user attaches to the named queue",
       r[0] == "ok" and struct.unpack("<I", r[1])[0] == jobs)
 
-r = s.prefix_add(jobs, "http://+:18080/x/")
-check("URL registration says plainly it is not there yet",
-      r[0] == "error" and r[1] == errno.ENOSYS)
+r = s.prefix_add(jobs, "http:/bad")
+check("a malformed prefix is refused with EINVAL and why",
+      r[0] == "error" and r[1] == errno.EINVAL and len(r[2]) > 10)
+r = s.prefix_add(999, "http://+:18080/x/")
+check("a prefix for a queue the session does not hold is ENOENT",
+      r[0] == "error" and r[1] == errno.ENOENT)
 
 r = s.queue_close(anon)
 check("closing a held queue", r[0] == "ok")

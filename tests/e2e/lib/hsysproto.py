@@ -60,6 +60,13 @@ class Conn:
                 return None
             self.buf += data
 
+    def has_frame(self):
+        """Is a whole frame already buffered (so select() will not say)?"""
+        if len(self.buf) < 16:
+            return False
+        length = struct.unpack_from("<I", self.buf)[0]
+        return len(self.buf) >= 16 + length + (-length) % 8
+
     def close(self):
         self.s.close()
 
@@ -124,3 +131,55 @@ class Session:
     def prefix_add(self, qid, prefix):
         return self.call(PREFIX_ADD, with_strings(struct.pack("<I4x", qid),
                                                   prefix))
+
+
+REQUEST, REQ_DATA, REQ_CREDIT = 0x100, 0x101, 0x102
+RESPONSE, RESP_DATA, RESP_CREDIT, CANCEL = 0x110, 0x111, 0x112, 0x113
+END = 0x8000
+SPANS = ["method", "raw_url", "path", "query", "host", "prefix", "tls",
+         "sni", "client_cert"]
+
+
+def parse_request(p):
+    """A REQUEST payload as a dict (docs/protocol.md)."""
+    r = {}
+    (r["queue"], r["method_code"], vmaj, vmin, n, r["flags"]) = \
+        struct.unpack_from("<IHBBHH", p)
+    r["version"] = (vmaj, vmin)
+    r["content_length"], r["connection_id"] = struct.unpack_from("<QQ", p, 16)
+    area = 144 + 16 * n
+
+    def addr(off):
+        fam, port = struct.unpack_from("<HH", p, off)
+        raw = p[off + 4:off + 20]
+        if fam == 2:
+            return (socket.inet_ntop(socket.AF_INET, raw[:4]), port)
+        if fam == 10:
+            return (socket.inet_ntop(socket.AF_INET6, raw), port)
+        return None
+    r["peer"], r["local"] = addr(32), addr(52)
+    for i, name in enumerate(SPANS):
+        off, ln = struct.unpack_from("<II", p, 72 + 8 * i)
+        r[name] = p[area + off:area + off + ln]
+    r["headers"] = []
+    for i in range(n):
+        no, nl, vo, vl = struct.unpack_from("<IIII", p, 144 + 16 * i)
+        r["headers"].append((p[area + no:area + no + nl],
+                             p[area + vo:area + vo + vl]))
+    return r
+
+
+def response(status, headers=(), end=False, reason=b""):
+    headers = [(k.encode() if isinstance(k, str) else k,
+                v.encode() if isinstance(v, str) else v) for k, v in headers]
+    table, area = b"", reason
+    for k, v in headers:
+        table += struct.pack("<II", len(area), len(k))
+        area += k
+        table += struct.pack("<II", len(area), len(v))
+        area += v
+    # The reason phrase starts the bytes area; each table entry is
+    # (name_off, name_len, value_off, value_len).
+    fixed = struct.pack("<HHIII", status, len(headers), 1 if end else 0,
+                        0, len(reason))
+    return fixed + table + area

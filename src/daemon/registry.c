@@ -1,0 +1,201 @@
+/*
+ * registry — registered URL prefixes and their publication to workers.
+ * See registry.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/util.h"
+#include "daemon/acl.h"
+#include "daemon/hsysd.h"
+#include "daemon/listener.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/registry.h"
+#include "daemon/route.h"
+#include "daemon/session.h"
+#include "daemon/worker.h"
+
+struct registration {
+	struct registration	*next;
+	struct url_prefix	 prefix;
+	char			 text[URL_PREFIX_MAX];
+	struct queue		*queue;
+};
+
+void
+routes_release(struct routes *r)
+{
+	if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
+		return;
+	free(r->prefixes);
+	free(r->queues);
+	free(r);
+}
+
+/* Builds the route table from the registrations and mails it to every
+ * worker; each holds one reference. */
+static void
+publish(struct hsysd *d)
+{
+	struct registration *g;
+	struct routes *r;
+	size_t n = 0, i;
+	int w;
+
+	for (g = d->registrations; g != NULL; g = g->next)
+		n++;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (n > 0 && ((r->prefixes = calloc(n, sizeof(*r->prefixes))) ==
+	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL))) {
+		/* Workers keep the previous table: stale, not broken. */
+		log_err("out of memory publishing routes");
+		if (r != NULL) {
+			free(r->prefixes);
+			free(r);
+		}
+		return;
+	}
+	for (g = d->registrations, i = 0; g != NULL; g = g->next, i++) {
+		r->prefixes[i] = g->prefix;
+		r->queues[i] = g->queue->id;
+	}
+	r->n = n;
+	atomic_init(&r->refs, d->workers);
+	for (w = 0; w < d->workers; w++)
+		route_post_table(&d->worker[w], r);
+}
+
+static struct registration *
+find(struct hsysd *d, const struct url_prefix *p)
+{
+	struct registration *g;
+
+	for (g = d->registrations; g != NULL; g = g->next)
+		if (url_prefix_equal(&g->prefix, p))
+			return g;
+	return NULL;
+}
+
+static int
+port_scheme_conflict(struct hsysd *d, const struct url_prefix *p,
+    struct err *e)
+{
+	struct registration *g;
+
+	for (g = d->registrations; g != NULL; g = g->next) {
+		if (g->prefix.port != p->port || g->prefix.https == p->https)
+			continue;
+		err_set(e, "port %u serves %s (%s is registered); a port "
+		    "serves either https or http", p->port,
+		    g->prefix.https ? "https" : "http", g->text);
+		e->code = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+registry_add(struct hsysd *d, struct session *s, struct queue *q,
+    const char *text, size_t len, struct err *e)
+{
+	struct registration *g;
+	struct url_prefix p;
+
+	if (url_prefix_parse(text, len, &p, e) == -1) {
+		e->code = EINVAL;
+		return -1;
+	}
+	if (acl_may_listen(s->uid, s->gid, &p, e) == -1)
+		return -1;
+	if ((g = find(d, &p)) != NULL) {
+		err_set(e, "%s is registered already%s", g->text,
+		    g->queue == q ? " on this queue" : " by another queue");
+		e->code = EEXIST;
+		return -1;
+	}
+	if (port_scheme_conflict(d, &p, e) == -1)
+		return -1;
+	if (listener_want(d, p.port, p.https, e) == -1)
+		return -1;
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		listener_unwant(d, p.port);
+		err_set(e, "out of memory");
+		e->code = ENOMEM;
+		return -1;
+	}
+	g->prefix = p;
+	g->queue = q;
+	url_prefix_format(&p, g->text, sizeof(g->text));
+	g->next = d->registrations;
+	d->registrations = g;
+	log_info("session %llu registered %s on queue %u",
+	    (unsigned long long)s->id, g->text, q->id);
+	publish(d);
+	return 0;
+}
+
+static void
+unlink_registration(struct hsysd *d, struct registration *g)
+{
+	struct registration **pp;
+
+	for (pp = &d->registrations; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	listener_unwant(d, g->prefix.port);
+	free(g);
+}
+
+int
+registry_remove(struct hsysd *d, struct queue *q, const char *text,
+    size_t len, struct err *e)
+{
+	struct registration *g;
+	struct url_prefix p;
+
+	if (url_prefix_parse(text, len, &p, e) == -1) {
+		e->code = EINVAL;
+		return -1;
+	}
+	if ((g = find(d, &p)) == NULL || g->queue != q) {
+		err_set(e, "the prefix is not registered on this queue");
+		e->code = ENOENT;
+		return -1;
+	}
+	unlink_registration(d, g);
+	publish(d);
+	return 0;
+}
+
+void
+registry_drop_queue(struct hsysd *d, struct queue *q)
+{
+	struct registration *g, *next;
+	int changed = 0;
+
+	for (g = d->registrations; g != NULL; g = next) {
+		next = g->next;
+		if (g->queue == q) {
+			unlink_registration(d, g);
+			changed = 1;
+		}
+	}
+	if (changed)
+		publish(d);
+}
+
+void
+registry_serve(struct hsysd *d, struct session *s, struct queue *q,
+    int serving)
+{
+	int w;
+
+	for (w = 0; w < d->workers; w++)
+		route_post_serve(&d->worker[w], s->id, q->id, serving);
+}

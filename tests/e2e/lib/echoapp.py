@@ -1,0 +1,149 @@
+"""A test application for hsysd, speaking the wire protocol from Python.
+
+    echoapp.py PREFIX [PREFIX...] [--queue NAME] [--ready FILE]
+
+Registers the prefixes on one queue and answers every request by what its
+path ends with:
+  .../big?n=N     N bytes of a repeating pattern, streamed within credit
+  .../die         exits at once, leaving the request unanswered
+  .../hang        never answers
+  .../status?c=N  status N, empty body
+  anything else   200 with a JSON description of the request (method,
+                  urls, host, prefix, headers, body length and sha256)
+A prefix it may not register is reported as "refused CODE MESSAGE" and it
+exits 3. It writes "ready" to the --ready file once it serves. A streamed
+answer blocks the app until it is sent: one big request at a time.
+"""
+import hashlib
+import json
+import os
+import select
+import struct
+import sys
+
+from hsysproto import *
+
+WINDOW = 256 * 1024
+
+
+def main():
+    args = sys.argv[1:]
+    queue, ready = "", None
+    prefixes = []
+    while args:
+        a = args.pop(0)
+        if a == "--queue":
+            queue = args.pop(0)
+        elif a == "--ready":
+            ready = args.pop(0)
+        else:
+            prefixes.append(a)
+    s = Session("echoapp")
+    s.open_channels()
+    r = s.queue_attach(queue) if queue else ("error",)
+    if r[0] != "ok":
+        r = s.queue_create(queue)
+    qid = struct.unpack("<I", r[1])[0]
+    for p in prefixes:
+        r = s.prefix_add(qid, p)
+        if r[0] != "ok":
+            print("refused", r[1], r[2], flush=True)
+            sys.exit(3)
+    if ready:
+        with open(ready, "w") as f:
+            f.write("ready\n")
+    reqs = {}
+    chans = {c.s: c for c in s.channels}
+    while True:
+        rl, _, _ = select.select(list(chans), [], [])
+        for sock in rl:
+            ch = chans[sock]
+            f = ch.recv_frame()
+            if f is None:
+                sys.exit(0)
+            handle(ch, reqs, *f)
+            while ch.has_frame():
+                handle(ch, reqs, *ch.recv_frame())
+
+
+def handle(ch, reqs, ftype, flags, rid, p):
+    if ftype == REQUEST:
+        req = parse_request(p)
+        req["body"] = hashlib.sha256()
+        req["len"] = 0
+        req["ch"] = ch
+        reqs[rid] = req
+        if not req["flags"] & 1:
+            answer(rid, reqs.pop(rid))
+    elif ftype == REQ_DATA:
+        req = reqs.get(rid)
+        if req is None:
+            return
+        req["body"].update(p)
+        req["len"] += len(p)
+        ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
+        if flags & END:
+            answer(rid, reqs.pop(rid))
+    elif ftype == CANCEL:
+        reqs.pop(rid, None)
+
+
+def answer(rid, req):
+    ch, path = req["ch"], req["path"].decode()
+    query = dict(kv.split("=", 1) for kv in req["query"].decode().split("&")
+                 if "=" in kv)
+    if path.endswith("/die"):
+        os._exit(1)
+    if path.endswith("/hang"):
+        return
+    if path.endswith("/status"):
+        ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))
+        return
+    if path.endswith("/big"):
+        return stream(ch, rid, int(query["n"]), "cl" in query)
+    desc = {
+        "method": req["method"].decode(), "raw_url": req["raw_url"].decode(),
+        "path": path, "query": req["query"].decode(),
+        "host": req["host"].decode(), "prefix": req["prefix"].decode(),
+        "version": list(req["version"]), "flags": req["flags"],
+        "peer": req["peer"], "local": req["local"],
+        "headers": [[k.decode(), v.decode()] for k, v in req["headers"]],
+        "body_len": req["len"], "body_sha256": req["body"].hexdigest(),
+        "content_length": req["content_length"],
+    }
+    body = json.dumps(desc).encode() + b"\n"
+    ch.send(frame(RESPONSE, rid, response(200, [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body)))])) +
+        frame(RESP_DATA, rid, body, END))
+
+
+def stream(ch, rid, n, with_length):
+    """n bytes in 64 KiB frames, never more than the credit allows."""
+    hdrs = [("Content-Type", "application/octet-stream")]
+    if with_length:
+        hdrs.append(("Content-Length", str(n)))
+    ch.send(frame(RESPONSE, rid, response(200, hdrs)))
+    credit, sent = WINDOW, 0
+    block = bytes(range(256)) * 512	# byte i of the stream is i % 256
+    while sent < n:
+        while credit <= 0:
+            f = ch.recv_frame()
+            if f is None:
+                sys.exit(0)
+            if f[0] == RESP_CREDIT and f[2] == rid:
+                credit += struct.unpack("<I", f[3])[0]
+            elif f[0] == CANCEL and f[2] == rid:
+                return
+        k = min(65536, n - sent, credit)
+        start = sent % 256
+        ch.send(frame(RESP_DATA, rid, block[start:start + k],
+                      END if sent + k == n else 0))
+        sent += k
+        credit -= k
+    if n == 0:
+        ch.send(frame(RESP_DATA, rid, b"", END))
+
+
+if __name__ == "__main__":
+    main()
