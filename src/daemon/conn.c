@@ -10,11 +10,13 @@
  * credited back to the application as the client drains it. Then the next
  * (possibly pipelined) request.
  *
- * This version serves cleartext ports; TLS comes with the configuration
- * snapshot that picks certificates per binding.
+ * On a TLS port the connection starts with the worker's listening
+ * context; the ClientHello callback picks the binding (snapshot.h) and
+ * switches to its context before anything is negotiated.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -30,10 +32,14 @@
 #include "daemon/conn.h"
 #include "daemon/log.h"
 #include "daemon/route.h"
+#include "daemon/snapshot.h"
+#include "daemon/tls.h"
 #include "daemon/worker.h"
 #include "http/http.h"
 #include "proto/proto.h"
 #include "url/url.h"
+
+#include <openssl/err.h>
 
 /* More than the parser's 16 KiB head limit, so that it can see a head
  * is too long rather than wait for its end. */
@@ -59,6 +65,8 @@ struct conn {
 	enum conn_state		 state;
 	int			 dead;
 	int			 tls;
+	SSL			*ssl;
+	int			 handshaken;
 	uint16_t		 port;
 	uint64_t		 id;
 	struct sockaddr_storage	 peer, local;
@@ -90,6 +98,7 @@ struct conn {
 };
 
 static void	conn_close(struct conn *);
+static void	conn_read(struct conn *);
 static void	conn_next(struct conn *);
 static void	conn_pump_body(struct conn *);
 
@@ -187,6 +196,61 @@ out_append(struct conn *c, const void *p, size_t n)
 	return 0;
 }
 
+/* I/O through TLS or not: -1 with errno EAGAIN when it would block. */
+static ssize_t
+conn_send(struct conn *c, const void *p, size_t n)
+{
+	ssize_t r;
+	int rc;
+
+	if (c->ssl == NULL) {
+		do
+			r = send(c->io.fd, p, n, MSG_NOSIGNAL);
+		while (r == -1 && errno == EINTR);
+		return r;
+	}
+	if ((rc = SSL_write(c->ssl, p, (int)(n > INT_MAX ? INT_MAX : n))) > 0)
+		return rc;
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_WRITE:
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = EPIPE;
+		return -1;
+	}
+}
+
+static ssize_t
+conn_recv(struct conn *c, void *p, size_t n)
+{
+	ssize_t r;
+	int rc;
+
+	if (c->ssl == NULL) {
+		do
+			r = recv(c->io.fd, p, n, 0);
+		while (r == -1 && errno == EINTR);
+		return r;
+	}
+	if ((rc = SSL_read(c->ssl, p, (int)n)) > 0)
+		return rc;
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default:
+		ERR_clear_error();
+		errno = ECONNRESET;
+		return -1;
+	}
+}
+
 /* Writes what it can; 0 when all is out, 1 when some waits, -1 on error. */
 static int
 out_flush(struct conn *c)
@@ -195,10 +259,7 @@ out_flush(struct conn *c)
 	ssize_t n;
 
 	while (c->outoff < c->outlen) {
-		n = send(c->io.fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = conn_send(c, c->out + c->outoff, c->outlen - c->outoff);
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == -1)
@@ -309,11 +370,29 @@ send_request(struct conn *c, uint32_t queue, const char *path,
 	const struct http_request *r = &c->req;
 	size_t area = REQUEST_FIXED + 16 * r->nheaders, extra, len, i;
 	uint32_t base = (uint32_t)c->head_len;
-	struct iovec iov[6];
+	struct iovec iov[9];
 	uint16_t flags = 0;
+	char tls[128] = "";
+	const char *sni = NULL;
+	unsigned char *cert = NULL;
+	size_t tlen = 0, slen = 0, clen = 0;
+	int rc, der;
 
+	if (c->ssl != NULL) {
+		tls_describe(c->ssl, tls, sizeof(tls));
+		tlen = strlen(tls);
+		if ((sni = SSL_get_servername(c->ssl,
+		    TLSEXT_NAMETYPE_host_name)) != NULL)
+			slen = strlen(sni);
+		if (SSL_get0_peer_certificate(c->ssl) != NULL &&
+		    (der = i2d_X509(SSL_get0_peer_certificate(c->ssl), &cert)) >
+		    0) {
+			clen = (size_t)der;
+			flags |= 0x40;
+		}
+	}
 	memset(head, 0, sizeof(head));
-	extra = pathlen + plen;
+	extra = pathlen + plen + tlen + slen + clen;
 	len = area + c->head_len + extra;
 	proto_header_put(head, (uint32_t)len, PROTO_REQUEST, 0, c->xid);
 	proto_put32(p, queue);
@@ -352,6 +431,11 @@ send_request(struct conn *c, uint32_t queue, const char *path,
 		proto_span_put(p + SPAN(4), (uint32_t)(r->host - c->in),
 		    (uint32_t)r->host_len);
 	proto_span_put(p + SPAN(5), base + (uint32_t)pathlen, (uint32_t)plen);
+	base += (uint32_t)(pathlen + plen);
+	proto_span_put(p + SPAN(6), base, (uint32_t)tlen);
+	proto_span_put(p + SPAN(7), base + (uint32_t)tlen, (uint32_t)slen);
+	proto_span_put(p + SPAN(8), base + (uint32_t)(tlen + slen),
+	    (uint32_t)clen);
 	for (i = 0; i < r->nheaders; i++) {
 		proto_put32(table + 16 * i, (uint32_t)(r->headers[i].name -
 		    c->in));
@@ -371,10 +455,18 @@ send_request(struct conn *c, uint32_t queue, const char *path,
 	iov[3].iov_len = pathlen;
 	iov[4].iov_base = (void *)prefix;
 	iov[4].iov_len = plen;
-	iov[5].iov_base = (void *)zero;
-	iov[5].iov_len = proto_frame_size((uint32_t)len) - PROTO_HEADER_SIZE -
+	iov[5].iov_base = tls;
+	iov[5].iov_len = tlen;
+	iov[6].iov_base = (void *)sni;
+	iov[6].iov_len = slen;
+	iov[7].iov_base = cert;
+	iov[7].iov_len = clen;
+	iov[8].iov_base = (void *)zero;
+	iov[8].iov_len = proto_frame_size((uint32_t)len) - PROTO_HEADER_SIZE -
 	    len;
-	return channel_writev(c->ch, iov, 6);
+	rc = channel_writev(c->ch, iov, 9);
+	OPENSSL_free(cert);
+	return rc;
 }
 
 /* The Host header's name without its port; brackets kept for IPv6. */
@@ -743,9 +835,13 @@ conn_from_app(struct worker *w, struct channel *ch,
 			return -1;
 		c->req_credit += proto_get32(f->payload);
 		conn_pump_body(c);
-		if (!c->body_done)
+		if (!c->body_done) {
 			loop_io_change(w->loop, &c->io, LOOP_READ |
 			    (c->outlen > c->outoff ? LOOP_WRITE : 0));
+			/* TLS may hold decrypted bytes epoll cannot see. */
+			if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
+				conn_read(c);
+		}
 		return 0;
 	case PROTO_CANCEL:
 		xid_release(c);
@@ -783,6 +879,7 @@ conn_free(struct loop_defer *df)
 {
 	struct conn *c = container_of(df, struct conn, free);
 
+	SSL_free(c->ssl);
 	close(c->io.fd);
 	free(c->in);
 	free(c->out);
@@ -873,6 +970,9 @@ conn_next(struct conn *c)
 	loop_io_change(c->w->loop, &c->io, LOOP_READ);
 	loop_timer_set(c->w->loop, &c->timer, CONN_TIMEOUT_MS);
 	try_head(c);	/* a pipelined request may be here already */
+	if (!c->dead && c->state == CONN_HEAD && c->ssl != NULL &&
+	    SSL_pending(c->ssl) > 0)
+		conn_read(c);
 }
 
 static void
@@ -887,8 +987,8 @@ conn_read(struct conn *c)
 			error_response(c, 431, NULL, 1);
 		return;
 	}
-	n = recv(c->io.fd, c->in + c->inlen, CONN_IN_SIZE - c->inlen, 0);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	n = conn_recv(c, c->in + c->inlen, CONN_IN_SIZE - c->inlen);
+	if (n == -1 && errno == EAGAIN)
 		return;
 	if (n <= 0) {
 		conn_close(c);
@@ -906,12 +1006,70 @@ conn_read(struct conn *c)
 	}
 }
 
+/* 1: done; 0: in progress; -1: failed (the connection is closed). */
+static int
+conn_handshake(struct conn *c)
+{
+	unsigned long e;
+	int rc;
+
+	if ((rc = SSL_do_handshake(c->ssl)) == 1) {
+		c->handshaken = 1;
+		loop_io_change(c->w->loop, &c->io, LOOP_READ);
+		return 1;
+	}
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		loop_io_change(c->w->loop, &c->io, LOOP_READ);
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		loop_io_change(c->w->loop, &c->io, LOOP_READ | LOOP_WRITE);
+		return 0;
+	default:
+		e = ERR_peek_last_error();
+		log_debug("worker %d: TLS_HandshakeFailed: %s", c->w->index,
+		    e ? ERR_reason_error_string(e) : "connection closed");
+		ERR_clear_error();
+		conn_close(c);
+		return -1;
+	}
+}
+
+int
+conn_tls_hello(SSL *ssl, int *alert, void *arg)
+{
+	struct worker *w = arg;
+	struct conn *c = SSL_get_app_data(ssl);
+	const struct tls_binding *b;
+	const unsigned char *sni = NULL;
+	size_t snilen = 0;
+
+	if (!tls_hello_sni(ssl, &sni, &snilen))
+		sni = NULL;
+	b = snapshot_pick(w->snapshot, sni, snilen, &c->local, c->port);
+	if (b == NULL) {
+		log_info("worker %d: TLS_NoBinding: no certificate bound for "
+		    "port %u%s%.*s", w->index, c->port, sni ? ", name " : "",
+		    sni ? (int)snilen : 0, sni ? (const char *)sni : "");
+		*alert = sni ? SSL_AD_UNRECOGNIZED_NAME :
+		    SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	tls_use_binding(ssl, b->ctx, b->flags);
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 static void
 conn_io(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct conn *c = container_of(io, struct conn, io);
 
 	(void)l;
+	if (c->ssl != NULL && !c->handshaken) {
+		if (conn_handshake(c) != 1)
+			return;
+		rev |= LOOP_READ;	/* a request may follow at once */
+	}
 	if (rev & LOOP_WRITE)
 		conn_next(c);
 	if (!c->dead && rev & (LOOP_READ | LOOP_ERROR))
@@ -936,11 +1094,6 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	struct err e;
 	int one = 1;
 
-	if (tls) {
-		/* TLS ports come with the binding snapshot. */
-		close(fd);
-		return;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->in = malloc(CONN_IN_SIZE)) == NULL) {
 		free(c);
@@ -961,7 +1114,21 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	c->free.fn = conn_free;
 	c->timer.fn = conn_timeout;
 	http_request_init(&c->req, c->hdrs, CONN_MAX_HEADERS);
+	if (tls && ((c->ssl = SSL_new(w->tls_ctx)) == NULL ||
+	    !SSL_set_fd(c->ssl, fd))) {
+		ERR_clear_error();
+		SSL_free(c->ssl);
+		free(c->in);
+		free(c);
+		close(fd);
+		return;
+	}
+	if (c->ssl != NULL) {
+		SSL_set_app_data(c->ssl, c);
+		SSL_set_accept_state(c->ssl);
+	}
 	if (loop_io_add(w->loop, &c->io, LOOP_READ, &e) == -1) {
+		SSL_free(c->ssl);
 		free(c->in);
 		free(c);
 		close(fd);

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include <openssl/ssl.h>
+
 struct channel;
 struct proto_frame;
 struct worker;
@@ -25,5 +27,8 @@ int	conn_from_app(struct worker *, struct channel *,
 /* A channel died: its requests in flight are answered 503 or reset. */
 void	conn_channel_lost(struct worker *, struct channel *);
 void	conns_close_all(struct worker *);
+/* OpenSSL's client hello callback for a worker's TLS connections: picks
+ * the binding (snapshot.h) and switches the connection to it. */
+int	conn_tls_hello(SSL *, int *alert, void *worker);
 
 #endif

@@ -17,6 +17,7 @@ struct listener;
 struct queue;
 struct registration;
 struct session;
+struct tls_tickets;
 struct worker;
 
 struct hsysd {
@@ -36,6 +37,8 @@ struct hsysd {
 	int64_t			 generation;	/* of the configuration served */
 	struct loop_io		 signals;	/* signalfd */
 	struct loop_timer	 poll_store;	/* generation check */
+	struct loop_timer	 rotate;	/* session ticket keys */
+	struct tls_tickets	*tickets;
 	char			 runtime[PATH_MAX];
 	char			 sock_path[PATH_MAX + 16];
 	char			 lock_path[PATH_MAX + 16];

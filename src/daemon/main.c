@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/session.h"
+#include "daemon/snapshot.h"
+#include "daemon/tls.h"
 #include "daemon/worker.h"
 #include "store/store.h"
 
@@ -37,6 +40,7 @@
 #endif
 
 #define STORE_POLL_MS	5000	/* generation check, in case a poke is lost */
+#define TICKET_ROTATE_MS (3600 * 1000)	/* a ticket lives 2-3 hours */
 
 static const char usage_text[] =
 "usage: hsysd [--workers N] [--daemon] [--verbose]\n"
@@ -87,6 +91,26 @@ lock_instance(struct hsysd *d, struct err *e)
 	return 0;
 }
 
+/* New bindings reach workers for new handshakes; connections keep the
+ * context they were made with. */
+static void
+publish_snapshot(struct hsysd *d)
+{
+	struct snapshot *snap;
+	struct err e;
+	int w;
+
+	if (snapshot_build(&snap, d->tickets, &e) == -1) {
+		log_warn("cannot load the bindings: %s; serving the previous "
+		    "ones", e.msg);
+		return;
+	}
+	log_info("%zu certificate binding(s) in force", snap->n);
+	atomic_store(&snap->refs, d->workers);
+	for (w = 0; w < d->workers; w++)
+		snapshot_post(&d->worker[w], snap);
+}
+
 void
 hsysd_reload(struct hsysd *d)
 {
@@ -100,12 +124,13 @@ hsysd_reload(struct hsysd *d)
 	}
 	if (store_generation(s, &gen, &e) == -1)
 		log_warn("cannot read the store: %s", e.msg);
-	else if (gen != d->generation) {
-		log_info("configuration generation %lld (was %lld)",
-		    (long long)gen, (long long)d->generation);
-		d->generation = gen;
-	}
 	store_close(s);
+	if (gen == d->generation || d->worker == NULL)
+		return;
+	log_info("configuration generation %lld (was %lld)", (long long)gen,
+	    (long long)d->generation);
+	d->generation = gen;
+	publish_snapshot(d);
 }
 
 static void
@@ -115,6 +140,17 @@ on_poll_store(struct loop *l, struct loop_timer *t)
 
 	hsysd_reload(d);
 	loop_timer_set(l, t, STORE_POLL_MS);
+}
+
+static void
+on_rotate(struct loop *l, struct loop_timer *t)
+{
+	struct hsysd *d = container_of(t, struct hsysd, rotate);
+	struct err e;
+
+	if (tls_tickets_rotate(d->tickets, &e) == -1)
+		log_warn("%s", e.msg);
+	loop_timer_set(l, t, TICKET_ROTATE_MS);
 }
 
 static void
@@ -251,13 +287,16 @@ main(int argc, char **argv)
 	    mailbox_open(&d.mailbox, d.loop, &e) == -1)
 		goto fail;
 	d.mailbox_open = 1;
-	if (workers_start(&d, &e) == -1)
+	if (tls_tickets_new(&d.tickets, &e) == -1 ||
+	    workers_start(&d, &e) == -1)
 		goto fail;
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1)
 		goto fail;
 	hsysd_reload(&d);
 	d.poll_store.fn = on_poll_store;
 	loop_timer_set(d.loop, &d.poll_store, STORE_POLL_MS);
+	d.rotate.fn = on_rotate;
+	loop_timer_set(d.loop, &d.rotate, TICKET_ROTATE_MS);
 	log_notice("hsysd %s ready: %d worker(s), socket %s", HSYS_VERSION,
 	    d.workers, d.sock_path);
 	sd_notify(0, "READY=1");
@@ -273,6 +312,7 @@ out:
 		session_end(d.sessions, "hsysd is stopping");
 	workers_stop(&d);
 	listeners_free(&d);
+	tls_tickets_free(d.tickets);
 	if (d.mailbox_open)
 		mailbox_close(&d.mailbox, d.loop);
 	control_close(d.control);

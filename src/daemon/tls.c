@@ -272,6 +272,64 @@ fail:
 	return -1;
 }
 
+int
+tls_listen_ctx_new(SSL_CTX **out, struct tls_tickets *tickets,
+    int (*hello)(SSL *, int *, void *), void *arg, struct err *e)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		return err_ssl(e, "cannot create a TLS context");
+	/* Tickets are sealed and opened by the connection's first context
+	 * (OpenSSL's session_ctx), so the key ring lives here. */
+	if (ctx_policy(ctx, 0, tickets, e) == -1) {
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	SSL_CTX_set_client_hello_cb(ctx, hello, arg);
+	*out = ctx;
+	return 0;
+}
+
+void
+tls_use_binding(SSL *ssl, SSL_CTX *ctx, unsigned flags)
+{
+	SSL_set_SSL_CTX(ssl, ctx);
+	/* Options and versions belong to the SSL, not to the context that
+	 * was switched in: apply the binding's here. */
+	SSL_set_min_proto_version(ssl, flags & TLS_NO_TLS12 ? TLS1_3_VERSION :
+	    TLS1_2_VERSION);
+	SSL_set_max_proto_version(ssl, flags & TLS_NO_TLS13 ? TLS1_2_VERSION :
+	    TLS1_3_VERSION);
+	if (flags & TLS_NO_TICKETS) {
+		SSL_set_options(ssl, SSL_OP_NO_TICKET);
+		SSL_set_num_tickets(ssl, 0);
+	}
+	if (flags & TLS_CLIENT_CERT)
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, accept_any_client_cert);
+}
+
+int
+tls_hello_sni(SSL *ssl, const unsigned char **name, size_t *len)
+{
+	const unsigned char *p;
+	size_t n, list;
+
+	/* server_name: u16 list length, then entries of u8 type (0: host
+	 * name), u16 length, name. The first host name is the one. */
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &n) ||
+	    n < 2)
+		return 0;
+	list = (size_t)p[0] << 8 | p[1];
+	if (list + 2 != n || list < 3 || p[2] != TLSEXT_NAMETYPE_host_name)
+		return 0;
+	*len = (size_t)p[3] << 8 | p[4];
+	if (*len == 0 || *len + 5 > n)
+		return 0;
+	*name = p + 5;
+	return 1;
+}
+
 void
 tls_describe(SSL *ssl, char *buf, size_t size)
 {

@@ -36,6 +36,18 @@ int	tls_ctx_new(SSL_CTX **, struct store *, const char *thumbprint,
 	    const char *storename, unsigned flags, struct tls_tickets *,
 	    struct err *);
 
+/* The context a TLS listener starts every connection with: the policy and
+ * the ticket keys, no certificate. `hello` runs on each ClientHello to pick
+ * the binding (and call tls_use_binding), as OpenSSL's client hello
+ * callback: return 1 to go on, 0 to fail the handshake. */
+int	tls_listen_ctx_new(SSL_CTX **, struct tls_tickets *,
+	    int (*hello)(SSL *, int *, void *), void *arg, struct err *);
+/* Switches a connection to a binding's context and options. */
+void	tls_use_binding(SSL *, SSL_CTX *, unsigned flags);
+/* The SNI host name in the ClientHello being processed: 1 and the name
+ * (not NUL-terminated), or 0 when the client sent none. */
+int	tls_hello_sni(SSL *, const unsigned char **, size_t *);
+
 /* Ticket keys shared by every worker: a current key that encrypts and up to
  * two older ones that still decrypt, so a ticket stays usable across two
  * rotations. Rotation runs on the main thread; handshakes on workers read

@@ -12,6 +12,8 @@
 #include "daemon/conn.h"
 #include "daemon/listener.h"
 #include "daemon/route.h"
+#include "daemon/snapshot.h"
+#include "daemon/tls.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/worker.h"
@@ -58,7 +60,9 @@ workers_start(struct hsysd *d, struct err *e)
 		w->index = i;
 		w->d = d;
 		if (loop_new(&w->loop, e) == -1 ||
-		    mailbox_open(&w->mailbox, w->loop, e) == -1)
+		    mailbox_open(&w->mailbox, w->loop, e) == -1 ||
+		    tls_listen_ctx_new(&w->tls_ctx, d->tickets, conn_tls_hello,
+		    w, e) == -1)
 			return -1;
 		/* Signals are blocked in the main thread before this, so
 		 * the worker inherits a mask with them blocked. */
@@ -100,6 +104,8 @@ workers_stop(struct hsysd *d)
 			loop_free(w->loop);
 		}
 		route_free(w);
+		snapshot_release(w->snapshot);
+		SSL_CTX_free(w->tls_ctx);
 		free(w->xslot);
 		free(w->xgen);
 		free(w->xfree);

@@ -12,6 +12,8 @@
 
 #include <pthread.h>
 
+#include <openssl/ssl.h>
+
 #include "daemon/loop.h"
 #include "daemon/mailbox.h"
 
@@ -19,6 +21,7 @@ struct conn;
 struct err;
 struct hsysd;
 struct routes;
+struct snapshot;
 struct wlistener;
 struct wqueue;
 
@@ -32,6 +35,8 @@ struct worker {
 	struct channel	*channels;	/* data channels it owns */
 	struct wlistener *listeners;
 	struct routes	*routes;	/* shared, immutable */
+	struct snapshot	*snapshot;	/* bindings; shared, immutable */
+	SSL_CTX		*tls_ctx;	/* what TLS connections start with */
 	struct wqueue	*wqueues;	/* queue -> its channels here */
 	size_t		 nwqueues, capwqueues;
 	struct conn	*conns;		/* client connections */

@@ -1,0 +1,240 @@
+/*
+ * snapshot — bindings and their SSL contexts. See snapshot.h.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cert/cert.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "config/config.h"
+#include "daemon/log.h"
+#include "daemon/snapshot.h"
+#include "daemon/tls.h"
+#include "daemon/worker.h"
+#include "store/store.h"
+
+struct build {
+	struct snapshot		*snap;
+	struct store		*store;
+	struct tls_tickets	*tickets;
+	size_t			 cap;
+};
+
+struct snap_mail {
+	struct mail	 mail;
+	struct worker	*w;
+	struct snapshot	*snap;
+};
+
+static unsigned
+binding_flags(const struct config_sslcert *c)
+{
+	unsigned f = 0;
+
+	if (c->opt[SSLOPT_DISABLETLS12] == 1)
+		f |= TLS_NO_TLS12;
+	if (c->opt[SSLOPT_DISABLETLS13] == 1)
+		f |= TLS_NO_TLS13;
+	if (c->opt[SSLOPT_ENABLESESSIONTICKET] != 1)
+		f |= TLS_NO_TICKETS;
+	if (c->opt[SSLOPT_CLIENTCERTNEGOTIATION] == 1)
+		f |= TLS_CLIENT_CERT;
+	if (c->opt[SSLOPT_DISABLEHTTP2] == 1)
+		f |= TLS_NO_H2;
+	return f;
+}
+
+/* "0.0.0.0:443", "[::1]:443", "www.example.test:443" into a binding. */
+static int
+parse_endpoint(const struct config_sslcert *c, struct tls_binding *b)
+{
+	const char *colon = strrchr(c->endpoint, ':');
+	char host[256];
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - c->endpoint)) >=
+	    sizeof(host))
+		return -1;
+	memcpy(host, c->endpoint, n);
+	host[n] = '\0';
+	b->port = (uint16_t)atoi(colon + 1);
+	snprintf(b->endpoint, sizeof(b->endpoint), "%s=%s",
+	    c->kind == CONFIG_IPPORT ? "ipport" : "hostnameport", c->endpoint);
+	if (c->kind == CONFIG_HOSTNAMEPORT) {
+		b->sni = 1;
+		snprintf(b->host, sizeof(b->host), "%s", host);
+		return 0;
+	}
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		b->family = AF_INET6;
+		if (inet_pton(AF_INET6, host + 1, b->addr) != 1)
+			return -1;
+		b->any = IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)b->addr);
+		return 0;
+	}
+	b->family = AF_INET;
+	if (inet_pton(AF_INET, host, b->addr) != 1)
+		return -1;
+	b->any = memcmp(b->addr, "\0\0\0\0", 4) == 0;
+	return 0;
+}
+
+static int
+add_binding(const struct config_sslcert *c, void *arg)
+{
+	struct build *bd = arg;
+	struct snapshot *s = bd->snap;
+	struct cert_store_name sn;
+	struct tls_binding *b, *nb;
+	struct err e;
+
+	if (s->n == bd->cap) {
+		bd->cap = bd->cap ? 2 * bd->cap : 8;
+		if ((nb = realloc(s->b, bd->cap * sizeof(*nb))) == NULL)
+			return -1;
+		s->b = nb;
+	}
+	b = &s->b[s->n];
+	memset(b, 0, sizeof(*b));
+	if (parse_endpoint(c, b) == -1) {
+		log_warn("binding %s: cannot read its endpoint; skipped",
+		    c->endpoint);
+		return 0;
+	}
+	b->flags = binding_flags(c);
+	if (cert_store_name_parse(c->storename, &sn, &e) == -1 ||
+	    tls_ctx_new(&b->ctx, bd->store, c->certhash, sn.name, b->flags,
+	    bd->tickets, &e) == -1) {
+		log_warn("binding %s: %s; it does not serve until fixed",
+		    b->endpoint, e.msg);
+		return 0;
+	}
+	s->n++;
+	return 0;
+}
+
+int
+snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
+    struct err *e)
+{
+	struct build bd = { .tickets = tickets };
+	int rc;
+
+	if ((bd.snap = calloc(1, sizeof(*bd.snap))) == NULL)
+		return err_sys(e, "out of memory");
+	atomic_init(&bd.snap->refs, 1);
+	if (store_open(&bd.store, STORE_MACHINE, STORE_READ, e) == -1)
+		goto fail;
+	if (store_generation(bd.store, &bd.snap->generation, e) == -1)
+		goto fail;
+	rc = config_sslcert_list(bd.store, add_binding, &bd, e);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set(e, "out of memory reading the bindings");
+		goto fail;
+	}
+	store_close(bd.store);
+	*out = bd.snap;
+	return 0;
+fail:
+	store_close(bd.store);
+	snapshot_release(bd.snap);
+	return -1;
+}
+
+void
+snapshot_release(struct snapshot *s)
+{
+	size_t i;
+
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	for (i = 0; i < s->n; i++)
+		SSL_CTX_free(s->b[i].ctx);
+	free(s->b);
+	free(s);
+}
+
+static void
+snap_fn(struct mail *m)
+{
+	struct snap_mail *sm = container_of(m, struct snap_mail, mail);
+
+	snapshot_release(sm->w->snapshot);
+	sm->w->snapshot = sm->snap;
+	free(sm);
+}
+
+void
+snapshot_post(struct worker *w, struct snapshot *s)
+{
+	struct snap_mail *sm;
+
+	if ((sm = calloc(1, sizeof(*sm))) == NULL) {
+		snapshot_release(s);	/* the worker keeps its old one */
+		return;
+	}
+	sm->mail.fn = snap_fn;
+	sm->w = w;
+	sm->snap = s;
+	mailbox_post(&w->mailbox, &sm->mail);
+}
+
+/* Does a binding's name take the SNI name? Wildcards take exactly one
+ * label: *.example.test takes a.example.test, not example.test nor
+ * a.b.example.test. */
+static int
+name_matches(const char *pat, const unsigned char *sni, size_t n, int wild)
+{
+	const unsigned char *dot;
+	size_t plen = strlen(pat);
+
+	if (!wild)
+		return plen == n && strncasecmp(pat, (const char *)sni, n) == 0;
+	if (plen < 3 || pat[0] != '*' || pat[1] != '.')
+		return 0;
+	if ((dot = memchr(sni, '.', n)) == NULL || dot == sni)
+		return 0;
+	n -= (size_t)(dot + 1 - sni);
+	return plen - 2 == n && strncasecmp(pat + 2, (const char *)dot + 1,
+	    n) == 0;
+}
+
+const struct tls_binding *
+snapshot_pick(const struct snapshot *s, const unsigned char *sni,
+    size_t snilen, const struct sockaddr_storage *local, uint16_t port)
+{
+	const struct tls_binding *b, *any = NULL;
+	const unsigned char *addr;
+	int pass, family = local->ss_family;
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	for (pass = 0; sni != NULL && pass < 2; pass++)
+		for (i = 0; i < s->n; i++) {
+			b = &s->b[i];
+			if (b->sni && b->port == port && name_matches(b->host,
+			    sni, snilen, pass))
+				return b;
+		}
+	addr = family == AF_INET ?
+	    (const unsigned char *)&((const struct sockaddr_in *)local)->sin_addr :
+	    (const unsigned char *)&((const struct sockaddr_in6 *)local)->sin6_addr;
+	for (i = 0; i < s->n; i++) {
+		b = &s->b[i];
+		if (b->sni || b->port != port || b->family != family)
+			continue;
+		if (b->any)
+			any = b;
+		else if (memcmp(b->addr, addr, family == AF_INET ? 4 : 16) == 0)
+			return b;
+	}
+	return any;
+}
