@@ -64,7 +64,8 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBT_SRC  := $(wildcard tests/lib/test_*.c)
 LIBT_BIN  := $(LIBT_SRC:tests/lib/%.c=$(BUILD)/tests/%)
 
-PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO) $(BUILD)/hsys.pc
+PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO)
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -93,10 +94,6 @@ $(LIB_SO): $(LIB_OBJ) src/lib/hsys.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libhsys.so.1 \
 	    -Wl,--version-script=src/lib/hsys.map -o $@ $(LIB_OBJ)
-
-$(BUILD)/hsys.pc: src/lib/hsys.pc.in Makefile
-	@sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< >$@
 
 $(CORE_LIB): $(CORE_OBJ)
 $(DAEMON_LIB): $(DAEMON_OBJ)
@@ -140,12 +137,19 @@ install: $(PROGS)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libhsys.a
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libhsys.so.1
 	ln -sf libhsys.so.1 $(DESTDIR)$(LIBDIR)/libhsys.so
-	install -m 0644 $(BUILD)/hsys.pc $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
+	# Made here, not at build time: they name the install's own paths.
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	    src/lib/hsys.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|' packaging/hsysd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/hsysd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
 	rm -f $(DESTDIR)$(INCLUDEDIR)/hsys.h $(DESTDIR)$(LIBDIR)/libhsys.* \
-	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc \
+	    $(DESTDIR)$(UNITDIR)/hsysd.service
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 
 clean:

@@ -1,0 +1,40 @@
+# make install: every file in its place under PREFIX and DESTDIR, the
+# generated files naming the install's own paths, the systemd unit valid,
+# and an application building against the installed header and library
+# through pkg-config.
+. "$(dirname "$0")/lib.sh"
+
+stage=$T/stage
+t_ok "make install with PREFIX and DESTDIR" \
+    make -C "$TOP" -s install BUILD="$BUILD" PREFIX=/usr DESTDIR="$stage"
+for f in usr/bin/hsys usr/sbin/hsysd usr/include/hsys.h usr/lib/libhsys.a \
+    usr/lib/libhsys.so.1 usr/lib/pkgconfig/hsys.pc \
+    usr/lib/systemd/system/hsysd.service usr/share/man/man1/hsys.1 \
+    usr/share/man/man1/hsys-cert.1 usr/share/man/man1/hsys-http.1 \
+    usr/share/man/man8/hsysd.8; do
+	t_ok "installs /$f" test -e "$stage/$f"
+done
+t_eq "the unit starts the installed hsysd" \
+    "$(sed -n 's/^ExecStart=//p' "$stage/usr/lib/systemd/system/hsysd.service")" \
+    /usr/sbin/hsysd
+t_grep "hsys.pc names the install's libdir" '^libdir=/usr/lib$' \
+    "$stage/usr/lib/pkgconfig/hsys.pc"
+
+inst=$T/inst
+t_ok "make install with only a PREFIX" \
+    make -C "$TOP" -s install BUILD="$BUILD" PREFIX="$inst"
+t_ok "systemd-analyze verify accepts the unit" \
+    systemd-analyze verify --man=no "$inst/lib/systemd/system/hsysd.service"
+cat >"$T/app.c" <<'C'
+#include <hsys.h>
+#include <stdio.h>
+int main(void) { puts(hsys_strerror(-2)); return 0; }
+C
+t_ok "an application compiles against the installed library" \
+    sh -c "cc -o '$T/app' '$T/app.c' \$(PKG_CONFIG_PATH='$inst/lib/pkgconfig' \
+    pkg-config --cflags --libs hsys) -Wl,-rpath,'$inst/lib'"
+t_ok "and runs" "$T/app"
+t_grep "with the library's own messages" 'not running' "$T/out"
+t_ok "man renders every page" sh -c "for m in '$inst'/share/man/man*/*; do \
+    man -l \"\$m\" >/dev/null 2>&1 || exit 1; done"
+t_done
