@@ -66,6 +66,12 @@ LIBT_BIN  := $(LIBT_SRC:tests/lib/%.c=$(BUILD)/tests/%)
 
 PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO) $(BUILD)/hsys.pc
 
+# Example applications: examples/NAME/*.c -> $(BUILD)/examples/NAME, linked
+# with libhsys.a like any application; installed as hsys-NAME.
+EXAMPLES  := $(sort $(patsubst examples/%/,%,$(dir $(wildcard examples/*/*.c))))
+EX_BIN    := $(EXAMPLES:%=$(BUILD)/examples/%)
+PROGS     += $(EX_BIN)
+
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
 Q :=
@@ -124,6 +130,13 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
+.SECONDEXPANSION:
+$(BUILD)/examples/%: $(LIB_A) \
+    $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard examples/$$*/*.c))))
+	@$(if $(Q),echo "  LD      $@")
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A)
+
 check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run
 
@@ -141,9 +154,12 @@ install: $(PROGS)
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libhsys.so.1
 	ln -sf libhsys.so.1 $(DESTDIR)$(LIBDIR)/libhsys.so
 	install -m 0644 $(BUILD)/hsys.pc $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
+	for e in $(EXAMPLES); do install -m 0755 $(BUILD)/examples/$$e \
+	    $(DESTDIR)$(BINDIR)/hsys-$$e; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
+	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(BINDIR)/hsys-$$e; done
 	rm -f $(DESTDIR)$(INCLUDEDIR)/hsys.h $(DESTDIR)$(LIBDIR)/libhsys.* \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done

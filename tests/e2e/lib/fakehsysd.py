@@ -398,6 +398,59 @@ def s_hello(ch):
     check(("Content-Type", "text/plain") in hdrs, "hello: %r" % hdrs)
 
 
+def s_static(ch):
+    """Requests to hsys-static serving $STATIC_ROOT under /s/ (the test
+    puts a.txt = "0123456789" and big.bin there)."""
+    pre = b"http://+:8080/s/"
+    rid = [100]
+
+    def ask(path, method=b"GET", extra=b"", cooked=None):
+        rid[0] += 1
+        head = b"%s %s HTTP/1.1\r\nHost: h\r\n%s\r\n" % (method, path,
+                                                            extra)
+        ch[0].send(frame(REQUEST, rid[0], request_payload(
+            head, cooked or path, pre)))
+        return ch[0].response(rid[0])
+
+    def hdr(hs, name):
+        return dict((k.lower(), v) for k, v in hs).get(name.lower())
+    st, hs, body = ask(b"/s/a.txt")
+    check(st == 200 and body == b"0123456789", "static get %d %r" %
+          (st, body))
+    check(hdr(hs, "content-type").startswith("text/plain"), "static type")
+    check(hdr(hs, "content-length") == "10", "static length")
+    etag, lm = hdr(hs, "etag"), hdr(hs, "last-modified")
+    st, hs, body = ask(b"/s/a.txt", extra=b"If-None-Match: %s\r\n" %
+                       etag.encode())
+    check(st == 304 and body == b"", "static etag 304: %d" % st)
+    st, hs, body = ask(b"/s/a.txt", extra=b"If-Modified-Since: %s\r\n" %
+                       lm.encode())
+    check(st == 304, "static ims 304: %d" % st)
+    st, hs, body = ask(b"/s/a.txt", extra=b"Range: bytes=2-4\r\n")
+    check(st == 206 and body == b"234" and
+          hdr(hs, "content-range") == "bytes 2-4/10", "static range %d %r" %
+          (st, body))
+    st, hs, body = ask(b"/s/a.txt", extra=b"Range: bytes=-3\r\n")
+    check(st == 206 and body == b"789", "static suffix range %d" % st)
+    st, hs, body = ask(b"/s/a.txt", extra=b"Range: bytes=10-\r\n")
+    check(st == 416 and hdr(hs, "content-range") == "bytes */10",
+          "static 416: %d" % st)
+    st, hs, body = ask(b"/s/a.txt", method=b"HEAD")
+    check(st == 200 and body == b"" and hdr(hs, "content-length") == "10",
+          "static head %d" % st)
+    st, hs, body = ask(b"/s/a.txt", method=b"POST")
+    check(st == 405, "static post %d" % st)
+    st, hs, body = ask(b"/s/none")
+    check(st == 404, "static 404 %d" % st)
+    st, hs, body = ask(b"/s/../secret", cooked=b"/s/../secret")
+    check(st == 403, "static dotdot %d" % st)
+    st, hs, body = ask(b"/s/link")
+    check(st == 403, "static symlink out %d" % st)
+    st, hs, body = ask(b"/s/big.bin")
+    check(st == 200 and body == pattern(3 << 20, 5), "static big %d %d" %
+          (st, len(body)))
+
+
 def bad(payload_fn):
     def play(ch):
         ch[0].send(payload_fn())
@@ -438,6 +491,7 @@ SCENARIOS = {
     "accessors": s_accessors, "upload": s_upload, "download": s_download,
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,
     "badheader": s_badheader, "close": s_close, "hello": s_hello,
+    "static": s_static,
     "bad_truncated": bad(truncated), "bad_span": bad(span_out),
     "bad_header_span": bad(header_out), "bad_nheaders": bad(too_many_headers),
     "bad_type": bad(lambda: frame(0x0777, 1, b"????????")),
@@ -448,6 +502,9 @@ SCENARIOS = {
 
 def main():
     name = sys.argv[1]
+    if name == "mkpattern":     # for the static test's big file
+        sys.stdout.buffer.write(pattern(int(sys.argv[2]), int(sys.argv[3])))
+        return 0
     try:
         srv, ctl, chans = start()
     except (socket.timeout, OSError) as e:
