@@ -143,8 +143,13 @@ class Channel:
             buf += data
 
     def send(self, data):
+        # The application may close as soon as it has sent END: credit
+        # still on its way then finds nobody, which is no error.
         with self.lock:
-            self.s.sendall(data)
+            try:
+                self.s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
     def next(self, skip_credit=True, timeout=20):
         while True:
