@@ -11,6 +11,8 @@
 
 struct hsys_request;
 
+#define LIB_LIVE_BUCKETS	64	/* requests in flight, hashed by id */
+
 /* A data channel and its receive buffer: frames are decoded in place and
  * every complete one is handled after each recv. */
 struct hsys_channel {
@@ -33,7 +35,7 @@ struct hsys {
 	unsigned char		 rbuf[PROTO_HEADER_SIZE + 4096];
 	char			 last_error[512];
 	int			 broken;	/* <0: session unusable */
-	struct hsys_request	*live;		/* known to the daemon */
+	struct hsys_request	*live[LIB_LIVE_BUCKETS]; /* by id */
 	struct hsys_request	*ready, **ready_tail; /* not yet returned */
 	struct hsys_request	*free;		/* reusable objects */
 	unsigned char		*wbuf;		/* response heads */

@@ -103,12 +103,18 @@ req_destroy(struct hsys_request *r)
 	free(r);
 }
 
+static struct hsys_request **
+live_bucket(struct hsys *h, uint64_t id)
+{
+	return &h->live[(id ^ id >> 17) % LIB_LIVE_BUCKETS];
+}
+
 static struct hsys_request *
 req_find(struct hsys *h, uint64_t id)
 {
 	struct hsys_request *r;
 
-	for (r = h->live; r != NULL; r = r->next)
+	for (r = *live_bucket(h, id); r != NULL; r = r->next)
 		if (r->id == id)
 			return r;
 	return NULL;
@@ -122,7 +128,7 @@ req_release(struct hsys_request *r)
 	struct hsys *h = r->h;
 	struct hsys_request **pp;
 
-	for (pp = &h->live; *pp != NULL; pp = &(*pp)->next)
+	for (pp = live_bucket(h, r->id); *pp != NULL; pp = &(*pp)->next)
 		if (*pp == r) {
 			*pp = r->next;
 			break;
@@ -145,11 +151,13 @@ void
 lib_requests_free(struct hsys *h)
 {
 	struct hsys_request *r;
+	size_t i;
 
-	while ((r = h->live) != NULL) {
-		h->live = r->next;
-		req_destroy(r);
-	}
+	for (i = 0; i < LIB_LIVE_BUCKETS; i++)
+		while ((r = h->live[i]) != NULL) {
+			h->live[i] = r->next;
+			req_destroy(r);
+		}
 	while ((r = h->free) != NULL) {
 		h->free = r->next;
 		req_destroy(r);
@@ -261,8 +269,8 @@ on_request(struct hsys *h, unsigned chan, const struct proto_frame *f)
 		h->free = r;
 		return rc;
 	}
-	r->next = h->live;
-	h->live = r;
+	r->next = *live_bucket(h, r->id);
+	*live_bucket(h, r->id) = r;
 	if (h->ready == NULL)
 		h->ready_tail = &h->ready;
 	*h->ready_tail = r;
@@ -286,8 +294,10 @@ on_data(struct hsys *h, const struct proto_frame *f)
 			r->body_end = 1;
 		return 0;
 	}
-	if (r->body_end)
-		return -EPROTO;
+	if (r->body_end) {
+		/* An empty END after the end is harmless; bytes are not. */
+		return f->length == 0 ? 0 : -EPROTO;
+	}
 	if (r->boff > 0 && r->blen + f->length > r->bcap) {
 		memmove(r->body, r->body + r->boff, r->blen);
 		r->boff = 0;

@@ -335,6 +335,33 @@ test_close(void)
 	fake_finish(h);
 }
 
+/* The daemon goes away in the middle of a body: every call on the request
+ * and the session fails cleanly. */
+static void
+test_close_mid(void)
+{
+	struct hsys *h = fake_start("close_mid");
+	struct hsys_request *r;
+	unsigned char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	if (!CHECK(h != NULL))
+		return;
+	if (!CHECK(hsys_next(h, &r, 5000) == 1)) {
+		fake_finish(h);
+		return;
+	}
+	while ((n = hsys_request_read(r, buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+	CHECK(total == 1000);
+	CHECK(n == -ECONNRESET);
+	CHECK(hsys_response_start(r, 200, NULL, 0, 0) == -ECONNRESET);
+	CHECK(hsys_respond(r, 200, NULL, "x", 1) == -ECONNRESET);
+	CHECK(hsys_next(h, &r, 100) == -ECONNRESET);
+	fake_finish(h);
+}
+
 static void
 malformed(const char *scenario)
 {
@@ -386,6 +413,7 @@ main(void)
 	RUN(test_upgrade);
 	RUN(test_badheader);
 	RUN(test_close);
+	RUN(test_close_mid);
 	RUN(test_malformed);
 	RUN(test_nowait);
 	return unit_done();

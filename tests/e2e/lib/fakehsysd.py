@@ -393,6 +393,15 @@ def s_close(ch):
     raise SystemExit(0)
 
 
+def s_close_mid(ch):
+    ch[1].send(frame(REQUEST, 85, request_payload(
+        b"POST /m HTTP/1.1\r\nHost: h\r\n\r\n", b"/m", b"http://+:80/",
+        flags=F_BODY, content_length=1 << 20)))
+    ch[1].send_body(85, pattern(1000), end=False)
+    time.sleep(0.3)
+    raise SystemExit(0)
+
+
 def s_hello(ch):
     ch[0].send(frame(REQUEST, 81, request_payload(
         b"GET /hello/ HTTP/1.1\r\nHost: h\r\n\r\n", b"/hello/",
@@ -495,7 +504,8 @@ def too_many_headers():
 SCENARIOS = {
     "accessors": s_accessors, "upload": s_upload, "download": s_download,
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,
-    "badheader": s_badheader, "close": s_close, "hello": s_hello,
+    "badheader": s_badheader, "close": s_close,
+    "close_mid": s_close_mid, "hello": s_hello,
     "static": s_static,
     "bad_truncated": bad(truncated), "bad_span": bad(span_out),
     "bad_header_span": bad(header_out), "bad_nheaders": bad(too_many_headers),
