@@ -309,6 +309,9 @@ on_data(struct hsys *h, const struct proto_frame *f)
 		 * needed, so anything beyond twice the window is an error. */
 		if (r->blen + f->length > 2 * (size_t)h->window + h->max_frame)
 			return -EPROTO;
+		/* Sized for a whole window at once: no realloc per frame. */
+		if (need < h->window)
+			need = h->window;
 		if ((nb = realloc(r->body, need)) == NULL)
 			return -ENOMEM;
 		r->body = nb;

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,6 +363,44 @@ test_close_mid(void)
 	fake_finish(h);
 }
 
+/* An event loop: poll hsys_fd, take requests and body bytes without
+ * blocking; the first read of an Expect: 100-continue request credits. */
+static void
+test_expect(void)
+{
+	struct hsys *h = fake_start("expect");
+	struct hsys_request *r = NULL;
+	struct pollfd pfd;
+	char buf[16];
+	ssize_t n = 0, got = 0;
+	int i;
+
+	if (!CHECK(h != NULL))
+		return;
+	CHECK(hsys_next_nowait(h, &r) == 0 && r == NULL);
+	pfd.fd = hsys_fd(h);
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 5000) == 1);
+	if (!CHECK(hsys_next_nowait(h, &r) == 1)) {
+		fake_finish(h);
+		return;
+	}
+	CHECK(hsys_request_read_nowait(r, buf, sizeof(buf)) == -EAGAIN);
+	for (i = 0; i < 500; i++) {
+		n = hsys_request_read_nowait(r, buf + got,
+		    sizeof(buf) - (size_t)got);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += n;
+		else
+			usleep(10000);
+	}
+	CHECK(n == 0 && got == 3 && memcmp(buf, "abc", 3) == 0);
+	CHECK(hsys_respond(r, 200, NULL, buf, (size_t)got) == 0);
+	fake_finish(h);
+}
+
 static void
 malformed(const char *scenario)
 {
@@ -414,6 +453,7 @@ main(void)
 	RUN(test_badheader);
 	RUN(test_close);
 	RUN(test_close_mid);
+	RUN(test_expect);
 	RUN(test_malformed);
 	RUN(test_nowait);
 	return unit_done();

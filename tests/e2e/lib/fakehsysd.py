@@ -402,6 +402,22 @@ def s_close_mid(ch):
     raise SystemExit(0)
 
 
+def s_expect(ch):
+    """Expect: 100-continue, for an application on its own event loop: the
+    body is sent only once the application credits (REQ_CREDIT, maybe 0)."""
+    time.sleep(0.3)
+    ch[0].send(frame(REQUEST, 86, request_payload(
+        b"PUT /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+        b"Content-Length: 3\r\n\r\n", b"/e", b"http://+:80/",
+        flags=F_BODY | F_EXPECT, content_length=3)))
+    with ch[0].cond:
+        check(ch[0].cond.wait_for(lambda: 86 in ch[0].credit, timeout=10),
+              "expect: no REQ_CREDIT before the body")
+    ch[0].send(frame(REQ_DATA, 86, b"abc", END))
+    status, _, body = ch[0].response(86)
+    check(status == 200 and body == b"abc", "expect: %d %r" % (status, body))
+
+
 def s_hello(ch):
     ch[0].send(frame(REQUEST, 81, request_payload(
         b"GET /hello/ HTTP/1.1\r\nHost: h\r\n\r\n", b"/hello/",
@@ -505,7 +521,7 @@ SCENARIOS = {
     "accessors": s_accessors, "upload": s_upload, "download": s_download,
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,
     "badheader": s_badheader, "close": s_close,
-    "close_mid": s_close_mid, "hello": s_hello,
+    "close_mid": s_close_mid, "expect": s_expect, "hello": s_hello,
     "static": s_static,
     "bad_truncated": bad(truncated), "bad_span": bad(span_out),
     "bad_header_span": bad(header_out), "bad_nheaders": bad(too_many_headers),
