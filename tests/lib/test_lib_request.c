@@ -385,8 +385,14 @@ test_expect(void)
 		fake_finish(h);
 		return;
 	}
-	CHECK(hsys_request_read_nowait(r, buf, sizeof(buf)) == -EAGAIN);
-	for (i = 0; i < 500; i++) {
+	/* Nothing can have come before our credit: -EAGAIN, unless the fake
+	 * answered it already (under valgrind, say). */
+	n = hsys_request_read_nowait(r, buf, sizeof(buf));
+	if (!CHECK(n == -EAGAIN || n == 3))
+		printf("# got %zd\n", n);
+	if (n > 0)
+		got = n;
+	for (i = 0; i < 500 && n != 0; i++) {
 		n = hsys_request_read_nowait(r, buf + got,
 		    sizeof(buf) - (size_t)got);
 		if (n == 0)
@@ -396,7 +402,8 @@ test_expect(void)
 		else
 			usleep(10000);
 	}
-	CHECK(n == 0 && got == 3 && memcmp(buf, "abc", 3) == 0);
+	if (!CHECK(n == 0 && got == 3 && memcmp(buf, "abc", 3) == 0))
+		printf("# got %zd, n %zd\n", got, n);
 	CHECK(hsys_respond(r, 200, NULL, buf, (size_t)got) == 0);
 	fake_finish(h);
 }
