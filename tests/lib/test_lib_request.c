@@ -435,18 +435,6 @@ test_malformed(void)
 	malformed("bad_length");
 }
 
-static void
-test_nowait(void)
-{
-	struct hsys *h = fake_start("close");
-	struct hsys_request *r;
-
-	if (!CHECK(h != NULL))
-		return;
-	CHECK(hsys_next_nowait(h, &r) == 0 && r == NULL);
-	fake_finish(h);
-}
-
 int
 main(void)
 {
@@ -462,6 +450,5 @@ main(void)
 	RUN(test_close_mid);
 	RUN(test_expect);
 	RUN(test_malformed);
-	RUN(test_nowait);
 	return unit_done();
 }

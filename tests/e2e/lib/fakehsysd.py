@@ -404,8 +404,9 @@ def s_close_mid(ch):
 
 def s_expect(ch):
     """Expect: 100-continue, for an application on its own event loop: the
-    body is sent only once the application credits (REQ_CREDIT, maybe 0)."""
-    time.sleep(0.3)
+    body is sent only once the application credits (REQ_CREDIT, maybe 0).
+    The pause lets the application find nothing first."""
+    time.sleep(1)
     ch[0].send(frame(REQUEST, 86, request_payload(
         b"PUT /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
         b"Content-Length: 3\r\n\r\n", b"/e", b"http://+:80/",
