@@ -70,6 +70,8 @@ PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO) $(BUILD)/hsys.pc
 # with libhsys.a like any application; installed as hsys-NAME.
 EXAMPLES  := $(sort $(patsubst examples/%/,%,$(dir $(wildcard examples/*/*.c))))
 EX_BIN    := $(EXAMPLES:%=$(BUILD)/examples/%)
+ex_obj     = $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(basename \
+             $(wildcard examples/$(1)/*.c))))
 PROGS     += $(EX_BIN)
 
 # Quiet by default; `make V=1` shows the commands.
@@ -131,8 +133,7 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 .SECONDEXPANSION:
-$(BUILD)/examples/%: $(LIB_A) \
-    $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard examples/$$*/*.c))))
+$(BUILD)/examples/%: $(LIB_A) $$(call ex_obj,$$*)
 	@$(if $(Q),echo "  LD      $@")
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A)
