@@ -67,6 +67,14 @@ LIBT_BIN  := $(LIBT_SRC:tests/lib/%.c=$(BUILD)/tests/%)
 PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO)
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 
+# Example applications: examples/NAME/*.c -> $(BUILD)/examples/NAME, linked
+# with libhsys.a like any application; installed as hsys-NAME.
+EXAMPLES  := $(sort $(patsubst examples/%/,%,$(dir $(wildcard examples/*/*.c))))
+EX_BIN    := $(EXAMPLES:%=$(BUILD)/examples/%)
+ex_obj     = $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(basename \
+             $(wildcard examples/$(1)/*.c))))
+PROGS     += $(EX_BIN)
+
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
 Q :=
@@ -121,6 +129,12 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
+.SECONDEXPANSION:
+$(BUILD)/examples/%: $(LIB_A) $$(call ex_obj,$$*)
+	@$(if $(Q),echo "  LD      $@")
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A)
+
 check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run
 
@@ -144,9 +158,12 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|' packaging/hsysd.service.in \
 	    >$(DESTDIR)$(UNITDIR)/hsysd.service
+	for e in $(EXAMPLES); do install -m 0755 $(BUILD)/examples/$$e \
+	    $(DESTDIR)$(BINDIR)/hsys-$$e; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
+	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(BINDIR)/hsys-$$e; done
 	rm -f $(DESTDIR)$(INCLUDEDIR)/hsys.h $(DESTDIR)$(LIBDIR)/libhsys.* \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc \
 	    $(DESTDIR)$(UNITDIR)/hsysd.service
@@ -155,4 +172,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

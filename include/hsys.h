@@ -10,14 +10,17 @@
  * negative errno value on failure; hsys_strerror() names it, and
  * hsys_last_error() gives the daemon's sentence for a refused operation.
  *
- * This version covers sessions, queues and URL prefixes; receiving and
- * answering requests is being added (docs/api.md has the planned calls).
+ * Strings returned by the request accessors are NUL-terminated and stay
+ * valid until the request is answered (hsys_response_end, hsys_respond,
+ * hsys_request_cancel).
  */
 #ifndef HSYS_H
 #define HSYS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +30,7 @@ extern "C" {
 
 struct hsys;		/* a session with hsysd */
 struct hsys_queue;	/* a request queue in the daemon */
+struct hsys_request;	/* one request, until it is answered */
 
 /* Connects to hsysd ($HSYS_SOCKET, else $HSYS_HOME/hsysd.sock, else
  * /run/hsys/hsysd.sock) and opens the session's data channels.
@@ -56,6 +60,71 @@ int		 hsys_queue_close(struct hsys_queue *);
  * serves the other scheme. */
 int		 hsys_prefix_add(struct hsys_queue *, const char *prefix);
 int		 hsys_prefix_remove(struct hsys_queue *, const char *prefix);
+
+/* Receiving requests. 1: *r is a request; 0: timeout; <0: error
+ * (-ECONNRESET: the daemon closed the session; -EPROTO: it sent something
+ * malformed). timeout_ms -1 waits; 0 never blocks (as hsys_next_nowait). */
+int		 hsys_next(struct hsys *, struct hsys_request **, int timeout_ms);
+int		 hsys_next_nowait(struct hsys *, struct hsys_request **);
+
+const char	*hsys_request_method(const struct hsys_request *);
+const char	*hsys_request_raw_url(const struct hsys_request *);
+const char	*hsys_request_path(const struct hsys_request *);	/* decoded */
+const char	*hsys_request_query(const struct hsys_request *);	/* "" none */
+const char	*hsys_request_host(const struct hsys_request *);
+const char	*hsys_request_prefix(const struct hsys_request *);
+int		 hsys_request_version(const struct hsys_request *); /* 10, 11 */
+uint64_t	 hsys_request_id(const struct hsys_request *);
+/* The first header of that name (case-insensitive), or NULL. */
+const char	*hsys_request_header(const struct hsys_request *,
+		    const char *name);
+size_t		 hsys_request_header_count(const struct hsys_request *);
+/* -ERANGE past the last header. */
+int		 hsys_request_header_at(const struct hsys_request *, size_t i,
+		    const char **name, const char **value);
+/* -EAFNOSUPPORT when the daemon gave no IPv4/IPv6 address. */
+int		 hsys_request_peer(const struct hsys_request *,
+		    struct sockaddr_storage *);
+int		 hsys_request_local(const struct hsys_request *,
+		    struct sockaddr_storage *);
+const char	*hsys_request_tls(const struct hsys_request *); /* NULL: clear */
+const char	*hsys_request_sni(const struct hsys_request *); /* NULL: none */
+/* The client certificate (DER), or NULL and *len 0. */
+const unsigned char *hsys_request_client_cert(const struct hsys_request *,
+		    size_t *len);
+/* 0 without a body, -1 when unknown (chunked). */
+int64_t		 hsys_request_content_length(const struct hsys_request *);
+uint64_t	 hsys_request_connection_id(const struct hsys_request *);
+
+/* Body bytes (or, after a 101, the client's tunnel bytes); 0 at the end.
+ * Blocks; the _nowait form returns -EAGAIN instead. -ECANCELED once the
+ * daemon cancelled the request. */
+ssize_t		 hsys_request_read(struct hsys_request *, void *, size_t);
+ssize_t		 hsys_request_read_nowait(struct hsys_request *, void *,
+		    size_t);
+
+struct hsys_header {
+	const char	*name, *value;
+};
+
+#define HSYS_RESPONSE_END	0x1	/* no body follows */
+
+/* Sends the status and headers. -EINVAL: a name not a token, a value with
+ * CR or LF, or a status outside 100..999; -EALREADY: already started;
+ * -ECANCELED: the daemon cancelled the request. */
+int		 hsys_response_start(struct hsys_request *, int status,
+		    const struct hsys_header *, size_t n, unsigned flags);
+/* Sends body bytes (after a 101, tunnel bytes); blocks until the daemon
+ * credits them. Returns len, or a negative errno. */
+ssize_t		 hsys_response_write(struct hsys_request *, const void *,
+		    size_t);
+/* Ends the response (sends 500 when none was started) and frees r. */
+int		 hsys_response_end(struct hsys_request *);
+/* Status, Content-Type, Content-Length and body in one send; frees r. */
+int		 hsys_respond(struct hsys_request *, int status,
+		    const char *content_type, const void *body, size_t len);
+/* Aborts the request (the daemon answers 500 or resets); frees r. */
+void		 hsys_request_cancel(struct hsys_request *);
 
 const char	*hsys_strerror(int code);
 /* The daemon's explanation of the last refused operation, or "". */

@@ -270,9 +270,12 @@ hsys_close(struct hsys *h)
 
 	if (h == NULL)
 		return;
-	for (i = 0; h->chan != NULL && i < h->workers; i++)
+	lib_requests_free(h);
+	for (i = 0; h->chan != NULL && i < h->workers; i++) {
 		if (h->chan[i].fd != -1)
 			close(h->chan[i].fd);
+		free(h->chan[i].rbuf);
+	}
 	free(h->chan);
 	if (h->ctl != -1)
 		close(h->ctl);

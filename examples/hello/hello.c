@@ -1,0 +1,86 @@
+/*
+ * hsys-hello — the smallest libhsys application: answers "hello, world"
+ * on one URL prefix.
+ *
+ *	hsys-hello [--queue NAME] [PREFIX]	(default http://+:8080/hello/)
+ *
+ * With --queue, the request queue is named NAME: the first process creates
+ * it and later ones attach to it, so several processes share the load.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hsys.h>
+
+static void
+explain(struct hsys *h, const char *what, const char *prefix, int rc)
+{
+	fprintf(stderr, "hsys-hello: %s: %s\n", what, hsys_strerror(rc));
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		fprintf(stderr, "hsys-hello: is hsysd running? (it listens "
+		    "on $HSYS_HOME/hsysd.sock or /run/hsys/hsysd.sock)\n");
+	else if (rc == -EACCES) {
+		if (h != NULL && hsys_last_error(h)[0] != '\0')
+			fprintf(stderr, "hsys-hello: %s\n",
+			    hsys_last_error(h));
+		fprintf(stderr, "hsys-hello: an administrator can allow it "
+		    "with:\n    hsys http add urlacl url=%s user=$USER\n",
+		    prefix);
+	} else if (h != NULL && hsys_last_error(h)[0] != '\0')
+		fprintf(stderr, "hsys-hello: %s\n", hsys_last_error(h));
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *prefix = "http://+:8080/hello/", *qname = NULL;
+	struct hsys *h = NULL;
+	struct hsys_queue *q = NULL;
+	struct hsys_request *r;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc)
+			qname = argv[++i];
+		else if (strncmp(argv[i], "--queue=", 8) == 0)
+			qname = argv[i] + 8;
+		else if (argv[i][0] != '-')
+			prefix = argv[i];
+		else {
+			fprintf(stderr, "usage: hsys-hello [--queue NAME] "
+			    "[PREFIX]\n");
+			return 2;
+		}
+	}
+	if ((rc = hsys_open(&h, "hsys-hello")) < 0) {
+		explain(NULL, "cannot reach hsysd", prefix, rc);
+		return 1;
+	}
+	if (qname != NULL) {
+		/* Attach to the named queue, or create it when first. */
+		rc = hsys_queue_attach(h, qname, &q);
+		if (rc == -ENOENT)
+			rc = hsys_queue_create(h, qname, 0, &q);
+	} else
+		rc = hsys_queue_create(h, NULL, 0, &q);
+	if (rc < 0) {
+		explain(h, "cannot open the request queue", prefix, rc);
+		goto fail;
+	}
+	if ((rc = hsys_prefix_add(q, prefix)) < 0 && rc != -EEXIST) {
+		explain(h, prefix, prefix, rc);
+		goto fail;
+	}
+	while ((rc = hsys_next(h, &r, -1)) == 1)
+		hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
+	if (rc < 0)
+		fprintf(stderr, "hsys-hello: %s\n", hsys_strerror(rc));
+	hsys_queue_close(q);
+	hsys_close(h);
+	return rc < 0 ? 1 : 0;
+fail:
+	hsys_queue_close(q);
+	hsys_close(h);
+	return 1;
+}
