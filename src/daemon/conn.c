@@ -798,6 +798,21 @@ from_resp_data(struct conn *c, const struct proto_frame *f)
 	return 0;
 }
 
+/* ERROR for one request, down its data channel. */
+static void
+refuse(struct channel *ch, uint64_t id, const char *why)
+{
+	unsigned char p[256] = { 0 };
+	size_t n = strlen(why);
+
+	if (n > sizeof(p) - 16)
+		n = sizeof(p) - 16;
+	proto_put32(p, EINVAL);
+	proto_span_put(p + 8, 0, (uint32_t)n);
+	memcpy(p + 16, why, n);
+	channel_frame(ch, PROTO_ERROR, 0, id, p, 16 + n);
+}
+
 int
 conn_from_app(struct worker *w, struct channel *ch,
     const struct proto_frame *f)
@@ -810,6 +825,10 @@ conn_from_app(struct worker *w, struct channel *ch,
 	case PROTO_REQ_CREDIT:
 	case PROTO_CANCEL:
 		break;
+	case PROTO_ERROR:
+		if (f->id == 0)
+			return -1;	/* the application ends the session */
+		break;
 	default:
 		return -1;
 	}
@@ -819,11 +838,15 @@ conn_from_app(struct worker *w, struct channel *ch,
 	switch (f->type) {
 	case PROTO_RESPONSE:
 		if (from_response(c, f) == -1) {
+			/* That request fails, not the whole session. */
 			log_info("worker %d: a malformed RESPONSE; answering "
 			    "502", w->index);
+			refuse(ch, f->id, "the RESPONSE is malformed: a status "
+			    "outside 200-999, a header name that is not a "
+			    "token, or a value with CR, LF or NUL");
 			xid_release(c);
 			error_response(c, 502, NULL, 1);
-			return -1;
+			return 0;
 		}
 		break;
 	case PROTO_RESP_DATA:
@@ -844,6 +867,7 @@ conn_from_app(struct worker *w, struct channel *ch,
 		}
 		return 0;
 	case PROTO_CANCEL:
+	case PROTO_ERROR:
 		xid_release(c);
 		if (c->resp_started)
 			conn_close(c);

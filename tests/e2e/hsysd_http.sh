@@ -93,6 +93,9 @@ t_grep "HEAD gets the headers" '^Content-Length: 100' "$T/h"
 t_eq "HEAD gets no body" "$(curl -s -I "http://127.0.0.1:$P/app/big?n=100&cl=1" | wc -c)" \
     "$(wc -c <"$T/h")"
 t_eq "204 from the app" "$(code "http://127.0.0.1:$P/app/status?c=204")" 204
+t_eq "a response header with a line break: 502, nothing injected" \
+    "$(code "http://127.0.0.1:$P/app/badheader")" 502
+t_eq "and that application still serves" "$(code "http://127.0.0.1:$P/app/")" 200
 
 # Raw sockets: pipelining and malformed requests.
 raw() {	# raw PORT BYTES(python literal): prints the status lines

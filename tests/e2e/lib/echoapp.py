@@ -8,6 +8,7 @@ path ends with:
   .../die         exits at once, leaving the request unanswered
   .../hang        never answers
   .../status?c=N  status N, empty body
+  .../badheader   a response whose header value holds a line break
   anything else   200 with a JSON description of the request (method,
                   urls, host, prefix, headers, body length and sha256)
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
@@ -84,7 +85,7 @@ def handle(ch, reqs, ftype, flags, rid, p):
         ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
         if flags & END:
             answer(rid, reqs.pop(rid))
-    elif ftype == CANCEL:
+    elif ftype in (CANCEL, ERROR):
         reqs.pop(rid, None)
 
 
@@ -95,6 +96,10 @@ def answer(rid, req):
     if path.endswith("/die"):
         os._exit(1)
     if path.endswith("/hang"):
+        return
+    if path.endswith("/badheader"):
+        ch.send(frame(RESPONSE, rid, response(200, [("X-Evil", "a\r\nSet-Cookie: x=1")],
+                                              end=True)))
         return
     if path.endswith("/status"):
         ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))
