@@ -8,6 +8,7 @@
  *   thumbprint.c  SHA-1/SHA-256 thumbprints, normalizing what users type
  *   certstore.c   adding, finding, listing, loading and deleting entries
  *   name.c        printing names and dates the way users expect
+ *   load.c        reading PKCS#12, PEM and DER files into a cert_bundle
  */
 #ifndef HSYS_CERT_CERT_H
 #define HSYS_CERT_CERT_H
@@ -122,5 +123,34 @@ int	certstore_key_put(struct store *, EVP_PKEY *, int64_t *id,
 	    struct err *);
 int	certstore_key_find(struct store *, EVP_PKEY *pub, int64_t *id,
 	    EVP_PKEY **priv, struct err *);
+
+/* --- loading files (load.c) ------------------------------------------- */
+
+#define CERT_FILE_MAX		(1024 * 1024)	/* no real file is larger */
+
+/* e->code after a failed load, so that a caller can ask for a password.
+ * Negative: they collide with neither errno nor netsh numbers. */
+#define CERT_LOAD_NEED_PASSWORD	(-2)	/* protected; no password given */
+#define CERT_LOAD_BAD_PASSWORD	(-3)	/* the password given is wrong */
+
+/* What a certificate file holds: the end-entity certificate (the one that
+ * matches the key; without a key, the one that is not a CA, or the only
+ * one), its private key or NULL, and every other certificate. */
+struct cert_bundle {
+	X509		*leaf;
+	EVP_PKEY	*key;
+	STACK_OF(X509)	*extra;		/* never NULL after a load */
+};
+
+/* Parses a file's bytes, whatever the format (PKCS#12, PEM, DER
+ * certificate), found by content. password NULL means none was given;
+ * NULL and "" both try an absent and an empty password. name is the file's
+ * name, for messages. On failure the bundle is empty. */
+int	cert_bundle_parse(const unsigned char *, size_t, const char *name,
+	    const char *password, struct cert_bundle *, struct err *);
+/* Reads a file (at most CERT_FILE_MAX bytes; "-" is stdin) and parses it. */
+int	cert_bundle_load(const char *path, const char *password,
+	    struct cert_bundle *, struct err *);
+void	cert_bundle_free(struct cert_bundle *);
 
 #endif
