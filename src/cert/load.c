@@ -338,6 +338,27 @@ pem_pass_from(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/* Whether a decryption failed the way a wrong password makes it fail: bad
+ * padding at the end (the only check a password-based cipher has). */
+static int
+wrong_key_error(void)
+{
+	unsigned long code;
+	int reason;
+
+	while ((code = ERR_get_error()) != 0) {
+		reason = ERR_GET_REASON(code);
+		if ((ERR_GET_LIB(code) == ERR_LIB_EVP &&
+		    reason == EVP_R_BAD_DECRYPT) ||
+		    (ERR_GET_LIB(code) == ERR_LIB_PKCS12 &&
+		    reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR)) {
+			ERR_clear_error();
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* PKCS#8 "ENCRYPTED PRIVATE KEY". */
 static EVP_PKEY *
 pem_pkcs8_key(const unsigned char *data, long len, const char *password,
@@ -345,7 +366,6 @@ pem_pkcs8_key(const unsigned char *data, long len, const char *password,
 {
 	PKCS8_PRIV_KEY_INFO *p8;
 	const unsigned char *p = data;
-	unsigned long code;
 	EVP_PKEY *k;
 	X509_SIG *sig;
 
@@ -360,12 +380,11 @@ pem_pkcs8_key(const unsigned char *data, long len, const char *password,
 	p8 = PKCS8_decrypt(sig, password, (int)strlen(password));
 	X509_SIG_free(sig);
 	if (p8 == NULL) {
-		code = ERR_peek_last_error();
-		if (ERR_GET_REASON(code) == EVP_R_BAD_DECRYPT)
+		if (wrong_key_error())
 			bad_password(name, e);
 		else
-			err_ssl(e, "cannot decrypt the private key in %s",
-			    name);
+			err_set(e, "cannot decrypt the private key in %s: an "
+			    "unsupported cipher, or a damaged file", name);
 		return NULL;
 	}
 	if ((k = EVP_PKCS82PKEY(p8)) == NULL)
