@@ -206,41 +206,157 @@ mac_password(PKCS12 *p12, const char *given, const char **pass,
 }
 
 static int
+add_key(struct cert_bundle *b, EVP_PKEY *k, const char *name, struct err *e)
+{
+	if (k == NULL)
+		return damaged(name, e);
+	if (b->key != NULL) {
+		EVP_PKEY_free(k);
+		return err_set(e, "%s holds more than one private key; keep "
+		    "only the certificate's", name);
+	}
+	b->key = k;
+	return 0;
+}
+
+static int
+add_cert(STACK_OF(X509) *certs, X509 *x, const char *name, struct err *e)
+{
+	if (x == NULL)
+		return err_ssl(e, "a certificate in %s is damaged", name);
+	if (!sk_X509_push(certs, x)) {
+		X509_free(x);
+		return err_ssl(e, "out of memory");
+	}
+	return 0;
+}
+
+/* Decrypts a shrouded key bag; -2 when decryption fails. */
+static int
+p12_shrouded_key(PKCS12_SAFEBAG *bag, const char *pass, struct cert_bundle *b,
+    const char *name, struct err *e)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+
+	p8 = PKCS12_decrypt_skey(bag, pass, pass ? -1 : 0);
+	if (p8 == NULL && legacy_load())
+		p8 = PKCS12_decrypt_skey(bag, pass, pass ? -1 : 0);
+	if (p8 == NULL)
+		return -2;
+	if (add_key(b, EVP_PKCS82PKEY(p8), name, e) == -1) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		return -1;
+	}
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return 0;
+}
+
+/* Walks safe bags: keys, certificates, nested bags; others are skipped. */
+static int
+p12_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *pass,
+    STACK_OF(X509) *certs, struct cert_bundle *b, const char *name,
+    struct err *e)
+{
+	const PKCS8_PRIV_KEY_INFO *p8;
+	PKCS12_SAFEBAG *bag;
+	int i, rc = 0;
+
+	for (i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && rc == 0; i++) {
+		bag = sk_PKCS12_SAFEBAG_value(bags, i);
+		switch (PKCS12_SAFEBAG_get_nid(bag)) {
+		case NID_keyBag:
+			p8 = PKCS12_SAFEBAG_get0_p8inf(bag);
+			rc = add_key(b, p8 ? EVP_PKCS82PKEY(p8) : NULL, name,
+			    e);
+			break;
+		case NID_pkcs8ShroudedKeyBag:
+			rc = p12_shrouded_key(bag, pass, b, name, e);
+			break;
+		case NID_certBag:
+			if (PKCS12_SAFEBAG_get_bag_nid(bag) ==
+			    NID_x509Certificate)
+				rc = add_cert(certs,
+				    PKCS12_SAFEBAG_get1_cert(bag), name, e);
+			break;
+		case NID_safeContentsBag:
+			rc = p12_bags(PKCS12_SAFEBAG_get0_safes(bag), pass,
+			    certs, b, name, e);
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Opens one ContentInfo of the authenticated safe; -2 when decryption
+ * fails. */
+static int
+p12_safe(PKCS7 *p7, const char *pass, STACK_OF(X509) *certs,
+    struct cert_bundle *b, const char *name, struct err *e)
+{
+	STACK_OF(PKCS12_SAFEBAG) *bags;
+	int rc;
+
+	if (PKCS7_type_is_data(p7))
+		bags = PKCS12_unpack_p7data(p7);
+	else if (PKCS7_type_is_encrypted(p7)) {
+		bags = PKCS12_unpack_p7encdata(p7, pass, pass ? -1 : 0);
+		if (bags == NULL && legacy_load())
+			bags = PKCS12_unpack_p7encdata(p7, pass,
+			    pass ? -1 : 0);
+		if (bags == NULL)
+			return -2;
+	} else
+		return 0;	/* public-key privacy mode: never seen */
+	if (bags == NULL)
+		return damaged(name, e);
+	rc = p12_bags(bags, pass, certs, b, name, e);
+	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	return rc;
+}
+
+/*
+ * Walks the bags ourselves rather than through PKCS12_parse, which in
+ * OpenSSL 3.0 refuses a file without a MAC when given a password, and
+ * cannot say whether it failed to decrypt or found the file damaged.
+ */
+static int
 parse_pkcs12(PKCS12 *p12, const char *password, const char *name,
     struct cert_bundle *b, struct err *e)
 {
-	STACK_OF(X509) *ca = NULL;
+	STACK_OF(X509) *certs;
+	STACK_OF(PKCS7) *safes;
 	const char *pass;
-	X509 *cert = NULL;
-	int ok;
+	int i, rc = 0;
 
 	if (mac_password(p12, password, &pass, name, e) == -1)
 		return -1;
-	ok = PKCS12_parse(p12, pass, &b->key, &cert, &ca);
-	if (!ok && legacy_load()) {
-		ERR_clear_error();
-		ok = PKCS12_parse(p12, pass, &b->key, &cert, &ca);
-	}
-	if (!ok) {
-		/* Without a MAC, a wrong password shows only here. */
-		if (!PKCS12_mac_present(p12) && password == NULL)
-			return need_password(name, e);
-		if (!PKCS12_mac_present(p12))
-			return err_ssl(e, "cannot decrypt %s: wrong password "
-			    "or damaged file", name);
-		return err_ssl(e, "%s is damaged or uses an unsupported "
-		    "algorithm", name);
-	}
-	if (ca == NULL && (ca = sk_X509_new_null()) == NULL) {
-		X509_free(cert);
+	if ((safes = PKCS12_unpack_authsafes(p12)) == NULL)
+		return damaged(name, e);
+	if ((certs = sk_X509_new_null()) == NULL) {
+		sk_PKCS7_pop_free(safes, PKCS7_free);
 		return err_ssl(e, "out of memory");
 	}
-	if (cert != NULL && !sk_X509_unshift(ca, cert)) {
-		X509_free(cert);
-		sk_X509_pop_free(ca, X509_free);
-		return err_ssl(e, "out of memory");
+	for (i = 0; i < sk_PKCS7_num(safes) && rc == 0; i++)
+		rc = p12_safe(sk_PKCS7_value(safes, i), pass, certs, b, name,
+		    e);
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	if (rc == -2) {
+		/* With a MAC the password is right: the cipher is the
+		 * problem. Without one, a wrong password shows only here. */
+		if (PKCS12_mac_present(p12))
+			err_ssl(e, "cannot decrypt %s: it uses an unsupported "
+			    "cipher, or it is damaged", name);
+		else if (password == NULL)
+			need_password(name, e);
+		else
+			bad_password(name, e);
+		rc = -1;
 	}
-	return finish(b, ca, name, e);
+	if (rc == -1) {
+		sk_X509_pop_free(certs, X509_free);
+		return -1;
+	}
+	return finish(b, certs, name, e);
 }
 
 /* --- DER -------------------------------------------------------------- */
@@ -456,14 +572,7 @@ pem_block(const char *type, const char *header, unsigned char *data,
 	if (pem_is_cert(type)) {
 		x = strcmp(type, PEM_STRING_X509_TRUSTED) == 0 ?
 		    d2i_X509_AUX(NULL, &p, len) : d2i_X509(NULL, &p, len);
-		if (x == NULL)
-			return err_ssl(e, "a certificate in %s is damaged",
-			    name);
-		if (!sk_X509_push(certs, x)) {
-			X509_free(x);
-			return err_ssl(e, "out of memory");
-		}
-		return 0;
+		return add_cert(certs, x, name, e);
 	}
 	if (!pem_is_key(type))
 		return 0;
