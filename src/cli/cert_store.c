@@ -107,6 +107,19 @@ static const char delete_usage[] =
 "Deletes certificate T from its store (S narrows the search; My is\n"
 "preferred). Its private key goes with the last entry that uses it.\n";
 
+/* A --store that names no store is a wrong command line. */
+static int
+store_opt_ok(const char *cmd, const char *store)
+{
+	struct cert_store_name sn;
+	struct err e;
+
+	if (store == NULL || cert_store_name_parse(store, &sn, &e) == 0)
+		return 1;
+	cli_usage(cmd, "%s", e.msg);
+	return 0;
+}
+
 /* Returns -1 when the command line is wrong (already said), 1 after
  * --help, 0 to go on. */
 static int
@@ -980,6 +993,8 @@ cert_cmd_show(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs != 1)
 		return cli_usage("cert show", "show needs a thumbprint");
+	if (!store_opt_ok("cert show", o.store))
+		return EXIT_USAGE;
 	if (cli_cert_find(o.store, o.arg[0], STORE_READ, &s, &c, &e) == -1)
 		return cli_fail(&e);
 	if (certstore_load(s, c.id, &x, NULL, &e) == 0 &&
@@ -1043,6 +1058,8 @@ cert_cmd_delete(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs != 1)
 		return cli_usage("cert delete", "delete needs a thumbprint");
+	if (!store_opt_ok("cert delete", o.store))
+		return EXIT_USAGE;
 	if (cli_cert_find(o.store, o.arg[0], STORE_WRITE, &s, &c, &e) == -1)
 		return cli_fail(&e);
 	if (delete_entry(s, &c, &key_gone, &e) == -1) {
