@@ -141,21 +141,30 @@ finish(struct cert_bundle *b, STACK_OF(X509) *certs, const char *name,
 
 /* --- PKCS#12 ---------------------------------------------------------- */
 
+/* One PKCS#12 file being read. */
+struct p12 {
+	const char		*pass;		/* the one that opened the MAC */
+	const char		*name;
+	STACK_OF(X509)		*certs;
+	struct cert_bundle	*b;
+	OSSL_PROVIDER		*legacy;	/* loaded for this file, or NULL */
+	struct err		*e;
+};
+
 /*
  * OpenSSL 3 keeps RC2 (the RC2-40 certificate bags of old Windows exports
- * and of "openssl pkcs12 -legacy") in its legacy provider. Loading any
- * provider by hand stops the default one from loading by itself, so both
- * are loaded; they stay for the life of the process, which asks the
- * library instead of keeping a flag of its own. Returns 1 when the legacy
- * provider has just become available (a retry may now succeed).
+ * and of "openssl pkcs12 -legacy") in its legacy provider, which is not
+ * loaded by default. It is loaded only when a decryption fails, next to
+ * the default provider (retain_fallbacks), and unloaded when the file is
+ * read, so nothing outlives the parse. Returns 1 when it has just become
+ * available: a retry may now succeed.
  */
 static int
-legacy_load(void)
+legacy_load(struct p12 *p)
 {
-	if (OSSL_PROVIDER_available(NULL, "legacy"))
+	if (p->legacy != NULL || OSSL_PROVIDER_available(NULL, "legacy"))
 		return 0;
-	if (OSSL_PROVIDER_load(NULL, "default") == NULL ||
-	    OSSL_PROVIDER_load(NULL, "legacy") == NULL) {
+	if ((p->legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1)) == NULL) {
 		ERR_clear_error();
 		return 0;
 	}
@@ -233,17 +242,17 @@ add_cert(STACK_OF(X509) *certs, X509 *x, const char *name, struct err *e)
 
 /* Decrypts a shrouded key bag; -2 when decryption fails. */
 static int
-p12_shrouded_key(PKCS12_SAFEBAG *bag, const char *pass, struct cert_bundle *b,
-    const char *name, struct err *e)
+p12_shrouded_key(struct p12 *p, PKCS12_SAFEBAG *bag)
 {
 	PKCS8_PRIV_KEY_INFO *p8;
+	int passlen = p->pass ? -1 : 0;
 
-	p8 = PKCS12_decrypt_skey(bag, pass, pass ? -1 : 0);
-	if (p8 == NULL && legacy_load())
-		p8 = PKCS12_decrypt_skey(bag, pass, pass ? -1 : 0);
+	p8 = PKCS12_decrypt_skey(bag, p->pass, passlen);
+	if (p8 == NULL && legacy_load(p))
+		p8 = PKCS12_decrypt_skey(bag, p->pass, passlen);
 	if (p8 == NULL)
 		return -2;
-	if (add_key(b, EVP_PKCS82PKEY(p8), name, e) == -1) {
+	if (add_key(p->b, EVP_PKCS82PKEY(p8), p->name, p->e) == -1) {
 		PKCS8_PRIV_KEY_INFO_free(p8);
 		return -1;
 	}
@@ -253,9 +262,7 @@ p12_shrouded_key(PKCS12_SAFEBAG *bag, const char *pass, struct cert_bundle *b,
 
 /* Walks safe bags: keys, certificates, nested bags; others are skipped. */
 static int
-p12_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *pass,
-    STACK_OF(X509) *certs, struct cert_bundle *b, const char *name,
-    struct err *e)
+p12_bags(struct p12 *p, const STACK_OF(PKCS12_SAFEBAG) *bags)
 {
 	const PKCS8_PRIV_KEY_INFO *p8;
 	PKCS12_SAFEBAG *bag;
@@ -266,21 +273,21 @@ p12_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *pass,
 		switch (PKCS12_SAFEBAG_get_nid(bag)) {
 		case NID_keyBag:
 			p8 = PKCS12_SAFEBAG_get0_p8inf(bag);
-			rc = add_key(b, p8 ? EVP_PKCS82PKEY(p8) : NULL, name,
-			    e);
+			rc = add_key(p->b, p8 ? EVP_PKCS82PKEY(p8) : NULL,
+			    p->name, p->e);
 			break;
 		case NID_pkcs8ShroudedKeyBag:
-			rc = p12_shrouded_key(bag, pass, b, name, e);
+			rc = p12_shrouded_key(p, bag);
 			break;
 		case NID_certBag:
 			if (PKCS12_SAFEBAG_get_bag_nid(bag) ==
 			    NID_x509Certificate)
-				rc = add_cert(certs,
-				    PKCS12_SAFEBAG_get1_cert(bag), name, e);
+				rc = add_cert(p->certs,
+				    PKCS12_SAFEBAG_get1_cert(bag), p->name,
+				    p->e);
 			break;
 		case NID_safeContentsBag:
-			rc = p12_bags(PKCS12_SAFEBAG_get0_safes(bag), pass,
-			    certs, b, name, e);
+			rc = p12_bags(p, PKCS12_SAFEBAG_get0_safes(bag));
 			break;
 		}
 	}
@@ -290,28 +297,41 @@ p12_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *pass,
 /* Opens one ContentInfo of the authenticated safe; -2 when decryption
  * fails. */
 static int
-p12_safe(PKCS7 *p7, const char *pass, STACK_OF(X509) *certs,
-    struct cert_bundle *b, const char *name, struct err *e)
+p12_safe(struct p12 *p, PKCS7 *p7)
 {
 	STACK_OF(PKCS12_SAFEBAG) *bags;
-	int rc;
+	int rc, passlen = p->pass ? -1 : 0;
 
 	if (PKCS7_type_is_data(p7))
 		bags = PKCS12_unpack_p7data(p7);
 	else if (PKCS7_type_is_encrypted(p7)) {
-		bags = PKCS12_unpack_p7encdata(p7, pass, pass ? -1 : 0);
-		if (bags == NULL && legacy_load())
-			bags = PKCS12_unpack_p7encdata(p7, pass,
-			    pass ? -1 : 0);
+		bags = PKCS12_unpack_p7encdata(p7, p->pass, passlen);
+		if (bags == NULL && legacy_load(p))
+			bags = PKCS12_unpack_p7encdata(p7, p->pass, passlen);
 		if (bags == NULL)
 			return -2;
 	} else
 		return 0;	/* public-key privacy mode: never seen */
 	if (bags == NULL)
-		return damaged(name, e);
-	rc = p12_bags(bags, pass, certs, b, name, e);
+		return damaged(p->name, p->e);
+	rc = p12_bags(p, bags);
 	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
 	return rc;
+}
+
+/* Says why the contents could not be decrypted. */
+static int
+p12_undecryptable(PKCS12 *p12, const char *password, const char *name,
+    struct err *e)
+{
+	/* With a MAC the password is right: the cipher is the problem.
+	 * Without one, a wrong password shows only here. */
+	if (PKCS12_mac_present(p12))
+		return err_ssl(e, "cannot decrypt %s: it uses an unsupported "
+		    "cipher, or it is damaged", name);
+	if (password == NULL)
+		return need_password(name, e);
+	return bad_password(name, e);
 }
 
 /*
@@ -323,40 +343,34 @@ static int
 parse_pkcs12(PKCS12 *p12, const char *password, const char *name,
     struct cert_bundle *b, struct err *e)
 {
-	STACK_OF(X509) *certs;
-	STACK_OF(PKCS7) *safes;
-	const char *pass;
-	int i, rc = 0;
+	struct p12 p = { NULL, name, NULL, b, NULL, e };
+	STACK_OF(PKCS7) *safes = NULL;
+	int i, rc = -1;
 
-	if (mac_password(p12, password, &pass, name, e) == -1)
+	if (mac_password(p12, password, &p.pass, name, e) == -1)
 		return -1;
-	if ((safes = PKCS12_unpack_authsafes(p12)) == NULL)
-		return damaged(name, e);
-	if ((certs = sk_X509_new_null()) == NULL) {
-		sk_PKCS7_pop_free(safes, PKCS7_free);
-		return err_ssl(e, "out of memory");
+	if ((safes = PKCS12_unpack_authsafes(p12)) == NULL) {
+		damaged(name, e);
+		goto done;
 	}
-	for (i = 0; i < sk_PKCS7_num(safes) && rc == 0; i++)
-		rc = p12_safe(sk_PKCS7_value(safes, i), pass, certs, b, name,
-		    e);
+	if ((p.certs = sk_X509_new_null()) == NULL) {
+		err_ssl(e, "out of memory");
+		goto done;
+	}
+	for (i = 0, rc = 0; i < sk_PKCS7_num(safes) && rc == 0; i++)
+		rc = p12_safe(&p, sk_PKCS7_value(safes, i));
+	if (rc == -2)
+		rc = p12_undecryptable(p12, password, name, e);
+	if (rc == 0) {
+		rc = finish(b, p.certs, name, e);
+		p.certs = NULL;
+	}
+done:
+	sk_X509_pop_free(p.certs, X509_free);
 	sk_PKCS7_pop_free(safes, PKCS7_free);
-	if (rc == -2) {
-		/* With a MAC the password is right: the cipher is the
-		 * problem. Without one, a wrong password shows only here. */
-		if (PKCS12_mac_present(p12))
-			err_ssl(e, "cannot decrypt %s: it uses an unsupported "
-			    "cipher, or it is damaged", name);
-		else if (password == NULL)
-			need_password(name, e);
-		else
-			bad_password(name, e);
-		rc = -1;
-	}
-	if (rc == -1) {
-		sk_X509_pop_free(certs, X509_free);
-		return -1;
-	}
-	return finish(b, certs, name, e);
+	if (p.legacy != NULL)
+		OSSL_PROVIDER_unload(p.legacy);
+	return rc;
 }
 
 /* --- DER -------------------------------------------------------------- */
