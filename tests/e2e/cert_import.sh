@@ -45,6 +45,15 @@ hsys cert list My --json >list.json
 t_grep "modern: the store has the leaf with its key" "\"$LEAF\".*\"has_private_key\": true" list.json
 t_ok "the same file again is harmless" hsys cert import modern.pfx --password-file pw
 t_grep "re-import: already there" "^$LEAF .*already there" "$T/out"
+
+# --- no password option on a terminal: a prompt, without echo -----------------
+# The password is typed late: the prompt flushes what came before it.
+delay=1; [ -n "$HSYS_WRAP" ] && delay=8
+(sleep "$delay"; printf '%s\n' "$PW") | script -qec \
+    "$HSYS_WRAP $BUILD/hsys cert import modern.pfx" /dev/null >tty.out 2>&1
+t_grep "terminal: prompts for the password" "Password for modern.pfx:" tty.out
+t_grep "terminal: then imports" "^$LEAF .*already there" tty.out
+t_nogrep "terminal: the password is not echoed" "$PW" tty.out
 t_ok "delete before the next format" hsys cert delete "$LEAF"
 
 # --- openssl pkcs12 -legacy (RC2-40 certificates, 3DES key) --------------
