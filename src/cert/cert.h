@@ -14,6 +14,7 @@
  *   export.c      PFX and PEM encodings of a certificate, chain and key
  *   verify.c      whether a certificate can serve HTTPS, problem by problem
  *   trust.c       making the system (and NSS) trust a CA certificate
+ *   load.c        reading PKCS#12, PEM and DER files into a cert_bundle
  */
 #ifndef HSYS_CERT_CERT_H
 #define HSYS_CERT_CERT_H
@@ -294,5 +295,33 @@ int	trust_system_remove(const struct trust_ctx *, const char *thumb,
 int	trust_nss_add(const struct trust_ctx *, X509 *, const char *thumb,
 	    struct err *);
 int	trust_nss_remove(const struct trust_ctx *, const char *thumb);
+/* --- loading files (load.c) ------------------------------------------- */
+
+#define CERT_FILE_MAX		(1024 * 1024)	/* no real file is larger */
+
+/* e->code after a failed load, so that a caller can ask for a password.
+ * Negative: they collide with neither errno nor netsh numbers. */
+#define CERT_LOAD_NEED_PASSWORD	(-2)	/* protected; no password given */
+#define CERT_LOAD_BAD_PASSWORD	(-3)	/* the password given is wrong */
+
+/* What a certificate file holds: the end-entity certificate (the one that
+ * matches the key; without a key, the one that is not a CA, or the only
+ * one), its private key or NULL, and every other certificate. */
+struct cert_bundle {
+	X509		*leaf;
+	EVP_PKEY	*key;
+	STACK_OF(X509)	*extra;		/* never NULL after a load */
+};
+
+/* Parses a file's bytes, whatever the format (PKCS#12, PEM, DER
+ * certificate), found by content. password NULL means none was given;
+ * NULL and "" both try an absent and an empty password. name is the file's
+ * name, for messages. On failure the bundle is empty. */
+int	cert_bundle_parse(const unsigned char *, size_t, const char *name,
+	    const char *password, struct cert_bundle *, struct err *);
+/* Reads a file (at most CERT_FILE_MAX bytes; "-" is stdin) and parses it. */
+int	cert_bundle_load(const char *path, const char *password,
+	    struct cert_bundle *, struct err *);
+void	cert_bundle_free(struct cert_bundle *);
 
 #endif
