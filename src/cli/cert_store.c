@@ -287,59 +287,11 @@ iso_time(int64_t t, char *buf, size_t size)
 
 /* --- JSON ------------------------------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static int
-utf8_len(const unsigned char *s)
-{
-	int n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* A JSON string. Bytes that are not UTF-8 (a Latin-1 T61String) are read
- * as Latin-1 so the output stays valid JSON. */
-static void
-json_str(FILE *f, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	int n;
-
-	fputc('"', f);
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s++);
-		else if (*s == '\n')
-			fputs("\\n", f), s++;
-		else if (*s < 0x20 || *s == 0x7f)
-			fprintf(f, "\\u%04x", *s++);
-		else if ((n = utf8_len(s)) == 0)
-			fprintf(f, "\\u%04x", *s++);
-		else {
-			fwrite(s, 1, (size_t)n, f);
-			s += n;
-		}
-	}
-	fputc('"', f);
-}
-
 static void
 json_field(FILE *f, const char *key, const char *value, int last)
 {
 	fprintf(f, "\"%s\": ", key);
-	json_str(f, value);
+	cli_json_str(f, value);
 	fputs(last ? "" : ", ", f);
 }
 
@@ -355,7 +307,7 @@ json_item(const char *name, void *arg)
 
 	if (l->n++ > 0)
 		fputs(", ", l->f);
-	json_str(l->f, name);
+	cli_json_str(l->f, name);
 }
 
 static void
@@ -916,7 +868,7 @@ json_eku(FILE *f, X509 *x)
 			OBJ_obj2txt(oid, sizeof(oid),
 			    sk_ASN1_OBJECT_value(eku, i), 1);
 		fputs(i ? ", " : "", f);
-		json_str(f, oid);
+		cli_json_str(f, oid);
 	}
 	fputs("], ", f);
 	EXTENDED_KEY_USAGE_free(eku);

@@ -25,6 +25,10 @@ int	cli_usage(const char *cmd, const char *fmt, ...)
 /* A warning on stderr: "hsys: warning: <formatted>". */
 void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A JSON string, escaped; bytes that are not UTF-8 are read as Latin-1 so
+ * the output stays valid JSON (json.c). */
+void	cli_json_str(FILE *, const char *);
+
 /* Commits the store's transaction and pokes a running hsysd (commit.c). */
 struct store;
 int	cli_commit(struct store *, struct err *);

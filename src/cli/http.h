@@ -38,7 +38,6 @@ int	http_fail(const struct http_ctx *, const char *what,
 int	http_args(const struct http_ctx *, int argc, char **argv,
 	    struct config_args *, const struct config_key *, struct err *);
 /* Writes s as a JSON string. */
-void	http_json_str(FILE *, const char *);
 
 int	http_sslcert(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);

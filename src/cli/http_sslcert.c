@@ -101,7 +101,7 @@ json_one(const struct config_sslcert *b, void *arg)
 
 	fprintf(j->f, "%s\n  {\"%s\": ", j->n++ ? "," : "",
 	    b->kind == CONFIG_IPPORT ? "ipport" : "hostnameport");
-	http_json_str(j->f, b->endpoint);
+	cli_json_str(j->f, b->endpoint);
 	fprintf(j->f, ", \"certhash\": \"%s\", \"appid\": \"%s\", "
 	    "\"certstorename\": \"%s\"", b->certhash, b->appid, b->storename);
 	for (i = 0; i < SSLOPT_COUNT; i++)

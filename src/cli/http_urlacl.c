@@ -41,9 +41,9 @@ json_one(const struct config_urlacl *r, void *arg)
 
 	config_principal_name(r->kind, r->id, name, sizeof(name));
 	fprintf(j->f, "%s\n  {\"url\": ", j->n++ ? "," : "");
-	http_json_str(j->f, r->url);
+	cli_json_str(j->f, r->url);
 	fprintf(j->f, ", \"user\": ");
-	http_json_str(j->f, name);
+	cli_json_str(j->f, name);
 	fprintf(j->f, ", \"%s\": %u, \"listen\": %s, \"delegate\": %s}",
 	    r->kind == CONFIG_USER ? "uid" : "gid", r->id,
 	    r->listen ? "true" : "false", r->delegate ? "true" : "false");
