@@ -17,7 +17,7 @@ static const struct {
 } commands[] = {
 	{ "import", cert_cmd_import, "FILE [--store S] [--password-file F | "
 	    "--password-stdin | --password P]" },
-	{ "list", cert_cmd_list, "[S] [--long] [--json]" },
+	{ "list", cert_cmd_list, "[S | --all] [--long] [--json]" },
 	{ "show", cert_cmd_show, "T [--store S] [--json]" },
 	{ "new-selfsigned", cert_cmd_new_selfsigned, "--dns-name NAME... "
 	    "[--ip ADDR...] [--subject DN] [--key TYPE] [--days N | "
