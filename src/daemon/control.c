@@ -257,19 +257,23 @@ control_open(struct control **cp, struct hsysd *d, const char *path,
 	struct control *ctl;
 	int fd;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
+	/* Bound under a temporary name and renamed once listening, so a
+	 * client that finds the socket can always connect to it. */
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.new",
+	    path) >= sizeof(sun.sun_path))
 		return err_set(e, "the socket path %s is too long; use a "
 		    "shorter HSYS_HOME", path);
-	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return err_sys(e, "socket");
-	/* The caller holds the instance lock: a socket file left here is a
+	/* The caller holds the instance lock: socket files left here are a
 	 * dead daemon's. */
-	unlink(path);
+	unlink(sun.sun_path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0666) == -1 || listen(fd, 128) == -1) {
+	    chmod(sun.sun_path, 0666) == -1 || listen(fd, 128) == -1 ||
+	    rename(sun.sun_path, path) == -1) {
 		err_sys(e, "cannot listen on %s", path);
+		unlink(sun.sun_path);
 		close(fd);
 		return -1;
 	}
