@@ -802,15 +802,10 @@ from_resp_data(struct conn *c, const struct proto_frame *f)
 static void
 refuse(struct channel *ch, uint64_t id, const char *why)
 {
-	unsigned char p[256] = { 0 };
-	size_t n = strlen(why);
+	unsigned char p[256];
+	size_t n = proto_error_put(p, sizeof(p), EINVAL, why, strlen(why));
 
-	if (n > sizeof(p) - 16)
-		n = sizeof(p) - 16;
-	proto_put32(p, EINVAL);
-	proto_span_put(p + 8, 0, (uint32_t)n);
-	memcpy(p + 16, why, n);
-	channel_frame(ch, PROTO_ERROR, 0, id, p, 16 + n);
+	channel_frame(ch, PROTO_ERROR, 0, id, p, n);
 }
 
 int

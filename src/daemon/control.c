@@ -107,20 +107,20 @@ int
 control_error(struct ctl_conn *c, uint64_t id, int code, const char *fmt,
     ...)
 {
-	unsigned char p[512] = { 0 };
+	unsigned char p[512];
+	char msg[480];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf((char *)p + 16, sizeof(p) - 16, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	if ((size_t)n > sizeof(p) - 17)
-		n = (int)(sizeof(p) - 17);
-	proto_put32(p, (uint32_t)code);
-	proto_span_put(p + 8, 0, (uint32_t)n);
-	return control_send(c, PROTO_ERROR, 0, id, p, 16 + (size_t)n);
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	return control_send(c, PROTO_ERROR, 0, id, p, proto_error_put(p,
+	    sizeof(p), (uint32_t)code, msg, (size_t)n));
 }
 
 /* The socket of a validated CHANNEL goes to its worker. */

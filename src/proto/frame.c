@@ -2,6 +2,8 @@
  * frame — framing of the wire protocol: headers, the next frame in a
  * buffer, spans. See proto.h and docs/protocol.md.
  */
+#include <string.h>
+
 #include "proto/proto.h"
 
 void
@@ -58,4 +60,19 @@ proto_span_put(unsigned char *at, uint32_t off, uint32_t len)
 {
 	proto_put32(at, off);
 	proto_put32(at + 4, len);
+}
+
+size_t
+proto_error_put(unsigned char *buf, size_t size, uint32_t code,
+    const char *msg, size_t len)
+{
+	if (size < 16)
+		return 0;
+	if (len > size - 16)
+		len = size - 16;
+	memset(buf, 0, 16);
+	proto_put32(buf, code);
+	proto_span_put(buf + 8, 0, (uint32_t)len);
+	memcpy(buf + 16, msg, len);
+	return 16 + len;
 }

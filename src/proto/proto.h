@@ -118,4 +118,9 @@ int	proto_span_get(const struct proto_frame *, size_t at, size_t area,
 	    const unsigned char **s, uint32_t *n);
 void	proto_span_put(unsigned char *at, uint32_t off, uint32_t len);
 
+/* An ERROR payload (u32 code, u32 reserved, span message, the message)
+ * into buf; the message is cut to fit. Returns the payload's length. */
+size_t	proto_error_put(unsigned char *buf, size_t size, uint32_t code,
+	    const char *msg, size_t len);
+
 #endif

@@ -100,6 +100,28 @@ test_spans(void)
 	CHECK(proto_span_get(&f, 0, 8, &s, &n) == 0 && n == 6);
 }
 
+static void
+test_error_payload(void)
+{
+	unsigned char buf[64], frame[128] = { 0 };
+	struct proto_frame f;
+	const unsigned char *m;
+	uint32_t n;
+	size_t len;
+
+	len = proto_error_put(buf, sizeof(buf), 13, "no reservation", 14);
+	CHECK(len == 30 && proto_get32(buf) == 13 && proto_get32(buf + 4) == 0);
+	proto_header_put(frame, (uint32_t)len, PROTO_ERROR, 0, 9);
+	memcpy(frame + 16, buf, len);
+	CHECK(proto_frame_next(frame, sizeof(frame), PROTO_MAX_FRAME, &f) > 0);
+	CHECK(proto_span_get(&f, 8, 16, &m, &n) == 0 && n == 14 &&
+	    memcmp(m, "no reservation", 14) == 0);
+	/* A message longer than the buffer is cut to fit. */
+	len = proto_error_put(buf, 20, 1, "a long message", 14);
+	CHECK(len == 20 && proto_get32(buf + 12) == 4);
+	CHECK(proto_error_put(buf, 8, 1, "x", 1) == 0);
+}
+
 int
 main(void)
 {
@@ -108,5 +130,6 @@ main(void)
 	RUN(test_incomplete_and_malformed);
 	RUN(test_batch);
 	RUN(test_spans);
+	RUN(test_error_payload);
 	return unit_done();
 }
