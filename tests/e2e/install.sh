@@ -30,8 +30,11 @@ cat >"$T/app.c" <<'C'
 #include <stdio.h>
 int main(void) { puts(hsys_strerror(-2)); return 0; }
 C
+# Under SANITIZE=1 the installed library is instrumented: so is the app.
+san=
+[ "${SANITIZE:-0}" = 1 ] && san="-fsanitize=address,undefined"
 t_ok "an application compiles against the installed library" \
-    sh -c "cc -o '$T/app' '$T/app.c' \$(PKG_CONFIG_PATH='$inst/lib/pkgconfig' \
+    sh -c "cc $san -o '$T/app' '$T/app.c' \$(PKG_CONFIG_PATH='$inst/lib/pkgconfig' \
     pkg-config --cflags --libs hsys) -Wl,-rpath,'$inst/lib'"
 t_ok "and runs" "$T/app"
 t_grep "with the library's own messages" 'not running' "$T/out"
