@@ -92,8 +92,8 @@ pick_leaf(struct cert_bundle *b, STACK_OF(X509) *certs, const char *name,
 	int i, n = sk_X509_num(certs), pick = -1, noca = 0;
 
 	if (n == 0)
-		return err_set(e, "%s holds %s but no certificate", name,
-		    b->key ? "a private key" : "nothing usable");
+		return err_set(e, "%s holds %sno certificate", name,
+		    b->key ? "a private key but " : "");
 	if (b->key != NULL) {
 		for (i = 0; i < n && pick == -1; i++)
 			if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs,
@@ -526,14 +526,14 @@ pem_pkcs8_key(const unsigned char *data, long len, const char *password,
 /* PKCS#1, SEC1 or PKCS#8, possibly with OpenSSL's "Proc-Type: 4,ENCRYPTED"
  * header; decrypted in place. */
 static EVP_PKEY *
-pem_plain_key(const char *header, unsigned char *data, long len,
+pem_plain_key(char *header, unsigned char *data, long len,
     const char *password, const char *name, struct err *e)
 {
 	const unsigned char *p = data;
 	EVP_CIPHER_INFO ci;
 	EVP_PKEY *k;
 
-	if (!PEM_get_EVP_CIPHER_INFO((char *)header, &ci)) {
+	if (!PEM_get_EVP_CIPHER_INFO(header, &ci)) {
 		err_ssl(e, "the private key in %s is damaged or uses an "
 		    "unsupported cipher", name);
 		return NULL;
@@ -576,7 +576,7 @@ pem_is_key(const char *type)
 
 /* One block; kinds we do not use (EC PARAMETERS, a CSR) are skipped. */
 static int
-pem_block(const char *type, const char *header, unsigned char *data,
+pem_block(const char *type, char *header, unsigned char *data,
     long len, const char *password, STACK_OF(X509) *certs,
     struct cert_bundle *b, const char *name, struct err *e)
 {

@@ -372,6 +372,34 @@ test_choosing_without_key(void)
 }
 
 static void
+test_no_certificate(void)
+{
+	struct bytes keyonly = pem(NULL, NULL, NULL, leaf_key, 8, NULL, NULL);
+	struct bytes p12 = pkcs12("pw", NULL, leaf_key, NULL, 0, 0, 0);
+	struct bytes csr;
+	struct cert_bundle b;
+	struct err e;
+	X509_REQ *req = X509_REQ_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+
+	CHECK(load(keyonly, NULL, &b, &e) == -1 &&
+	    strstr(e.msg, "holds a private key but no certificate") != NULL);
+	CHECK(load(p12, "pw", &b, &e) == -1 &&
+	    strstr(e.msg, "holds a private key but no certificate") != NULL);
+	/* Blocks of kinds we do not use are skipped: a CSR alone. */
+	X509_REQ_set_pubkey(req, leaf_key);
+	X509_REQ_sign(req, leaf_key, EVP_sha256());
+	PEM_write_bio_X509_REQ(bio, req);
+	csr = bio_bytes(bio);
+	CHECK(load(csr, NULL, &b, &e) == -1 &&
+	    strstr(e.msg, "holds no certificate") != NULL);
+	X509_REQ_free(req);
+	free(keyonly.p);
+	free(p12.p);
+	free(csr.p);
+}
+
+static void
 test_garbage(void)
 {
 	struct bytes in = pem(leaf, inter, NULL, leaf_key, 8, NULL, NULL);
@@ -464,6 +492,7 @@ main(void)
 	RUN(test_der_cert_and_key);
 	RUN(test_mismatched_key);
 	RUN(test_choosing_without_key);
+	RUN(test_no_certificate);
 	RUN(test_garbage);
 	RUN(test_load_file);
 
