@@ -24,33 +24,20 @@
 
 #include "common/err.h"
 #include "config/config.h"
-
-#define CONFIG_CHANGED	0x0F01
+#include "proto/proto.h"
+#include "store/store.h"
 
 int
 config_notify_path(char *buf, size_t size)
 {
-	const char *home = getenv("HSYS_HOME");
+	char dir[4096];
 	int n;
 
-	if (home != NULL && home[0] == '/')
-		n = snprintf(buf, size, "%s/hsysd.sock", home);
-	else
-		n = snprintf(buf, size, "/run/hsys/hsysd.sock");
+	/* Where hsysd puts it: the store's runtime directory. */
+	if (store_runtime_dir(dir, sizeof(dir), NULL) == -1)
+		return -1;
+	n = snprintf(buf, size, "%s/hsysd.sock", dir);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-static void
-frame(unsigned char f[16], int64_t generation)
-{
-	uint64_t g = (uint64_t)generation;
-	int i;
-
-	memset(f, 0, 16);
-	f[4] = CONFIG_CHANGED & 0xff;
-	f[5] = CONFIG_CHANGED >> 8;
-	for (i = 0; i < 8; i++)
-		f[8 + i] = (unsigned char)(g >> (8 * i));
 }
 
 static int64_t
@@ -115,7 +102,7 @@ config_notify(int64_t generation, struct err *e)
 			goto done;
 		}
 	}
-	frame(f, generation);
+	proto_header_put(f, 0, PROTO_CONFIG_CHANGED, 0, (uint64_t)generation);
 	n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
 	if (n == -1 && errno == EAGAIN && wait_writable(fd, deadline) == 0)
 		n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
