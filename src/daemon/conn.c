@@ -94,6 +94,7 @@ struct conn {
 	int64_t			 resp_left;	/* -1: not counted */
 	int			 resp_done;
 	uint32_t		 resp_owed;	/* flushed, not yet credited */
+	uint64_t		 resp_credit;	/* RESP_DATA the app may send */
 	int			 broken;	/* out of memory: close */
 };
 
@@ -561,6 +562,7 @@ dispatch(struct conn *c)
 	}
 	c->state = CONN_EXCHANGE;
 	c->req_credit = PROTO_WINDOW;
+	c->resp_credit = PROTO_WINDOW;
 	c->body_left = c->req.chunked ? -1 : (c->req.content_length > 0 ?
 	    c->req.content_length : 0);
 	c->body_done = c->body_left == 0;
@@ -780,6 +782,14 @@ from_resp_data(struct conn *c, const struct proto_frame *f)
 
 	if (!c->resp_started || c->resp_done)
 		return -1;
+	/* Beyond its credit: an application that would make the daemon
+	 * buffer without bound is cut off (its channel ends). */
+	if (f->length > c->resp_credit) {
+		log_info("worker %d: an application sent RESP_DATA beyond its "
+		    "credit", c->w->index);
+		return -1;
+	}
+	c->resp_credit -= f->length;
 	if (c->resp_left >= 0 && (int64_t)f->length > c->resp_left) {
 		/* More than its Content-Length: the client cannot be told
 		 * reliably, so the connection ends after what was promised. */
@@ -974,6 +984,7 @@ conn_next(struct conn *c)
 
 		proto_put32(p, c->resp_owed);
 		channel_frame(c->ch, PROTO_RESP_CREDIT, 0, c->xid, p, 4);
+		c->resp_credit += c->resp_owed;
 		c->resp_owed = 0;
 	}
 	if (rc == 1 || !c->resp_done) {
