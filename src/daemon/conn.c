@@ -115,6 +115,13 @@ static void	tunnel_next(struct conn *, int);
 
 /* --- the exchange table: request id -> connection ------------------- */
 
+/*
+ * A request id is generation << 32 | worker << 24 | slot: the protocol
+ * wants ids unique within a session, and a session's channels go to
+ * every worker, each with its own table.
+ */
+#define XID_SLOTS	(1u << 24)
+
 static int
 xid_new(struct conn *c)
 {
@@ -125,6 +132,8 @@ xid_new(struct conn *c)
 
 	if (w->nxfree == 0) {
 		cap = w->nxslot ? 2 * w->nxslot : 256;
+		if (cap > XID_SLOTS)
+			return -1;
 		if ((ns = realloc(w->xslot, cap * sizeof(*ns))) == NULL)
 			return -1;
 		w->xslot = ns;
@@ -144,16 +153,18 @@ xid_new(struct conn *c)
 	slot = w->xfree[--w->nxfree];
 	w->xslot[slot] = c;
 	w->xgen[slot]++;
-	c->xid = (uint64_t)w->xgen[slot] << 32 | slot;
+	c->xid = (uint64_t)w->xgen[slot] << 32 | (uint64_t)w->index << 24 |
+	    slot;
 	return 0;
 }
 
 static struct conn *
 xid_find(struct worker *w, uint64_t id)
 {
-	uint32_t slot = (uint32_t)id;
+	uint32_t slot = (uint32_t)id & (XID_SLOTS - 1);
 
-	if (slot >= w->nxslot || w->xgen[slot] != (uint32_t)(id >> 32))
+	if (slot >= w->nxslot || w->xgen[slot] != (uint32_t)(id >> 32) ||
+	    ((uint32_t)id >> 24) != (uint32_t)w->index)
 		return NULL;
 	return w->xslot[slot];
 }
@@ -162,7 +173,7 @@ static void
 xid_release(struct conn *c)
 {
 	struct worker *w = c->w;
-	uint32_t slot = (uint32_t)c->xid;
+	uint32_t slot = (uint32_t)c->xid & (XID_SLOTS - 1);
 
 	if (c->xid == 0)
 		return;
