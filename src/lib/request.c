@@ -602,12 +602,20 @@ hsys_request_header_at(const struct hsys_request *r, size_t i,
 	return 0;
 }
 
+/* Trailers show once the body is all read, so that an application never
+ * sees some and later more: they arrive with the body's END. */
+static size_t
+trailers_visible(const struct hsys_request *r)
+{
+	return r->body_end && r->blen == 0 ? r->ntr : 0;
+}
+
 const char *
 hsys_request_trailer(const struct hsys_request *r, const char *name)
 {
-	size_t i;
+	size_t i, n = trailers_visible(r);
 
-	for (i = 0; i < r->ntr; i++)
+	for (i = 0; i < n; i++)
 		if (strcasecmp(r->tr[i].name, name) == 0)
 			return r->tr[i].value;
 	return NULL;
@@ -616,14 +624,14 @@ hsys_request_trailer(const struct hsys_request *r, const char *name)
 size_t
 hsys_request_trailer_count(const struct hsys_request *r)
 {
-	return r->ntr;
+	return trailers_visible(r);
 }
 
 int
 hsys_request_trailer_at(const struct hsys_request *r, size_t i,
     const char **name, const char **value)
 {
-	if (i >= r->ntr)
+	if (i >= trailers_visible(r))
 		return -ERANGE;
 	*name = r->tr[i].name;
 	*value = r->tr[i].value;
