@@ -103,6 +103,16 @@ ssize_t		 hsys_request_read(struct hsys_request *, void *, size_t);
 ssize_t		 hsys_request_read_nowait(struct hsys_request *, void *,
 		    size_t);
 
+/* Trailer fields of a chunked request body, complete once
+ * hsys_request_read() returned 0 (none before, nor without trailers).
+ * Fields that may not be trailers (Content-Length, Host, …) never appear:
+ * docs/protocol.md lists them. As the header accessors otherwise. */
+const char	*hsys_request_trailer(const struct hsys_request *,
+		    const char *name);
+size_t		 hsys_request_trailer_count(const struct hsys_request *);
+int		 hsys_request_trailer_at(const struct hsys_request *, size_t i,
+		    const char **name, const char **value);
+
 struct hsys_header {
 	const char	*name, *value;
 };
@@ -111,16 +121,25 @@ struct hsys_header {
 
 /* Sends the status and headers. -EINVAL: a name not a token, a value with
  * CR or LF, or a status outside 100..999; -EALREADY: already started;
- * -ECANCELED: the daemon cancelled the request. */
+ * -ECANCELED: the daemon cancelled the request.
+ * A 1xx status other than 101 is an interim response (103 Early Hints):
+ * the final status is still to be started. 101 (only to a request with
+ * an Upgrade header, else the client gets 502) turns the request into a
+ * tunnel: hsys_request_read() gives the client's bytes until it
+ * half-closes, hsys_response_write() sends bytes to it. */
 int		 hsys_response_start(struct hsys_request *, int status,
 		    const struct hsys_header *, size_t n, unsigned flags);
 /* Sends body bytes (after a 101, tunnel bytes); blocks until the daemon
  * credits them. Returns len, or a negative errno. */
 ssize_t		 hsys_response_write(struct hsys_request *, const void *,
 		    size_t);
+/* Ends the response (after a 101: half-closes the tunnel towards the
+ * client) without freeing r, so that reading can go on. */
+int		 hsys_response_shutdown(struct hsys_request *);
 /* Ends the response (sends 500 when none was started) and frees r. */
 int		 hsys_response_end(struct hsys_request *);
-/* Status, Content-Type, Content-Length and body in one send; frees r. */
+/* Status, Content-Type, Content-Length and body in one send; frees r.
+ * -EINVAL for an interim (1xx but 101) status. */
 int		 hsys_respond(struct hsys_request *, int status,
 		    const char *content_type, const void *body, size_t len);
 /* Aborts the request (the daemon answers 500 or resets); frees r. */

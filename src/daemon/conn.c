@@ -34,6 +34,7 @@
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
+#include "daemon/trailers.h"
 #include "daemon/worker.h"
 #include "http/http.h"
 #include "proto/proto.h"
@@ -49,11 +50,13 @@
 #define REQUEST_FIXED		144
 #define RESPONSE_FIXED		16
 #define SPAN(i)			(72 + 8 * (i))	/* REQUEST's spans */
+#define INTERIM_MAX_BUFFERED	(64u << 10)	/* 1xx heads beyond: dropped */
 
 enum conn_state {
 	CONN_HEAD,		/* reading a request head */
 	CONN_EXCHANGE,		/* a request is with an application */
-	CONN_CLOSING		/* flushing the last bytes, then close */
+	CONN_CLOSING,		/* flushing the last bytes, then close */
+	CONN_TUNNEL		/* after a 101: bytes relayed both ways */
 };
 
 struct conn {
@@ -96,12 +99,20 @@ struct conn {
 	uint32_t		 resp_owed;	/* flushed, not yet credited */
 	uint64_t		 resp_credit;	/* RESP_DATA the app may send */
 	int			 broken;	/* out of memory: close */
+
+	/* Upgrade tunnels (below, "upgrade tunnels") and trailers. */
+	int			 upgrade_ok;	/* REQUEST had the UPGRADE flag */
+	int			 tun_eof;	/* the client ended its side */
+	int			 tun_shut;	/* we ended the client's side */
+	struct trailers		*tr;		/* chunked requests' trailers */
 };
 
 static void	conn_close(struct conn *);
 static void	conn_read(struct conn *);
 static void	conn_next(struct conn *);
 static void	conn_pump_body(struct conn *);
+static void	tunnel_pump(struct conn *);
+static void	tunnel_next(struct conn *, int);
 
 /* --- the exchange table: request id -> connection ------------------- */
 
@@ -422,7 +433,7 @@ send_request(struct conn *c, uint32_t queue, const char *path,
 		flags |= 0x4;
 	if (r->expect_continue)
 		flags |= 0x8;
-	if (r->upgrade_req)
+	if (c->upgrade_ok)
 		flags |= 0x10;
 	if (c->tls)
 		flags |= 0x20;
@@ -520,6 +531,10 @@ dispatch(struct conn *c)
 
 	c->keep_alive = c->req.keep_alive;
 	c->head_only = c->req.method_id == HTTP_METHOD_HEAD;
+	/* An Upgrade with a body is served as a plain request: the body
+	 * would have to end before the tunnel starts (docs/protocol.md). */
+	c->upgrade_ok = c->req.upgrade_req && c->req.content_length <= 0 &&
+	    !c->req.chunked;
 	if (c->req.form == HTTP_FORM_AUTHORITY ||
 	    c->req.form == HTTP_FORM_ASTERISK) {
 		error_response(c, c->req.form == HTTP_FORM_ASTERISK ? 400 :
@@ -552,6 +567,11 @@ dispatch(struct conn *c)
 		    c->req.chunked);
 		return;
 	}
+	if (c->req.chunked && c->tr == NULL &&
+	    (c->tr = malloc(sizeof(*c->tr))) == NULL) {
+		error_response(c, 503, NULL, 1);
+		return;
+	}
 	plen = url_prefix_format(pfx, prefix, sizeof(prefix));
 	if (xid_new(c) == -1 || send_request(c, queue, cooked.path,
 	    cooked.path_len, cooked.query, cooked.query_len, prefix,
@@ -566,8 +586,11 @@ dispatch(struct conn *c)
 	c->body_left = c->req.chunked ? -1 : (c->req.content_length > 0 ?
 	    c->req.content_length : 0);
 	c->body_done = c->body_left == 0;
-	if (c->req.chunked)
+	if (c->req.chunked) {
 		http_chunked_init(&c->chunk, NULL);
+		http_chunked_keep_trailers(&c->chunk, c->tr->room,
+		    sizeof(c->tr->room), c->tr->field, TRAILERS_MAX);
+	}
 	if (!c->body_done && c->req.expect_continue)
 		out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	loop_timer_cancel(c->w->loop, &c->timer);
@@ -575,6 +598,23 @@ dispatch(struct conn *c)
 }
 
 /* --- the request body ----------------------------------------------- */
+
+/* The last body bytes, then the trailers as the final REQ_DATA (TRAILERS
+ * and END; it is not counted against credit: the decoder bounds it). */
+static int
+send_trailers(struct conn *c, const char *p, size_t n)
+{
+	size_t len = trailers_payload(c->tr, c->chunk.ntrailers);
+
+	if (n > 0 && channel_frame(c->ch, PROTO_REQ_DATA, 0, c->xid, p, n) ==
+	    -1)
+		return -1;
+	if (len == 0)
+		return channel_frame(c->ch, PROTO_REQ_DATA, PROTO_F_END,
+		    c->xid, NULL, 0);
+	return channel_frame(c->ch, PROTO_REQ_DATA, PROTO_F_TRAILERS |
+	    PROTO_F_END, c->xid, c->tr->payload, len);
+}
 
 /* Sends the body bytes waiting in `in` (after the head), as far as the
  * application's credit allows. */
@@ -585,6 +625,10 @@ conn_pump_body(struct conn *c)
 	size_t avail = c->inlen - c->head_len, in, n, used;
 	int rc, end;
 
+	if (c->state == CONN_TUNNEL) {
+		tunnel_pump(c);
+		return;
+	}
 	while (!c->body_done && avail > 0 && c->req_credit > 0 && c->ch) {
 		/* The decoder's output never exceeds its input, so capping
 		 * the input keeps the output within credit. */
@@ -612,8 +656,11 @@ conn_pump_body(struct conn *c)
 			used = rc == HTTP_INCOMPLETE ? in : (size_t)rc;
 			end = rc != HTTP_INCOMPLETE;
 		}
-		if ((n > 0 || end) && channel_frame(c->ch, PROTO_REQ_DATA,
-		    end ? PROTO_F_END : 0, c->xid, p, n) == -1)
+		if (end && c->body_left < 0 && c->chunk.ntrailers > 0) {
+			if (send_trailers(c, p, n) == -1)
+				return;
+		} else if ((n > 0 || end) && channel_frame(c->ch,
+		    PROTO_REQ_DATA, end ? PROTO_F_END : 0, c->xid, p, n) == -1)
 			return;
 		c->req_credit -= (uint32_t)n;
 		c->body_done = end;
@@ -659,6 +706,193 @@ is_name(const unsigned char *s, uint32_t n, const char *name)
 	return strlen(name) == n && strncasecmp((const char *)s, name, n) == 0;
 }
 
+/* --- interim responses and upgrade tunnels ------------------------- */
+
+/*
+ * After a 101 the connection carries opaque bytes both ways: the client's
+ * go down as REQ_DATA within the application's credit (reading stops at
+ * zero credit), the application's RESP_DATA go out raw and are credited
+ * back as the client drains them, as for bodies. Either side's END is a
+ * half-close passed on (the client's EOF becomes REQ_DATA END; the
+ * application's END a shutdown of our sending side, close_notify on TLS);
+ * both ended, the connection closes. CANCEL, a channel lost or an error
+ * closes it at once. An idle tunnel times out like an idle connection.
+ */
+static void
+tunnel_start(struct conn *c)
+{
+	/* What followed the head is the client's first tunnel bytes. */
+	memmove(c->in, c->in + c->head_len, c->inlen - c->head_len);
+	c->inlen -= c->head_len;
+	c->head_len = 0;
+	c->state = CONN_TUNNEL;
+	c->body_done = 0;
+	c->keep_alive = 0;
+	c->head_only = 0;
+	c->resp_left = -1;
+	loop_timer_set(c->w->loop, &c->timer, CONN_TIMEOUT_MS);
+	tunnel_pump(c);
+}
+
+/* The client's bytes in `in`, within credit; END once it ended and all
+ * went. */
+static void
+tunnel_pump(struct conn *c)
+{
+	size_t n;
+
+	while (c->inlen > 0 && c->req_credit > 0 && c->ch != NULL) {
+		n = c->inlen;
+		if (n > c->req_credit)
+			n = c->req_credit;
+		if (n > PROTO_MAX_FRAME)
+			n = PROTO_MAX_FRAME;
+		if (channel_frame(c->ch, PROTO_REQ_DATA, 0, c->xid, c->in, n) ==
+		    -1)
+			return;		/* the channel is going: so are we */
+		c->req_credit -= (uint32_t)n;
+		memmove(c->in, c->in + n, c->inlen - n);
+		c->inlen -= n;
+	}
+	if (c->tun_eof && c->inlen == 0 && !c->body_done && c->ch != NULL &&
+	    channel_frame(c->ch, PROTO_REQ_DATA, PROTO_F_END, c->xid, NULL,
+	    0) == 0)
+		c->body_done = 1;
+}
+
+/* After output progress (rc as out_flush's): half-close, close, or wait
+ * for what can move. */
+static void
+tunnel_next(struct conn *c, int rc)
+{
+	if (rc == 0 && c->resp_done && !c->tun_shut) {
+		if (c->ssl != NULL && SSL_shutdown(c->ssl) < 0)
+			ERR_clear_error();
+		shutdown(c->io.fd, SHUT_WR);
+		c->tun_shut = 1;
+	}
+	if (c->tun_shut && c->body_done) {
+		xid_release(c);		/* both ended: nothing to cancel */
+		conn_close(c);
+		return;
+	}
+	if (c->tun_shut && c->tun_eof) {
+		/* Both peers are gone but client bytes still wait for
+		 * credit from an application that ended: they cannot go. */
+		conn_close(c);
+		return;
+	}
+	loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
+	    (!c->tun_eof && c->req_credit > 0 && c->inlen < CONN_IN_SIZE ?
+	    LOOP_READ : 0));
+	loop_timer_set(c->w->loop, &c->timer, CONN_TIMEOUT_MS);
+}
+
+/*
+ * Called to read while reading is off (the client ended, or `in` is full
+ * waiting for credit): that is an error or hang-up report. A socket error
+ * closes the connection; a FIN with nothing after it is the client's EOF;
+ * anything else waits for credit.
+ */
+static void
+tunnel_hangup(struct conn *c)
+{
+	char b;
+	ssize_t n;
+
+	n = recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		conn_close(c);
+	else if (n == 0 && !c->tun_eof) {
+		c->tun_eof = 1;
+		tunnel_pump(c);
+		conn_next(c);
+	}
+}
+
+static void
+tunnel_credit(struct conn *c, uint32_t bytes)
+{
+	c->req_credit += bytes;
+	tunnel_pump(c);
+	conn_next(c);
+	/* TLS may hold decrypted bytes epoll cannot see. */
+	if (!c->dead && c->state == CONN_TUNNEL && !c->tun_eof &&
+	    c->req_credit > 0 && c->ssl != NULL && SSL_pending(c->ssl) > 0)
+		conn_read(c);
+}
+
+/*
+ * A 1xx head from the application. 101 switches protocols: only for a
+ * request sent with the UPGRADE flag, and with an Upgrade header, else
+ * the RESPONSE is malformed (-1). Others are interim responses relayed
+ * as they come (RFC 9110 §15.2), except to HTTP/1.0 clients, a 100 when
+ * hsysd sent its own 100 Continue, and while the client is not reading
+ * (they are advisory; dropping them keeps `out` bounded).
+ */
+static int
+from_interim(struct conn *c, const struct proto_frame *f, int status,
+    size_t area, const unsigned char *reason, uint32_t rlen, int end)
+{
+	const unsigned char *t, *name;
+	const char *phrase, *date;
+	uint32_t nh = proto_get16(f->payload + 2), nlen, i;
+	char line[32];
+	int n, upgrade = 0;
+
+	for (i = 0; i < nh; i++) {
+		t = f->payload + RESPONSE_FIXED + 16 * i;
+		if (is_name(f->payload + area + proto_get32(t),
+		    proto_get32(t + 4), "upgrade"))
+			upgrade = 1;
+	}
+	if (status == 101) {
+		if (!c->upgrade_ok || !upgrade || end)
+			return -1;
+	} else if (c->req.version != 11 || (status == 100 &&
+	    c->req.expect_continue && (c->req.content_length > 0 ||
+	    c->req.chunked)) || c->outlen - c->outoff > INTERIM_MAX_BUFFERED)
+		return 0;
+	phrase = http_status_reason(status);
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
+	out_append(c, line, (size_t)n);
+	if (rlen > 0)
+		out_append(c, reason, rlen);
+	else
+		out_append(c, phrase, strlen(phrase));
+	out_append(c, "\r\n", 2);
+	if (status == 101) {
+		date = http_date(c->w);
+		out_append(c, "Date: ", 6);
+		out_append(c, date, strlen(date));
+		out_append(c, "\r\nServer: hsys\r\n", 16);
+	}
+	for (i = 0; i < nh; i++) {
+		t = f->payload + RESPONSE_FIXED + 16 * i;
+		name = f->payload + area + proto_get32(t);
+		nlen = proto_get32(t + 4);
+		if (is_name(name, nlen, "connection") ||
+		    is_name(name, nlen, "transfer-encoding") ||
+		    is_name(name, nlen, "keep-alive") ||
+		    is_name(name, nlen, "content-length") ||
+		    is_name(name, nlen, "date") || is_name(name, nlen, "server"))
+			continue;
+		out_append(c, name, nlen);
+		out_append(c, ": ", 2);
+		out_append(c, f->payload + area + proto_get32(t + 8),
+		    proto_get32(t + 12));
+		out_append(c, "\r\n", 2);
+	}
+	if (status == 101)
+		out_append(c, "Connection: Upgrade\r\n", 21);
+	out_append(c, "\r\n", 2);
+	if (status == 101) {
+		c->resp_started = 1;
+		tunnel_start(c);
+	}
+	return 0;
+}
+
 static int
 from_response(struct conn *c, const struct proto_frame *f)
 {
@@ -679,8 +913,8 @@ from_response(struct conn *c, const struct proto_frame *f)
 	if (area > f->length || proto_span_get(f, 8, area, &reason, &rlen) ==
 	    -1)
 		return -1;
-	/* 1xx interim answers and 101 tunnels are not relayed yet. */
-	if (c->resp_started || status < 200 || status > 999)
+	/* 1xx heads come before the final one (from_interim). */
+	if (c->resp_started || status < 100 || status > 999)
 		return -1;
 	/* Validate everything before writing anything. */
 	for (i = 0; i < nh; i++) {
@@ -710,6 +944,8 @@ from_response(struct conn *c, const struct proto_frame *f)
 	}
 	if (!valid_value(reason, rlen))
 		return -1;
+	if (status < 200)
+		return from_interim(c, f, status, area, reason, rlen, end);
 	n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
 	out_append(c, line, (size_t)n);
 	if (rlen > 0)
@@ -860,10 +1096,15 @@ conn_from_app(struct worker *w, struct channel *ch,
 			log_info("worker %d: a malformed RESPONSE; answering "
 			    "502", w->index);
 			refuse(ch, f->id, "the RESPONSE is malformed: a status "
-			    "outside 200-999, a header name that is not a "
+			    "outside 100-999, a second final status, a 101 to "
+			    "a request without the UPGRADE flag or without an "
+			    "Upgrade header, a header name that is not a "
 			    "token, or a value with CR, LF or NUL");
 			xid_release(c);
-			error_response(c, 502, NULL, 1);
+			if (c->resp_started)
+				conn_close(c);	/* mid-response or tunnel */
+			else
+				error_response(c, 502, NULL, 1);
 			return 0;
 		}
 		break;
@@ -874,6 +1115,10 @@ conn_from_app(struct worker *w, struct channel *ch,
 	case PROTO_REQ_CREDIT:
 		if (f->length < 4)
 			return -1;
+		if (c->state == CONN_TUNNEL) {
+			tunnel_credit(c, proto_get32(f->payload));
+			return 0;
+		}
 		c->req_credit += proto_get32(f->payload);
 		conn_pump_body(c);
 		if (!c->body_done) {
@@ -925,6 +1170,7 @@ conn_free(struct loop_defer *df)
 	close(c->io.fd);
 	free(c->in);
 	free(c->out);
+	free(c->tr);
 	free(c);
 }
 
@@ -987,6 +1233,10 @@ conn_next(struct conn *c)
 		c->resp_credit += c->resp_owed;
 		c->resp_owed = 0;
 	}
+	if (c->state == CONN_TUNNEL) {
+		tunnel_next(c, rc);
+		return;
+	}
 	if (rc == 1 || !c->resp_done) {
 		loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
 		    (c->state == CONN_EXCHANGE && !c->body_done &&
@@ -1023,6 +1273,11 @@ conn_read(struct conn *c)
 {
 	ssize_t n;
 
+	if (c->state == CONN_TUNNEL && (c->tun_eof ||
+	    c->inlen == CONN_IN_SIZE)) {
+		tunnel_hangup(c);
+		return;
+	}
 	if (c->inlen == CONN_IN_SIZE) {
 		/* Full: a head this long was refused by the parser already;
 		 * a body waits for credit (reading is off meanwhile). */
@@ -1033,6 +1288,12 @@ conn_read(struct conn *c)
 	n = conn_recv(c, c->in + c->inlen, CONN_IN_SIZE - c->inlen);
 	if (n == -1 && errno == EAGAIN)
 		return;
+	if (n == 0 && c->state == CONN_TUNNEL) {
+		c->tun_eof = 1;		/* a half-close, passed on as END */
+		tunnel_pump(c);
+		conn_next(c);
+		return;
+	}
 	if (n <= 0) {
 		conn_close(c);
 		return;
@@ -1046,6 +1307,9 @@ conn_read(struct conn *c)
 		    c->inlen == CONN_IN_SIZE))
 			loop_io_change(c->w->loop, &c->io,
 			    c->outlen > c->outoff ? LOOP_WRITE : 0);
+	} else if (c->state == CONN_TUNNEL) {
+		tunnel_pump(c);
+		conn_next(c);
 	}
 }
 
@@ -1125,7 +1389,7 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 	struct conn *c = container_of(t, struct conn, timer);
 
 	(void)l;
-	if (c->state == CONN_HEAD)
+	if (c->state == CONN_HEAD || c->state == CONN_TUNNEL)
 		conn_close(c);	/* idle, or a head that never came */
 }
 

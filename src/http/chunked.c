@@ -11,9 +11,10 @@
  * at most 2^62, the size line bounded; CRLF everywhere (no bare CR or LF);
  * CRLF enforced after each chunk's data.  Extensions are checked for
  * forbidden bytes and bounded, then ignored.  Trailer fields follow the
- * field-line rules of the head and are counted and dropped: hsysd does not
- * pass trailers to applications, so Content-Length, Transfer-Encoding or
- * Host in a trailer can change nothing (RFC 9110 §6.5.1 allows discarding).
+ * field-line rules of the head and are counted; they are kept (copied to
+ * the caller's room) only when the caller asked.  The decoder never gives
+ * a trailer any meaning: which fields a trailer may not carry
+ * (Content-Length, Transfer-Encoding, Host, …) is the caller's decision.
  */
 #include <string.h>
 
@@ -53,6 +54,17 @@ http_chunked_init(struct http_chunked *c, const struct http_limits *lim)
 	memset(c, 0, sizeof(*c));
 	c->lim = lim != NULL ? lim : &http_limits_default;
 	c->state = CS_SIZE_FIRST;
+}
+
+void
+http_chunked_keep_trailers(struct http_chunked *c, char *buf, size_t cap,
+    struct http_header *fields, size_t nfields)
+{
+	c->tr_buf = buf;
+	c->tr_cap = cap;
+	c->tr_len = 0;
+	c->tr = fields;
+	c->tr_max = nfields;
 }
 
 int
@@ -105,45 +117,91 @@ size_byte(struct http_chunked *c, unsigned char b)
 	}
 }
 
+/* Copies one byte of a trailer's name or value into the caller's room. */
+static int
+keep_byte(struct http_chunked *c, unsigned char b)
+{
+	if (c->tr_buf == NULL)
+		return 0;
+	if (c->tr_len == c->tr_cap)
+		return cfail(c, 431, "trailer section too large");
+	c->tr_buf[c->tr_len++] = (char)b;
+	return 0;
+}
+
+/* A whole trailer line was read: describe it (value OWS trimmed). */
+static void
+keep_field(struct http_chunked *c)
+{
+	struct http_header *h;
+
+	if (c->tr_buf == NULL)
+		return;
+	h = &c->tr[c->ntrailers];
+	h->name = c->tr_buf + c->tr_name;
+	h->name_len = c->tr_value - c->tr_name;
+	h->value = c->tr_buf + c->tr_value;
+	h->value_len = c->tr_value_end - c->tr_value;
+	c->tr_len = c->tr_value_end;
+}
+
 /* One byte of a trailer line (the field-line rules of the head). */
 static int
 trailer_byte(struct http_chunked *c, unsigned char b)
 {
 	const struct http_limits *lim = c->lim;
+	size_t max = lim->max_headers;
 
+	if (c->tr_buf != NULL && c->tr_max < max)
+		max = c->tr_max;
 	if (++c->trailer_bytes > lim->max_head)
 		return cfail(c, 431, "trailer section too large");
 	if (++c->line_len > lim->max_header_line + 2)
 		return cfail(c, 431, "trailer line too long");
 	switch (c->state) {
 	case CS_TR_START:
-		if (b == '\r')
+		if (b == '\r') {
 			c->state = CS_END_LF;
-		else if (b == ' ' || b == '\t')
+			return 0;
+		}
+		if (b == ' ' || b == '\t')
 			return cfail(c, 400, "obsolete line folding");
-		else if (!HTTP_IS(b, HC_TOKEN))
+		if (!HTTP_IS(b, HC_TOKEN))
 			return cfail(c, 400, "invalid field name");
-		else if (c->ntrailers == lim->max_headers)
+		if (c->ntrailers == max)
 			return cfail(c, 431, "too many trailer fields");
-		else
-			c->state = CS_TR_NAME;
-		return 0;
+		c->state = CS_TR_NAME;
+		c->tr_name = c->tr_len;
+		return keep_byte(c, b);
 	case CS_TR_NAME:
-		if (b == ':')
+		if (b == ':') {
 			c->state = CS_TR_VALUE;
-		else if (!HTTP_IS(b, HC_TOKEN))
+			c->tr_value = c->tr_value_end = c->tr_len;
+			return 0;
+		}
+		if (!HTTP_IS(b, HC_TOKEN))
 			return cfail(c, 400, "invalid field name");
-		return 0;
+		return keep_byte(c, b);
 	case CS_TR_VALUE:
-		if (b == '\r')
+		if (b == '\r') {
 			c->state = CS_TR_LF;
-		else if (!HTTP_IS(b, HC_VALUE))
+			return 0;
+		}
+		if (!HTTP_IS(b, HC_VALUE))
 			return cfail(c, 400,
 			    "control character in field value");
+		/* Leading OWS is not kept; trailing OWS is cut at the end. */
+		if ((b == ' ' || b == '\t') && c->tr_len == c->tr_value)
+			return 0;
+		if (keep_byte(c, b) == HTTP_ERROR)
+			return HTTP_ERROR;
+		if (b != ' ' && b != '\t')
+			c->tr_value_end = c->tr_len;
 		return 0;
 	case CS_TR_LF:
 		if (b != '\n')
 			return cfail(c, 400, "bare CR");
+		keep_field(c);
 		c->ntrailers++;
 		c->line_len = 0;
 		c->state = CS_TR_START;

@@ -120,19 +120,41 @@ int	http_request_parse(const char *, size_t, struct http_request *,
 /*
  * Chunked body decoder.  Feed it the bytes after the head, in any pieces:
  * it decodes in place, moving body bytes to the front of the piece.
+ *
+ * Trailer fields are checked by the head's field-line rules (token names,
+ * no obs-fold, no bare CR or LF, no control bytes in values; the section
+ * at most max_head bytes and max_headers fields) and, when the caller gave
+ * room with http_chunked_keep_trailers(), kept: name and value (OWS
+ * trimmed) are copied into the caller's buffer and described by the
+ * caller's header array, valid once http_chunked_done().
  */
 struct http_chunked {
 	int		 state;
 	uint64_t	 remaining;	/* bytes left in this chunk */
 	size_t		 line_len;	/* of the size or trailer line */
 	size_t		 trailer_bytes;
-	size_t		 ntrailers;	/* trailer fields seen (dropped) */
+	size_t		 ntrailers;	/* trailer fields seen */
 	const struct http_limits *lim;
 	int		 status;	/* on HTTP_ERROR: 400 or 431 */
 	const char	*error;
+
+	/* Kept trailers: set by http_chunked_keep_trailers(). */
+	char		*tr_buf;	/* names and values, not terminated */
+	size_t		 tr_cap, tr_len;
+	struct http_header *tr;		/* [ntrailers] once done */
+	size_t		 tr_max;
+	size_t		 tr_name, tr_value, tr_value_end; /* this line's */
 };
 
 void	http_chunked_init(struct http_chunked *, const struct http_limits *);
+
+/*
+ * After http_chunked_init(): keep the trailer fields in buf (cap bytes) and
+ * fields (nfields entries; more fields than that, or more bytes, is 431).
+ * The pointers in fields point into buf.
+ */
+void	http_chunked_keep_trailers(struct http_chunked *, char *buf,
+	    size_t cap, struct http_header *fields, size_t nfields);
 
 /*
  * Decodes *len bytes of buf in place.  On return buf[0 .. *len) holds the

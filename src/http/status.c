@@ -17,6 +17,8 @@ struct reason {
 static const struct reason reasons[] = {
 	{ 100, "Continue" },
 	{ 101, "Switching Protocols" },
+	{ 102, "Processing" },
+	{ 103, "Early Hints" },
 	{ 200, "OK" },
 	{ 201, "Created" },
 	{ 202, "Accepted" },

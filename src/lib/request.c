@@ -7,7 +7,8 @@
  * one recv takes whatever is available and every complete frame in it is
  * handled at once: REQUEST becomes a request object (reused from a free
  * list) queued for hsys_next, REQ_DATA is appended to its request's body
- * buffer, RESP_CREDIT opens its window, CANCEL marks or drops it. A request
+ * buffer (or, with the TRAILERS flag, decoded into its trailers),
+ * RESP_CREDIT opens its window, CANCEL marks or drops it. A request
  * copies its strings once, NUL-terminated, into its own buffer, so the
  * frame buffer can be reused at once.
  */
@@ -64,6 +65,10 @@ struct hsys_request {
 	size_t			 nhdr, hdrcap;
 	char			*sbuf;		/* NUL-terminated strings */
 	size_t			 scap;
+	struct hsys_hdr		*tr;		/* trailers, like hdr */
+	size_t			 ntr, trcap;
+	char			*tbuf;
+	size_t			 tcap;
 	unsigned char		*body;		/* queued REQ_DATA bytes */
 	size_t			 bcap, blen, boff;
 	uint32_t		 unacked;	/* consumed, not yet credited */
@@ -88,7 +93,7 @@ req_get(struct hsys *h)
 	r->returned = r->cancelled = r->body_end = 0;
 	r->started = r->ended = r->credited = 0;
 	r->error = 0;
-	r->nhdr = r->blen = r->boff = 0;
+	r->nhdr = r->ntr = r->blen = r->boff = 0;
 	r->unacked = 0;
 	r->resp_credit = h->window;
 	return r;
@@ -99,6 +104,8 @@ req_destroy(struct hsys_request *r)
 {
 	free(r->hdr);
 	free(r->sbuf);
+	free(r->tr);
+	free(r->tbuf);
 	free(r->body);
 	free(r);
 }
@@ -278,6 +285,50 @@ on_request(struct hsys *h, unsigned chan, const struct proto_frame *f)
 	return 0;
 }
 
+/* The TRAILERS payload: u16 count, 6 reserved, a header table and its
+ * bytes area; it ends the body. */
+static int
+on_trailers(struct hsys_request *r, const struct proto_frame *f)
+{
+	size_t n, area, need, i;
+	char *d;
+	int rc;
+
+	if (f->length < 8 || r->body_end)
+		return -EPROTO;
+	n = proto_get16(f->payload);
+	area = 8 + 16 * n;
+	if (area > f->length)
+		return -EPROTO;
+	need = f->length + 2 * n;
+	if (need > r->tcap) {
+		free(r->tbuf);
+		if ((r->tbuf = malloc(need)) == NULL) {
+			r->tcap = 0;
+			return -ENOMEM;
+		}
+		r->tcap = need;
+	}
+	if (n > r->trcap) {
+		free(r->tr);
+		if ((r->tr = calloc(n, sizeof(*r->tr))) == NULL) {
+			r->trcap = 0;
+			return -ENOMEM;
+		}
+		r->trcap = n;
+	}
+	d = r->tbuf;
+	for (i = 0; i < n; i++)
+		if ((rc = take_span(f, 8 + 16 * i, area, &d, &r->tr[i].name,
+		    NULL)) < 0 || (rc = take_span(f, 8 + 16 * i + 8, area, &d,
+		    &r->tr[i].value, NULL)) < 0)
+			return rc;
+	r->ntr = n;
+	if (f->flags & PROTO_F_END)
+		r->body_end = 1;
+	return 0;
+}
+
 static int
 on_data(struct hsys *h, const struct proto_frame *f)
 {
@@ -288,12 +339,8 @@ on_data(struct hsys *h, const struct proto_frame *f)
 	/* Data for a request already answered or dropped is discarded. */
 	if ((r = req_find(h, f->id)) == NULL || r->cancelled)
 		return 0;
-	if (f->flags & 0x0001) {
-		/* Trailers: not offered by this API version; skipped. */
-		if (f->flags & PROTO_F_END)
-			r->body_end = 1;
-		return 0;
-	}
+	if (f->flags & PROTO_F_TRAILERS)
+		return on_trailers(r, f);
 	if (r->body_end) {
 		/* An empty END after the end is harmless; bytes are not. */
 		return f->length == 0 ? 0 : -EPROTO;
@@ -552,6 +599,42 @@ hsys_request_header_at(const struct hsys_request *r, size_t i,
 		return -ERANGE;
 	*name = r->hdr[i].name;
 	*value = r->hdr[i].value;
+	return 0;
+}
+
+/* Trailers show once the body is all read, so that an application never
+ * sees some and later more: they arrive with the body's END. */
+static size_t
+trailers_visible(const struct hsys_request *r)
+{
+	return r->body_end && r->blen == 0 ? r->ntr : 0;
+}
+
+const char *
+hsys_request_trailer(const struct hsys_request *r, const char *name)
+{
+	size_t i, n = trailers_visible(r);
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(r->tr[i].name, name) == 0)
+			return r->tr[i].value;
+	return NULL;
+}
+
+size_t
+hsys_request_trailer_count(const struct hsys_request *r)
+{
+	return trailers_visible(r);
+}
+
+int
+hsys_request_trailer_at(const struct hsys_request *r, size_t i,
+    const char **name, const char **value)
+{
+	if (i >= trailers_visible(r))
+		return -ERANGE;
+	*name = r->tr[i].name;
+	*value = r->tr[i].value;
 	return 0;
 }
 
@@ -854,6 +937,9 @@ hsys_response_start(struct hsys_request *r, int status,
 	iov.iov_len = (size_t)size;
 	if ((rc = send_iov(r->h->chan[r->chan].fd, &iov, 1)) < 0)
 		return rc;
+	/* An interim response (103 Early Hints, …): the final one follows. */
+	if (status >= 100 && status < 200 && status != 101)
+		return 0;
 	r->started = 1;
 	if (flags & HSYS_RESPONSE_END)
 		r->ended = 1;
@@ -919,6 +1005,23 @@ hsys_response_end(struct hsys_request *r)
 }
 
 int
+hsys_response_shutdown(struct hsys_request *r)
+{
+	int rc;
+
+	if (!r->started)
+		return -EINVAL;
+	if (r->ended)
+		return 0;
+	if ((rc = req_writable(r)) < 0)
+		return rc;
+	if ((rc = send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0)) < 0)
+		return rc;
+	r->ended = 1;
+	return 0;
+}
+
+int
 hsys_respond(struct hsys_request *r, int status, const char *content_type,
     const void *body, size_t len)
 {
@@ -933,6 +1036,8 @@ hsys_respond(struct hsys_request *r, int status, const char *content_type,
 
 	if (r->started)
 		return -EALREADY;
+	if (status >= 100 && status < 200 && status != 101)
+		return -EINVAL;		/* interim: hsys_response_start */
 	if (content_type != NULL) {
 		hd[n].name = "Content-Type";
 		hd[n++].value = content_type;

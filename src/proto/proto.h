@@ -39,6 +39,7 @@ enum proto_type {
 };
 
 #define PROTO_F_END		0x8000	/* last body frame of a request */
+#define PROTO_F_TRAILERS	0x0001	/* REQ_DATA: the request's trailers */
 
 struct proto_frame {
 	uint32_t		 length;	/* payload bytes */

@@ -289,6 +289,62 @@ test_upgrade(void)
 	fake_finish(h);
 }
 
+/* Trailers after the body: none while it is read, all once it ended. */
+static void
+test_trailers(void)
+{
+	struct hsys *h = fake_start("trailers");
+	struct hsys_request *r;
+	const char *name, *value;
+	char buf[256], body[8];
+	size_t off = 0, i;
+	ssize_t n;
+
+	if (!CHECK(h != NULL))
+		return;
+	if (!CHECK(hsys_next(h, &r, 5000) == 1)) {
+		fake_finish(h);
+		return;
+	}
+	CHECK(hsys_request_trailer_count(r) == 0);
+	while ((n = hsys_request_read(r, body + off, sizeof(body) - off)) > 0)
+		off += (size_t)n;
+	CHECK(n == 0 && off == 3);
+	CHECK(hsys_request_trailer_count(r) == 2);
+	CHECK_STR(hsys_request_trailer(r, "x-sum"), "abc");
+	CHECK(hsys_request_trailer(r, "content-length") == NULL);
+	CHECK(hsys_request_trailer_at(r, 2, &name, &value) == -ERANGE);
+	snprintf(buf, sizeof(buf), "%.3s|%zu|", body,
+	    hsys_request_trailer_count(r));
+	for (i = 0; hsys_request_trailer_at(r, i, &name, &value) == 0; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s=%s|",
+		    name, value);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s|",
+	    hsys_request_trailer(r, "X-SUM"));
+	CHECK(hsys_respond(r, 200, NULL, buf, strlen(buf)) == 0);
+	fake_finish(h);
+}
+
+/* A 103 is interim: the final status still follows. */
+static void
+test_interim(void)
+{
+	struct hsys *h = fake_start("interim");
+	struct hsys_request *r;
+	struct hsys_header link[] = { { "Link", "</a.css>" } };
+
+	if (!CHECK(h != NULL))
+		return;
+	if (!CHECK(hsys_next(h, &r, 5000) == 1)) {
+		fake_finish(h);
+		return;
+	}
+	CHECK(hsys_respond(r, 103, NULL, "", 0) == -EINVAL);
+	CHECK(hsys_response_start(r, 103, link, 1, 0) == 0);
+	CHECK(hsys_respond(r, 200, NULL, "ok", 2) == 0);
+	fake_finish(h);
+}
+
 static void
 test_badheader(void)
 {
@@ -449,6 +505,8 @@ main(void)
 	RUN(test_close);
 	RUN(test_close_mid);
 	RUN(test_expect);
+	RUN(test_trailers);
+	RUN(test_interim);
 	RUN(test_malformed);
 	return unit_done();
 }

@@ -208,6 +208,73 @@ test_large_chunk(void)
 	free(buf);
 }
 
+/*
+ * Kept trailers: the fields as parsed (value OWS trimmed, an empty value
+ * kept), whatever the pieces, and the caller's room as a limit.
+ */
+static int
+decode_kept(const char *in, size_t step, char *room, size_t cap,
+    struct http_header *f, size_t nf, struct http_chunked *c)
+{
+	size_t	 len = strlen(in), off = 0;
+	char	 piece[64];
+	int	 r = HTTP_INCOMPLETE;
+
+	http_chunked_init(c, &small);
+	http_chunked_keep_trailers(c, room, cap, f, nf);
+	while (off < len && r == HTTP_INCOMPLETE) {
+		size_t	 k = len - off < step ? len - off : step, n = k;
+
+		memcpy(piece, in + off, k);
+		r = http_chunked_decode(c, piece, &n);
+		off += r >= 0 ? (size_t)r : k;
+	}
+	return r >= 0 ? (int)off : r;
+}
+
+static int
+field_is(const struct http_header *h, const char *name, const char *value)
+{
+	return h->name_len == strlen(name) && memcmp(h->name, name,
+	    h->name_len) == 0 && h->value_len == strlen(value) &&
+	    memcmp(h->value, value, h->value_len) == 0;
+}
+
+static void
+test_trailers_kept(void)
+{
+	static const char in[] = "3\r\nabc\r\n0\r\nX-Sum:  a b \t\r\n"
+	    "E:\r\nk:v\r\n\r\n";
+	static const size_t steps[] = { 64, 1, 2, 5 };
+	struct http_chunked c;
+	struct http_header f[4];
+	char	 room[64];
+	size_t	 s;
+
+	for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		memset(f, 0, sizeof(f));
+		CHECK(decode_kept(in, steps[s], room, sizeof(room), f, 4, &c) ==
+		    (int)strlen(in));
+		CHECK(http_chunked_done(&c) && c.ntrailers == 3);
+		CHECK(field_is(&f[0], "X-Sum", "a b"));
+		CHECK(field_is(&f[1], "E", ""));
+		CHECK(field_is(&f[2], "k", "v"));
+	}
+	/* No trailers: nothing kept. */
+	CHECK(decode_kept("0\r\n\r\n", 64, room, sizeof(room), f, 4, &c) ==
+	    5 && c.ntrailers == 0);
+	/* The caller's room is a limit: bytes, then fields. */
+	CHECK(decode_kept(in, 64, room, 5, f, 4, &c) == HTTP_ERROR &&
+	    c.status == 431);
+	CHECK(decode_kept(in, 3, room, sizeof(room), f, 2, &c) ==
+	    HTTP_ERROR && c.status == 431);
+	/* The rules of the head still hold. */
+	CHECK(decode_kept("0\r\nX: y\r\n z\r\n\r\n", 1, room, sizeof(room),
+	    f, 4, &c) == HTTP_ERROR && c.status == 400);
+	CHECK(decode_kept("0\r\nX: a\rb\r\n\r\n", 1, room, sizeof(room), f,
+	    4, &c) == HTTP_ERROR && c.status == 400);
+}
+
 int
 main(void)
 {
@@ -217,5 +284,6 @@ main(void)
 	RUN(test_sticky_error);
 	RUN(test_size_cap);
 	RUN(test_large_chunk);
+	RUN(test_trailers_kept);
 	return unit_done();
 }

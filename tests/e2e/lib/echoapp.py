@@ -9,12 +9,22 @@ path ends with:
   .../hang        never answers
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
+  .../hints       103 Early Hints (Link), then the JSON description
+  .../ws          101 (to any request: hsysd refuses a 101 to a request
+                  without the UPGRADE flag) with Upgrade: websocket and the
+                  Sec-WebSocket-Accept of the key, then echoes every tunnel
+                  byte within both credits and ends when the client did
+  .../wsdie       101, then exits at the first tunnel bytes
+  .../wsbye       101, sends "bye" and END at once, then counts the
+                  client's bytes until its END and prints "wsbye got N"
+The description lists the trailers of a chunked upload ("trailers").
   anything else   200 with a JSON description of the request (method,
                   urls, host, prefix, headers, body length and sha256)
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
 exits 3. It writes "ready" to the --ready file once it serves. A streamed
 answer blocks the app until it is sent: one big request at a time.
 """
+import base64
 import hashlib
 import json
 import os
@@ -73,8 +83,22 @@ def handle(ch, reqs, ftype, flags, rid, p):
         req["body"] = hashlib.sha256()
         req["len"] = 0
         req["ch"] = ch
+        req["trailers"] = []
         reqs[rid] = req
+        path = req["path"].decode()
+        if path.endswith(("/ws", "/wsdie", "/wsbye")):
+            return tunnel_start(ch, reqs, rid, req, path.rsplit("/", 1)[1])
         if not req["flags"] & 1:
+            answer(rid, reqs.pop(rid))
+    elif ftype in (REQ_DATA, RESP_CREDIT) and \
+            "tunnel" in reqs.get(rid, {}):
+        tunnel_frame(reqs, rid, ftype, flags, p)
+    elif ftype == REQ_DATA and flags & TRAILERS:
+        req = reqs.get(rid)
+        if req is None:
+            return
+        req["trailers"] = parse_trailers(p)
+        if flags & END:
             answer(rid, reqs.pop(rid))
     elif ftype == REQ_DATA:
         req = reqs.get(rid)
@@ -87,6 +111,66 @@ def handle(ch, reqs, ftype, flags, rid, p):
             answer(rid, reqs.pop(rid))
     elif ftype in (CANCEL, ERROR):
         reqs.pop(rid, None)
+
+
+TRAILERS = 0x0001
+
+
+def parse_trailers(p):
+    """The TRAILERS payload: u16 count, 6 reserved, table, bytes area."""
+    n, = struct.unpack_from("<H", p)
+    area = 8 + 16 * n
+    out = []
+    for i in range(n):
+        no, nl, vo, vl = struct.unpack_from("<IIII", p, 8 + 16 * i)
+        out.append([p[area + no:area + no + nl].decode(),
+                    p[area + vo:area + vo + vl].decode()])
+    return out
+
+
+def tunnel_start(ch, reqs, rid, req, mode):
+    key = dict((k.lower(), v) for k, v in req["headers"]).get(
+        b"sec-websocket-key", b"")
+    accept = base64.b64encode(hashlib.sha1(
+        key + b"258EAFA5-E914-47DA-95CA-C5AB0DC11B80").digest()).decode()
+    ch.send(frame(RESPONSE, rid, response(101, [
+        ("Upgrade", "websocket"), ("Sec-WebSocket-Accept", accept)])))
+    req.update(tunnel=mode, pending=b"", credit=WINDOW, got=0, ended=False)
+    if mode == "wsbye":
+        ch.send(frame(RESP_DATA, rid, b"bye", END))
+
+
+def tunnel_frame(reqs, rid, ftype, flags, p):
+    """Echo within credit: client bytes are credited back only once their
+    echo went, so a client that does not read stops its own upload."""
+    t = reqs[rid]
+    ch = t["ch"]
+    if ftype == RESP_CREDIT:
+        t["credit"] += struct.unpack("<I", p)[0]
+    elif ftype == REQ_DATA:
+        if t["tunnel"] == "wsdie" and p:
+            os._exit(1)
+        t["got"] += len(p)
+        if t["tunnel"] == "wsbye":
+            if p:
+                ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
+            if flags & END:
+                print("wsbye got %d" % t["got"], flush=True)
+                reqs.pop(rid)
+            return
+        t["pending"] += p
+        t["ended"] = bool(flags & END)
+    k = min(len(t["pending"]), t["credit"])
+    while k > 0:
+        n = min(k, 65536)
+        ch.send(frame(RESP_DATA, rid, t["pending"][:n]) +
+                frame(REQ_CREDIT, rid, struct.pack("<I", n)))
+        t["pending"] = t["pending"][n:]
+        t["credit"] -= n
+        k -= n
+    if t["ended"] and not t["pending"]:
+        ch.send(frame(RESP_DATA, rid, b"", END))
+        reqs.pop(rid)
 
 
 def answer(rid, req):
@@ -106,6 +190,9 @@ def answer(rid, req):
         return
     if path.endswith("/big"):
         return stream(ch, rid, int(query["n"]), "cl" in query)
+    if path.endswith("/hints"):
+        ch.send(frame(RESPONSE, rid, response(103, [
+            ("Link", "</style.css>; rel=preload; as=style")])))
     desc = {
         "method": req["method"].decode(), "raw_url": req["raw_url"].decode(),
         "path": path, "query": req["query"].decode(),
@@ -115,6 +202,7 @@ def answer(rid, req):
         "headers": [[k.decode(), v.decode()] for k, v in req["headers"]],
         "body_len": req["len"], "body_sha256": req["body"].hexdigest(),
         "content_length": req["content_length"],
+        "trailers": req["trailers"],
     }
     body = json.dumps(desc).encode() + b"\n"
     ch.send(frame(RESPONSE, rid, response(200, [

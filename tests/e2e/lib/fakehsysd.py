@@ -518,7 +518,44 @@ def too_many_headers():
     return frame(REQUEST, 94, bytes(p))
 
 
+def s_trailers(ch):
+    """A chunked body, then its trailers (TRAILERS|END); the application
+    answers with what it read: the body, then each trailer."""
+    ch[0].send(frame(REQUEST, 91, request_payload(
+        b"POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"/t", b"http://+:80/", flags=F_BODY | F_CHUNKED,
+        content_length=(1 << 64) - 1)))
+    names = [(b"X-Sum", b"abc"), (b"X-Empty", b"")]
+    table, area = b"", b""
+    for k, v in names:
+        table += struct.pack("<II", len(area), len(k))
+        area += k
+        table += struct.pack("<II", len(area), len(v))
+        area += v
+    ch[0].send(frame(REQ_DATA, 91, b"abc") +
+               frame(REQ_DATA, 91, struct.pack("<H6x", len(names)) + table +
+                     area, END | 0x0001))
+    status, _, body = ch[0].response(91)
+    check(status == 200 and body == b"abc|2|X-Sum=abc|X-Empty=|abc|",
+          "trailers: %d %r" % (status, body))
+
+
+def s_interim(ch):
+    """103 then the final 200."""
+    ch[1].send(frame(REQUEST, 92, request_payload(
+        b"GET /i HTTP/1.1\r\nHost: h\r\n\r\n", b"/i", b"http://+:80/")))
+    f = ch[1].next()
+    check(f is not None and f[0] == RESPONSE, "interim: no RESPONSE")
+    status, hdrs, _ = parse_response(f[3])
+    check(status == 103 and ("Link", "</a.css>") in hdrs,
+          "interim: first %d %r" % (status, hdrs))
+    status, _, body = ch[1].response(92)
+    check(status == 200 and body == b"ok", "interim: final %d %r" %
+          (status, body))
+
+
 SCENARIOS = {
+    "trailers": s_trailers, "interim": s_interim,
     "accessors": s_accessors, "upload": s_upload, "download": s_download,
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,
     "badheader": s_badheader, "close": s_close,

@@ -1,0 +1,66 @@
+/*
+ * trailers — which request trailer fields reach the application, and their
+ * frame (see trailers.h).
+ *
+ * A trailer arrives after the head was routed and the request handed on,
+ * so a field that would have changed how the message is framed, routed,
+ * authenticated or interpreted cannot be honoured; RFC 9110 §6.5.1 lets a
+ * recipient discard such fields, and an application that merged trailers
+ * into the headers could otherwise be fooled by them. Those fields are
+ * dropped here; the rest pass unchanged (docs/protocol.md lists them).
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/trailers.h"
+#include "proto/proto.h"
+
+static const char *const forbidden[] = {
+	"authorization", "connection", "content-encoding", "content-length",
+	"content-range", "content-type", "cookie", "expect", "host",
+	"keep-alive", "proxy-authorization", "proxy-connection", "te",
+	"trailer", "transfer-encoding", "upgrade",
+};
+
+static int
+allowed(const struct http_header *h)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++)
+		if (strlen(forbidden[i]) == h->name_len &&
+		    strncasecmp(h->name, forbidden[i], h->name_len) == 0)
+			return 0;
+	return 1;
+}
+
+size_t
+trailers_payload(struct trailers *t, size_t n)
+{
+	unsigned char *p = t->payload, *table = p + TRAILERS_HEAD, *area;
+	size_t i, kept = 0, off = 0;
+
+	for (i = 0; i < n && i < TRAILERS_MAX; i++)
+		if (allowed(&t->field[i]))
+			kept++;
+	if (kept == 0)
+		return 0;
+	memset(p, 0, TRAILERS_HEAD);
+	proto_put16(p, (uint16_t)kept);
+	area = table + 16 * kept;
+	for (i = 0; i < n && i < TRAILERS_MAX; i++) {
+		const struct http_header *h = &t->field[i];
+
+		if (!allowed(h))
+			continue;
+		proto_span_put(table, (uint32_t)off, (uint32_t)h->name_len);
+		memcpy(area + off, h->name, h->name_len);
+		off += h->name_len;
+		proto_span_put(table + 8, (uint32_t)off,
+		    (uint32_t)h->value_len);
+		memcpy(area + off, h->value, h->value_len);
+		off += h->value_len;
+		table += 16;
+	}
+	return (size_t)(area - p) + off;
+}

@@ -1,0 +1,32 @@
+/*
+ * trailers — the chunked request trailers hsysd hands an application: the
+ * room the decoder keeps them in, which fields are never passed on, and
+ * the payload of the final REQ_DATA frame with the TRAILERS flag
+ * (docs/protocol.md, "Trailers").
+ */
+#ifndef HSYS_DAEMON_TRAILERS_H
+#define HSYS_DAEMON_TRAILERS_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+
+#define TRAILERS_ROOM	(16u << 10)	/* the head's limit: max_head */
+#define TRAILERS_MAX	100		/* and max_headers */
+#define TRAILERS_HEAD	8		/* u16 count, 6 reserved */
+
+/* A connection's room for one request's trailers and their frame,
+ * allocated on its first chunked request. */
+struct trailers {
+	char			 room[TRAILERS_ROOM];
+	struct http_header	 field[TRAILERS_MAX];
+	unsigned char		 payload[TRAILERS_HEAD + 16 * TRAILERS_MAX +
+				    TRAILERS_ROOM];
+};
+
+/* Builds the TRAILERS payload from the n fields the decoder kept into
+ * t->payload, leaving out the fields a trailer may not carry. Returns its
+ * length, or 0 when no field is left. */
+size_t	trailers_payload(struct trailers *, size_t n);
+
+#endif
