@@ -23,12 +23,23 @@
 #define LISTEN_BACKLOG	1024
 #define MAX_ADDRS	16
 
-/* Main thread's record of a port. */
+/*
+ * Main thread's record of a port. A port is wanted by its registrations
+ * (refs, all of one scheme) and by TLS bindings that name it (bound);
+ * while wanted, every worker holds a socket per listen address. With
+ * registrations, their scheme decides what the sockets speak; with only
+ * bindings, TLS.
+ */
 struct listener {
 	struct listener	*next;
 	uint16_t	 port;
-	int		 tls;
-	int		 refs;
+	int		 refs;		/* registrations */
+	int		 tls;		/* their scheme, while refs > 0 */
+	int		 open;		/* the workers hold sockets */
+	int		 open_tls;	/* what those sockets speak */
+	int		 bound;		/* a binding names the port */
+	int		 was_bound;	/* before this sync */
+	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
 };
 
 /* A worker's socket. */
@@ -142,21 +153,29 @@ add_addr(const char *text, void *arg)
 	return 0;
 }
 
-/* The iplisten list, or the two wildcard addresses. */
+/* The iplisten list as it is: empty means every address. */
 static int
-listen_addrs(struct addrs *a, uint16_t port, struct err *e)
+read_iplisten(struct addrs *a, struct err *e)
 {
 	struct store *s;
-	int i;
+	int rc;
 
 	a->n = 0;
 	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
 		return -1;
-	if (config_iplisten_list(s, add_addr, a, e) == -1) {
-		store_close(s);
-		return -1;
-	}
+	rc = config_iplisten_list(s, add_addr, a, e);
 	store_close(s);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The iplisten list, or the two wildcard addresses. */
+static int
+listen_addrs(struct addrs *a, uint16_t port, struct err *e)
+{
+	int i;
+
+	if (read_iplisten(a, e) == -1)
+		return -1;
 	if (a->n == 0) {
 		add_addr("0.0.0.0", a);
 		add_addr("::", a);
@@ -260,58 +279,280 @@ out:
 	return rc;
 }
 
+static struct listener *
+listener_find(struct hsysd *d, uint16_t port)
+{
+	struct listener *l;
+
+	for (l = d->listeners; l != NULL; l = l->next)
+		if (l->port == port)
+			return l;
+	return NULL;
+}
+
+static struct listener *
+listener_get(struct hsysd *d, uint16_t port)
+{
+	struct listener *l;
+
+	if ((l = listener_find(d, port)) != NULL)
+		return l;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->port = port;
+	l->next = d->listeners;
+	d->listeners = l;
+	return l;
+}
+
+static int
+listener_open(struct hsysd *d, struct listener *l, int tls, struct err *e)
+{
+	if (open_port(d, l->port, tls, e) == -1)
+		return -1;
+	l->open = 1;
+	l->open_tls = tls;
+	log_info("listening on port %u (%s)", l->port, tls ? "https" : "http");
+	return 0;
+}
+
+/* Every worker closes its sockets of the port. */
+static void
+listener_close(struct hsysd *d, struct listener *l)
+{
+	struct listen_mail *lm;
+	int w;
+
+	for (w = 0; w < d->workers; w++) {
+		if ((lm = calloc(1, sizeof(*lm))) == NULL)
+			continue;	/* the port stays open until exit */
+		lm->mail.fn = listen_fn;
+		lm->w = &d->worker[w];
+		lm->port = l->port;
+		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+	}
+	l->open = 0;
+	log_info("no longer listening on port %u (%s)", l->port,
+	    l->open_tls ? "https" : "http");
+}
+
+/*
+ * Brings a port's sockets in line with what wants it: closes them when
+ * nothing does or when they speak the other scheme (the last http
+ * registration went from a port a binding names), opens them when
+ * something does, and forgets the port when nothing wants it.
+ */
+static void
+settle(struct hsysd *d, struct listener *l)
+{
+	struct listener **pp;
+	int want = l->refs > 0 || l->bound;
+	int tls = l->refs > 0 ? l->tls : 1;
+	struct err e;
+
+	if (l->open && (!want || l->open_tls != tls))
+		listener_close(d, l);
+	if (want && !l->open && listener_open(d, l, tls, &e) == -1)
+		log_warn("the binding %s: %s; tried again at the next "
+		    "configuration change", l->binding, e.msg);
+	if (want)
+		return;
+	for (pp = &d->listeners; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	free(l);
+}
+
 int
 listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 {
 	struct listener *l;
 
-	for (l = d->listeners; l != NULL; l = l->next) {
-		if (l->port == port) {
-			l->refs++;
-			return 0;
-		}
+	/* A binding added a moment ago counts: re-read the store if its
+	 * generation moved and the notification is still on its way. */
+	hsysd_reload(d);
+	l = listener_find(d, port);
+	if (l != NULL && !tls && l->bound) {
+		err_set(e, "port %u has the TLS binding %s, so it serves "
+		    "https; a port serves either https or http: register "
+		    "https:// on it, or delete the binding first", port,
+		    l->binding);
+		e->code = EPROTO;
+		return -1;
 	}
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if (l != NULL && l->refs > 0 && l->tls != tls) {
+		err_set(e, "port %u serves %s; a port serves either https or "
+		    "http", port, l->tls ? "https" : "http");
+		e->code = EPROTO;
+		return -1;
+	}
+	if ((l = listener_get(d, port)) == NULL) {
 		err_set(e, "out of memory");
 		e->code = ENOMEM;
 		return -1;
 	}
-	if (open_port(d, port, tls, e) == -1) {
-		free(l);
+	if (!l->open && listener_open(d, l, tls, e) == -1) {
+		settle(d, l);	/* forgets it unless a binding wants it */
 		return -1;
 	}
-	l->port = port;
+	l->refs++;
 	l->tls = tls;
-	l->refs = 1;
-	l->next = d->listeners;
-	d->listeners = l;
-	log_info("listening on port %u (%s)", port, tls ? "https" : "http");
 	return 0;
 }
 
 void
 listener_unwant(struct hsysd *d, uint16_t port)
 {
-	struct listener *l, **pp;
-	struct listen_mail *lm;
-	int w;
+	struct listener *l;
 
-	for (pp = &d->listeners; (l = *pp) != NULL; pp = &l->next)
-		if (l->port == port)
-			break;
-	if (l == NULL || --l->refs > 0)
+	if ((l = listener_find(d, port)) == NULL || l->refs == 0)
 		return;
-	*pp = l->next;
-	free(l);
-	for (w = 0; w < d->workers; w++) {
-		if ((lm = calloc(1, sizeof(*lm))) == NULL)
-			continue;	/* the port stays open until exit */
-		lm->mail.fn = listen_fn;
-		lm->w = &d->worker[w];
-		lm->port = port;
-		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+	l->refs--;
+	settle(d, l);
+}
+
+/* The ports that bindings name, read from the store. */
+struct bound {
+	struct addrs	 ipl;
+	struct {
+		uint16_t port;
+		char	 text[CONFIG_ENDPOINT_MAX + 16];
+	}		*b;
+	size_t		 n, cap;
+};
+
+/* Does hsysd listen on an ipport binding's address? Every address when
+ * the iplisten list is empty; else the binding's address must be listed,
+ * or a wildcard of its family; a wildcard binding needs any address of its
+ * family. */
+static int
+covered(const struct addrs *ipl, const char *endpoint)
+{
+	unsigned char addr[16], zero[16] = { 0 };
+	const unsigned char *la;
+	char host[CONFIG_ENDPOINT_MAX];
+	const char *colon = strrchr(endpoint, ':');
+	int i, family = AF_INET, alen = 4, any;
+	size_t n;
+
+	if (ipl->n == 0)
+		return 1;
+	if (colon == NULL || (n = (size_t)(colon - endpoint)) >= sizeof(host))
+		return 0;
+	memcpy(host, endpoint, n);
+	host[n] = '\0';
+	if (host[0] == '[' && n > 2) {
+		host[n - 1] = '\0';
+		memmove(host, host + 1, n - 1);
+		family = AF_INET6;
+		alen = 16;
 	}
-	log_info("no longer listening on port %u", port);
+	if (inet_pton(family, host, addr) != 1)
+		return 0;
+	any = memcmp(addr, zero, (size_t)alen) == 0;
+	for (i = 0; i < ipl->n; i++) {
+		if (ipl->ss[i].ss_family != family)
+			continue;
+		la = family == AF_INET ?
+		    (const unsigned char *)&((const struct sockaddr_in *)
+		    &ipl->ss[i])->sin_addr :
+		    (const unsigned char *)&((const struct sockaddr_in6 *)
+		    &ipl->ss[i])->sin6_addr;
+		if (any || memcmp(la, zero, (size_t)alen) == 0 ||
+		    memcmp(la, addr, (size_t)alen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+add_bound(const struct config_sslcert *c, void *arg)
+{
+	struct bound *bd = arg;
+	const char *colon = strrchr(c->endpoint, ':');
+	void *nb;
+
+	if (colon == NULL)
+		return 0;
+	if (c->kind == CONFIG_IPPORT && !covered(&bd->ipl, c->endpoint)) {
+		log_warn("the binding ipport=%s: its address is not in the "
+		    "iplisten list, so hsysd does not listen for it",
+		    c->endpoint);
+		return 0;
+	}
+	if (bd->n == bd->cap) {
+		bd->cap = bd->cap ? 2 * bd->cap : 8;
+		if ((nb = realloc(bd->b, bd->cap * sizeof(*bd->b))) == NULL)
+			return 1;
+		bd->b = nb;
+	}
+	bd->b[bd->n].port = (uint16_t)atoi(colon + 1);
+	snprintf(bd->b[bd->n].text, sizeof(bd->b[bd->n].text), "%s=%s",
+	    c->kind == CONFIG_IPPORT ? "ipport" : "hostnameport",
+	    c->endpoint);
+	bd->n++;
+	return 0;
+}
+
+static int
+read_bound(struct bound *bd, struct err *e)
+{
+	struct store *s;
+	int rc;
+
+	if (read_iplisten(&bd->ipl, e) == -1)
+		return -1;
+	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
+		return -1;
+	rc = config_sslcert_list(s, add_bound, bd, e);
+	store_close(s);
+	if (rc > 0)
+		err_set(e, "out of memory");
+	return rc == 0 ? 0 : -1;
+}
+
+void
+listener_sync(struct hsysd *d)
+{
+	struct bound bd = { .n = 0 };
+	struct listener *l, *next;
+	struct err e;
+	size_t i;
+
+	if (read_bound(&bd, &e) == -1) {
+		log_warn("cannot read the bindings: %s; the listeners stay as "
+		    "they are", e.msg);
+		free(bd.b);
+		return;
+	}
+	for (l = d->listeners; l != NULL; l = l->next) {
+		l->was_bound = l->bound;
+		l->bound = 0;
+	}
+	for (i = 0; i < bd.n; i++) {
+		if ((l = listener_get(d, bd.b[i].port)) == NULL) {
+			log_err("out of memory: no listener for the binding "
+			    "%s", bd.b[i].text);
+			continue;
+		}
+		if (l->bound)
+			continue;
+		l->bound = 1;
+		snprintf(l->binding, sizeof(l->binding), "%s", bd.b[i].text);
+	}
+	for (l = d->listeners; l != NULL; l = next) {
+		next = l->next;
+		if (l->bound && !l->was_bound && l->refs > 0 && !l->tls)
+			log_err("the binding %s names port %u, which serves "
+			    "http for registered prefixes: the port stays "
+			    "http until they go, then serves https",
+			    l->binding, l->port);
+		settle(d, l);
+	}
+	free(bd.b);
 }
 
 void

@@ -131,6 +131,7 @@ hsysd_reload(struct hsysd *d)
 	    (long long)d->generation);
 	d->generation = gen;
 	publish_snapshot(d);
+	listener_sync(d);	/* after the snapshot: workers get it first */
 }
 
 static void
