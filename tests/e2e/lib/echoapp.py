@@ -10,7 +10,8 @@ path ends with:
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
   anything else   200 with a JSON description of the request (method,
-                  urls, host, prefix, headers, body length and sha256)
+                  urls, host, prefix, headers, body length and sha256,
+                  TLS facts, the client certificate's DER sha256)
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
 exits 3. It writes "ready" to the --ready file once it serves. A streamed
 answer blocks the app until it is sent: one big request at a time.
@@ -115,6 +116,9 @@ def answer(rid, req):
         "headers": [[k.decode(), v.decode()] for k, v in req["headers"]],
         "body_len": req["len"], "body_sha256": req["body"].hexdigest(),
         "content_length": req["content_length"],
+        "tls": req["tls"].decode(), "sni": req["sni"].decode(),
+        "client_cert_sha256": hashlib.sha256(req["client_cert"]).hexdigest()
+        if req["client_cert"] else "",
     }
     body = json.dumps(desc).encode() + b"\n"
     ch.send(frame(RESPONSE, rid, response(200, [
