@@ -5,6 +5,7 @@
 Registers the prefixes on one queue and answers every request by what its
 path ends with:
   .../big?n=N     N bytes of a repeating pattern, streamed within credit
+  .../echo        the request's body back, with Content-Length
   .../die         exits at once, leaving the request unanswered
   .../hang        never answers
   .../status?c=N  status N, empty body
@@ -74,6 +75,7 @@ def handle(ch, reqs, ftype, flags, rid, p):
         req["body"] = hashlib.sha256()
         req["len"] = 0
         req["ch"] = ch
+        req["data"] = bytearray() if req["path"].endswith(b"/echo") else None
         reqs[rid] = req
         if not req["flags"] & 1:
             answer(rid, reqs.pop(rid))
@@ -83,6 +85,8 @@ def handle(ch, reqs, ftype, flags, rid, p):
             return
         req["body"].update(p)
         req["len"] += len(p)
+        if req["data"] is not None:
+            req["data"] += p
         ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
         if flags & END:
             answer(rid, reqs.pop(rid))
@@ -107,6 +111,8 @@ def answer(rid, req):
         return
     if path.endswith("/big"):
         return stream(ch, rid, int(query["n"]), "cl" in query)
+    if path.endswith("/echo"):
+        return stream(ch, rid, req["len"], True, bytes(req["data"]))
     desc = {
         "method": req["method"].decode(), "raw_url": req["raw_url"].decode(),
         "path": path, "query": req["query"].decode(),
@@ -127,8 +133,9 @@ def answer(rid, req):
         frame(RESP_DATA, rid, body, END))
 
 
-def stream(ch, rid, n, with_length):
-    """n bytes in 64 KiB frames, never more than the credit allows."""
+def stream(ch, rid, n, with_length, data=None):
+    """n bytes (of data, else the pattern) in 64 KiB frames, never more
+    than the credit allows."""
     hdrs = [("Content-Type", "application/octet-stream")]
     if with_length:
         hdrs.append(("Content-Length", str(n)))
@@ -146,8 +153,9 @@ def stream(ch, rid, n, with_length):
                 return
         k = min(65536, n - sent, credit)
         start = sent % 256
-        ch.send(frame(RESP_DATA, rid, block[start:start + k],
-                      END if sent + k == n else 0))
+        chunk = data[sent:sent + k] if data is not None else \
+            block[start:start + k]
+        ch.send(frame(RESP_DATA, rid, chunk, END if sent + k == n else 0))
         sent += k
         credit -= k
     if n == 0:
