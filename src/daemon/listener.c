@@ -23,6 +23,12 @@
 #define LISTEN_BACKLOG	1024
 #define MAX_ADDRS	16
 
+struct addrs {
+	int			n;
+	struct sockaddr_storage	ss[MAX_ADDRS];
+	socklen_t		len[MAX_ADDRS];
+};
+
 /*
  * Main thread's record of a port. A port is wanted by its registrations
  * (refs, all of one scheme) and by TLS bindings that name it (bound);
@@ -39,6 +45,7 @@ struct listener {
 	int		 open_tls;	/* what those sockets speak */
 	int		 bound;		/* a binding names the port */
 	int		 was_bound;	/* before this sync */
+	struct addrs	 addrs;		/* where the sockets are, while open */
 	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
 };
 
@@ -56,6 +63,7 @@ struct listen_mail {
 	struct worker	*w;
 	uint16_t	 port;
 	int		 tls;
+	int		 replace;	/* close the port's sockets first */
 	int		 nfds;
 	int		 fds[MAX_ADDRS];	/* nfds == 0: close the port */
 };
@@ -91,7 +99,7 @@ listen_fn(struct mail *m)
 	struct err e;
 	int i;
 
-	if (lm->nfds == 0) {
+	if (lm->nfds == 0 || lm->replace) {
 		for (pp = &w->listeners; (wl = *pp) != NULL;) {
 			if (wl->port != lm->port) {
 				pp = &wl->next;
@@ -102,6 +110,8 @@ listen_fn(struct mail *m)
 			close(wl->io.fd);
 			free(wl);
 		}
+	}
+	if (lm->nfds == 0) {
 		free(lm);
 		return;
 	}
@@ -126,12 +136,6 @@ listen_fn(struct mail *m)
 	}
 	free(lm);
 }
-
-struct addrs {
-	int			n;
-	struct sockaddr_storage	ss[MAX_ADDRS];
-	socklen_t		len[MAX_ADDRS];
-};
 
 static int
 add_addr(const char *text, void *arg)
@@ -228,8 +232,15 @@ fail:
 	return -1;
 }
 
+/*
+ * Opens the port's sockets on the listen addresses, one per address and
+ * worker, and mails them to the workers; with replace, each worker closes
+ * the port's previous sockets as it takes the new ones (SO_REUSEPORT lets
+ * both exist meanwhile). *where gets the addresses, on success only.
+ */
 static int
-open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
+open_port(struct hsysd *d, uint16_t port, int tls, int replace,
+    struct addrs *where, struct err *e)
 {
 	struct listen_mail **lm;
 	struct addrs a;
@@ -247,6 +258,7 @@ open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		lm[w]->w = &d->worker[w];
 		lm[w]->port = port;
 		lm[w]->tls = tls;
+		lm[w]->replace = replace;
 		lm[w]->mail.fn = listen_fn;
 	}
 	for (w = 0; w < d->workers; w++) {
@@ -262,6 +274,7 @@ open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		mailbox_post(&d->worker[w].mailbox, &lm[w]->mail);
 		lm[w] = NULL;
 	}
+	*where = a;
 	rc = 0;
 	goto out;
 nomem:
@@ -308,7 +321,7 @@ listener_get(struct hsysd *d, uint16_t port)
 static int
 listener_open(struct hsysd *d, struct listener *l, int tls, struct err *e)
 {
-	if (open_port(d, l->port, tls, e) == -1)
+	if (open_port(d, l->port, tls, 0, &l->addrs, e) == -1)
 		return -1;
 	l->open = 1;
 	l->open_tls = tls;
@@ -412,6 +425,51 @@ listener_unwant(struct hsysd *d, uint16_t port)
 		return;
 	l->refs--;
 	settle(d, l);
+}
+
+static int
+addrs_same(const struct addrs *a, const struct addrs *b)
+{
+	const void *pa, *pb;
+	int i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		if (a->ss[i].ss_family != b->ss[i].ss_family)
+			return 0;
+		if (a->ss[i].ss_family == AF_INET) {
+			pa = &((const struct sockaddr_in *)&a->ss[i])->sin_addr;
+			pb = &((const struct sockaddr_in *)&b->ss[i])->sin_addr;
+			if (memcmp(pa, pb, 4) != 0)
+				return 0;
+		} else {
+			pa = &((const struct sockaddr_in6 *)&a->ss[i])->sin6_addr;
+			pb = &((const struct sockaddr_in6 *)&b->ss[i])->sin6_addr;
+			if (memcmp(pa, pb, 16) != 0)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* The iplisten list changed: an open port moves to the new addresses,
+ * or stays where it is if it cannot. */
+static void
+readdress(struct hsysd *d, struct listener *l, const struct addrs *now)
+{
+	struct err e;
+
+	if (!l->open || addrs_same(&l->addrs, now))
+		return;
+	if (open_port(d, l->port, l->open_tls, 1, &l->addrs, &e) == -1) {
+		log_err("the iplisten list changed, but port %u cannot listen "
+		    "on its addresses: %s; it stays on the previous ones",
+		    l->port, e.msg);
+		return;
+	}
+	log_info("port %u (%s) now listens on the iplisten list's addresses",
+	    l->port, l->open_tls ? "https" : "http");
 }
 
 /* The ports that bindings name, read from the store. */
@@ -519,15 +577,18 @@ listener_sync(struct hsysd *d)
 {
 	struct bound bd = { .n = 0 };
 	struct listener *l, *next;
+	struct addrs now;
 	struct err e;
 	size_t i;
 
-	if (read_bound(&bd, &e) == -1) {
+	if (read_bound(&bd, &e) == -1 || listen_addrs(&now, 0, &e) == -1) {
 		log_warn("cannot read the bindings: %s; the listeners stay as "
 		    "they are", e.msg);
 		free(bd.b);
 		return;
 	}
+	for (l = d->listeners; l != NULL; l = l->next)
+		readdress(d, l, &now);
 	for (l = d->listeners; l != NULL; l = l->next) {
 		l->was_bound = l->bound;
 		l->bound = 0;

@@ -4,7 +4,7 @@
  * with SO_REUSEPORT so the kernel spreads connections without an accept
  * lock, and mails each worker its own; workers accept and hand
  * connections to conn.c. Addresses are the iplisten list, else every
- * IPv4 and IPv6 address.
+ * IPv4 and IPv6 address; when the list changes, open ports move.
  *
  * A port is listened on while a registered prefix names it (in that
  * prefix's scheme) or an SSL binding does (ipport= whose address hsysd
@@ -27,8 +27,9 @@ struct worker;
 int	listener_want(struct hsysd *, uint16_t port, int tls, struct err *);
 void	listener_unwant(struct hsysd *, uint16_t port);
 /* Main thread, when the store's generation moved: opens and closes the
- * ports of the bindings. A port that cannot be opened is logged and tried
- * again at the next change. */
+ * ports of the bindings and moves open ports to a changed iplisten list.
+ * A port that cannot be opened is logged and tried again at the next
+ * change. */
 void	listener_sync(struct hsysd *);
 /* Main thread, at exit: forget every listener (workers close theirs). */
 void	listeners_free(struct hsysd *);

@@ -108,8 +108,18 @@ kill $c5_pid; wait $c5_pid 2>/dev/null
 eventually "its application gone, the port serves https" 400 \
     code "https://127.0.0.1:$P5/c/"
 
-# With an iplisten list, a binding on an address not in it opens nothing.
+# The iplisten list: open ports move to its addresses; a binding on an
+# address not in it opens nothing.
+t_eq "before an iplisten list, the bound port answers on 127.0.0.2" \
+    "$(code "https://127.0.0.2:$P/x/")" 400
+t_eq "and the registered http port too" "$(code "http://127.0.0.2:$P2/y/")" 200
 hsys http add iplisten ipaddress=127.0.0.1 >/dev/null
+eventually "iplisten 127.0.0.1: the bound port leaves 127.0.0.2" 000 \
+    code "https://127.0.0.2:$P/x/"
+t_eq "and stays on 127.0.0.1" "$(code "https://127.0.0.1:$P/x/")" 400
+t_eq "the registered http port leaves 127.0.0.2" \
+    "$(code "http://127.0.0.2:$P2/y/")" 000
+t_eq "and serves on 127.0.0.1" "$(code "http://127.0.0.1:$P2/y/")" 200
 hsys http add sslcert ipport=127.0.0.2:$P4 certhash=$L2 appid=$APPID \
     >/dev/null
 for i in $(seq 50); do grep -q "ipport=127.0.0.2:$P4: its address" \
@@ -122,6 +132,8 @@ eventually "once the address is listed, the port opens" loop2.test \
     peer_cn 127.0.0.2 $P4
 t_eq "on the listed addresses only (::1 is not)" \
     "$(code "https://[::1]:$P4/")" 000
+t_eq "127.0.0.2 listed, the other ports come back to it" \
+    "$(code "http://127.0.0.2:$P2/y/")" 200
 
 kill -TERM $dpid
 wait $dpid
