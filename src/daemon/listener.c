@@ -45,6 +45,7 @@ struct listener {
 	int		 open_tls;	/* what those sockets speak */
 	int		 bound;		/* a binding names the port */
 	int		 was_bound;	/* before this sync */
+	int		 closing;	/* workers yet to close its sockets */
 	struct addrs	 addrs;		/* where the sockets are, while open */
 	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
 };
@@ -60,7 +61,8 @@ struct wlistener {
 
 struct listen_mail {
 	struct mail	 mail;
-	struct worker	*w;
+	struct hsysd	*d;
+	struct worker	*w;	/* not after the workers stopped */
 	uint16_t	 port;
 	int		 tls;
 	int		 replace;	/* close the port's sockets first */
@@ -90,6 +92,8 @@ on_accept(struct loop *l, struct loop_io *io, unsigned rev)
 	}
 }
 
+static void	closed_fn(struct mail *);
+
 static void
 listen_fn(struct mail *m)
 {
@@ -112,7 +116,9 @@ listen_fn(struct mail *m)
 		}
 	}
 	if (lm->nfds == 0) {
-		free(lm);
+		/* The main thread counts the workers that are done. */
+		lm->mail.fn = closed_fn;
+		mailbox_post(&lm->d->mailbox, &lm->mail);
 		return;
 	}
 	for (i = 0; i < lm->nfds; i++) {
@@ -195,8 +201,11 @@ listen_addrs(struct addrs *a, uint16_t port, struct err *e)
 	return 0;
 }
 
+/* A listening socket in the port's SO_REUSEPORT group; without shared,
+ * a socket that is only bound, alone on the address (see probe_free). */
 static int
-open_socket(const struct sockaddr_storage *ss, socklen_t len, struct err *e)
+open_socket(const struct sockaddr_storage *ss, socklen_t len, int shared,
+    struct err *e)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	const void *ap;
@@ -214,14 +223,14 @@ open_socket(const struct sockaddr_storage *ss, socklen_t len, struct err *e)
 	if (fd == -1)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1)
+	    -1 || (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1))
 		goto fail;
 	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, len) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1)
+	    (shared && listen(fd, LISTEN_BACKLOG) == -1))
 		goto fail;
 	return fd;
 fail:
@@ -233,10 +242,32 @@ fail:
 }
 
 /*
+ * SO_REUSEPORT lets any socket of the same user join a port: another
+ * program of root's, or a second hsysd serving another store, would
+ * silently take a share of our connections. A socket without it cannot
+ * bind where anyone listens, so one is bound and closed first: the port
+ * is ours alone, or EADDRINUSE.
+ */
+static int
+probe_free(const struct addrs *a, struct err *e)
+{
+	int i, fd;
+
+	for (i = 0; i < a->n; i++) {
+		if ((fd = open_socket(&a->ss[i], a->len[i], 0, e)) == -1)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
+/*
  * Opens the port's sockets on the listen addresses, one per address and
- * worker, and mails them to the workers; with replace, each worker closes
- * the port's previous sockets as it takes the new ones (SO_REUSEPORT lets
- * both exist meanwhile). *where gets the addresses, on success only.
+ * worker, and mails them to the workers. With replace, the port may still
+ * hold sockets of ours (to be replaced, or being closed): each worker
+ * drops them as it takes the new ones (SO_REUSEPORT lets both exist
+ * meanwhile), and the port is not probed, since ours would answer.
+ * *where gets the addresses, on success only.
  */
 static int
 open_port(struct hsysd *d, uint16_t port, int tls, int replace,
@@ -250,6 +281,8 @@ open_port(struct hsysd *d, uint16_t port, int tls, int replace,
 		e->code = EIO;
 		return -1;
 	}
+	if (!replace && probe_free(&a, e) == -1)
+		return -1;	/* e->code: from bind */
 	if ((lm = calloc((size_t)d->workers, sizeof(*lm))) == NULL)
 		goto nomem;
 	for (w = 0; w < d->workers; w++) {
@@ -263,7 +296,8 @@ open_port(struct hsysd *d, uint16_t port, int tls, int replace,
 	}
 	for (w = 0; w < d->workers; w++) {
 		for (i = 0; i < a.n; i++) {
-			if ((fd = open_socket(&a.ss[i], a.len[i], e)) == -1) {
+			if ((fd = open_socket(&a.ss[i], a.len[i], 1, e)) ==
+			    -1) {
 				e->code = errno;
 				goto out;
 			}
@@ -321,7 +355,7 @@ listener_get(struct hsysd *d, uint16_t port)
 static int
 listener_open(struct hsysd *d, struct listener *l, int tls, struct err *e)
 {
-	if (open_port(d, l->port, tls, 0, &l->addrs, e) == -1)
+	if (open_port(d, l->port, tls, l->closing > 0, &l->addrs, e) == -1)
 		return -1;
 	l->open = 1;
 	l->open_tls = tls;
@@ -340,9 +374,11 @@ listener_close(struct hsysd *d, struct listener *l)
 		if ((lm = calloc(1, sizeof(*lm))) == NULL)
 			continue;	/* the port stays open until exit */
 		lm->mail.fn = listen_fn;
+		lm->d = d;
 		lm->w = &d->worker[w];
 		lm->port = l->port;
 		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+		l->closing++;
 	}
 	l->open = 0;
 	log_info("no longer listening on port %u (%s)", l->port,
@@ -351,9 +387,10 @@ listener_close(struct hsysd *d, struct listener *l)
 
 /*
  * Brings a port's sockets in line with what wants it: closes them when
- * nothing does or when they speak the other scheme (the last http
- * registration went from a port a binding names), opens them when
- * something does, and forgets the port when nothing wants it.
+ * nothing does, replaces them when they speak the other scheme (the last
+ * http registration went from a port a binding names), opens them when
+ * something does, and forgets the port when nothing wants it and every
+ * worker has closed its sockets.
  */
 static void
 settle(struct hsysd *d, struct listener *l)
@@ -363,12 +400,23 @@ settle(struct hsysd *d, struct listener *l)
 	int tls = l->refs > 0 ? l->tls : 1;
 	struct err e;
 
-	if (l->open && (!want || l->open_tls != tls))
+	if (l->open && !want)
 		listener_close(d, l);
+	if (l->open && l->open_tls != tls) {
+		if (open_port(d, l->port, tls, 1, &l->addrs, &e) == -1)
+			log_warn("port %u cannot switch to %s: %s; tried "
+			    "again at the next configuration change", l->port,
+			    tls ? "https" : "http", e.msg);
+		else {
+			l->open_tls = tls;
+			log_info("port %u now serves %s", l->port,
+			    tls ? "https" : "http");
+		}
+	}
 	if (want && !l->open && listener_open(d, l, tls, &e) == -1)
 		log_warn("the binding %s: %s; tried again at the next "
 		    "configuration change", l->binding, e.msg);
-	if (want)
+	if (want || l->closing > 0)
 		return;
 	for (pp = &d->listeners; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == l) {
@@ -377,6 +425,21 @@ settle(struct hsysd *d, struct listener *l)
 		}
 	}
 	free(l);
+}
+
+/* Main thread: a worker has closed its sockets of a port. */
+static void
+closed_fn(struct mail *m)
+{
+	struct listen_mail *lm = container_of(m, struct listen_mail, mail);
+	struct hsysd *d = lm->d;
+	struct listener *l = listener_find(d, lm->port);
+
+	if (l != NULL && l->closing > 0) {
+		l->closing--;
+		settle(d, l);
+	}
+	free(lm);
 }
 
 int

@@ -71,6 +71,31 @@ sleep 0.5
 t_eq "its application gone, the binding keeps the port: 400 again" \
     "$(code "https://127.0.0.1:$P/x/a")" 400
 
+# A port another program of the same user listens on with SO_REUSEPORT:
+# refused, not silently shared (the kernel would spread connections over
+# both).
+P6=$((P + 5))
+python3 -c "import socket,time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.bind(('0.0.0.0', $P6)); s.listen(); time.sleep(10)" &
+rp=$!
+sleep 0.3
+start_app rp "https://+:$P6/x/"
+t_grep "a port shared by SO_REUSEPORT elsewhere: EADDRINUSE" '^refused 98 ' \
+    "$T/rp.out"
+hsys http add sslcert ipport=0.0.0.0:$P6 certhash=$ANY appid=$APPID >/dev/null
+for i in $(seq 50); do grep -q "ipport=0.0.0.0:$P6: cannot listen" "$T/d.log" &&
+    break; sleep 0.2; done
+t_grep "a binding there: logged, not shared" \
+    "ipport=0.0.0.0:$P6: cannot listen on 0.0.0.0:$P6: Address already in use" \
+    "$T/d.log"
+kill $rp; wait $rp 2>/dev/null
+hsys http add sslcert hostnameport=retry.test:$P6 certhash=$ANY \
+    appid=$APPID >/dev/null
+eventually "the port free, the next configuration change opens it" \
+    any.test peer_cn 127.0.0.1 $P6
+
 # hostnameport bindings, added and deleted live.
 t_eq "nothing listens on $P2 yet" "$(code "https://127.0.0.1:$P2/")" 000
 hsys http add sslcert hostnameport=h.test:$P2 certhash=$H appid=$APPID \
