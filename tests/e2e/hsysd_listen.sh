@@ -96,6 +96,34 @@ hsys http add sslcert hostnameport=retry.test:$P6 certhash=$ANY \
 eventually "the port free, the next configuration change opens it" \
     any.test peer_cn 127.0.0.1 $P6
 
+# A port closed and at once opened again: the workers may still hold the
+# old sockets, which must not count as someone else's. The operations go
+# in one write, so hsysd handles them in one go, before the workers run.
+P7=$((P + 6))
+timeout 30 python3 - "$P7" >"$T/flap.out" 2>&1 <<'PY'
+import struct, sys
+from hsysproto import *
+s = Session("flap")
+s.open_channels()
+qid = struct.unpack("<I", s.queue_create()[1])[0]
+body = with_strings(struct.pack("<I4x", qid), "http://+:%s/f/" % sys.argv[1])
+ops = b""
+for i in range(30):
+    ops += frame(PREFIX_ADD, 100 + 2 * i, body)
+    ops += frame(PREFIX_REMOVE, 101 + 2 * i, body)
+s.ctl.send(ops)
+ok = 0
+for i in range(60):
+    ftype, _, fid, p = s.ctl.recv_frame()
+    if ftype != OK:
+        print("op", fid, error_of(p))
+        break
+    ok += 1
+print("ok", ok)
+PY
+t_grep "30 add/remove pairs in one write: each add opens the port" \
+    '^ok 60$' "$T/flap.out"
+
 # hostnameport bindings, added and deleted live.
 t_eq "nothing listens on $P2 yet" "$(code "https://127.0.0.1:$P2/")" 000
 hsys http add sslcert hostnameport=h.test:$P2 certhash=$H appid=$APPID \
