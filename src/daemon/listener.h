@@ -10,7 +10,8 @@
  * prefix's scheme) or an SSL binding does (ipport= whose address hsysd
  * listens on, or hostnameport=; then TLS). A port serves one scheme: an
  * http registration on a port a binding names is refused; a binding added
- * under http registrations waits until they go (logged).
+ * under http registrations waits until they go (logged). A port someone
+ * else listens on, even with SO_REUSEPORT, is refused, never shared.
  */
 #ifndef HSYS_DAEMON_LISTENER_H
 #define HSYS_DAEMON_LISTENER_H
