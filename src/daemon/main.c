@@ -122,8 +122,11 @@ hsysd_reload(struct hsysd *d)
 		log_warn("cannot read the store: %s", e.msg);
 		return;
 	}
-	if (store_generation(s, &gen, &e) == -1)
+	if (store_generation(s, &gen, &e) == -1) {
 		log_warn("cannot read the store: %s", e.msg);
+		store_close(s);
+		return;		/* gen is unset: try again at the next poll */
+	}
 	store_close(s);
 	if (gen == d->generation || d->worker == NULL)
 		return;
