@@ -104,6 +104,15 @@ static void	conn_pump_body(struct conn *);
 
 /* --- the exchange table: request id -> connection ------------------- */
 
+/*
+ * A request id is unique within a session, whose channels go to every
+ * worker: generation (32 bits) | worker index (8) | slot (24). The
+ * generation changes whenever a slot is reused, so a late frame for an
+ * ended request finds nothing.
+ */
+#define XID_SLOT_BITS	24
+#define XID_SLOTS	(1u << XID_SLOT_BITS)
+
 static int
 xid_new(struct conn *c)
 {
@@ -114,6 +123,8 @@ xid_new(struct conn *c)
 
 	if (w->nxfree == 0) {
 		cap = w->nxslot ? 2 * w->nxslot : 256;
+		if (cap > XID_SLOTS)
+			return -1;
 		if ((ns = realloc(w->xslot, cap * sizeof(*ns))) == NULL)
 			return -1;
 		w->xslot = ns;
@@ -133,16 +144,18 @@ xid_new(struct conn *c)
 	slot = w->xfree[--w->nxfree];
 	w->xslot[slot] = c;
 	w->xgen[slot]++;
-	c->xid = (uint64_t)w->xgen[slot] << 32 | slot;
+	c->xid = (uint64_t)w->xgen[slot] << 32 | (uint32_t)w->index <<
+	    XID_SLOT_BITS | slot;
 	return 0;
 }
 
 static struct conn *
 xid_find(struct worker *w, uint64_t id)
 {
-	uint32_t slot = (uint32_t)id;
+	uint32_t slot = (uint32_t)id & (XID_SLOTS - 1);
 
-	if (slot >= w->nxslot || w->xgen[slot] != (uint32_t)(id >> 32))
+	if (((uint32_t)id >> XID_SLOT_BITS) != (uint32_t)w->index ||
+	    slot >= w->nxslot || w->xgen[slot] != (uint32_t)(id >> 32))
 		return NULL;
 	return w->xslot[slot];
 }
@@ -151,7 +164,7 @@ static void
 xid_release(struct conn *c)
 {
 	struct worker *w = c->w;
-	uint32_t slot = (uint32_t)c->xid;
+	uint32_t slot = (uint32_t)c->xid & (XID_SLOTS - 1);
 
 	if (c->xid == 0)
 		return;

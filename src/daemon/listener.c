@@ -53,6 +53,7 @@ struct listener {
 /* A worker's socket. */
 struct wlistener {
 	struct loop_io		 io;
+	struct loop_defer	 free;
 	struct worker		*w;
 	struct wlistener	*next;
 	uint16_t		 port;
@@ -92,6 +93,14 @@ on_accept(struct loop *l, struct loop_io *io, unsigned rev)
 	}
 }
 
+/* After the event batch: an event for this socket may still be pending in
+ * the batch that closed it. */
+static void
+wlistener_free(struct loop_defer *df)
+{
+	free(container_of(df, struct wlistener, free));
+}
+
 static void	closed_fn(struct mail *);
 
 static void
@@ -112,7 +121,8 @@ listen_fn(struct mail *m)
 			*pp = wl->next;
 			loop_io_remove(w->loop, &wl->io);
 			close(wl->io.fd);
-			free(wl);
+			wl->free.fn = wlistener_free;
+			loop_defer(w->loop, &wl->free);
 		}
 	}
 	if (lm->nfds == 0) {

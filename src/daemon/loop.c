@@ -97,7 +97,7 @@ void
 loop_io_remove(struct loop *l, struct loop_io *io)
 {
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
-	io->events = 0;
+	io->events = LOOP_REMOVED;
 }
 
 /* --- the timer heap: a binary min-heap on `key`, slots are 1-based ---- */
@@ -284,6 +284,9 @@ loop_once(struct loop *l, int max_ms, struct err *e)
 	l->now = clock_ms();
 	for (i = 0; i < n; i++) {
 		io = l->events[i].data.ptr;
+		/* Removed by an earlier callback of this batch. */
+		if (io->events & LOOP_REMOVED)
+			continue;
 		ev = l->events[i].events;
 		rev = (ev & (EPOLLIN | EPOLLRDHUP) ? LOOP_READ : 0) |
 		    (ev & EPOLLOUT ? LOOP_WRITE : 0) |

@@ -24,6 +24,7 @@ struct loop;
 #define LOOP_READ	0x1
 #define LOOP_WRITE	0x2
 #define LOOP_ERROR	0x4	/* hang-up or error, always reported */
+#define LOOP_REMOVED	0x8000u	/* in loop_io.events: not watched any more */
 
 struct loop_io {
 	int	  fd;

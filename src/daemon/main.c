@@ -58,8 +58,9 @@ default_workers(void)
 {
 	cpu_set_t set;
 
+	/* Request ids carry the worker index in 8 bits (conn.c). */
 	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return CPU_COUNT(&set);
+		return CPU_COUNT(&set) > 256 ? 256 : CPU_COUNT(&set);
 	return 1;
 }
 

@@ -24,31 +24,6 @@
 static EVP_PKEY *root_key, *int_key, *leaf_key, *other_key;
 static X509 *root, *inter, *leaf, *other;
 
-static X509 *
-make_cert(const char *cn, EVP_PKEY *key, X509 *ca, EVP_PKEY *cakey,
-    long serial, int is_ca)
-{
-	X509 *x = X509_new();
-	X509_NAME *name;
-	X509_EXTENSION *ext;
-
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30);
-	X509_set_pubkey(x, key);
-	name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
-	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
-	    is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	X509_sign(x, cakey ? cakey : key, EVP_sha256());
-	return x;
-}
-
 /* The bytes a BIO collected, as a malloc'd buffer. */
 struct bytes {
 	unsigned char	*p;
@@ -249,7 +224,7 @@ static void
 test_pem_key_forms(void)
 {
 	EVP_PKEY *rsa = EVP_RSA_gen(2048);
-	X509 *rx = make_cert("rsa.test", rsa, NULL, NULL, 9, 0);
+	X509 *rx = testcert_make_bc("rsa.test", rsa, NULL, NULL, 9, 0);
 	struct bytes pkcs1 = pem(rx, NULL, NULL, rsa, 1, NULL, NULL);
 	struct bytes sec1 = pem(leaf, NULL, NULL, leaf_key, 1, NULL, NULL);
 	struct cert_bundle b;
@@ -476,10 +451,10 @@ main(void)
 	int_key = testcert_key();
 	leaf_key = testcert_key();
 	other_key = testcert_key();
-	root = make_cert("Test Root", root_key, NULL, NULL, 1, 1);
-	inter = make_cert("Test Intermediate", int_key, root, root_key, 2, 1);
-	leaf = make_cert("leaf.test", leaf_key, inter, int_key, 3, 0);
-	other = make_cert("other.test", other_key, inter, int_key, 4, 0);
+	root = testcert_make_bc("Test Root", root_key, NULL, NULL, 1, 1);
+	inter = testcert_make_bc("Test Intermediate", int_key, root, root_key, 2, 1);
+	leaf = testcert_make_bc("leaf.test", leaf_key, inter, int_key, 3, 0);
+	other = testcert_make_bc("other.test", other_key, inter, int_key, 4, 0);
 
 	RUN(test_pkcs12_modern);
 	RUN(test_pkcs12_legacy_3des);

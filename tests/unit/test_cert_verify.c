@@ -26,18 +26,6 @@ struct spec {
 	const EVP_MD	*md;		/* NULL: SHA-256 */
 };
 
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-}
-
 static X509 *
 make(const struct spec *s, EVP_PKEY *key, X509 *ca, EVP_PKEY *cakey)
 {
@@ -56,19 +44,19 @@ make(const struct spec *s, EVP_PKEY *key, X509 *ca, EVP_PKEY *cakey)
 	    (const unsigned char *)s->cn, -1, -1, 0);
 	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
 	if (s->ca) {
-		add_ext(x, ca ? ca : x, NID_basic_constraints,
+		testcert_ext(x, ca ? ca : x, NID_basic_constraints,
 		    "critical,CA:TRUE");
-		add_ext(x, ca ? ca : x, NID_key_usage,
+		testcert_ext(x, ca ? ca : x, NID_key_usage,
 		    "critical,keyCertSign,cRLSign");
 	} else {
 		snprintf(san, sizeof(san), "DNS:%s", s->cn);
 		if (s->san == NULL || *s->san)
-			add_ext(x, ca ? ca : x, NID_subject_alt_name,
+			testcert_ext(x, ca ? ca : x, NID_subject_alt_name,
 			    s->san ? s->san : san);
 		if (s->eku == NULL || *s->eku)
-			add_ext(x, ca ? ca : x, NID_ext_key_usage,
+			testcert_ext(x, ca ? ca : x, NID_ext_key_usage,
 			    s->eku ? s->eku : "serverAuth");
-		add_ext(x, ca ? ca : x, NID_key_usage,
+		testcert_ext(x, ca ? ca : x, NID_key_usage,
 		    s->ku ? s->ku : "critical,digitalSignature");
 	}
 	X509_sign(x, cakey ? cakey : key, s->md ? s->md : EVP_sha256());

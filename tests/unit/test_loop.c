@@ -1,6 +1,7 @@
 /*
  * Unit tests of the event loop: timer order, re-arming later and earlier,
- * cancel, many timers, fd readiness, deferred work after a batch.
+ * cancel, many timers, fd readiness, deferred work after a batch, no
+ * event for an fd removed earlier in the same batch.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -131,11 +132,54 @@ test_io_and_defer(void)
 	close(p[1]);
 }
 
+/* Two ready fds in one batch; whichever callback runs first removes the
+ * other, whose pending event must then not be delivered. */
+static struct reader *peer_of[2];
+
+static void
+remover_fn(struct loop *l, struct loop_io *io, unsigned rev)
+{
+	struct reader *r = container_of(io, struct reader, io);
+	struct reader *other = peer_of[r == peer_of[0]];
+
+	(void)rev;
+	r->reads++;
+	loop_io_remove(l, io);
+	loop_io_remove(l, &other->io);
+}
+
+static void
+test_removed_in_batch(void)
+{
+	struct reader a = { .io.fn = remover_fn }, b = { .io.fn = remover_fn };
+	struct loop *l;
+	struct err e;
+	int p[2], q[2];
+
+	CHECK(pipe(p) == 0 && pipe(q) == 0);
+	CHECK(loop_new(&l, &e) == 0);
+	peer_of[0] = &a;
+	peer_of[1] = &b;
+	a.io.fd = p[0];
+	b.io.fd = q[0];
+	CHECK(loop_io_add(l, &a.io, LOOP_READ, &e) == 0);
+	CHECK(loop_io_add(l, &b.io, LOOP_READ, &e) == 0);
+	CHECK(write(p[1], "x", 1) == 1 && write(q[1], "y", 1) == 1);
+	CHECK(loop_once(l, 1000, &e) == 0);
+	CHECK(a.reads + b.reads == 1);
+	loop_free(l);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+}
+
 int
 main(void)
 {
 	RUN(test_timer_order_and_rearm);
 	RUN(test_timer_cancel_and_many);
 	RUN(test_io_and_defer);
+	RUN(test_removed_in_batch);
 	return unit_done();
 }

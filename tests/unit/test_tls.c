@@ -19,28 +19,16 @@
 static struct store *st;
 static char leaf_thumb[CERT_THUMB_LEN + 1], bare_thumb[CERT_THUMB_LEN + 1];
 
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v, issuer ? issuer : x, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v, nid, value);
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-}
-
 static X509 *
 make(const char *cn, EVP_PKEY *k, X509 *ca, EVP_PKEY *cak, int is_ca,
     long serial)
 {
 	X509 *x = testcert_make(cn, k, ca, cak, serial);
 
-	add_ext(x, ca, NID_basic_constraints, is_ca ? "critical,CA:TRUE" :
+	testcert_ext(x, ca, NID_basic_constraints, is_ca ? "critical,CA:TRUE" :
 	    "critical,CA:FALSE");
 	if (!is_ca)
-		add_ext(x, ca, NID_subject_alt_name, "DNS:localhost");
+		testcert_ext(x, ca, NID_subject_alt_name, "DNS:localhost");
 	X509_sign(x, cak ? cak : k, EVP_sha256());
 	return x;
 }

@@ -39,6 +39,33 @@ testcert_make(const char *cn, EVP_PKEY *key, X509 *ca, EVP_PKEY *cakey,
 	return x;
 }
 
+/* Adds an extension, `value` in openssl.cnf syntax, issued by `issuer`
+ * (NULL: self-issued). The caller signs the certificate afterwards. */
+static inline void
+testcert_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX v;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&v, issuer ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v, nid, value);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+}
+
+/* testcert_make with basicConstraints: a CA, or an end entity. */
+static inline X509 *
+testcert_make_bc(const char *cn, EVP_PKEY *key, X509 *ca, EVP_PKEY *cakey,
+    long serial, int is_ca)
+{
+	X509 *x = testcert_make(cn, key, ca, cakey, serial);
+
+	testcert_ext(x, ca, NID_basic_constraints, is_ca ? "critical,CA:TRUE" :
+	    "CA:FALSE");
+	X509_sign(x, cakey ? cakey : key, EVP_sha256());
+	return x;
+}
+
 /* Points HSYS_HOME at a fresh temporary directory; returns its path. */
 static inline const char *
 testcert_home(void)
