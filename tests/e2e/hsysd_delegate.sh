@@ -5,7 +5,9 @@
 # closed one.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000)) P2=$((P + 1))
+# Below the ephemeral range (32768-), where a client socket of any test
+# on the machine could hold the port.
+P=$((20000 + RANDOM % 12000)) P2=$((P + 1))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 

@@ -6,7 +6,9 @@
 # until they go.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000)) P2=$((P + 1)) P3=$((P + 2)) P4=$((P + 3))
+# Below the ephemeral range (32768-), where a client socket of any test
+# on the machine could hold the port.
+P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2)) P4=$((P + 3))
 P5=$((P + 4))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'

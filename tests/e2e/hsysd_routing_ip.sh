@@ -6,7 +6,9 @@
 # 127.0.0.1 and 127.0.0.2 are two local addresses of one port.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000))
+# Below the ephemeral range (32768-), where a client socket of any test
+# on the machine could hold the port.
+P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 
 start_app() {	# start_app NAME PREFIX...: echoapp in the background
