@@ -46,6 +46,7 @@ struct listener {
 	int		 bound;		/* a binding names the port */
 	int		 was_bound;	/* before this sync */
 	int		 closing;	/* workers yet to close its sockets */
+	int		 failing;	/* could not be opened; said so once */
 	struct addrs	 addrs;		/* where the sockets are, while open */
 	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
 };
@@ -413,19 +414,28 @@ settle(struct hsysd *d, struct listener *l)
 	if (l->open && !want)
 		listener_close(d, l);
 	if (l->open && l->open_tls != tls) {
-		if (open_port(d, l->port, tls, 1, &l->addrs, &e) == -1)
-			log_warn("port %u cannot switch to %s: %s; tried "
-			    "again at the next configuration change", l->port,
-			    tls ? "https" : "http", e.msg);
-		else {
+		if (open_port(d, l->port, tls, 1, &l->addrs, &e) == -1) {
+			if (!l->failing)
+				log_warn("port %u cannot switch to %s: %s; "
+				    "tried again every few seconds", l->port,
+				    tls ? "https" : "http", e.msg);
+			l->failing = 1;
+		} else {
 			l->open_tls = tls;
+			l->failing = 0;
 			log_info("port %u now serves %s", l->port,
 			    tls ? "https" : "http");
 		}
 	}
-	if (want && !l->open && listener_open(d, l, tls, &e) == -1)
-		log_warn("the binding %s: %s; tried again at the next "
-		    "configuration change", l->binding, e.msg);
+	if (want && !l->open) {
+		if (listener_open(d, l, tls, &e) == -1) {
+			if (!l->failing)
+				log_warn("the binding %s: %s; tried again "
+				    "every few seconds", l->binding, e.msg);
+			l->failing = 1;
+		} else
+			l->failing = 0;
+	}
 	if (want || l->closing > 0)
 		return;
 	for (pp = &d->listeners; *pp != NULL; pp = &(*pp)->next) {
@@ -643,6 +653,18 @@ read_bound(struct bound *bd, struct err *e)
 	if (rc > 0)
 		err_set(e, "out of memory");
 	return rc == 0 ? 0 : -1;
+}
+
+void
+listener_retry(struct hsysd *d)
+{
+	struct listener *l, *next;
+
+	for (l = d->listeners; l != NULL; l = next) {
+		next = l->next;
+		if (l->failing)
+			settle(d, l);
+	}
 }
 
 void

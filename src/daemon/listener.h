@@ -29,9 +29,10 @@ int	listener_want(struct hsysd *, uint16_t port, int tls, struct err *);
 void	listener_unwant(struct hsysd *, uint16_t port);
 /* Main thread, when the store's generation moved: opens and closes the
  * ports of the bindings and moves open ports to a changed iplisten list.
- * A port that cannot be opened is logged and tried again at the next
- * change. */
+ * A port that cannot be opened is logged once. */
 void	listener_sync(struct hsysd *);
+/* Main thread, every few seconds: tries those ports again. */
+void	listener_retry(struct hsysd *);
 /* Main thread, at exit: forget every listener (workers close theirs). */
 void	listeners_free(struct hsysd *);
 /* Worker thread, at exit. */

@@ -144,6 +144,7 @@ on_poll_store(struct loop *l, struct loop_timer *t)
 	struct hsysd *d = container_of(t, struct hsysd, poll_store);
 
 	hsysd_reload(d);
+	listener_retry(d);	/* a bound port another program held */
 	loop_timer_set(l, t, STORE_POLL_MS);
 }
 
