@@ -193,6 +193,15 @@ t_eq "on the listed addresses only (::1 is not)" \
     "$(code "https://[::1]:$P4/")" 000
 t_eq "127.0.0.2 listed, the other ports come back to it" \
     "$(code "http://127.0.0.2:$P2/y/")" 200
+P8=$((P + 7))
+hsys http add sslcert "ipport=[::]:$P8" certhash=$ANY appid=$APPID >/dev/null
+for i in $(seq 50); do grep -q "ipport=\[::\]:$P8: its address" "$T/d.log" &&
+    break; sleep 0.2; done
+t_grep "[::] with only IPv4 addresses listed: logged, not listened" \
+    "ipport=\[::\]:$P8: its address is not in the iplisten list" "$T/d.log"
+hsys http add iplisten ipaddress=::1 >/dev/null
+eventually "::1 listed, [::] opens its port there" 400 \
+    code "https://[::1]:$P8/"
 
 kill -TERM $dpid
 wait $dpid
