@@ -26,7 +26,8 @@ t_ok "server certificates made" test -n "$SRV" -a -n "$CC"
 certfix_root "$T/ca" "Client Test CA"
 t_ok "a client certificate issued by a test CA" \
     certfix_issue "$T/client" client.test "$T/ca" eku=clientAuth
-der_sha=$(openssl x509 -in "$T/client.pem" -outform DER | sha256sum | cut -d' ' -f1)
+der_sha=$(openssl x509 -in "$T/client.pem" -outform DER | sha256sum |
+    cut -d' ' -f1)
 
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$SRV appid=$APPID \
     clientcertnegotiation=enable >/dev/null

@@ -70,7 +70,8 @@ peers.add(tuple(d["peer"]))
 print("reused", len(peers) == 1 and c.sock is sock)
 PY
 t_grep "a GET over verified TLS" '^first 200 /p/first TLSv1\.3$' "$T/py.out"
-t_grep "a 1 MiB chunked upload comes back whole" '^echo 200 1048576 True$' "$T/py.out"
+t_grep "a 1 MiB chunked upload comes back whole" '^echo 200 1048576 True$' \
+    "$T/py.out"
 t_grep "HEAD: the length, no body" '^head 200 1000 0$' "$T/py.out"
 t_grep "a 2 MiB chunked download on the same connection" \
     '^big 200 chunked True$' "$T/py.out"
