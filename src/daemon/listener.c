@@ -299,6 +299,7 @@ open_port(struct hsysd *d, uint16_t port, int tls, int replace,
 	for (w = 0; w < d->workers; w++) {
 		if ((lm[w] = calloc(1, sizeof(**lm))) == NULL)
 			goto nomem;
+		lm[w]->d = d;
 		lm[w]->w = &d->worker[w];
 		lm[w]->port = port;
 		lm[w]->tls = tls;
