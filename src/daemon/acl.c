@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/err.h"
@@ -75,6 +76,66 @@ acl_may_listen(uid_t uid, gid_t gid, const struct url_prefix *p,
 		err_set(e, "the reservation %s is for %s%s, not this process's "
 		    "user (uid %ld)", r.url, r.kind == CONFIG_GROUP ?
 		    "members of group " : "", who[0] == '@' ? who + 1 : who,
+		    (long)uid);
+	e->code = EACCES;
+	return -1;
+}
+
+struct delegation {
+	uid_t	uid;
+	gid_t	gid;
+	int	granted;		/* delegate=yes for this process */
+	char	nodelegate[URL_PREFIX_MAX];	/* one for it, delegate=no */
+};
+
+static int
+grants_delegate(const struct config_urlacl *r, void *arg)
+{
+	struct delegation *dg = arg;
+
+	if (r->kind == CONFIG_USER ? r->id != dg->uid :
+	    !in_groups(dg->uid, dg->gid, (gid_t)r->id))
+		return 0;
+	if (r->delegate) {
+		dg->granted = 1;
+		return 1;
+	}
+	if (dg->nodelegate[0] == '\0')
+		snprintf(dg->nodelegate, sizeof(dg->nodelegate), "%s", r->url);
+	return 0;
+}
+
+int
+acl_may_delegate(uid_t uid, gid_t gid, struct err *e)
+{
+	struct delegation dg = { .uid = uid, .gid = gid };
+	struct store *s;
+	int rc;
+
+	if (uid == 0)
+		return 0;
+	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1) {
+		e->code = EIO;
+		return -1;
+	}
+	rc = config_urlacl_list(s, grants_delegate, &dg, e);
+	store_close(s);
+	if (rc == -1) {
+		e->code = EIO;
+		return -1;
+	}
+	if (dg.granted)
+		return 0;
+	if (dg.nodelegate[0] != '\0')
+		err_set(e, "a queue other users may attach to needs a URL "
+		    "reservation with delegate=yes for this process's user "
+		    "(uid %ld) or one of its groups; the reservation %s says "
+		    "delegate=no", (long)uid, dg.nodelegate);
+	else
+		err_set(e, "a queue other users may attach to needs a URL "
+		    "reservation with delegate=yes for this process's user "
+		    "(uid %ld) or one of its groups; an admin can add one with "
+		    "'hsys http add urlacl url=... user=... delegate=yes'",
 		    (long)uid);
 	e->code = EACCES;
 	return -1;

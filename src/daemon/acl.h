@@ -2,6 +2,13 @@
  * acl — who may register a URL prefix: root, or a process whose uid (or
  * one of that user's groups) is granted listen by the most specific URL
  * reservation covering the prefix (hsys http add urlacl), as in HTTP.sys.
+ *
+ * And who may create a queue that other users' processes may attach to
+ * (HSYS_QUEUE_OPEN, HTTP.sys's delegation): root, or a process whose uid
+ * or one of whose groups some reservation grants delegate=yes. The queue
+ * has no prefix yet when it is created, so any such reservation will do;
+ * each prefix later added to the queue still needs listen for the process
+ * that adds it.
  */
 #ifndef HSYS_DAEMON_ACL_H
 #define HSYS_DAEMON_ACL_H
@@ -14,5 +21,7 @@ struct url_prefix;
 /* 0: allowed; -1 with e->code EACCES (and a sentence naming the deciding
  * reservation, or saying none covers it) or another errno. */
 int	acl_may_listen(uid_t, gid_t, const struct url_prefix *, struct err *);
+/* 0: allowed; -1 with e->code EACCES (saying what is missing) or EIO. */
+int	acl_may_delegate(uid_t, gid_t, struct err *);
 
 #endif

@@ -23,12 +23,32 @@
 #define LISTEN_BACKLOG	1024
 #define MAX_ADDRS	16
 
-/* Main thread's record of a port. */
+struct addrs {
+	int			n;
+	struct sockaddr_storage	ss[MAX_ADDRS];
+	socklen_t		len[MAX_ADDRS];
+};
+
+/*
+ * Main thread's record of a port. A port is wanted by its registrations
+ * (refs, all of one scheme) and by TLS bindings that name it (bound);
+ * while wanted, every worker holds a socket per listen address. With
+ * registrations, their scheme decides what the sockets speak; with only
+ * bindings, TLS.
+ */
 struct listener {
 	struct listener	*next;
 	uint16_t	 port;
-	int		 tls;
-	int		 refs;
+	int		 refs;		/* registrations */
+	int		 tls;		/* their scheme, while refs > 0 */
+	int		 open;		/* the workers hold sockets */
+	int		 open_tls;	/* what those sockets speak */
+	int		 bound;		/* a binding names the port */
+	int		 was_bound;	/* before this sync */
+	int		 closing;	/* workers yet to close its sockets */
+	int		 failing;	/* could not be opened; said so once */
+	struct addrs	 addrs;		/* where the sockets are, while open */
+	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
 };
 
 /* A worker's socket. */
@@ -43,9 +63,11 @@ struct wlistener {
 
 struct listen_mail {
 	struct mail	 mail;
-	struct worker	*w;
+	struct hsysd	*d;
+	struct worker	*w;	/* not after the workers stopped */
 	uint16_t	 port;
 	int		 tls;
+	int		 replace;	/* close the port's sockets first */
 	int		 nfds;
 	int		 fds[MAX_ADDRS];	/* nfds == 0: close the port */
 };
@@ -80,6 +102,8 @@ wlistener_free(struct loop_defer *df)
 	free(container_of(df, struct wlistener, free));
 }
 
+static void	closed_fn(struct mail *);
+
 static void
 listen_fn(struct mail *m)
 {
@@ -89,7 +113,7 @@ listen_fn(struct mail *m)
 	struct err e;
 	int i;
 
-	if (lm->nfds == 0) {
+	if (lm->nfds == 0 || lm->replace) {
 		for (pp = &w->listeners; (wl = *pp) != NULL;) {
 			if (wl->port != lm->port) {
 				pp = &wl->next;
@@ -101,7 +125,11 @@ listen_fn(struct mail *m)
 			wl->free.fn = wlistener_free;
 			loop_defer(w->loop, &wl->free);
 		}
-		free(lm);
+	}
+	if (lm->nfds == 0) {
+		/* The main thread counts the workers that are done. */
+		lm->mail.fn = closed_fn;
+		mailbox_post(&lm->d->mailbox, &lm->mail);
 		return;
 	}
 	for (i = 0; i < lm->nfds; i++) {
@@ -126,12 +154,6 @@ listen_fn(struct mail *m)
 	free(lm);
 }
 
-struct addrs {
-	int			n;
-	struct sockaddr_storage	ss[MAX_ADDRS];
-	socklen_t		len[MAX_ADDRS];
-};
-
 static int
 add_addr(const char *text, void *arg)
 {
@@ -152,21 +174,29 @@ add_addr(const char *text, void *arg)
 	return 0;
 }
 
-/* The iplisten list, or the two wildcard addresses. */
+/* The iplisten list as it is: empty means every address. */
 static int
-listen_addrs(struct addrs *a, uint16_t port, struct err *e)
+read_iplisten(struct addrs *a, struct err *e)
 {
 	struct store *s;
-	int i;
+	int rc;
 
 	a->n = 0;
 	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
 		return -1;
-	if (config_iplisten_list(s, add_addr, a, e) == -1) {
-		store_close(s);
-		return -1;
-	}
+	rc = config_iplisten_list(s, add_addr, a, e);
 	store_close(s);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The iplisten list, or the two wildcard addresses. */
+static int
+listen_addrs(struct addrs *a, uint16_t port, struct err *e)
+{
+	int i;
+
+	if (read_iplisten(a, e) == -1)
+		return -1;
 	if (a->n == 0) {
 		add_addr("0.0.0.0", a);
 		add_addr("::", a);
@@ -182,8 +212,11 @@ listen_addrs(struct addrs *a, uint16_t port, struct err *e)
 	return 0;
 }
 
+/* A listening socket in the port's SO_REUSEPORT group; without shared,
+ * a socket that is only bound, alone on the address (see probe_free). */
 static int
-open_socket(const struct sockaddr_storage *ss, socklen_t len, struct err *e)
+open_socket(const struct sockaddr_storage *ss, socklen_t len, int shared,
+    struct err *e)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	const void *ap;
@@ -201,14 +234,14 @@ open_socket(const struct sockaddr_storage *ss, socklen_t len, struct err *e)
 	if (fd == -1)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1)
+	    -1 || (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1))
 		goto fail;
 	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, len) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1)
+	    (shared && listen(fd, LISTEN_BACKLOG) == -1))
 		goto fail;
 	return fd;
 fail:
@@ -219,8 +252,37 @@ fail:
 	return -1;
 }
 
+/*
+ * SO_REUSEPORT lets any socket of the same user join a port: another
+ * program of root's, or a second hsysd serving another store, would
+ * silently take a share of our connections. A socket without it cannot
+ * bind where anyone listens, so one is bound and closed first: the port
+ * is ours alone, or EADDRINUSE.
+ */
 static int
-open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
+probe_free(const struct addrs *a, struct err *e)
+{
+	int i, fd;
+
+	for (i = 0; i < a->n; i++) {
+		if ((fd = open_socket(&a->ss[i], a->len[i], 0, e)) == -1)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * Opens the port's sockets on the listen addresses, one per address and
+ * worker, and mails them to the workers. With replace, the port may still
+ * hold sockets of ours (to be replaced, or being closed): each worker
+ * drops them as it takes the new ones (SO_REUSEPORT lets both exist
+ * meanwhile), and the port is not probed, since ours would answer.
+ * *where gets the addresses, on success only.
+ */
+static int
+open_port(struct hsysd *d, uint16_t port, int tls, int replace,
+    struct addrs *where, struct err *e)
 {
 	struct listen_mail **lm;
 	struct addrs a;
@@ -230,19 +292,24 @@ open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		e->code = EIO;
 		return -1;
 	}
+	if (!replace && probe_free(&a, e) == -1)
+		return -1;	/* e->code: from bind */
 	if ((lm = calloc((size_t)d->workers, sizeof(*lm))) == NULL)
 		goto nomem;
 	for (w = 0; w < d->workers; w++) {
 		if ((lm[w] = calloc(1, sizeof(**lm))) == NULL)
 			goto nomem;
+		lm[w]->d = d;
 		lm[w]->w = &d->worker[w];
 		lm[w]->port = port;
 		lm[w]->tls = tls;
+		lm[w]->replace = replace;
 		lm[w]->mail.fn = listen_fn;
 	}
 	for (w = 0; w < d->workers; w++) {
 		for (i = 0; i < a.n; i++) {
-			if ((fd = open_socket(&a.ss[i], a.len[i], e)) == -1) {
+			if ((fd = open_socket(&a.ss[i], a.len[i], 1, e)) ==
+			    -1) {
 				e->code = errno;
 				goto out;
 			}
@@ -253,6 +320,7 @@ open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		mailbox_post(&d->worker[w].mailbox, &lm[w]->mail);
 		lm[w] = NULL;
 	}
+	*where = a;
 	rc = 0;
 	goto out;
 nomem:
@@ -270,58 +338,378 @@ out:
 	return rc;
 }
 
+static struct listener *
+listener_find(struct hsysd *d, uint16_t port)
+{
+	struct listener *l;
+
+	for (l = d->listeners; l != NULL; l = l->next)
+		if (l->port == port)
+			return l;
+	return NULL;
+}
+
+static struct listener *
+listener_get(struct hsysd *d, uint16_t port)
+{
+	struct listener *l;
+
+	if ((l = listener_find(d, port)) != NULL)
+		return l;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->port = port;
+	l->next = d->listeners;
+	d->listeners = l;
+	return l;
+}
+
+static int
+listener_open(struct hsysd *d, struct listener *l, int tls, struct err *e)
+{
+	if (open_port(d, l->port, tls, l->closing > 0, &l->addrs, e) == -1)
+		return -1;
+	l->open = 1;
+	l->open_tls = tls;
+	log_info("listening on port %u (%s)", l->port, tls ? "https" : "http");
+	return 0;
+}
+
+/* Every worker closes its sockets of the port. */
+static void
+listener_close(struct hsysd *d, struct listener *l)
+{
+	struct listen_mail *lm;
+	int w;
+
+	for (w = 0; w < d->workers; w++) {
+		if ((lm = calloc(1, sizeof(*lm))) == NULL)
+			continue;	/* the port stays open until exit */
+		lm->mail.fn = listen_fn;
+		lm->d = d;
+		lm->w = &d->worker[w];
+		lm->port = l->port;
+		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+		l->closing++;
+	}
+	l->open = 0;
+	log_info("no longer listening on port %u (%s)", l->port,
+	    l->open_tls ? "https" : "http");
+}
+
+/*
+ * Brings a port's sockets in line with what wants it: closes them when
+ * nothing does, replaces them when they speak the other scheme (the last
+ * http registration went from a port a binding names), opens them when
+ * something does, and forgets the port when nothing wants it and every
+ * worker has closed its sockets.
+ */
+static void
+settle(struct hsysd *d, struct listener *l)
+{
+	struct listener **pp;
+	int want = l->refs > 0 || l->bound;
+	int tls = l->refs > 0 ? l->tls : 1;
+	struct err e;
+
+	if (l->open && !want)
+		listener_close(d, l);
+	if (l->open && l->open_tls != tls) {
+		if (open_port(d, l->port, tls, 1, &l->addrs, &e) == -1) {
+			if (!l->failing)
+				log_warn("port %u cannot switch to %s: %s; "
+				    "tried again every few seconds", l->port,
+				    tls ? "https" : "http", e.msg);
+			l->failing = 1;
+		} else {
+			l->open_tls = tls;
+			l->failing = 0;
+			log_info("port %u now serves %s", l->port,
+			    tls ? "https" : "http");
+		}
+	}
+	if (want && !l->open) {
+		if (listener_open(d, l, tls, &e) == -1) {
+			if (!l->failing)
+				log_warn("the binding %s: %s; tried again "
+				    "every few seconds", l->binding, e.msg);
+			l->failing = 1;
+		} else
+			l->failing = 0;
+	}
+	if (want || l->closing > 0)
+		return;
+	for (pp = &d->listeners; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	free(l);
+}
+
+/* Main thread: a worker has closed its sockets of a port. */
+static void
+closed_fn(struct mail *m)
+{
+	struct listen_mail *lm = container_of(m, struct listen_mail, mail);
+	struct hsysd *d = lm->d;
+	struct listener *l = listener_find(d, lm->port);
+
+	if (l != NULL && l->closing > 0) {
+		l->closing--;
+		settle(d, l);
+	}
+	free(lm);
+}
+
 int
 listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 {
 	struct listener *l;
 
-	for (l = d->listeners; l != NULL; l = l->next) {
-		if (l->port == port) {
-			l->refs++;
-			return 0;
-		}
+	/* A binding added a moment ago counts: re-read the store if its
+	 * generation moved and the notification is still on its way. */
+	hsysd_reload(d);
+	l = listener_find(d, port);
+	if (l != NULL && !tls && l->bound) {
+		err_set(e, "port %u has the TLS binding %s, so it serves "
+		    "https; a port serves either https or http: register "
+		    "https:// on it, or delete the binding first", port,
+		    l->binding);
+		e->code = EPROTO;
+		return -1;
 	}
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if (l != NULL && l->refs > 0 && l->tls != tls) {
+		err_set(e, "port %u serves %s; a port serves either https or "
+		    "http", port, l->tls ? "https" : "http");
+		e->code = EPROTO;
+		return -1;
+	}
+	if ((l = listener_get(d, port)) == NULL) {
 		err_set(e, "out of memory");
 		e->code = ENOMEM;
 		return -1;
 	}
-	if (open_port(d, port, tls, e) == -1) {
-		free(l);
+	if (!l->open && listener_open(d, l, tls, e) == -1) {
+		settle(d, l);	/* forgets it unless a binding wants it */
 		return -1;
 	}
-	l->port = port;
+	l->refs++;
 	l->tls = tls;
-	l->refs = 1;
-	l->next = d->listeners;
-	d->listeners = l;
-	log_info("listening on port %u (%s)", port, tls ? "https" : "http");
 	return 0;
 }
 
 void
 listener_unwant(struct hsysd *d, uint16_t port)
 {
-	struct listener *l, **pp;
-	struct listen_mail *lm;
-	int w;
+	struct listener *l;
 
-	for (pp = &d->listeners; (l = *pp) != NULL; pp = &l->next)
-		if (l->port == port)
-			break;
-	if (l == NULL || --l->refs > 0)
+	if ((l = listener_find(d, port)) == NULL || l->refs == 0)
 		return;
-	*pp = l->next;
-	free(l);
-	for (w = 0; w < d->workers; w++) {
-		if ((lm = calloc(1, sizeof(*lm))) == NULL)
-			continue;	/* the port stays open until exit */
-		lm->mail.fn = listen_fn;
-		lm->w = &d->worker[w];
-		lm->port = port;
-		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+	l->refs--;
+	settle(d, l);
+}
+
+static int
+addrs_same(const struct addrs *a, const struct addrs *b)
+{
+	const void *pa, *pb;
+	int i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		if (a->ss[i].ss_family != b->ss[i].ss_family)
+			return 0;
+		if (a->ss[i].ss_family == AF_INET) {
+			pa = &((const struct sockaddr_in *)&a->ss[i])->sin_addr;
+			pb = &((const struct sockaddr_in *)&b->ss[i])->sin_addr;
+			if (memcmp(pa, pb, 4) != 0)
+				return 0;
+		} else {
+			pa = &((const struct sockaddr_in6 *)&a->ss[i])->sin6_addr;
+			pb = &((const struct sockaddr_in6 *)&b->ss[i])->sin6_addr;
+			if (memcmp(pa, pb, 16) != 0)
+				return 0;
+		}
 	}
-	log_info("no longer listening on port %u", port);
+	return 1;
+}
+
+/* The iplisten list changed: an open port moves to the new addresses,
+ * or stays where it is if it cannot. */
+static void
+readdress(struct hsysd *d, struct listener *l, const struct addrs *now)
+{
+	struct err e;
+
+	if (!l->open || addrs_same(&l->addrs, now))
+		return;
+	if (open_port(d, l->port, l->open_tls, 1, &l->addrs, &e) == -1) {
+		log_err("the iplisten list changed, but port %u cannot listen "
+		    "on its addresses: %s; it stays on the previous ones",
+		    l->port, e.msg);
+		return;
+	}
+	log_info("port %u (%s) now listens on the iplisten list's addresses",
+	    l->port, l->open_tls ? "https" : "http");
+}
+
+/* The ports that bindings name, read from the store. */
+struct bound {
+	struct addrs	 ipl;
+	struct {
+		uint16_t port;
+		char	 text[CONFIG_ENDPOINT_MAX + 16];
+	}		*b;
+	size_t		 n, cap;
+};
+
+/* Does hsysd listen on an ipport binding's address? Every address when
+ * the iplisten list is empty; else the binding's address must be listed,
+ * or a wildcard of its family; a wildcard binding needs any address of its
+ * family. */
+static int
+covered(const struct addrs *ipl, const char *endpoint)
+{
+	unsigned char addr[16], zero[16] = { 0 };
+	const unsigned char *la;
+	char host[CONFIG_ENDPOINT_MAX];
+	const char *colon = strrchr(endpoint, ':');
+	int i, family = AF_INET, alen = 4, any;
+	size_t n;
+
+	if (ipl->n == 0)
+		return 1;
+	if (colon == NULL || (n = (size_t)(colon - endpoint)) >= sizeof(host))
+		return 0;
+	memcpy(host, endpoint, n);
+	host[n] = '\0';
+	if (host[0] == '[' && n > 2) {
+		host[n - 1] = '\0';
+		memmove(host, host + 1, n - 1);
+		family = AF_INET6;
+		alen = 16;
+	}
+	if (inet_pton(family, host, addr) != 1)
+		return 0;
+	any = memcmp(addr, zero, (size_t)alen) == 0;
+	for (i = 0; i < ipl->n; i++) {
+		if (ipl->ss[i].ss_family != family)
+			continue;
+		la = family == AF_INET ?
+		    (const unsigned char *)&((const struct sockaddr_in *)
+		    &ipl->ss[i])->sin_addr :
+		    (const unsigned char *)&((const struct sockaddr_in6 *)
+		    &ipl->ss[i])->sin6_addr;
+		if (any || memcmp(la, zero, (size_t)alen) == 0 ||
+		    memcmp(la, addr, (size_t)alen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+add_bound(const struct config_sslcert *c, void *arg)
+{
+	struct bound *bd = arg;
+	const char *colon = strrchr(c->endpoint, ':');
+	void *nb;
+
+	if (colon == NULL)
+		return 0;
+	if (c->kind == CONFIG_IPPORT && !covered(&bd->ipl, c->endpoint)) {
+		log_warn("the binding ipport=%s: its address is not in the "
+		    "iplisten list, so hsysd does not listen for it",
+		    c->endpoint);
+		return 0;
+	}
+	if (bd->n == bd->cap) {
+		bd->cap = bd->cap ? 2 * bd->cap : 8;
+		if ((nb = realloc(bd->b, bd->cap * sizeof(*bd->b))) == NULL)
+			return 1;
+		bd->b = nb;
+	}
+	bd->b[bd->n].port = (uint16_t)atoi(colon + 1);
+	snprintf(bd->b[bd->n].text, sizeof(bd->b[bd->n].text), "%s=%s",
+	    c->kind == CONFIG_IPPORT ? "ipport" : "hostnameport",
+	    c->endpoint);
+	bd->n++;
+	return 0;
+}
+
+static int
+read_bound(struct bound *bd, struct err *e)
+{
+	struct store *s;
+	int rc;
+
+	if (read_iplisten(&bd->ipl, e) == -1)
+		return -1;
+	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
+		return -1;
+	rc = config_sslcert_list(s, add_bound, bd, e);
+	store_close(s);
+	if (rc > 0)
+		err_set(e, "out of memory");
+	return rc == 0 ? 0 : -1;
+}
+
+void
+listener_retry(struct hsysd *d)
+{
+	struct listener *l, *next;
+
+	for (l = d->listeners; l != NULL; l = next) {
+		next = l->next;
+		if (l->failing)
+			settle(d, l);
+	}
+}
+
+void
+listener_sync(struct hsysd *d)
+{
+	struct bound bd = { .n = 0 };
+	struct listener *l, *next;
+	struct addrs now;
+	struct err e;
+	size_t i;
+
+	if (read_bound(&bd, &e) == -1 || listen_addrs(&now, 0, &e) == -1) {
+		log_warn("cannot read the bindings: %s; the listeners stay as "
+		    "they are", e.msg);
+		free(bd.b);
+		return;
+	}
+	for (l = d->listeners; l != NULL; l = l->next)
+		readdress(d, l, &now);
+	for (l = d->listeners; l != NULL; l = l->next) {
+		l->was_bound = l->bound;
+		l->bound = 0;
+	}
+	for (i = 0; i < bd.n; i++) {
+		if ((l = listener_get(d, bd.b[i].port)) == NULL) {
+			log_err("out of memory: no listener for the binding "
+			    "%s", bd.b[i].text);
+			continue;
+		}
+		if (l->bound)
+			continue;
+		l->bound = 1;
+		snprintf(l->binding, sizeof(l->binding), "%s", bd.b[i].text);
+	}
+	for (l = d->listeners; l != NULL; l = next) {
+		next = l->next;
+		if (l->bound && !l->was_bound && l->refs > 0 && !l->tls)
+			log_err("the binding %s names port %u, which serves "
+			    "http for registered prefixes: the port stays "
+			    "http until they go, then serves https",
+			    l->binding, l->port);
+		settle(d, l);
+	}
+	free(bd.b);
 }
 
 void

@@ -4,7 +4,14 @@
  * with SO_REUSEPORT so the kernel spreads connections without an accept
  * lock, and mails each worker its own; workers accept and hand
  * connections to conn.c. Addresses are the iplisten list, else every
- * IPv4 and IPv6 address.
+ * IPv4 and IPv6 address; when the list changes, open ports move.
+ *
+ * A port is listened on while a registered prefix names it (in that
+ * prefix's scheme) or an SSL binding does (ipport= whose address hsysd
+ * listens on, or hostnameport=; then TLS). A port serves one scheme: an
+ * http registration on a port a binding names is refused; a binding added
+ * under http registrations waits until they go (logged). A port someone
+ * else listens on, even with SO_REUSEPORT, is refused, never shared.
  */
 #ifndef HSYS_DAEMON_LISTENER_H
 #define HSYS_DAEMON_LISTENER_H
@@ -16,9 +23,16 @@ struct hsysd;
 struct worker;
 
 /* Main thread: a registration needs (port, tls); counted per port.
- * e->code: EADDRINUSE, EACCES, ... from bind. */
+ * e->code: EPROTO (the port serves the other scheme, or a binding names
+ * it and tls is 0), EADDRINUSE, EACCES, ... from bind. */
 int	listener_want(struct hsysd *, uint16_t port, int tls, struct err *);
 void	listener_unwant(struct hsysd *, uint16_t port);
+/* Main thread, when the store's generation moved: opens and closes the
+ * ports of the bindings and moves open ports to a changed iplisten list.
+ * A port that cannot be opened is logged once. */
+void	listener_sync(struct hsysd *);
+/* Main thread, every few seconds: tries those ports again. */
+void	listener_retry(struct hsysd *);
 /* Main thread, at exit: forget every listener (workers close theirs). */
 void	listeners_free(struct hsysd *);
 /* Worker thread, at exit. */

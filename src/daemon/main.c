@@ -123,8 +123,11 @@ hsysd_reload(struct hsysd *d)
 		log_warn("cannot read the store: %s", e.msg);
 		return;
 	}
-	if (store_generation(s, &gen, &e) == -1)
+	if (store_generation(s, &gen, &e) == -1) {
 		log_warn("cannot read the store: %s", e.msg);
+		store_close(s);
+		return;		/* gen is unset: try again at the next poll */
+	}
 	store_close(s);
 	if (gen == d->generation || d->worker == NULL)
 		return;
@@ -132,6 +135,7 @@ hsysd_reload(struct hsysd *d)
 	    (long long)d->generation);
 	d->generation = gen;
 	publish_snapshot(d);
+	listener_sync(d);	/* after the snapshot: workers get it first */
 }
 
 static void
@@ -140,6 +144,7 @@ on_poll_store(struct loop *l, struct loop_timer *t)
 	struct hsysd *d = container_of(t, struct hsysd, poll_store);
 
 	hsysd_reload(d);
+	listener_retry(d);	/* a bound port another program held */
 	loop_timer_set(l, t, STORE_POLL_MS);
 }
 

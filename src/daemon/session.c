@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 
+#include "daemon/acl.h"
 #include "daemon/channel.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
@@ -177,6 +178,7 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	char name[QUEUE_NAME_MAX + 1] = "";
 	uint32_t flags, max;
 	struct queue *q;
+	struct err e;
 
 	if (f->length < QUEUE_CREATE_FIXED)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
@@ -191,10 +193,9 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	if (name[0] != '\0' && queue_by_name(s->d, name) != NULL)
 		return control_error(s->ctl, f->id, EEXIST, "a queue named "
 		    "'%s' exists; attach to it or choose another name", name);
-	if ((flags & QUEUE_F_OPEN) && s->uid != 0)
-		return control_error(s->ctl, f->id, EACCES, "a queue that "
-		    "other users may attach to needs delegate=yes on a URL "
-		    "reservation; only root may create one for now");
+	if ((flags & QUEUE_F_OPEN) &&
+	    acl_may_delegate(s->uid, s->gid, &e) == -1)
+		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
 	if ((q = queue_new(s->d, name, s->uid, (flags & QUEUE_F_OPEN) != 0,
 	    max)) == NULL)
 		return control_error(s->ctl, f->id, ENOMEM, "out of memory");

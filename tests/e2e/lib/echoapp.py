@@ -5,6 +5,7 @@
 Registers the prefixes on one queue and answers every request by what its
 path ends with:
   .../big?n=N     N bytes of a repeating pattern, streamed within credit
+  .../echo        the request's body back, with Content-Length
   .../die         exits at once, leaving the request unanswered
   .../hang        never answers
   .../status?c=N  status N, empty body
@@ -19,7 +20,8 @@ path ends with:
                   client's bytes until its END and prints "wsbye got N"
 The description lists the trailers of a chunked upload ("trailers").
   anything else   200 with a JSON description of the request (method,
-                  urls, host, prefix, headers, body length and sha256)
+                  urls, host, prefix, headers, body length and sha256,
+                  TLS facts, the client certificate's DER sha256)
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
 exits 3. It writes "ready" to the --ready file once it serves. A streamed
 answer blocks the app until it is sent: one big request at a time.
@@ -84,6 +86,7 @@ def handle(ch, reqs, ftype, flags, rid, p):
         req["len"] = 0
         req["ch"] = ch
         req["trailers"] = []
+        req["data"] = bytearray() if req["path"].endswith(b"/echo") else None
         reqs[rid] = req
         path = req["path"].decode()
         if path.endswith(("/ws", "/wsdie", "/wsbye")):
@@ -106,6 +109,8 @@ def handle(ch, reqs, ftype, flags, rid, p):
             return
         req["body"].update(p)
         req["len"] += len(p)
+        if req["data"] is not None:
+            req["data"] += p
         ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
         if flags & END:
             answer(rid, reqs.pop(rid))
@@ -193,6 +198,8 @@ def answer(rid, req):
     if path.endswith("/hints"):
         ch.send(frame(RESPONSE, rid, response(103, [
             ("Link", "</style.css>; rel=preload; as=style")])))
+    if path.endswith("/echo"):
+        return stream(ch, rid, req["len"], True, bytes(req["data"]))
     desc = {
         "method": req["method"].decode(), "raw_url": req["raw_url"].decode(),
         "path": path, "query": req["query"].decode(),
@@ -203,6 +210,9 @@ def answer(rid, req):
         "body_len": req["len"], "body_sha256": req["body"].hexdigest(),
         "content_length": req["content_length"],
         "trailers": req["trailers"],
+        "tls": req["tls"].decode(), "sni": req["sni"].decode(),
+        "client_cert_sha256": hashlib.sha256(req["client_cert"]).hexdigest()
+        if req["client_cert"] else "",
     }
     body = json.dumps(desc).encode() + b"\n"
     ch.send(frame(RESPONSE, rid, response(200, [
@@ -211,8 +221,9 @@ def answer(rid, req):
         frame(RESP_DATA, rid, body, END))
 
 
-def stream(ch, rid, n, with_length):
-    """n bytes in 64 KiB frames, never more than the credit allows."""
+def stream(ch, rid, n, with_length, data=None):
+    """n bytes (of data, else the pattern) in 64 KiB frames, never more
+    than the credit allows."""
     hdrs = [("Content-Type", "application/octet-stream")]
     if with_length:
         hdrs.append(("Content-Length", str(n)))
@@ -230,8 +241,9 @@ def stream(ch, rid, n, with_length):
                 return
         k = min(65536, n - sent, credit)
         start = sent % 256
-        ch.send(frame(RESP_DATA, rid, block[start:start + k],
-                      END if sent + k == n else 0))
+        chunk = data[sent:sent + k] if data is not None else \
+            block[start:start + k]
+        ch.send(frame(RESP_DATA, rid, chunk, END if sent + k == n else 0))
         sent += k
         credit -= k
     if n == 0:
