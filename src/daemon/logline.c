@@ -67,8 +67,9 @@ put_u(struct out *o, uint64_t v)
 static void
 put_quoted(struct out *o, const char *s, size_t n, size_t max)
 {
+	char e[4] = { '\\', 'x', 0, 0 };
 	unsigned char c;
-	size_t i;
+	size_t i, j;
 
 	if (s == NULL || n == 0) {
 		put_c(o, '-');
@@ -77,14 +78,16 @@ put_quoted(struct out *o, const char *s, size_t n, size_t max)
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			put_c(o, (char)c);
-		else {
-			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-
-			put(o, e, 4);
-		}
+		/* Runs of plain bytes go in one copy. */
+		for (j = i; j < n && (c = (unsigned char)s[j]) >= 0x20 &&
+		    c < 0x7f && c != '"' && c != '\\'; j++)
+			;
+		put(o, s + i, j - i);
+		if ((i = j) == n)
+			break;
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 15];
+		put(o, e, 4);
 	}
 }
 
@@ -97,7 +100,7 @@ static void
 put_token(struct out *o, const char *s, size_t n, size_t max)
 {
 	unsigned char c;
-	size_t i;
+	size_t i, j;
 
 	if (s == NULL || n == 0) {
 		put_c(o, '-');
@@ -106,11 +109,14 @@ put_token(struct out *o, const char *s, size_t n, size_t max)
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
+		for (j = i; j < n && (c = (unsigned char)s[j]) > 0x20 &&
+		    c < 0x7f && c != '"'; j++)
+			;
+		put(o, s + i, j - i);
+		if ((i = j) == n)
+			break;
 		if (c == ' ')
 			put_c(o, '+');
-		else if (c > 0x20 && c < 0x7f && c != '"')
-			put_c(o, (char)c);
 		else {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
 
@@ -125,6 +131,20 @@ put_ztoken(struct out *o, const char *s)
 	put_token(o, s, s ? strlen(s) : 0, LOGLINE_FIELD_MAX);
 }
 
+/* glibc's inet_ntop formats IPv4 with sprintf: too slow per request. */
+static void
+put_ipv4(struct out *o, const struct in_addr *in)
+{
+	const unsigned char *b = (const unsigned char *)&in->s_addr;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			put_c(o, '.');
+		put_u(o, b[i]);
+	}
+}
+
 static void
 put_addr(struct out *o, const struct sockaddr_storage *ss)
 {
@@ -134,6 +154,11 @@ put_addr(struct out *o, const struct sockaddr_storage *ss)
 	if (ss == NULL || (ss->ss_family != AF_INET &&
 	    ss->ss_family != AF_INET6)) {
 		put_c(o, '-');
+		return;
+	}
+	if (ss->ss_family == AF_INET) {
+		put_ipv4(o, &((const struct sockaddr_in *)(const void *)ss)->
+		    sin_addr);
 		return;
 	}
 	src = ss->ss_family == AF_INET ?
