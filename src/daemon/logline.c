@@ -68,7 +68,7 @@ static void
 put_quoted(struct out *o, const char *s, size_t n, size_t max)
 {
 	char e[4] = { '\\', 'x', 0, 0 };
-	unsigned char c;
+	unsigned char c = 0;	/* set by the scan; gcc -O1 cannot see it */
 	size_t i, j;
 
 	if (s == NULL || n == 0) {
@@ -99,7 +99,7 @@ put_quoted(struct out *o, const char *s, size_t n, size_t max)
 static void
 put_token(struct out *o, const char *s, size_t n, size_t max)
 {
-	unsigned char c;
+	unsigned char c = 0;	/* set by the scan; gcc -O1 cannot see it */
 	size_t i, j;
 
 	if (s == NULL || n == 0) {
