@@ -16,6 +16,7 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+SYSCONFDIR ?= /etc
 VERSION   := 0.1.0
 CC        ?= cc
 SANITIZE  ?= 0
@@ -158,6 +159,9 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|' packaging/hsysd.service.in \
 	    >$(DESTDIR)$(UNITDIR)/hsysd.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0644 packaging/hsysd.logrotate \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hsysd
 	for e in $(EXAMPLES); do install -m 0755 $(BUILD)/examples/$$e \
 	    $(DESTDIR)$(BINDIR)/hsys-$$e; done
 
@@ -166,7 +170,8 @@ uninstall:
 	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(BINDIR)/hsys-$$e; done
 	rm -f $(DESTDIR)$(INCLUDEDIR)/hsys.h $(DESTDIR)$(LIBDIR)/libhsys.* \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc \
-	    $(DESTDIR)$(UNITDIR)/hsysd.service
+	    $(DESTDIR)$(UNITDIR)/hsysd.service \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hsysd
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 
 clean:

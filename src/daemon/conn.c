@@ -30,6 +30,7 @@
 #include "common/util.h"
 #include "daemon/channel.h"
 #include "daemon/conn.h"
+#include "daemon/httplog.h"
 #include "daemon/log.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
@@ -105,6 +106,12 @@ struct conn {
 	int			 tun_eof;	/* the client ended its side */
 	int			 tun_shut;	/* we ended the client's side */
 	struct trailers		*tr;		/* chunked requests' trailers */
+
+	/* For the request logs (httplog.h). */
+	int			 status;	/* of the response */
+	uint64_t		 t0;		/* the request's first bytes */
+	uint64_t		 sent, sent0;	/* bytes out; at its start */
+	int			 err_logged;	/* its httperr line is out */
 };
 
 static void	conn_close(struct conn *);
@@ -290,6 +297,7 @@ out_flush(struct conn *c)
 		if (n == -1)
 			return -1;
 		c->outoff += (size_t)n;
+		c->sent += (size_t)n;
 	}
 	if (c->resp_started)
 		c->resp_owed += (uint32_t)(c->outoff - before);
@@ -316,6 +324,79 @@ http_date(struct worker *w)
 	return w->date;
 }
 
+/* --- the request logs ---------------------------------------------- */
+
+static void
+find_header(const struct http_request *r, const char *name, size_t len,
+    const char **v, size_t *vlen)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (r->headers[i].name_len == len &&
+		    strncasecmp(r->headers[i].name, name, len) == 0) {
+			*v = r->headers[i].value;
+			*vlen = r->headers[i].value_len;
+			return;
+		}
+}
+
+/* What the logs say of the request in flight; its head is known when
+ * head_len is set (a head the parser refused is not). */
+static void
+conn_logrec(struct conn *c, struct logrec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->peer = &c->peer;
+	r->local = &c->local;
+	r->status = c->status;
+	r->bytes = c->sent - c->sent0;
+	r->ms = c->t0 ? loop_now(c->w->loop) - c->t0 : 0;
+	if (c->ssl != NULL && c->handshaken) {
+		r->tls_version = SSL_get_version(c->ssl);
+		r->sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+	}
+	if (c->head_len == 0)
+		return;
+	r->method = c->req.method;
+	r->method_len = c->req.method_len;
+	r->uri = c->req.target;
+	r->uri_len = c->req.target_len;
+	r->version = c->req.version;
+	r->host = c->req.host;
+	r->host_len = c->req.host_len;
+	find_header(&c->req, "user-agent", 10, &r->ua, &r->ua_len);
+	find_header(&c->req, "referer", 7, &r->referer, &r->referer_len);
+}
+
+/* The httperr line of a connection's failure: one per connection. */
+static void
+conn_httperr(struct conn *c, const char *reason)
+{
+	struct logrec r;
+
+	if (c->err_logged || c->w->log == NULL)
+		return;
+	c->err_logged = 1;
+	conn_logrec(c, &r);
+	httperr_conn(c->w, &c->peer, &c->local, reason, &r);
+}
+
+/* The access log's line, once a response is out. */
+static void
+conn_log_done(struct conn *c)
+{
+	struct logrec r;
+
+	if (c->w->log != NULL) {
+		conn_logrec(c, &r);
+		httplog_access(c->w, &r);
+	}
+	c->sent0 = c->sent;
+	c->t0 = 0;
+	c->err_logged = 0;
+}
+
 /* --- answers made by the daemon itself ------------------------------ */
 
 static void
@@ -340,9 +421,20 @@ error_response(struct conn *c, int status, const char *detail, int close)
 		return;
 	}
 	c->keep_alive = c->keep_alive && !close;
+	c->status = status;
 	c->resp_done = 1;
 	c->body_done = 1;
 	conn_next(c);
+}
+
+/* An error answer the httperr log records, with its reason. */
+static void
+refuse_request(struct conn *c, int status, const char *detail, int close,
+    const char *reason)
+{
+	c->status = status;
+	conn_httperr(c, reason);
+	error_response(c, status, detail, close);
 }
 
 /* --- the REQUEST frame ---------------------------------------------- */
@@ -537,14 +629,15 @@ dispatch(struct conn *c)
 	    !c->req.chunked;
 	if (c->req.form == HTTP_FORM_AUTHORITY ||
 	    c->req.form == HTTP_FORM_ASTERISK) {
-		error_response(c, c->req.form == HTTP_FORM_ASTERISK ? 400 :
-		    405, NULL, 1);
+		refuse_request(c, c->req.form == HTTP_FORM_ASTERISK ? 400 :
+		    405, NULL, 1, c->req.form == HTTP_FORM_ASTERISK ? "URL" :
+		    "Verb");
 		return;
 	}
 	n = http_path_cook(c->req.target, c->req.target_len, path,
 	    sizeof(path), &cooked);
 	if (n == HTTP_ERROR) {
-		error_response(c, 400, "Invalid URL", 1);
+		refuse_request(c, 400, "Invalid URL", 1, "URL");
 		return;
 	}
 	memset(&ur, 0, sizeof(ur));
@@ -558,13 +651,14 @@ dispatch(struct conn *c)
 	ur.path = cooked.path;
 	ur.pathlen = cooked.path_len;
 	if (route_find(c->w, &ur, &pfx, &queue, &status) == -1) {
-		error_response(c, status, status == 400 ? "Invalid Hostname" :
-		    NULL, c->req.content_length > 0 || c->req.chunked);
+		refuse_request(c, status, status == 400 ? "Invalid Hostname" :
+		    NULL, c->req.content_length > 0 || c->req.chunked,
+		    status == 400 ? "Hostname" : "NotFound");
 		return;
 	}
 	if ((c->ch = route_channel(c->w, queue)) == NULL) {
-		error_response(c, 503, NULL, c->req.content_length > 0 ||
-		    c->req.chunked);
+		refuse_request(c, 503, NULL, c->req.content_length > 0 ||
+		    c->req.chunked, "AppOffline");
 		return;
 	}
 	if (c->req.chunked && c->tr == NULL &&
@@ -577,7 +671,7 @@ dispatch(struct conn *c)
 	    cooked.path_len, cooked.query, cooked.query_len, prefix,
 	    (size_t)(plen > 0 ? plen : 0)) == -1) {
 		xid_release(c);
-		error_response(c, 503, NULL, 1);
+		refuse_request(c, 503, NULL, 1, "AppOffline");
 		return;
 	}
 	c->state = CONN_EXCHANGE;
@@ -650,7 +744,9 @@ conn_pump_body(struct conn *c)
 				channel_frame(c->ch, PROTO_CANCEL, 0, c->xid,
 				    NULL, 0);
 				xid_release(c);
-				error_response(c, c->chunk.status, NULL, 1);
+				refuse_request(c, c->chunk.status, NULL, 1,
+				    logline_reason(c->chunk.status,
+				    c->chunk.error));
 				return;
 			}
 			used = rc == HTTP_INCOMPLETE ? in : (size_t)rc;
@@ -1000,6 +1096,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 		out_append(c, "Connection: close\r\n", 19);
 	out_append(c, "\r\n", 2);
 	c->resp_started = 1;
+	c->status = status;
 	if (c->head_only)
 		c->resp_left = 0;
 	if (end || c->resp_left == 0) {
@@ -1152,10 +1249,12 @@ conn_channel_lost(struct worker *w, struct channel *ch)
 		if ((c = w->xslot[i]) == NULL || c->ch != ch)
 			continue;
 		xid_release(c);
-		if (c->resp_started)
+		if (c->resp_started) {
+			conn_httperr(c, "Connection_Abandoned_By_ReqQueue");
 			conn_close(c);	/* a partial response: reset */
-		else
-			error_response(c, 503, NULL, 1);
+		} else
+			refuse_request(c, 503, NULL, 1,
+			    "Connection_Abandoned_By_ReqQueue");
 	}
 }
 
@@ -1197,13 +1296,16 @@ try_head(struct conn *c)
 
 	if (c->inlen == 0)
 		return;
+	if (c->t0 == 0)
+		c->t0 = loop_now(c->w->loop);
 	rc = http_request_parse(c->in, c->inlen, &c->req, NULL);
 	if (rc == HTTP_INCOMPLETE)
 		return;
 	if (rc == HTTP_ERROR) {
 		c->head_only = 0;
 		c->keep_alive = 0;
-		error_response(c, c->req.status, NULL, 1);
+		refuse_request(c, c->req.status, NULL, 1,
+		    logline_reason(c->req.status, c->req.error));
 		return;
 	}
 	c->head_len = (size_t)rc;
@@ -1221,6 +1323,8 @@ conn_next(struct conn *c)
 		return;
 	rc = c->broken ? -1 : out_flush(c);
 	if (rc == -1) {
+		if (!c->broken)
+			conn_httperr(c, "Connection_Dropped");
 		conn_close(c);
 		return;
 	}
@@ -1245,6 +1349,7 @@ conn_next(struct conn *c)
 		return;
 	}
 	/* The response is out. */
+	conn_log_done(c);
 	xid_release(c);
 	if (!c->keep_alive || !c->body_done) {
 		shutdown(c->io.fd, SHUT_WR);
@@ -1282,7 +1387,7 @@ conn_read(struct conn *c)
 		/* Full: a head this long was refused by the parser already;
 		 * a body waits for credit (reading is off meanwhile). */
 		if (c->state == CONN_HEAD)
-			error_response(c, 431, NULL, 1);
+			refuse_request(c, 431, NULL, 1, "RequestLength");
 		return;
 	}
 	n = conn_recv(c, c->in + c->inlen, CONN_IN_SIZE - c->inlen);
@@ -1295,6 +1400,9 @@ conn_read(struct conn *c)
 		return;
 	}
 	if (n <= 0) {
+		/* Gone with a request under way: HTTP.sys logs that. */
+		if (c->state != CONN_HEAD || c->inlen > 0)
+			conn_httperr(c, "Connection_Dropped");
 		conn_close(c);
 		return;
 	}
@@ -1334,6 +1442,8 @@ conn_handshake(struct conn *c)
 		return 0;
 	default:
 		e = ERR_peek_last_error();
+		if (e != 0)
+			conn_httperr(c, "TLS_HandshakeFailed");
 		log_debug("worker %d: TLS_HandshakeFailed: %s", c->w->index,
 		    e ? ERR_reason_error_string(e) : "connection closed");
 		ERR_clear_error();
@@ -1358,6 +1468,7 @@ conn_tls_hello(SSL *ssl, int *alert, void *arg)
 		log_info("worker %d: TLS_NoBinding: no certificate bound for "
 		    "port %u%s%.*s", w->index, c->port, sni ? ", name " : "",
 		    sni ? (int)snilen : 0, sni ? (const char *)sni : "");
+		conn_httperr(c, "TLS_NoBinding");
 		*alert = sni ? SSL_AD_UNRECOGNIZED_NAME :
 		    SSL_AD_HANDSHAKE_FAILURE;
 		return SSL_CLIENT_HELLO_ERROR;
@@ -1389,8 +1500,15 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 	struct conn *c = container_of(t, struct conn, timer);
 
 	(void)l;
-	if (c->state == CONN_HEAD || c->state == CONN_TUNNEL)
-		conn_close(c);	/* idle, or a head that never came */
+	if (c->state == CONN_HEAD) {
+		/* idle, or a head that never came */
+		conn_httperr(c, c->inlen > 0 ? "Timer_HeaderWait" :
+		    "Timer_ConnectionIdle");
+		conn_close(c);
+	} else if (c->state == CONN_TUNNEL) {
+		conn_httperr(c, "Timer_ConnectionIdle");
+		conn_close(c);
+	}
 }
 
 void

@@ -13,6 +13,7 @@
 #include "daemon/mailbox.h"
 
 struct control;
+struct httplog;
 struct listener;
 struct queue;
 struct registration;
@@ -39,6 +40,7 @@ struct hsysd {
 	struct loop_timer	 poll_store;	/* generation check */
 	struct loop_timer	 rotate;	/* session ticket keys */
 	struct tls_tickets	*tickets;
+	struct httplog		*httplog;	/* access, httperr */
 	char			 runtime[PATH_MAX];
 	char			 sock_path[PATH_MAX + 16];
 	char			 lock_path[PATH_MAX + 16];

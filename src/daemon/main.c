@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
+#include "daemon/httplog.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/session.h"
@@ -43,11 +44,16 @@
 #define TICKET_ROTATE_MS (3600 * 1000)	/* a ticket lives 2-3 hours */
 
 static const char usage_text[] =
-"usage: hsysd [--workers N] [--daemon] [--verbose]\n"
+"usage: hsysd [--workers N] [--daemon] [--verbose] [--log-dir DIR]\n"
+"             [--access-log ncsa|w3c|off] [--error-log on|off]\n"
 "\n"
 "  --workers N   worker threads (default: one per CPU hsysd may run on)\n"
 "  --daemon      detach and log to syslog (default: foreground, stderr)\n"
 "  --verbose     also log debug messages\n"
+"  --log-dir DIR where access.log and httperr.log go (default:\n"
+"                $HSYS_HOME/log, else /var/log/hsys)\n"
+"  --access-log F  the access log's format: ncsa (default), w3c, or off\n"
+"  --error-log on|off  the httperr log (default: on)\n"
 "  --version     print the version\n"
 "\n"
 "State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
@@ -175,7 +181,9 @@ on_signal(struct loop *l, struct loop_io *io, unsigned rev)
 			loop_stop(l);
 			break;
 		case SIGHUP:
-			log_info("SIGHUP: re-reading the store");
+			log_info("SIGHUP: re-reading the store, reopening "
+			    "the request logs");
+			httplog_reopen(d->httplog);
 			hsysd_reload(d);
 			break;
 		}
@@ -217,14 +225,45 @@ paths_init(struct hsysd *d, struct err *e)
 	return 0;
 }
 
+/* --log-dir, --access-log, --error-log: 0, or 2 for a bad value. */
 static int
-parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose)
+parse_log_arg(struct httplog_conf *lc, int c, const char *arg)
+{
+	if (c == 'L' && strlen(arg) < sizeof(lc->dir) && arg[0] == '/') {
+		snprintf(lc->dir, sizeof(lc->dir), "%s", arg);
+		return 0;
+	}
+	if (c == 'A' && strcmp(arg, "ncsa") == 0)
+		lc->access = LOGLINE_NCSA;
+	else if (c == 'A' && strcmp(arg, "w3c") == 0)
+		lc->access = LOGLINE_W3C;
+	else if (c == 'A' && strcmp(arg, "off") == 0)
+		lc->access = LOGLINE_OFF;
+	else if (c == 'E' && (strcmp(arg, "on") == 0 || strcmp(arg, "off") ==
+	    0))
+		lc->errors = strcmp(arg, "on") == 0;
+	else {
+		fprintf(stderr, "hsysd: %s takes %s, not '%s'\n", c == 'L' ?
+		    "--log-dir" : c == 'A' ? "--access-log" : "--error-log",
+		    c == 'L' ? "an absolute path" : c == 'A' ?
+		    "ncsa, w3c or off" : "on or off", arg);
+		return 2;
+	}
+	return 0;
+}
+
+static int
+parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
+    struct httplog_conf *lc)
 {
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'w' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "log-dir", required_argument, NULL, 'L' },
+		{ "access-log", required_argument, NULL, 'A' },
+		{ "error-log", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -243,6 +282,12 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose)
 				return 2;
 			}
 			d->workers = (int)n;
+			break;
+		case 'L':
+		case 'A':
+		case 'E':
+			if (parse_log_arg(lc, c, optarg) != 0)
+				return 2;
 			break;
 		case 'd':
 			*detach = 1;
@@ -273,12 +318,14 @@ int
 main(int argc, char **argv)
 {
 	struct hsysd d = { .lock_fd = -1, .generation = -1 };
+	struct httplog_conf lc = { .access = LOGLINE_NCSA, .errors = 1 };
 	int detach = 0, verbose = 0, rc;
 	struct err e;
 
 	secret_protect_process();
 	d.workers = default_workers();
-	if ((rc = parse_args(&d, argc, argv, &detach, &verbose)) >= 0)
+	if ((rc = parse_args(&d, argc, argv, &detach, &verbose, &lc)) >=
+	    0)
 		return rc;
 	log_init("hsysd", detach, verbose);
 	if (paths_init(&d, &e) == -1 || lock_instance(&d, &e) == -1)
@@ -294,6 +341,7 @@ main(int argc, char **argv)
 		goto fail;
 	d.mailbox_open = 1;
 	if (tls_tickets_new(&d.tickets, &e) == -1 ||
+	    httplog_open(&d.httplog, &lc, d.workers, &e) == -1 ||
 	    workers_start(&d, &e) == -1)
 		goto fail;
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1)
@@ -317,6 +365,7 @@ out:
 	while (d.sessions != NULL)
 		session_end(d.sessions, "hsysd is stopping");
 	workers_stop(&d);
+	httplog_close(d.httplog);
 	listeners_free(&d);
 	tls_tickets_free(d.tickets);
 	if (d.mailbox_open)

@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "daemon/channel.h"
 #include "daemon/conn.h"
+#include "daemon/httplog.h"
 #include "daemon/listener.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
@@ -43,6 +44,7 @@ worker_main(void *arg)
 	listeners_close_all(w);
 	conns_close_all(w);
 	channels_close_all(w);
+	httplog_worker_flush(w);
 	return NULL;
 }
 
@@ -59,6 +61,7 @@ workers_start(struct hsysd *d, struct err *e)
 		w = &d->worker[i];
 		w->index = i;
 		w->d = d;
+		w->log = httplog_worker(d->httplog, w);
 		if (loop_new(&w->loop, e) == -1 ||
 		    mailbox_open(&w->mailbox, w->loop, e) == -1 ||
 		    tls_listen_ctx_new(&w->tls_ctx, d->tickets, conn_tls_hello,

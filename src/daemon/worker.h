@@ -24,6 +24,7 @@ struct routes;
 struct snapshot;
 struct wlistener;
 struct wqueue;
+struct wlog;
 
 struct worker {
 	int		 index;
@@ -45,6 +46,7 @@ struct worker {
 	uint32_t	*xgen;		/* generation of each slot */
 	uint32_t	*xfree;		/* free slots */
 	uint32_t	 nxslot, nxfree;
+	struct wlog	*log;		/* request logs; NULL: off */
 	int64_t		 date_sec;	/* Date header cache */
 	char		 date[40];
 };
