@@ -33,6 +33,7 @@
 #include "daemon/log.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
+#include "daemon/stats.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
 #include "http/http.h"
@@ -95,6 +96,12 @@ struct conn {
 	int			 resp_done;
 	uint32_t		 resp_owed;	/* flushed, not yet credited */
 	int			 broken;	/* out of memory: close */
+
+	/* Accounting (stats.h): the request's status, when its head came,
+	 * and its queue's counters while it is in flight. */
+	int			 status;
+	uint64_t		 t0;
+	struct queue_stats	*qs;
 };
 
 static void	conn_close(struct conn *);
@@ -266,6 +273,7 @@ out_flush(struct conn *c)
 			return -1;
 		c->outoff += (size_t)n;
 	}
+	stats_add(&c->w->stats->bytes_out, c->outoff - before);
 	if (c->resp_started)
 		c->resp_owed += (uint32_t)(c->outoff - before);
 	if (c->outoff < c->outlen)
@@ -317,6 +325,7 @@ error_response(struct conn *c, int status, const char *detail, int close)
 	c->keep_alive = c->keep_alive && !close;
 	c->resp_done = 1;
 	c->body_done = 1;
+	c->status = status;
 	conn_next(c);
 }
 
@@ -533,6 +542,7 @@ dispatch(struct conn *c)
 		    NULL, c->req.content_length > 0 || c->req.chunked);
 		return;
 	}
+	c->qs = qstats_begin(route_stats(c->w, pfx));
 	if ((c->ch = route_channel(c->w, queue)) == NULL) {
 		error_response(c, 503, NULL, c->req.content_length > 0 ||
 		    c->req.chunked);
@@ -695,6 +705,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 	}
 	if (!valid_value(reason, rlen))
 		return -1;
+	c->status = status;
 	n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
 	out_append(c, line, (size_t)n);
 	if (rlen > 0)
@@ -911,6 +922,10 @@ conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	qstats_end(c->qs, 0);	/* a request cut short */
+	c->qs = NULL;
+	stats_add(&c->w->stats->closed, 1);
+	stats_port(&c->w->stats->port_open[c->port], 0);
 	if (c->xid != 0 && c->ch != NULL)
 		channel_frame(c->ch, PROTO_CANCEL, 0, c->xid, NULL, 0);
 	xid_release(c);
@@ -931,6 +946,7 @@ try_head(struct conn *c)
 	rc = http_request_parse(c->in, c->inlen, &c->req, NULL);
 	if (rc == HTTP_INCOMPLETE)
 		return;
+	c->t0 = stats_clock();
 	if (rc == HTTP_ERROR) {
 		c->head_only = 0;
 		c->keep_alive = 0;
@@ -972,6 +988,9 @@ conn_next(struct conn *c)
 	}
 	/* The response is out. */
 	xid_release(c);
+	stats_request(c->w->stats, c->status, stats_clock() - c->t0);
+	qstats_end(c->qs, c->status);
+	c->qs = NULL;
 	if (!c->keep_alive || !c->body_done) {
 		shutdown(c->io.fd, SHUT_WR);
 		conn_close(c);
@@ -1014,6 +1033,7 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->inlen += (size_t)n;
+	stats_add(&c->w->stats->bytes_in, (uint64_t)n);
 	if (c->state == CONN_HEAD)
 		try_head(c);
 	else if (c->state == CONN_EXCHANGE) {
@@ -1046,6 +1066,7 @@ conn_handshake(struct conn *c)
 		return 0;
 	default:
 		e = ERR_peek_last_error();
+		stats_add(&c->w->stats->handshake_failures, 1);
 		log_debug("worker %d: TLS_HandshakeFailed: %s", c->w->index,
 		    e ? ERR_reason_error_string(e) : "connection closed");
 		ERR_clear_error();
@@ -1158,6 +1179,8 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	w->conns = c;
 	c->prevp = &w->conns;
 	loop_timer_set(w->loop, &c->timer, CONN_TIMEOUT_MS);
+	stats_add(&w->stats->accepted, 1);
+	stats_port(&w->stats->port_open[port], 1);
 }
 
 void

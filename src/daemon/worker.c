@@ -13,6 +13,7 @@
 #include "daemon/listener.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
+#include "daemon/stats.h"
 #include "daemon/tls.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
@@ -59,6 +60,8 @@ workers_start(struct hsysd *d, struct err *e)
 		w = &d->worker[i];
 		w->index = i;
 		w->d = d;
+		if ((w->stats = stats_new()) == NULL)
+			return err_sys(e, "out of memory");
 		if (loop_new(&w->loop, e) == -1 ||
 		    mailbox_open(&w->mailbox, w->loop, e) == -1 ||
 		    tls_listen_ctx_new(&w->tls_ctx, d->tickets, conn_tls_hello,
@@ -109,6 +112,7 @@ workers_stop(struct hsysd *d)
 		free(w->xslot);
 		free(w->xgen);
 		free(w->xfree);
+		stats_free(w->stats);
 	}
 	free(d->worker);
 	d->worker = NULL;

@@ -23,6 +23,7 @@ struct hsysd;
 struct routes;
 struct snapshot;
 struct wlistener;
+struct worker_stats;
 struct wqueue;
 
 struct worker {
@@ -46,6 +47,7 @@ struct worker {
 	uint32_t	*xfree;		/* free slots */
 	uint32_t	 nxslot, nxfree;
 	int64_t		 date_sec;	/* Date header cache */
+	struct worker_stats *stats;	/* written by this worker only */
 	char		 date[40];
 };
 
