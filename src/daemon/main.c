@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -271,6 +272,7 @@ main(int argc, char **argv)
 	struct err e;
 
 	secret_protect_process();
+	d.started = time(NULL);
 	d.workers = default_workers();
 	if ((rc = parse_args(&d, argc, argv, &detach, &verbose)) >= 0)
 		return rc;
