@@ -27,10 +27,13 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 #include "daemon/channel.h"
 #include "daemon/conn.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/registry.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
 #include "daemon/stats.h"
@@ -329,6 +332,41 @@ error_response(struct conn *c, int status, const char *detail, int close)
 	conn_next(c);
 }
 
+/* The daemon's own page (metrics.c) for a request routed to it. */
+static void
+daemon_page(struct conn *c)
+{
+	struct strbuf body = { 0 };
+	char head[256];
+	int hlen, close = c->req.content_length > 0 || c->req.chunked;
+
+	if (c->req.method_id != HTTP_METHOD_GET && !c->head_only) {
+		error_response(c, 405, NULL, 1);
+		return;
+	}
+	metrics_render(c->w, &body);
+	if (strbuf_failed(&body)) {
+		strbuf_free(&body);
+		error_response(c, 500, NULL, 1);
+		return;
+	}
+	hlen = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nDate: %s\r\n"
+	    "Server: hsys\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "%s\r\n", http_date(c->w), METRICS_CONTENT_TYPE, body.len,
+	    close ? "Connection: close\r\n" : "");
+	if (out_append(c, head, (size_t)hlen) == -1 || (!c->head_only &&
+	    out_append(c, body.s, body.len) == -1)) {
+		strbuf_free(&body);
+		conn_close(c);
+		return;
+	}
+	strbuf_free(&body);
+	c->keep_alive = c->keep_alive && !close;
+	c->resp_done = c->body_done = 1;
+	c->status = 200;
+	conn_next(c);
+}
+
 /* --- the REQUEST frame ---------------------------------------------- */
 
 static uint16_t
@@ -540,6 +578,10 @@ dispatch(struct conn *c)
 	if (route_find(c->w, &ur, &pfx, &queue, &status) == -1) {
 		error_response(c, status, status == 400 ? "Invalid Hostname" :
 		    NULL, c->req.content_length > 0 || c->req.chunked);
+		return;
+	}
+	if (queue == REGISTRY_INTERNAL) {
+		daemon_page(c);
 		return;
 	}
 	c->qs = qstats_begin(route_stats(c->w, pfx));

@@ -30,6 +30,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -132,6 +133,7 @@ hsysd_reload(struct hsysd *d)
 	    (long long)d->generation);
 	d->generation = gen;
 	publish_snapshot(d);
+	metrics_configure(d);
 }
 
 static void
