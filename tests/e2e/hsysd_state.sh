@@ -11,6 +11,7 @@ chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 state() { hsys http show servicestate "$@"; }
 jq_() { python3 -c "import json,sys; d = json.load(sys.stdin); print($1)"; }
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+code_is() { local want=$1; shift; [ "$(code "$@")" = "$want" ]; }
 # until N CMD...: retries CMD every 0.1 s, at most N times
 until_() { local n=$1; shift; for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 
@@ -158,7 +159,7 @@ t_grep "which says where it is" "served at http://\+:$P/metrics/ already" "$T/er
 t_ok "show metrics" hsys http show metrics
 t_grep "names the prefix" "URL: http://\+:$P/metrics/" "$T/out"
 M="http://127.0.0.1:$P/metrics/"
-t_ok "hsysd serves it" until_ 50 test "$(code "$M")" = 200
+t_ok "hsysd serves it" until_ 50 code_is 200 "$M"
 curl -s -D "$T/mh" "$M" >"$T/m1"
 t_grep "in Prometheus's text format 0.0.4" \
     '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$T/mh"
@@ -189,7 +190,7 @@ t_eq "an application cannot take the metrics prefix: EEXIST" \
     "$(echo "$r" | cut -d' ' -f1-2)" "refused 17"
 t_ok "delete metrics" hsys http delete metrics
 t_ok "the page goes: 404 on a port still served" \
-    until_ 50 test "$(code "$M")" = 404
+    until_ 50 code_is 404 "$M"
 t_ok "metrics at a prefix an application holds" \
     hsys http add metrics url="http://+:$P/root/"
 t_ok "are not served, and servicestate says why" \
@@ -199,6 +200,33 @@ t_grep "in the tree too" "Metrics: http://\+:$P/root/ \(not served: .*registered
 t_eq "the application keeps its prefix" \
     "$(curl -s "http://127.0.0.1:$P/root/x" | jq_ 'd["prefix"]')" "http://+:$P/root/"
 hsys http delete metrics >/dev/null
+
+# --- https: the page behind a binding, bindings shown, handshakes failing --
+PS=$((P + 1))
+C=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
+hsys http add sslcert ipport=0.0.0.0:$PS certhash=$C \
+    appid='{00112233-4455-6677-8899-aabbccddeeff}' >/dev/null
+t_ok "metrics over https" hsys http add metrics url="https://+:$PS/metrics/"
+MS="https://127.0.0.1:$PS/metrics/"
+t_ok "served through the binding" until_ 50 code_is 200 -k "$MS"
+t_eq "the https listener and its binding" "$(state --json | jq_ '[(l["scheme"],
+    l["bindings"]) for l in d["listeners"] if l["port"] == '$PS']')" \
+    "[('https', ['ipport=0.0.0.0:$PS'])]"
+state view=listeners >"$T/out"
+t_grep "in the tree too" "^        Bindings: ipport=0.0.0.0:$PS\$" "$T/out"
+before=$(curl -sk "$MS" | python3 "$PYTHONPATH/promcheck.py" |
+    grep -F 'hsys_tls_handshake_failures_total{}' | awk '{print $2}')
+curl -s -m 5 "http://127.0.0.1:$PS/" >/dev/null 2>&1	# clear text to TLS
+failures() { [ "$(state --json | jq_ 'd["server"]["tls_handshake_failures"]')" \
+    -ge "$1" ]; }
+t_ok "clear text to the https port: handshake failures counted" \
+    until_ 50 failures $((${before%.*} + 1))
+t_eq "on the page too" "$(curl -sk "$MS" | python3 "$PYTHONPATH/promcheck.py" |
+    grep -F 'hsys_tls_handshake_failures_total{}' | awk '{print $2}' |
+    sed 's/\.0$//')" "$(state --json | jq_ 'd["server"]["tls_handshake_failures"]')"
+hsys http delete metrics >/dev/null
+t_ok "the https port closes with the page" \
+    until_ 50 code_is 000 -k "$MS"
 
 rm -rf "$pub"
 kill -TERM $dpid
