@@ -988,7 +988,7 @@ try_head(struct conn *c)
 	rc = http_request_parse(c->in, c->inlen, &c->req, NULL);
 	if (rc == HTTP_INCOMPLETE)
 		return;
-	c->t0 = stats_clock();
+	c->t0 = loop_now_us(c->w->loop);
 	if (rc == HTTP_ERROR) {
 		c->head_only = 0;
 		c->keep_alive = 0;
@@ -1030,7 +1030,8 @@ conn_next(struct conn *c)
 	}
 	/* The response is out. */
 	xid_release(c);
-	stats_request(c->w->stats, c->status, stats_clock() - c->t0);
+	stats_request(c->w->stats, c->status, loop_now_us(c->w->loop) -
+	    c->t0);
 	qstats_end(c->qs, c->status);
 	c->qs = NULL;
 	if (!c->keep_alive || !c->body_done) {

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -34,15 +33,6 @@ stats_free(struct worker_stats *s)
 {
 	if (s != NULL)
 		munmap(s, sizeof(*s));
-}
-
-uint64_t
-stats_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 void

@@ -74,9 +74,8 @@ stats_port(_Atomic uint32_t *c, int up)
 
 struct worker_stats *stats_new(void);
 void	stats_free(struct worker_stats *);
-/* Microseconds on a monotonic clock. */
-uint64_t stats_clock(void);
-/* A request was answered with `status`, `us` after its head arrived. */
+/* A request was answered with `status`, `us` after its head arrived
+ * (both read on the worker's loop clock: no clock read of its own). */
 void	stats_request(struct worker_stats *, int status, uint64_t us);
 
 /* Sums over every worker's block, for readers on any thread. */
