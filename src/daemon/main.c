@@ -314,6 +314,7 @@ fail:
 out:
 	while (d.sessions != NULL)
 		session_end(d.sessions, "hsysd is stopping");
+	metrics_stop(&d);
 	workers_stop(&d);
 	listeners_free(&d);
 	tls_tickets_free(d.tickets);

@@ -196,3 +196,11 @@ metrics_configure(struct hsysd *d)
 	}
 	log_info("metrics: serving %s", url);
 }
+
+void
+metrics_stop(struct hsysd *d)
+{
+	if (d->metrics_url[0] != '\0' && d->metrics_error[0] == '\0')
+		registry_remove_internal(d);
+	d->metrics_url[0] = '\0';
+}

@@ -22,5 +22,7 @@ void	metrics_render(struct worker *, struct strbuf *b);
  * use by an application, a port in use) is logged and kept in
  * d->metrics_error until the next change. */
 void	metrics_configure(struct hsysd *);
+/* Main thread, at exit: the page's registration goes. */
+void	metrics_stop(struct hsysd *);
 
 #endif

@@ -228,10 +228,13 @@ hsys http delete metrics >/dev/null
 t_ok "the https port closes with the page" \
     until_ 50 code_is 000 -k "$MS"
 
+hsys http add metrics url="http://+:$P/metrics/" >/dev/null
+t_ok "metrics on again" until_ 50 code_is 200 "$M"
+
 rm -rf "$pub"
 kill -TERM $dpid
 wait $dpid
-t_eq "hsysd stops cleanly" "$?" 0
+t_eq "hsysd stops cleanly, with the page on" "$?" 0
 t_fail "then servicestate: exit 3 again" 3 state
 t_nogrep "no sanitizer report" 'Sanitizer|runtime error' "$T/d.log"
 t_done
