@@ -156,6 +156,8 @@ t_fail "no url: 87" 2 hsys http add metrics
 t_ok "add metrics" hsys http add metrics url="http://+:$P/metrics/"
 t_fail "twice: 183" 1 hsys http add metrics url="http://+:$P/m2/"
 t_grep "which says where it is" "served at http://\+:$P/metrics/ already" "$T/err"
+t_ok "export has it" hsys http export
+t_grep "as a line hsys -f applies" "^http add metrics url=http://\+:$P/metrics/\$" "$T/out"
 t_ok "show metrics" hsys http show metrics
 t_grep "names the prefix" "URL: http://\+:$P/metrics/" "$T/out"
 M="http://127.0.0.1:$P/metrics/"
