@@ -56,12 +56,16 @@ workers_start(struct hsysd *d, struct err *e)
 	if ((d->worker = calloc((size_t)d->workers, sizeof(*d->worker))) ==
 	    NULL)
 		return err_sys(e, "out of memory");
+	/* Every worker reads every worker's counters (the metrics page):
+	 * all exist before the first thread starts, and go after the last
+	 * one stopped. */
+	for (i = 0; i < d->workers; i++)
+		if ((d->worker[i].stats = stats_new()) == NULL)
+			return err_sys(e, "out of memory");
 	for (i = 0; i < d->workers; i++) {
 		w = &d->worker[i];
 		w->index = i;
 		w->d = d;
-		if ((w->stats = stats_new()) == NULL)
-			return err_sys(e, "out of memory");
 		if (loop_new(&w->loop, e) == -1 ||
 		    mailbox_open(&w->mailbox, w->loop, e) == -1 ||
 		    tls_listen_ctx_new(&w->tls_ctx, d->tickets, conn_tls_hello,
@@ -112,8 +116,9 @@ workers_stop(struct hsysd *d)
 		free(w->xslot);
 		free(w->xgen);
 		free(w->xfree);
-		stats_free(w->stats);
 	}
+	for (i = 0; i < d->workers; i++)
+		stats_free(d->worker[i].stats);
 	free(d->worker);
 	d->worker = NULL;
 }
