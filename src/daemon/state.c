@@ -30,7 +30,7 @@
 #endif
 
 #define STATE_WRITE_MS	10000	/* a reader that stalls is cut off */
-#define MAX_PORTS	64
+#define MAX_PORTS	1024	/* listeners shown */
 
 /* A reply on its way out. */
 struct reply {
