@@ -43,6 +43,12 @@ static const char help_text[] =
 "  hsys http delete timeout timeouttype=...\n"
 "  hsys http show timeout [--json]\n"
 "\n"
+"  hsys http add metrics url=PREFIX\n"
+"  hsys http delete metrics\n"
+"  hsys http show metrics [--json]\n"
+"\n"
+"  hsys http show servicestate [view=all|server|listeners|queues] [--json]\n"
+"\n"
 "  hsys http export              the whole configuration as batch lines\n"
 "\n"
 "PREFIX is a UrlPrefix such as http://+:80/app/ (the trailing '/' is\n"
@@ -94,6 +100,21 @@ static const struct {
 	    "  hsys http show timeout [--json]\n\n"
 	    "Service-wide timeouts, 120 s each by default; delete goes back "
 	    "to the default.\n" },
+	{ "metrics", http_metrics,
+	    "  hsys http add metrics url=PREFIX\n"
+	    "  hsys http delete metrics\n"
+	    "  hsys http show metrics [--json]\n\n"
+	    "hsysd serves its counters in Prometheus's text format at PREFIX "
+	    "(such as\nhttp://127.0.0.1:9100/metrics/), answered by the "
+	    "daemon itself. The prefix\nconflicts with applications' "
+	    "registrations like any other.\n" },
+	{ "servicestate", http_servicestate,
+	    "  hsys http show servicestate [view=all|server|listeners|queues] "
+	    "[--json]\n\n"
+	    "What the running hsysd serves: the server's totals, its "
+	    "listeners, and the\nrequest queues with their processes and "
+	    "prefixes (root sees every queue,\nother users their own). Exit "
+	    "status 3 when hsysd is not running.\n" },
 };
 #define NNOUNS (sizeof(nouns) / sizeof(nouns[0]))
 
@@ -242,7 +263,7 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 	}
 	if (argc < 3)
 		return usage(&c, "'http %s' needs a noun: sslcert, urlacl, "
-		    "iplisten or timeout", verb);
+		    "iplisten, timeout, metrics or servicestate", verb);
 	for (i = 0; i < NNOUNS; i++) {
 		if (strcasecmp(argv[2], nouns[i].noun) != 0)
 			continue;

@@ -66,6 +66,17 @@ timeouts(struct store *s, struct err *e)
 	return 0;
 }
 
+static int
+metrics(struct store *s, struct err *e)
+{
+	char url[URL_PREFIX_MAX];
+	int rc;
+
+	if ((rc = config_metrics_get(s, url, e)) == 1)
+		printf("http add metrics url=%s\n", url);
+	return rc == -1 ? -1 : 0;
+}
+
 int
 http_export(const struct http_ctx *c, int argc, char **argv)
 {
@@ -91,6 +102,8 @@ http_export(const struct http_ctx *c, int argc, char **argv)
 		rc = config_iplisten_list(t.s, iplisten, NULL, &e);
 	if (rc == 0)
 		rc = timeouts(t.s, &e);
+	if (rc == 0)
+		rc = metrics(t.s, &e);
 	http_close(&t);
 	if (rc == -1)
 		return http_fail(c, "Export", &e);

@@ -15,6 +15,7 @@
  *   urlacl.c    URL reservations and the users or groups they name
  *   iplisten.c  the addresses hsysd listens on
  *   timeout.c   idle-connection and header-wait timeouts
+ *   metrics.c   the URL prefix hsysd serves its metrics at
  *   notify.c    poking a running hsysd after a change
  */
 #ifndef HSYS_CONFIG_CONFIG_H
@@ -235,6 +236,22 @@ int	config_timeout_delete(struct store *, enum config_timeout,
 /* The value in force; *set says whether it differs from the default row. */
 int	config_timeout_get(struct store *, enum config_timeout, int *seconds,
 	    int *set, struct err *);
+
+/* --- the metrics page ------------------------------------------------- */
+
+/* Kept in the setting table under this name: the canonical prefix. */
+#define CONFIG_METRICS_SETTING	"metrics.url"
+
+/* url=PREFIX into canonical text (87 when it is not a UrlPrefix). */
+int	config_metrics_parse(const char *, char out[URL_PREFIX_MAX],
+	    struct err *);
+/* 183 when metrics are on already (delete them first). */
+int	config_metrics_add(struct store *, const char *url, struct err *);
+/* 2 when they are off. */
+int	config_metrics_delete(struct store *, struct err *);
+/* 1 with the prefix in out, 0 when off, -1 on error. */
+int	config_metrics_get(struct store *, char out[URL_PREFIX_MAX],
+	    struct err *);
 
 /* --- notifying hsysd -------------------------------------------------- */
 

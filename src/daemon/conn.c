@@ -27,13 +27,17 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 #include "daemon/channel.h"
 #include "daemon/conn.h"
 #include "daemon/httplog.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/registry.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
+#include "daemon/stats.h"
 #include "daemon/tls.h"
 #include "daemon/trailers.h"
 #include "daemon/worker.h"
@@ -109,9 +113,12 @@ struct conn {
 
 	/* For the request logs (httplog.h). */
 	int			 status;	/* of the response */
-	uint64_t		 t0;		/* the request's first bytes */
+	uint64_t		 t0;		/* the request's first bytes, µs */
 	uint64_t		 sent, sent0;	/* bytes out; at its start */
 	int			 err_logged;	/* its httperr line is out */
+	/* Accounting (stats.h): its queue's counters while it is in
+	 * flight. */
+	struct queue_stats	*qs;
 };
 
 static void	conn_close(struct conn *);
@@ -299,6 +306,7 @@ out_flush(struct conn *c)
 		c->outoff += (size_t)n;
 		c->sent += (size_t)n;
 	}
+	stats_add(&c->w->stats->bytes_out, c->outoff - before);
 	if (c->resp_started)
 		c->resp_owed += (uint32_t)(c->outoff - before);
 	if (c->outoff < c->outlen)
@@ -351,7 +359,7 @@ conn_logrec(struct conn *c, struct logrec *r)
 	r->local = &c->local;
 	r->status = c->status;
 	r->bytes = c->sent - c->sent0;
-	r->ms = c->t0 ? loop_now(c->w->loop) - c->t0 : 0;
+	r->ms = c->t0 ? (loop_now_us(c->w->loop) - c->t0) / 1000 : 0;
 	if (c->ssl != NULL && c->handshaken) {
 		r->tls_version = SSL_get_version(c->ssl);
 		r->sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
@@ -424,6 +432,41 @@ error_response(struct conn *c, int status, const char *detail, int close)
 	c->status = status;
 	c->resp_done = 1;
 	c->body_done = 1;
+	conn_next(c);
+}
+
+/* The daemon's own page (metrics.c) for a request routed to it. */
+static void
+daemon_page(struct conn *c)
+{
+	struct strbuf body = { 0 };
+	char head[256];
+	int hlen, close = c->req.content_length > 0 || c->req.chunked;
+
+	if (c->req.method_id != HTTP_METHOD_GET && !c->head_only) {
+		error_response(c, 405, NULL, 1);
+		return;
+	}
+	metrics_render(c->w, &body);
+	if (strbuf_failed(&body)) {
+		strbuf_free(&body);
+		error_response(c, 500, NULL, 1);
+		return;
+	}
+	hlen = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nDate: %s\r\n"
+	    "Server: hsys\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "%s\r\n", http_date(c->w), METRICS_CONTENT_TYPE, body.len,
+	    close ? "Connection: close\r\n" : "");
+	if (out_append(c, head, (size_t)hlen) == -1 || (!c->head_only &&
+	    out_append(c, body.s, body.len) == -1)) {
+		strbuf_free(&body);
+		conn_close(c);
+		return;
+	}
+	strbuf_free(&body);
+	c->keep_alive = c->keep_alive && !close;
+	c->resp_done = c->body_done = 1;
+	c->status = 200;
 	conn_next(c);
 }
 
@@ -656,6 +699,11 @@ dispatch(struct conn *c)
 		    status == 400 ? "Hostname" : "NotFound");
 		return;
 	}
+	if (queue == REGISTRY_INTERNAL) {
+		daemon_page(c);
+		return;
+	}
+	c->qs = qstats_begin(route_stats(c->w, pfx));
 	if ((c->ch = route_channel(c->w, queue)) == NULL) {
 		refuse_request(c, 503, NULL, c->req.content_length > 0 ||
 		    c->req.chunked, "AppOffline");
@@ -983,6 +1031,7 @@ from_interim(struct conn *c, const struct proto_frame *f, int status,
 		out_append(c, "Connection: Upgrade\r\n", 21);
 	out_append(c, "\r\n", 2);
 	if (status == 101) {
+		c->status = 101;
 		c->resp_started = 1;
 		tunnel_start(c);
 	}
@@ -1042,6 +1091,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 		return -1;
 	if (status < 200)
 		return from_interim(c, f, status, area, reason, rlen, end);
+	c->status = status;
 	n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
 	out_append(c, line, (size_t)n);
 	if (rlen > 0)
@@ -1096,7 +1146,6 @@ from_response(struct conn *c, const struct proto_frame *f)
 		out_append(c, "Connection: close\r\n", 19);
 	out_append(c, "\r\n", 2);
 	c->resp_started = 1;
-	c->status = status;
 	if (c->head_only)
 		c->resp_left = 0;
 	if (end || c->resp_left == 0) {
@@ -1279,6 +1328,10 @@ conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	qstats_end(c->qs, 0);	/* a request cut short */
+	c->qs = NULL;
+	stats_add(&c->w->stats->closed, 1);
+	stats_port(&c->w->stats->port_open[c->port], 0);
 	if (c->xid != 0 && c->ch != NULL)
 		channel_frame(c->ch, PROTO_CANCEL, 0, c->xid, NULL, 0);
 	xid_release(c);
@@ -1297,7 +1350,7 @@ try_head(struct conn *c)
 	if (c->inlen == 0)
 		return;
 	if (c->t0 == 0)
-		c->t0 = loop_now(c->w->loop);
+		c->t0 = loop_now_us(c->w->loop);
 	rc = http_request_parse(c->in, c->inlen, &c->req, NULL);
 	if (rc == HTTP_INCOMPLETE)
 		return;
@@ -1349,6 +1402,10 @@ conn_next(struct conn *c)
 		return;
 	}
 	/* The response is out. */
+	stats_request(c->w->stats, c->status, loop_now_us(c->w->loop) -
+	    c->t0);
+	qstats_end(c->qs, c->status);
+	c->qs = NULL;
 	conn_log_done(c);
 	xid_release(c);
 	if (!c->keep_alive || !c->body_done) {
@@ -1407,6 +1464,7 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->inlen += (size_t)n;
+	stats_add(&c->w->stats->bytes_in, (uint64_t)n);
 	if (c->state == CONN_HEAD)
 		try_head(c);
 	else if (c->state == CONN_EXCHANGE) {
@@ -1444,6 +1502,7 @@ conn_handshake(struct conn *c)
 		e = ERR_peek_last_error();
 		if (e != 0)
 			conn_httperr(c, "TLS_HandshakeFailed");
+		stats_add(&c->w->stats->handshake_failures, 1);
 		log_debug("worker %d: TLS_HandshakeFailed: %s", c->w->index,
 		    e ? ERR_reason_error_string(e) : "connection closed");
 		ERR_clear_error();
@@ -1564,6 +1623,8 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	w->conns = c;
 	c->prevp = &w->conns;
 	loop_timer_set(w->loop, &c->timer, CONN_TIMEOUT_MS);
+	stats_add(&w->stats->accepted, 1);
+	stats_port(&w->stats->port_open[port], 1);
 }
 
 void

@@ -23,6 +23,7 @@
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/session.h"
+#include "daemon/state.h"
 #include "proto/proto.h"
 
 /* Control frames name queues and prefixes: small. */
@@ -141,6 +142,19 @@ conn_hand_over(struct ctl_conn *c, int index, uint64_t session)
 	session_channel_ready(c->d, session);
 }
 
+/* The connection's socket leaves the control channel's hands. */
+static int
+conn_detach(struct ctl_conn *c)
+{
+	int fd = c->io.fd;
+
+	loop_io_remove(c->d->loop, &c->io);
+	c->io.fd = -1;
+	c->dead = 1;
+	loop_defer(c->d->loop, &c->free);
+	return fd;
+}
+
 /* The first frame on a connection; returns -1 to close it. */
 static int
 conn_first(struct ctl_conn *c, const struct proto_frame *f)
@@ -156,6 +170,9 @@ conn_first(struct ctl_conn *c, const struct proto_frame *f)
 		return -1;	/* one frame per notification */
 	case PROTO_HELLO:
 		return session_hello(c->d, c, f);
+	case PROTO_STATE:
+		state_answer(c->d, conn_detach(c), f);
+		return 0;
 	case PROTO_CHANNEL:
 		if (session_channel(c->d, c, f, &index, &session) == -1)
 			return -1;

@@ -2,8 +2,8 @@
  * control — the daemon's Unix socket (docs/protocol.md): accepts
  * connections on the main thread and reads their frames. The first frame
  * decides what a connection is: CONFIG_CHANGED (a poke from hsys, then
- * closed), HELLO (a session's control channel, kept), or CHANNEL (a data
- * channel, handed to a worker).
+ * closed), HELLO (a session's control channel, kept), CHANNEL (a data
+ * channel, handed to a worker), or STATE (answered by state.c).
  */
 #ifndef HSYS_DAEMON_CONTROL_H
 #define HSYS_DAEMON_CONTROL_H

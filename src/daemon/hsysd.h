@@ -44,6 +44,9 @@ struct hsysd {
 	char			 runtime[PATH_MAX];
 	char			 sock_path[PATH_MAX + 16];
 	char			 lock_path[PATH_MAX + 16];
+	int64_t			 started;	/* time() at start, for uptime */
+	char			 metrics_url[1300];	/* served; "" if off */
+	char			 metrics_error[1024];	/* why it is not */
 };
 
 /* Re-reads the store when its generation moved (control.c calls it on

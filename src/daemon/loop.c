@@ -17,6 +17,7 @@ struct loop {
 	int			  epfd;
 	int			  stop;
 	uint64_t		  now;
+	uint64_t		  now_us;	/* the same reading, in us */
 	struct loop_timer	**heap;
 	size_t			  nheap, capheap;
 	struct loop_defer	 *deferred;
@@ -25,13 +26,16 @@ struct loop {
 
 static void	deferred_run(struct loop *);
 
+/* Reads the clock into l->now (ms) and l->now_us. */
 static uint64_t
-clock_ms(void)
+clock_ms(struct loop *l)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	l->now_us = (uint64_t)ts.tv_sec * 1000000 +
+	    (uint64_t)ts.tv_nsec / 1000;
+	return l->now = l->now_us / 1000;
 }
 
 int
@@ -45,7 +49,7 @@ loop_new(struct loop **lp, struct err *e)
 		free(l);
 		return err_sys(e, "epoll_create1");
 	}
-	l->now = clock_ms();
+	clock_ms(l);
 	*lp = l;
 	return 0;
 }
@@ -264,9 +268,15 @@ loop_now(const struct loop *l)
 }
 
 uint64_t
+loop_now_us(const struct loop *l)
+{
+	return l->now_us;
+}
+
+uint64_t
 loop_update_time(struct loop *l)
 {
-	return l->now = clock_ms();
+	return clock_ms(l);
 }
 
 int
@@ -281,7 +291,7 @@ loop_once(struct loop *l, int max_ms, struct err *e)
 	    timeout_ms(l, max_ms));
 	if (n == -1 && errno != EINTR)
 		return err_sys(e, "epoll_wait");
-	l->now = clock_ms();
+	clock_ms(l);
 	for (i = 0; i < n; i++) {
 		io = l->events[i].data.ptr;
 		/* Removed by an earlier callback of this batch. */

@@ -65,6 +65,9 @@ void	 loop_defer(struct loop *, struct loop_defer *);
 
 /* Milliseconds on a monotonic clock, read once per loop iteration. */
 uint64_t loop_now(const struct loop *);
+/* The same reading in microseconds (for latencies: free, and exact to
+ * within one iteration). */
+uint64_t loop_now_us(const struct loop *);
 /* Re-reads the clock (for code that ran long). */
 uint64_t loop_update_time(struct loop *);
 

@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -30,6 +31,7 @@
 #include "daemon/httplog.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -141,6 +143,7 @@ hsysd_reload(struct hsysd *d)
 	    (long long)d->generation);
 	d->generation = gen;
 	publish_snapshot(d);
+	metrics_configure(d);
 	listener_sync(d);	/* after the snapshot: workers get it first */
 }
 
@@ -323,6 +326,7 @@ main(int argc, char **argv)
 	struct err e;
 
 	secret_protect_process();
+	d.started = time(NULL);
 	d.workers = default_workers();
 	if ((rc = parse_args(&d, argc, argv, &detach, &verbose, &lc)) >=
 	    0)
@@ -364,6 +368,7 @@ fail:
 out:
 	while (d.sessions != NULL)
 		session_end(d.sessions, "hsysd is stopping");
+	metrics_stop(&d);
 	workers_stop(&d);
 	httplog_close(d.httplog);
 	listeners_free(&d);

@@ -9,6 +9,7 @@
 #include "daemon/log.h"
 #include "daemon/queue.h"
 #include "daemon/registry.h"
+#include "daemon/stats.h"
 
 struct queue *
 queue_new(struct hsysd *d, const char *name, uid_t owner, int open,
@@ -23,6 +24,10 @@ queue_new(struct hsysd *d, const char *name, uid_t owner, int open,
 	q->open = open;
 	q->max_waiting = max_waiting ? max_waiting : QUEUE_DEFAULT_WAITING;
 	snprintf(q->name, sizeof(q->name), "%s", name ? name : "");
+	if ((q->stats = qstats_new(q->id, q->name)) == NULL) {
+		free(q);
+		return NULL;
+	}
 	q->next = d->queues;
 	d->queues = q;
 	return q;
@@ -66,5 +71,6 @@ queue_release(struct hsysd *d, struct queue *q)
 	}
 	log_debug("queue %u%s%s closed", q->id, q->name[0] ? " " : "",
 	    q->name);
+	qstats_unref(q->stats);
 	free(q);
 }

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 struct hsysd;
+struct queue_stats;
 
 #define QUEUE_NAME_MAX		255
 #define QUEUE_DEFAULT_WAITING	1000	/* HTTP.sys's default */
@@ -22,6 +23,7 @@ struct queue {
 	uint32_t	 max_waiting;
 	int		 sessions;	/* attached sessions */
 	char		 name[QUEUE_NAME_MAX + 1];	/* "" if anonymous */
+	struct queue_stats *stats;	/* shared with the route tables */
 };
 
 struct queue	*queue_new(struct hsysd *, const char *name, uid_t owner,

@@ -16,6 +16,7 @@
 #include "daemon/registry.h"
 #include "daemon/route.h"
 #include "daemon/session.h"
+#include "daemon/stats.h"
 #include "daemon/worker.h"
 
 struct registration {
@@ -28,8 +29,13 @@ struct registration {
 void
 routes_release(struct routes *r)
 {
+	size_t i;
+
 	if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
+	for (i = 0; r->stats != NULL && i < r->n; i++)
+		qstats_unref(r->stats[i]);
+	free(r->stats);
 	free(r->prefixes);
 	free(r->queues);
 	free(r);
@@ -49,18 +55,22 @@ publish(struct hsysd *d)
 		n++;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (n > 0 && ((r->prefixes = calloc(n, sizeof(*r->prefixes))) ==
-	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL))) {
+	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL ||
+	    (r->stats = calloc(n, sizeof(*r->stats))) == NULL))) {
 		/* Workers keep the previous table: stale, not broken. */
 		log_err("out of memory publishing routes");
 		if (r != NULL) {
 			free(r->prefixes);
+			free(r->queues);
 			free(r);
 		}
 		return;
 	}
 	for (g = d->registrations, i = 0; g != NULL; g = g->next, i++) {
 		r->prefixes[i] = g->prefix;
-		r->queues[i] = g->queue->id;
+		r->queues[i] = g->queue ? g->queue->id : REGISTRY_INTERNAL;
+		if (g->queue != NULL)
+			qstats_ref(r->stats[i] = g->queue->stats);
 	}
 	r->n = n;
 	atomic_init(&r->refs, d->workers);
@@ -112,7 +122,8 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 		return -1;
 	if ((g = find(d, &p)) != NULL) {
 		err_set(e, "%s is registered already%s", g->text,
-		    g->queue == q ? " on this queue" : " by another queue");
+		    g->queue == q ? " on this queue" : g->queue == NULL ?
+		    " for hsysd's metrics page" : " by another queue");
 		e->code = EEXIST;
 		return -1;
 	}
@@ -198,4 +209,63 @@ registry_serve(struct hsysd *d, struct session *s, struct queue *q,
 
 	for (w = 0; w < d->workers; w++)
 		route_post_serve(&d->worker[w], s->id, q->id, serving);
+}
+
+int
+registry_add_internal(struct hsysd *d, const char *text, struct err *e)
+{
+	struct registration *g;
+	struct url_prefix p;
+
+	if (url_prefix_parse(text, strlen(text), &p, e) == -1) {
+		e->code = EINVAL;
+		return -1;
+	}
+	if ((g = find(d, &p)) != NULL) {
+		err_set(e, "%s is registered already", g->text);
+		e->code = EEXIST;
+		return -1;
+	}
+	if (port_scheme_conflict(d, &p, e) == -1 ||
+	    listener_want(d, p.port, p.https, e) == -1)
+		return -1;
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		listener_unwant(d, p.port);
+		err_set(e, "out of memory");
+		e->code = ENOMEM;
+		return -1;
+	}
+	g->prefix = p;
+	url_prefix_format(&p, g->text, sizeof(g->text));
+	g->next = d->registrations;
+	d->registrations = g;
+	publish(d);
+	return 0;
+}
+
+void
+registry_remove_internal(struct hsysd *d)
+{
+	struct registration *g, *next;
+	int changed = 0;
+
+	for (g = d->registrations; g != NULL; g = next) {
+		next = g->next;
+		if (g->queue == NULL) {
+			unlink_registration(d, g);
+			changed = 1;
+		}
+	}
+	if (changed)
+		publish(d);
+}
+
+void
+registry_walk(struct hsysd *d, void (*fn)(const char *,
+    const struct url_prefix *, const struct queue *, void *), void *arg)
+{
+	struct registration *g;
+
+	for (g = d->registrations; g != NULL; g = g->next)
+		fn(g->text, &g->prefix, g->queue, arg);
 }

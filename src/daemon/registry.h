@@ -19,15 +19,21 @@
 struct err;
 struct hsysd;
 struct queue;
+struct queue_stats;
 struct session;
 
-/* What a worker routes with: prefixes[i] goes to queue queues[i]. */
+/* What a worker routes with: prefixes[i] goes to queue queues[i], whose
+ * counters are stats[i]. Queue REGISTRY_INTERNAL is the daemon's own
+ * metrics page (metrics.c); its stats are NULL. */
 struct routes {
 	atomic_int		 refs;
 	size_t			 n;
 	struct url_prefix	*prefixes;
 	uint32_t		*queues;
+	struct queue_stats	**stats;
 };
+
+#define REGISTRY_INTERNAL	0	/* queue ids start at 1 */
 
 void	routes_release(struct routes *);
 
@@ -43,5 +49,14 @@ void	registry_drop_queue(struct hsysd *, struct queue *);
  * queue. */
 void	registry_serve(struct hsysd *, struct session *, struct queue *,
 	    int serving);
+
+/* The daemon's own prefix (the metrics page), registered like an
+ * application's: the same conflicts (EEXIST, EPROTO, EADDRINUSE). */
+int	registry_add_internal(struct hsysd *, const char *prefix,
+	    struct err *);
+void	registry_remove_internal(struct hsysd *);
+/* Every registration, for STATE: its text and queue (NULL: internal). */
+void	registry_walk(struct hsysd *, void (*)(const char *text,
+	    const struct url_prefix *, const struct queue *, void *), void *);
 
 #endif

@@ -174,6 +174,14 @@ route_find(struct worker *w, const struct url_request *req,
 	return -1;
 }
 
+struct queue_stats *
+route_stats(struct worker *w, const struct url_prefix *prefix)
+{
+	const struct routes *r = w->routes;
+
+	return r->stats[prefix - r->prefixes];
+}
+
 struct channel *
 route_channel(struct worker *w, uint32_t queue)
 {

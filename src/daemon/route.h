@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct channel;
+struct queue_stats;
 struct routes;
 struct url_prefix;
 struct url_request;
@@ -27,6 +28,9 @@ void	 route_post_serve(struct worker *, uint64_t session, uint32_t queue,
  * handles mail. */
 int	 route_find(struct worker *, const struct url_request *,
 	    const struct url_prefix **prefix, uint32_t *queue, int *status);
+/* Worker: the counters of the queue route_find gave *prefix for, or
+ * NULL (the daemon's own page). */
+struct queue_stats *route_stats(struct worker *, const struct url_prefix *);
 /* Worker: a channel serving the queue, or NULL (503). */
 struct channel *route_channel(struct worker *, uint32_t queue);
 /* Worker: a channel is closing; it serves nothing any more. */

@@ -14,6 +14,7 @@
 #include "daemon/listener.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
+#include "daemon/stats.h"
 #include "daemon/tls.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
@@ -57,6 +58,12 @@ workers_start(struct hsysd *d, struct err *e)
 	if ((d->worker = calloc((size_t)d->workers, sizeof(*d->worker))) ==
 	    NULL)
 		return err_sys(e, "out of memory");
+	/* Every worker reads every worker's counters (the metrics page):
+	 * all exist before the first thread starts, and go after the last
+	 * one stopped. */
+	for (i = 0; i < d->workers; i++)
+		if ((d->worker[i].stats = stats_new()) == NULL)
+			return err_sys(e, "out of memory");
 	for (i = 0; i < d->workers; i++) {
 		w = &d->worker[i];
 		w->index = i;
@@ -113,6 +120,8 @@ workers_stop(struct hsysd *d)
 		free(w->xgen);
 		free(w->xfree);
 	}
+	for (i = 0; i < d->workers; i++)
+		stats_free(d->worker[i].stats);
 	free(d->worker);
 	d->worker = NULL;
 }

@@ -23,6 +23,7 @@ struct hsysd;
 struct routes;
 struct snapshot;
 struct wlistener;
+struct worker_stats;
 struct wqueue;
 struct wlog;
 
@@ -48,6 +49,7 @@ struct worker {
 	uint32_t	 nxslot, nxfree;
 	struct wlog	*log;		/* request logs; NULL: off */
 	int64_t		 date_sec;	/* Date header cache */
+	struct worker_stats *stats;	/* written by this worker only */
 	char		 date[40];
 };
 

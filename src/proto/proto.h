@@ -35,8 +35,18 @@ enum proto_type {
 	PROTO_RESP_DATA		= 0x0111,
 	PROTO_RESP_CREDIT	= 0x0112,
 	PROTO_CANCEL		= 0x0113,
-	PROTO_CONFIG_CHANGED	= 0x0F01
+	PROTO_CONFIG_CHANGED	= 0x0F01,
+	PROTO_STATE		= 0x0F02
 };
+
+/* STATE's request payload (u32 flags, optional) and its limits. */
+#define PROTO_STATE_TEXT	0x1	/* a readable tree, not JSON */
+#define PROTO_STATE_VIEW(f)	(((f) >> 8) & 0xff)
+#define PROTO_STATE_ALL		0
+#define PROTO_STATE_SERVER	1
+#define PROTO_STATE_LISTENERS	2
+#define PROTO_STATE_QUEUES	3
+#define PROTO_STATE_MAX		(16u << 20)	/* the reply's payload */
 
 #define PROTO_F_END		0x8000	/* last body frame of a request */
 #define PROTO_F_TRAILERS	0x0001	/* REQ_DATA: the request's trailers */

@@ -1,0 +1,587 @@
+/*
+ * state — answering STATE. See state.h; docs/protocol.md has the JSON
+ * schema and docs/operations.md what each field means.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "config/config.h"
+#include "daemon/hsysd.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/registry.h"
+#include "daemon/session.h"
+#include "daemon/state.h"
+#include "daemon/stats.h"
+#include "proto/proto.h"
+#include "store/store.h"
+
+#ifndef HSYS_VERSION
+#define HSYS_VERSION "0.1.0"
+#endif
+
+#define STATE_WRITE_MS	10000	/* a reader that stalls is cut off */
+#define MAX_PORTS	1024	/* listeners shown */
+
+/* A reply on its way out. */
+struct reply {
+	struct loop_io		 io;
+	struct loop_timer	 timer;
+	struct loop_defer	 free;
+	struct hsysd		*d;
+	unsigned char		*buf;
+	size_t			 off, len;
+};
+
+/* What is being written, for whom. */
+struct view {
+	struct hsysd	*d;
+	struct strbuf	*b;
+	uid_t		 uid;
+	int		 text, what;
+	struct store	*store;		/* NULL if it cannot be read */
+};
+
+static void
+user_name(uid_t uid, char *out, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, size, "%s", pw.pw_name);
+	else
+		snprintf(out, size, "%ld", (long)uid);
+}
+
+static long
+rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* --- the server ------------------------------------------------------ */
+
+/* Responses of class cls (1: 1xx ... 5xx). */
+static uint64_t
+code_class(const struct stats_total *t, int cls)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = (cls - 1) * 100; i < cls * 100; i++)
+		n += t->code[i];
+	return n;
+}
+
+static void
+server(struct view *v)
+{
+	struct hsysd *d = v->d;
+	struct strbuf *b = v->b;
+	struct stats_total t;
+	int64_t up = time(NULL) - d->started;
+	long rss = rss_kb();
+	const char *metrics = d->metrics_url[0] ? d->metrics_url : "";
+
+	stats_sum(d->worker, d->workers, &t);
+	if (!v->text) {
+		strbuf_printf(b, "\"server\":{\"version\":\"%s\",\"pid\":%ld,"
+		    "\"started\":%lld,\"uptime\":%lld,\"workers\":%d,"
+		    "\"generation\":%lld,\"rss_kb\":%ld,\"connections_open\":"
+		    "%llu,\"connections_accepted\":%llu,\"requests\":%llu,"
+		    "\"responses\":{\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
+		    "\"4xx\":%llu,\"5xx\":%llu},\"tls_handshake_failures\":"
+		    "%llu,\"bytes_received\":%llu,\"bytes_sent\":%llu,"
+		    "\"metrics\":", HSYS_VERSION, (long)getpid(),
+		    (long long)d->started, (long long)up, d->workers,
+		    (long long)d->generation, rss,
+		    (unsigned long long)(t.accepted - t.closed),
+		    (unsigned long long)t.accepted,
+		    (unsigned long long)t.requests,
+		    (unsigned long long)code_class(&t, 1),
+		    (unsigned long long)code_class(&t, 2),
+		    (unsigned long long)code_class(&t, 3),
+		    (unsigned long long)code_class(&t, 4),
+		    (unsigned long long)code_class(&t, 5),
+		    (unsigned long long)t.handshake_failures,
+		    (unsigned long long)t.bytes_in,
+		    (unsigned long long)t.bytes_out);
+		if (metrics[0] == '\0') {
+			strbuf_add(b, "null", 4);
+		} else {
+			strbuf_add(b, "{\"url\":", 7);
+			strbuf_json(b, metrics);
+			strbuf_add(b, ",\"error\":", 9);
+			if (d->metrics_error[0] != '\0')
+				strbuf_json(b, d->metrics_error);
+			else
+				strbuf_add(b, "null", 4);
+			strbuf_add(b, "}", 1);
+		}
+		strbuf_add(b, "}", 1);
+		return;
+	}
+	strbuf_printf(b, "Server: hsysd %s\n"
+	    "    Process ID: %ld\n"
+	    "    Up: %lldd %02lld:%02lld:%02lld\n"
+	    "    Workers: %d\n"
+	    "    Memory (RSS): %ld KB\n"
+	    "    Configuration generation: %lld\n"
+	    "    Connections: %llu open, %llu accepted\n"
+	    "    Requests: %llu (1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, "
+	    "5xx %llu)\n"
+	    "    TLS handshake failures: %llu\n"
+	    "    Bytes: %llu received, %llu sent\n",
+	    HSYS_VERSION, (long)getpid(), (long long)(up / 86400),
+	    (long long)(up / 3600 % 24), (long long)(up / 60 % 60),
+	    (long long)(up % 60), d->workers, rss, (long long)d->generation,
+	    (unsigned long long)(t.accepted - t.closed),
+	    (unsigned long long)t.accepted, (unsigned long long)t.requests,
+	    (unsigned long long)code_class(&t, 1),
+	    (unsigned long long)code_class(&t, 2),
+	    (unsigned long long)code_class(&t, 3),
+	    (unsigned long long)code_class(&t, 4),
+	    (unsigned long long)code_class(&t, 5),
+	    (unsigned long long)t.handshake_failures,
+	    (unsigned long long)t.bytes_in, (unsigned long long)t.bytes_out);
+	if (metrics[0] == '\0')
+		strbuf_printf(b, "    Metrics: off\n\n");
+	else if (d->metrics_error[0] != '\0')
+		strbuf_printf(b, "    Metrics: %s (not served: %s)\n\n",
+		    metrics, d->metrics_error);
+	else
+		strbuf_printf(b, "    Metrics: %s\n\n", metrics);
+}
+
+/* --- the listeners --------------------------------------------------- */
+
+struct ports {
+	int		 n;
+	uint16_t	 port[MAX_PORTS];
+	int		 https[MAX_PORTS];
+	int		 prefixes[MAX_PORTS];
+};
+
+static void
+port_of(const char *text, const struct url_prefix *p, const struct queue *q,
+    void *arg)
+{
+	struct ports *ps = arg;
+	int i;
+
+	(void)text;
+	(void)q;
+	for (i = 0; i < ps->n; i++)
+		if (ps->port[i] == p->port)
+			break;
+	if (i == ps->n) {
+		if (ps->n == MAX_PORTS)
+			return;
+		ps->port[ps->n] = p->port;
+		ps->https[ps->n] = p->https;
+		ps->prefixes[ps->n++] = 0;
+	}
+	ps->prefixes[i]++;
+}
+
+struct list {
+	struct view	*v;
+	uint16_t	 port;
+	int		 n;
+};
+
+static void
+list_item(struct list *l, const char *s)
+{
+	if (l->v->text) {
+		strbuf_printf(l->v->b, "%s%s", l->n++ ? ", " : "", s);
+	} else {
+		if (l->n++)
+			strbuf_add(l->v->b, ",", 1);
+		strbuf_json(l->v->b, s);
+	}
+}
+
+static int
+address(const char *addr, void *arg)
+{
+	list_item(arg, addr);
+	return 0;
+}
+
+/* An sslcert binding on the listener's port. */
+static int
+binding(const struct config_sslcert *c, void *arg)
+{
+	struct list *l = arg;
+	const char *colon = strrchr(c->endpoint, ':');
+	char s[CONFIG_ENDPOINT_MAX + 16];
+
+	if (colon == NULL || strtoul(colon + 1, NULL, 10) != l->port)
+		return 0;
+	snprintf(s, sizeof(s), "%s=%s", c->kind == CONFIG_IPPORT ? "ipport" :
+	    "hostnameport", c->endpoint);
+	list_item(l, s);
+	return 0;
+}
+
+static void
+listener(struct view *v, const struct ports *ps, int i)
+{
+	struct list l = { v, ps->port[i], 0 };
+	struct err e;
+	uint32_t open = stats_port_open(v->d->worker, v->d->workers,
+	    ps->port[i]);
+
+	if (v->text)
+		strbuf_printf(v->b, "    %s port %u\n        Addresses: ",
+		    ps->https[i] ? "https" : "http", ps->port[i]);
+	else
+		strbuf_printf(v->b, "%s{\"port\":%u,\"scheme\":\"%s\","
+		    "\"prefixes\":%d,\"connections_open\":%u,\"addresses\":[",
+		    i ? "," : "", ps->port[i], ps->https[i] ? "https" : "http",
+		    ps->prefixes[i], open);
+	if (v->store == NULL || config_iplisten_list(v->store, address, &l,
+	    &e) == -1 || l.n == 0) {
+		l.n = 0;
+		list_item(&l, "0.0.0.0");
+		list_item(&l, "::");
+	}
+	if (v->text)
+		strbuf_printf(v->b, "\n        Bindings: ");
+	else
+		strbuf_add(v->b, "],\"bindings\":[", 14);
+	l.n = 0;
+	if (ps->https[i] && v->store != NULL)
+		config_sslcert_list(v->store, binding, &l, &e);
+	if (v->text)
+		strbuf_printf(v->b, "%s\n        Registered prefixes: %d\n"
+		    "        Open connections: %u\n", l.n ? "" :
+		    ps->https[i] ? "none (handshakes fail)" : "none (clear)",
+		    ps->prefixes[i], open);
+	else
+		strbuf_add(v->b, "]}", 2);
+}
+
+static void
+listeners(struct view *v)
+{
+	struct ports ps = { 0 };
+	int i;
+
+	registry_walk(v->d, port_of, &ps);
+	if (v->text)
+		strbuf_printf(v->b, "Listeners:\n%s", ps.n ? "" :
+		    "    none: no prefix is registered\n");
+	else
+		strbuf_add(v->b, "\"listeners\":[", 13);
+	for (i = 0; i < ps.n; i++)
+		listener(v, &ps, i);
+	strbuf_add(v->b, v->text ? "\n" : "]", 1);
+}
+
+/* --- the request queues ---------------------------------------------- */
+
+static int
+visible(const struct view *v, const struct queue *q)
+{
+	const struct session *s;
+	int i;
+
+	if (v->uid == 0 || q->owner == v->uid)
+		return 1;
+	for (s = v->d->sessions; s != NULL; s = s->next)
+		for (i = 0; i < s->nqueues; i++)
+			if (s->queues[i] == q && s->uid == v->uid)
+				return 1;
+	return 0;
+}
+
+struct prefixes {
+	struct list		 l;
+	const struct queue	*q;
+};
+
+static void
+prefix_of(const char *text, const struct url_prefix *p,
+    const struct queue *q, void *arg)
+{
+	struct prefixes *px = arg;
+
+	(void)p;
+	if (q != px->q)
+		return;
+	if (px->l.v->text)
+		strbuf_printf(px->l.v->b, "            %s\n", text);
+	else
+		list_item(&px->l, text);
+}
+
+static void
+processes(struct view *v, const struct queue *q)
+{
+	const struct session *s;
+	char user[64];
+	int i, n = 0;
+
+	for (s = v->d->sessions; s != NULL; s = s->next) {
+		for (i = 0; i < s->nqueues && s->queues[i] != q; i++)
+			;
+		if (i == s->nqueues)
+			continue;
+		user_name(s->uid, user, sizeof(user));
+		if (v->text) {
+			strbuf_printf(v->b, "            ID: %ld, user: %s, "
+			    "application: %s\n", (long)s->pid, user,
+			    s->name[0] ? s->name : "(unnamed)");
+			continue;
+		}
+		strbuf_printf(v->b, "%s{\"pid\":%ld,\"uid\":%ld,\"user\":",
+		    n++ ? "," : "", (long)s->pid, (long)s->uid);
+		strbuf_json(v->b, user);
+		strbuf_add(v->b, ",\"application\":", 15);
+		strbuf_json(v->b, s->name);
+		strbuf_add(v->b, "}", 1);
+	}
+}
+
+static void
+queue(struct view *v, const struct queue *q, int first)
+{
+	struct prefixes px = { { v, 0, 0 }, q };
+	struct strbuf *b = v->b;
+	char owner[64];
+
+	user_name(q->owner, owner, sizeof(owner));
+	if (v->text) {
+		if (q->name[0] != '\0')
+			strbuf_printf(b, "    Request queue name: %s\n",
+			    q->name);
+		else
+			strbuf_printf(b, "    Request queue name: Request "
+			    "queue is unnamed.\n");
+		strbuf_printf(b, "        ID: %u\n        Owner: %s\n"
+		    "        Open to other users: %s\n"
+		    "        Max requests: %u\n"
+		    "        Active requests: %u\n"
+		    "        503s served: %llu\n"
+		    "        Number of active processes attached: %d\n"
+		    "        Processes:\n", q->id, owner,
+		    q->open ? "yes" : "no", q->max_waiting,
+		    qstats_active(q->stats), (unsigned long long)
+		    stats_get(&q->stats->refused), q->sessions);
+		processes(v, q);
+		strbuf_printf(b, "        Registered URLs:\n");
+		registry_walk(v->d, prefix_of, &px);
+		strbuf_add(b, "\n", 1);
+		return;
+	}
+	strbuf_printf(b, "%s{\"id\":%u,\"name\":", first ? "" : ",", q->id);
+	if (q->name[0] != '\0')
+		strbuf_json(b, q->name);
+	else
+		strbuf_add(b, "null", 4);
+	strbuf_printf(b, ",\"owner_uid\":%ld,\"owner\":", (long)q->owner);
+	strbuf_json(b, owner);
+	strbuf_printf(b, ",\"open\":%s,\"max_waiting\":%u,\"active\":%u,"
+	    "\"unavailable_503\":%llu,\"processes\":[", q->open ? "true" :
+	    "false", q->max_waiting, qstats_active(q->stats),
+	    (unsigned long long)stats_get(&q->stats->refused));
+	processes(v, q);
+	strbuf_add(b, "],\"prefixes\":[", 14);
+	registry_walk(v->d, prefix_of, &px);
+	strbuf_add(b, "]}", 2);
+}
+
+static void
+queues(struct view *v)
+{
+	const struct queue *q;
+	int n = 0;
+
+	if (v->text)
+		strbuf_printf(v->b, "Request queues:\n");
+	else
+		strbuf_add(v->b, "\"queues\":[", 10);
+	for (q = v->d->queues; q != NULL; q = q->next)
+		if (visible(v, q))
+			queue(v, q, n++ == 0);
+	if (v->text && n == 0)
+		strbuf_printf(v->b, "    none%s\n\n", v->uid == 0 ? "" :
+		    " of yours");
+	if (!v->text)
+		strbuf_add(v->b, "]", 1);
+}
+
+/* --- the reply ------------------------------------------------------- */
+
+static void
+render(struct view *v)
+{
+	int all = v->what == PROTO_STATE_ALL;
+
+	if (store_open(&v->store, STORE_MACHINE, STORE_READ, NULL) == -1)
+		v->store = NULL;
+	if (v->text)
+		strbuf_printf(v->b, "\nSnapshot of the hsys service state"
+		    "%s:\n----------------------------------\n\n",
+		    v->uid == 0 ? "" : " (your request queues)");
+	else
+		strbuf_printf(v->b, "{\"version\":1,\"uid\":%ld,\"all_queues\""
+		    ":%s", (long)v->uid, v->uid == 0 ? "true" : "false");
+	if (all || v->what == PROTO_STATE_SERVER) {
+		strbuf_add(v->b, ",", v->text ? 0 : 1);
+		server(v);
+	}
+	if (all || v->what == PROTO_STATE_LISTENERS) {
+		strbuf_add(v->b, ",", v->text ? 0 : 1);
+		listeners(v);
+	}
+	if (all || v->what == PROTO_STATE_QUEUES) {
+		strbuf_add(v->b, ",", v->text ? 0 : 1);
+		queues(v);
+	}
+	strbuf_add(v->b, v->text ? "" : "}\n", v->text ? 0 : 2);
+	store_close(v->store);
+}
+
+static void
+reply_free(struct loop_defer *df)
+{
+	struct reply *r = container_of(df, struct reply, free);
+
+	close(r->io.fd);
+	free(r->buf);
+	free(r);
+}
+
+static void
+reply_end(struct reply *r)
+{
+	loop_io_remove(r->d->loop, &r->io);
+	loop_timer_cancel(r->d->loop, &r->timer);
+	loop_defer(r->d->loop, &r->free);
+}
+
+static void
+reply_write(struct loop *l, struct loop_io *io, unsigned rev)
+{
+	struct reply *r = container_of(io, struct reply, io);
+	ssize_t n;
+
+	(void)l;
+	(void)rev;
+	while (r->off < r->len) {
+		n = send(io->fd, r->buf + r->off, r->len - r->off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			reply_end(r);
+			return;
+		}
+		r->off += (size_t)n;
+	}
+	reply_end(r);
+}
+
+static void
+reply_timeout(struct loop *l, struct loop_timer *t)
+{
+	struct reply *r = container_of(t, struct reply, timer);
+
+	(void)l;
+	log_info("control: a STATE reply was not read in time; dropped");
+	reply_end(r);
+}
+
+/* Frames the payload (or an ERROR) and starts writing it. */
+static void
+reply_send(struct hsysd *d, int fd, uint64_t id, uint16_t type,
+    const void *p, size_t len)
+{
+	struct reply *r;
+	struct err e;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->buf = calloc(1, proto_frame_size((uint32_t)len))) == NULL) {
+		free(r);
+		close(fd);
+		return;
+	}
+	r->d = d;
+	r->len = proto_frame_size((uint32_t)len);
+	proto_header_put(r->buf, (uint32_t)len, type, 0, id);
+	memcpy(r->buf + PROTO_HEADER_SIZE, p, len);
+	r->io.fd = fd;
+	r->io.fn = reply_write;
+	r->timer.fn = reply_timeout;
+	r->free.fn = reply_free;
+	if (loop_io_add(d->loop, &r->io, LOOP_WRITE, &e) == -1) {
+		log_warn("control: %s", e.msg);
+		free(r->buf);
+		free(r);
+		close(fd);
+		return;
+	}
+	loop_timer_set(d->loop, &r->timer, STATE_WRITE_MS);
+}
+
+static void
+reply_error(struct hsysd *d, int fd, uint64_t id, int code, const char *msg)
+{
+	unsigned char p[512];
+
+	reply_send(d, fd, id, PROTO_ERROR, p, proto_error_put(p, sizeof(p),
+	    (uint32_t)code, msg, strlen(msg)));
+}
+
+void
+state_answer(struct hsysd *d, int fd, const struct proto_frame *f)
+{
+	struct strbuf b = { 0 };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uint32_t flags = f->length >= 4 ? proto_get32(f->payload) : 0;
+	struct view v = { d, &b, 0, (flags & PROTO_STATE_TEXT) != 0,
+	    PROTO_STATE_VIEW(flags), NULL };
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		reply_error(d, fd, f->id, EPROTO, "cannot identify the peer");
+		return;
+	}
+	if (v.what > PROTO_STATE_QUEUES) {
+		reply_error(d, fd, f->id, EINVAL, "no such view");
+		return;
+	}
+	v.uid = cred.uid;
+	render(&v);
+	if (strbuf_failed(&b) || b.len > PROTO_STATE_MAX)
+		reply_error(d, fd, f->id, ENOMEM, "the state does not fit in "
+		    "a reply");
+	else
+		reply_send(d, fd, f->id, PROTO_STATE, b.s, b.len);
+	strbuf_free(&b);
+}
