@@ -29,6 +29,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/queue.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -310,6 +311,7 @@ fail:
 out:
 	while (d.sessions != NULL)
 		session_end(d.sessions, "hsysd is stopping");
+	queues_free(&d);
 	workers_stop(&d);
 	listeners_free(&d);
 	tls_tickets_free(d.tickets);

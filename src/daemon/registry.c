@@ -12,6 +12,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/qgate.h"
 #include "daemon/queue.h"
 #include "daemon/registry.h"
 #include "daemon/route.h"
@@ -28,10 +29,15 @@ struct registration {
 void
 routes_release(struct routes *r)
 {
+	size_t i;
+
 	if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
+	for (i = 0; i < r->n; i++)
+		qgate_release(r->gates[i]);
 	free(r->prefixes);
 	free(r->queues);
+	free(r->gates);
 	free(r);
 }
 
@@ -49,11 +55,13 @@ publish(struct hsysd *d)
 		n++;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (n > 0 && ((r->prefixes = calloc(n, sizeof(*r->prefixes))) ==
-	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL))) {
+	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL ||
+	    (r->gates = calloc(n, sizeof(*r->gates))) == NULL))) {
 		/* Workers keep the previous table: stale, not broken. */
 		log_err("out of memory publishing routes");
 		if (r != NULL) {
 			free(r->prefixes);
+			free(r->queues);
 			free(r);
 		}
 		return;
@@ -61,6 +69,8 @@ publish(struct hsysd *d)
 	for (g = d->registrations, i = 0; g != NULL; g = g->next, i++) {
 		r->prefixes[i] = g->prefix;
 		r->queues[i] = g->queue->id;
+		r->gates[i] = g->queue->gate;
+		qgate_hold(r->gates[i]);
 	}
 	r->n = n;
 	atomic_init(&r->refs, d->workers);
@@ -97,6 +107,27 @@ port_scheme_conflict(struct hsysd *d, const struct url_prefix *p,
 	return 0;
 }
 
+/* A prefix of an anonymous queue in its grace period goes to a queue of
+ * a process of the same owner that adds it: the application restarted.
+ * Requests waiting for the old queue are routed again, to the new one. */
+static int
+take_over(struct hsysd *d, struct session *s, struct queue *q,
+    struct registration *g)
+{
+	struct queue *old = g->queue;
+
+	if (old == q || old->sessions > 0 || old->name[0] != '\0' ||
+	    old->owner != s->uid)
+		return 0;
+	g->queue = q;
+	log_info("session %llu took %s over from queue %u, in its grace "
+	    "period, to queue %u", (unsigned long long)s->id, g->text,
+	    old->id, q->id);
+	publish(d);
+	queue_reroute(d, old);
+	return 1;
+}
+
 int
 registry_add(struct hsysd *d, struct session *s, struct queue *q,
     const char *text, size_t len, struct err *e)
@@ -110,7 +141,9 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 	}
 	if (acl_may_listen(s->uid, s->gid, &p, e) == -1)
 		return -1;
-	if ((g = find(d, &p)) != NULL) {
+	if ((g = find(d, &p)) != NULL && take_over(d, s, q, g))
+		return 0;
+	if (g != NULL) {
 		err_set(e, "%s is registered already%s", g->text,
 		    g->queue == q ? " on this queue" : " by another queue");
 		e->code = EEXIST;
@@ -188,6 +221,18 @@ registry_drop_queue(struct hsysd *d, struct queue *q)
 	}
 	if (changed)
 		publish(d);
+}
+
+size_t
+registry_count(struct hsysd *d, const struct queue *q)
+{
+	struct registration *g;
+	size_t n = 0;
+
+	for (g = d->registrations; g != NULL; g = g->next)
+		if (g->queue == q)
+			n++;
+	return n;
 }
 
 void
