@@ -571,7 +571,9 @@ conn_waited(struct waiter *wt, enum wait_end how)
 
 /* No process of the queue on this worker: wait for one within the
  * queue's grace period, or 503 at once. The connection is still read, so
- * a client that leaves is noticed; its body waits in `in`. */
+ * a client that leaves is noticed; its body waits in `in`. Whatever
+ * closes the connection meanwhile (the client, a timer) takes it off the
+ * list in conn_close. */
 static void
 conn_wait(struct conn *c, uint32_t queue)
 {

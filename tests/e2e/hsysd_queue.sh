@@ -45,6 +45,8 @@ code() { curl -s -m 30 -o /dev/null -w '%{http_code}' "$@"; }
 # at_least A B: A >= B, as decimals
 at_least() { python3 -c "import sys; sys.exit(not $1 >= $2)"; }
 json() { python3 -c "import json,sys; print(json.load(open('$1'))$2)"; }
+# field NAME: that field of the JSON on stdin
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 # --- QUEUE_SET over the wire --------------------------------------------
 python3 - >"$T/set.out" 2>"$T/set.err" <<'PY'
@@ -95,18 +97,21 @@ t_ok "an app with a queue of length 3" start_app full --length 3 \
 for i in 1 2 3; do
 	fetch "http://127.0.0.1:$P/full/hold?ms=4000" "$T/held$i" &
 done
-sleep 1.5	# the three are with the app (it holds them 4 s)
+for i in $(seq 100); do
+	[ "$(grep -c '^held' "$T/full.out")" = 3 ] && break
+	sleep 0.05
+done
+t_eq "the app holds three requests" "$(grep -c '^held' "$T/full.out")" 3
 fetch "http://127.0.0.1:$P/full/x" "$T/over"
-t_eq "a fourth request while three are held: 503" "$(cut -d' ' -f1 "$T/over")" 503
-t_ok "and at once (well within the 4 s hold)" at_least 2 "$(cut -d' ' -f2 "$T/over")"
-t_grep "hsysd logs QueueFull" 'QueueFull: queue [0-9]+ holds 3 requests' "$T/d.log"
-wait_held() {
-	local i
-	for i in 1 2 3; do
-		for j in $(seq 200); do [ -s "$T/held$i" ] && break; sleep 0.05; done
-	done
-}
-wait_held
+t_eq "a fourth request while three are held: 503" \
+    "$(cut -d' ' -f1 "$T/over")" 503
+t_ok "and at once (well within the 4 s hold)" \
+    at_least 2 "$(cut -d' ' -f2 "$T/over")"
+t_grep "hsysd logs QueueFull" 'QueueFull: queue [0-9]+ holds 3 requests' \
+    "$T/d.log"
+for i in 1 2 3; do
+	for j in $(seq 200); do [ -s "$T/held$i" ] && break; sleep 0.05; done
+done
 t_eq "the held requests are answered 200" \
     "$(cut -d' ' -f1 "$T/held1" "$T/held2" "$T/held3" | sort -u)" 200
 t_eq "answered, they leave the queue: the next request is served" \
@@ -116,7 +121,7 @@ stop_app full
 # --- grace: a named queue, attached again --------------------------------
 t_ok "an app serves a named queue" start_app g1 --queue svc \
     "http://+:$P/g/"
-first=$(curl -s "http://127.0.0.1:$P/g/x" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+first=$(curl -s "http://127.0.0.1:$P/g/x" | field pid)
 stop_app g1
 fetch "http://127.0.0.1:$P/g/wait" "$T/gw" &
 fw=$!
@@ -158,7 +163,7 @@ t_ok "a new process attaches" start_app l2 --queue leave
 t_eq "clients that gave up freed their places: served" \
     "$(code "http://127.0.0.1:$P/l/x")" 200
 t_eq "and none of theirs reached the new process" \
-    "$(curl -s "http://127.0.0.1:$P/l/y" | python3 -c 'import json,sys; print(json.load(sys.stdin)["given"])')" 2
+    "$(curl -s "http://127.0.0.1:$P/l/y" | field given)" 2
 
 # --- the grace period's end -----------------------------------------------
 t_ok "an app with a grace period of 1.5 s" start_app e1 --grace 1500 \

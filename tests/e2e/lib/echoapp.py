@@ -11,7 +11,7 @@ path ends with:
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
   .../hold?ms=N   answered like anything else, N ms later (others are
-                  served meanwhile)
+                  served meanwhile); it prints "held ID" when it gets one
   anything else   200 with a JSON description of the request (method,
                   urls, host, prefix, headers, body length and sha256,
                   and the app's pid and how many requests it was given)
@@ -140,6 +140,7 @@ def answer(rid, req):
         STATE["held"].append((time.monotonic() + int(query["ms"]) / 1000,
                               rid, req))
         STATE["held"].sort(key=lambda h: h[0])
+        print("held", rid, flush=True)
         return
     if path.endswith("/status"):
         ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))
