@@ -54,6 +54,19 @@ uint32_t	 hsys_queue_id(const struct hsys_queue *);
 /* Detaches from the queue and frees the handle. */
 int		 hsys_queue_close(struct hsys_queue *);
 
+/* A queue's length (HTTP.sys's HttpServerQueueLengthProperty): at most
+ * this many of its requests wait, routed to it and not yet answered (no
+ * response started); beyond it clients get 503. 1 to 65535, default 1000.
+ * Applies to the whole queue, whichever attached process sets it.
+ * -EINVAL: out of bounds; -EOPNOTSUPP: the daemon is too old. */
+int		 hsys_queue_set_length(struct hsys_queue *, uint32_t length);
+/* How long the queue outlives its last process (ms, 0 to 300000, default
+ * 5000): its prefixes stay and its requests wait for a process to attach
+ * again (docs/api.md, "Grace period"). 0: the queue and its prefixes go
+ * with the last process, and requests without a process get 503 at once.
+ * -EINVAL, -EOPNOTSUPP as above. */
+int		 hsys_queue_set_grace(struct hsys_queue *, uint32_t ms);
+
 /* Registers an HTTP.sys URL prefix ("https://+:443/api/") on a queue.
  * -EACCES: no URL reservation lets this user listen there; -EEXIST:
  * another queue has it; -EINVAL: not a valid prefix; -EPROTO: the port

@@ -35,11 +35,13 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/registry.h"
+#include "daemon/qgate.h"
 #include "daemon/route.h"
 #include "daemon/snapshot.h"
 #include "daemon/stats.h"
 #include "daemon/tls.h"
 #include "daemon/trailers.h"
+#include "daemon/waitlist.h"
 #include "daemon/worker.h"
 #include "http/http.h"
 #include "proto/proto.h"
@@ -60,6 +62,7 @@
 enum conn_state {
 	CONN_HEAD,		/* reading a request head */
 	CONN_EXCHANGE,		/* a request is with an application */
+	CONN_WAITING,		/* routed; waits for a process (waitlist.h) */
 	CONN_CLOSING,		/* flushing the last bytes, then close */
 	CONN_TUNNEL		/* after a 101: bytes relayed both ways */
 };
@@ -119,6 +122,9 @@ struct conn {
 	/* Accounting (stats.h): its queue's counters while it is in
 	 * flight. */
 	struct queue_stats	*qs;
+	/* The request's place in its queue (qgate.h, waitlist.h). */
+	struct qgate		*gate;		/* counted in it; or NULL */
+	struct waiter		 waiter;
 };
 
 static void	conn_close(struct conn *);
@@ -127,6 +133,7 @@ static void	conn_next(struct conn *);
 static void	conn_pump_body(struct conn *);
 static void	tunnel_pump(struct conn *);
 static void	tunnel_next(struct conn *, int);
+static void	conn_leave_queue(struct conn *);
 
 /* --- the exchange table: request id -> connection ------------------- */
 
@@ -192,6 +199,7 @@ xid_release(struct conn *c)
 	struct worker *w = c->w;
 	uint32_t slot = (uint32_t)c->xid & (XID_SLOTS - 1);
 
+	conn_leave_queue(c);
 	if (c->xid == 0)
 		return;
 	w->xslot[slot] = NULL;
@@ -654,6 +662,96 @@ host_name(const struct http_request *r, const char **h, size_t *n)
 	}
 }
 
+/* --- the request's queue: its length and the wait for a process ---- */
+
+static void	dispatch(struct conn *);
+
+/* Counts the request in its queue (once, however often it is routed);
+ * -1 when the queue is full (answered 503). */
+static int
+conn_enter_queue(struct conn *c, const struct url_prefix *pfx)
+{
+	struct qgate *g = route_gate(c->w, pfx);
+
+	if (g == c->gate)
+		return 0;
+	conn_leave_queue(c);
+	if (qgate_enter(g) == -1) {
+		log_info("worker %d: QueueFull: queue %u holds %u requests, its "
+		    "length; answering 503", c->w->index, g->queue,
+		    atomic_load(&g->length));
+		refuse_request(c, 503, NULL, c->req.content_length > 0 ||
+		    c->req.chunked, "QueueFull");
+		return -1;
+	}
+	c->gate = g;
+	return 0;
+}
+
+/* Called when the final response starts, or the request ends. */
+static void
+conn_leave_queue(struct conn *c)
+{
+	if (c->gate == NULL)
+		return;
+	qgate_leave(c->gate);
+	c->gate = NULL;
+}
+
+static void
+conn_offline(struct conn *c, const char *why)
+{
+	log_info("worker %d: AppOffline: queue %u %s; answering 503",
+	    c->w->index, c->gate ? c->gate->queue : 0, why);
+	conn_leave_queue(c);
+	c->state = CONN_HEAD;
+	refuse_request(c, 503, NULL, c->req.content_length > 0 ||
+	    c->req.chunked, "AppOffline");
+}
+
+/* Back from the waitlist: a process came (route again) or none did. */
+static void
+conn_waited(struct waiter *wt, enum wait_end how)
+{
+	struct conn *c = container_of(wt, struct conn, waiter);
+
+	if (how == WAIT_EXPIRED) {
+		conn_offline(c, "had no process in time");
+		return;
+	}
+	c->state = CONN_HEAD;
+	dispatch(c);
+	if (c->dead || c->state != CONN_EXCHANGE)
+		return;
+	conn_next(c);	/* flushes a 100 Continue, reads the body */
+	if (!c->dead && c->ssl != NULL && SSL_pending(c->ssl) > 0)
+		conn_read(c);
+}
+
+/* No process of the queue on this worker: wait for one within the
+ * queue's grace period, or 503 at once. The connection is still read, so
+ * a client that leaves is noticed; its body waits in `in`. Whatever
+ * closes the connection meanwhile (the client, a timer) takes it off the
+ * list in conn_close. */
+static void
+conn_wait(struct conn *c, uint32_t queue)
+{
+	uint64_t until = qgate_wait_until(c->gate, loop_now(c->w->loop));
+
+	if (until == 0) {
+		conn_offline(c, "has no process");
+		return;
+	}
+	c->waiter.fn = conn_waited;
+	if (route_wait(c->w, queue, &c->waiter, until) == -1) {
+		conn_offline(c, "cannot hold more requests (out of memory)");
+		return;
+	}
+	c->state = CONN_WAITING;
+	loop_io_change(c->w->loop, &c->io, c->inlen < CONN_IN_SIZE ?
+	    LOOP_READ : 0);
+}
+
 static void
 dispatch(struct conn *c)
 {
@@ -703,10 +801,12 @@ dispatch(struct conn *c)
 		daemon_page(c);
 		return;
 	}
-	c->qs = qstats_begin(route_stats(c->w, pfx));
+	if (c->qs == NULL)	/* once, however often it is routed */
+		c->qs = qstats_begin(route_stats(c->w, pfx));
+	if (conn_enter_queue(c, pfx) == -1)
+		return;
 	if ((c->ch = route_channel(c->w, queue)) == NULL) {
-		refuse_request(c, 503, NULL, c->req.content_length > 0 ||
-		    c->req.chunked, "AppOffline");
+		conn_wait(c, queue);
 		return;
 	}
 	if (c->req.chunked && c->tr == NULL &&
@@ -1237,6 +1337,7 @@ conn_from_app(struct worker *w, struct channel *ch,
 		return 0;
 	switch (f->type) {
 	case PROTO_RESPONSE:
+		conn_leave_queue(c);	/* its final response started */
 		if (from_response(c, f) == -1) {
 			/* That request fails, not the whole session. */
 			log_info("worker %d: a malformed RESPONSE; answering "
@@ -1332,6 +1433,7 @@ conn_close(struct conn *c)
 	c->qs = NULL;
 	stats_add(&c->w->stats->closed, 1);
 	stats_port(&c->w->stats->port_open[c->port], 0);
+	waitlist_remove(&c->waiter);
 	if (c->xid != 0 && c->ch != NULL)
 		channel_frame(c->ch, PROTO_CANCEL, 0, c->xid, NULL, 0);
 	xid_release(c);
@@ -1467,6 +1569,8 @@ conn_read(struct conn *c)
 	stats_add(&c->w->stats->bytes_in, (uint64_t)n);
 	if (c->state == CONN_HEAD)
 		try_head(c);
+	else if (c->state == CONN_WAITING && c->inlen == CONN_IN_SIZE)
+		loop_io_change(c->w->loop, &c->io, 0);
 	else if (c->state == CONN_EXCHANGE) {
 		conn_pump_body(c);
 		if (!c->body_done && (c->req_credit == 0 ||

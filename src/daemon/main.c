@@ -32,6 +32,7 @@
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/queue.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -369,6 +370,7 @@ out:
 	while (d.sessions != NULL)
 		session_end(d.sessions, "hsysd is stopping");
 	metrics_stop(&d);
+	queues_free(&d);
 	workers_stop(&d);
 	httplog_close(d.httplog);
 	listeners_free(&d);

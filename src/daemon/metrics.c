@@ -11,6 +11,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/qgate.h"
 #include "daemon/registry.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -116,6 +117,21 @@ render_routes(struct strbuf *b, struct worker *w)
 		else
 			strbuf_printf(b, "#%u", r->stats[i]->id);
 		strbuf_printf(b, "\"} %u\n", qstats_active(r->stats[i]));
+	}
+	family(b, "hsys_queue_requests_waiting", "gauge", "Requests routed to "
+	    "a request queue whose final response has not started (its "
+	    "length bounds them).");
+	for (i = 0; i < r->n; i++) {
+		for (j = 0; j < i && r->stats[j] != r->stats[i]; j++)
+			;
+		if (j < i || r->stats[i] == NULL || r->gates[i] == NULL)
+			continue;
+		strbuf_add(b, "hsys_queue_requests_waiting{queue=\"", 35);
+		if (r->stats[i]->name[0] != '\0')
+			label(b, r->stats[i]->name);
+		else
+			strbuf_printf(b, "#%u", r->stats[i]->id);
+		strbuf_printf(b, "\"} %u\n", atomic_load(&r->gates[i]->waiting));
 	}
 	family(b, "hsys_queue_unavailable_total", "counter", "503s served "
 	    "for a request queue.");

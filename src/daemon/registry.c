@@ -12,6 +12,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/qgate.h"
 #include "daemon/queue.h"
 #include "daemon/registry.h"
 #include "daemon/route.h"
@@ -33,11 +34,14 @@ routes_release(struct routes *r)
 
 	if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
-	for (i = 0; r->stats != NULL && i < r->n; i++)
-		qstats_unref(r->stats[i]);
+	for (i = 0; i < r->n; i++) {
+		qstats_unref(r->stats != NULL ? r->stats[i] : NULL);
+		qgate_release(r->gates != NULL ? r->gates[i] : NULL);
+	}
 	free(r->stats);
 	free(r->prefixes);
 	free(r->queues);
+	free(r->gates);
 	free(r);
 }
 
@@ -56,12 +60,15 @@ publish(struct hsysd *d)
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (n > 0 && ((r->prefixes = calloc(n, sizeof(*r->prefixes))) ==
 	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL ||
-	    (r->stats = calloc(n, sizeof(*r->stats))) == NULL))) {
+	    (r->stats = calloc(n, sizeof(*r->stats))) == NULL ||
+	    (r->gates = calloc(n, sizeof(*r->gates))) == NULL))) {
 		/* Workers keep the previous table: stale, not broken. */
 		log_err("out of memory publishing routes");
 		if (r != NULL) {
 			free(r->prefixes);
 			free(r->queues);
+			free(r->stats);
+			free(r->gates);
 			free(r);
 		}
 		return;
@@ -69,8 +76,10 @@ publish(struct hsysd *d)
 	for (g = d->registrations, i = 0; g != NULL; g = g->next, i++) {
 		r->prefixes[i] = g->prefix;
 		r->queues[i] = g->queue ? g->queue->id : REGISTRY_INTERNAL;
-		if (g->queue != NULL)
+		if (g->queue != NULL) {
 			qstats_ref(r->stats[i] = g->queue->stats);
+			qgate_hold(r->gates[i] = g->queue->gate);
+		}
 	}
 	r->n = n;
 	atomic_init(&r->refs, d->workers);
@@ -107,6 +116,28 @@ port_scheme_conflict(struct hsysd *d, const struct url_prefix *p,
 	return 0;
 }
 
+/* A prefix of an anonymous queue in its grace period goes to a queue of
+ * a process of the same owner that adds it: the application restarted.
+ * Requests waiting for the old queue are routed again, to the new one. */
+static int
+take_over(struct hsysd *d, struct session *s, struct queue *q,
+    struct registration *g)
+{
+	struct queue *old = g->queue;
+
+	/* (NULL: the daemon's metrics page, never taken over) */
+	if (old == NULL || old == q || old->sessions > 0 ||
+	    old->name[0] != '\0' || old->owner != s->uid)
+		return 0;
+	g->queue = q;
+	log_info("session %llu took %s over from queue %u, in its grace "
+	    "period, to queue %u", (unsigned long long)s->id, g->text,
+	    old->id, q->id);
+	publish(d);
+	queue_reroute(d, old);
+	return 1;
+}
+
 int
 registry_add(struct hsysd *d, struct session *s, struct queue *q,
     const char *text, size_t len, struct err *e)
@@ -120,7 +151,9 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 	}
 	if (acl_may_listen(s->uid, s->gid, &p, e) == -1)
 		return -1;
-	if ((g = find(d, &p)) != NULL) {
+	if ((g = find(d, &p)) != NULL && take_over(d, s, q, g))
+		return 0;
+	if (g != NULL) {
 		err_set(e, "%s is registered already%s", g->text,
 		    g->queue == q ? " on this queue" : g->queue == NULL ?
 		    " for hsysd's metrics page" : " by another queue");
@@ -199,6 +232,18 @@ registry_drop_queue(struct hsysd *d, struct queue *q)
 	}
 	if (changed)
 		publish(d);
+}
+
+size_t
+registry_count(struct hsysd *d, const struct queue *q)
+{
+	struct registration *g;
+	size_t n = 0;
+
+	for (g = d->registrations; g != NULL; g = g->next)
+		if (g->queue == q)
+			n++;
+	return n;
 }
 
 void

@@ -5,7 +5,10 @@
  *
  * A prefix belongs to the queue it was added to and goes with it: when
  * the last session holding the queue ends (for an anonymous queue, when
- * its process dies), its prefixes are removed.
+ * its process dies) and the queue's grace period is over, its prefixes are
+ * removed. During the grace period a process of the queue's owner that
+ * adds one of its prefixes to a queue of its own takes the prefix over
+ * (docs/api.md, "Grace period").
  */
 #ifndef HSYS_DAEMON_REGISTRY_H
 #define HSYS_DAEMON_REGISTRY_H
@@ -18,19 +21,22 @@
 
 struct err;
 struct hsysd;
+struct qgate;
 struct queue;
 struct queue_stats;
 struct session;
 
 /* What a worker routes with: prefixes[i] goes to queue queues[i], whose
- * counters are stats[i]. Queue REGISTRY_INTERNAL is the daemon's own
- * metrics page (metrics.c); its stats are NULL. */
+ * counters are stats[i] and gates[i] (the table holds a reference on each).
+ * Queue REGISTRY_INTERNAL is the daemon's own metrics page (metrics.c);
+ * its stats and gate are NULL. */
 struct routes {
 	atomic_int		 refs;
 	size_t			 n;
 	struct url_prefix	*prefixes;
 	uint32_t		*queues;
 	struct queue_stats	**stats;
+	struct qgate		**gates;
 };
 
 #define REGISTRY_INTERNAL	0	/* queue ids start at 1 */
@@ -45,6 +51,8 @@ int	registry_remove(struct hsysd *, struct queue *, const char *prefix,
 	    size_t len, struct err *);
 /* A queue is going away: its prefixes go with it. */
 void	registry_drop_queue(struct hsysd *, struct queue *);
+/* How many prefixes a queue has. */
+size_t	registry_count(struct hsysd *, const struct queue *);
 /* Tells every worker that a session now serves (or no longer serves) a
  * queue. */
 void	registry_serve(struct hsysd *, struct session *, struct queue *,

@@ -9,14 +9,17 @@
 #include "daemon/log.h"
 #include "daemon/registry.h"
 #include "daemon/route.h"
+#include "daemon/waitlist.h"
 #include "daemon/worker.h"
 #include "url/url.h"
 
-/* The channels of one queue, on this worker. */
+/* The channels of one queue, on this worker, and the requests waiting
+ * for one (allocated on the first; wqueues move when their array grows). */
 struct wqueue {
 	uint32_t	  id;
 	size_t		  n, cap, next;
 	struct channel	**chans;
+	struct waitlist	 *wl;
 };
 
 struct table_mail {
@@ -31,6 +34,13 @@ struct serve_mail {
 	uint64_t	 session;
 	uint32_t	 queue;
 	int		 serving;
+};
+
+struct wake_mail {
+	struct mail	 mail;
+	struct worker	*w;
+	uint32_t	 queue;
+	int		 expire;
 };
 
 static void
@@ -121,6 +131,9 @@ serve_fn(struct mail *m)
 		q->chans = n;
 	}
 	q->chans[q->n++] = c;
+	/* Wanted: the requests that waited for it. */
+	if (q->wl != NULL)
+		waitlist_end_all(q->wl, WAIT_GO);
 out:
 	free(sm);
 }
@@ -139,6 +152,32 @@ route_post_serve(struct worker *w, uint64_t session, uint32_t queue,
 	sm->queue = queue;
 	sm->serving = serving;
 	mailbox_post(&w->mailbox, &sm->mail);
+}
+
+static void
+wake_fn(struct mail *m)
+{
+	struct wake_mail *wm = container_of(m, struct wake_mail, mail);
+	struct wqueue *q = wqueue_get(wm->w, wm->queue, 0);
+
+	if (q != NULL && q->wl != NULL)
+		waitlist_end_all(q->wl, wm->expire ? WAIT_EXPIRED : WAIT_GO);
+	free(wm);
+}
+
+void
+route_post_wake(struct worker *w, uint32_t queue, int expire)
+{
+	struct wake_mail *wm;
+
+	/* Without it the waiters still leave by their own deadline. */
+	if ((wm = calloc(1, sizeof(*wm))) == NULL)
+		return;
+	wm->mail.fn = wake_fn;
+	wm->w = w;
+	wm->queue = queue;
+	wm->expire = expire;
+	mailbox_post(&w->mailbox, &wm->mail);
 }
 
 int
@@ -192,6 +231,25 @@ route_channel(struct worker *w, uint32_t queue)
 	return q->chans[q->next++ % q->n];
 }
 
+struct qgate *
+route_gate(struct worker *w, const struct url_prefix *p)
+{
+	return w->routes->gates[p - w->routes->prefixes];
+}
+
+int
+route_wait(struct worker *w, uint32_t queue, struct waiter *wt,
+    uint64_t until)
+{
+	struct wqueue *q = wqueue_get(w, queue, 1);
+
+	if (q == NULL || (q->wl == NULL &&
+	    (q->wl = waitlist_new(w->loop)) == NULL))
+		return -1;
+	waitlist_add(q->wl, wt, until);
+	return 0;
+}
+
 void
 route_forget_channel(struct worker *w, struct channel *c)
 {
@@ -206,8 +264,10 @@ route_free(struct worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nwqueues; i++)
+	for (i = 0; i < w->nwqueues; i++) {
 		free(w->wqueues[i].chans);
+		waitlist_free(w->wqueues[i].wl);
+	}
 	free(w->wqueues);
 	w->wqueues = NULL;
 	w->nwqueues = w->capwqueues = 0;

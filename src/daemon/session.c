@@ -25,9 +25,10 @@
 
 #define HELLO_FIXED		24
 #define CHANNEL_FIXED		32
-#define WELCOME_SIZE		48
+#define WELCOME_SIZE		56
 #define QUEUE_CREATE_FIXED	16
 #define QUEUE_ATTACH_FIXED	8
+#define QUEUE_SET_FIXED		16
 
 #define QUEUE_F_NAMED		0x1
 #define QUEUE_F_OPEN		0x2
@@ -102,6 +103,7 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 	proto_put64(w + 16, s->id);
 	memcpy(w + 24, s->key, sizeof(s->key));
 	proto_put64(w + 40, (uint64_t)d->generation);
+	proto_put32(w + 48, PROTO_FEATURE_QUEUE_SET);
 	log_info("session %llu: %s (pid %ld, uid %ld) connected",
 	    (unsigned long long)s->id, s->name[0] ? s->name : "unnamed",
 	    (long)s->pid, (long)s->uid);
@@ -164,7 +166,7 @@ queue_attach_session(struct session *s, struct queue *q, uint64_t op)
 		return control_error(s->ctl, op, EMFILE, "a session may hold "
 		    "at most %d queues", SESSION_MAX_QUEUES);
 	s->queues[s->nqueues++] = q;
-	q->sessions++;
+	queue_hold(s->d, q);
 	if (s->channels == s->d->workers)
 		registry_serve(s->d, s, q, 1);
 reply:
@@ -184,6 +186,10 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
 	flags = proto_get32(f->payload);
 	max = proto_get32(f->payload + 4);
+	if (max > PROTO_QUEUE_LENGTH_MAX)
+		return control_error(s->ctl, f->id, EINVAL, "a queue's length "
+		    "is 1 to %d requests (0: the default, %d)",
+		    PROTO_QUEUE_LENGTH_MAX, QUEUE_DEFAULT_WAITING);
 	if (span_name(f, 8, QUEUE_CREATE_FIXED, name, sizeof(name)) == -1)
 		return control_error(s->ctl, f->id, EINVAL, "a queue name is "
 		    "1 to %d printable ASCII characters", QUEUE_NAME_MAX);
@@ -278,6 +284,23 @@ op_prefix(struct session *s, const struct proto_frame *f)
 	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }
 
+static int
+op_queue_set(struct session *s, const struct proto_frame *f)
+{
+	struct queue *q;
+	struct err e;
+
+	if (f->length < QUEUE_SET_FIXED)
+		return control_error(s->ctl, f->id, EPROTO, "short frame");
+	if ((q = held_queue(s, proto_get32(f->payload))) == NULL)
+		return control_error(s->ctl, f->id, ENOENT, "this session "
+		    "holds no queue %u", proto_get32(f->payload));
+	if (queue_set(q, proto_get32(f->payload + 4),
+	    proto_get32(f->payload + 8), &e) == -1)
+		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
+	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
+}
+
 int
 session_frame(struct session *s, const struct proto_frame *f)
 {
@@ -291,6 +314,8 @@ session_frame(struct session *s, const struct proto_frame *f)
 	case PROTO_PREFIX_ADD:
 	case PROTO_PREFIX_REMOVE:
 		return op_prefix(s, f);
+	case PROTO_QUEUE_SET:
+		return op_queue_set(s, f);
 	default:
 		control_error(s->ctl, f->id, EPROTO, "unexpected frame type "
 		    "0x%04x on a control channel", f->type);

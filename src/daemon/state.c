@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
+#include "daemon/qgate.h"
 #include "daemon/queue.h"
 #include "daemon/registry.h"
 #include "daemon/session.h"
@@ -383,13 +384,17 @@ queue(struct view *v, const struct queue *q, int first)
 		strbuf_printf(b, "        ID: %u\n        Owner: %s\n"
 		    "        Open to other users: %s\n"
 		    "        Max requests: %u\n"
+		    "        Waiting requests: %u\n"
 		    "        Active requests: %u\n"
 		    "        503s served: %llu\n"
+		    "        Grace period: %u ms%s\n"
 		    "        Number of active processes attached: %d\n"
 		    "        Processes:\n", q->id, owner,
-		    q->open ? "yes" : "no", q->max_waiting,
-		    qstats_active(q->stats), (unsigned long long)
-		    stats_get(&q->stats->refused), q->sessions);
+		    q->open ? "yes" : "no", atomic_load(&q->gate->length),
+		    atomic_load(&q->gate->waiting), qstats_active(q->stats),
+		    (unsigned long long)stats_get(&q->stats->refused),
+		    atomic_load(&q->gate->grace_ms), q->lingering ?
+		    " (running: no process)" : "", q->sessions);
 		processes(v, q);
 		strbuf_printf(b, "        Registered URLs:\n");
 		registry_walk(v->d, prefix_of, &px);
@@ -403,10 +408,13 @@ queue(struct view *v, const struct queue *q, int first)
 		strbuf_add(b, "null", 4);
 	strbuf_printf(b, ",\"owner_uid\":%ld,\"owner\":", (long)q->owner);
 	strbuf_json(b, owner);
-	strbuf_printf(b, ",\"open\":%s,\"max_waiting\":%u,\"active\":%u,"
-	    "\"unavailable_503\":%llu,\"processes\":[", q->open ? "true" :
-	    "false", q->max_waiting, qstats_active(q->stats),
-	    (unsigned long long)stats_get(&q->stats->refused));
+	strbuf_printf(b, ",\"open\":%s,\"max_waiting\":%u,\"waiting\":%u,"
+	    "\"active\":%u,\"unavailable_503\":%llu,\"grace_ms\":%u,"
+	    "\"lingering\":%s,\"processes\":[", q->open ? "true" : "false",
+	    atomic_load(&q->gate->length), atomic_load(&q->gate->waiting),
+	    qstats_active(q->stats),
+	    (unsigned long long)stats_get(&q->stats->refused),
+	    atomic_load(&q->gate->grace_ms), q->lingering ? "true" : "false");
 	processes(v, q);
 	strbuf_add(b, "],\"prefixes\":[", 14);
 	registry_walk(v->d, prefix_of, &px);

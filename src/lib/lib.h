@@ -40,6 +40,7 @@ struct hsys {
 	struct hsys_request	*free;		/* reusable objects */
 	unsigned char		*wbuf;		/* response heads */
 	size_t			 wcap;
+	uint32_t		 features;	/* WELCOME's PROTO_FEATURE_* */
 };
 
 struct hsys_queue {

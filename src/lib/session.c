@@ -202,6 +202,8 @@ hello(struct hsys *h, const char *name)
 	h->window = proto_get32(f.payload + 8);
 	h->session = proto_get64(f.payload + 16);
 	memcpy(h->key, f.payload + 24, sizeof(h->key));
+	h->features = f.length >= WELCOME_SIZE + 4 ?
+	    proto_get32(f.payload + WELCOME_SIZE) : 0;
 	if (h->workers == 0 || h->workers > 256)
 		return -EPROTO;
 	return 0;
@@ -398,6 +400,37 @@ hsys_prefix_remove(struct hsys_queue *q, const char *prefix)
 	return prefix_op(q, PROTO_PREFIX_REMOVE, prefix);
 }
 
+static int
+queue_set(struct hsys_queue *q, uint32_t prop, uint32_t value)
+{
+	unsigned char fixed[16] = { 0 };
+
+	/* An older daemon would end the session on an unknown type. */
+	if (!(q->h->features & PROTO_FEATURE_QUEUE_SET))
+		return -EOPNOTSUPP;
+	proto_put32(fixed, q->id);
+	proto_put32(fixed + 4, prop);
+	proto_put32(fixed + 8, value);
+	return queue_op(q->h, PROTO_QUEUE_SET, fixed, sizeof(fixed), NULL,
+	    NULL, 0);
+}
+
+int
+hsys_queue_set_length(struct hsys_queue *q, uint32_t length)
+{
+	if (length < 1 || length > PROTO_QUEUE_LENGTH_MAX)
+		return -EINVAL;
+	return queue_set(q, PROTO_QUEUE_LENGTH, length);
+}
+
+int
+hsys_queue_set_grace(struct hsys_queue *q, uint32_t ms)
+{
+	if (ms > PROTO_QUEUE_GRACE_MAX)
+		return -EINVAL;
+	return queue_set(q, PROTO_QUEUE_GRACE, ms);
+}
+
 const char *
 hsys_strerror(int code)
 {
@@ -421,6 +454,8 @@ hsys_strerror(int code)
 		return "hsysd closed the session";
 	case ETIMEDOUT:
 		return "hsysd did not answer in time";
+	case EOPNOTSUPP:
+		return "this hsysd does not support the operation (too old)";
 	default:
 		return strerror(-code);
 	}

@@ -28,6 +28,7 @@ enum proto_type {
 	PROTO_PREFIX_ADD	= 0x0012,
 	PROTO_PREFIX_REMOVE	= 0x0013,
 	PROTO_QUEUE_CLOSE	= 0x0014,
+	PROTO_QUEUE_SET		= 0x0015,
 	PROTO_REQUEST		= 0x0100,
 	PROTO_REQ_DATA		= 0x0101,
 	PROTO_REQ_CREDIT	= 0x0102,
@@ -50,6 +51,16 @@ enum proto_type {
 
 #define PROTO_F_END		0x8000	/* last body frame of a request */
 #define PROTO_F_TRAILERS	0x0001	/* REQ_DATA: the request's trailers */
+
+/* WELCOME's features: what a daemon understands beyond version 1's first
+ * message types (a peer sends nothing its peer does not announce). */
+#define PROTO_FEATURE_QUEUE_SET	0x1
+
+/* QUEUE_SET's properties and their bounds. */
+#define PROTO_QUEUE_LENGTH	1	/* requests waiting, 1..65535 */
+#define PROTO_QUEUE_GRACE	2	/* ms a queue outlives its processes */
+#define PROTO_QUEUE_LENGTH_MAX	65535
+#define PROTO_QUEUE_GRACE_MAX	300000
 
 struct proto_frame {
 	uint32_t		 length;	/* payload bytes */

@@ -30,7 +30,9 @@ start_app() {
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
-t_ok "an application registers two prefixes" start_app app \
+# (Grace 0: when it dies below, its prefixes go at once; hsysd_queue
+# tests the grace period.)
+t_ok "an application registers two prefixes" start_app app --grace 0 \
     "http://+:$P/app/" "http://www.example.test:$P2/site/"
 t_grep "hsysd logs the registration" "registered http://\+:$P/app/" "$T/d.log"
 

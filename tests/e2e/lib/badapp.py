@@ -24,6 +24,8 @@ mode, prefix, ready = sys.argv[1:4]
 s = Session("badapp-" + mode)
 s.open_channels()
 qid = struct.unpack("<I", s.queue_create()[1])[0]
+# No grace period: once cut off, its prefix goes at once.
+assert s.queue_set(qid, QUEUE_GRACE, 0)[0] == "ok"
 assert s.prefix_add(qid, prefix)[0] == "ok"
 open(ready, "w").close()
 chans = {c.s: c for c in s.channels}

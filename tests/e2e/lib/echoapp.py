@@ -1,6 +1,7 @@
 """A test application for hsysd, speaking the wire protocol from Python.
 
     echoapp.py PREFIX [PREFIX...] [--queue NAME] [--ready FILE]
+               [--length N] [--grace MS]
 
 Registers the prefixes on one queue and answers every request by what its
 path ends with:
@@ -18,37 +19,49 @@ path ends with:
   .../wsdie       101, then exits at the first tunnel bytes
   .../wsbye       101, sends "bye" and END at once, then counts the
                   client's bytes until its END and prints "wsbye got N"
-The description lists the trailers of a chunked upload ("trailers").
+  .../hold?ms=N   answered like anything else, N ms later (others are
+                  served meanwhile); it prints "held ID" when it gets one
   anything else   200 with a JSON description of the request (method,
                   urls, host, prefix, headers, body length and sha256,
-                  TLS facts, the client certificate's DER sha256)
+                  TLS facts, the client certificate's DER sha256, and the
+                  app's pid and how many requests it was given)
+The description lists the trailers of a chunked upload ("trailers").
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
 exits 3. It writes "ready" to the --ready file once it serves. A streamed
 answer blocks the app until it is sent: one big request at a time.
+--length and --grace set its queue's length and grace period (QUEUE_SET).
+On SIGTERM it stops gracefully: it closes its queue, answers what still
+comes until the daemon has been quiet for 0.5 s (at most 5 s), and exits 0.
 """
 import base64
 import hashlib
 import json
 import os
 import select
+import signal
 import struct
 import sys
+import time
 
 from hsysproto import *
 
 WINDOW = 256 * 1024
+STATE = {"given": 0, "held": [], "term": False}
 
 
 def main():
     args = sys.argv[1:]
     queue, ready = "", None
-    prefixes = []
+    prefixes, props = [], []
     while args:
         a = args.pop(0)
         if a == "--queue":
             queue = args.pop(0)
         elif a == "--ready":
             ready = args.pop(0)
+        elif a in ("--length", "--grace"):
+            props.append((QUEUE_LENGTH if a == "--length" else QUEUE_GRACE,
+                          int(args.pop(0))))
         else:
             prefixes.append(a)
     s = Session("echoapp")
@@ -57,6 +70,11 @@ def main():
     if r[0] != "ok":
         r = s.queue_create(queue)
     qid = struct.unpack("<I", r[1])[0]
+    for prop, value in props:
+        r = s.queue_set(qid, prop, value)
+        if r[0] != "ok":
+            print("refused", r[1], r[2], flush=True)
+            sys.exit(3)
     for p in prefixes:
         r = s.prefix_add(qid, p)
         if r[0] != "ok":
@@ -67,8 +85,22 @@ def main():
             f.write("ready\n")
     reqs = {}
     chans = {c.s: c for c in s.channels}
+    signal.signal(signal.SIGTERM, lambda *a: STATE.update(term=True))
+    quiet_since, stop_by = None, None
     while True:
-        rl, _, _ = select.select(list(chans), [], [])
+        now = time.monotonic()
+        if STATE["term"] and stop_by is None:
+            s.queue_close(qid)
+            quiet_since, stop_by = now, now + 5
+        if stop_by is not None and (now - quiet_since >= 0.5 or
+                                    now >= stop_by):
+            sys.exit(0)
+        while STATE["held"] and STATE["held"][0][0] <= now:
+            _, rid, req = STATE["held"].pop(0)
+            answer(rid, req)
+        rl, _, _ = select.select(list(chans), [], [], 0.05)
+        if rl:
+            quiet_since = time.monotonic()
         for sock in rl:
             ch = chans[sock]
             f = ch.recv_frame()
@@ -87,6 +119,8 @@ def handle(ch, reqs, ftype, flags, rid, p):
         req["ch"] = ch
         req["trailers"] = []
         req["data"] = bytearray() if req["path"].endswith(b"/echo") else None
+        STATE["given"] += 1
+        req["given"] = STATE["given"]
         reqs[rid] = req
         path = req["path"].decode()
         if path.endswith(("/ws", "/wsdie", "/wsbye")):
@@ -190,6 +224,13 @@ def answer(rid, req):
         ch.send(frame(RESPONSE, rid, response(200, [("X-Evil", "a\r\nSet-Cookie: x=1")],
                                               end=True)))
         return
+    if path.endswith("/hold") and "held" not in req:
+        req["held"] = True
+        STATE["held"].append((time.monotonic() + int(query["ms"]) / 1000,
+                              rid, req))
+        STATE["held"].sort(key=lambda h: h[0])
+        print("held", rid, flush=True)
+        return
     if path.endswith("/status"):
         ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))
         return
@@ -213,6 +254,7 @@ def answer(rid, req):
         "tls": req["tls"].decode(), "sni": req["sni"].decode(),
         "client_cert_sha256": hashlib.sha256(req["client_cert"]).hexdigest()
         if req["client_cert"] else "",
+        "pid": os.getpid(), "given": req["given"],
     }
     body = json.dumps(desc).encode() + b"\n"
     ch.send(frame(RESPONSE, rid, response(200, [

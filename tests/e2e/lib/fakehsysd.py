@@ -393,6 +393,13 @@ def s_close(ch):
     raise SystemExit(0)
 
 
+def s_old(ch):
+    """A daemon without QUEUE_SET (its WELCOME announces no features): the
+    application must not send it; the session just ends."""
+    f = ch[0].next(timeout=20)
+    check(f is None, "old: the application sent %r" % (f,))
+
+
 def s_close_mid(ch):
     ch[1].send(frame(REQUEST, 85, request_payload(
         b"POST /m HTTP/1.1\r\nHost: h\r\n\r\n", b"/m", b"http://+:80/",
@@ -560,6 +567,7 @@ SCENARIOS = {
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,
     "badheader": s_badheader, "close": s_close,
     "close_mid": s_close_mid, "expect": s_expect, "hello": s_hello,
+    "old": s_old,
     "static": s_static,
     "bad_truncated": bad(truncated), "bad_span": bad(span_out),
     "bad_header_span": bad(header_out), "bad_nheaders": bad(too_many_headers),

@@ -10,6 +10,9 @@ import struct
 HELLO, WELCOME, CHANNEL, ERROR, OK = 0x1, 0x2, 0x3, 0x4, 0x5
 QUEUE_CREATE, QUEUE_ATTACH, PREFIX_ADD, PREFIX_REMOVE, QUEUE_CLOSE = \
     0x10, 0x11, 0x12, 0x13, 0x14
+QUEUE_SET = 0x15
+FEATURE_QUEUE_SET = 0x1
+QUEUE_LENGTH, QUEUE_GRACE = 1, 2
 MAGIC = 0x53595348
 
 
@@ -89,6 +92,8 @@ class Session:
          self.max_waiting, self.id) = struct.unpack_from("<HHIIIQ", p)
         self.key = p[24:40]
         self.generation, = struct.unpack_from("<Q", p, 40)
+        self.features = struct.unpack_from("<I", p, 48)[0] \
+            if len(p) >= 52 else 0
         self.channels = []
         self.op = 0
 
@@ -127,6 +132,9 @@ class Session:
 
     def queue_close(self, qid):
         return self.call(QUEUE_CLOSE, struct.pack("<I", qid))
+
+    def queue_set(self, qid, prop, value):
+        return self.call(QUEUE_SET, struct.pack("<IIII", qid, prop, value, 0))
 
     def prefix_add(self, qid, prefix):
         return self.call(PREFIX_ADD, with_strings(struct.pack("<I4x", qid),
