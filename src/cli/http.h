@@ -47,6 +47,8 @@ int	http_iplisten(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
 int	http_timeout(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
+int	http_setting(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
 int	http_export(const struct http_ctx *, int argc, char **argv);
 
 #endif
