@@ -172,7 +172,7 @@ rss() { awk '/^VmRSS/ { print $2 }' /proc/$dpid/status; }
 before=$(rss)
 lc hold 2000 15 >"$T/hold" &
 hold=$!
-for i in $(seq 200); do grep -q holding "$T/hold" && break; sleep 0.1; done
+for i in $(seq 600); do grep -q holding "$T/hold" && break; sleep 0.1; done
 t_grep "2000 idle connections are open" 'holding 2000' "$T/hold"
 sleep 1
 after=$(rss)
