@@ -9,6 +9,9 @@ path ends with:
   .../hang        never answers
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
+  .../nocredit?wait=S  a request body: credits nothing once the first
+                  window is used up, sleeps S seconds, then credits as usual
+                  and answers as "anything else" does
   anything else   200 with a JSON description of the request (method,
                   urls, host, prefix, headers, body length and sha256)
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
@@ -21,6 +24,7 @@ import os
 import select
 import struct
 import sys
+import time
 
 from hsysproto import *
 
@@ -82,6 +86,14 @@ def handle(ch, reqs, ftype, flags, rid, p):
             return
         req["body"].update(p)
         req["len"] += len(p)
+        if req["path"].endswith(b"/nocredit") and not req.get("waited"):
+            # Withhold credit: the daemon's window runs out, then a pause.
+            req["held"] = req.get("held", 0) + len(p)
+            if req["held"] < WINDOW and not flags & END:
+                return
+            time.sleep(float(query_of(req).get("wait", "0")))
+            req["waited"] = True
+            p = b"\0" * req.pop("held")
         ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
         if flags & END:
             answer(rid, reqs.pop(rid))
@@ -89,10 +101,14 @@ def handle(ch, reqs, ftype, flags, rid, p):
         reqs.pop(rid, None)
 
 
+def query_of(req):
+    return dict(kv.split("=", 1) for kv in req["query"].decode().split("&")
+                if "=" in kv)
+
+
 def answer(rid, req):
     ch, path = req["ch"], req["path"].decode()
-    query = dict(kv.split("=", 1) for kv in req["query"].decode().split("&")
-                 if "=" in kv)
+    query = query_of(req)
     if path.endswith("/die"):
         os._exit(1)
     if path.endswith("/hang"):
