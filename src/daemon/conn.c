@@ -615,6 +615,7 @@ body_too_large(struct conn *c)
 {
 	channel_frame(c->ch, PROTO_CANCEL, 0, c->xid, NULL, 0);
 	xid_release(c);
+	c->body_done = 1;	/* callers stop pumping */
 	if (c->resp_started)
 		conn_drop(c, "EntityTooLarge");
 	else
