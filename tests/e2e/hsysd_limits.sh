@@ -198,6 +198,22 @@ echo "# hsysd RSS: ${before} KiB before, ${after} KiB with 2000 idle" \
 kill $hold 2>/dev/null
 wait $hold 2>/dev/null
 
+# And 1000 slow clients each holding half a head (a buffer each).
+cfg delete timeout timeouttype=headerwaittimeout
+sleep 1
+before=$(rss)
+lc holdhead 1000 15 >"$T/hold" &
+hold=$!
+for i in $(seq 600); do grep -q holding "$T/hold" && break; sleep 0.1; done
+t_grep "1000 half heads are held" 'holding 1000' "$T/hold"
+sleep 1
+after=$(rss)
+served "with 1000 slow heads open"
+echo "# hsysd RSS: ${before} KiB before, ${after} KiB with 1000 half heads:" \
+    "$(( (after - before) * 1024 / 1000 )) bytes each"
+kill $hold 2>/dev/null
+wait $hold 2>/dev/null
+
 kill -TERM $dpid
 wait $dpid
 t_eq "hsysd exits cleanly" "$?" 0

@@ -17,6 +17,7 @@ connection, measured from the moment the client began to misbehave) or
                       "served STATUS" for a GET /
   hold N SECONDS      N idle connections held open for SECONDS, then closed;
                       prints "holding N" once they are all open
+  holdhead N SECONDS  the same, each having sent the start of a head
 Every wait is bounded (60 s at most).
 """
 import resource
@@ -139,11 +140,14 @@ def main():
             print("refused" if d == b"" else "served " + d.split(b" ")[1].decode())
         except (socket.timeout, OSError) as e:
             print("refused" if not isinstance(e, socket.timeout) else "hung")
-    elif mode == "hold":
+    elif mode in ("hold", "holdhead"):
         n, secs = int(args[0]), float(args[1])
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 100)), hard))
         socks = [connect(port) for _ in range(n)]
+        if mode == "holdhead":
+            for s in socks:
+                s.sendall(b"GET /app/ HTTP/1.1\r\nHost: a\r\nX-Slow: ")
         print("holding %d" % len(socks), flush=True)
         time.sleep(min(secs, LIMIT))
         for s in socks:
