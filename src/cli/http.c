@@ -38,7 +38,8 @@ static const char help_text[] =
 "  hsys http delete iplisten ipaddress=IP\n"
 "  hsys http show iplisten [--json]\n"
 "\n"
-"  hsys http add timeout timeouttype=idleconnectiontimeout|headerwaittimeout\n"
+"  hsys http add timeout\n"
+"        timeouttype=idleconnectiontimeout|headerwaittimeout|entitybodytimeout\n"
 "        value=SECONDS\n"
 "  hsys http delete timeout timeouttype=...\n"
 "  hsys http show timeout [--json]\n"
@@ -48,6 +49,13 @@ static const char help_text[] =
 "  hsys http show metrics [--json]\n"
 "\n"
 "  hsys http show servicestate [view=all|server|listeners|queues] [--json]\n"
+"\n"
+"  hsys http add setting name=NAME value=N [url=PREFIX]\n"
+"  hsys http delete setting name=NAME [url=PREFIX]\n"
+"  hsys http show setting [name=NAME] [--json]\n"
+"        NAME: MaxConnections, MaxFieldLength, MaxRequestBytes,\n"
+"        MaxHeaderCount, MaxUrlLength, MaxRequestBodySize (also per url=),\n"
+"        MinSendRate\n"
 "\n"
 "  hsys http export              the whole configuration as batch lines\n"
 "\n"
@@ -95,12 +103,13 @@ static const struct {
 	    "address.\n" },
 	{ "timeout", http_timeout,
 	    "  hsys http add timeout timeouttype=idleconnectiontimeout|"
-	    "headerwaittimeout\n        value=SECONDS\n"
+	    "headerwaittimeout|\n        entitybodytimeout value=SECONDS\n"
 	    "  hsys http delete timeout timeouttype=...\n"
 	    "  hsys http show timeout [--json]\n\n"
 	    "Service-wide timeouts, 120 s each by default; delete goes back "
-	    "to the default.\n" },
-	{ "metrics", http_metrics,
+	    "to the default.\nhsysd applies a change to new connections and "
+	    "to the next wait of others.\n" },
+		{ "metrics", http_metrics,
 	    "  hsys http add metrics url=PREFIX\n"
 	    "  hsys http delete metrics\n"
 	    "  hsys http show metrics [--json]\n\n"
@@ -115,6 +124,25 @@ static const struct {
 	    "listeners, and the\nrequest queues with their processes and "
 	    "prefixes (root sees every queue,\nother users their own). Exit "
 	    "status 3 when hsysd is not running.\n" },
+	{ "setting", http_setting,
+	    "  hsys http add setting name=NAME value=N [url=PREFIX]\n"
+	    "  hsys http delete setting name=NAME [url=PREFIX]\n"
+	    "  hsys http show setting [name=NAME] [--json]\n\n"
+	    "Limits by HTTP.sys's names (any case), defaults in brackets:\n"
+	    "  MaxConnections      connections at once (unlimited)\n"
+	    "  MaxFieldLength      bytes of a header line or request line "
+	    "(16384)\n"
+	    "  MaxRequestBytes     bytes of a request head (16384)\n"
+	    "  MaxHeaderCount      header fields of a request (100)\n"
+	    "  MaxUrlLength        bytes of a request target (16384)\n"
+	    "  MaxRequestBodySize  bytes of a request body (unlimited); "
+	    "url=PREFIX\n"
+	    "                      scopes it, the longest matching prefix "
+	    "wins\n"
+	    "  MinSendRate         bytes/s a client must read a response at "
+	    "(150)\n"
+	    "Delete goes back to the default. man hsys-http has the status "
+	    "codes.\n" },
 };
 #define NNOUNS (sizeof(nouns) / sizeof(nouns[0]))
 
@@ -263,7 +291,7 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 	}
 	if (argc < 3)
 		return usage(&c, "'http %s' needs a noun: sslcert, urlacl, "
-		    "iplisten, timeout, metrics or servicestate", verb);
+		    "iplisten, timeout, setting, metrics or servicestate", verb);
 	for (i = 0; i < NNOUNS; i++) {
 		if (strcasecmp(argv[2], nouns[i].noun) != 0)
 			continue;

@@ -51,6 +51,8 @@ int	http_servicestate(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
 int	http_metrics(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
+int	http_setting(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
 int	http_export(const struct http_ctx *, int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
  * exporting, applying into an empty store and exporting again gives the
  * same text.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -77,6 +78,41 @@ metrics(struct store *s, struct err *e)
 	return rc == -1 ? -1 : 0;
 }
 
+static int
+url_setting(enum config_setting s, const char *url, int64_t v, void *arg)
+{
+	(void)arg;
+	if (v == CONFIG_UNLIMITED)
+		printf("http add setting name=%s value=unlimited url=%s\n",
+		    config_settings[s].name, url);
+	else
+		printf("http add setting name=%s value=%" PRId64 " url=%s\n",
+		    config_settings[s].name, v, url);
+	return 0;
+}
+
+static int
+settings(struct store *s, struct err *e)
+{
+	int64_t v;
+	int i, set;
+
+	for (i = 0; i < CONFIG_SET_COUNT; i++) {
+		if (config_setting_get(s, (enum config_setting)i, &v, &set, e)
+		    == -1)
+			return -1;
+		if (!set)
+			continue;
+		if (v == CONFIG_UNLIMITED)
+			printf("http add setting name=%s value=unlimited\n",
+			    config_settings[i].name);
+		else
+			printf("http add setting name=%s value=%" PRId64 "\n",
+			    config_settings[i].name, v);
+	}
+	return config_setting_list_url(s, url_setting, NULL, e);
+}
+
 int
 http_export(const struct http_ctx *c, int argc, char **argv)
 {
@@ -104,6 +140,8 @@ http_export(const struct http_ctx *c, int argc, char **argv)
 		rc = timeouts(t.s, &e);
 	if (rc == 0)
 		rc = metrics(t.s, &e);
+	if (rc == 0)
+		rc = settings(t.s, &e);
 	http_close(&t);
 	if (rc == -1)
 		return http_fail(c, "Export", &e);

@@ -87,7 +87,8 @@ static int
 timeout_show(const struct http_ctx *c, int argc, char **argv)
 {
 	static const char *const labels[CONFIG_TIMEOUT_COUNT] = {
-		"Idle Connection Timeout (sec)", "Header Wait Timeout (sec)"
+		"Idle Connection Timeout (sec)", "Header Wait Timeout (sec)",
+		"Entity Body Timeout (sec)"
 	};
 	struct http_ctx t = *c;
 	struct config_args a;
@@ -107,9 +108,10 @@ timeout_show(const struct http_ctx *c, int argc, char **argv)
 	}
 	http_close(&t);
 	if (a.json) {
-		printf("{\"%s\": %d, \"%s\": %d}\n",
-		    config_timeout_name(CONFIG_TIMEOUT_IDLE), v[0],
-		    config_timeout_name(CONFIG_TIMEOUT_HEADERWAIT), v[1]);
+		for (i = 0; i < CONFIG_TIMEOUT_COUNT; i++)
+			printf("%s\"%s\": %d", i ? ", " : "{",
+			    config_timeout_name((enum config_timeout)i), v[i]);
+		puts("}");
 		return EXIT_OK;
 	}
 	fputs("\nTimeout Settings:\n-----------------\n\n", stdout);

@@ -16,6 +16,9 @@
  *   iplisten.c  the addresses hsysd listens on
  *   timeout.c   idle-connection and header-wait timeouts
  *   metrics.c   the URL prefix hsysd serves its metrics at
+ *   timeout.c   idle-connection, header-wait and entity-body timeouts
+ *   setting.c   limits by HTTP.sys's names (MaxConnections, ...), some
+ *               per URL prefix
  *   notify.c    poking a running hsysd after a change
  */
 #ifndef HSYS_CONFIG_CONFIG_H
@@ -220,6 +223,7 @@ int	config_iplisten_list(struct store *, int (*fn)(const char *, void *),
 enum config_timeout {
 	CONFIG_TIMEOUT_IDLE,		/* idleconnectiontimeout */
 	CONFIG_TIMEOUT_HEADERWAIT,	/* headerwaittimeout */
+	CONFIG_TIMEOUT_ENTITYBODY,	/* entitybodytimeout */
 	CONFIG_TIMEOUT_COUNT
 };
 #define CONFIG_TIMEOUT_DEFAULT	120
@@ -252,6 +256,57 @@ int	config_metrics_delete(struct store *, struct err *);
 /* 1 with the prefix in out, 0 when off, -1 on error. */
 int	config_metrics_get(struct store *, char out[URL_PREFIX_MAX],
 	    struct err *);
+/* --- settings ------------------------------------------------------- */
+
+/* Limits by HTTP.sys's registry names (MaxUrlLength and MaxHeaderCount
+ * are hsys's own). Values are integers; CONFIG_UNLIMITED where the default
+ * is no limit. A row exists only for a value that was set. */
+enum config_setting {
+	CONFIG_SET_MAXCONNECTIONS,
+	CONFIG_SET_MAXFIELDLENGTH,
+	CONFIG_SET_MAXREQUESTBYTES,
+	CONFIG_SET_MAXHEADERCOUNT,
+	CONFIG_SET_MAXURLLENGTH,
+	CONFIG_SET_MAXREQUESTBODYSIZE,
+	CONFIG_SET_MINSENDRATE,
+	CONFIG_SET_COUNT
+};
+#define CONFIG_UNLIMITED	(-1)
+
+struct config_setting_info {
+	const char	*name;		/* HTTP.sys's spelling */
+	int64_t		 dflt;		/* or CONFIG_UNLIMITED */
+	int64_t		 min, max;
+	int		 unlimited_ok;	/* value=unlimited is accepted */
+	int		 per_url;	/* url= may scope it to a prefix */
+	const char	*unit;
+};
+extern const struct config_setting_info config_settings[CONFIG_SET_COUNT];
+
+/* Any case; an unknown name is refused (87) with the known ones listed. */
+int	config_setting_parse(const char *, enum config_setting *,
+	    struct err *);
+/* A decimal number in the setting's range, or "unlimited" where allowed. */
+int	config_setting_value_parse(enum config_setting, const char *,
+	    int64_t *, struct err *);
+/* url= for a setting: refused for service-wide ones; else parsed into the
+ * canonical prefix. */
+int	config_setting_url_parse(enum config_setting, const char *,
+	    char out[URL_PREFIX_MAX], struct err *);
+/* url NULL: the service-wide value; else the prefix's (canonical). */
+int	config_setting_set(struct store *, enum config_setting,
+	    const char *url, int64_t, struct err *);
+/* Back to the default (or to the service-wide value for a prefix);
+ * deleting one that was not set is not an error. */
+int	config_setting_delete(struct store *, enum config_setting,
+	    const char *url, struct err *);
+/* The service-wide value in force; *set says whether a row gave it. */
+int	config_setting_get(struct store *, enum config_setting, int64_t *,
+	    int *set, struct err *);
+/* Every per-prefix value, by name then URL. fn's non-zero stops. */
+int	config_setting_list_url(struct store *,
+	    int (*fn)(enum config_setting, const char *url, int64_t, void *),
+	    void *, struct err *);
 
 /* --- notifying hsysd -------------------------------------------------- */
 

@@ -50,3 +50,28 @@ const char config_schema_v1[] =
     "  name  TEXT PRIMARY KEY,"
     "  value ANY"
     ") STRICT;";
+
+/*
+ * v2 — limits (setting.c) and the entity-body timeout.
+ *
+ * timeout:    recreated with entitybodytimeout allowed, rows kept.
+ * urlsetting: settings scoped to a URL prefix (MaxRequestBodySize); url
+ *             is canonical, compared without case like urlacl's. The
+ *             service-wide values stay in `setting`, one row per name.
+ */
+const char config_schema_v2[] =
+    "CREATE TABLE timeout_v2 ("
+    "  name      TEXT NOT NULL PRIMARY KEY CHECK (name IN "
+    "    ('idleconnectiontimeout', 'headerwaittimeout',"
+    "     'entitybodytimeout')),"
+    "  seconds   INTEGER NOT NULL"
+    ") STRICT;"
+    "INSERT INTO timeout_v2 SELECT name, seconds FROM timeout;"
+    "DROP TABLE timeout;"
+    "ALTER TABLE timeout_v2 RENAME TO timeout;"
+    "CREATE TABLE urlsetting ("
+    "  name      TEXT NOT NULL,"
+    "  url       TEXT NOT NULL COLLATE NOCASE,"
+    "  value     INTEGER NOT NULL,"
+    "  PRIMARY KEY (name, url)"
+    ") STRICT;";

@@ -1,8 +1,10 @@
 /*
  * timeout — HTTP.sys's service-wide timeouts (netsh http add timeout):
- * how long an idle keep-alive connection stays open, and how long a client
- * may take to send a request's head. A row exists only for a value that was
- * set; deleting it goes back to the default (120 s each). See config.h.
+ * how long an idle keep-alive connection stays open, how long a client may
+ * take to send a request's head, and how long it may pause while sending a
+ * request's body (HTTP.sys's EntityBody; netsh does not know it). A row
+ * exists only for a value that was set; deleting it goes back to the
+ * default (120 s each). See config.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 #include "store/store.h"
 
 static const char *const names[CONFIG_TIMEOUT_COUNT] = {
-	"idleconnectiontimeout", "headerwaittimeout"
+	"idleconnectiontimeout", "headerwaittimeout", "entitybodytimeout"
 };
 
 const char *
@@ -34,8 +36,9 @@ config_timeout_parse(const char *in, enum config_timeout *t, struct err *e)
 			return 0;
 		}
 	}
-	err_set(e, "timeouttype=%s: use idleconnectiontimeout or "
-	    "headerwaittimeout", in);
+	err_set(e, "timeouttype=%s: use idleconnectiontimeout, "
+	    "headerwaittimeout or entitybodytimeout (minsendrate is a "
+	    "setting: hsys http add setting name=MinSendRate)", in);
 	e->code = CONFIG_E_PARAM;
 	return -1;
 }

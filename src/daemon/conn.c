@@ -13,12 +13,28 @@
  * On a TLS port the connection starts with the worker's listening
  * context; the ClientHello callback picks the binding (snapshot.h) and
  * switches to its context before anything is negotiated.
+ *
+ * Timeouts and limits come from the snapshot (snap_limits), read when a
+ * timer is armed: the idle timer between requests, the header-wait timer
+ * from a head's first byte to its end (not pushed back by each byte, so a
+ * client trickling a head runs out), the entity-body timer while the body
+ * is expected from the client (pushed back by progress, never running while
+ * the application withholds credit), and the send-rate check while a
+ * response waits on the client. Whatever ends a connection for the
+ * client's behaviour goes through conn_drop() with HTTP.sys's httperr
+ * reason.
+ *
+ * An idle connection holds no input buffer: it is allocated with the first
+ * bytes of a request, and released when a keep-alive connection has stayed
+ * idle for CONN_RELEASE_MS with nothing buffered, so that a busy connection
+ * keeps its buffer from one request to the next.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +48,7 @@
 #include "daemon/channel.h"
 #include "daemon/conn.h"
 #include "daemon/httplog.h"
+#include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/registry.h"
@@ -49,11 +66,14 @@
 
 #include <openssl/err.h>
 
-/* More than the parser's 16 KiB head limit, so that it can see a head
- * is too long rather than wait for its end. */
+/* The input buffer: more than the parser's head limit (MaxRequestBytes),
+ * so that it can see a head is too long rather than wait for its end. */
 #define CONN_IN_SIZE		(20u << 10)
-#define CONN_MAX_HEADERS	100
-#define CONN_TIMEOUT_MS		120000		/* header wait, idle */
+#define CONN_IN_SLACK		(4u << 10)
+#define CONN_IN_MAX		((64u << 10) + CONN_IN_SLACK)
+#define CONN_MAX_HEADERS	1000	/* MaxHeaderCount's ceiling */
+#define CONN_RELEASE_MS		1000	/* idle: the input buffer goes */
+#define CONN_SEND_WINDOW_MS	4000	/* MinSendRate is measured over it */
 #define REQUEST_FIXED		144
 #define RESPONSE_FIXED		16
 #define SPAN(i)			(72 + 8 * (i))	/* REQUEST's spans */
@@ -82,14 +102,16 @@ struct conn {
 	uint64_t		 id;
 	struct sockaddr_storage	 peer, local;
 
-	char			*in;
+	char			*in;		/* NULL while idle */
 	size_t			 inlen;
+	size_t			 incap;
 	char			*out;
 	size_t			 outoff, outlen, outcap;
 
 	/* The request in flight. */
 	struct http_request	 req;
-	struct http_header	 hdrs[CONN_MAX_HEADERS];
+	struct http_header	*hdrs;		/* after `in`'s bytes */
+	size_t			 nhdrs;
 	size_t			 head_len;
 	uint64_t		 xid;
 	struct channel		*ch;
@@ -125,6 +147,12 @@ struct conn {
 	/* The request's place in its queue (qgate.h, waitlist.h). */
 	struct qgate		*gate;		/* counted in it; or NULL */
 	struct waiter		 waiter;
+	/* Timeouts and limits. */
+	uint64_t		 idle_until;	/* loop_now() deadline */
+	int64_t			 body_max;	/* MaxRequestBodySize; -1 none */
+	int64_t			 body_seen;	/* chunked: decoded so far */
+	struct loop_timer	 send_timer;	/* MinSendRate */
+	uint64_t		 send_mark;	/* `sent` at the last rate check */
 };
 
 static void	conn_close(struct conn *);
@@ -134,6 +162,10 @@ static void	conn_pump_body(struct conn *);
 static void	tunnel_pump(struct conn *);
 static void	tunnel_next(struct conn *, int);
 static void	conn_leave_queue(struct conn *);
+static void	conn_drop(struct conn *, const char *);
+static const struct snap_limits *limits(const struct conn *);
+static void	arm_body(struct conn *);
+static void	send_watch(struct conn *);
 
 /* --- the exchange table: request id -> connection ------------------- */
 
@@ -317,8 +349,10 @@ out_flush(struct conn *c)
 	stats_add(&c->w->stats->bytes_out, c->outoff - before);
 	if (c->resp_started)
 		c->resp_owed += (uint32_t)(c->outoff - before);
-	if (c->outoff < c->outlen)
+	if (c->outoff < c->outlen) {
+		send_watch(c);
 		return 1;
+	}
 	c->outoff = c->outlen = 0;
 	return 0;
 }
@@ -748,14 +782,14 @@ conn_wait(struct conn *c, uint32_t queue)
 		return;
 	}
 	c->state = CONN_WAITING;
-	loop_io_change(c->w->loop, &c->io, c->inlen < CONN_IN_SIZE ?
+	loop_io_change(c->w->loop, &c->io, c->inlen < c->incap ?
 	    LOOP_READ : 0);
 }
 
 static void
 dispatch(struct conn *c)
 {
-	char path[CONN_IN_SIZE + 1], prefix[URL_PREFIX_MAX];
+	char path[CONN_IN_MAX + 1], prefix[URL_PREFIX_MAX];
 	const struct url_prefix *pfx;
 	struct http_cooked cooked;
 	struct url_request ur;
@@ -801,6 +835,14 @@ dispatch(struct conn *c)
 		daemon_page(c);
 		return;
 	}
+	/* MaxRequestBodySize: a declared length is refused at once, a
+	 * chunked body once it grows past (conn_pump_body). */
+	c->body_max = snapshot_body_max(limits(c), &ur);
+	c->body_seen = 0;
+	if (c->body_max >= 0 && c->req.content_length > c->body_max) {
+		refuse_request(c, 413, NULL, 1, "EntityTooLarge");
+		return;
+	}
 	if (c->qs == NULL)	/* once, however often it is routed */
 		c->qs = qstats_begin(route_stats(c->w, pfx));
 	if (conn_enter_queue(c, pfx) == -1)
@@ -835,7 +877,10 @@ dispatch(struct conn *c)
 	}
 	if (!c->body_done && c->req.expect_continue)
 		out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-	loop_timer_cancel(c->w->loop, &c->timer);
+	if (c->body_done)
+		loop_timer_cancel(c->w->loop, &c->timer);
+	else
+		arm_body(c);
 	conn_pump_body(c);
 }
 
@@ -856,6 +901,20 @@ send_trailers(struct conn *c, const char *p, size_t n)
 		    c->xid, NULL, 0);
 	return channel_frame(c->ch, PROTO_REQ_DATA, PROTO_F_TRAILERS |
 	    PROTO_F_END, c->xid, c->tr->payload, len);
+}
+
+/* A chunked body grew past MaxRequestBodySize: the application's request
+ * is cancelled; the client gets 413 unless its response began. */
+static void
+body_too_large(struct conn *c)
+{
+	channel_frame(c->ch, PROTO_CANCEL, 0, c->xid, NULL, 0);
+	xid_release(c);
+	c->body_done = 1;	/* callers stop pumping */
+	if (c->resp_started)
+		conn_drop(c, "EntityTooLarge");
+	else
+		error_response(c, 413, NULL, 1);
 }
 
 /* Sends the body bytes waiting in `in` (after the head), as far as the
@@ -899,6 +958,11 @@ conn_pump_body(struct conn *c)
 			}
 			used = rc == HTTP_INCOMPLETE ? in : (size_t)rc;
 			end = rc != HTTP_INCOMPLETE;
+			c->body_seen += (int64_t)n;
+			if (c->body_max >= 0 && c->body_seen > c->body_max) {
+				body_too_large(c);
+				return;
+			}
 		}
 		if (end && c->body_left < 0 && c->chunk.ntrailers > 0) {
 			if (send_trailers(c, p, n) == -1)
@@ -974,7 +1038,7 @@ tunnel_start(struct conn *c)
 	c->keep_alive = 0;
 	c->head_only = 0;
 	c->resp_left = -1;
-	loop_timer_set(c->w->loop, &c->timer, CONN_TIMEOUT_MS);
+	loop_timer_set(c->w->loop, &c->timer, limits(c)->idle_ms);
 	tunnel_pump(c);
 }
 
@@ -1027,9 +1091,9 @@ tunnel_next(struct conn *c, int rc)
 		return;
 	}
 	loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
-	    (!c->tun_eof && c->req_credit > 0 && c->inlen < CONN_IN_SIZE ?
+	    (!c->tun_eof && c->req_credit > 0 && c->inlen < c->incap ?
 	    LOOP_READ : 0));
-	loop_timer_set(c->w->loop, &c->timer, CONN_TIMEOUT_MS);
+	loop_timer_set(c->w->loop, &c->timer, limits(c)->idle_ms);
 }
 
 /*
@@ -1367,6 +1431,8 @@ conn_from_app(struct worker *w, struct channel *ch,
 			return 0;
 		}
 		c->req_credit += proto_get32(f->payload);
+		if (!c->body_done)
+			arm_body(c);	/* the wait is the client's again */
 		conn_pump_body(c);
 		if (!c->body_done) {
 			loop_io_change(w->loop, &c->io, LOOP_READ |
@@ -1408,6 +1474,157 @@ conn_channel_lost(struct worker *w, struct channel *ch)
 	}
 }
 
+/* --- timeouts and limits -------------------------------------------- */
+
+static const struct snap_limits *
+limits(const struct conn *c)
+{
+	return snapshot_limits(c->w->snapshot);
+}
+
+/*
+ * Ends a connection for what its client did or failed to do: a timer ran
+ * out, a limit was reached. reason is HTTP.sys's httperr name
+ * (Timer_HeaderWait, ConnLimit, ...). Every such end comes here and goes
+ * to the httperr log.
+ */
+static void
+conn_drop(struct conn *c, const char *reason)
+{
+	static const struct linger rst = { 1, 0 };
+
+	conn_httperr(c, reason);
+	log_debug("worker %d: connection %llu: %s; closed", c->w->index,
+	    (unsigned long long)c->id, reason);
+	/* A client that misbehaved gets a reset: what the kernel still holds
+	 * for it (a response it does not read) goes at once. An idle one
+	 * did nothing wrong and gets a FIN. */
+	if (strcmp(reason, "Timer_ConnectionIdle") != 0)
+		setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &rst,
+		    sizeof(rst));
+	conn_close(c);
+}
+
+/* MaxConnections, across workers: one over it is closed at once. */
+static void
+conn_limit(struct conn *c)
+{
+	long n = atomic_fetch_add(&c->w->d->conns, 1);
+	int64_t max = limits(c)->max_connections;
+
+	if (max >= 0 && n >= max)
+		conn_drop(c, "ConnLimit");
+}
+
+/* The input buffer and the header table, sized by the limits in force. */
+static int
+in_alloc(struct conn *c)
+{
+	const struct snap_limits *l = limits(c);
+	size_t cap = l->http.max_head + CONN_IN_SLACK, nh = l->http.max_headers;
+
+	if (cap < CONN_IN_SIZE)
+		cap = CONN_IN_SIZE;
+	if (cap > CONN_IN_MAX)
+		cap = CONN_IN_MAX;
+	cap = (cap + 15) & ~(size_t)15;
+	if (nh > CONN_MAX_HEADERS)
+		nh = CONN_MAX_HEADERS;
+	if ((c->in = malloc(cap + nh * sizeof(*c->hdrs))) == NULL)
+		return -1;
+	c->incap = cap;
+	c->hdrs = (struct http_header *)(void *)(c->in + cap);
+	c->nhdrs = nh;
+	http_request_init(&c->req, c->hdrs, c->nhdrs);
+	return 0;
+}
+
+static void
+in_release(struct conn *c)
+{
+	free(c->in);
+	c->in = NULL;
+	c->hdrs = NULL;
+	c->inlen = c->incap = c->nhdrs = 0;
+}
+
+/*
+ * The first read of an idle connection: into the stack, so that a wakeup
+ * without data (or a TLS record that is not application data) costs no
+ * buffer. Returns 1 when bytes are in `in`, 0 when none came (or the
+ * connection ended).
+ */
+static int
+in_first(struct conn *c)
+{
+	char first[2048];
+	ssize_t n, m;
+
+	n = conn_recv(c, first, sizeof(first));
+	if (n == -1 && errno == EAGAIN)
+		return 0;
+	if (n <= 0) {
+		conn_close(c);
+		return 0;
+	}
+	if (in_alloc(c) == -1) {
+		conn_drop(c, "OutOfMemory");
+		return 0;
+	}
+	memcpy(c->in, first, (size_t)n);
+	c->inlen = (size_t)n;
+	/* TLS may hold more that epoll will not report. */
+	if ((size_t)n == sizeof(first) && (m = conn_recv(c, c->in + n,
+	    c->incap - (size_t)n)) > 0)
+		c->inlen += (size_t)m;
+	return 1;
+}
+
+/* Between requests: idleconnectiontimeout, in steps that release the
+ * buffer first. */
+static void
+arm_idle(struct conn *c)
+{
+	uint32_t ms = limits(c)->idle_ms;
+
+	c->idle_until = loop_now(c->w->loop) + ms;
+	loop_timer_set(c->w->loop, &c->timer, c->in != NULL &&
+	    ms > CONN_RELEASE_MS ? CONN_RELEASE_MS : ms);
+}
+
+static void
+arm_body(struct conn *c)
+{
+	loop_timer_set(c->w->loop, &c->timer, limits(c)->entitybody_ms);
+}
+
+/* Output waits on the client: MinSendRate is checked every window. */
+static void
+send_watch(struct conn *c)
+{
+	if (c->send_timer.deadline != 0)
+		return;
+	c->send_mark = c->sent;
+	loop_timer_set(c->w->loop, &c->send_timer, CONN_SEND_WINDOW_MS);
+}
+
+static void
+send_check(struct loop *l, struct loop_timer *t)
+{
+	struct conn *c = container_of(t, struct conn, send_timer);
+	uint64_t want = (uint64_t)limits(c)->min_send_rate *
+	    CONN_SEND_WINDOW_MS / 1000;
+
+	if (c->outoff >= c->outlen)
+		return;		/* nothing waits on the client */
+	if (c->sent - c->send_mark < want) {
+		conn_drop(c, "Timer_MinBytesPerSecond");
+		return;
+	}
+	c->send_mark = c->sent;
+	loop_timer_set(l, t, CONN_SEND_WINDOW_MS);
+}
+
 /* --- the connection's cycle ----------------------------------------- */
 
 static void
@@ -1415,6 +1632,7 @@ conn_free(struct loop_defer *df)
 {
 	struct conn *c = container_of(df, struct conn, free);
 
+	atomic_fetch_sub(&c->w->d->conns, 1);
 	SSL_free(c->ssl);
 	close(c->io.fd);
 	free(c->in);
@@ -1438,6 +1656,7 @@ conn_close(struct conn *c)
 		channel_frame(c->ch, PROTO_CANCEL, 0, c->xid, NULL, 0);
 	xid_release(c);
 	loop_timer_cancel(c->w->loop, &c->timer);
+	loop_timer_cancel(c->w->loop, &c->send_timer);
 	loop_io_remove(c->w->loop, &c->io);
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
@@ -1453,7 +1672,7 @@ try_head(struct conn *c)
 		return;
 	if (c->t0 == 0)
 		c->t0 = loop_now_us(c->w->loop);
-	rc = http_request_parse(c->in, c->inlen, &c->req, NULL);
+	rc = http_request_parse(c->in, c->inlen, &c->req, &limits(c)->http);
 	if (rc == HTTP_INCOMPLETE)
 		return;
 	if (rc == HTTP_ERROR) {
@@ -1523,9 +1742,12 @@ conn_next(struct conn *c)
 	c->resp_close_delimited = 0;
 	c->resp_owed = 0;
 	c->body_done = 0;
-	http_request_init(&c->req, c->hdrs, CONN_MAX_HEADERS);
+	http_request_init(&c->req, c->hdrs, c->nhdrs);
 	loop_io_change(c->w->loop, &c->io, LOOP_READ);
-	loop_timer_set(c->w->loop, &c->timer, CONN_TIMEOUT_MS);
+	if (c->inlen > 0)
+		loop_timer_set(c->w->loop, &c->timer, limits(c)->headerwait_ms);
+	else
+		arm_idle(c);
 	try_head(c);	/* a pipelined request may be here already */
 	if (!c->dead && c->state == CONN_HEAD && c->ssl != NULL &&
 	    SSL_pending(c->ssl) > 0)
@@ -1535,21 +1757,28 @@ conn_next(struct conn *c)
 static void
 conn_read(struct conn *c)
 {
+	size_t was = c->inlen;
 	ssize_t n;
 
 	if (c->state == CONN_TUNNEL && (c->tun_eof ||
-	    c->inlen == CONN_IN_SIZE)) {
+	    c->inlen == c->incap)) {
 		tunnel_hangup(c);
 		return;
 	}
-	if (c->inlen == CONN_IN_SIZE) {
+	if (c->in == NULL) {
+		if (in_first(c) == 0)
+			return;
+		stats_add(&c->w->stats->bytes_in, c->inlen);
+		goto got;
+	}
+	if (c->inlen == c->incap) {
 		/* Full: a head this long was refused by the parser already;
 		 * a body waits for credit (reading is off meanwhile). */
 		if (c->state == CONN_HEAD)
 			refuse_request(c, 431, NULL, 1, "RequestLength");
 		return;
 	}
-	n = conn_recv(c, c->in + c->inlen, CONN_IN_SIZE - c->inlen);
+	n = conn_recv(c, c->in + c->inlen, c->incap - c->inlen);
 	if (n == -1 && errno == EAGAIN)
 		return;
 	if (n == 0 && c->state == CONN_TUNNEL) {
@@ -1567,14 +1796,21 @@ conn_read(struct conn *c)
 	}
 	c->inlen += (size_t)n;
 	stats_add(&c->w->stats->bytes_in, (uint64_t)n);
+got:
+	/* The header wait runs from a head's first byte; the entity-body
+	 * wait restarts with each piece of body. */
+	if (c->state == CONN_HEAD && was == 0)
+		loop_timer_set(c->w->loop, &c->timer, limits(c)->headerwait_ms);
+	else if (c->state == CONN_EXCHANGE && !c->body_done)
+		arm_body(c);
 	if (c->state == CONN_HEAD)
 		try_head(c);
-	else if (c->state == CONN_WAITING && c->inlen == CONN_IN_SIZE)
+	else if (c->state == CONN_WAITING && c->inlen == c->incap)
 		loop_io_change(c->w->loop, &c->io, 0);
 	else if (c->state == CONN_EXCHANGE) {
 		conn_pump_body(c);
 		if (!c->body_done && (c->req_credit == 0 ||
-		    c->inlen == CONN_IN_SIZE))
+		    c->inlen == c->incap))
 			loop_io_change(c->w->loop, &c->io,
 			    c->outlen > c->outoff ? LOOP_WRITE : 0);
 	} else if (c->state == CONN_TUNNEL) {
@@ -1661,16 +1897,25 @@ static void
 conn_timeout(struct loop *l, struct loop_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
+	uint64_t now = loop_now(l);
 
-	(void)l;
-	if (c->state == CONN_HEAD) {
-		/* idle, or a head that never came */
-		conn_httperr(c, c->inlen > 0 ? "Timer_HeaderWait" :
-		    "Timer_ConnectionIdle");
-		conn_close(c);
+	if (c->state == CONN_HEAD && c->inlen > 0) {
+		conn_drop(c, "Timer_HeaderWait");
+	} else if (c->state == CONN_HEAD && now < c->idle_until) {
+		/* Idle for a while: the buffer goes, the wait goes on. */
+		in_release(c);
+		loop_timer_set(l, t, c->idle_until - now);
+	} else if (c->state == CONN_HEAD) {
+		conn_drop(c, "Timer_ConnectionIdle");
+	} else if (c->state == CONN_EXCHANGE && !c->body_done) {
+		/* Not the client's fault while the application withholds
+		 * credit, or while the buffer waits for it. */
+		if (c->req_credit == 0 || c->inlen == c->incap)
+			arm_body(c);
+		else
+			conn_drop(c, "Timer_EntityBody");
 	} else if (c->state == CONN_TUNNEL) {
-		conn_httperr(c, "Timer_ConnectionIdle");
-		conn_close(c);
+		conn_drop(c, "Timer_ConnectionIdle");
 	}
 }
 
@@ -1682,9 +1927,7 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	struct err e;
 	int one = 1;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->in = malloc(CONN_IN_SIZE)) == NULL) {
-		free(c);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
 	}
@@ -1701,12 +1944,12 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	c->io.fn = conn_io;
 	c->free.fn = conn_free;
 	c->timer.fn = conn_timeout;
-	http_request_init(&c->req, c->hdrs, CONN_MAX_HEADERS);
+	c->send_timer.fn = send_check;
+	http_request_init(&c->req, c->hdrs, c->nhdrs);
 	if (tls && ((c->ssl = SSL_new(w->tls_ctx)) == NULL ||
 	    !SSL_set_fd(c->ssl, fd))) {
 		ERR_clear_error();
 		SSL_free(c->ssl);
-		free(c->in);
 		free(c);
 		close(fd);
 		return;
@@ -1717,7 +1960,6 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	}
 	if (loop_io_add(w->loop, &c->io, LOOP_READ, &e) == -1) {
 		SSL_free(c->ssl);
-		free(c->in);
 		free(c);
 		close(fd);
 		return;
@@ -1726,9 +1968,10 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 		c->next->prevp = &c->next;
 	w->conns = c;
 	c->prevp = &w->conns;
-	loop_timer_set(w->loop, &c->timer, CONN_TIMEOUT_MS);
 	stats_add(&w->stats->accepted, 1);
 	stats_port(&w->stats->port_open[port], 1);
+	arm_idle(c);
+	conn_limit(c);
 }
 
 void

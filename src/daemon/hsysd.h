@@ -7,6 +7,7 @@
 #define HSYS_DAEMON_HSYSD_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "daemon/loop.h"
@@ -36,6 +37,8 @@ struct hsysd {
 	uint32_t		 last_queue_id;
 	int			 lock_fd;
 	int64_t			 generation;	/* of the configuration served */
+	atomic_long		 conns;		/* client connections, all
+						 * workers (MaxConnections) */
 	struct loop_io		 signals;	/* signalfd */
 	struct loop_timer	 poll_store;	/* generation check */
 	struct loop_timer	 rotate;	/* session ticket keys */

@@ -1,5 +1,6 @@
 /*
- * snapshot — bindings and their SSL contexts. See snapshot.h.
+ * snapshot — bindings and their SSL contexts, timeouts and limits. See
+ * snapshot.h.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,12 +18,31 @@
 #include "daemon/tls.h"
 #include "daemon/worker.h"
 #include "store/store.h"
+#include "url/url.h"
 
 struct build {
 	struct snapshot		*snap;
 	struct store		*store;
 	struct tls_tickets	*tickets;
 	size_t			 cap;
+};
+
+static const struct snap_limits limits_default = {
+	.idle_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
+	.headerwait_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
+	.entitybody_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
+	.min_send_rate = 150,
+	.max_connections = CONFIG_UNLIMITED,
+	.http = {
+		.max_request_line = 16384,
+		.max_header_line = 16384,
+		.max_head = 16384,
+		.max_headers = 100,
+		.max_empty_lines = 1,
+		.max_chunk_line = 4096,
+		.max_target = 16384,
+	},
+	.max_body = CONFIG_UNLIMITED,
 };
 
 struct snap_mail {
@@ -119,6 +139,76 @@ add_binding(const struct config_sslcert *c, void *arg)
 	return 0;
 }
 
+static int
+add_body_limit(enum config_setting s, const char *url, int64_t v, void *arg)
+{
+	struct snap_limits *l = arg;
+	struct url_prefix *np;
+	int64_t *nv;
+	struct err e;
+
+	if (s != CONFIG_SET_MAXREQUESTBODYSIZE)
+		return 0;
+	if ((np = realloc(l->body_prefix, (l->nbody + 1) * sizeof(*np))) ==
+	    NULL)
+		return 1;
+	l->body_prefix = np;
+	if ((nv = realloc(l->body_max, (l->nbody + 1) * sizeof(*nv))) == NULL)
+		return 1;
+	l->body_max = nv;
+	if (url_prefix_parse(url, strlen(url), &np[l->nbody], &e) == -1) {
+		log_warn("MaxRequestBodySize for %s: %s; ignored", url, e.msg);
+		return 0;
+	}
+	nv[l->nbody++] = v;
+	return 0;
+}
+
+static int
+read_limits(struct store *st, struct snap_limits *l, struct err *e)
+{
+	int64_t v[CONFIG_SET_COUNT];
+	int t[CONFIG_TIMEOUT_COUNT], i, set, rc;
+
+	for (i = 0; i < CONFIG_TIMEOUT_COUNT; i++)
+		if (config_timeout_get(st, (enum config_timeout)i, &t[i], &set,
+		    e) == -1)
+			return -1;
+	for (i = 0; i < CONFIG_SET_COUNT; i++)
+		if (config_setting_get(st, (enum config_setting)i, &v[i], &set,
+		    e) == -1)
+			return -1;
+	l->idle_ms = (uint32_t)t[CONFIG_TIMEOUT_IDLE] * 1000;
+	l->headerwait_ms = (uint32_t)t[CONFIG_TIMEOUT_HEADERWAIT] * 1000;
+	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
+	l->min_send_rate = (uint32_t)v[CONFIG_SET_MINSENDRATE];
+	l->max_connections = v[CONFIG_SET_MAXCONNECTIONS];
+	l->http.max_request_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
+	l->http.max_header_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
+	l->http.max_head = (size_t)v[CONFIG_SET_MAXREQUESTBYTES];
+	l->http.max_headers = (size_t)v[CONFIG_SET_MAXHEADERCOUNT];
+	l->http.max_target = (size_t)v[CONFIG_SET_MAXURLLENGTH];
+	l->max_body = v[CONFIG_SET_MAXREQUESTBODYSIZE];
+	rc = config_setting_list_url(st, add_body_limit, l, e);
+	if (rc > 0)
+		return err_set(e, "out of memory reading the settings");
+	return rc;
+}
+
+const struct snap_limits *
+snapshot_limits(const struct snapshot *s)
+{
+	return s != NULL ? &s->lim : &limits_default;
+}
+
+int64_t
+snapshot_body_max(const struct snap_limits *l, const struct url_request *r)
+{
+	long i = url_prefix_best(l->body_prefix, l->nbody, r);
+
+	return i >= 0 ? l->body_max[i] : l->max_body;
+}
+
 int
 snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
     struct err *e)
@@ -129,6 +219,7 @@ snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
 	if ((bd.snap = calloc(1, sizeof(*bd.snap))) == NULL)
 		return err_sys(e, "out of memory");
 	atomic_init(&bd.snap->refs, 1);
+	bd.snap->lim = limits_default;
 	if (store_open(&bd.store, STORE_MACHINE, STORE_READ, e) == -1)
 		goto fail;
 	if (store_generation(bd.store, &bd.snap->generation, e) == -1)
@@ -139,6 +230,8 @@ snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
 			err_set(e, "out of memory reading the bindings");
 		goto fail;
 	}
+	if (read_limits(bd.store, &bd.snap->lim, e) == -1)
+		goto fail;
 	store_close(bd.store);
 	*out = bd.snap;
 	return 0;
@@ -158,6 +251,8 @@ snapshot_release(struct snapshot *s)
 	for (i = 0; i < s->n; i++)
 		SSL_CTX_free(s->b[i].ctx);
 	free(s->b);
+	free(s->lim.body_prefix);
+	free(s->lim.body_max);
 	free(s);
 }
 

@@ -1,6 +1,7 @@
 /*
- * snapshot — the TLS side of the configuration as the daemon serves it:
- * every SSL certificate binding with its ready SSL context. Built on the
+ * snapshot — the configuration as the daemon's workers serve it: every SSL
+ * certificate binding with its ready SSL context, and the timeouts and
+ * limits (struct snap_limits) connections live by. Built on the
  * main thread whenever the store's generation moves, then shared by
  * reference with the workers (swapped by mail), immutable while shared.
  * A connection's SSL object holds its own reference to its context, so an
@@ -16,7 +17,11 @@
 
 #include <openssl/ssl.h>
 
+#include "http/http.h"
+
 struct err;
+struct url_prefix;
+struct url_request;
 struct tls_tickets;
 struct worker;
 
@@ -32,12 +37,39 @@ struct tls_binding {
 	char		 endpoint[300];	/* for logs */
 };
 
+/*
+ * Timeouts and limits (hsys http add timeout / add setting). Workers read
+ * them when they arm a connection's timer or take a new connection, so a
+ * change reaches new connections and the next wait of existing ones.
+ */
+struct snap_limits {
+	uint32_t		 idle_ms;	/* idleconnectiontimeout */
+	uint32_t		 headerwait_ms;	/* headerwaittimeout */
+	uint32_t		 entitybody_ms;	/* entitybodytimeout */
+	uint32_t		 min_send_rate;	/* MinSendRate, bytes/s */
+	int64_t			 max_connections; /* -1: unlimited */
+	struct http_limits	 http;		/* MaxFieldLength, ... */
+	int64_t			 max_body;	/* service-wide; -1 unlimited */
+	size_t			 nbody;		/* per-prefix body limits */
+	struct url_prefix	*body_prefix;	/* [nbody] */
+	int64_t			*body_max;	/* [nbody] */
+};
+
 struct snapshot {
 	atomic_int		 refs;
 	int64_t			 generation;
 	size_t			 n;
 	struct tls_binding	*b;
+	struct snap_limits	 lim;
 };
+
+/* The limits in force: the snapshot's, or the defaults before the first
+ * snapshot arrives. */
+const struct snap_limits *snapshot_limits(const struct snapshot *);
+/* MaxRequestBodySize for a request: the longest matching prefix's value,
+ * else the service-wide one; -1 when unlimited. */
+int64_t	snapshot_body_max(const struct snap_limits *,
+	    const struct url_request *);
 
 /* Reads the bindings; a binding whose certificate cannot be used is left
  * out with a warning (the others still serve). */

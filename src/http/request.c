@@ -346,7 +346,7 @@ target_form(struct http_request *req)
  */
 static long
 parse_request_line(const char *buf, const char *p, const char *end,
-    struct http_request *req)
+    struct http_request *req, const struct http_limits *lim)
 {
 	const char	*t;
 
@@ -364,6 +364,8 @@ parse_request_line(const char *buf, const char *p, const char *end,
 		return fail(req, 400, "invalid request-target");
 	req->target = t;
 	req->target_len = (size_t)(p - t);
+	if (lim->max_target > 0 && req->target_len > lim->max_target)
+		return fail(req, 414, "request-target too long");
 
 	p++;
 	if (end - p < 10 || memcmp(p, "HTTP/", 5) != 0 ||
@@ -620,7 +622,7 @@ head_parse(const char *buf, size_t rl, size_t endoff,
 	long		 off;
 
 	memset(&f, 0, sizeof(f));
-	off = parse_request_line(buf, buf + rl, end, req);
+	off = parse_request_line(buf, buf + rl, end, req, lim);
 	if (off < 0)
 		return HTTP_ERROR;
 	cap = req->header_cap < lim->max_headers ? req->header_cap :

@@ -14,12 +14,14 @@
 
 extern const char cert_schema_v1[];
 extern const char config_schema_v1[];
+extern const char config_schema_v2[];
 
 static const struct store_migration steps[] = {
 	{ "meta", "CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;"
 	    "INSERT INTO meta VALUES ('generation', 0);" },
 	{ "cert v1", cert_schema_v1 },
 	{ "config v1", config_schema_v1 },
+	{ "config v2", config_schema_v2 },
 };
 #define NSTEPS ((int)(sizeof(steps) / sizeof(steps[0])))
 

@@ -36,7 +36,8 @@ Timeout Settings:
 -----------------
 
     Idle Connection Timeout (sec)   : 120
-    Header Wait Timeout (sec)       : 120"
+    Header Wait Timeout (sec)       : 120
+    Entity Body Timeout (sec)       : 120"
 t_ok "set idle" $HSYS http add timeout timeouttype=IdleConnectionTimeout \
     value=30
 t_eq "set line" "$(cat "$T/out")" "Timeout successfully set"
@@ -46,10 +47,11 @@ t_ok "set headerwait" $HSYS http add timeout timeouttype=headerwaittimeout \
     value=10
 t_ok "show --json" $HSYS http show timeout --json
 t_eq "json" "$(cat "$T/out")" \
-    '{"idleconnectiontimeout": 45, "headerwaittimeout": 10}'
+    '{"idleconnectiontimeout": 45, "headerwaittimeout": 10, "entitybodytimeout": 120}'
 t_fail "bad type" 2 $HSYS http add timeout timeouttype=minsendrate value=1
 t_grep "87 line" '^Timeout set failed, Error: 87$' "$T/err"
-t_grep "names the types" 'idleconnectiontimeout or headerwaittimeout' "$T/err"
+t_grep "names the types" 'idleconnectiontimeout, headerwaittimeout or entitybodytimeout' "$T/err"
+t_grep "and says where minsendrate is" 'name=MinSendRate' "$T/err"
 t_fail "zero" 2 $HSYS http add timeout timeouttype=headerwaittimeout value=0
 t_fail "too big" 2 $HSYS http add timeout timeouttype=headerwaittimeout \
     value=65536

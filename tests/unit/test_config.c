@@ -134,6 +134,8 @@ test_values(void)
 	CHECK(config_timeout_parse("headerwaittimeout", &t, &e) == 0 &&
 	    t == CONFIG_TIMEOUT_HEADERWAIT);
 	CHECK(config_timeout_parse("minsendrate", &t, &e) == -1);
+	CHECK(config_timeout_parse("EntityBodyTimeout", &t, &e) == 0 &&
+	    t == CONFIG_TIMEOUT_ENTITYBODY);
 	CHECK(config_timeout_value_parse("65535", &v, &e) == 0 && v == 65535);
 	CHECK(config_timeout_value_parse("0", &v, &e) == -1);
 	CHECK(config_timeout_value_parse("65536", &v, &e) == -1);
@@ -413,6 +415,89 @@ test_iplisten_timeout(void)
 	store_close(s);
 }
 
+static int
+count_url(enum config_setting s, const char *url, int64_t v, void *arg)
+{
+	int *n = arg;
+
+	CHECK(s == CONFIG_SET_MAXREQUESTBODYSIZE);
+	CHECK_STR(url, *n == 0 ? "http://+:80/a/" : "https://+:443/up/");
+	CHECK(v == (*n == 0 ? 0 : 1024));
+	(*n)++;
+	return 0;
+}
+
+static void
+test_setting(void)
+{
+	struct store *s = open_tx();
+	char url[URL_PREFIX_MAX];
+	enum config_setting k;
+	struct err e;
+	int64_t v;
+	int set, n = 0;
+
+	CHECK(config_setting_parse("maxconnections", &k, &e) == 0 &&
+	    k == CONFIG_SET_MAXCONNECTIONS);
+	CHECK(config_setting_parse("MINSENDRATE", &k, &e) == 0 &&
+	    k == CONFIG_SET_MINSENDRATE);
+	CHECK(config_setting_parse("metrics.url", &k, &e) == -1 &&
+	    e.code == CONFIG_E_PARAM && strstr(e.msg, "MaxFieldLength") != NULL);
+	CHECK(config_setting_value_parse(CONFIG_SET_MAXCONNECTIONS, "Unlimited",
+	    &v, &e) == 0 && v == CONFIG_UNLIMITED);
+	CHECK(config_setting_value_parse(CONFIG_SET_MAXFIELDLENGTH, "unlimited",
+	    &v, &e) == -1 && e.code == CONFIG_E_PARAM);
+	CHECK(config_setting_value_parse(CONFIG_SET_MAXFIELDLENGTH, "63", &v,
+	    &e) == -1 && strstr(e.msg, "from 64 to 65534") != NULL);
+	CHECK(config_setting_value_parse(CONFIG_SET_MAXFIELDLENGTH, "65534",
+	    &v, &e) == 0 && v == 65534);
+	CHECK(config_setting_value_parse(CONFIG_SET_MAXREQUESTBODYSIZE, "0",
+	    &v, &e) == 0 && v == 0);
+	CHECK(config_setting_value_parse(CONFIG_SET_MAXREQUESTBODYSIZE,
+	    "99999999999999999999", &v, &e) == -1);
+	CHECK(config_setting_value_parse(CONFIG_SET_MINSENDRATE, "-1", &v,
+	    &e) == -1);
+	CHECK(config_setting_value_parse(CONFIG_SET_MINSENDRATE, "12k", &v,
+	    &e) == -1);
+	CHECK(config_setting_url_parse(CONFIG_SET_MAXCONNECTIONS,
+	    "http://+:80/", url, &e) == -1 && strstr(e.msg, "service-wide"));
+	CHECK(config_setting_url_parse(CONFIG_SET_MAXREQUESTBODYSIZE,
+	    "http://+:80/a", url, &e) == -1 && e.code == CONFIG_E_PARAM);
+	CHECK(config_setting_url_parse(CONFIG_SET_MAXREQUESTBODYSIZE,
+	    "HTTPS://+:443/up/", url, &e) == 0);
+	CHECK_STR(url, "https://+:443/up/");
+
+	CHECK(config_setting_get(s, CONFIG_SET_MINSENDRATE, &v, &set, &e) ==
+	    0 && v == 150 && !set);
+	CHECK(config_setting_get(s, CONFIG_SET_MAXCONNECTIONS, &v, &set, &e) ==
+	    0 && v == CONFIG_UNLIMITED && !set);
+	CHECK(config_setting_set(s, CONFIG_SET_MINSENDRATE, NULL, 500, &e) == 0);
+	CHECK(config_setting_set(s, CONFIG_SET_MINSENDRATE, NULL, 600, &e) == 0);
+	CHECK(config_setting_get(s, CONFIG_SET_MINSENDRATE, &v, &set, &e) ==
+	    0 && v == 600 && set);
+	/* Another component's name in the same table is left alone. */
+	CHECK(store_exec(s, "INSERT INTO setting VALUES ('metrics.url', "
+	    "'http://x/')", &e) == 0);
+	CHECK(config_setting_delete(s, CONFIG_SET_MINSENDRATE, NULL, &e) == 0);
+	CHECK(config_setting_delete(s, CONFIG_SET_MINSENDRATE, NULL, &e) == 0);
+	CHECK(config_setting_get(s, CONFIG_SET_MINSENDRATE, &v, &set, &e) ==
+	    0 && v == 150 && !set);
+
+	CHECK(config_setting_set(s, CONFIG_SET_MAXREQUESTBODYSIZE,
+	    "https://+:443/up/", 1024, &e) == 0);
+	CHECK(config_setting_set(s, CONFIG_SET_MAXREQUESTBODYSIZE,
+	    "http://+:80/a/", 0, &e) == 0);
+	CHECK(config_setting_get(s, CONFIG_SET_MAXREQUESTBODYSIZE, &v, &set,
+	    &e) == 0 && v == CONFIG_UNLIMITED && !set);
+	CHECK(config_setting_list_url(s, count_url, &n, &e) == 0 && n == 2);
+	CHECK(config_setting_delete(s, CONFIG_SET_MAXREQUESTBODYSIZE,
+	    "https://+:443/UP/", &e) == 0);
+	n = 0;
+	CHECK(config_setting_list_url(s, count_url, &n, &e) == 0 && n == 1);
+	store_rollback(s);
+	store_close(s);
+}
+
 static void
 test_notify(const char *home)
 {
@@ -452,6 +537,7 @@ main(void)
 	RUN(test_urlacl);
 	RUN(test_sslcert);
 	RUN(test_iplisten_timeout);
+	RUN(test_setting);
 	unit_name = "test_notify";
 	test_notify(home);
 	testcert_home_remove(home);

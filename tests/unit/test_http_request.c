@@ -177,6 +177,23 @@ static const struct tcase limit_cases[] = {
 	    "C: 0123456789012345678\n", HTTP_ERROR, 431 },
 };
 
+/* MaxUrlLength: the request-target alone, under a longer request-line. */
+static const struct http_limits short_target = {
+	.max_request_line = 64,
+	.max_header_line = 64,
+	.max_head = 256,
+	.max_headers = 4,
+	.max_empty_lines = 1,
+	.max_chunk_line = 16,
+	.max_target = 8,
+};
+
+static const struct tcase target_cases[] = {
+	{ "GET /1234567 HTTP/1.1\r\nHost: a\r\n\r\n", OK, 0 },
+	{ "GET /12345678 HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_ERROR, 414 },
+	{ "GET http://a/567 HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_ERROR, 414 },
+};
+
 static int
 parse(const char *in, size_t len, struct http_request *req,
     struct http_header *h, size_t cap, const struct http_limits *lim)
@@ -247,6 +264,8 @@ test_limits(void)
 {
 	run_table(limit_cases, sizeof(limit_cases) / sizeof(limit_cases[0]),
 	    &small, 16);
+	run_table(target_cases, sizeof(target_cases) / sizeof(target_cases[0]),
+	    &short_target, 16);
 }
 
 static void

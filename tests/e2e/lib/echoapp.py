@@ -21,6 +21,9 @@ path ends with:
                   client's bytes until its END and prints "wsbye got N"
   .../hold?ms=N   answered like anything else, N ms later (others are
                   served meanwhile); it prints "held ID" when it gets one
+  .../nocredit?wait=S  a request body: credits nothing once the first
+                  window is used up, sleeps S seconds, then credits as usual
+                  and answers as "anything else" does
   anything else   200 with a JSON description of the request (method,
                   urls, host, prefix, headers, body length and sha256,
                   TLS facts, the client certificate's DER sha256, and the
@@ -145,6 +148,14 @@ def handle(ch, reqs, ftype, flags, rid, p):
         req["len"] += len(p)
         if req["data"] is not None:
             req["data"] += p
+        if req["path"].endswith(b"/nocredit") and not req.get("waited"):
+            # Withhold credit: the daemon's window runs out, then a pause.
+            req["held"] = req.get("held", 0) + len(p)
+            if req["held"] < WINDOW and not flags & END:
+                return
+            time.sleep(float(query_of(req).get("wait", "0")))
+            req["waited"] = True
+            p = b"\0" * req.pop("held")
         ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
         if flags & END:
             answer(rid, reqs.pop(rid))
@@ -210,12 +221,14 @@ def tunnel_frame(reqs, rid, ftype, flags, p):
     if t["ended"] and not t["pending"]:
         ch.send(frame(RESP_DATA, rid, b"", END))
         reqs.pop(rid)
+def query_of(req):
+    return dict(kv.split("=", 1) for kv in req["query"].decode().split("&")
+                if "=" in kv)
 
 
 def answer(rid, req):
     ch, path = req["ch"], req["path"].decode()
-    query = dict(kv.split("=", 1) for kv in req["query"].decode().split("&")
-                 if "=" in kv)
+    query = query_of(req)
     if path.endswith("/die"):
         os._exit(1)
     if path.endswith("/hang"):
