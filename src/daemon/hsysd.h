@@ -13,6 +13,8 @@
 #include "daemon/mailbox.h"
 
 struct control;
+struct drain;
+struct handover;
 struct listener;
 struct queue;
 struct registration;
@@ -39,6 +41,12 @@ struct hsysd {
 	struct loop_timer	 poll_store;	/* generation check */
 	struct loop_timer	 rotate;	/* session ticket keys */
 	struct tls_tickets	*tickets;
+	struct handover		*handover;	/* taking over, or handing */
+	struct drain		*drain;		/* stopping: see drain.h */
+	uint64_t		 drain_ms;	/* --drain-timeout */
+	uint64_t		 takeover_ms;	/* --takeover-wait */
+	char			**argv;		/* to start a successor */
+	char			 exe[PATH_MAX];
 	char			 runtime[PATH_MAX];
 	char			 sock_path[PATH_MAX + 16];
 	char			 lock_path[PATH_MAX + 16];

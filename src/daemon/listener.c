@@ -23,12 +23,17 @@
 #define LISTEN_BACKLOG	1024
 #define MAX_ADDRS	16
 
-/* Main thread's record of a port. */
+/* Main thread's record of a port. Its sockets belong to the workers once
+ * mailed; `held` ones (inherited from the hsysd this one took over from)
+ * stay here, unaccepted, until listeners_release_held(). */
 struct listener {
 	struct listener	*next;
 	uint16_t	 port;
 	int		 tls;
 	int		 refs;
+	int		 held;
+	int		 nfds;
+	int		 fds[LISTENER_MAX_FDS];
 };
 
 /* A worker's socket. */
@@ -47,7 +52,7 @@ struct listen_mail {
 	uint16_t	 port;
 	int		 tls;
 	int		 nfds;
-	int		 fds[MAX_ADDRS];	/* nfds == 0: close the port */
+	int		 fds[LISTENER_MAX_FDS];	/* nfds 0: close the port */
 };
 
 static void
@@ -220,7 +225,8 @@ fail:
 }
 
 static int
-open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
+open_port(struct hsysd *d, struct listener *l, uint16_t port, int tls,
+    struct err *e)
 {
 	struct listen_mail **lm;
 	struct addrs a;
@@ -247,6 +253,8 @@ open_port(struct hsysd *d, uint16_t port, int tls, struct err *e)
 				goto out;
 			}
 			lm[w]->fds[lm[w]->nfds++] = fd;
+			if (l->nfds < LISTENER_MAX_FDS)
+				l->fds[l->nfds++] = fd;
 		}
 	}
 	for (w = 0; w < d->workers; w++) {
@@ -270,6 +278,16 @@ out:
 	return rc;
 }
 
+static void
+listener_close_held(struct listener *l)
+{
+	int i;
+
+	for (i = 0; i < l->nfds; i++)
+		close(l->fds[i]);
+	free(l);
+}
+
 int
 listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 {
@@ -277,7 +295,9 @@ listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 
 	for (l = d->listeners; l != NULL; l = l->next) {
 		if (l->port == port) {
-			l->refs++;
+			if (l->refs++ == 0 && l->held)
+				log_info("port %u: an inherited listener "
+				    "serves it again", port);
 			return 0;
 		}
 	}
@@ -286,7 +306,7 @@ listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		e->code = ENOMEM;
 		return -1;
 	}
-	if (open_port(d, port, tls, e) == -1) {
+	if (open_port(d, l, port, tls, e) == -1) {
 		free(l);
 		return -1;
 	}
@@ -312,6 +332,10 @@ listener_unwant(struct hsysd *d, uint16_t port)
 	if (l == NULL || --l->refs > 0)
 		return;
 	*pp = l->next;
+	if (l->held) {
+		listener_close_held(l);
+		return;
+	}
 	free(l);
 	for (w = 0; w < d->workers; w++) {
 		if ((lm = calloc(1, sizeof(*lm))) == NULL)
@@ -331,7 +355,10 @@ listeners_free(struct hsysd *d)
 
 	while ((l = d->listeners) != NULL) {
 		d->listeners = l->next;
-		free(l);
+		if (l->held)
+			listener_close_held(l);
+		else
+			free(l);
 	}
 }
 
@@ -345,5 +372,109 @@ listeners_close_all(struct worker *w)
 		loop_io_remove(w->loop, &wl->io);
 		close(wl->io.fd);
 		free(wl);
+	}
+}
+
+/*
+ * Handing listeners over (handover.c). The sockets themselves travel, not
+ * their addresses: the new hsysd accepts from the very sockets (and accept
+ * queues) the old one listened on, so no connection waiting in a queue is
+ * lost and no port is ever closed.
+ */
+
+int
+listeners_each_fd(struct hsysd *d, int (*fn)(int fd, uint16_t port, int tls,
+    void *), void *arg)
+{
+	struct listener *l;
+	int i;
+
+	for (l = d->listeners; l != NULL; l = l->next)
+		for (i = 0; i < l->nfds; i++)
+			if (fn(l->fds[i], l->port, l->tls, arg) == -1)
+				return -1;
+	return 0;
+}
+
+int
+listener_adopt(struct hsysd *d, int fd, uint16_t port, int tls)
+{
+	struct listener *l;
+
+	for (l = d->listeners; l != NULL; l = l->next)
+		if (l->port == port)
+			break;
+	if (l == NULL) {
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			return -1;
+		l->port = port;
+		l->tls = tls;
+		l->held = 1;
+		l->next = d->listeners;
+		d->listeners = l;
+	}
+	if (!l->held || l->nfds == LISTENER_MAX_FDS)
+		return -1;
+	l->fds[l->nfds++] = fd;
+	return 0;
+}
+
+/* Spreads a port's sockets over the workers, round robin: every socket of
+ * the SO_REUSEPORT group must be accepted from, whatever the number of
+ * workers the old hsysd had. */
+static void
+release_port(struct hsysd *d, struct listener *l)
+{
+	struct listen_mail *lm;
+	int w, i;
+
+	for (w = 0; w < d->workers && w < l->nfds; w++) {
+		if ((lm = calloc(1, sizeof(*lm))) == NULL) {
+			log_err("out of memory: port %u loses listeners", l->port);
+			break;
+		}
+		lm->mail.fn = listen_fn;
+		lm->w = &d->worker[w];
+		lm->port = l->port;
+		lm->tls = l->tls;
+		for (i = w; i < l->nfds; i += d->workers)
+			lm->fds[lm->nfds++] = l->fds[i];
+		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+	}
+	l->held = 0;
+}
+
+void
+listeners_release_held(struct hsysd *d)
+{
+	struct listener *l, **pp;
+
+	for (pp = &d->listeners; (l = *pp) != NULL;) {
+		if (!l->held) {
+			pp = &l->next;
+			continue;
+		}
+		if (l->refs == 0) {
+			log_info("port %u: no application registered again; "
+			    "its inherited listener closes", l->port);
+			*pp = l->next;
+			listener_close_held(l);
+			continue;
+		}
+		release_port(d, l);
+		log_info("listening on port %u (%s, inherited)", l->port,
+		    l->tls ? "https" : "http");
+		pp = &l->next;
+	}
+}
+
+void
+listeners_stop(struct hsysd *d)
+{
+	struct listener *l;
+
+	while ((l = d->listeners) != NULL) {
+		l->refs = 1;
+		listener_unwant(d, l->port);
 	}
 }

@@ -199,3 +199,15 @@ registry_serve(struct hsysd *d, struct session *s, struct queue *q,
 	for (w = 0; w < d->workers; w++)
 		route_post_serve(&d->worker[w], s->id, q->id, serving);
 }
+
+int
+registry_each(struct hsysd *d, int (*fn)(const char *, struct queue *,
+    void *), void *arg)
+{
+	struct registration *g;
+
+	for (g = d->registrations; g != NULL; g = g->next)
+		if (fn(g->text, g->queue, arg) == -1)
+			return -1;
+	return 0;
+}

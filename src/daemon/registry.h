@@ -43,5 +43,8 @@ void	registry_drop_queue(struct hsysd *, struct queue *);
  * queue. */
 void	registry_serve(struct hsysd *, struct session *, struct queue *,
 	    int serving);
+/* Every registration, as its canonical text and queue (handover.c). */
+int	registry_each(struct hsysd *, int (*)(const char *prefix,
+	    struct queue *, void *), void *);
 
 #endif

@@ -45,6 +45,7 @@ struct worker {
 	uint32_t	*xgen;		/* generation of each slot */
 	uint32_t	*xfree;		/* free slots */
 	uint32_t	 nxslot, nxfree;
+	int		 draining;	/* no keep-alive (drain.c) */
 	int64_t		 date_sec;	/* Date header cache */
 	char		 date[40];
 };
