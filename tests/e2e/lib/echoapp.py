@@ -1,12 +1,13 @@
 """A test application for hsysd, speaking the wire protocol from Python.
 
-    echoapp.py PREFIX [PREFIX...] [--queue NAME] [--ready FILE]
+    echoapp.py PREFIX [PREFIX...] [--queue NAME] [--ready FILE] [--reconnect]
 
 Registers the prefixes on one queue and answers every request by what its
 path ends with:
   .../big?n=N     N bytes of a repeating pattern, streamed within credit
   .../die         exits at once, leaving the request unanswered
   .../hang        never answers
+  .../slow?ms=N   answers after N ms (the whole app waits meanwhile)
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
   anything else   200 with a JSON description of the request (method,
@@ -14,6 +15,13 @@ path ends with:
 A prefix it may not register is reported as "refused CODE MESSAGE" and it
 exits 3. It writes "ready" to the --ready file once it serves. A streamed
 answer blocks the app until it is sent: one big request at a time.
+
+With --reconnect it does what libhsys does (docs/api.md): it says in HELLO
+that it understands GOAWAY, and on GOAWAY, or when its session breaks, it
+opens a new session (retrying for up to 30 s), creates its queue and
+registers its prefixes again, and appends "reconnected N" to the --ready
+file. Requests already on the old session's channels are answered there,
+until the old daemon closes them.
 """
 import hashlib
 import json
@@ -21,6 +29,7 @@ import os
 import select
 import struct
 import sys
+import time
 
 from hsysproto import *
 
@@ -29,7 +38,7 @@ WINDOW = 256 * 1024
 
 def main():
     args = sys.argv[1:]
-    queue, ready = "", None
+    queue, ready, reconnect = "", None, False
     prefixes = []
     while args:
         a = args.pop(0)
@@ -37,34 +46,80 @@ def main():
             queue = args.pop(0)
         elif a == "--ready":
             ready = args.pop(0)
+        elif a == "--reconnect":
+            reconnect = True
         else:
             prefixes.append(a)
-    s = Session("echoapp")
-    s.open_channels()
-    r = s.queue_attach(queue) if queue else ("error",)
-    if r[0] != "ok":
-        r = s.queue_create(queue)
-    qid = struct.unpack("<I", r[1])[0]
-    for p in prefixes:
-        r = s.prefix_add(qid, p)
-        if r[0] != "ok":
-            print("refused", r[1], r[2], flush=True)
-            sys.exit(3)
+    s = register(queue, prefixes, reconnect)
     if ready:
         with open(ready, "w") as f:
             f.write("ready\n")
     reqs = {}
     chans = {c.s: c for c in s.channels}
+    reconnects = 0
     while True:
-        rl, _, _ = select.select(list(chans), [], [])
+        watch = list(chans) + ([s.ctl.s] if reconnect else [])
+        rl, _, _ = select.select(watch, [], [])
+        broken = False
         for sock in rl:
-            ch = chans[sock]
+            if reconnect and sock is s.ctl.s:
+                f = s.ctl.recv_frame()
+                # GOAWAY: a new daemon serves; the old session's
+                # channels stay open for what is in flight on them.
+                broken = broken or f is None or f[0] == GOAWAY
+                continue
+            ch = chans.get(sock)
+            if ch is None:
+                continue
             f = ch.recv_frame()
             if f is None:
-                sys.exit(0)
+                if not reconnect:
+                    sys.exit(0)
+                del chans[sock]
+                ch.close()
+                broken = broken or ch in s.channels
+                continue
             handle(ch, reqs, *f)
             while ch.has_frame():
                 handle(ch, reqs, *ch.recv_frame())
+        if broken or (reconnect and s.goaway):
+            old = s
+            s = register(queue, prefixes, True, retry=True)
+            chans.update({c.s: c for c in s.channels})
+            old.retired = True
+            retired.append(old)   # its control channel keeps it alive
+            reconnects += 1
+            if ready:
+                with open(ready, "a") as f:
+                    f.write("reconnected %d\n" % reconnects)
+
+
+retired = []
+
+
+def register(queue, prefixes, flagged, retry=False):
+    """A session serving the queue and prefixes (retrying when asked)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            s = Session("echoapp", HELLO_F_GOAWAY if flagged else 0)
+            s.open_channels()
+            r = s.queue_attach(queue) if queue else ("error",)
+            if r[0] != "ok":
+                r = s.queue_create(queue)
+            if r[0] != "ok":
+                raise OSError("queue: %r" % (r,))
+            qid = struct.unpack("<I", r[1])[0]
+            for p in prefixes:
+                r = s.prefix_add(qid, p)
+                if r[0] != "ok":
+                    print("refused", r[1], r[2], flush=True)
+                    sys.exit(3)
+            return s
+        except (OSError, RuntimeError, TypeError):
+            if not retry or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def handle(ch, reqs, ftype, flags, rid, p):
@@ -97,6 +152,8 @@ def answer(rid, req):
         os._exit(1)
     if path.endswith("/hang"):
         return
+    if path.endswith("/slow"):
+        time.sleep(int(query.get("ms", "1000")) / 1000)
     if path.endswith("/badheader"):
         ch.send(frame(RESPONSE, rid, response(200, [("X-Evil", "a\r\nSet-Cookie: x=1")],
                                               end=True)))

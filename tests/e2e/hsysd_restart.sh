@@ -1,0 +1,164 @@
+# hsysd restarts without refusing a connection (docs/operations.md):
+# --takeover under load (zero failed requests, the same listening sockets,
+# the old pid gone, applications back on the new daemon by themselves),
+# SIGTERM drains, kill -9 needs no cleanup, and a handover is refused to
+# another user.
+. "$(dirname "$0")/lib.sh"
+export PYTHONPATH="$TOP/tests/e2e/lib"
+
+P=$((20000 + RANDOM % 20000))
+
+wait_for() {	# wait_for SECONDS COMMAND...: polls until COMMAND succeeds
+	local limit=$(( $(date +%s) + $1 )); shift
+	until "$@" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$limit" ] || return 1
+		sleep 0.1
+	done
+}
+code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
+# The inodes of the sockets listening on port $P, sorted, one line.
+listen_inodes() {
+	local hex; hex=$(printf ':%04X' "$P")
+	awk -v p="$hex" '$2 ~ p"$" && $4 == "0A" { print $10 }' \
+	    /proc/net/tcp /proc/net/tcp6 | sort -n | tr '\n' ' '
+}
+# The socket inodes process $1 holds, one per line.
+held_inodes() {
+	ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p'
+}
+holds_all() {	# holds_all PID INODES...
+	local pid=$1 i; shift
+	for i in "$@"; do held_inodes "$pid" | grep -qx "$i" || return 1; done
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# --- handover under load -------------------------------------------------
+$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/a.log" &
+a=$!
+t_ok "the first hsysd is ready" wait_for 20 grep -q 'ready: 2 worker' "$T/a.log"
+python3 "$TOP/tests/e2e/lib/echoapp.py" --reconnect --ready "$T/app.ready" \
+    "http://127.0.0.1:$P/echo/" >"$T/app.log" 2>&1 &
+app=$!
+t_ok "the application serves" wait_for 20 grep -q ready "$T/app.ready"
+t_eq "a request is answered" "$(code http://127.0.0.1:$P/echo/x)" 200
+before=$(listen_inodes)
+t_ok "the listening sockets are known" test -n "$before"
+
+python3 "$TOP/tests/e2e/lib/loadclient.py" "http://127.0.0.1:$P/echo/load" \
+    8 3 3 >"$T/load.json" 2>"$T/load.err" &
+load=$!
+sleep 2
+$HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose --takeover 2>"$T/b.log" &
+b=$!
+t_ok "the new hsysd takes the state over" \
+    wait_for 20 grep -q 'handover: took' "$T/b.log"
+t_ok "the application reconnects by itself" \
+    wait_for 20 grep -q 'reconnected 1' "$T/app.ready"
+t_ok "the new hsysd accepts once it is back" \
+    wait_for 20 grep -q 'all 1 registration.* are back; accepting' "$T/b.log"
+t_ok "the old hsysd exits" wait_for 30 gone $a
+wait $a
+t_eq "with status 0" "$?" 0
+t_grep "after draining" 'drained|drain bound' "$T/a.log"
+t_ok "the load ends" wait_for 80 gone $load
+wait $load
+t_eq "the load client ran to its end" "$?" 0
+summary=$(cat "$T/load.json")
+echo "# load across the handover: $summary"
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <"$T/load.json"; }
+t_eq "zero failed requests across the handover" "$(field failed)" 0
+t_eq "no client thread stuck" "$(field threads_stuck)" 0
+t_ok "a real load ran (over 100 requests)" test "$(field ok)" -gt 100
+t_eq "the new hsysd serves" "$(code http://127.0.0.1:$P/echo/after)" 200
+t_eq "the same listening sockets (inodes)" "$(listen_inodes)" "$before"
+t_ok "held by the new hsysd" holds_all $b $before
+t_eq "the lock names the new pid" "$(cat "$HSYS_HOME/hsysd.lock")" "$b"
+t_ok "the control socket answers" test -S "$HSYS_HOME/hsysd.sock"
+
+# --- a handover is refused to another user ------------------------------
+python3 - "$HSYS_HOME/hsysd.sock" >"$T/refused.out" 2>&1 <<'PY'
+import os, struct, sys
+from hsysproto import *
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+c = Conn(sys.argv[1])
+c.send(frame(HANDOVER, 0, struct.pack("<II", MAGIC, 0)))
+f = c.recv_frame()
+print("type", hex(f[0]) if f else None, "code", error_of(f[3])[0] if f else None)
+PY
+t_grep "a handover asked by nobody is refused with EACCES" \
+    'type 0x4 code 13' "$T/refused.out"
+t_grep "and logged" 'handover: refused to pid [0-9]+, uid 65534' "$T/b.log"
+t_ok "the daemon serves on" kill -0 $b
+t_eq "and still answers" "$(code http://127.0.0.1:$P/echo/still)" 200
+
+# --- SIGTERM drains -------------------------------------------------------
+curl -s -m 20 -o "$T/slow.body" -w '%{http_code}' \
+    "http://127.0.0.1:$P/echo/slow?ms=1500" >"$T/slow.code" &
+slow=$!
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $b
+t_ok "the listening sockets close at once" \
+    wait_for 10 sh -c "[ -z \"\$(awk -v p=':$(printf %04X $P)' '\$2 ~ p\"\$\" && \$4 == \"0A\"' /proc/net/tcp /proc/net/tcp6)\" ]"
+t_fail "a new connection is refused after SIGTERM" 7 \
+    curl -s -m 5 -o /dev/null "http://127.0.0.1:$P/echo/late"
+wait $b
+rc=$?
+t1=$(date +%s%N)
+t_eq "SIGTERM: exit status 0" "$rc" 0
+t_ok "within the bound (10 s, margin 5 s)" test $(( (t1 - t0) / 1000000 )) -lt 15000
+wait $slow
+t_eq "the slow request in flight completes" "$(cat "$T/slow.code")" 200
+t_grep "drained" 'drained: every connection is closed' "$T/b.log"
+t_ok "the socket file is removed" test ! -e "$HSYS_HOME/hsysd.sock"
+
+# --- kill -9, then start again -------------------------------------------
+$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/c.log" &
+c=$!
+t_ok "a new hsysd starts after the clean stop" wait_for 20 grep -q ready "$T/c.log"
+t_ok "the application comes back to it" \
+    wait_for 30 grep -q 'reconnected 2' "$T/app.ready"
+t_ok "and serves" wait_for 10 test "$(code http://127.0.0.1:$P/echo/c)" = 200
+kill -9 $c
+wait $c 2>/dev/null
+t_ok "kill -9 leaves the socket file behind" test -S "$HSYS_HOME/hsysd.sock"
+$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
+d=$!
+t_ok "a new hsysd starts without cleanup" wait_for 20 grep -q ready "$T/d.log"
+t_ok "the application comes back by itself" \
+    wait_for 30 grep -q 'reconnected 3' "$T/app.ready"
+t_ok "and is served" wait_for 10 test "$(code http://127.0.0.1:$P/echo/d)" = 200
+t_eq "the lock names it" "$(cat "$HSYS_HOME/hsysd.lock")" "$d"
+
+# --- --drain-timeout bounds a request that never ends --------------------
+kill -TERM $d
+wait $d
+$HSYS_WRAP "$BUILD/hsysd" --workers 1 --drain-timeout 1 2>"$T/e.log" &
+e=$!
+t_ok "a daemon with --drain-timeout 1 starts" wait_for 20 grep -q ready "$T/e.log"
+t_ok "the application comes back" wait_for 30 grep -q 'reconnected 4' "$T/app.ready"
+t_ok "and is served" wait_for 10 test "$(code http://127.0.0.1:$P/echo/e)" = 200
+curl -s -m 20 -o /dev/null "http://127.0.0.1:$P/echo/hang" &
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $e
+wait $e
+rc=$?
+t1=$(date +%s%N)
+t_eq "a hung request: still exit status 0" "$rc" 0
+t_ok "after the 1 s bound (margin: under 6 s)" \
+    test $(( (t1 - t0) / 1000000 )) -ge 900 -a $(( (t1 - t0) / 1000000 )) -lt 6000
+t_grep "says it cut the drain short" 'drain bound reached' "$T/e.log"
+
+t_fail "--drain-timeout takes seconds" 2 "$BUILD/hsysd" --drain-timeout x
+t_fail "--takeover with no daemon running fails" 1 "$BUILD/hsysd" --takeover
+t_grep "and says so" 'no running hsysd to take over' "$T/err"
+
+kill $app 2>/dev/null
+t_nogrep "no sanitizer report" 'ERROR: (Address|Leak)Sanitizer|runtime error' \
+    "$T/a.log"
+t_nogrep "no sanitizer report (new daemon)" \
+    'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/b.log"
+t_done
