@@ -41,12 +41,20 @@ python3 "$TOP/tests/e2e/lib/echoapp.py" --reconnect --ready "$T/app.ready" \
 app=$!
 t_ok "the application serves" wait_for 20 grep -q ready "$T/app.ready"
 t_eq "a request is answered" "$(code http://127.0.0.1:$P/echo/x)" 200
+# hsys-hello, on libhsys, which reconnects by itself.
+"$BUILD/examples/hello" "http://127.0.0.1:$P/hello/" 2>"$T/hello.log" &
+hello=$!
+t_ok "hsys-hello serves" \
+    wait_for 20 test "$(code http://127.0.0.1:$P/hello/x)" = 200
 before=$(listen_inodes)
 t_ok "the listening sockets are known" test -n "$before"
 
 python3 "$TOP/tests/e2e/lib/loadclient.py" "http://127.0.0.1:$P/echo/load" \
-    8 3 3 >"$T/load.json" 2>"$T/load.err" &
+    8 2 2 >"$T/load.json" 2>"$T/load.err" &
 load=$!
+python3 "$TOP/tests/e2e/lib/loadclient.py" "http://127.0.0.1:$P/hello/load" \
+    8 2 2 "hello, world" >"$T/load2.json" 2>"$T/load2.err" &
+load2=$!
 sleep 2
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose --takeover 2>"$T/b.log" &
 b=$!
@@ -55,21 +63,27 @@ t_ok "the new hsysd takes the state over" \
 t_ok "the application reconnects by itself" \
     wait_for 20 grep -q 'reconnected 1' "$T/app.ready"
 t_ok "the new hsysd accepts once it is back" \
-    wait_for 20 grep -q 'all 1 registration.* are back; accepting' "$T/b.log"
+    wait_for 20 grep -q 'all 2 registration.* are back; accepting' "$T/b.log"
 t_ok "the old hsysd exits" wait_for 30 gone $a
 wait $a
 t_eq "with status 0" "$?" 0
 t_grep "after draining" 'drained|drain bound' "$T/a.log"
-t_ok "the load ends" wait_for 80 gone $load
+t_ok "the loads end" wait_for 80 eval 'gone $load && gone $load2'
 wait $load
-t_eq "the load client ran to its end" "$?" 0
-summary=$(cat "$T/load.json")
-echo "# load across the handover: $summary"
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <"$T/load.json"; }
-t_eq "zero failed requests across the handover" "$(field failed)" 0
-t_eq "no client thread stuck" "$(field threads_stuck)" 0
-t_ok "a real load ran (over 100 requests)" test "$(field ok)" -gt 100
+t_eq "the echoapp load client ran to its end" "$?" 0
+wait $load2
+t_eq "the hsys-hello load client ran to its end" "$?" 0
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])" <"$1"; }
+for f in load load2; do
+	echo "# $f across the handover: $(cat "$T/$f.json")"
+	t_eq "$f: zero failed requests across the handover" \
+	    "$(field "$T/$f.json" failed)" 0
+	t_eq "$f: no client thread stuck" "$(field "$T/$f.json" threads_stuck)" 0
+	t_ok "$f: a real load ran (over 100 requests)" \
+	    test "$(field "$T/$f.json" ok)" -gt 100
+done
 t_eq "the new hsysd serves" "$(code http://127.0.0.1:$P/echo/after)" 200
+t_eq "hsys-hello is served by it" "$(code http://127.0.0.1:$P/hello/after)" 200
 t_eq "the same listening sockets (inodes)" "$(listen_inodes)" "$before"
 t_ok "held by the new hsysd" holds_all $b $before
 t_eq "the lock names the new pid" "$(cat "$HSYS_HOME/hsysd.lock")" "$b"
@@ -130,6 +144,9 @@ t_ok "a new hsysd starts without cleanup" wait_for 20 grep -q ready "$T/d.log"
 t_ok "the application comes back by itself" \
     wait_for 30 grep -q 'reconnected 3' "$T/app.ready"
 t_ok "and is served" wait_for 10 test "$(code http://127.0.0.1:$P/echo/d)" = 200
+t_ok "hsys-hello comes back by itself too" \
+    wait_for 30 test "$(code http://127.0.0.1:$P/hello/d)" = 200
+t_ok "hsys-hello still runs (never gave up)" kill -0 $hello
 t_eq "the lock names it" "$(cat "$HSYS_HOME/hsysd.lock")" "$d"
 
 # --- --drain-timeout bounds a request that never ends --------------------
@@ -156,7 +173,7 @@ t_fail "--drain-timeout takes seconds" 2 "$BUILD/hsysd" --drain-timeout x
 t_fail "--takeover with no daemon running fails" 1 "$BUILD/hsysd" --takeover
 t_grep "and says so" 'no running hsysd to take over' "$T/err"
 
-kill $app 2>/dev/null
+kill $app $hello 2>/dev/null
 t_nogrep "no sanitizer report" 'ERROR: (Address|Leak)Sanitizer|runtime error' \
     "$T/a.log"
 t_nogrep "no sanitizer report (new daemon)" \

@@ -1,4 +1,6 @@
-"""A bounded HTTP load for restart tests: loadclient.py URL SECONDS NEW KA
+"""A bounded HTTP load for restart tests:
+
+    loadclient.py URL SECONDS NEW KA [EXPECT]
 
 NEW threads each open a new connection per GET; KA threads each keep one
 keep-alive connection for as long as the server keeps it. Every request
@@ -6,7 +8,8 @@ has a 10 s timeout; the run stops after SECONDS (and after at most 100000
 requests). Prints one JSON line: counts and the first failures.
 
 What counts as a failure, honestly:
-  - any status but 200, or a body that does not start with the app's answer;
+  - any status but 200, or a body that does not start with EXPECT (the
+    application's answer; default "{", echoapp's JSON);
   - any error on a new connection (refused, reset, timeout, short read);
   - any error on a retry.
 The one retry allowed is what HTTP clients do (RFC 9112 section 9.3.1):
@@ -23,6 +26,7 @@ import urllib.parse
 
 url = urllib.parse.urlsplit(sys.argv[1])
 seconds, nnew, nka = float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+expect = (sys.argv[5] if len(sys.argv) > 5 else "{").encode()
 deadline = time.monotonic() + seconds
 lock = threading.Lock()
 stats = {"requests": 0, "ok": 0, "failed": 0, "retried": 0,
@@ -50,7 +54,7 @@ def get(conn):
 
 
 def check(status, body):
-    if status == 200 and body.startswith(b"{"):
+    if status == 200 and body.startswith(expect):
         count("ok")
     else:
         count("failed", "status %d body %r" % (status, body[:80]))
