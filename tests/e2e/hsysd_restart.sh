@@ -149,13 +149,29 @@ t_ok "hsys-hello comes back by itself too" \
 t_ok "hsys-hello still runs (never gave up)" kill -0 $hello
 t_eq "the lock names it" "$(cat "$HSYS_HOME/hsysd.lock")" "$d"
 
-# --- --drain-timeout bounds a request that never ends --------------------
-kill -TERM $d
+# --- SIGUSR2: the daemon starts its successor itself ---------------------
+kill -USR2 $d
+t_ok "SIGUSR2 starts the binary with --takeover" wait_for 20 \
+    grep -Eq 'SIGUSR2: started .*hsysd \(pid [0-9]+\)' "$T/d.log"
+wait_for 30 gone $d
+t_ok "the old daemon exits after the handover" gone $d
 wait $d
+t_eq "with status 0" "$?" 0
+u=$(cat "$HSYS_HOME/hsysd.lock")
+t_ok "the successor holds the lock and runs" kill -0 "$u"
+t_ne() { [ "$2" != "$3" ]; _t_report $? "$1" "both '$2'"; }
+t_ne "it is another process" "$u" "$d"
+t_ok "the applications are served by it" \
+    wait_for 30 test "$(code http://127.0.0.1:$P/hello/u)" = 200
+t_eq "echoapp too" "$(code http://127.0.0.1:$P/echo/u)" 200
+kill -TERM "$u"
+t_ok "the successor stops on SIGTERM" wait_for 30 gone "$u"
+
+# --- --drain-timeout bounds a request that never ends --------------------
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --drain-timeout 1 2>"$T/e.log" &
 e=$!
 t_ok "a daemon with --drain-timeout 1 starts" wait_for 20 grep -q ready "$T/e.log"
-t_ok "the application comes back" wait_for 30 grep -q 'reconnected 4' "$T/app.ready"
+t_ok "the application comes back" wait_for 30 grep -q 'reconnected 5' "$T/app.ready"
 t_ok "and is served" wait_for 10 test "$(code http://127.0.0.1:$P/echo/e)" = 200
 curl -s -m 20 -o /dev/null "http://127.0.0.1:$P/echo/hang" &
 sleep 0.5
