@@ -293,6 +293,14 @@ listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 {
 	struct listener *l;
 
+	/* A stopping daemon opens nothing: what it accepted would be cut
+	 * off when it exits. */
+	if (d->drain != NULL) {
+		err_set(e, "hsysd is stopping; register with the daemon that "
+		    "serves the socket now");
+		e->code = ESHUTDOWN;
+		return -1;
+	}
 	for (l = d->listeners; l != NULL; l = l->next) {
 		if (l->port == port) {
 			if (l->refs++ == 0 && l->held)
