@@ -438,7 +438,8 @@ release_port(struct hsysd *d, struct listener *l)
 
 	for (w = 0; w < d->workers && w < l->nfds; w++) {
 		if ((lm = calloc(1, sizeof(*lm))) == NULL) {
-			log_err("out of memory: port %u loses listeners", l->port);
+			log_err("out of memory: port %u loses listeners",
+			    l->port);
 			break;
 		}
 		lm->mail.fn = listen_fn;
