@@ -35,6 +35,17 @@ holds_all() {	# holds_all PID INODES...
 gone() { ! kill -0 "$1" 2>/dev/null; }
 no_listener() { [ -z "$(listen_inodes)" ]; }
 
+# An https port, to see its TLS flag survive the handover.
+PS=$((P + 1))
+thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
+hsys http add sslcert ipport=0.0.0.0:$PS certhash=$thumb \
+    appid='{00112233-4455-6677-8899-aabbccddeeff}' >/dev/null
+hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
+tls_serves() {
+	[ "$(curl -s -m 10 --cacert "$T/ca.pem" -o /dev/null -w '%{http_code}' \
+	    "https://localhost:$PS/tls/x")" = 200 ]
+}
+
 # --- handover under load -------------------------------------------------
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/a.log" &
 a=$!
@@ -44,6 +55,10 @@ python3 "$TOP/tests/e2e/lib/echoapp.py" --reconnect --ready "$T/app.ready" \
 app=$!
 t_ok "the application serves" wait_for 20 grep -q ready "$T/app.ready"
 t_eq "a request is answered" "$(code http://127.0.0.1:$P/echo/x)" 200
+python3 "$TOP/tests/e2e/lib/echoapp.py" --reconnect --ready "$T/tls.ready" \
+    "https://+:$PS/tls/" >"$T/tls.log" 2>&1 &
+tlsapp=$!
+t_ok "an application serves https" wait_for 20 tls_serves
 # hsys-hello, on libhsys, which reconnects by itself.
 "$BUILD/examples/hello" "http://127.0.0.1:$P/hello/" 2>"$T/hello.log" &
 hello=$!
@@ -66,7 +81,7 @@ t_ok "the new hsysd takes the state over" \
 t_ok "the application reconnects by itself" \
     wait_for 20 grep -q 'reconnected 1' "$T/app.ready"
 t_ok "the new hsysd accepts once it is back" \
-    wait_for 20 grep -q 'all 2 registration.* are back; accepting' "$T/b.log"
+    wait_for 20 grep -q 'all 3 registration.* are back; accepting' "$T/b.log"
 t_ok "the old hsysd exits" wait_for 30 gone $a
 wait $a
 t_eq "with status 0" "$?" 0
@@ -87,6 +102,10 @@ for f in load load2; do
 done
 t_eq "the new hsysd serves" "$(code http://127.0.0.1:$P/echo/after)" 200
 t_eq "hsys-hello is served by it" "$(code http://127.0.0.1:$P/hello/after)" 200
+t_ok "https is served by it, on the inherited port" tls_serves
+t_grep "which it took as https" "listening on port $PS \\(https, inherited\\)" \
+    "$T/b.log"
+kill $tlsapp
 t_eq "the same listening sockets (inodes)" "$(listen_inodes)" "$before"
 t_ok "held by the new hsysd" holds_all $b $before
 t_eq "the lock names the new pid" "$(cat "$HSYS_HOME/hsysd.lock")" "$b"
