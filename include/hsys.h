@@ -80,6 +80,13 @@ int		 hsys_prefix_remove(struct hsys_queue *, const char *prefix);
 int		 hsys_next(struct hsys *, struct hsys_request **, int timeout_ms);
 int		 hsys_next_nowait(struct hsys *, struct hsys_request **);
 
+/* When hsysd hands over to a new hsysd (GOAWAY) or the session breaks,
+ * libhsys opens a new session and creates the queues and registers the
+ * prefixes again by itself (docs/api.md, "Reconnecting"); hsys_next goes
+ * on. It retries for up to timeout_ms (default 30000) before hsys_next
+ * returns the error; 0 turns reconnecting off. */
+int		 hsys_set_reconnect(struct hsys *, int timeout_ms);
+
 const char	*hsys_request_method(const struct hsys_request *);
 const char	*hsys_request_raw_url(const struct hsys_request *);
 const char	*hsys_request_path(const struct hsys_request *);	/* decoded */

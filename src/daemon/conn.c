@@ -153,6 +153,7 @@ struct conn {
 	int64_t			 body_seen;	/* chunked: decoded so far */
 	struct loop_timer	 send_timer;	/* MinSendRate */
 	uint64_t		 send_mark;	/* `sent` at the last rate check */
+	int			 served;	/* a request was dispatched */
 };
 
 static void	conn_close(struct conn *);
@@ -796,7 +797,8 @@ dispatch(struct conn *c)
 	uint32_t queue;
 	int status, n, plen;
 
-	c->keep_alive = c->req.keep_alive;
+	c->keep_alive = c->req.keep_alive && !c->w->draining;
+	c->served = 1;
 	c->head_only = c->req.method_id == HTTP_METHOD_HEAD;
 	/* An Upgrade with a body is served as a plain request: the body
 	 * would have to end before the tunnel starts (docs/protocol.md). */
@@ -1304,7 +1306,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 	}
 	/* Answering before the whole request body arrived: that body can
 	 * no longer be skipped reliably, so the connection ends. */
-	if (!c->body_done)
+	if (!c->body_done || c->w->draining)
 		c->keep_alive = 0;
 	if (!c->keep_alive)
 		out_append(c, "Connection: close\r\n", 19);
@@ -1729,7 +1731,7 @@ conn_next(struct conn *c)
 	c->qs = NULL;
 	conn_log_done(c);
 	xid_release(c);
-	if (!c->keep_alive || !c->body_done) {
+	if (!c->keep_alive || !c->body_done || c->w->draining) {
 		shutdown(c->io.fd, SHUT_WR);
 		conn_close(c);
 		return;
@@ -1979,4 +1981,26 @@ conns_close_all(struct worker *w)
 {
 	while (w->conns != NULL)
 		conn_close(w->conns);
+}
+
+/* A connection between requests that has sent nothing more is closed now;
+ * one with bytes waiting (a request on its way) is read and answered with
+ * Connection: close. A fresh connection that has not sent its first
+ * request yet is left alone: its client could not tell a close from a
+ * failure, and it is answered and closed like the others. */
+void
+conns_drain(struct worker *w)
+{
+	struct conn *c, *next;
+	char b;
+
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != CONN_HEAD || !c->served || c->inlen > 0 ||
+		    (c->ssl != NULL && SSL_pending(c->ssl) > 0) ||
+		    recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+			continue;
+		shutdown(c->io.fd, SHUT_WR);
+		conn_close(c);
+	}
 }

@@ -27,6 +27,9 @@ int	conn_from_app(struct worker *, struct channel *,
 /* A channel died: its requests in flight are answered 503 or reset. */
 void	conn_channel_lost(struct worker *, struct channel *);
 void	conns_close_all(struct worker *);
+/* The worker drains (w->draining is set): closes the connections idle
+ * between requests; the others close after their response. */
+void	conns_drain(struct worker *);
 /* OpenSSL's client hello callback for a worker's TLS connections: picks
  * the binding (snapshot.h) and switches the connection to it. */
 int	conn_tls_hello(SSL *, int *alert, void *worker);

@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "daemon/channel.h"
 #include "daemon/control.h"
+#include "daemon/handover.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
@@ -32,6 +33,8 @@
 struct control {
 	struct loop_io	 io;
 	struct hsysd	*d;
+	dev_t		 dev;	/* the socket file we put in place */
+	ino_t		 ino;
 };
 
 struct ctl_conn {
@@ -124,6 +127,20 @@ control_error(struct ctl_conn *c, uint64_t id, int code, const char *fmt,
 	    sizeof(p), (uint32_t)code, msg, (size_t)n));
 }
 
+/* The connection's socket leaves the control module; the buffer (and
+ * the frame in it) stays valid until the end of this batch of events. */
+static int
+conn_take(struct ctl_conn *c)
+{
+	int fd = c->io.fd;
+
+	loop_io_remove(c->d->loop, &c->io);
+	c->io.fd = -1;
+	c->dead = 1;
+	loop_defer(c->d->loop, &c->free);
+	return fd;
+}
+
 /* The socket of a validated CHANNEL goes to its worker. */
 static void
 conn_hand_over(struct ctl_conn *c, int index, uint64_t session)
@@ -177,6 +194,9 @@ conn_first(struct ctl_conn *c, const struct proto_frame *f)
 		if (session_channel(c->d, c, f, &index, &session) == -1)
 			return -1;
 		conn_hand_over(c, index, session);
+		return 0;
+	case PROTO_HANDOVER:
+		handover_serve(c->d, conn_take(c), f);
 		return 0;
 	default:
 		log_info("control: unexpected frame type 0x%04x; closing",
@@ -272,6 +292,7 @@ control_open(struct control **cp, struct hsysd *d, const char *path,
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct control *ctl;
+	struct stat st;
 	int fd;
 
 	/* Bound under a temporary name and renamed once listening, so a
@@ -301,6 +322,10 @@ control_open(struct control **cp, struct hsysd *d, const char *path,
 	ctl->d = d;
 	ctl->io.fd = fd;
 	ctl->io.fn = control_accept;
+	if (stat(path, &st) == 0) {
+		ctl->dev = st.st_dev;
+		ctl->ino = st.st_ino;
+	}
 	if (loop_io_add(d->loop, &ctl->io, LOOP_READ, e) == -1) {
 		close(fd);
 		free(ctl);
@@ -308,6 +333,17 @@ control_open(struct control **cp, struct hsysd *d, const char *path,
 	}
 	*cp = ctl;
 	return 0;
+}
+
+void
+control_unlink(struct control *ctl, const char *path)
+{
+	struct stat st;
+
+	/* Another hsysd that took over has its own socket there now. */
+	if (ctl != NULL && stat(path, &st) == 0 && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(path);
 }
 
 void

@@ -3,7 +3,8 @@
  * connections on the main thread and reads their frames. The first frame
  * decides what a connection is: CONFIG_CHANGED (a poke from hsys, then
  * closed), HELLO (a session's control channel, kept), CHANNEL (a data
- * channel, handed to a worker), or STATE (answered by state.c).
+ * channel, handed to a worker), STATE (answered by state.c), or HANDOVER
+ * (a new hsysd taking over, handed to handover.c).
  */
 #ifndef HSYS_DAEMON_CONTROL_H
 #define HSYS_DAEMON_CONTROL_H
@@ -21,6 +22,8 @@ struct ucred;
 int	control_open(struct control **, struct hsysd *, const char *path,
 	    struct err *);
 void	control_close(struct control *);
+/* Removes the socket file, unless another hsysd's socket replaced it. */
+void	control_unlink(struct control *, const char *path);
 
 /* For sessions: send a frame (returns 0, or -1 when the peer does not take
  * it and the connection is being dropped), send ERROR (returns the same),

@@ -15,6 +15,8 @@
 
 struct control;
 struct httplog;
+struct drain;
+struct handover;
 struct listener;
 struct queue;
 struct registration;
@@ -44,6 +46,12 @@ struct hsysd {
 	struct loop_timer	 rotate;	/* session ticket keys */
 	struct tls_tickets	*tickets;
 	struct httplog		*httplog;	/* access, httperr */
+	struct handover		*handover;	/* taking over, or handing */
+	struct drain		*drain;		/* stopping: see drain.h */
+	uint64_t		 drain_ms;	/* --drain-timeout */
+	uint64_t		 takeover_ms;	/* --takeover-wait */
+	char			**argv;		/* to start a successor */
+	char			 exe[PATH_MAX];
 	char			 runtime[PATH_MAX];
 	char			 sock_path[PATH_MAX + 16];
 	char			 lock_path[PATH_MAX + 16];

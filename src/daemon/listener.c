@@ -35,6 +35,11 @@ struct addrs {
  * while wanted, every worker holds a socket per listen address. With
  * registrations, their scheme decides what the sockets speak; with only
  * bindings, TLS.
+ *
+ * fds are the sockets the workers were given (for a handover, which
+ * passes the sockets themselves). `held` ones were inherited from the
+ * hsysd this one took over from: they stay here, unaccepted, until
+ * listeners_release_held() gives them to the workers.
  */
 struct listener {
 	struct listener	*next;
@@ -49,6 +54,9 @@ struct listener {
 	int		 failing;	/* could not be opened; said so once */
 	struct addrs	 addrs;		/* where the sockets are, while open */
 	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
+	int		 held;		/* inherited, not yet accepted from */
+	int		 nfds;
+	int		 fds[LISTENER_MAX_FDS];
 };
 
 /* A worker's socket. */
@@ -281,8 +289,8 @@ probe_free(const struct addrs *a, struct err *e)
  * *where gets the addresses, on success only.
  */
 static int
-open_port(struct hsysd *d, uint16_t port, int tls, int replace,
-    struct addrs *where, struct err *e)
+open_port(struct hsysd *d, struct listener *l, uint16_t port, int tls,
+    int replace, struct addrs *where, struct err *e)
 {
 	struct listen_mail **lm;
 	struct addrs a;
@@ -316,7 +324,10 @@ open_port(struct hsysd *d, uint16_t port, int tls, int replace,
 			lm[w]->fds[lm[w]->nfds++] = fd;
 		}
 	}
+	l->nfds = 0;
 	for (w = 0; w < d->workers; w++) {
+		for (i = 0; i < lm[w]->nfds && l->nfds < LISTENER_MAX_FDS; i++)
+			l->fds[l->nfds++] = lm[w]->fds[i];
 		mailbox_post(&d->worker[w].mailbox, &lm[w]->mail);
 		lm[w] = NULL;
 	}
@@ -336,6 +347,17 @@ out:
 	}
 	free(lm);
 	return rc;
+}
+
+static void
+close_held(struct listener *l)
+{
+	int i;
+
+	for (i = 0; i < l->nfds; i++)
+		close(l->fds[i]);
+	l->nfds = 0;
+	l->held = 0;
 }
 
 static struct listener *
@@ -367,7 +389,7 @@ listener_get(struct hsysd *d, uint16_t port)
 static int
 listener_open(struct hsysd *d, struct listener *l, int tls, struct err *e)
 {
-	if (open_port(d, l->port, tls, l->closing > 0, &l->addrs, e) == -1)
+	if (open_port(d, l, l->port, tls, l->closing > 0, &l->addrs, e) == -1)
 		return -1;
 	l->open = 1;
 	l->open_tls = tls;
@@ -393,6 +415,7 @@ listener_close(struct hsysd *d, struct listener *l)
 		l->closing++;
 	}
 	l->open = 0;
+	l->nfds = 0;
 	log_info("no longer listening on port %u (%s)", l->port,
 	    l->open_tls ? "https" : "http");
 }
@@ -412,10 +435,12 @@ settle(struct hsysd *d, struct listener *l)
 	int tls = l->refs > 0 ? l->tls : 1;
 	struct err e;
 
+	if (l->held)
+		return;		/* listeners_release_held() decides */
 	if (l->open && !want)
 		listener_close(d, l);
 	if (l->open && l->open_tls != tls) {
-		if (open_port(d, l->port, tls, 1, &l->addrs, &e) == -1) {
+		if (open_port(d, l, l->port, tls, 1, &l->addrs, &e) == -1) {
 			if (!l->failing)
 				log_warn("port %u cannot switch to %s: %s; "
 				    "tried again every few seconds", l->port,
@@ -468,6 +493,14 @@ listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 {
 	struct listener *l;
 
+	/* A stopping daemon opens nothing: what it accepted would be cut
+	 * off when it exits. */
+	if (d->drain != NULL) {
+		err_set(e, "hsysd is stopping; register with the daemon that "
+		    "serves the socket now");
+		e->code = ESHUTDOWN;
+		return -1;
+	}
 	/* A binding added a moment ago counts: re-read the store if its
 	 * generation moved and the notification is still on its way. */
 	hsysd_reload(d);
@@ -491,7 +524,10 @@ listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		e->code = ENOMEM;
 		return -1;
 	}
-	if (!l->open && listener_open(d, l, tls, e) == -1) {
+	if (l->held && l->refs == 0)
+		log_info("port %u: an inherited listener serves it again",
+		    port);
+	if (!l->open && !l->held && listener_open(d, l, tls, e) == -1) {
 		settle(d, l);	/* forgets it unless a binding wants it */
 		return -1;
 	}
@@ -546,7 +582,7 @@ readdress(struct hsysd *d, struct listener *l, const struct addrs *now)
 
 	if (!l->open || addrs_same(&l->addrs, now))
 		return;
-	if (open_port(d, l->port, l->open_tls, 1, &l->addrs, &e) == -1) {
+	if (open_port(d, l, l->port, l->open_tls, 1, &l->addrs, &e) == -1) {
 		log_err("the iplisten list changed, but port %u cannot listen "
 		    "on its addresses: %s; it stays on the previous ones",
 		    l->port, e.msg);
@@ -661,6 +697,8 @@ listener_retry(struct hsysd *d)
 {
 	struct listener *l, *next;
 
+	if (d->drain != NULL)
+		return;
 	for (l = d->listeners; l != NULL; l = next) {
 		next = l->next;
 		if (l->failing)
@@ -677,6 +715,8 @@ listener_sync(struct hsysd *d)
 	struct err e;
 	size_t i;
 
+	if (d->drain != NULL)
+		return;		/* stopping: no port opens again */
 	if (read_bound(&bd, &e) == -1 || listen_addrs(&now, 0, &e) == -1) {
 		log_warn("cannot read the bindings: %s; the listeners stay as "
 		    "they are", e.msg);
@@ -719,6 +759,8 @@ listeners_free(struct hsysd *d)
 
 	while ((l = d->listeners) != NULL) {
 		d->listeners = l->next;
+		if (l->held)
+			close_held(l);
 		free(l);
 	}
 }
@@ -733,5 +775,116 @@ listeners_close_all(struct worker *w)
 		loop_io_remove(w->loop, &wl->io);
 		close(wl->io.fd);
 		free(wl);
+	}
+}
+
+/*
+ * Handing listeners over (handover.c). The sockets themselves travel, not
+ * their addresses: the new hsysd accepts from the very sockets (and accept
+ * queues) the old one listened on, so no connection waiting in a queue is
+ * lost and no port is ever closed.
+ */
+
+int
+listeners_each_fd(struct hsysd *d, int (*fn)(int fd, uint16_t port, int tls,
+    void *), void *arg)
+{
+	struct listener *l;
+	int i;
+
+	for (l = d->listeners; l != NULL; l = l->next)
+		for (i = 0; (l->open || l->held) && i < l->nfds; i++)
+			if (fn(l->fds[i], l->port, l->held ? l->tls :
+			    l->open_tls, arg) == -1)
+				return -1;
+	return 0;
+}
+
+int
+listener_adopt(struct hsysd *d, int fd, uint16_t port, int tls)
+{
+	struct listener *l;
+
+	if ((l = listener_get(d, port)) == NULL)
+		return -1;
+	if (l->open || l->nfds == LISTENER_MAX_FDS)
+		return -1;
+	if (!l->held) {
+		l->held = 1;
+		l->tls = tls;
+	}
+	l->fds[l->nfds++] = fd;
+	return 0;
+}
+
+/* Spreads a port's sockets over the workers, round robin: every socket of
+ * the SO_REUSEPORT group must be accepted from, whatever the number of
+ * workers the old hsysd had. */
+static void
+release_port(struct hsysd *d, struct listener *l)
+{
+	struct listen_mail *lm;
+	int w, i, tls = l->tls;
+
+	for (w = 0; w < d->workers && w < l->nfds; w++) {
+		if ((lm = calloc(1, sizeof(*lm))) == NULL) {
+			log_err("out of memory: port %u loses listeners",
+			    l->port);
+			break;
+		}
+		lm->mail.fn = listen_fn;
+		lm->d = d;
+		lm->w = &d->worker[w];
+		lm->port = l->port;
+		lm->tls = tls;
+		for (i = w; i < l->nfds && lm->nfds < MAX_ADDRS;
+		    i += d->workers)
+			lm->fds[lm->nfds++] = l->fds[i];
+		mailbox_post(&d->worker[w].mailbox, &lm->mail);
+	}
+	l->held = 0;
+	l->open = 1;
+	l->open_tls = tls;
+	l->addrs.n = 0;		/* inherited: the iplisten list may move it */
+}
+
+void
+listeners_release_held(struct hsysd *d)
+{
+	struct listener *l, *next;
+
+	for (l = d->listeners; l != NULL; l = next) {
+		next = l->next;
+		if (!l->held)
+			continue;
+		if (l->refs == 0 && !l->bound) {
+			log_info("port %u: no application registered again; "
+			    "its inherited listener closes", l->port);
+			close_held(l);
+			settle(d, l);	/* forgets it */
+			continue;
+		}
+		release_port(d, l);
+		log_info("listening on port %u (%s, inherited)", l->port,
+		    l->open_tls ? "https" : "http");
+		settle(d, l);	/* the scheme wanted now, if it changed */
+	}
+}
+
+/* Stops accepting: every port closes (a handed-over daemon, SIGTERM).
+ * The caller starts the drain at once, which keeps ports from opening
+ * again. */
+void
+listeners_stop(struct hsysd *d)
+{
+	struct listener *l, *next;
+
+	for (l = d->listeners; l != NULL; l = next) {
+		next = l->next;
+		l->refs = 0;
+		l->bound = 0;
+		if (l->held)
+			close_held(l);
+		settle(d, l);
 	}
 }

@@ -38,4 +38,18 @@ void	listeners_free(struct hsysd *);
 /* Worker thread, at exit. */
 void	listeners_close_all(struct worker *);
 
+/* Sockets per port a daemon keeps track of (workers x addresses). */
+#define LISTENER_MAX_FDS	1024
+
+/* Main thread, handover (handover.c): every listening socket with its
+ * port; adopting an inherited socket, held unaccepted until
+ * listeners_release_held() hands the ports someone registered again to
+ * the workers (and closes the others); and closing every listener (the
+ * handed-over daemon and SIGTERM stop accepting). */
+int	listeners_each_fd(struct hsysd *, int (*)(int fd, uint16_t port,
+	    int tls, void *), void *);
+int	listener_adopt(struct hsysd *, int fd, uint16_t port, int tls);
+void	listeners_release_held(struct hsysd *);
+void	listeners_stop(struct hsysd *);
+
 #endif

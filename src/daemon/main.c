@@ -27,6 +27,8 @@
 #include "common/secret.h"
 #include "common/util.h"
 #include "daemon/control.h"
+#include "daemon/drain.h"
+#include "daemon/handover.h"
 #include "daemon/hsysd.h"
 #include "daemon/httplog.h"
 #include "daemon/listener.h"
@@ -49,15 +51,22 @@
 static const char usage_text[] =
 "usage: hsysd [--workers N] [--daemon] [--verbose] [--log-dir DIR]\n"
 "             [--access-log ncsa|w3c|off] [--error-log on|off]\n"
+"             [--drain-timeout S] [--takeover [--takeover-wait S]]\n"
 "\n"
-"  --workers N   worker threads (default: one per CPU hsysd may run on)\n"
-"  --daemon      detach and log to syslog (default: foreground, stderr)\n"
-"  --verbose     also log debug messages\n"
-"  --log-dir DIR where access.log and httperr.log go (default:\n"
-"                $HSYS_HOME/log, else /var/log/hsys)\n"
-"  --access-log F  the access log's format: ncsa (default), w3c, or off\n"
-"  --error-log on|off  the httperr log (default: on)\n"
-"  --version     print the version\n"
+"  --workers N          worker threads (default: one per CPU available)\n"
+"  --daemon             detach and log to syslog (default: stderr)\n"
+"  --verbose            also log debug messages\n"
+"  --log-dir DIR        where access.log and httperr.log go (default:\n"
+"                       $HSYS_HOME/log, else /var/log/hsys)\n"
+"  --access-log F       the access log's format: ncsa (default), w3c, off\n"
+"  --error-log on|off   the httperr log (default: on)\n"
+"  --drain-timeout S    on SIGTERM or after a handover, wait at most S\n"
+"                       seconds for requests in flight (default 10)\n"
+"  --takeover           take over from the running hsysd: its listening\n"
+"                       sockets, without refusing a connection\n"
+"  --takeover-wait S    accept at most S seconds after taking over even\n"
+"                       if applications did not register again (10)\n"
+"  --version            print the version\n"
 "\n"
 "State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
 "$HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock. See hsysd(8).\n";
@@ -73,13 +82,28 @@ default_workers(void)
 	return 1;
 }
 
+/* The lock file names the pid holding it, for the next one's message.
+ * After daemon() the lock is still ours (flock belongs to the open file,
+ * which the child inherited); only the pid changed. */
+static int
+lock_pid(struct hsysd *d, struct err *e)
+{
+	char pid[32];
+	int len;
+
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) == -1 ||
+	    pwrite(d->lock_fd, pid, (size_t)len, 0) != len)
+		return err_sys(e, "cannot write %s", d->lock_path);
+	return 0;
+}
+
 /* One daemon per store: an exclusive lock held for the process's life. */
 static int
 lock_instance(struct hsysd *d, struct err *e)
 {
 	char pid[32] = "";
 	ssize_t n;
-	int len;
 
 	d->lock_fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (d->lock_fd == -1)
@@ -94,11 +118,7 @@ lock_instance(struct hsysd *d, struct err *e)
 		    "store (lock %s); stop it first", pid[0] ? pid : "?",
 		    d->lock_path);
 	}
-	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(d->lock_fd, 0) == -1 ||
-	    pwrite(d->lock_fd, pid, (size_t)len, 0) != len)
-		return err_sys(e, "cannot write %s", d->lock_path);
-	return 0;
+	return lock_pid(d, e);
 }
 
 /* New bindings reach workers for new handshakes; connections keep the
@@ -169,6 +189,28 @@ on_rotate(struct loop *l, struct loop_timer *t)
 	loop_timer_set(l, t, TICKET_ROTATE_MS);
 }
 
+/* SIGTERM: no new connection is accepted (the listening sockets close),
+ * requests in flight finish within the drain bound; a second signal, or a
+ * daemon already handing over, stops at once. */
+static void
+stop_gracefully(struct hsysd *d, int signo)
+{
+	if (d->drain != NULL) {
+		log_notice("signal %d: stopping now", signo);
+		loop_stop(d->loop);
+		return;
+	}
+	log_notice("signal %d: stopping", signo);
+	sd_notify(0, "STOPPING=1");
+	handover_free(d);
+	listeners_stop(d);
+	control_unlink(d->control, d->sock_path);
+	control_close(d->control);
+	d->control = NULL;
+	if (drain_start(d, d->drain_ms) == -1)
+		loop_stop(d->loop);
+}
+
 static void
 on_signal(struct loop *l, struct loop_io *io, unsigned rev)
 {
@@ -176,13 +218,15 @@ on_signal(struct loop *l, struct loop_io *io, unsigned rev)
 	struct signalfd_siginfo si;
 
 	(void)rev;
+	(void)l;
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			log_notice("signal %d: stopping", (int)si.ssi_signo);
-			sd_notify(0, "STOPPING=1");
-			loop_stop(l);
+			stop_gracefully(d, (int)si.ssi_signo);
+			break;
+		case SIGUSR2:
+			handover_spawn(d);
 			break;
 		case SIGHUP:
 			log_info("SIGHUP: re-reading the store, reopening "
@@ -205,6 +249,7 @@ signals_open(struct hsysd *d, struct err *e)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return err_sys(e, "sigprocmask");
 	signal(SIGPIPE, SIG_IGN);
@@ -256,11 +301,32 @@ parse_log_arg(struct httplog_conf *lc, int c, const char *arg)
 	return 0;
 }
 
+/* Seconds, 0 to 3600, into milliseconds; -1 if not that. */
+static int
+parse_seconds(const char *opt, const char *arg, uint64_t *ms)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || n < 0 || n > 3600) {
+		fprintf(stderr, "hsysd: %s takes seconds from 0 to 3600, not "
+		    "'%s'\n", opt, arg);
+		return -1;
+	}
+	*ms = (uint64_t)n * 1000;
+	return 0;
+}
+
 static int
 parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
-    struct httplog_conf *lc)
+    struct httplog_conf *lc, int *takeover)
 {
 	static const struct option opts[] = {
+		{ "drain-timeout", required_argument, NULL, 'D' },
+		{ "takeover", no_argument, NULL, 'T' },
+		{ "takeover-wait", required_argument, NULL, 'W' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -296,6 +362,19 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 		case 'd':
 			*detach = 1;
 			break;
+		case 'D':
+			if (parse_seconds("--drain-timeout", optarg,
+			    &d->drain_ms) == -1)
+				return 2;
+			break;
+		case 'T':
+			*takeover = 1;
+			break;
+		case 'W':
+			if (parse_seconds("--takeover-wait", optarg,
+			    &d->takeover_ms) == -1)
+				return 2;
+			break;
 		case 'v':
 			*verbose = 1;
 			break;
@@ -321,25 +400,33 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 int
 main(int argc, char **argv)
 {
-	struct hsysd d = { .lock_fd = -1, .generation = -1 };
+	struct hsysd d = { .lock_fd = -1, .generation = -1,
+	    .drain_ms = DRAIN_DEFAULT_MS, .takeover_ms = HANDOVER_WAIT_MS,
+	    .argv = argv };
 	struct httplog_conf lc = { .access = LOGLINE_NCSA, .errors = 1 };
-	int detach = 0, verbose = 0, rc;
+	int detach = 0, verbose = 0, takeover = 0, rc;
 	struct err e;
+	ssize_t n;
 
 	secret_protect_process();
 	d.started = time(NULL);
 	d.workers = default_workers();
-	if ((rc = parse_args(&d, argc, argv, &detach, &verbose, &lc)) >=
-	    0)
+	if ((rc = parse_args(&d, argc, argv, &detach, &verbose, &lc,
+	    &takeover)) >= 0)
 		return rc;
+	/* The path, not the file: after an upgrade, SIGUSR2 starts the
+	 * binary now installed there. */
+	if ((n = readlink("/proc/self/exe", d.exe, sizeof(d.exe) - 1)) > 0)
+		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
-	if (paths_init(&d, &e) == -1 || lock_instance(&d, &e) == -1)
+	if (paths_init(&d, &e) == -1 || (takeover ? handover_take(&d, &e) :
+	    lock_instance(&d, &e)) == -1)
 		goto fail;
 	if (detach && daemon(0, 0) == -1) {
 		err_sys(&e, "cannot detach");
 		goto fail;
 	}
-	if (detach && lock_instance(&d, &e) == -1)	/* new pid */
+	if (detach && lock_pid(&d, &e) == -1)	/* new pid */
 		goto fail;
 	if (loop_new(&d.loop, &e) == -1 || signals_open(&d, &e) == -1 ||
 	    mailbox_open(&d.mailbox, d.loop, &e) == -1)
@@ -349,7 +436,8 @@ main(int argc, char **argv)
 	    httplog_open(&d.httplog, &lc, d.workers, &e) == -1 ||
 	    workers_start(&d, &e) == -1)
 		goto fail;
-	if (control_open(&d.control, &d, d.sock_path, &e) == -1)
+	if (control_open(&d.control, &d, d.sock_path, &e) == -1 ||
+	    handover_ready(&d, &e) == -1)
 		goto fail;
 	hsysd_reload(&d);
 	d.poll_store.fn = on_poll_store;
@@ -373,13 +461,14 @@ out:
 	queues_free(&d);
 	workers_stop(&d);
 	httplog_close(d.httplog);
+	drain_free(&d);
+	handover_free(&d);
 	listeners_free(&d);
 	tls_tickets_free(d.tickets);
 	if (d.mailbox_open)
 		mailbox_close(&d.mailbox, d.loop);
+	control_unlink(d.control, d.sock_path);
 	control_close(d.control);
-	if (d.control != NULL)
-		unlink(d.sock_path);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);
 	loop_free(d.loop);

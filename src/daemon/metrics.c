@@ -124,7 +124,8 @@ render_routes(struct strbuf *b, struct worker *w)
 	for (i = 0; i < r->n; i++) {
 		for (j = 0; j < i && r->stats[j] != r->stats[i]; j++)
 			;
-		if (j < i || r->stats[i] == NULL || r->gates[i] == NULL)
+		if (j < i || r->stats[i] == NULL || r->gates == NULL ||
+		    r->gates[i] == NULL)
 			continue;
 		strbuf_add(b, "hsys_queue_requests_waiting{queue=\"", 35);
 		if (r->stats[i]->name[0] != '\0')

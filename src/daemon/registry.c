@@ -305,12 +305,14 @@ registry_remove_internal(struct hsysd *d)
 		publish(d);
 }
 
-void
-registry_walk(struct hsysd *d, void (*fn)(const char *,
-    const struct url_prefix *, const struct queue *, void *), void *arg)
+int
+registry_each(struct hsysd *d, int (*fn)(const char *,
+    const struct url_prefix *, struct queue *, void *), void *arg)
 {
 	struct registration *g;
 
 	for (g = d->registrations; g != NULL; g = g->next)
-		fn(g->text, &g->prefix, g->queue, arg);
+		if (fn(g->text, &g->prefix, g->queue, arg) == -1)
+			return -1;
+	return 0;
 }

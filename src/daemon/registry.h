@@ -63,8 +63,9 @@ void	registry_serve(struct hsysd *, struct session *, struct queue *,
 int	registry_add_internal(struct hsysd *, const char *prefix,
 	    struct err *);
 void	registry_remove_internal(struct hsysd *);
-/* Every registration, for STATE: its text and queue (NULL: internal). */
-void	registry_walk(struct hsysd *, void (*)(const char *text,
-	    const struct url_prefix *, const struct queue *, void *), void *);
+/* Every registration: its canonical text, prefix and queue (NULL: the
+ * daemon's own). Stops at the first -1 fn returns, and returns it. */
+int	registry_each(struct hsysd *, int (*)(const char *text,
+	    const struct url_prefix *, struct queue *, void *), void *);
 
 #endif

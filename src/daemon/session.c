@@ -91,6 +91,7 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 	s->pid = cred.pid;
 	s->uid = cred.uid;
 	s->gid = cred.gid;
+	s->hello_flags = proto_get32(f->payload + 8);
 	s->next = d->sessions;
 	d->sessions = s;
 	control_bind(c, s);

@@ -31,6 +31,7 @@ struct session {
 	char			 name[64];
 	struct queue		*queues[SESSION_MAX_QUEUES];
 	int			 nqueues;
+	uint32_t		 hello_flags;	/* PROTO_HELLO_F_* */
 };
 
 /* A HELLO on a fresh connection: creates the session, answers WELCOME.

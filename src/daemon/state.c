@@ -183,8 +183,8 @@ struct ports {
 	int		 prefixes[MAX_PORTS];
 };
 
-static void
-port_of(const char *text, const struct url_prefix *p, const struct queue *q,
+static int
+port_of(const char *text, const struct url_prefix *p, struct queue *q,
     void *arg)
 {
 	struct ports *ps = arg;
@@ -197,12 +197,13 @@ port_of(const char *text, const struct url_prefix *p, const struct queue *q,
 			break;
 	if (i == ps->n) {
 		if (ps->n == MAX_PORTS)
-			return;
+			return 0;
 		ps->port[ps->n] = p->port;
 		ps->https[ps->n] = p->https;
 		ps->prefixes[ps->n++] = 0;
 	}
 	ps->prefixes[i]++;
+	return 0;
 }
 
 struct list {
@@ -290,7 +291,7 @@ listeners(struct view *v)
 	struct ports ps = { 0 };
 	int i;
 
-	registry_walk(v->d, port_of, &ps);
+	registry_each(v->d, port_of, &ps);
 	if (v->text)
 		strbuf_printf(v->b, "Listeners:\n%s", ps.n ? "" :
 		    "    none: no prefix is registered\n");
@@ -323,19 +324,20 @@ struct prefixes {
 	const struct queue	*q;
 };
 
-static void
+static int
 prefix_of(const char *text, const struct url_prefix *p,
-    const struct queue *q, void *arg)
+    struct queue *q, void *arg)
 {
 	struct prefixes *px = arg;
 
 	(void)p;
 	if (q != px->q)
-		return;
+		return 0;
 	if (px->l.v->text)
 		strbuf_printf(px->l.v->b, "            %s\n", text);
 	else
 		list_item(&px->l, text);
+	return 0;
 }
 
 static void
@@ -397,7 +399,7 @@ queue(struct view *v, const struct queue *q, int first)
 		    " (running: no process)" : "", q->sessions);
 		processes(v, q);
 		strbuf_printf(b, "        Registered URLs:\n");
-		registry_walk(v->d, prefix_of, &px);
+		registry_each(v->d, prefix_of, &px);
 		strbuf_add(b, "\n", 1);
 		return;
 	}
@@ -417,7 +419,7 @@ queue(struct view *v, const struct queue *q, int first)
 	    atomic_load(&q->gate->grace_ms), q->lingering ? "true" : "false");
 	processes(v, q);
 	strbuf_add(b, "],\"prefixes\":[", 14);
-	registry_walk(v->d, prefix_of, &px);
+	registry_each(v->d, prefix_of, &px);
 	strbuf_add(b, "]}", 2);
 }
 

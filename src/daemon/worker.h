@@ -48,6 +48,7 @@ struct worker {
 	uint32_t	*xfree;		/* free slots */
 	uint32_t	 nxslot, nxfree;
 	struct wlog	*log;		/* request logs; NULL: off */
+	int		 draining;	/* no keep-alive (drain.c) */
 	int64_t		 date_sec;	/* Date header cache */
 	struct worker_stats *stats;	/* written by this worker only */
 	char		 date[40];

@@ -12,6 +12,12 @@
 struct hsys_request;
 
 #define LIB_LIVE_BUCKETS	64	/* requests in flight, hashed by id */
+#define LIB_OLD_SESSIONS	4	/* replaced sessions kept draining */
+
+/* Epoll tags beyond channel indexes (session.c's reconnecting). */
+#define LIB_TAG_CTL		0xFFFFFF00u
+#define LIB_TAG_TIMER		0xFFFFFF01u
+#define LIB_TAG_OLD		0xFFFFFF10u	/* + slot */
 
 /* A data channel and its receive buffer: frames are decoded in place and
  * every complete one is handled after each recv. */
@@ -30,7 +36,7 @@ struct hsys {
 	uint64_t		 session;
 	unsigned char		 key[16];
 	uint64_t		 last_op;
-	struct hsys_channel	*chan;		/* [workers] */
+	struct hsys_channel	*chan;		/* [nchan] */
 	size_t			 rlen, rused;
 	unsigned char		 rbuf[PROTO_HEADER_SIZE + 4096];
 	char			 last_error[512];
@@ -41,14 +47,58 @@ struct hsys {
 	unsigned char		*wbuf;		/* response heads */
 	size_t			 wcap;
 	uint32_t		 features;	/* WELCOME's PROTO_FEATURE_* */
+
+	/* Reconnecting (session.c): the current session's channels are
+	 * chan[chan_base .. chan_base + workers); those below belong to
+	 * sessions replaced or lost, kept until their daemon closes them
+	 * so that requests in flight there are answered there. */
+	unsigned		 nchan, chan_base;
+	int			 old_ctl[LIB_OLD_SESSIONS];
+	int			 timer;		/* timerfd: next attempt */
+	int			 rc_state;	/* LIB_RC_* */
+	long			 rc_since, rc_delay;	/* ms */
+	int			 rc_limit;	/* ms; 0: never reconnect */
+	int			 goaway;	/* seen during an operation */
+	struct lib_queue	*queues;	/* to create again */
+	char			 name[64];
+};
+
+#define LIB_RC_NONE	0
+#define LIB_RC_SWITCH	1	/* GOAWAY: move to the new daemon */
+#define LIB_RC_LOST	2	/* the session broke: retry with backoff */
+
+struct lib_prefix {
+	struct lib_prefix	*next;
+	char			 text[];
+};
+
+/* What the application asked of a queue, to ask it again; owned by the
+ * session (an application may free a handle without closing it). */
+struct lib_queue {
+	struct lib_queue	*next;		/* h->queues */
+	uint32_t		 id;		/* in the current session */
+	int			 attached;	/* by hsys_queue_attach */
+	unsigned		 flags;
+	struct lib_prefix	*prefixes;
+	char			 name[256];
 };
 
 struct hsys_queue {
-	struct hsys	*h;
-	uint32_t	 id;
+	struct hsys		*h;
+	uint32_t		 id;		/* when rec is NULL */
+	struct lib_queue	*rec;
 };
 
 /* request.c: frees every request object of a session (hsys_close). */
 void	lib_requests_free(struct hsys *);
+/* request.c: channel `chan` is gone: its requests are cancelled. */
+void	lib_requests_lost(struct hsys *, unsigned chan);
+
+/* session.c: channel `chan` reached EOF or failed with `code`; returns
+ * 0 when the session goes on (a replaced session's channel, or one that
+ * reconnects), else the error, which breaks it. */
+int	lib_channel_lost(struct hsys *, unsigned chan, int code);
+/* session.c: an epoll event with one of the LIB_TAG_* tags. */
+int	lib_session_event(struct hsys *, uint32_t tag);
 
 #endif

@@ -175,6 +175,24 @@ lib_requests_free(struct hsys *h)
 	h->wbuf = NULL;
 }
 
+void
+lib_requests_lost(struct hsys *h, unsigned chan)
+{
+	struct hsys_request *r, *next;
+	size_t i;
+
+	for (i = 0; i < LIB_LIVE_BUCKETS; i++)
+		for (r = h->live[i]; r != NULL; r = next) {
+			next = r->next;
+			if (r->chan != chan)
+				continue;
+			if (!r->returned)
+				req_release(r);
+			else
+				r->error = -ECONNRESET;
+		}
+}
+
 /* Decoding REQUEST */
 
 static const char *const method_names[] = { NULL, "GET", "HEAD", "POST",
@@ -428,6 +446,8 @@ chan_read(struct hsys *h, unsigned i, int timeout_ms)
 
 	if (h->broken)
 		return h->broken;
+	if (c->fd == -1)
+		return 0;	/* lost: its requests are cancelled */
 	if (c->rbuf == NULL) {
 		c->rcap = proto_frame_size(h->max_frame) + CHAN_BATCH;
 		if ((c->rbuf = malloc(c->rcap)) == NULL)
@@ -439,11 +459,11 @@ chan_read(struct hsys *h, unsigned i, int timeout_ms)
 		if (n > 0)
 			break;
 		if (n == 0)
-			return h->broken = -ECONNRESET;
+			return lib_channel_lost(h, i, -ECONNRESET);
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return h->broken = -errno;
+			return lib_channel_lost(h, i, -errno);
 		if (timeout_ms == 0)
 			return 0;
 		rc = poll(&pfd, 1, timeout_ms);
@@ -504,7 +524,9 @@ hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
 		if (n == -1)
 			return -errno;
 		for (i = 0; i < n; i++)
-			if ((rc = chan_read(h, ev[i].data.u32, 0)) < 0)
+			if ((rc = ev[i].data.u32 >= LIB_TAG_CTL ?
+			    lib_session_event(h, ev[i].data.u32) :
+			    chan_read(h, ev[i].data.u32, 0)) < 0)
 				return rc;
 		if (h->ready != NULL)
 			continue;

@@ -29,6 +29,7 @@ enum proto_type {
 	PROTO_PREFIX_REMOVE	= 0x0013,
 	PROTO_QUEUE_CLOSE	= 0x0014,
 	PROTO_QUEUE_SET		= 0x0015,
+	PROTO_GOAWAY		= 0x0020,
 	PROTO_REQUEST		= 0x0100,
 	PROTO_REQ_DATA		= 0x0101,
 	PROTO_REQ_CREDIT	= 0x0102,
@@ -37,7 +38,13 @@ enum proto_type {
 	PROTO_RESP_CREDIT	= 0x0112,
 	PROTO_CANCEL		= 0x0113,
 	PROTO_CONFIG_CHANGED	= 0x0F01,
-	PROTO_STATE		= 0x0F02
+	PROTO_STATE		= 0x0F02,
+	PROTO_HANDOVER		= 0x0F10,	/* new hsysd -> old */
+	PROTO_HANDOVER_FD	= 0x0F11,	/* old -> new, one fd */
+	PROTO_HANDOVER_PREFIX	= 0x0F12,	/* old -> new */
+	PROTO_HANDOVER_END	= 0x0F13,	/* old -> new */
+	PROTO_HANDOVER_READY	= 0x0F14,	/* new -> old */
+	PROTO_HANDOVER_DONE	= 0x0F15	/* new -> old */
 };
 
 /* STATE's request payload (u32 flags, optional) and its limits. */
@@ -48,6 +55,15 @@ enum proto_type {
 #define PROTO_STATE_LISTENERS	2
 #define PROTO_STATE_QUEUES	3
 #define PROTO_STATE_MAX		(16u << 20)	/* the reply's payload */
+
+/* HELLO flags: the application understands GOAWAY. */
+#define PROTO_HELLO_F_GOAWAY	0x1
+/* GOAWAY flags: a new hsysd serves the socket now; reconnect to it. */
+#define PROTO_GOAWAY_F_RECONNECT 0x1
+/* HANDOVER_FD kinds, and a listener's flags. */
+#define PROTO_HANDOVER_LOCK	1
+#define PROTO_HANDOVER_LISTENER	2
+#define PROTO_HANDOVER_F_TLS	0x1
 
 #define PROTO_F_END		0x8000	/* last body frame of a request */
 #define PROTO_F_TRAILERS	0x0001	/* REQ_DATA: the request's trailers */

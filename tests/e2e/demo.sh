@@ -4,7 +4,7 @@
 # running it does, whatever BUILD the suite runs with.
 . "$(dirname "$0")/lib.sh"
 
-export PORT=$((20000 + RANDOM % 20000))
+export PORT=$((20000 + RANDOM % 12000))
 t_ok "scripts/demo sets everything up" timeout 120 "$TOP/scripts/demo"
 t_grep "and prints the curl line" "curl --cacert .* https://localhost:$PORT/hello/" "$T/out"
 t_eq "which fetches the page, verifying the certificate" \

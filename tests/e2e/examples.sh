@@ -4,7 +4,7 @@
 # share a named queue.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000))
+P=$((20000 + RANDOM % 12000))
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$thumb appid=$APPID >/dev/null

@@ -5,7 +5,7 @@
 # ACLs for other users, and registration conflicts.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000)) P2=$((P + 1)) P3=$((P + 2)) P4=$((P + 3))
+P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2)) P4=$((P + 3))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 

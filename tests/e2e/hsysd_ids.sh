@@ -4,7 +4,7 @@
 # rightly ended the session with a protocol error).
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000))
+P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
 for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done

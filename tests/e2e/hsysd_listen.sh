@@ -66,7 +66,7 @@ start_app h1 "http://+:$P/x/"
 t_grep "http:// on a port with an ipport binding: EPROTO" '^refused 71 ' \
     "$T/h1.out"
 t_grep "and the refusal names the binding" "ipport=0.0.0.0:$P" "$T/h1.out"
-t_ok "https:// on it registers" start_app s1 "https://+:$P/x/"
+t_ok "https:// on it registers" start_app s1 --grace 0 "https://+:$P/x/"
 t_eq "and serves" "$(code "https://127.0.0.1:$P/x/a")" 200
 kill $s1_pid; wait $s1_pid 2>/dev/null
 sleep 0.5

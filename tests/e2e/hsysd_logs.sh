@@ -8,7 +8,7 @@
 # a fixed 120 s today (the lines are written by conn_timeout).
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000)) P2=$((P + 1)) P3=$((P + 2))
+P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 LOG=$HSYS_HOME/log

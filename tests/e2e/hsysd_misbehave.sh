@@ -5,7 +5,7 @@
 # its clients notice nothing.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000))
+P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 dpid=$!

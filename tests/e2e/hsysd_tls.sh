@@ -5,7 +5,7 @@
 # certificate replaced while a long download goes on.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000)) P2=$((P + 1))
+P=$((20000 + RANDOM % 12000)) P2=$((P + 1))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 

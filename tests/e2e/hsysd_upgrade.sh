@@ -7,7 +7,7 @@
 # reaching the application, and malformed ones refused.
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 20000)) PS=$((P + 1))
+P=$((20000 + RANDOM % 12000)) PS=$((P + 1))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'

@@ -4,6 +4,9 @@
 # requests and checks the answers; its exit status is the verdict.
 . "$(dirname "$0")/lib.sh"
 FAKE=$TOP/tests/e2e/lib/fakehsysd.py
+# The programs must see the fake go, not reconnect (hsysd_restart.sh
+# covers reconnecting).
+export HSYS_RECONNECT_MS=0
 
 # fake SCENARIO PROGRAM ARGS...: runs the fake and the program; the fake
 # must be satisfied, then the program sees the daemon go and exits 1.

@@ -386,6 +386,8 @@ test_close(void)
 
 	if (!CHECK(h != NULL))
 		return;
+	/* Without reconnecting (e2e hsysd_restart covers it). */
+	CHECK(hsys_set_reconnect(h, 0) == 0);
 	rc = hsys_next(h, &r, 5000);
 	CHECK(rc == -ECONNRESET && r == NULL);
 	CHECK(hsys_next(h, &r, 0) == -ECONNRESET);
@@ -405,6 +407,7 @@ test_close_mid(void)
 
 	if (!CHECK(h != NULL))
 		return;
+	CHECK(hsys_set_reconnect(h, 0) == 0);
 	if (!CHECK(hsys_next(h, &r, 5000) == 1)) {
 		fake_finish(h);
 		return;

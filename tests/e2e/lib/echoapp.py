@@ -1,7 +1,7 @@
 """A test application for hsysd, speaking the wire protocol from Python.
 
     echoapp.py PREFIX [PREFIX...] [--queue NAME] [--ready FILE]
-               [--length N] [--grace MS]
+               [--length N] [--grace MS] [--reconnect]
 
 Registers the prefixes on one queue and answers every request by what its
 path ends with:
@@ -9,6 +9,7 @@ path ends with:
   .../echo        the request's body back, with Content-Length
   .../die         exits at once, leaving the request unanswered
   .../hang        never answers
+  .../slow?ms=N   answers after N ms (the whole app waits meanwhile)
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
   .../hints       103 Early Hints (Link), then the JSON description
@@ -35,6 +36,13 @@ answer blocks the app until it is sent: one big request at a time.
 --length and --grace set its queue's length and grace period (QUEUE_SET).
 On SIGTERM it stops gracefully: it closes its queue, answers what still
 comes until the daemon has been quiet for 0.5 s (at most 5 s), and exits 0.
+
+With --reconnect it does what libhsys does (docs/api.md): it says in HELLO
+that it understands GOAWAY, and on GOAWAY, or when its session breaks, it
+opens a new session (retrying for up to 30 s), creates its queue and
+registers its prefixes again, and appends "reconnected N" to the --ready
+file. Requests already on the old session's channels are answered there,
+until the old daemon closes them.
 """
 import base64
 import hashlib
@@ -54,7 +62,7 @@ STATE = {"given": 0, "held": [], "term": False}
 
 def main():
     args = sys.argv[1:]
-    queue, ready = "", None
+    queue, ready, reconnect = "", None, False
     prefixes, props = [], []
     while args:
         a = args.pop(0)
@@ -65,24 +73,11 @@ def main():
         elif a in ("--length", "--grace"):
             props.append((QUEUE_LENGTH if a == "--length" else QUEUE_GRACE,
                           int(args.pop(0))))
+        elif a == "--reconnect":
+            reconnect = True
         else:
             prefixes.append(a)
-    s = Session("echoapp")
-    s.open_channels()
-    r = s.queue_attach(queue) if queue else ("error",)
-    if r[0] != "ok":
-        r = s.queue_create(queue)
-    qid = struct.unpack("<I", r[1])[0]
-    for prop, value in props:
-        r = s.queue_set(qid, prop, value)
-        if r[0] != "ok":
-            print("refused", r[1], r[2], flush=True)
-            sys.exit(3)
-    for p in prefixes:
-        r = s.prefix_add(qid, p)
-        if r[0] != "ok":
-            print("refused", r[1], r[2], flush=True)
-            sys.exit(3)
+    s, qid = register(queue, prefixes, props, reconnect)
     if ready:
         with open(ready, "w") as f:
             f.write("ready\n")
@@ -90,6 +85,7 @@ def main():
     chans = {c.s: c for c in s.channels}
     signal.signal(signal.SIGTERM, lambda *a: STATE.update(term=True))
     quiet_since, stop_by = None, None
+    reconnects = 0
     while True:
         now = time.monotonic()
         if STATE["term"] and stop_by is None:
@@ -101,17 +97,78 @@ def main():
         while STATE["held"] and STATE["held"][0][0] <= now:
             _, rid, req = STATE["held"].pop(0)
             answer(rid, req)
-        rl, _, _ = select.select(list(chans), [], [], 0.05)
+        watch = list(chans) + ([s.ctl.s] if reconnect else [])
+        rl, _, _ = select.select(watch, [], [], 0.05)
         if rl:
             quiet_since = time.monotonic()
+        broken = False
         for sock in rl:
-            ch = chans[sock]
+            if reconnect and sock is s.ctl.s:
+                f = s.ctl.recv_frame()
+                # GOAWAY: a new daemon serves; the old session's
+                # channels stay open for what is in flight on them.
+                broken = broken or f is None or f[0] == GOAWAY
+                continue
+            ch = chans.get(sock)
+            if ch is None:
+                continue
             f = ch.recv_frame()
             if f is None:
-                sys.exit(0)
+                if not reconnect:
+                    sys.exit(0)
+                del chans[sock]
+                ch.close()
+                broken = broken or ch in s.channels
+                continue
             handle(ch, reqs, *f)
             while ch.has_frame():
                 handle(ch, reqs, *ch.recv_frame())
+        if broken or (reconnect and s.goaway):
+            old = s
+            s, qid = register(queue, prefixes, props, True, retry=True)
+            chans.update({c.s: c for c in s.channels})
+            old.retired = True
+            retired.append(old)   # its control channel keeps it alive
+            reconnects += 1
+            if ready:
+                with open(ready, "a") as f:
+                    f.write("reconnected %d\n" % reconnects)
+
+
+retired = []
+
+
+def register(queue, prefixes, props, flagged, retry=False):
+    """A session serving the queue and prefixes (retrying when asked):
+    (session, queue id)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            s = Session("echoapp", HELLO_F_GOAWAY if flagged else 0)
+            s.open_channels()
+            r = s.queue_attach(queue) if queue else ("error",)
+            if r[0] != "ok":
+                r = s.queue_create(queue)
+            if r[0] != "ok":
+                raise OSError("queue: %r" % (r,))
+            qid = struct.unpack("<I", r[1])[0]
+            for prop, value in props:
+                r = s.queue_set(qid, prop, value)
+                if r[0] != "ok":
+                    print("refused", r[1], r[2], flush=True)
+                    sys.exit(3)
+            for p in prefixes:
+                r = s.prefix_add(qid, p)
+                if r[0] != "ok":
+                    print("refused", r[1], r[2], flush=True)
+                    sys.exit(3)
+            return s, qid
+        except (OSError, RuntimeError, TypeError):
+            if not retry or time.monotonic() > deadline:
+                raise
+            if STATE["term"]:
+                sys.exit(0)	# stopped while it had no daemon
+            time.sleep(0.05)
 
 
 def handle(ch, reqs, ftype, flags, rid, p):
@@ -233,6 +290,8 @@ def answer(rid, req):
         os._exit(1)
     if path.endswith("/hang"):
         return
+    if path.endswith("/slow"):
+        time.sleep(int(query.get("ms", "1000")) / 1000)
     if path.endswith("/badheader"):
         ch.send(frame(RESPONSE, rid, response(200, [("X-Evil", "a\r\nSet-Cookie: x=1")],
                                               end=True)))

@@ -13,6 +13,9 @@ QUEUE_CREATE, QUEUE_ATTACH, PREFIX_ADD, PREFIX_REMOVE, QUEUE_CLOSE = \
 QUEUE_SET = 0x15
 FEATURE_QUEUE_SET = 0x1
 QUEUE_LENGTH, QUEUE_GRACE = 1, 2
+GOAWAY = 0x20
+HELLO_F_GOAWAY, GOAWAY_F_RECONNECT = 0x1, 0x1
+HANDOVER = 0x0F10
 MAGIC = 0x53595348
 
 
@@ -81,10 +84,10 @@ def error_of(payload):
 
 
 class Session:
-    def __init__(self, name="test"):
+    def __init__(self, name="test", hello_flags=0):
         self.ctl = Conn()
         self.ctl.send(frame(HELLO, 0, with_strings(
-            struct.pack("<IHHII", MAGIC, 1, 1, 0, 0), name)))
+            struct.pack("<IHHII", MAGIC, 1, 1, hello_flags, 0), name)))
         ftype, _, _, p = self.ctl.recv_frame()
         if ftype != WELCOME:
             raise RuntimeError("no WELCOME: %r" % (error_of(p),))
@@ -96,6 +99,7 @@ class Session:
             if len(p) >= 52 else 0
         self.channels = []
         self.op = 0
+        self.goaway = False
 
     def channel(self, index, key=None, sid=None):
         c = Conn()
@@ -113,6 +117,9 @@ class Session:
         self.op += 1
         self.ctl.send(frame(ftype, self.op, payload))
         r = self.ctl.recv_frame()
+        while r is not None and r[0] == GOAWAY:
+            self.goaway = True      # noted; the caller reconnects later
+            r = self.ctl.recv_frame()
         if r is None:
             return ("closed",)
         ftype, _, fid, p = r
