@@ -109,6 +109,14 @@ t_ok "and at once (well within the 4 s hold)" \
     at_least 2 "$(cut -d' ' -f2 "$T/over")"
 t_grep "hsysd logs QueueFull" 'QueueFull: queue [0-9]+ holds 3 requests' \
     "$T/d.log"
+httperr() {	# the error log names $1 (its writer flushes within 100 ms)
+	for i in $(seq 50); do
+		grep -q " $1 " "$HSYS_HOME/log/httperr.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+t_ok "and writes it to httperr.log" httperr QueueFull
 for i in 1 2 3; do
 	for j in $(seq 200); do [ -s "$T/held$i" ] && break; sleep 0.05; done
 done
