@@ -141,6 +141,32 @@ publish_snapshot(struct hsysd *d)
 		snapshot_post(&d->worker[w], snap);
 }
 
+/*
+ * A store written by an older hsys needs its schema brought up to date,
+ * which only a writer does: after an upgrade, hsysd (the store's owner)
+ * does it at start instead of failing to read the configuration until
+ * some hsys command writes. A store that does not exist yet is left
+ * alone; one hsysd may not write (a read-only /var) is read as it is.
+ */
+static void
+store_upgrade(void)
+{
+	char dir[4096], path[4096 + 16];
+	struct store *s;
+	struct err e;
+
+	if (store_home(STORE_MACHINE, dir, sizeof(dir), &e) == -1)
+		return;
+	snprintf(path, sizeof(path), "%s/hsys.db", dir);
+	if (access(path, W_OK) == -1)
+		return;
+	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1) {
+		log_warn("cannot bring the store up to date: %s", e.msg);
+		return;
+	}
+	store_close(s);
+}
+
 void
 hsysd_reload(struct hsysd *d)
 {
@@ -439,6 +465,7 @@ main(int argc, char **argv)
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1 ||
 	    handover_ready(&d, &e) == -1)
 		goto fail;
+	store_upgrade();
 	hsysd_reload(&d);
 	d.poll_store.fn = on_poll_store;
 	loop_timer_set(d.loop, &d.poll_store, STORE_POLL_MS);
