@@ -81,7 +81,10 @@ channel_close(struct channel *c, const char *why)
 		c->next->prevp = c->prevp;
 	route_forget_channel(c->w, c);
 	conn_channel_lost(c->w, c);
-	loop_defer(c->w->loop, &c->free);
+	/* A flush already queued holds the channel until it runs (the
+	 * deferred list would otherwise reach it through freed memory). */
+	if (!c->flush_pending)
+		loop_defer(c->w->loop, &c->free);
 }
 
 static void
@@ -91,8 +94,10 @@ channel_flush(struct loop_defer *df)
 	ssize_t n;
 
 	c->flush_pending = 0;
-	if (c->dead)
+	if (c->dead) {
+		channel_free(&c->free);	/* closed while this was queued */
 		return;
+	}
 	while (c->outoff < c->outlen) {
 		n = write(c->io.fd, c->out + c->outoff, c->outlen - c->outoff);
 		if (n == -1 && errno == EINTR)
