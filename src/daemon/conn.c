@@ -154,6 +154,7 @@ struct conn {
 	struct loop_timer	 send_timer;	/* MinSendRate */
 	uint64_t		 send_mark;	/* `sent` at the last rate check */
 	int			 served;	/* a request was dispatched */
+	int			 rd_eof;	/* the client ended its side */
 };
 
 static void	conn_close(struct conn *);
@@ -1619,6 +1620,13 @@ send_check(struct loop *l, struct loop_timer *t)
 
 	if (c->outoff >= c->outlen)
 		return;		/* nothing waits on the client */
+	/* A tunnel's peer may pause as long as it likes: the application is
+	 * held by credit (nothing grows), and the idle timeout ends it. */
+	if (c->state == CONN_TUNNEL) {
+		c->send_mark = c->sent;
+		loop_timer_set(l, t, CONN_SEND_WINDOW_MS);
+		return;
+	}
 	if (c->sent - c->send_mark < want) {
 		conn_drop(c, "Timer_MinBytesPerSecond");
 		return;
@@ -1718,10 +1726,14 @@ conn_next(struct conn *c)
 		return;
 	}
 	if (rc == 1 || !c->resp_done) {
+		/* Reading goes on while the application answers: a pipelined
+		 * request is buffered, and interest does not flip twice per
+		 * request (an epoll_ctl each). It stops for a body without
+		 * credit, a full buffer, or a client that ended its side. */
 		loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
-		    (c->state == CONN_EXCHANGE && !c->body_done &&
-		    c->req_credit > 0 ? LOOP_READ : 0) |
-		    (c->state == CONN_HEAD ? LOOP_READ : 0));
+		    (c->state == CONN_HEAD || (c->state == CONN_EXCHANGE &&
+		    !c->rd_eof && (c->body_done ? c->inlen < c->incap :
+		    c->req_credit > 0)) ? LOOP_READ : 0));
 		return;
 	}
 	/* The response is out. */
@@ -1789,6 +1801,15 @@ conn_read(struct conn *c)
 		conn_next(c);
 		return;
 	}
+	if (n == 0 && c->state == CONN_EXCHANGE && c->body_done) {
+		/* A half-close after a whole request: it is still answered,
+		 * and the connection ends with the response. */
+		c->rd_eof = 1;
+		c->keep_alive = 0;
+		loop_io_change(c->w->loop, &c->io, c->outlen > c->outoff ?
+		    LOOP_WRITE : 0);
+		return;
+	}
 	if (n <= 0) {
 		/* Gone with a request under way: HTTP.sys logs that. */
 		if (c->state != CONN_HEAD || c->inlen > 0)
@@ -1811,8 +1832,8 @@ got:
 		loop_io_change(c->w->loop, &c->io, 0);
 	else if (c->state == CONN_EXCHANGE) {
 		conn_pump_body(c);
-		if (!c->body_done && (c->req_credit == 0 ||
-		    c->inlen == c->incap))
+		if ((!c->body_done && c->req_credit == 0) ||
+		    c->inlen == c->incap)
 			loop_io_change(c->w->loop, &c->io,
 			    c->outlen > c->outoff ? LOOP_WRITE : 0);
 	} else if (c->state == CONN_TUNNEL) {
