@@ -154,7 +154,6 @@ struct conn {
 	struct loop_timer	 send_timer;	/* MinSendRate */
 	uint64_t		 send_mark;	/* `sent` at the last rate check */
 	int			 served;	/* a request was dispatched */
-	int			 rd_eof;	/* the client ended its side */
 };
 
 static void	conn_close(struct conn *);
@@ -1727,13 +1726,14 @@ conn_next(struct conn *c)
 	}
 	if (rc == 1 || !c->resp_done) {
 		/* Reading goes on while the application answers: a pipelined
-		 * request is buffered, and interest does not flip twice per
-		 * request (an epoll_ctl each). It stops for a body without
-		 * credit, a full buffer, or a client that ended its side. */
+		 * request is buffered, a client that leaves is noticed at
+		 * once, and interest does not flip twice per request (an
+		 * epoll_ctl each). It stops for a body without credit or a
+		 * full buffer. */
 		loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
 		    (c->state == CONN_HEAD || (c->state == CONN_EXCHANGE &&
-		    !c->rd_eof && (c->body_done ? c->inlen < c->incap :
-		    c->req_credit > 0)) ? LOOP_READ : 0));
+		    (c->body_done ? c->inlen < c->incap : c->req_credit > 0)) ?
+		    LOOP_READ : 0));
 		return;
 	}
 	/* The response is out. */
@@ -1799,15 +1799,6 @@ conn_read(struct conn *c)
 		c->tun_eof = 1;		/* a half-close, passed on as END */
 		tunnel_pump(c);
 		conn_next(c);
-		return;
-	}
-	if (n == 0 && c->state == CONN_EXCHANGE && c->body_done) {
-		/* A half-close after a whole request: it is still answered,
-		 * and the connection ends with the response. */
-		c->rd_eof = 1;
-		c->keep_alive = 0;
-		loop_io_change(c->w->loop, &c->io, c->outlen > c->outoff ?
-		    LOOP_WRITE : 0);
 		return;
 	}
 	if (n <= 0) {
