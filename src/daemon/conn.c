@@ -244,6 +244,24 @@ xid_release(struct conn *c)
 
 /* --- output to the client ------------------------------------------- */
 
+/* The digits of v at p, no NUL; returns how many. Every response needs a
+ * few numbers, and snprintf costs a thousand instructions a call. */
+static size_t
+fmt_uint(char *p, uint64_t v, unsigned base)
+{
+	static const char digit[] = "0123456789abcdef";
+	char t[20];
+	size_t n = 0, i;
+
+	do {
+		t[n++] = digit[v % base];
+		v /= base;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
 static int
 out_reserve(struct conn *c, size_t n)
 {
@@ -1258,7 +1276,9 @@ from_response(struct conn *c, const struct proto_frame *f)
 	if (status < 200)
 		return from_interim(c, f, status, area, reason, rlen, end);
 	c->status = status;
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %d ", status);
+	memcpy(line, "HTTP/1.1 ", 9);
+	n = 9 + (int)fmt_uint(line + 9, (uint64_t)status, 10);
+	line[n++] = ' ';
 	out_append(c, line, (size_t)n);
 	if (rlen > 0)
 		out_append(c, reason, rlen);
@@ -1290,8 +1310,10 @@ from_response(struct conn *c, const struct proto_frame *f)
 	if (status == 204 || status == 304) {
 		c->resp_left = 0;
 	} else if (cl_given) {
-		n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n",
-		    (long long)cl);
+		memcpy(line, "Content-Length: ", 16);
+		n = 16 + (int)fmt_uint(line + 16, (uint64_t)cl, 10);
+		line[n++] = '\r';
+		line[n++] = '\n';
 		out_append(c, line, (size_t)n);
 		c->resp_left = cl;
 	} else if (end) {
@@ -1350,7 +1372,9 @@ from_resp_data(struct conn *c, const struct proto_frame *f)
 	}
 	if (!c->head_only && f->length > 0) {
 		if (c->resp_chunked) {
-			n = snprintf(line, sizeof(line), "%x\r\n", f->length);
+			n = (int)fmt_uint(line, f->length, 16);
+			line[n++] = '\r';
+			line[n++] = '\n';
 			out_append(c, line, (size_t)n);
 		}
 		out_append(c, f->payload, f->length);

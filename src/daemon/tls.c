@@ -334,7 +334,9 @@ void
 tls_describe(SSL *ssl, char *buf, size_t size)
 {
 	const char *group = "";
+	const char *v = SSL_get_version(ssl), *cn = SSL_get_cipher_name(ssl);
 	int nid = SSL_get_negotiated_group(ssl);
+	size_t vl, cl, gl;
 
 	if (nid == NID_X25519)
 		group = " X25519";
@@ -342,6 +344,20 @@ tls_describe(SSL *ssl, char *buf, size_t size)
 		group = " P-256";
 	else if (nid == NID_secp384r1)
 		group = " P-384";
-	snprintf(buf, size, "%s %s%s", SSL_get_version(ssl),
-	    SSL_get_cipher_name(ssl), group);
+	vl = strlen(v);
+	cl = strlen(cn);
+	gl = strlen(group);
+
+	/* Once per request: by hand, snprintf costs a thousand
+	 * instructions. */
+	if (size == 0)
+		return;
+	if (vl + 1 + cl + gl + 1 > size) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, v, vl);
+	buf[vl] = ' ';
+	memcpy(buf + vl + 1, cn, cl);
+	memcpy(buf + vl + 1 + cl, group, gl + 1);
 }

@@ -110,6 +110,26 @@ test_parse_good(void)
 	}
 }
 
+/* Formatting: the length it returns, and a buffer one byte short. */
+static void
+test_format(void)
+{
+	struct url_prefix u;
+	struct err e;
+	char buf[URL_PREFIX_MAX];
+	const char *in = "https://[::1]:65535/a/b/";
+
+	CHECK(url_prefix_parse(in, strlen(in), &u, &e) == 0);
+	CHECK(url_prefix_format(&u, buf, sizeof(buf)) == (int)strlen(in));
+	CHECK_STR(buf, in);
+	CHECK(url_prefix_format(&u, buf, strlen(in) + 1) == (int)strlen(in));
+	CHECK(url_prefix_format(&u, buf, strlen(in)) == -1);
+	in = "http://+:8/";
+	CHECK(url_prefix_parse(in, strlen(in), &u, &e) == 0);
+	CHECK(url_prefix_format(&u, buf, sizeof(buf)) == (int)strlen(in));
+	CHECK_STR(buf, in);
+}
+
 static void
 test_parse_bad(void)
 {
@@ -283,6 +303,7 @@ main(void)
 {
 	RUN(test_parse_good);
 	RUN(test_parse_bad);
+	RUN(test_format);
 	RUN(test_parse_limits);
 	RUN(test_match);
 	RUN(test_covers);
