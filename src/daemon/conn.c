@@ -777,7 +777,7 @@ conn_waited(struct waiter *wt, enum wait_end how)
 	if (c->dead || c->state != CONN_EXCHANGE)
 		return;
 	conn_next(c);	/* flushes a 100 Continue, reads the body */
-	if (!c->dead && c->ssl != NULL && SSL_pending(c->ssl) > 0)
+	if (!c->dead && c->ssl != NULL && SSL_has_pending(c->ssl))
 		conn_read(c);
 }
 
@@ -1146,7 +1146,7 @@ tunnel_credit(struct conn *c, uint32_t bytes)
 	conn_next(c);
 	/* TLS may hold decrypted bytes epoll cannot see. */
 	if (!c->dead && c->state == CONN_TUNNEL && !c->tun_eof &&
-	    c->req_credit > 0 && c->ssl != NULL && SSL_pending(c->ssl) > 0)
+	    c->req_credit > 0 && c->ssl != NULL && SSL_has_pending(c->ssl))
 		conn_read(c);
 }
 
@@ -1464,7 +1464,7 @@ conn_from_app(struct worker *w, struct channel *ch,
 			loop_io_change(w->loop, &c->io, LOOP_READ |
 			    (c->outlen > c->outoff ? LOOP_WRITE : 0));
 			/* TLS may hold decrypted bytes epoll cannot see. */
-			if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
+			if (c->ssl != NULL && SSL_has_pending(c->ssl))
 				conn_read(c);
 		}
 		return 0;
@@ -1788,12 +1788,13 @@ conn_next(struct conn *c)
 		arm_idle(c);
 	try_head(c);	/* a pipelined request may be here already */
 	if (!c->dead && c->state == CONN_HEAD && c->ssl != NULL &&
-	    SSL_pending(c->ssl) > 0)
+	    SSL_has_pending(c->ssl))
 		conn_read(c);
 }
 
+/* One read from the client, and what it brings about. */
 static void
-conn_read(struct conn *c)
+conn_read_once(struct conn *c)
 {
 	size_t was = c->inlen;
 	ssize_t n;
@@ -1855,6 +1856,22 @@ got:
 		tunnel_pump(c);
 		conn_next(c);
 	}
+}
+
+/*
+ * Reads while reading is wanted and OpenSSL holds records it read ahead:
+ * epoll cannot see those (bounded: a full buffer turns reading off, and
+ * the buffer holds a few records at most).
+ */
+static void
+conn_read(struct conn *c)
+{
+	int n = 0;
+
+	do
+		conn_read_once(c);
+	while (++n < 64 && !c->dead && c->ssl != NULL &&
+	    c->io.events & LOOP_READ && SSL_has_pending(c->ssl));
 }
 
 /* 1: done; 0: in progress; -1: failed (the connection is closed). */
@@ -2033,7 +2050,7 @@ conns_drain(struct worker *w)
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->state != CONN_HEAD || !c->served || c->inlen > 0 ||
-		    (c->ssl != NULL && SSL_pending(c->ssl) > 0) ||
+		    (c->ssl != NULL && SSL_has_pending(c->ssl)) ||
 		    recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
 			continue;
 		shutdown(c->io.fd, SHUT_WR);

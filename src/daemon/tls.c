@@ -213,6 +213,10 @@ ctx_policy(SSL_CTX *ctx, unsigned flags, struct tls_tickets *tickets,
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Whole records per read(): one system call, not two (header, then
+	 * body). Bytes read ahead are invisible to epoll: conn.c tests
+	 * SSL_has_pending(), not SSL_pending(). */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	/* TLS 1.3 tickets: one per handshake is enough for browsers. */
 	SSL_CTX_set_num_tickets(ctx, flags & TLS_NO_TICKETS ? 0 : 1);

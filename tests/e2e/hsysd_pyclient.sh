@@ -79,6 +79,31 @@ t_grep "a request after all that, with Content-Length" '^after 200 3 3$' \
     "$T/py.out"
 t_grep "one connection served them all" '^reused True$' "$T/py.out"
 
+# Several TLS records in one TCP segment: hsysd reads records ahead, which
+# epoll cannot see, and must serve every one of them.
+timeout 60 python3 - "$P" "$T/ca.pem" >"$T/ahead.out" 2>&1 <<'PY'
+import socket, ssl, sys
+
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                    server_hostname="srv.test")
+s.settimeout(20)
+n = 5
+# Nagle holds the small records back and sends them together.
+for i in range(n):
+    s.send(b"GET /p/r%d HTTP/1.1\r\nHost: srv.test\r\n\r\n" % i)
+got = b""
+while got.count(b"HTTP/1.1 200") < n:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+print("answered", got.count(b"HTTP/1.1 200"))
+PY
+t_grep "pipelined requests in separate TLS records: all answered" \
+    '^answered 5$' "$T/ahead.out"
+
 kill -TERM $dpid
 wait $dpid
 t_eq "hsysd stops cleanly" "$?" 0
