@@ -1034,6 +1034,33 @@ is_name(const unsigned char *s, uint32_t n, const char *name)
 	return strlen(name) == n && strncasecmp((const char *)s, name, n) == 0;
 }
 
+/* The application's headers of a RESPONSE (validated already), but for
+ * those that frame the connection or that the daemon writes itself. */
+static void
+put_app_headers(struct conn *c, const struct proto_frame *f, uint32_t nh,
+    size_t area)
+{
+	const unsigned char *t, *name;
+	uint32_t i, nlen;
+
+	for (i = 0; i < nh; i++) {
+		t = f->payload + RESPONSE_FIXED + 16 * i;
+		name = f->payload + area + proto_get32(t);
+		nlen = proto_get32(t + 4);
+		if (is_name(name, nlen, "connection") ||
+		    is_name(name, nlen, "transfer-encoding") ||
+		    is_name(name, nlen, "keep-alive") ||
+		    is_name(name, nlen, "content-length") ||
+		    is_name(name, nlen, "date") || is_name(name, nlen, "server"))
+			continue;
+		out_append(c, name, nlen);
+		out_append(c, ": ", 2);
+		out_append(c, f->payload + area + proto_get32(t + 8),
+		    proto_get32(t + 12));
+		out_append(c, "\r\n", 2);
+	}
+}
+
 /* --- interim responses and upgrade tunnels ------------------------- */
 
 /*
@@ -1162,9 +1189,9 @@ static int
 from_interim(struct conn *c, const struct proto_frame *f, int status,
     size_t area, const unsigned char *reason, uint32_t rlen, int end)
 {
-	const unsigned char *t, *name;
+	const unsigned char *t;
 	const char *phrase, *date;
-	uint32_t nh = proto_get16(f->payload + 2), nlen, i;
+	uint32_t nh = proto_get16(f->payload + 2), i;
 	char line[32];
 	int n, upgrade = 0;
 
@@ -1195,22 +1222,7 @@ from_interim(struct conn *c, const struct proto_frame *f, int status,
 		out_append(c, date, strlen(date));
 		out_append(c, "\r\nServer: hsys\r\n", 16);
 	}
-	for (i = 0; i < nh; i++) {
-		t = f->payload + RESPONSE_FIXED + 16 * i;
-		name = f->payload + area + proto_get32(t);
-		nlen = proto_get32(t + 4);
-		if (is_name(name, nlen, "connection") ||
-		    is_name(name, nlen, "transfer-encoding") ||
-		    is_name(name, nlen, "keep-alive") ||
-		    is_name(name, nlen, "content-length") ||
-		    is_name(name, nlen, "date") || is_name(name, nlen, "server"))
-			continue;
-		out_append(c, name, nlen);
-		out_append(c, ": ", 2);
-		out_append(c, f->payload + area + proto_get32(t + 8),
-		    proto_get32(t + 12));
-		out_append(c, "\r\n", 2);
-	}
+	put_app_headers(c, f, nh, area);
 	if (status == 101)
 		out_append(c, "Connection: Upgrade\r\n", 21);
 	out_append(c, "\r\n", 2);
@@ -1289,23 +1301,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 	out_append(c, "\r\nDate: ", 8);
 	out_append(c, date, strlen(date));
 	out_append(c, "\r\nServer: hsys\r\n", 16);
-	for (i = 0; i < nh; i++) {
-		t = f->payload + RESPONSE_FIXED + 16 * i;
-		name = f->payload + area + proto_get32(t);
-		nlen = proto_get32(t + 4);
-		/* The daemon owns the framing of the connection. */
-		if (is_name(name, nlen, "connection") ||
-		    is_name(name, nlen, "transfer-encoding") ||
-		    is_name(name, nlen, "keep-alive") ||
-		    is_name(name, nlen, "content-length") ||
-		    is_name(name, nlen, "date") || is_name(name, nlen, "server"))
-			continue;
-		out_append(c, name, nlen);
-		out_append(c, ": ", 2);
-		out_append(c, f->payload + area + proto_get32(t + 8),
-		    proto_get32(t + 12));
-		out_append(c, "\r\n", 2);
-	}
+	put_app_headers(c, f, nh, area);
 	c->resp_left = -1;
 	if (status == 204 || status == 304) {
 		c->resp_left = 0;

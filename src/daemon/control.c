@@ -145,31 +145,14 @@ conn_take(struct ctl_conn *c)
 static void
 conn_hand_over(struct ctl_conn *c, int index, uint64_t session)
 {
-	int fd = c->io.fd;
+	int fd = conn_take(c);
 
-	loop_io_remove(c->d->loop, &c->io);
-	c->io.fd = -1;
-	c->dead = 1;
-	loop_defer(c->d->loop, &c->free);
 	if (channel_adopt(c->d, index, fd, session) == -1) {
 		close(fd);
 		session_end_by_id(c->d, session, "out of memory");
 		return;
 	}
 	session_channel_ready(c->d, session);
-}
-
-/* The connection's socket leaves the control channel's hands. */
-static int
-conn_detach(struct ctl_conn *c)
-{
-	int fd = c->io.fd;
-
-	loop_io_remove(c->d->loop, &c->io);
-	c->io.fd = -1;
-	c->dead = 1;
-	loop_defer(c->d->loop, &c->free);
-	return fd;
 }
 
 /* The first frame on a connection; returns -1 to close it. */
@@ -188,7 +171,7 @@ conn_first(struct ctl_conn *c, const struct proto_frame *f)
 	case PROTO_HELLO:
 		return session_hello(c->d, c, f);
 	case PROTO_STATE:
-		state_answer(c->d, conn_detach(c), f);
+		state_answer(c->d, conn_take(c), f);
 		return 0;
 	case PROTO_CHANNEL:
 		if (session_channel(c->d, c, f, &index, &session) == -1)

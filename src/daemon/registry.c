@@ -138,6 +138,32 @@ take_over(struct hsysd *d, struct session *s, struct queue *q,
 	return 1;
 }
 
+/* A new registration of p for q (NULL: the daemon's own page), once its
+ * port serves p's scheme; the workers get the new route table. */
+static struct registration *
+insert(struct hsysd *d, const struct url_prefix *p, struct queue *q,
+    struct err *e)
+{
+	struct registration *g;
+
+	if (port_scheme_conflict(d, p, e) == -1 ||
+	    listener_want(d, p->port, p->https, e) == -1)
+		return NULL;
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		listener_unwant(d, p->port);
+		err_set(e, "out of memory");
+		e->code = ENOMEM;
+		return NULL;
+	}
+	g->prefix = *p;
+	g->queue = q;
+	url_prefix_format(p, g->text, sizeof(g->text));
+	g->next = d->registrations;
+	d->registrations = g;
+	publish(d);
+	return g;
+}
+
 int
 registry_add(struct hsysd *d, struct session *s, struct queue *q,
     const char *text, size_t len, struct err *e)
@@ -160,24 +186,10 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 		e->code = EEXIST;
 		return -1;
 	}
-	if (port_scheme_conflict(d, &p, e) == -1)
+	if ((g = insert(d, &p, q, e)) == NULL)
 		return -1;
-	if (listener_want(d, p.port, p.https, e) == -1)
-		return -1;
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		listener_unwant(d, p.port);
-		err_set(e, "out of memory");
-		e->code = ENOMEM;
-		return -1;
-	}
-	g->prefix = p;
-	g->queue = q;
-	url_prefix_format(&p, g->text, sizeof(g->text));
-	g->next = d->registrations;
-	d->registrations = g;
 	log_info("session %llu registered %s on queue %u",
 	    (unsigned long long)s->id, g->text, q->id);
-	publish(d);
 	return 0;
 }
 
@@ -271,21 +283,7 @@ registry_add_internal(struct hsysd *d, const char *text, struct err *e)
 		e->code = EEXIST;
 		return -1;
 	}
-	if (port_scheme_conflict(d, &p, e) == -1 ||
-	    listener_want(d, p.port, p.https, e) == -1)
-		return -1;
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		listener_unwant(d, p.port);
-		err_set(e, "out of memory");
-		e->code = ENOMEM;
-		return -1;
-	}
-	g->prefix = p;
-	url_prefix_format(&p, g->text, sizeof(g->text));
-	g->next = d->registrations;
-	d->registrations = g;
-	publish(d);
-	return 0;
+	return insert(d, &p, NULL, e) == NULL ? -1 : 0;
 }
 
 void

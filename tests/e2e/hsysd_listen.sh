@@ -14,19 +14,6 @@ export PYTHONPATH="$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 
 newcert() { hsys cert new-selfsigned "$@" | grep -oE '^[0-9A-F]{40}'; }
-start_app() {	# start_app NAME ARGS...: echoapp in the background
-	local name=$1; shift
-	rm -f "$T/$name.ready"
-	python3 "$PYTHONPATH/echoapp.py" --ready "$T/$name.ready" "$@" \
-	    >"$T/$name.out" 2>&1 &
-	eval "${name}_pid=$!"
-	for i in $(seq 100); do
-		[ -e "$T/$name.ready" ] && return 0
-		grep -q refused "$T/$name.out" 2>/dev/null && return 1
-		sleep 0.1
-	done
-	return 1
-}
 # code URL [curl options]: the status, 000 when nothing answers
 code() { local u=$1; shift
 	curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$@" "$u"; }

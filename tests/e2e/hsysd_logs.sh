@@ -25,17 +25,6 @@ stop_hsysd() {
 	wait "$dpid"
 }
 # start_app NAME ARGS...: echoapp in the background, waits until it serves
-start_app() {
-	local name=$1; shift
-	rm -f "$T/$name.ready"
-	python3 "$PYTHONPATH/echoapp.py" --ready "$T/$name.ready" "$@" \
-	    >"$T/$name.out" 2>&1 &
-	for i in $(seq 100); do
-		[ -e "$T/$name.ready" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_for PATTERN FILE: until FILE has a line matching PATTERN (10 s);
 # lines reach the file within about 100 ms
 wait_for() {

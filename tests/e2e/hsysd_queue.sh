@@ -15,20 +15,6 @@ $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 dpid=$!
 for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
 
-# start_app NAME ARGS...: echoapp in the background, waits until it serves
-start_app() {
-	local name=$1; shift
-	rm -f "$T/$name.ready"
-	python3 "$PYTHONPATH/echoapp.py" --ready "$T/$name.ready" "$@" \
-	    >"$T/$name.out" 2>&1 &
-	eval "${name}_pid=$!"
-	for i in $(seq 100); do
-		[ -e "$T/$name.ready" ] && return 0
-		grep -q refused "$T/$name.out" 2>/dev/null && return 1
-		sleep 0.1
-	done
-	return 1
-}
 # stop_app NAME: kill -9, and wait until it is gone
 stop_app() {
 	local pid

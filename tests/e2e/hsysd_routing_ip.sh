@@ -11,19 +11,6 @@
 P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 
-start_app() {	# start_app NAME PREFIX...: echoapp in the background
-	local name=$1; shift
-	rm -f "$T/$name.ready"
-	python3 "$PYTHONPATH/echoapp.py" --ready "$T/$name.ready" "$@" \
-	    >"$T/$name.out" 2>&1 &
-	eval "${name}_pid=$!"
-	for i in $(seq 100); do
-		[ -e "$T/$name.ready" ] && return 0
-		grep -q refused "$T/$name.out" 2>/dev/null && return 1
-		sleep 0.1
-	done
-	return 1
-}
 # which ADDR PATH [HOST]: the prefix the request was routed by, or the
 # status when it reached no application
 which() {

@@ -27,14 +27,6 @@ $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 dpid=$!
 until_ 300 grep -q ready "$T/d.log"
 
-start_app() {	# start_app NAME ARGS...: echoapp in the background
-	local name=$1; shift
-	rm -f "$T/$name.ready"
-	python3 "$PYTHONPATH/echoapp.py" --ready "$T/$name.ready" "$@" \
-	    >"$T/$name.out" 2>&1 &
-	eval "${name}_pid=$!"
-	until_ 100 test -e "$T/$name.ready"
-}
 t_ok "root's application serves queue rootq" start_app app1 --queue rootq \
     "http://+:$P/root/"
 t_ok "a second root process attaches to rootq" start_app app2 --queue rootq

@@ -82,6 +82,23 @@ _t_cleanup() {
 }
 trap _t_cleanup EXIT
 
+# start_app NAME ARGS...: tests/e2e/lib/echoapp.py in the background with
+# ARGS (prefixes, --queue, ...); waits until it serves. $NAME_pid is its
+# pid, $T/NAME.out its output; 1 when it was refused or did not start.
+start_app() {
+	local name=$1; shift
+	rm -f "$T/$name.ready"
+	PYTHONPATH="$TOP/tests/e2e/lib" python3 "$TOP/tests/e2e/lib/echoapp.py" \
+	    --ready "$T/$name.ready" "$@" >"$T/$name.out" 2>&1 &
+	eval "${name}_pid=$!"
+	for i in $(seq 100); do
+		[ -e "$T/$name.ready" ] && return 0
+		grep -q refused "$T/$name.out" 2>/dev/null && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # The sanitizer runtime writes its reports to stderr; a leak or an error
 # makes the program exit 23 so tests see it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=23:detect_leaks=1}
