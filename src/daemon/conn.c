@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/digits.h"
 #include "common/err.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -243,24 +244,6 @@ xid_release(struct conn *c)
 }
 
 /* --- output to the client ------------------------------------------- */
-
-/* The digits of v at p, no NUL; returns how many. Every response needs a
- * few numbers, and snprintf costs a thousand instructions a call. */
-static size_t
-fmt_uint(char *p, uint64_t v, unsigned base)
-{
-	static const char digit[] = "0123456789abcdef";
-	char t[20];
-	size_t n = 0, i;
-
-	do {
-		t[n++] = digit[v % base];
-		v /= base;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
-	return n;
-}
 
 static int
 out_reserve(struct conn *c, size_t n)
@@ -1289,7 +1272,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 		return from_interim(c, f, status, area, reason, rlen, end);
 	c->status = status;
 	memcpy(line, "HTTP/1.1 ", 9);
-	n = 9 + (int)fmt_uint(line + 9, (uint64_t)status, 10);
+	n = 9 + (int)digits_put(line + 9, (uint64_t)status, 10);
 	line[n++] = ' ';
 	out_append(c, line, (size_t)n);
 	if (rlen > 0)
@@ -1307,7 +1290,7 @@ from_response(struct conn *c, const struct proto_frame *f)
 		c->resp_left = 0;
 	} else if (cl_given) {
 		memcpy(line, "Content-Length: ", 16);
-		n = 16 + (int)fmt_uint(line + 16, (uint64_t)cl, 10);
+		n = 16 + (int)digits_put(line + 16, (uint64_t)cl, 10);
 		line[n++] = '\r';
 		line[n++] = '\n';
 		out_append(c, line, (size_t)n);
@@ -1368,7 +1351,7 @@ from_resp_data(struct conn *c, const struct proto_frame *f)
 	}
 	if (!c->head_only && f->length > 0) {
 		if (c->resp_chunked) {
-			n = (int)fmt_uint(line, f->length, 16);
+			n = (int)digits_put(line, f->length, 16);
 			line[n++] = '\r';
 			line[n++] = '\n';
 			out_append(c, line, (size_t)n);

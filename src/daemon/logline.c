@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "common/digits.h"
 #include "daemon/logline.h"
 
 #ifndef HSYS_VERSION
@@ -50,13 +51,9 @@ put_s(struct out *o, const char *s)
 static void
 put_u(struct out *o, uint64_t v)
 {
-	char b[20];
-	size_t i = sizeof(b);
+	char b[DIGITS_MAX];
 
-	do
-		b[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	put(o, b + i, sizeof(b) - i);
+	put(o, b, digits_put(b, v, 10));
 }
 
 /*

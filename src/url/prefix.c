@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/digits.h"
 #include "common/err.h"
 #include "common/hex.h"
 #include "url/url.h"
@@ -317,18 +318,13 @@ int
 url_prefix_format(const struct url_prefix *u, char *buf, size_t size)
 {
 	int v6 = u->host_kind == URL_HOST_IP && u->family == AF_INET6;
-	size_t hl = strlen(u->host), pl = strlen(u->path), n = 0;
-	char port[5];
-	int i, d = 0;
-	unsigned p = u->port;
+	size_t hl = strlen(u->host), pl = strlen(u->path), n = 0, d;
+	char port[DIGITS_MAX];
 
 	/* By hand: hsysd formats the matched prefix for every request, and
 	 * snprintf cost as much as the rest of routing. */
-	do {
-		port[d++] = (char)('0' + p % 10);
-		p /= 10;
-	} while (p != 0 && d < 5);
-	if ((u->https ? 8 : 7) + 2 + hl + 1 + (size_t)d + pl + 1 > size)
+	d = digits_put(port, u->port, 10);
+	if ((u->https ? 8 : 7) + 2 + hl + 1 + d + pl + 1 > size)
 		return -1;
 	memcpy(buf, u->https ? "https://" : "http://", u->https ? 8 : 7);
 	n = u->https ? 8 : 7;
@@ -339,8 +335,8 @@ url_prefix_format(const struct url_prefix *u, char *buf, size_t size)
 	if (v6)
 		buf[n++] = ']';
 	buf[n++] = ':';
-	for (i = d - 1; i >= 0; i--)
-		buf[n++] = port[i];
+	memcpy(buf + n, port, d);
+	n += d;
 	memcpy(buf + n, u->path, pl);
 	n += pl;
 	buf[n] = '\0';
