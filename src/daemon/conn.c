@@ -917,7 +917,7 @@ body_too_large(struct conn *c)
 	if (c->resp_started)
 		conn_drop(c, "EntityTooLarge");
 	else
-		error_response(c, 413, NULL, 1);
+		refuse_request(c, 413, NULL, 1, "EntityTooLarge");
 }
 
 /* Sends the body bytes waiting in `in` (after the head), as far as the

@@ -176,6 +176,7 @@ t_eq "a 2000-byte body under a 1000-byte prefix limit: 413" \
 t_eq "chunked, 2000 bytes: 413" \
     "$(code -H 'Transfer-Encoding: chunked' --data-binary @"$T/2000" \
     "http://127.0.0.1:$P/app/up/x")" 413
+t_ok "reason EntityTooLarge (httperr.log)" httperr EntityTooLarge
 t_eq "500 bytes there: 200" \
     "$(code --data-binary @"$T/500" "http://127.0.0.1:$P/app/up/x")" 200
 t_eq "chunked, 500 bytes: 200" \
