@@ -79,6 +79,7 @@
 #define RESPONSE_FIXED		16
 #define SPAN(i)			(72 + 8 * (i))	/* REQUEST's spans */
 #define INTERIM_MAX_BUFFERED	(64u << 10)	/* 1xx heads beyond: dropped */
+#define CONN_PIPELINE_BATCH	16	/* answered in a row; then the others */
 
 enum conn_state {
 	CONN_HEAD,		/* reading a request head */
@@ -155,11 +156,16 @@ struct conn {
 	struct loop_timer	 send_timer;	/* MinSendRate */
 	uint64_t		 send_mark;	/* `sent` at the last rate check */
 	int			 served;	/* a request was dispatched */
+	/* Pipelined requests (conn_serve). */
+	int			 serving;	/* conn_serve is on the stack */
+	int			 again;		/* one was answered: next one */
+	int			 resume;	/* more wait for writability */
 };
 
 static void	conn_close(struct conn *);
 static void	conn_read(struct conn *);
 static void	conn_next(struct conn *);
+static void	conn_serve(struct conn *);
 static void	conn_pump_body(struct conn *);
 static void	tunnel_pump(struct conn *);
 static void	tunnel_next(struct conn *, int);
@@ -791,7 +797,7 @@ conn_wait(struct conn *c, uint32_t queue)
 static void
 dispatch(struct conn *c)
 {
-	char path[CONN_IN_MAX + 1], prefix[URL_PREFIX_MAX];
+	char *path, prefix[URL_PREFIX_MAX];
 	const struct url_prefix *pfx;
 	struct http_cooked cooked;
 	struct url_request ur;
@@ -812,8 +818,16 @@ dispatch(struct conn *c)
 		    "Verb");
 		return;
 	}
+	/* The cooked path goes in the worker's scratch buffer: it is as
+	 * long as a head may be, too big for the stack. */
+	if (c->w->cook == NULL &&
+	    (c->w->cook = malloc(CONN_IN_MAX + 1)) == NULL) {
+		error_response(c, 503, NULL, 1);
+		return;
+	}
+	path = c->w->cook;
 	n = http_path_cook(c->req.target, c->req.target_len, path,
-	    sizeof(path), &cooked);
+	    CONN_IN_MAX + 1, &cooked);
 	if (n == HTTP_ERROR) {
 		refuse_request(c, 400, "Invalid URL", 1, "URL");
 		return;
@@ -1765,9 +1779,56 @@ conn_next(struct conn *c)
 		loop_timer_set(c->w->loop, &c->timer, limits(c)->headerwait_ms);
 	else
 		arm_idle(c);
-	try_head(c);	/* a pipelined request may be here already */
-	if (!c->dead && c->state == CONN_HEAD && c->ssl != NULL &&
-	    SSL_has_pending(c->ssl))
+	if (c->serving) {	/* conn_serve's loop takes the next one */
+		c->again = 1;
+		return;
+	}
+	conn_serve(c);	/* a pipelined request may be here already */
+	if (!c->dead && c->state == CONN_HEAD && !c->resume &&
+	    c->ssl != NULL && SSL_has_pending(c->ssl))
+		conn_read(c);
+}
+
+/*
+ * Serves the requests buffered in `in`, one after another, in a loop. An
+ * answer the daemon makes itself (an error, the metrics page) completes
+ * inside try_head, and its conn_next comes back here through `again`
+ * rather than recursing into the next request: a client pipelining
+ * thousands of requests in one packet must not grow the stack. After
+ * CONN_PIPELINE_BATCH answers in a row the rest waits until the socket
+ * is writable again (the next loop iteration at the earliest), so one
+ * connection cannot starve the others, and a client that does not read
+ * its answers gets no more of them.
+ */
+static void
+conn_serve(struct conn *c)
+{
+	int n;
+
+	c->serving = 1;
+	for (n = 0;; n++) {
+		c->again = 0;
+		try_head(c);
+		if (c->dead || !c->again)
+			break;
+		if (n + 1 == CONN_PIPELINE_BATCH) {
+			c->resume = 1;
+			loop_io_change(c->w->loop, &c->io, LOOP_WRITE);
+			break;
+		}
+	}
+	c->serving = 0;
+}
+
+/* The socket is writable again: the pipelined requests conn_serve left. */
+static void
+conn_resume(struct conn *c)
+{
+	c->resume = 0;
+	loop_io_change(c->w->loop, &c->io, LOOP_READ);
+	conn_serve(c);
+	if (!c->dead && c->state == CONN_HEAD && !c->resume &&
+	    c->ssl != NULL && SSL_has_pending(c->ssl))
 		conn_read(c);
 }
 
@@ -1821,9 +1882,10 @@ got:
 		loop_timer_set(c->w->loop, &c->timer, limits(c)->headerwait_ms);
 	else if (c->state == CONN_EXCHANGE && !c->body_done)
 		arm_body(c);
-	if (c->state == CONN_HEAD)
-		try_head(c);
-	else if (c->state == CONN_WAITING && c->inlen == c->incap)
+	if (c->state == CONN_HEAD) {
+		if (!c->resume)
+			conn_serve(c);
+	} else if (c->state == CONN_WAITING && c->inlen == c->incap)
 		loop_io_change(c->w->loop, &c->io, 0);
 	else if (c->state == CONN_EXCHANGE) {
 		conn_pump_body(c);
@@ -1921,7 +1983,9 @@ conn_io(struct loop *l, struct loop_io *io, unsigned rev)
 			return;
 		rev |= LOOP_READ;	/* a request may follow at once */
 	}
-	if (rev & LOOP_WRITE)
+	if (rev & LOOP_WRITE && c->resume)
+		conn_resume(c);
+	else if (rev & LOOP_WRITE)
 		conn_next(c);
 	if (!c->dead && rev & (LOOP_READ | LOOP_ERROR))
 		conn_read(c);

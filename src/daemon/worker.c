@@ -119,6 +119,7 @@ workers_stop(struct hsysd *d)
 		free(w->xslot);
 		free(w->xgen);
 		free(w->xfree);
+		free(w->cook);
 	}
 	for (i = 0; i < d->workers; i++)
 		stats_free(d->worker[i].stats);

@@ -51,6 +51,7 @@ struct worker {
 	int		 draining;	/* no keep-alive (drain.c) */
 	int64_t		 date_sec;	/* Date header cache */
 	struct worker_stats *stats;	/* written by this worker only */
+	char		*cook;		/* a request's cooked path (conn.c) */
 	char		 date[40];
 };
 
