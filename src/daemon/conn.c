@@ -1319,6 +1319,15 @@ from_response(struct conn *c, const struct proto_frame *f)
 		c->resp_close_delimited = 1;
 		c->keep_alive = 0;
 	}
+	/* Ended short of its Content-Length: the client would read the
+	 * next response as this one's body, so the connection ends (the
+	 * client sees EOF before the length it was promised). */
+	if (end && c->resp_left > 0 && !c->head_only) {
+		log_info("worker %d: an application ended a response short of "
+		    "its Content-Length; closing the client connection",
+		    c->w->index);
+		c->keep_alive = 0;
+	}
 	/* Answering before the whole request body arrived: that body can
 	 * no longer be skipped reliably, so the connection ends. */
 	if (!c->body_done || c->w->draining)

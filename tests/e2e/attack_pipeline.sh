@@ -82,6 +82,35 @@ PY
 t_ok "hsysd is alive after every flood" kill -0 $dpid
 t_eq "and serves another client" "$(code "http://127.0.0.1:$P/hello/")" 200
 
+# An application whose response ends short of (or beyond) its declared
+# Content-Length: the client's connection ends after it, so the next
+# pipelined response is never read as the missing bytes.
+short() {	# short PATH: what a client pipelining PATH then /hello/ sees
+	/usr/bin/python3 - $P "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /hello/%s HTTP/1.1\r\nHost: a\r\n\r\n" % sys.argv[2].encode() +
+          b"GET /hello/ HTTP/1.1\r\nHost: a\r\n\r\n")
+data = b""
+try:
+    while True:
+        d = s.recv(1 << 16)
+        if not d:
+            break
+        data += d
+except socket.timeout:
+    print("no EOF")
+print(data.count(b"HTTP/1.1 200"), "closed" if b"Connection: close" in data else "open")
+PY
+}
+t_eq "a response that ends short of its Content-Length ends the connection" \
+    "$(short short)" "1 closed"
+t_eq "one that sends part of its length and ends: the same" \
+    "$(short shortdata)" "1 open"
+t_eq "one that sends more than its length: the same, nothing extra read" \
+    "$(short long)" "1 open"
+t_eq "and the application still serves" "$(code "http://127.0.0.1:$P/hello/")" 200
+
 # A client that pipelines 20,000 requests and never reads: hsysd stops
 # answering once the socket is full, holds no more than its buffers, and
 # serves others meanwhile.

@@ -303,6 +303,18 @@ def answer(rid, req):
         STATE["held"].sort(key=lambda h: h[0])
         print("held", rid, flush=True)
         return
+    if path.endswith("/short"):	# promises 40 bytes, ends with none
+        ch.send(frame(RESPONSE, rid, response(200, [("Content-Length", "40")],
+                                              end=True)))
+        return
+    if path.endswith("/shortdata"):	# promises 40, sends 10, ends
+        ch.send(frame(RESPONSE, rid, response(200, [("Content-Length", "40")])) +
+                frame(RESP_DATA, rid, b"0123456789", END))
+        return
+    if path.endswith("/long"):	# promises 4, sends 10
+        ch.send(frame(RESPONSE, rid, response(200, [("Content-Length", "4")])) +
+                frame(RESP_DATA, rid, b"0123456789", END))
+        return
     if path.endswith("/status"):
         ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))
         return
