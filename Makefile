@@ -88,6 +88,14 @@ all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN)
 
 .SECONDARY:
 
+# Code that hostile input reaches on a worker thread keeps its stack
+# frames small: a request-sized buffer on the stack, in a path that can
+# recur, is how one packet crashed hsysd once (tests/e2e/attack_pipeline).
+FRAME_MAX := -Wframe-larger-than=20480
+$(foreach d,src/daemon src/http src/proto src/url,$(BUILD)/obj/$(d)/%.o): \
+    CFLAGS += $(FRAME_MAX)
+$(BUILD)/obj/src/daemon/main.o: CFLAGS += -Wno-frame-larger-than
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
