@@ -55,7 +55,7 @@ static const char help_text[] =
 "  hsys http show setting [name=NAME] [--json]\n"
 "        NAME: MaxConnections, MaxFieldLength, MaxRequestBytes,\n"
 "        MaxHeaderCount, MaxUrlLength, MaxRequestBodySize (also per url=),\n"
-"        MinSendRate\n"
+"        MinSendRate, MinRequestBodyDataRate\n"
 "\n"
 "  hsys http export              the whole configuration as batch lines\n"
 "\n"
@@ -141,6 +141,9 @@ static const struct {
 	    "wins\n"
 	    "  MinSendRate         bytes/s a client must read a response at "
 	    "(150)\n"
+	    "  MinRequestBodyDataRate\n"
+	    "                      bytes/s a client must send a request body "
+	    "at (240; 0: off)\n"
 	    "Delete goes back to the default. man hsys-http has the status "
 	    "codes.\n" },
 };

@@ -259,7 +259,7 @@ int	config_metrics_get(struct store *, char out[URL_PREFIX_MAX],
 /* --- settings ------------------------------------------------------- */
 
 /* Limits by HTTP.sys's registry names (MaxUrlLength and MaxHeaderCount
- * are hsys's own). Values are integers; CONFIG_UNLIMITED where the default
+ * are hsys's own; MinRequestBodyDataRate is Kestrel's). Values are integers; CONFIG_UNLIMITED where the default
  * is no limit. A row exists only for a value that was set. */
 enum config_setting {
 	CONFIG_SET_MAXCONNECTIONS,
@@ -269,6 +269,7 @@ enum config_setting {
 	CONFIG_SET_MAXURLLENGTH,
 	CONFIG_SET_MAXREQUESTBODYSIZE,
 	CONFIG_SET_MINSENDRATE,
+	CONFIG_SET_MINREQUESTBODYDATARATE,
 	CONFIG_SET_COUNT
 };
 #define CONFIG_UNLIMITED	(-1)

@@ -37,6 +37,7 @@ const struct config_setting_info config_settings[CONFIG_SET_COUNT] = {
 	{ "MaxRequestBodySize", CONFIG_UNLIMITED, 0, INT64_C(1) << 62, 1, 1,
 	    "bytes" },
 	{ "MinSendRate", 150, 1, 1000000000, 0, 0, "bytes/s" },
+	{ "MinRequestBodyDataRate", 240, 0, 1000000000, 0, 0, "bytes/s" },
 };
 
 static int

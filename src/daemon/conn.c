@@ -75,6 +75,7 @@
 #define CONN_MAX_HEADERS	1000	/* MaxHeaderCount's ceiling */
 #define CONN_RELEASE_MS		1000	/* idle: the input buffer goes */
 #define CONN_SEND_WINDOW_MS	4000	/* MinSendRate is measured over it */
+#define CONN_BODY_WINDOW_MS	4000	/* and MinRequestBodyDataRate */
 #define REQUEST_FIXED		144
 #define RESPONSE_FIXED		16
 #define SPAN(i)			(72 + 8 * (i))	/* REQUEST's spans */
@@ -155,6 +156,9 @@ struct conn {
 	int64_t			 body_seen;	/* chunked: decoded so far */
 	struct loop_timer	 send_timer;	/* MinSendRate */
 	uint64_t		 send_mark;	/* `sent` at the last rate check */
+	uint64_t		 rx;		/* bytes read from the client */
+	uint64_t		 body_mark;	/* `rx` when the window began */
+	uint64_t		 body_mark_ms;	/* and its loop_now() */
 	int			 served;	/* a request was dispatched */
 	/* Pipelined requests (conn_serve). */
 	int			 serving;	/* conn_serve is on the stack */
@@ -173,6 +177,7 @@ static void	conn_leave_queue(struct conn *);
 static void	conn_drop(struct conn *, const char *);
 static const struct snap_limits *limits(const struct conn *);
 static void	arm_body(struct conn *);
+static void	body_window(struct conn *);
 static void	send_watch(struct conn *);
 
 /* --- the exchange table: request id -> connection ------------------- */
@@ -894,10 +899,12 @@ dispatch(struct conn *c)
 	}
 	if (!c->body_done && c->req.expect_continue)
 		out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-	if (c->body_done)
+	if (c->body_done) {
 		loop_timer_cancel(c->w->loop, &c->timer);
-	else
+	} else {
 		arm_body(c);
+		body_window(c);
+	}
 	conn_pump_body(c);
 }
 
@@ -1458,6 +1465,8 @@ conn_from_app(struct worker *w, struct channel *ch,
 			tunnel_credit(c, proto_get32(f->payload));
 			return 0;
 		}
+		if (c->req_credit == 0 || c->inlen == c->incap)
+			body_window(c);	/* the application held it back */
 		c->req_credit += proto_get32(f->payload);
 		if (!c->body_done)
 			arm_body(c);	/* the wait is the client's again */
@@ -1618,6 +1627,37 @@ arm_idle(struct conn *c)
 	c->idle_until = loop_now(c->w->loop) + ms;
 	loop_timer_set(c->w->loop, &c->timer, c->in != NULL &&
 	    ms > CONN_RELEASE_MS ? CONN_RELEASE_MS : ms);
+}
+
+/* MinRequestBodyDataRate: a new window starts (the body is expected,
+ * or reading resumes after the application held it back). */
+static void
+body_window(struct conn *c)
+{
+	c->body_mark = c->rx;
+	c->body_mark_ms = loop_now(c->w->loop);
+}
+
+/*
+ * Checked as body bytes arrive: a client that sends each byte just
+ * before the entity-body timeout would hold the request (and the
+ * application's attention) for ever. Over each window the client must
+ * have sent MinRequestBodyDataRate bytes a second, as Kestrel's setting
+ * of that name; 0 when the connection is dropped.
+ */
+static int
+body_rate_ok(struct conn *c)
+{
+	uint64_t now = loop_now(c->w->loop), rate = limits(c)->min_body_rate;
+
+	if (rate == 0 || now - c->body_mark_ms < CONN_BODY_WINDOW_MS)
+		return 1;
+	if ((c->rx - c->body_mark) * 1000 < rate * (now - c->body_mark_ms)) {
+		conn_drop(c, "Timer_MinReceiveRate");
+		return 0;
+	}
+	body_window(c);
+	return 1;
 }
 
 static void
@@ -1883,14 +1923,18 @@ conn_read_once(struct conn *c)
 		return;
 	}
 	c->inlen += (size_t)n;
+	c->rx += (uint64_t)n;
 	stats_add(&c->w->stats->bytes_in, (uint64_t)n);
 got:
 	/* The header wait runs from a head's first byte; the entity-body
 	 * wait restarts with each piece of body. */
 	if (c->state == CONN_HEAD && was == 0)
 		loop_timer_set(c->w->loop, &c->timer, limits(c)->headerwait_ms);
-	else if (c->state == CONN_EXCHANGE && !c->body_done)
+	else if (c->state == CONN_EXCHANGE && !c->body_done) {
+		if (!body_rate_ok(c))
+			return;
 		arm_body(c);
+	}
 	if (c->state == CONN_HEAD) {
 		if (!c->resume)
 			conn_serve(c);

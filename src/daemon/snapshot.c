@@ -32,6 +32,7 @@ static const struct snap_limits limits_default = {
 	.headerwait_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
 	.entitybody_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
 	.min_send_rate = 150,
+	.min_body_rate = 240,
 	.max_connections = CONFIG_UNLIMITED,
 	.http = {
 		.max_request_line = 16384,
@@ -182,6 +183,7 @@ read_limits(struct store *st, struct snap_limits *l, struct err *e)
 	l->headerwait_ms = (uint32_t)t[CONFIG_TIMEOUT_HEADERWAIT] * 1000;
 	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
 	l->min_send_rate = (uint32_t)v[CONFIG_SET_MINSENDRATE];
+	l->min_body_rate = (uint32_t)v[CONFIG_SET_MINREQUESTBODYDATARATE];
 	l->max_connections = v[CONFIG_SET_MAXCONNECTIONS];
 	l->http.max_request_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
 	l->http.max_header_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];

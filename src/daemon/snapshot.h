@@ -47,6 +47,7 @@ struct snap_limits {
 	uint32_t		 headerwait_ms;	/* headerwaittimeout */
 	uint32_t		 entitybody_ms;	/* entitybodytimeout */
 	uint32_t		 min_send_rate;	/* MinSendRate, bytes/s */
+	uint32_t		 min_body_rate;	/* MinRequestBodyDataRate */
 	int64_t			 max_connections; /* -1: unlimited */
 	struct http_limits	 http;		/* MaxFieldLength, ... */
 	int64_t			 max_body;	/* service-wide; -1 unlimited */

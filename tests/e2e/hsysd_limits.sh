@@ -1,6 +1,7 @@
 # hsysd's timeouts and limits, each set live with hsys while the daemon
 # runs: the header wait (a slowloris trickling a head), the idle timeout,
-# the entity-body timeout, MinSendRate (a client that does not read),
+# the entity-body timeout, MinRequestBodyDataRate (a body trickled byte
+# by byte), MinSendRate (a client that does not read),
 # MaxConnections, the head, header-count, field and URL limits with their
 # status codes, MaxRequestBodySize per prefix, and a flood of idle
 # connections; a well-behaved client is served throughout.
@@ -91,8 +92,20 @@ cfg add timeout timeouttype=entitybodytimeout value=2
 out=$(lc body /app/ 10)
 t_ok "a body that stops is cut off after 2-6 s ($out)" within "$out" 1.8 6
 t_ok "reason Timer_EntityBody (httperr.log)" httperr Timer_EntityBody
-t_eq "a body a byte a second for 4 s still arrives" \
+cfg add setting name=MinRequestBodyDataRate value=0
+t_eq "with MinRequestBodyDataRate off, a body a byte a second for 4 s arrives" \
     "$(lc trickle /app/ 4)" 200
+cfg delete setting name=MinRequestBodyDataRate
+# MinRequestBodyDataRate: each byte pushes the entity-body timer back, but
+# a body must come at 240 bytes/s (the default) over each 4 s window.
+cfg add timeout timeouttype=entitybodytimeout value=120
+out=$(lc slowbody /app/)
+t_ok "a body trickled 2 bytes a second is cut off after 4-30 s ($out)" \
+    within "$out" 3.9 30
+t_ok "reason Timer_MinReceiveRate (httperr.log)" httperr Timer_MinReceiveRate
+cfg add timeout timeouttype=entitybodytimeout value=2
+# (At the default MinRequestBodyDataRate: the time the application holds
+# the body back starts a new window.)
 head -c 1048576 /dev/zero >"$T/1m"
 out=$(curl -s -m 30 --data-binary @"$T/1m" \
     "http://127.0.0.1:$P/app/nocredit?wait=5" |

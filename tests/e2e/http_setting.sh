@@ -14,7 +14,8 @@ Settings:
     MaxHeaderCount              : 100 (default)
     MaxUrlLength                : 16384 (default)
     MaxRequestBodySize          : unlimited (default)
-    MinSendRate                 : 150 (default)"
+    MinSendRate                 : 150 (default)
+    MinRequestBodyDataRate      : 240 (default)"
 
 t_ok "add, any case" $HSYS http add setting name=maxrequestbytes value=32768
 t_eq "add line" "$(cat "$T/out")" "Setting successfully added"
@@ -39,7 +40,7 @@ assert by[('MinSendRate', None)]['default'] is True
 assert by[('MaxRequestBodySize', None)]['unlimited'] is True
 assert by[('MaxRequestBodySize', None)]['default'] is False
 assert by[('MaxRequestBodySize', 'https://+:443/Upload/')]['value'] == 1048576
-assert len(d) == 8, d
+assert len(d) == 9, d
 "
 
 # Refusals: netsh's 87, exit 2, and what to give instead.

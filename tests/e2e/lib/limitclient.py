@@ -12,6 +12,8 @@ connection, measured from the moment the client began to misbehave) or
   fresh               connects and sends nothing
   body PATH N         POST announcing 100 bytes, sends N of them, stops
   trickle PATH N      POST of N bytes, one a second: prints the status
+  slowbody PATH       POST of 1000 bytes, one every half second: prints
+                      "closed SECONDS" when hsysd cuts it off
   noread PATH         GET PATH with a tiny receive buffer, never reads
   refused             connects: "refused" if hsysd closes it at once, else
                       "served STATUS" for a GET /
@@ -113,6 +115,23 @@ def main():
             time.sleep(1)
             s.sendall(b"x")
         print(read_status(s))
+    elif mode == "slowbody":
+        s = connect(port)
+        s.sendall(b"POST " + args[0].encode() + b" HTTP/1.1\r\nHost: a\r\n"
+                  b"Content-Length: 1000\r\n\r\n")
+        start = time.monotonic()
+        s.settimeout(0.5)
+        while time.monotonic() - start < LIMIT:
+            try:
+                s.sendall(b"x")
+                if s.recv(4096) == b"":
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+        t = time.monotonic() - start
+        report(t if t < LIMIT else None)
     elif mode == "noread":
         s = connect(port, rcvbuf=4096)
         s.sendall(b"GET " + args[0].encode() + b" HTTP/1.1\r\nHost: a\r\n\r\n")
