@@ -44,8 +44,12 @@ json_one(const struct config_urlacl *r, void *arg)
 	cli_json_str(j->f, r->url);
 	fprintf(j->f, ", \"user\": ");
 	cli_json_str(j->f, name);
-	fprintf(j->f, ", \"%s\": %u, \"listen\": %s, \"delegate\": %s}",
-	    r->kind == CONFIG_USER ? "uid" : "gid", r->id,
+	if (r->kind == CONFIG_EVERYONE)
+		fprintf(j->f, ", \"everyone\": true");
+	else
+		fprintf(j->f, ", \"%s\": %u", r->kind == CONFIG_USER ? "uid" :
+		    "gid", r->id);
+	fprintf(j->f, ", \"listen\": %s, \"delegate\": %s}",
 	    r->listen ? "true" : "false", r->delegate ? "true" : "false");
 	return 0;
 }

@@ -170,8 +170,12 @@ int	config_sslcert_using(struct store *, const char *thumbprint,
 
 enum config_principal {
 	CONFIG_USER,
-	CONFIG_GROUP
+	CONFIG_GROUP,
+	CONFIG_EVERYONE		/* Windows' Everyone: every local user */
 };
+/* How CONFIG_EVERYONE is kept in the store: as a group with a gid no
+ * group has ((gid_t)-1), so an older hsysd grants it to no one. */
+#define CONFIG_EVERYONE_ID	0xffffffffu
 
 struct config_urlacl {
 	struct url_prefix	 prefix;
@@ -181,6 +185,14 @@ struct config_urlacl {
 	int			 listen, delegate;
 };
 
+/* Does a reservation's principal include this process? in_group says
+ * whether uid (primary gid `gid`) is a member of a group. */
+int	config_principal_grants(enum config_principal, uint32_t id, uid_t,
+	    gid_t, int (*in_group)(uid_t, gid_t, gid_t));
+/* sddl=: the principal of a netsh SDDL string granting GX (listen) or GA
+ * (listen and delegate) to one trustee; listen/delegate are set. */
+int	config_sddl_parse(const char *, enum config_principal *, uint32_t *,
+	    int *listen, int *delegate, struct err *);
 /* user=NAME: a user, else a group of that name; @NAME a group; a number a
  * uid, @NUMBER a gid. */
 int	config_principal_parse(const char *, enum config_principal *,

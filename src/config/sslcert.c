@@ -76,7 +76,7 @@ config_endpoint_parse(enum config_binding kind, const char *in,
     char out[CONFIG_ENDPOINT_MAX], struct err *e)
 {
 	const char *key = kind == CONFIG_IPPORT ? "ipport" : "hostnameport";
-	const char *name = in;
+	const char *name = in, *any = "";
 	char url[CONFIG_ENDPOINT_MAX + 16];
 	struct url_prefix u;
 	int wild = 0, n;
@@ -86,22 +86,34 @@ config_endpoint_parse(enum config_binding kind, const char *in,
 		wild = 1;
 		name += 2;
 	}
-	n = snprintf(url, sizeof(url), "http://%s/", name);
+	/* netsh's ipport=:443, an empty address: every address. */
+	if (kind == CONFIG_IPPORT && name[0] == ':')
+		any = "0.0.0.0";
+	n = snprintf(url, sizeof(url), "http://%s%s/", any, name);
 	if (n < 0 || (size_t)n >= sizeof(url)) {
 		err_set(e, "%s=%.40s...: too long", key, in);
 		return param(e);
 	}
 	if (strchr(name, '/') != NULL || url_prefix_parse(url, (size_t)n, &u,
 	    e) == -1) {
+		if (kind == CONFIG_IPPORT && strchr(strrchr(name, ']') ?
+		    strrchr(name, ']') : name, ':') == NULL) {
+			err_set(e, "ipport=%s: the port is missing; e.g. "
+			    "0.0.0.0:443, [::]:443 or :443", in);
+			return param(e);
+		}
+		if (kind == CONFIG_IPPORT)
+			goto not_ip;
 		if (strchr(name, '/') != NULL)
 			err_set(e, "no '/' here");
 		err_prefix(e, "%s=%s", key, in);
 		return param(e);
 	}
 	if (kind == CONFIG_IPPORT && u.host_kind != URL_HOST_IP) {
+not_ip:
 		err_set(e, "ipport=%s: give an IP address and a port, e.g. "
-		    "0.0.0.0:443 or [::]:443; for a host name use "
-		    "hostnameport=", in);
+		    "0.0.0.0:443, [::]:443 or :443 (every address); for a host "
+		    "name use hostnameport=", in);
 		return param(e);
 	}
 	if (kind == CONFIG_HOSTNAMEPORT && u.host_kind != URL_HOST_NAME) {

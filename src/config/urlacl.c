@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/err.h"
 #include "config/config.h"
@@ -21,7 +22,7 @@
 const struct config_key config_urlacl_keys[] = {
 	{ "url", CONFIG_KEY_REQUIRED }, { "user", 0 },
 	{ "listen", 0 }, { "delegate", 0 },
-	{ "sddl", CONFIG_KEY_IGNORED },
+	{ "sddl", 0 },
 	{ NULL, 0 }
 };
 
@@ -51,6 +52,58 @@ number(const char *s, uint32_t *out)
 	return 0;
 }
 
+/*
+ * Windows principals a guide may name, and what to write here instead.
+ * Only Everyone has a meaning of its own (every local user); for the
+ * others the error names the Unix account that plays the part.
+ */
+static const struct {
+	const char	*windows;
+	const char	*instead;
+} windows_names[] = {
+	{ "NT AUTHORITY\\NETWORK SERVICE", "www-data" },
+	{ "NETWORK SERVICE", "www-data" },
+	{ "NT AUTHORITY\\LOCAL SERVICE", "nobody" },
+	{ "LOCAL SERVICE", "nobody" },
+	{ "NT AUTHORITY\\SYSTEM", "root" },
+	{ "SYSTEM", "root" },
+	{ "LocalSystem", "root" },
+	{ "BUILTIN\\Users", "Everyone" },
+	{ "Users", "Everyone" },
+	{ "NT AUTHORITY\\Authenticated Users", "Everyone" },
+	{ "Authenticated Users", "Everyone" },
+	{ "BUILTIN\\Administrators", "root (or a group, such as @sudo)" },
+	{ "Administrators", "root (or a group, such as @sudo)" },
+};
+#define NWINDOWS (sizeof(windows_names) / sizeof(windows_names[0]))
+
+/* A Windows account name: the clear error, naming what to use. */
+static int
+windows_principal(const char *in, struct err *e)
+{
+	const char *bs = strrchr(in, '\\');
+	size_t i;
+
+	for (i = 0; i < NWINDOWS; i++)
+		if (strcasecmp(in, windows_names[i].windows) == 0) {
+			err_set(e, "user=%s: a Windows account; on Linux use "
+			    "user=%s", in, windows_names[i].instead);
+			return param(e);
+		}
+	if (strncasecmp(in, "IIS APPPOOL\\", 12) == 0) {
+		err_set(e, "user=%s: a Windows application pool; on Linux use "
+		    "the user the application runs as, such as user=www-data",
+		    in);
+		return param(e);
+	}
+	if (bs != NULL && getpwnam(bs + 1) != NULL) {
+		err_set(e, "user=%s: Windows account names mean nothing here; "
+		    "the local user of that name is user=%s", in, bs + 1);
+		return param(e);
+	}
+	return 0;
+}
+
 int
 config_principal_parse(const char *in, enum config_principal *kind,
     uint32_t *id, struct err *e)
@@ -59,6 +112,14 @@ config_principal_parse(const char *in, enum config_principal *kind,
 	struct group *gr;
 	const char *s = in;
 
+	if (strcasecmp(s, "Everyone") == 0 || strcasecmp(s, "\\Everyone") ==
+	    0) {
+		*kind = CONFIG_EVERYONE;
+		*id = CONFIG_EVERYONE_ID;
+		return 0;
+	}
+	if (windows_principal(s, e) == -1)
+		return -1;
 	if (*s == '@') {
 		s++;
 		*kind = CONFIG_GROUP;
@@ -87,9 +148,77 @@ config_principal_parse(const char *in, enum config_principal *kind,
 		return 0;
 	}
 	err_set(e, "user=%s: there is no user or group named '%s'%s; name a "
-	    "Unix user, @GROUP for a group, or a numeric uid (@GID)", in, s,
+	    "Unix user, @GROUP for a group, a numeric uid (@GID), or "
+	    "Everyone", in, s,
 	    strchr(s, '\\') ? " (Windows account names mean nothing here)" :
 	    "");
+	return param(e);
+}
+
+int
+config_principal_grants(enum config_principal kind, uint32_t id, uid_t uid,
+    gid_t gid, int (*in_group)(uid_t, gid_t, gid_t))
+{
+	switch (kind) {
+	case CONFIG_EVERYONE:
+		return 1;
+	case CONFIG_USER:
+		return id == uid;
+	case CONFIG_GROUP:
+		return in_group(uid, gid, (gid_t)id);
+	}
+	return 0;
+}
+
+/*
+ * netsh's sddl=, as Windows guides write it: "D:(A;;GX;;;WD)". One
+ * allow ACE is understood, granting GX (listen), GW (delegate) or GA
+ * (both) to Everyone (WD), the built-in users (BU) or the authenticated
+ * users (AU) -- all of which mean every local user here -- or to a Unix
+ * SID as `show urlacl` prints them (S-1-22-1-UID a user, S-1-22-2-GID a
+ * group).
+ */
+int
+config_sddl_parse(const char *in, enum config_principal *kind, uint32_t *id,
+    int *listen, int *delegate, struct err *e)
+{
+	char rights[8], sid[64], tail[4];
+
+	if (sscanf(in, "D:(A;;%7[A-Z];;;%63[A-Za-z0-9-])%3s", rights, sid,
+	    tail) != 2)
+		goto unknown;
+	if (strcmp(rights, "GX") == 0)
+		*listen = 1, *delegate = 0;
+	else if (strcmp(rights, "GW") == 0)
+		*listen = 0, *delegate = 1;
+	else if (strcmp(rights, "GA") == 0)
+		*listen = 1, *delegate = 1;
+	else
+		goto unknown;
+	if (strcmp(sid, "WD") == 0 || strcmp(sid, "BU") == 0 ||
+	    strcmp(sid, "AU") == 0) {
+		*kind = CONFIG_EVERYONE;
+		*id = CONFIG_EVERYONE_ID;
+		return 0;
+	}
+	if (strncmp(sid, "S-1-22-", 7) == 0 && (sid[7] == '1' ||
+	    sid[7] == '2') && sid[8] == '-' && number(sid + 9, id) == 0) {
+		*kind = sid[7] == '1' ? CONFIG_USER : CONFIG_GROUP;
+		return 0;
+	}
+	err_set(e, "sddl=%s: the trustee %s is a Windows account; name the "
+	    "Unix user with user= instead (%s)", in, sid,
+	    strcmp(sid, "NS") == 0 || strcmp(sid, "S-1-5-20") == 0 ?
+	    "NETWORK SERVICE: user=www-data" :
+	    strcmp(sid, "LS") == 0 || strcmp(sid, "S-1-5-19") == 0 ?
+	    "LOCAL SERVICE: user=nobody" :
+	    strcmp(sid, "SY") == 0 || strcmp(sid, "S-1-5-18") == 0 ?
+	    "SYSTEM: user=root" : "user=Everyone for every user");
+	return param(e);
+unknown:
+	err_set(e, "sddl=%s: hsys understands one allow entry granting GX, GW "
+	    "or GA, such as D:(A;;GX;;;WD) (every user); otherwise give user=",
+	    in);
 	return param(e);
 }
 
@@ -100,7 +229,9 @@ config_principal_name(enum config_principal kind, uint32_t id, char *buf,
 	struct passwd *pw;
 	struct group *gr;
 
-	if (kind == CONFIG_USER) {
+	if (kind == CONFIG_EVERYONE) {
+		snprintf(buf, size, "Everyone");
+	} else if (kind == CONFIG_USER) {
 		if ((pw = getpwuid((uid_t)id)) != NULL)
 			snprintf(buf, size, "%s", pw->pw_name);
 		else
@@ -119,8 +250,11 @@ config_urlacl_sddl(const struct config_urlacl *r, char *buf, size_t size)
 	const char *rights = r->listen && r->delegate ? "GA" :
 	    r->listen ? "GX" : "GW";
 
-	snprintf(buf, size, "D:(A;;%s;;;S-1-22-%d-%u)", rights,
-	    r->kind == CONFIG_USER ? 1 : 2, r->id);
+	if (r->kind == CONFIG_EVERYONE)
+		snprintf(buf, size, "D:(A;;%s;;;WD)", rights);
+	else
+		snprintf(buf, size, "D:(A;;%s;;;S-1-22-%d-%u)", rights,
+		    r->kind == CONFIG_USER ? 1 : 2, r->id);
 }
 
 static int
@@ -151,8 +285,19 @@ config_urlacl_from_args(const struct config_args *a, enum config_verb verb,
 		return -1;
 	if (verb != CONFIG_ADD)
 		return 0;
+	if ((v = config_args_get(a, "sddl")) != NULL) {
+		if (config_args_get(a, "user") != NULL ||
+		    config_args_get(a, "listen") != NULL ||
+		    config_args_get(a, "delegate") != NULL) {
+			err_set(e, "give sddl= alone, or user= with listen= and "
+			    "delegate=, not both");
+			return param(e);
+		}
+		return config_sddl_parse(v, &r->kind, &r->id, &r->listen,
+		    &r->delegate, e);
+	}
 	if ((v = config_args_get(a, "user")) == NULL) {
-		err_set(e, "the parameter 'user' is missing");
+		err_set(e, "the parameter 'user' (or 'sddl') is missing");
 		return param(e);
 	}
 	if (config_principal_parse(v, &r->kind, &r->id, e) == -1)
@@ -184,6 +329,8 @@ row_read(sqlite3_stmt *st, struct config_urlacl *r, struct err *e)
 	r->kind = strcmp((const char *)sqlite3_column_text(st, 1), "user")
 	    == 0 ? CONFIG_USER : CONFIG_GROUP;
 	r->id = (uint32_t)sqlite3_column_int64(st, 2);
+	if (r->kind == CONFIG_GROUP && r->id == CONFIG_EVERYONE_ID)
+		r->kind = CONFIG_EVERYONE;
 	r->listen = sqlite3_column_int(st, 3);
 	r->delegate = sqlite3_column_int(st, 4);
 	return 0;

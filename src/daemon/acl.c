@@ -64,8 +64,7 @@ acl_may_listen(uid_t uid, gid_t gid, const struct url_prefix *p,
 		e->code = EACCES;
 		return -1;
 	}
-	granted = r.kind == CONFIG_USER ? r.id == uid :
-	    in_groups(uid, gid, (gid_t)r.id);
+	granted = config_principal_grants(r.kind, r.id, uid, gid, in_groups);
 	if (granted && r.listen)
 		return 0;
 	config_principal_name(r.kind, r.id, who, sizeof(who));
@@ -93,8 +92,8 @@ grants_delegate(const struct config_urlacl *r, void *arg)
 {
 	struct delegation *dg = arg;
 
-	if (r->kind == CONFIG_USER ? r->id != dg->uid :
-	    !in_groups(dg->uid, dg->gid, (gid_t)r->id))
+	if (!config_principal_grants(r->kind, r->id, dg->uid, dg->gid,
+	    in_groups))
 		return 0;
 	if (r->delegate) {
 		dg->granted = 1;

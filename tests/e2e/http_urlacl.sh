@@ -79,15 +79,17 @@ t_fail "unknown group" 2 $HSYS http add urlacl url=http://+:81/ \
     user=@no-such-group-hsys
 t_grep "unknown group said" "no group named" "$T/err"
 t_fail "missing user" 2 $HSYS http add urlacl url=http://+:81/
-t_grep "names user" "'user' is missing" "$T/err"
+t_grep "names user" "'user' \\(or 'sddl'\\) is missing" "$T/err"
 t_fail "missing url" 2 $HSYS http add urlacl user=root
 t_grep "names url" "'url' is missing" "$T/err"
 t_fail "unknown key" 2 $HSYS http add urlacl url=http://+:81/ user=root \
     owner=me
 t_grep "names it" "unknown parameter 'owner'" "$T/err"
-t_ok "sddl= is accepted with a warning" $HSYS http add urlacl \
-    url=http://+:81/ user=root "sddl=D:(A;;GX;;;WD)"
-t_grep "warning" 'warning: sddl= has no meaning on Linux' "$T/err"
+t_fail "sddl= with user= is refused: say one principal" 2 $HSYS http add \
+    urlacl url=http://+:81/ user=root "sddl=D:(A;;GX;;;WD)"
+t_grep "says so" 'give sddl= alone, or user=' "$T/err"
+t_ok "sddl= alone grants what it says (http_windows has more)" $HSYS http \
+    add urlacl url=http://+:81/ "sddl=D:(A;;GX;;;WD)"
 
 t_ok "delete" $HSYS http delete urlacl url=http://+:80/app/
 t_eq "delete line" "$(cat "$T/out")" "URL reservation successfully deleted"
