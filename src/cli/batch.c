@@ -7,12 +7,16 @@
  * (key="a value"). Lines are applied one by one, each in its own
  * transaction, and the first failing line stops the batch, naming its
  * number; the lines before it stay applied. With --atomic the whole batch
- * is one transaction: everything or nothing, and hsysd is poked once.
+ * is one transaction: everything or nothing, and hsysd is poked once; what
+ * the lines print ("... successfully added") is held back until the
+ * transaction commits, and dropped when it rolls back, so that no line
+ * claims a change that was not made.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/err.h"
@@ -81,22 +85,74 @@ run_line(struct store *tx, int lineno, char *line)
 	return cli_http_run(tx, lineno, n - first, w + first);
 }
 
+/*
+ * --atomic: standard output goes to a temporary file while the lines run
+ * (held), and is copied out once the batch commits (release with keep) or
+ * thrown away (without).
+ */
+struct held {
+	FILE	*tmp;
+	int	 out;		/* the real standard output */
+};
+
 static int
-finish_atomic(struct store *s, int rc)
+hold_output(struct held *h, struct err *e)
+{
+	fflush(stdout);
+	if ((h->tmp = tmpfile()) == NULL)
+		return err_sys(e, "cannot hold the batch's output");
+	if ((h->out = dup(STDOUT_FILENO)) == -1 ||
+	    dup2(fileno(h->tmp), STDOUT_FILENO) == -1) {
+		if (h->out != -1)
+			close(h->out);
+		fclose(h->tmp);
+		h->tmp = NULL;
+		return err_sys(e, "cannot hold the batch's output");
+	}
+	return 0;
+}
+
+static void
+release_output(struct held *h, int keep)
+{
+	char buf[4096];
+	size_t n;
+
+	if (h->tmp == NULL)
+		return;
+	fflush(stdout);
+	dup2(h->out, STDOUT_FILENO);
+	close(h->out);
+	if (keep) {
+		rewind(h->tmp);
+		while ((n = fread(buf, 1, sizeof(buf), h->tmp)) > 0)
+			fwrite(buf, 1, n, stdout);
+		fflush(stdout);
+	}
+	fclose(h->tmp);
+	h->tmp = NULL;
+}
+
+static int
+finish_atomic(struct store *s, struct held *h, int rc)
 {
 	struct err e;
 
 	if (rc != EXIT_OK) {
 		store_rollback(s);
 		store_close(s);
-		fprintf(stderr, "hsys: nothing was applied (--atomic).\n");
+		release_output(h, 0);
+		fprintf(stderr, "hsys: nothing was applied (--atomic): no line "
+		    "of the batch took effect.\n");
 		return rc;
 	}
 	if (cli_commit(s, &e) == -1) {
 		store_close(s);
+		release_output(h, 0);
 		return cli_fail(&e);
 	}
 	store_close(s);
+	release_output(h, 1);
 	return EXIT_OK;
 }
 
@@ -105,6 +161,7 @@ cli_batch(const char *path, int atomic)
 {
 	char *line;
 	struct store *tx = NULL;
+	struct held held = { NULL, -1 };
 	struct err e;
 	FILE *f = stdin;
 	size_t len;
@@ -121,7 +178,7 @@ cli_batch(const char *path, int atomic)
 		return cli_fail(&e);
 	}
 	if (atomic && (store_open(&tx, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
-	    store_begin(tx, &e) == -1)) {
+	    store_begin(tx, &e) == -1 || hold_output(&held, &e) == -1)) {
 		store_close(tx);
 		tx = NULL;
 		rc = cli_fail(&e);
@@ -144,7 +201,7 @@ cli_batch(const char *path, int atomic)
 		rc = cli_fail(&e);
 	}
 	if (tx != NULL)
-		rc = finish_atomic(tx, rc);
+		rc = finish_atomic(tx, &held, rc);
 done:
 	free(line);
 	if (f != stdin)

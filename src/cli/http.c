@@ -64,6 +64,13 @@ static const char help_text[] =
 "store (root, or the owner of $HSYS_HOME). 'hsys http show sslcert --help'\n"
 "and the like describe one command; man hsys-http has it all.\n";
 
+static const char export_help[] =
+"usage: hsys http export\n"
+"Prints the whole HTTP configuration (sslcert, urlacl, iplisten, timeout,\n"
+"setting and metrics) as 'http add' lines that 'hsys -f FILE' applies on\n"
+"another machine; the certificates that sslcert lines name must be\n"
+"imported there first. Takes no parameters.\n";
+
 static const struct {
 	const char *noun;
 	int (*fn)(const struct http_ctx *, const char *, int, char **);
@@ -281,6 +288,10 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 	verb = argv[1];
 	if (is_help(verb)) {
 		fputs(help_text, stdout);
+		return EXIT_OK;
+	}
+	if (strcasecmp(verb, "export") == 0 && argc > 2 && is_help(argv[2])) {
+		fputs(export_help, stdout);
 		return EXIT_OK;
 	}
 	if (strcasecmp(verb, "export") == 0)

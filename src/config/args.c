@@ -2,6 +2,7 @@
  * args — netsh's argument grammar: words of the form key=value, keys in any
  * case, values optionally in double quotes. See config.h.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -82,6 +83,62 @@ config_args_parse(int argc, char *const *argv, struct config_args *a,
 	return 0;
 }
 
+/* Levenshtein distance of two short keys (longer ones: far apart). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[CONFIG_KEY_MAX + 1];
+	size_t diag, up;
+
+	if (la > CONFIG_KEY_MAX || lb > CONFIG_KEY_MAX)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = d[0];
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = d[j];
+			d[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < d[j])
+				d[j] = up + 1;
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return d[lb];
+}
+
+/* "unknown parameter 'certhsh'; did you mean 'certhash'? ..." */
+static int
+unknown_key(const char *key, const struct config_key *keys, struct err *e)
+{
+	const struct config_key *k, *best = NULL;
+	size_t d, bestd = (size_t)-1, n = 0;
+	char list[512];
+
+	list[0] = '\0';
+	for (k = keys; k->name != NULL; k++) {
+		if (k->flags & CONFIG_KEY_IGNORED)
+			continue;
+		if ((d = distance(key, k->name)) < bestd) {
+			bestd = d;
+			best = k;
+		}
+		if (n < sizeof(list))
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+			    n ? ", " : "", k->name);
+	}
+	if (best != NULL && bestd <= (strlen(best->name) > 6 ? 2 : 1))
+		err_set(e, "unknown parameter '%s'; did you mean '%s'? The "
+		    "parameters here are %s", key, best->name, list);
+	else
+		err_set(e, "unknown parameter '%s'; the parameters here are %s",
+		    key, list);
+	return param_error(e);
+}
+
 int
 config_args_check(const struct config_args *a, const struct config_key *keys,
     struct err *e)
@@ -93,10 +150,8 @@ config_args_check(const struct config_args *a, const struct config_key *keys,
 		for (k = keys; k->name != NULL; k++)
 			if (strcmp(k->name, a->a[i].key) == 0)
 				break;
-		if (k->name == NULL) {
-			err_set(e, "unknown parameter '%s'", a->a[i].key);
-			return param_error(e);
-		}
+		if (k->name == NULL)
+			return unknown_key(a->a[i].key, keys, e);
 	}
 	for (k = keys; k->name != NULL; k++) {
 		if ((k->flags & CONFIG_KEY_REQUIRED) &&

@@ -43,6 +43,7 @@ struct store;
 
 #define CONFIG_ARGS_MAX		40
 #define CONFIG_ARGS_BUF		8192
+#define CONFIG_KEY_MAX		64	/* longer keys are never suggested */
 
 struct config_arg {
 	const char	*key;		/* lowercased */

@@ -49,6 +49,7 @@ EOT
 t_fail "--atomic refuses all" 1 $HSYS -f "$T/atomic.txt" --atomic
 t_grep "line 4 named" '^hsys: line 4: .*already reserved' "$T/err"
 t_grep "says nothing applied" 'nothing was applied' "$T/err"
+t_nogrep "and no line claims a change it did not make" 'successfully' "$T/out"
 $HSYS http show urlacl >"$T/show"
 t_nogrep "line 1 rolled back" 'http://\+:80/e/' "$T/show"
 t_grep "line 3 rolled back" 'http://\+:80/a/' "$T/show"
@@ -56,6 +57,8 @@ $HSYS http show iplisten >"$T/show"
 t_nogrep "line 2 rolled back" '192\.0\.2\.11' "$T/show"
 sed -i '$d' "$T/atomic.txt"
 t_ok "--atomic applies all" $HSYS --atomic -f "$T/atomic.txt"
+t_eq "and says so for each line once it committed" \
+    "$(grep -c 'successfully' "$T/out")" 3
 $HSYS http show urlacl >"$T/show"
 t_grep "e added" 'http://\+:80/e/' "$T/show"
 t_nogrep "a deleted" 'http://\+:80/a/' "$T/show"

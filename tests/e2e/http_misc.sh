@@ -102,4 +102,22 @@ t_fail "no noun" 2 $HSYS http add
 t_ok "verb --help" $HSYS http add --help
 t_ok "noun --help" $HSYS http add timeout --help
 t_grep "noun help" 'headerwaittimeout' "$T/out"
+t_ok "export --help" $HSYS http export --help
+t_grep "says what export prints" "as 'http add' lines" "$T/out"
+t_fail "export with a parameter is still refused" 2 $HSYS http export x=1
+
+# A misspelt key: the closest one is suggested, the valid ones listed.
+t_fail "certhsh=" 2 $HSYS http add sslcert ipport=0.0.0.0:443 certhsh=00 \
+    appid=x
+t_grep "suggests certhash" "unknown parameter 'certhsh'; did you mean 'certhash'\\?" \
+    "$T/err"
+t_grep "and lists the keys" 'The parameters here are ipport, hostnameport, certhash, appid' \
+    "$T/err"
+t_fail "usr=" 2 $HSYS http add urlacl url=http://+:80/ usr=root
+t_grep "suggests user" "did you mean 'user'" "$T/err"
+t_fail "a key like no other" 2 $HSYS http add urlacl url=http://+:80/ \
+    zzzzzzzz=1
+t_nogrep "suggests nothing" 'did you mean' "$T/err"
+t_grep "lists the keys" 'the parameters here are url, user, listen, delegate, sddl' \
+    "$T/err"
 t_done
