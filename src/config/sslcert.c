@@ -102,6 +102,12 @@ config_endpoint_parse(enum config_binding kind, const char *in,
 			    "0.0.0.0:443, [::]:443 or :443", in);
 			return param(e);
 		}
+		if (kind == CONFIG_IPPORT && strchr(name, '[') == NULL &&
+		    strchr(name, ':') != strrchr(name, ':')) {
+			err_set(e, "ipport=%s: an IPv6 address goes in brackets, "
+			    "e.g. [::1]:443", in);
+			return param(e);
+		}
 		if (kind == CONFIG_IPPORT)
 			goto not_ip;
 		if (strchr(name, '/') != NULL)

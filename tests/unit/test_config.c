@@ -85,6 +85,14 @@ test_values(void)
 	    strstr(e.msg, "brackets") != NULL);
 	CHECK(config_endpoint_parse(CONFIG_IPPORT, "www.test:443", out, &e)
 	    == -1 && strstr(e.msg, "hostnameport") != NULL);
+	/* netsh's empty address: every address. */
+	CHECK(config_endpoint_parse(CONFIG_IPPORT, ":443", out, &e) == 0);
+	CHECK_STR(out, "0.0.0.0:443");
+	CHECK(config_endpoint_parse(CONFIG_IPPORT, ":", out, &e) == -1 &&
+	    strstr(e.msg, "give an IP address") != NULL &&
+	    strstr(e.msg, "http://") == NULL);
+	CHECK(config_endpoint_parse(CONFIG_HOSTNAMEPORT, ":443", out, &e) ==
+	    -1);
 	CHECK(config_endpoint_parse(CONFIG_IPPORT, "1.2.3.4:443/", out, &e)
 	    == -1);
 	CHECK(config_endpoint_parse(CONFIG_HOSTNAMEPORT, "WWW.Test:443", out,
@@ -226,13 +234,44 @@ test_urlacl(void)
 	CHECK(urlacl(s, "url=http://+:80/x/ user=nobody-xyz", &e) == -1 &&
 	    e.code == CONFIG_E_PARAM);
 	CHECK(urlacl(s, "url=http://+:80/x/", &e) == -1 &&
-	    strstr(e.msg, "'user' is missing") != NULL);
+	    strstr(e.msg, "'user' (or 'sddl') is missing") != NULL);
 	CHECK(urlacl(s, "url=http://+:80/x/ user=root listen=no", &e) == -1 &&
 	    strstr(e.msg, "grants nothing") != NULL);
 	CHECK(urlacl(s, "url=http://+:80/x/ user=root listen=maybe", &e)
 	    == -1 && strstr(e.msg, "yes or no") != NULL);
 	CHECK(urlacl(s, "url=http://+:80/x/ user=root sddl=D:(A;;GX;;;WD)",
-	    &e) == 0);
+	    &e) == -1 && strstr(e.msg, "sddl= alone") != NULL);
+	{
+		enum config_principal k;
+		uint32_t id;
+		int l, d;
+
+		CHECK(config_principal_parse("NT AUTHORITY\\NETWORK SERVICE",
+		    &k, &id, &e) == -1 && strstr(e.msg, "www-data") != NULL);
+		CHECK(config_principal_parse("EVERYONE", &k, &id, &e) == 0 &&
+		    k == CONFIG_EVERYONE);
+		CHECK(config_sddl_parse("D:(A;;GA;;;BU)", &k, &id, &l, &d, &e)
+		    == 0 && k == CONFIG_EVERYONE && l && d);
+		CHECK(config_sddl_parse("D:(A;;GW;;;S-1-22-2-50)", &k, &id, &l,
+		    &d, &e) == 0 && k == CONFIG_GROUP && id == 50 && !l && d);
+		CHECK(config_sddl_parse("D:(A;;GX;;;S-1-22-1-7)", &k, &id, &l,
+		    &d, &e) == 0 && k == CONFIG_USER && id == 7 && l && !d);
+		CHECK(config_sddl_parse("D:(A;;GX;;;NS)", &k, &id, &l, &d, &e)
+		    == -1 && strstr(e.msg, "www-data") != NULL);
+		CHECK(config_sddl_parse("D:(A;;GR;;;WD)", &k, &id, &l, &d, &e)
+		    == -1);
+		CHECK(config_sddl_parse("D:(A;;GX;;;WD)(A;;GA;;;BA)", &k, &id,
+		    &l, &d, &e) == -1);
+		CHECK(config_sddl_parse("", &k, &id, &l, &d, &e) == -1);
+		CHECK(config_sddl_parse("D:(A;;GX;;;S-1-22-1-)", &k, &id, &l,
+		    &d, &e) == -1);
+	}
+	CHECK(urlacl(s, "url=http://+:80/x/ sddl=D:(A;;GX;;;WD)", &e) == 0);
+	CHECK(config_urlacl_get(s, "http://+:80/x/", &r, &e) == 0 &&
+	    r.kind == CONFIG_EVERYONE && r.listen && !r.delegate);
+	config_urlacl_sddl(&r, sddl, sizeof(sddl));
+	CHECK_STR(sddl, "D:(A;;GX;;;WD)");
+	CHECK(config_principal_grants(r.kind, r.id, 12345, 12345, NULL) == 1);
 
 	/* Coverage: the longest path; at equal length the exact host. */
 	url_prefix_parse("http://+:80/app/admin/x/", 24, &p, &e);
