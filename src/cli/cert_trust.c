@@ -7,6 +7,8 @@
  * system's trust (trust.c knows the distributions) and the user's NSS
  * databases. A target that fails does not stop the others; it makes the
  * exit status 1. --dry-run changes nothing, not even the Root store.
+ * --root DIR acts on the system installed under DIR alone: this host's
+ * hsys Root store is another machine's business and is left as it is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,8 +154,11 @@ targets(const struct trust_args *a, X509 *x, const char *thumb,
 	t.say = say_line;
 	t.fail = fail_line;
 	t.arg = &failed;
-	if (s != NULL && root_store(s, x, thumb, a->untrust, a->dry_run, &e)
-	    == -1)
+	if (s != NULL && a->root != NULL)
+		printf("Left %s\\Root of this host as it is (--root)\n",
+		    store_location_name(s->loc));
+	else if (s != NULL && root_store(s, x, thumb, a->untrust, a->dry_run,
+	    &e) == -1)
 		fail_line(&failed, e.msg);
 	if ((a->untrust ? trust_system_remove(&t, thumb, &e) :
 	    trust_system_add(&t, x, thumb, &e)) == -1)
@@ -201,8 +206,8 @@ find(const struct trust_args *a, struct store **sp, struct cert_entry *c,
 
 	*sp = NULL;
 	if (cert_store_name_parse(a->store, &sn, e) == -1 ||
-	    store_open(sp, sn.loc, a->dry_run ? STORE_READ : STORE_WRITE, e)
-	    == -1)
+	    store_open(sp, sn.loc, a->dry_run || a->root != NULL ? STORE_READ :
+	    STORE_WRITE, e) == -1)
 		return -1;
 	if ((a->store ? certstore_find(*sp, sn.name, a->thumb, c, e) :
 	    find_any(*sp, a->thumb, c, e)) == -1) {

@@ -49,8 +49,8 @@ nss_has() { certutil -L -d "sql:$D/home/u/$1" | grep -q "^hsys $CA "; }
 # --dry-run changes nothing.
 before=$(snapshot "$D")
 t_ok "trust --dry-run" $HSYS cert trust "$CA" --root "$D" --dry-run
-t_grep "would add to the Root store" "^Would add it to LocalMachine\\\\Root" \
-    "$T/out"
+t_grep "leaves this host's Root store to it" \
+    "^Left LocalMachine\\\\Root of this host as it is \\(--root\\)" "$T/out"
 t_grep "would place the file" "^Would place $ANCHOR$" "$T/out"
 t_grep "would refresh" "^Would run update-ca-certificates" "$T/out"
 t_grep "would add to nssdb" "^Would add it to the NSS database $D/home/u/.pki/nssdb$" \
@@ -61,11 +61,11 @@ t_eq "--dry-run left the Root store alone" "$(in_root "$CA")" 0
 
 # Debian: trust.
 t_ok "trust a CA (Debian root)" $HSYS cert trust "$CA" --root "$D"
-t_grep "added to the Root store" "^Added to LocalMachine\\\\Root$" "$T/out"
+t_grep "says it left this host's Root store" "^Left LocalMachine\\\\Root" "$T/out"
 t_grep "placed the file" "^Placed $ANCHOR$" "$T/out"
 t_grep "ran the tool on the root" "^Ran update-ca-certificates on $D/etc/ssl/certs" \
     "$T/out"
-t_eq "in the Root store" "$(in_root "$CA")" 1
+t_eq "--root did not touch this host's Root store" "$(in_root "$CA")" 0
 t_eq "the anchor file is the certificate" "$(fp "$ANCHOR")" "$CA"
 t_eq "the anchor file is 0644" "$(stat -c %a "$ANCHOR")" 644
 t_ok "the root's bundle now vouches for the leaf" openssl verify \
@@ -78,10 +78,10 @@ nss_has .mozilla/firefox/x1.default-release
 t_eq "in the Firefox profile" $? 0
 t_grep "trusted as a CA in NSS" "^hsys $CA +C,," <(certutil -L \
     -d "sql:$D/home/u/.pki/nssdb")
-t_ok "hsys cert verify now trusts the chain" $HSYS cert verify "$LEAF" \
-    --dns-name www.trust.test
+t_fail "hsys cert verify here does not: --root trusted another system" 1 \
+    $HSYS cert verify "$LEAF" --dns-name www.trust.test
 t_ok "trust again is harmless" $HSYS cert trust "$CA" --root "$D"
-t_grep "says it was there" "^Already in LocalMachine\\\\Root$" "$T/out"
+t_grep "and leaves this host's Root store again" "^Left LocalMachine\\\\Root" "$T/out"
 
 # untrust --dry-run, then untrust.
 before=$(snapshot "$D")
@@ -90,12 +90,12 @@ t_grep "would remove the file" "^Would remove $ANCHOR$" "$T/out"
 t_grep "would remove from NSS" "^Would remove it from the NSS database" \
     "$T/out"
 t_eq "untrust --dry-run changed nothing" "$(snapshot "$D")" "$before"
-t_eq "still in the Root store" "$(in_root "$CA")" 1
+certfix_add Root "$T/ca.pem"
+t_eq "(the host's Root store holds it, as if trusted here)" "$(in_root "$CA")" 1
 t_ok "untrust (Debian root)" $HSYS cert untrust "$CA" --root "$D"
-t_grep "removed from the Root store" "^Removed from LocalMachine\\\\Root$" \
-    "$T/out"
 t_grep "removed the file" "^Removed $ANCHOR$" "$T/out"
-t_eq "gone from the Root store" "$(in_root "$CA")" 0
+t_eq "untrust --root left this host's Root store as it was" "$(in_root "$CA")" 1
+sqlite3 "$(certfix_db)" "DELETE FROM cert WHERE store = 'Root'"
 t_ok "the file is gone" test ! -e "$ANCHOR"
 t_fail "the bundle no longer vouches for the leaf" 2 openssl verify \
     -CAfile "$D/etc/ssl/certs/ca-certificates.crt" "$T/leaf.pem"
@@ -105,7 +105,7 @@ nss_has .mozilla/firefox/x1.default-release
 t_eq "gone from the Firefox profile" $? 1
 t_fail "hsys cert verify no longer trusts it" 1 $HSYS cert verify "$LEAF"
 t_ok "untrust again is harmless" $HSYS cert untrust "$CA" --root "$D"
-t_grep "says it was not there" "^Not in LocalMachine\\\\Root$" "$T/out"
+t_grep "and leaves this host's Root store again" "^Left LocalMachine\\\\Root" "$T/out"
 
 # A self-signed server certificate: a peer in NSS, not a CA.
 t_ok "trust a self-signed certificate" $HSYS cert trust "$SELF" --root "$D"
@@ -156,7 +156,7 @@ mkdir -p "$U/etc"
 echo ID=plan9 >"$U/etc/os-release"
 t_fail "an unknown system is an error" 1 $HSYS cert trust "$CA" --root "$U"
 t_grep "says it cannot tell" "cannot tell how $U keeps" "$T/err"
-t_grep "the Root store was still done" "^Added to LocalMachine\\\\Root$" \
+t_grep "the other targets were still reported" "^Left LocalMachine\\\\Root" \
     "$T/out"
 $HSYS cert untrust "$CA" --root "$U" >/dev/null 2>&1
 
@@ -221,6 +221,10 @@ if [ "$(id -u)" = 0 ] && [ -d /etc/ssl/certs ] &&
 	host_conf=$(sha256sum /etc/ca-certificates.conf)
 	real_store_test
 	t_grep "real store: trust succeeded" "^rc=0" "$T/ns/out"
+	t_grep "real store: this host's Root store was added to" \
+	    "^Added to LocalMachine\\\\Root$" "$T/ns/out"
+	t_grep "real store: and removed from" \
+	    "^Removed from LocalMachine\\\\Root$|^Not in LocalMachine\\\\Root$" "$T/ns/out"
 	t_grep "real store: the file was placed" "^file=yes$" "$T/ns/out"
 	t_grep "real store: openssl -CApath trusts the leaf" \
 	    "^verify-after-trust=ok$" "$T/ns/out"
