@@ -34,7 +34,7 @@
 
 enum opt {
 	O_DNS, O_IP, O_SUBJECT, O_KEY, O_DAYS, O_NOT_AFTER, O_SIGNER,
-	O_STORE, O_OUT, O_NAME, O_PERMIT, O_COUNT
+	O_STORE, O_OUT, O_NAME, O_PERMIT, O_FORCE, O_COUNT
 };
 #define OPT(o)		(1u << (o))
 #define OPT_OPERAND	OPT(O_COUNT)	/* one operand, accept's FILE */
@@ -42,6 +42,7 @@ enum opt {
 static const struct {
 	const char	*name;
 	int		 many;	/* may be given more than once */
+	int		 flag;	/* takes no value */
 } opts[O_COUNT] = {
 	[O_DNS] = { "--dns-name", 1 },
 	[O_IP] = { "--ip", 1 },
@@ -54,6 +55,7 @@ static const struct {
 	[O_OUT] = { "--out", 0 },
 	[O_NAME] = { "--name", 0 },
 	[O_PERMIT] = { "--permit-dns", 1 },
+	[O_FORCE] = { "--force", 0, 1 },
 };
 
 struct args {
@@ -102,6 +104,15 @@ args_one(struct args *a, int argc, char **argv, int *i, unsigned allowed)
 	for (o = 0; o < O_COUNT; o++) {
 		if (!(allowed & OPT(o)))
 			continue;
+		if (opts[o].flag) {
+			if (strcmp(argv[*i], opts[o].name) != 0)
+				continue;
+			a->v[o][a->n[o]++] = "";
+			if (a->n[o] > 1)
+				return cli_usage(a->cmd, "%s is given twice",
+				    opts[o].name);
+			return 0;
+		}
 		if ((m = opt_match(argc, argv, i, opts[o].name, &val)) == 0)
 			continue;
 		if (m == -1)
@@ -216,7 +227,7 @@ show(struct store *s, const char *storename, X509 *x, struct err *e)
 static const char help_selfsigned[] =
 "usage: hsys cert new-selfsigned --dns-name NAME [--dns-name NAME...]\n"
 "           [--ip ADDR...] [--subject DN] [--key TYPE]\n"
-"           [--days N | --not-after DATE] [--signer T] [--store S]\n"
+"           [--days N | --not-after DATE] [--signer T [--force]] [--store S]\n"
 "\n"
 "Makes a new key and a TLS server certificate for it, and keeps both in\n"
 "the store (LocalMachine\\My by default). Self-signed unless --signer names\n"
@@ -232,6 +243,7 @@ static const char help_selfsigned[] =
 "  --not-after DATE  valid until DATE: YYYY-MM-DD (00:00 UTC) or\n"
 "                    YYYY-MM-DDTHH:MM:SSZ\n"
 "  --signer T        issue it from the CA certificate T (thumbprint)\n"
+"  --force           issue it even outside the signer's name constraints\n"
 "  --store S         My (default) or WebHosting, in LocalMachine (default)\n"
 "                    or CurrentUser, e.g. CurrentUser\\My\n";
 
@@ -264,25 +276,39 @@ signer_load(struct store *s, const char *thumb, X509 **x, EVP_PKEY **key,
 	return 0;
 }
 
-/* A certificate outside its CA's name constraints is useless: say so. */
-static void
-constraints_warn(X509 *x, X509 *signer)
+/*
+ * A certificate outside its CA's name constraints is one every client
+ * rejects, which is never what the user wants: refused, unless --force
+ * (a test of how clients react, say), which makes it a warning.
+ */
+static int
+constraints_check(X509 *x, X509 *signer, int force, struct err *e)
 {
 	NAME_CONSTRAINTS *nc;
 	X509 *copy;
+	int bad;
 
 	nc = X509_get_ext_d2i(signer, NID_name_constraints, NULL, NULL);
 	if (nc == NULL)
-		return;
+		return 0;
 	/* The check reads the SAN from OpenSSL's cache of a certificate's
 	 * extensions: fill it from a decoded copy of the finished one. */
-	if ((copy = X509_dup(x)) != NULL &&
-	    X509_get_extension_flags(copy) != 0 &&
-	    NAME_CONSTRAINTS_check(copy, nc) != X509_V_OK)
-		cli_warn("the signer's name constraints do not permit every "
-		    "name of this certificate; clients will reject it");
+	bad = (copy = X509_dup(x)) == NULL ||
+	    X509_get_extension_flags(copy) == 0 ||
+	    NAME_CONSTRAINTS_check(copy, nc) != X509_V_OK;
 	X509_free(copy);
 	NAME_CONSTRAINTS_free(nc);
+	if (!bad)
+		return 0;
+	if (force) {
+		cli_warn("the signer's name constraints do not permit every "
+		    "name of this certificate; clients will reject it (--force)");
+		return 0;
+	}
+	return err_set(e, "the signer's name constraints do not permit every "
+	    "name asked for, so every client would reject the certificate; "
+	    "ask only for names the CA may issue ('hsys cert show' on the "
+	    "signer lists them), or give --force to make it anyway");
 }
 
 int
@@ -299,7 +325,7 @@ cert_cmd_new_selfsigned(int argc, char **argv)
 
 	if ((rc = args_parse(&a, argc, argv, OPT(O_DNS) | OPT(O_IP) |
 	    OPT(O_SUBJECT) | OPT(O_KEY) | OPT(O_DAYS) | OPT(O_NOT_AFTER) |
-	    OPT(O_SIGNER) | OPT(O_STORE), "cert new-selfsigned",
+	    OPT(O_SIGNER) | OPT(O_STORE) | OPT(O_FORCE), "cert new-selfsigned",
 	    help_selfsigned)) != -1)
 		return rc;
 	if (a.n[O_DNS] + a.n[O_IP] == 0) {
@@ -317,8 +343,9 @@ cert_cmd_new_selfsigned(int argc, char **argv)
 	if (cert_key_new(ARG(&a, O_KEY), &key, &e) == -1 ||
 	    cert_make_leaf(&sp, key, signer, skey, &x, &e) == -1)
 		goto fail;
-	if (signer != NULL)
-		constraints_warn(x, signer);
+	if (signer != NULL && constraints_check(x, signer,
+	    a.n[O_FORCE] > 0, &e) == -1)
+		goto fail;
 	if (keep(s, sn.name, x, key, &e) == -1 || show(s, sn.name, x, &e)
 	    == -1)
 		goto fail;

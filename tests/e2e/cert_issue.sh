@@ -168,8 +168,14 @@ t_ok "constrained: inside" $HSYS cert new-selfsigned --dns-name www.example.test
 cert_pem "$(thumb)" "$T/nc-in.pem"
 t_nogrep "constrained: no warning inside" 'warning' "$T/err"
 t_ok "constrained: inside verifies" openssl verify -CAfile "$T/nc.pem" "$T/nc-in.pem"
-t_ok "constrained: outside is made" $HSYS cert new-selfsigned --dns-name other.test --signer "$NC"
-t_grep "constrained: outside warns" 'warning: .*name constraints' "$T/err"
+before=$($HSYS cert list --all | wc -l)
+t_fail "constrained: outside is refused" 1 $HSYS cert new-selfsigned --dns-name other.test --signer "$NC"
+t_grep "constrained: says why, and what to do" 'name constraints do not permit.*--force' "$T/err"
+t_eq "constrained: and stores nothing" "$($HSYS cert list --all | wc -l)" "$before"
+t_fail "constrained: one name outside among others is refused too" 1 \
+    $HSYS cert new-selfsigned --dns-name www.example.test --dns-name other.test --signer "$NC"
+t_ok "constrained: outside with --force is made" $HSYS cert new-selfsigned --dns-name other.test --signer "$NC" --force
+t_grep "constrained: with a warning" 'warning: .*name constraints.*--force' "$T/err"
 cert_pem "$(thumb)" "$T/nc-out.pem"
 t_fail "constrained: outside fails verify" 2 openssl verify -CAfile "$T/nc.pem" "$T/nc-out.pem"
 t_grep "constrained: a name-constraint error" 'permitted subtree violation' <(cat "$T/out" "$T/err")
