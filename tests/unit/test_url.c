@@ -446,6 +446,48 @@ test_covers(void)
 	CHECK(!url_prefix_equal(&r[1], &p));
 }
 
+/* Issue 10 item 5: a * reservation covers only * (a class that wins
+ * routing over another user's registration would take its requests);
+ * + covers every class; a host or an address only itself. */
+static void
+test_covers_classes(void)
+{
+	struct url_prefix weak = P("http://*:80/"), strong = P("http://+:80/");
+	struct url_prefix name = P("http://www.example.test:80/");
+	struct url_prefix ip = P("http://192.0.2.1:80/"), p, t[2];
+
+	p = P("http://*:80/x/");
+	CHECK(url_prefix_covers(&weak, &p));
+	CHECK(url_prefix_covers(&strong, &p));
+	CHECK(!url_prefix_covers(&name, &p));
+	CHECK(!url_prefix_covers(&ip, &p));
+	p = P("http://+:80/x/");
+	CHECK(!url_prefix_covers(&weak, &p));
+	CHECK(url_prefix_covers(&strong, &p));
+	CHECK(!url_prefix_covers(&name, &p));
+	CHECK(!url_prefix_covers(&ip, &p));
+	p = P("http://www.example.test:80/x/");
+	CHECK(!url_prefix_covers(&weak, &p));
+	CHECK(url_prefix_covers(&strong, &p));
+	CHECK(url_prefix_covers(&name, &p));
+	CHECK(!url_prefix_covers(&ip, &p));
+	p = P("http://192.0.2.1:80/x/");
+	CHECK(!url_prefix_covers(&weak, &p));
+	CHECK(url_prefix_covers(&strong, &p));
+	CHECK(!url_prefix_covers(&name, &p));
+	CHECK(url_prefix_covers(&ip, &p));
+	/* The attack: B holds *, A holds the host; B's + is covered by
+	 * nothing, so refused, and A's host keeps its requests. */
+	t[0] = weak;
+	t[1] = name;
+	p = P("http://+:80/");
+	CHECK(url_prefix_cover_best(t, 2, &p) == -1);
+	p = P("http://www.example.test:80/a/");
+	CHECK(url_prefix_cover_best(t, 2, &p) == 1);
+	p = P("http://*:80/a/");
+	CHECK(url_prefix_cover_best(t, 2, &p) == 0);
+}
+
 int
 main(void)
 {
@@ -455,6 +497,7 @@ main(void)
 	RUN(test_parse_limits);
 	RUN(test_match);
 	RUN(test_covers);
+	RUN(test_covers_classes);
 	RUN(test_reserved);
 	return unit_done();
 }
