@@ -338,12 +338,47 @@ row_read(sqlite3_stmt *st, struct config_urlacl *r, struct err *e)
 
 #define COLUMNS "url, principal, id, listen, delegate"
 
+struct equal {
+	struct url_prefix	 p;
+	struct config_urlacl	*out;
+	int			 found;
+};
+
+static int
+equal_one(const struct config_urlacl *r, void *arg)
+{
+	struct equal *q = arg;
+
+	if (!url_prefix_equal(&r->prefix, &q->p))
+		return 0;
+	*q->out = *r;
+	q->found = 1;
+	return 1;
+}
+
+/* A row another hsys stored in an older spelling of the canonical form
+ * ("%3A" before ':' was decoded) still parses to the same prefix: found
+ * by comparing prefixes, so it can be shown, deleted, and not doubled. */
+static int
+get_by_prefix(struct store *s, const char *url, struct config_urlacl *r,
+    struct err *e)
+{
+	struct equal q = { .out = r };
+	struct err pe;
+
+	if (url_prefix_parse(url, strlen(url), &q.p, &pe) == -1)
+		return 0;
+	if (config_urlacl_list(s, equal_one, &q, e) == -1)
+		return -1;
+	return q.found;
+}
+
 int
 config_urlacl_get(struct store *s, const char *url, struct config_urlacl *r,
     struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, found;
 
 	if (store_prepare(s, &st, "SELECT " COLUMNS " FROM urlacl "
 	    "WHERE url = ?", e) == -1)
@@ -355,6 +390,8 @@ config_urlacl_get(struct store *s, const char *url, struct config_urlacl *r,
 		return -1;
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE && (found = get_by_prefix(s, url, r, e)) != 0)
+		return found == 1 ? 0 : -1;
 	if (rc == SQLITE_DONE) {
 		err_set(e, "there is no reservation for %s; 'hsys http show "
 		    "urlacl' lists them", url);
@@ -401,12 +438,15 @@ config_urlacl_add(struct store *s, const struct config_urlacl *r,
 int
 config_urlacl_delete(struct store *s, const char *url, struct err *e)
 {
+	struct config_urlacl old;
 	sqlite3_stmt *st;
 	int rc;
 
+	if (config_urlacl_get(s, url, &old, e) == -1)
+		return -1;
 	if (store_prepare(s, &st, "DELETE FROM urlacl WHERE url = ?", e) == -1)
 		return -1;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, old.url, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

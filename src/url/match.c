@@ -6,43 +6,24 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/hex.h"
 #include "url/url.h"
 
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 /*
- * Compares a prefix's normalized path (which keeps reserved characters
- * percent-encoded) with a request's decoded path, case-insensitively.
- * Matches when the decoded prefix path is a prefix of the request path, or
- * when the request names the prefix's directory without its last slash
- * (HTTP.sys hands "/app" to a registration of "/app/").
+ * Compares a prefix's path with a request's, both cooked (url.h),
+ * case-insensitively: no decoding here, so the router sees exactly the
+ * bytes that coverage and registration compared. Matches when the prefix
+ * path is a prefix of the request path, or when the request names the
+ * prefix's directory without its last slash (HTTP.sys hands "/app" to a
+ * registration of "/app/").
  */
 static int
 path_matches(const char *pp, const char *rp, size_t rlen)
 {
-	size_t i = 0;
-	int c;
+	size_t n = strlen(pp);
 
-	while (*pp != '\0') {
-		c = (unsigned char)*pp++;
-		if (c == '%' && hex_digit((unsigned char)pp[0]) >= 0 &&
-		    hex_digit((unsigned char)pp[1]) >= 0) {
-			c = hex_digit((unsigned char)pp[0]) * 16 +
-			    hex_digit((unsigned char)pp[1]);
-			pp += 2;
-		}
-		if (i == rlen)
-			return c == '/' && *pp == '\0';
-		if (lower(c) != lower((unsigned char)rp[i]))
-			return 0;
-		i++;
-	}
-	return 1;
+	if (rlen + 1 == n && pp[rlen] == '/')
+		return url_path_casecmp(pp, rp, rlen) == 0;
+	return rlen >= n && url_path_casecmp(pp, rp, n) == 0;
 }
 
 static int
@@ -120,10 +101,26 @@ url_prefix_covers(const struct url_prefix *r, const struct url_prefix *p)
 
 	if (r->https != p->https || r->port != p->port)
 		return 0;
-	if (r->host_kind != URL_HOST_STRONG && r->host_kind != URL_HOST_WEAK &&
-	    (r->host_kind != p->host_kind || strcmp(r->host, p->host) != 0))
-		return 0;
-	return strlen(p->path) >= n && strncasecmp(r->path, p->path, n) == 0;
+	/* + covers every host. * covers only *: the weak wildcard takes
+	 * what no other prefix takes, and covering + or a host would let
+	 * its holder take requests from another user's reservation (they
+	 * win routing over it). Anything else covers only its own host. */
+	switch (r->host_kind) {
+	case URL_HOST_STRONG:
+		break;
+	case URL_HOST_WEAK:
+		if (p->host_kind != URL_HOST_WEAK)
+			return 0;
+		break;
+	case URL_HOST_NAME:
+	case URL_HOST_IP:
+		if (r->host_kind != p->host_kind ||
+		    strcmp(r->host, p->host) != 0)
+			return 0;
+		break;
+	}
+	return strlen(p->path) >= n && url_path_casecmp(r->path, p->path,
+	    n) == 0;
 }
 
 /* Exact host first, then +, then *. */

@@ -203,13 +203,44 @@ check_segment(const char *seg, size_t n, struct err *e)
 	return 0;
 }
 
+/*
+ * The cooked form of the byte c decoded from "%XX", as src/http/path.c
+ * cooks a request's path: the byte itself, except '/' and '%', which stay
+ * encoded so that decoding never makes a segment boundary or an escape.
+ * Writes it at path[*o]; -1 for a byte no cooked path can carry (a
+ * request with it gets 400), so a prefix with it could never match.
+ */
+static int
+cook_byte(int c, char *path, size_t *o, struct err *e)
+{
+	if (c < 0x20 || c == 0x7f)
+		return err_set(e, "the path has %%%02X, a control character; "
+		    "hsysd refuses every request that carries one, so the "
+		    "prefix could never match", c);
+	if (c == '\\')
+		return err_set(e, "the path has %%5C, a backslash; hsysd "
+		    "refuses every request that carries one, so the prefix "
+		    "could never match");
+	if (c == '/' || c == '%') {
+		memcpy(path + *o, c == '/' ? "%2F" : "%25", 3);
+		*o += 3;
+	} else
+		path[(*o)++] = (char)c;
+	return 0;
+}
+
+/*
+ * Parses the path into its cooked form (see url.h). plen counts the
+ * canonical string's length, which url_prefix_format writes: a byte that
+ * is not a pchar takes three characters there.
+ */
 static int
 parse_path(const char *s, const char *end, struct url_prefix *u,
     struct err *e)
 {
 	const char *start = s;
-	size_t o = 0, seg = 1;
-	int c, hi, lo;
+	size_t o = 0, seg = 1, plen = 1;
+	int c, hi, lo, sep;
 
 	if (s == end)
 		return err_set(e, "the path is missing; a URL prefix ends "
@@ -217,22 +248,11 @@ parse_path(const char *s, const char *end, struct url_prefix *u,
 	u->path[o++] = '/';
 	for (s++; s < end; s++) {
 		c = (unsigned char)*s;
-		/* Room for an encoded byte (3) and the NUL. */
-		if (o + 3 >= sizeof(u->path) && (c == '%' ||
-		    o + 1 >= sizeof(u->path)))
-			return err_set(e, "the path is longer than %d "
-			    "characters", URL_PATH_MAX - 1);
+		sep = c == '/';		/* a raw '/', not an encoded one */
 		if (c == '?' || c == '#')
 			return err_set(e, "a URL prefix cannot have a %s "
 			    "('%c'); it names a path only", c == '?' ?
 			    "query" : "fragment", c);
-		if (c == '/') {
-			if (check_segment(u->path + seg, o - seg, e) == -1)
-				return -1;
-			u->path[o++] = '/';
-			seg = o;
-			continue;
-		}
 		if (c == '%') {
 			if (end - s < 3 || (hi = hex_digit((unsigned char)s[1])) < 0 ||
 			    (lo = hex_digit((unsigned char)s[2])) < 0)
@@ -241,22 +261,26 @@ parse_path(const char *s, const char *end, struct url_prefix *u,
 				    "literal '%%' as %%25");
 			c = hi * 16 + lo;
 			s += 2;
-			if (c != 0 && is_unreserved(c))
-				u->path[o++] = (char)c;
-			else {
-				u->path[o++] = '%';
-				u->path[o++] = "0123456789ABCDEF"[c >> 4];
-				u->path[o++] = "0123456789ABCDEF"[c & 15];
-			}
-			continue;
-		}
-		if (!is_pchar(c))
+		} else if (!sep && !is_pchar(c))
 			return err_set(e, "the path has the character %s%c%s "
 			    "that must be percent-encoded (as %%%02X)",
 			    c >= 0x21 && c < 0x7f ? "'" : "0x",
 			    c >= 0x21 && c < 0x7f ? c : '?',
 			    c >= 0x21 && c < 0x7f ? "'" : "", c);
-		u->path[o++] = (char)c;
+		/* o <= plen: the cooked form is never the longer one. */
+		plen += sep || is_pchar(c) ? 1 : 3;
+		if (plen >= sizeof(u->path))
+			return err_set(e, "the path is longer than %d "
+			    "characters", URL_PATH_MAX - 1);
+		if (sep) {
+			if (check_segment(u->path + seg, o - seg, e) == -1)
+				return -1;
+			u->path[o++] = '/';
+			seg = o;
+			continue;
+		}
+		if (cook_byte(c, u->path, &o, e) == -1)
+			return -1;
 	}
 	if (u->path[o - 1] != '/')
 		return err_set(e, "the path '%.*s' must end with '/' (netsh "
@@ -314,17 +338,48 @@ url_prefix_parse(const char *s, size_t len, struct url_prefix *u,
 	return 0;
 }
 
+/*
+ * Writes the cooked path in its canonical spelling: a pchar as itself, the
+ * "%2F" and "%25" that cooking keeps as they are, any other byte as %XX.
+ * Returns the length, or -1 past size (the NUL included).
+ */
+static long
+format_path(const char *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	int c, lit;
+
+	for (; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		lit = c == '/' || c == '%' || is_pchar(c);
+		if (n + (lit ? 1 : 3) + 1 > size)
+			return -1;
+		if (lit) {
+			buf[n++] = (char)c;
+			continue;
+		}
+		buf[n++] = '%';
+		buf[n++] = "0123456789ABCDEF"[c >> 4];
+		buf[n++] = "0123456789ABCDEF"[c & 15];
+	}
+	if (n + 1 > size)
+		return -1;
+	buf[n] = '\0';
+	return (long)n;
+}
+
 int
 url_prefix_format(const struct url_prefix *u, char *buf, size_t size)
 {
 	int v6 = u->host_kind == URL_HOST_IP && u->family == AF_INET6;
-	size_t hl = strlen(u->host), pl = strlen(u->path), n = 0, d;
+	size_t hl = strlen(u->host), n = 0, d;
 	char port[DIGITS_MAX];
+	long pl;
 
 	/* By hand: hsysd formats the matched prefix for every request, and
 	 * snprintf cost as much as the rest of routing. */
 	d = digits_put(port, u->port, 10);
-	if ((u->https ? 8 : 7) + 2 + hl + 1 + d + pl + 1 > size)
+	if ((u->https ? 8 : 7) + 2 + hl + 1 + d + 1 > size)
 		return -1;
 	memcpy(buf, u->https ? "https://" : "http://", u->https ? 8 : 7);
 	n = u->https ? 8 : 7;
@@ -337,10 +392,25 @@ url_prefix_format(const struct url_prefix *u, char *buf, size_t size)
 	buf[n++] = ':';
 	memcpy(buf + n, port, d);
 	n += d;
-	memcpy(buf + n, u->path, pl);
-	n += pl;
-	buf[n] = '\0';
-	return (int)n;
+	if ((pl = format_path(u->path, buf + n, size - n)) < 0)
+		return -1;
+	return (int)(n + (size_t)pl);
+}
+
+/* Paths compare case-insensitively in ASCII only, whatever the locale:
+ * the bytes of a UTF-8 character compare as they are. */
+int
+url_path_casecmp(const char *a, const char *b, size_t n)
+{
+	int x, y;
+
+	for (; n > 0; a++, b++, n--) {
+		x = to_lower((unsigned char)*a);
+		y = to_lower((unsigned char)*b);
+		if (x != y || x == 0)
+			return x - y;
+	}
+	return 0;
 }
 
 int
@@ -348,5 +418,5 @@ url_prefix_equal(const struct url_prefix *a, const struct url_prefix *b)
 {
 	return a->https == b->https && a->port == b->port &&
 	    a->host_kind == b->host_kind && strcmp(a->host, b->host) == 0 &&
-	    strcasecmp(a->path, b->path) == 0;
+	    url_path_casecmp(a->path, b->path, URL_PATH_MAX) == 0;
 }

@@ -12,20 +12,30 @@
  *                        that local address, whatever their Host
  *   port    1..65535, required
  *   path    starts and ends with '/', no '?' or '#', no "." or ".."
- *           segments, no empty segments; percent-encodings of unreserved
- *           characters are decoded, others have their hex digits uppercased
+ *           segments (encoded or not), no empty segments
+ *
+ * The path is kept in the form requests are cooked to (src/http/path.c),
+ * so that reservations, registrations, ranking and routing all compare
+ * the same bytes: every %XX is decoded except %2F and %25, which stay
+ * (uppercased) because cooking keeps them; "/a%2Fb/" is not "/a/b/" and
+ * takes only requests that spell the slash "%2F". An encoded control
+ * character or backslash is refused: cooking refuses the request.
  *
  * Everything here is pure: no allocation, no I/O. Results go into caller
  * structs; url_prefix_format() gives the canonical string that the store
- * keeps and that every command prints.
+ * keeps and that every command prints: the cooked path with each byte
+ * that is not an RFC 3986 pchar written %XX (uppercase), so one cooked
+ * path has one spelling ("%3A" and ":" are one prefix, written ":").
  *
  * Matching (the router): among prefixes of the request's scheme and port,
  * the class decides first (strong + > explicit host > IP-bound > weak *),
  * then the longest path. Paths compare case-insensitively, as HTTP.sys does.
  *
  * Covering (URL ACLs): reservation R covers prefix P when scheme and port
- * are equal, R's host is + or * or the same host as P's, and R's path is a
- * prefix of P's (case-insensitively). The most specific covering
+ * are equal, R's path is a prefix of P's (case-insensitively) and R's
+ * host is + (any P host), * (P's host is * only: a weak reservation must
+ * not let its holder register a class that wins routing over another
+ * user's reservation) or the same host as P's. The most specific covering
  * reservation decides: the longest path, then an exact host over + over *.
  */
 #ifndef HSYS_URL_URL_H
@@ -55,13 +65,13 @@ struct url_prefix {
 	int		family;			/* AF_INET/AF_INET6 for IP hosts */
 	unsigned char	addr[16];
 	uint16_t	port;
-	char		path[URL_PATH_MAX];	/* normalized, "/.../" */
+	char		path[URL_PATH_MAX];	/* cooked, "/.../" */
 };
 
 /* What the router knows about a request. host is the Host header's name
- * (without port, brackets allowed around IPv6), path the decoded,
- * normalized path (no query). local_family/local_addr: the address the
- * connection arrived on. */
+ * (without port, brackets allowed around IPv6), path the cooked path
+ * (http_path_cook: decoded but for %2F and %25, no query).
+ * local_family/local_addr: the address the connection arrived on. */
 struct url_request {
 	int			 https;
 	const char		*host;
@@ -80,6 +90,9 @@ int	url_prefix_parse(const char *s, size_t len, struct url_prefix *,
 /* Writes the canonical string; returns its length, or -1 when it does not
  * fit (URL_PREFIX_MAX always fits). */
 int	url_prefix_format(const struct url_prefix *, char *, size_t);
+/* Compares n bytes of two paths, ASCII case folded, as strncasecmp in
+ * the C locale. */
+int	url_path_casecmp(const char *, const char *, size_t n);
 /* Equal as reservations (case-insensitive path). */
 int	url_prefix_equal(const struct url_prefix *, const struct url_prefix *);
 
