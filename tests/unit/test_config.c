@@ -274,7 +274,12 @@ test_urlacl(void)
 	CHECK(config_principal_grants(r.kind, r.id, 12345, 12345, NULL) == 1);
 
 	/* Coverage: the longest path; at equal length the exact host. */
+	/* (A weak wildcard reservation covers weak wildcard prefixes only:
+	 * + under /app/admin/ falls to the + reservation of /app/.) */
 	url_prefix_parse("http://+:80/app/admin/x/", 24, &p, &e);
+	CHECK(config_urlacl_covering(s, &p, &r, &e) == 1);
+	CHECK_STR(r.url, "http://+:80/app/");
+	url_prefix_parse("http://*:80/app/admin/x/", 24, &p, &e);
 	CHECK(config_urlacl_covering(s, &p, &r, &e) == 1);
 	CHECK_STR(r.url, "http://*:80/app/admin/");
 	url_prefix_parse("http://www.example.test:80/app/admin/", 37, &p, &e);
