@@ -202,6 +202,27 @@ int	cert_request_put(struct store *, X509_REQ *, EVP_PKEY *key,
 int	cert_request_find(struct store *, EVP_PKEY *pub, int64_t *id,
 	    EVP_PKEY **priv, struct err *);
 int	cert_request_delete(struct store *, int64_t id, struct err *);
+/* The REQUEST store, as Windows shows it: each pending request named by
+ * the SHA-1 of its CSR (a thumbprint), with its subject, the names it
+ * asks for and when it was made. */
+struct cert_request {
+	int64_t	 id;
+	char	 thumbprint[CERT_THUMB_LEN + 1];
+	char	 subject[512];
+	char	 names[512];		/* "DNS:a, IP:1.2.3.4" */
+	int64_t	 created;		/* Unix time */
+};
+int	cert_request_list(struct store *,
+	    int (*)(const struct cert_request *, void *), void *,
+	    struct err *);
+/* The pending request a thumbprint (or a unique prefix of 8 or more
+ * digits) names; -1 with e->code 2 when none, 87 when ambiguous. */
+int	cert_request_lookup(struct store *, const char *thumb,
+	    struct cert_request *, struct err *);
+/* Drops it and its key (the key has no other use). Inside a
+ * transaction. */
+int	cert_request_remove(struct store *, const struct cert_request *,
+	    struct err *);
 /* What a CA sends back: one certificate in DER, or PEM certificates (the
  * issued one and its chain), or PKCS#7 in PEM or DER. */
 int	cert_issued_parse(const unsigned char *, size_t, STACK_OF(X509) **,

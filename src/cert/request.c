@@ -4,16 +4,23 @@
  * certificate a CA issued for it comes back (hsys cert accept). Also reads
  * what a CA sends back: a certificate, a PEM bundle with its chain, or a
  * PKCS#7 "certs-only" message. See cert.h.
+ *
+ * The REQUEST store's listing names each request by the SHA-1 of its CSR,
+ * so a pending request is picked like a certificate: by a thumbprint or a
+ * prefix of one.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "cert/cert.h"
 #include "common/err.h"
@@ -93,6 +100,170 @@ cert_request_delete(struct store *s, int64_t id, struct err *e)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "cannot remove the pending request");
+	return 0;
+}
+
+/* "DNS:a, IP:1.2.3.4": the subjectAltName a CSR asks for. */
+static void
+request_names(X509_REQ *req, char *buf, size_t size)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
+	GENERAL_NAMES *gens = NULL;
+	GENERAL_NAME *g;
+	size_t n = 0;
+	int i, idx;
+
+	buf[0] = '\0';
+	if (exts != NULL && (idx = X509v3_get_ext_by_NID(exts,
+	    NID_subject_alt_name, -1)) >= 0)
+		gens = X509V3_EXT_d2i(X509v3_get_ext(exts, idx));
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		char ip[64] = "";
+		const unsigned char *a;
+
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DNS)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+			    "%sDNS:%.*s", n ? ", " : "",
+			    ASN1_STRING_length(g->d.dNSName),
+			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		else if (g->type == GEN_IPADD) {
+			a = ASN1_STRING_get0_data(g->d.iPAddress);
+			if (ASN1_STRING_length(g->d.iPAddress) == 4)
+				inet_ntop(AF_INET, a, ip, sizeof(ip));
+			else if (ASN1_STRING_length(g->d.iPAddress) == 16)
+				inet_ntop(AF_INET6, a, ip, sizeof(ip));
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+			    "%sIP:%s", n ? ", " : "", ip);
+		}
+		if (n >= size)
+			break;
+	}
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+}
+
+static int
+request_row(sqlite3_stmt *st, struct cert_request *r)
+{
+	const unsigned char *der = sqlite3_column_blob(st, 2), *p = der;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	X509_REQ *req;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	snprintf(r->subject, sizeof(r->subject), "%s",
+	    (const char *)sqlite3_column_text(st, 1));
+	r->created = sqlite3_column_int64(st, 3);
+	if (der == NULL || !EVP_Digest(der, (size_t)sqlite3_column_bytes(st, 2),
+	    md, &mdlen, EVP_sha1(), NULL))
+		return -1;
+	for (i = 0; i < mdlen && 2 * i < CERT_THUMB_LEN; i++)
+		snprintf(r->thumbprint + 2 * i, 3, "%02X", md[i]);
+	if ((req = d2i_X509_REQ(NULL, &p, sqlite3_column_bytes(st, 2))) !=
+	    NULL) {
+		request_names(req, r->names, sizeof(r->names));
+		X509_REQ_free(req);
+	}
+	return 0;
+}
+
+int
+cert_request_list(struct store *s,
+    int (*fn)(const struct cert_request *, void *), void *arg,
+    struct err *e)
+{
+	struct cert_request r;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	if (store_prepare(s, &st, "SELECT id, subject, csr, created FROM "
+	    "request ORDER BY id", e) == -1)
+		return -1;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (request_row(st, &r) == 0)
+			stop = fn(&r, arg);
+	sqlite3_finalize(st);
+	if (stop != 0)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read the pending requests");
+	return 0;
+}
+
+struct lookup {
+	char			 want[CERT_THUMB_LEN + 1];
+	struct cert_request	*out;
+	int			 found;
+};
+
+static int
+lookup_one(const struct cert_request *r, void *arg)
+{
+	struct lookup *l = arg;
+
+	if (strncmp(r->thumbprint, l->want, strlen(l->want)) != 0)
+		return 0;
+	if (l->found++ == 0)
+		*l->out = *r;
+	return 0;
+}
+
+int
+cert_request_lookup(struct store *s, const char *thumb,
+    struct cert_request *out, struct err *e)
+{
+	struct lookup l;
+
+	if (cert_thumb_normalize(thumb, l.want, e) == -1)
+		return -1;
+	l.out = out;
+	l.found = 0;
+	if (cert_request_list(s, lookup_one, &l, e) == -1)
+		return -1;
+	if (l.found == 1)
+		return 0;
+	if (l.found > 1) {
+		err_set(e, "%s names %d pending requests; give more digits "
+		    "('hsys cert list REQUEST' lists them)", thumb,
+		    l.found);
+		e->code = 87;
+		return -1;
+	}
+	err_set(e, "no pending request %s in %s ('hsys cert list "
+	    "REQUEST' lists them)", thumb, s->path);
+	e->code = 2;
+	return -1;
+}
+
+int
+cert_request_remove(struct store *s, const struct cert_request *r,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	int64_t key_id = 0;
+	int rc;
+
+	if (store_prepare(s, &st, "SELECT key_id FROM request WHERE id = ?",
+	    e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		key_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (cert_request_delete(s, r->id, e) == -1)
+		return -1;
+	/* Its key goes unless a certificate uses it (an accepted twin). */
+	if (store_prepare(s, &st, "DELETE FROM key WHERE id = ?1 AND NOT "
+	    "EXISTS (SELECT 1 FROM cert WHERE key_id = ?1) AND NOT EXISTS "
+	    "(SELECT 1 FROM request WHERE key_id = ?1)", e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, key_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot delete the private key");
 	return 0;
 }
 

@@ -668,6 +668,8 @@ cert_cmd_list(int argc, char **argv)
 	if ((r = parse_opts(argc, argv, list_options, 1, "cert list",
 	    list_usage, &o)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (o.nargs == 1 && cert_requests_name(o.arg[0], &sn.loc))
+		return cert_requests_list(sn.loc, o.json);
 	if (o.nargs == 1 && location_only(o.arg[0], &sn.loc))
 		o.all = 1;
 	else if (cert_store_name_parse(o.arg[0], &sn, &e) == -1)
@@ -1014,6 +1016,7 @@ fail:
 int
 cert_cmd_delete(int argc, char **argv)
 {
+	enum store_location loc;
 	struct cert_entry c;
 	struct store *s;
 	struct opts o;
@@ -1025,6 +1028,8 @@ cert_cmd_delete(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs != 1)
 		return cli_usage("cert delete", "delete needs a thumbprint");
+	if (cert_requests_name(o.store, &loc))
+		return cert_requests_delete(loc, o.arg[0]);
 	if (!store_opt_ok("cert delete", o.store))
 		return EXIT_USAGE;
 	if (cli_cert_find(o.store, o.arg[0], STORE_WRITE, &s, &c, &e) == -1)

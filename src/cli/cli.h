@@ -11,6 +11,8 @@
 
 #include <stdio.h>
 
+#include "store/store.h"
+
 struct err;
 
 #define EXIT_OK		0
@@ -87,6 +89,10 @@ int	cert_cmd_request(int argc, char **argv);
 int	cert_cmd_accept(int argc, char **argv);
 int	cert_cmd_verify(int argc, char **argv);		/* cert_verify.c */
 int	cert_cmd_trust(int argc, char **argv);		/* cert_trust.c */
+/* The REQUEST store (cert_requests.c): does a store name say REQUEST? */
+int	cert_requests_name(const char *, enum store_location *);
+int	cert_requests_list(enum store_location, int json);
+int	cert_requests_delete(enum store_location, const char *thumb);
 int	cert_cmd_untrust(int argc, char **argv);
 
 #endif
