@@ -19,6 +19,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 SYSCONFDIR ?= /etc
 VERSION   := 0.1.0
 CC        ?= cc
+OBJCOPY   ?= objcopy
 SANITIZE  ?= 0
 
 ifeq ($(SANITIZE),1)
@@ -106,7 +107,18 @@ $(BUILD)/pic/%.o: %.c
 	@$(if $(Q),echo "  CC(pic) $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
 
+# libhsys.a is one relocatable object whose names are all made local but
+# hsys_*, so that a program linking it statically sees the API alone, as
+# the shared library's version script makes it.
 $(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(LD) -r -o $(BUILD)/pic/libhsys.o $(LIB_OBJ)
+	$(Q)$(OBJCOPY) --wildcard --keep-global-symbol='hsys_*' \
+	    $(BUILD)/pic/libhsys.o
+	$(Q)$(AR) rcs $@ $(BUILD)/pic/libhsys.o
+
 $(LIB_SO): $(LIB_OBJ) src/lib/hsys.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libhsys.so.1 \
@@ -114,7 +126,7 @@ $(LIB_SO): $(LIB_OBJ) src/lib/hsys.map
 
 $(CORE_LIB): $(CORE_OBJ)
 $(DAEMON_LIB): $(DAEMON_OBJ)
-$(CORE_LIB) $(DAEMON_LIB) $(LIB_A):
+$(CORE_LIB) $(DAEMON_LIB):
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	@$(if $(Q),echo "  AR      $@")

@@ -44,17 +44,17 @@ static const struct {
 	int		 many;	/* may be given more than once */
 	int		 flag;	/* takes no value */
 } opts[O_COUNT] = {
-	[O_DNS] = { "--dns-name", 1 },
-	[O_IP] = { "--ip", 1 },
-	[O_SUBJECT] = { "--subject", 0 },
-	[O_KEY] = { "--key", 0 },
-	[O_DAYS] = { "--days", 0 },
-	[O_NOT_AFTER] = { "--not-after", 0 },
-	[O_SIGNER] = { "--signer", 0 },
-	[O_STORE] = { "--store", 0 },
-	[O_OUT] = { "--out", 0 },
-	[O_NAME] = { "--name", 0 },
-	[O_PERMIT] = { "--permit-dns", 1 },
+	[O_DNS] = { "--dns-name", 1, 0 },
+	[O_IP] = { "--ip", 1, 0 },
+	[O_SUBJECT] = { "--subject", 0, 0 },
+	[O_KEY] = { "--key", 0, 0 },
+	[O_DAYS] = { "--days", 0, 0 },
+	[O_NOT_AFTER] = { "--not-after", 0, 0 },
+	[O_SIGNER] = { "--signer", 0, 0 },
+	[O_STORE] = { "--store", 0, 0 },
+	[O_OUT] = { "--out", 0, 0 },
+	[O_NAME] = { "--name", 0, 0 },
+	[O_PERMIT] = { "--permit-dns", 1, 0 },
 	[O_FORCE] = { "--force", 0, 1 },
 };
 
