@@ -16,6 +16,7 @@
 
 #include "daemon/loop.h"
 #include "daemon/mailbox.h"
+#include "daemon/ratelimit.h"
 
 struct conn;
 struct err;
@@ -51,6 +52,7 @@ struct worker {
 	int		 draining;	/* no keep-alive (drain.c) */
 	int64_t		 date_sec;	/* Date header cache */
 	struct worker_stats *stats;	/* written by this worker only */
+	struct ratelimit accept_warn;	/* accept failing: listener.c */
 	char		 date[40];
 };
 
