@@ -471,11 +471,9 @@ accept_failed(struct control *ctl, int err)
 
 	if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
 		return;
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	    err == ENOMEM) {
-		loop_io_change(l, &ctl->io, 0);
-		loop_timer_set(l, &ctl->resume, CONTROL_PAUSE_MS);
-	}
+	/* Whatever else failed may fail again at once: pause for any. */
+	loop_io_change(l, &ctl->io, 0);
+	loop_timer_set(l, &ctl->resume, CONTROL_PAUSE_MS);
 	if (ratelimit_pass(&ctl->warn_accept, loop_now(l), &more))
 		log_warn("control: accept: %s; not accepting for %d ms (%lu "
 		    "more since the last warning)", strerror(err),

@@ -92,9 +92,10 @@ on_resume(struct loop *l, struct loop_timer *t)
 }
 
 /*
- * accept() failed for want of descriptors (or memory): the pending
- * connection stays in the kernel's queue, so a level-triggered listener
- * would be reported again at once and the worker would spin. It is not
+ * accept() failed for want of descriptors (or memory, or anything but a
+ * connection aborted early): the pending connection stays in the kernel's
+ * queue, so a level-triggered listener would be reported again at once
+ * and the worker would spin. It is not
  * watched for LISTENER_PAUSE_MS instead (connections closing meanwhile
  * free descriptors), and the warning goes out once per RATELIMIT_MS.
  */
@@ -109,9 +110,10 @@ accept_pause(struct loop *l, struct wlistener *wl, int err)
 	if (!ratelimit_pass(&w->accept_warn, loop_now(l), &more))
 		return;
 	log_warn("worker %d: accept on port %u: %s; not accepting for %d ms "
-	    "(%lu more since the last warning). Raise the open-files limit "
-	    "(LimitNOFILE=) or lower MaxConnections", w->index, wl->port,
-	    strerror(err), LISTENER_PAUSE_MS, more);
+	    "(%lu more since the last warning)%s", w->index, wl->port,
+	    strerror(err), LISTENER_PAUSE_MS, more, err == EMFILE ||
+	    err == ENFILE ? ". Raise the open-files limit (LimitNOFILE=) or "
+	    "lower MaxConnections" : "");
 }
 
 static void
@@ -128,13 +130,9 @@ on_accept(struct loop *l, struct loop_io *io, unsigned rev)
 			conn_accept(wl->w, fd, wl->port, wl->tls);
 			continue;
 		}
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM)
+		/* Whatever else failed may fail again at once: pause. */
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			accept_pause(l, wl, errno);
-		else if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
-			log_warn("worker %d: accept on port %u: %s",
-			    wl->w->index, wl->port, strerror(errno));
 		return;
 	}
 }
