@@ -136,7 +136,7 @@ static const struct {
 	    "  hsys http delete setting name=NAME [url=PREFIX]\n"
 	    "  hsys http show setting [name=NAME] [--json]\n\n"
 	    "Limits by HTTP.sys's names (any case), defaults in brackets:\n"
-	    "  MaxConnections      connections at once (unlimited)\n"
+	    "  MaxConnections      connections at once (3/4 of open files)\n"
 	    "  MaxFieldLength      bytes of a header line or request line "
 	    "(16384)\n"
 	    "  MaxRequestBytes     bytes of a request head (16384)\n"

@@ -47,6 +47,9 @@ show_one(struct show *sh, enum config_setting s, const char *url, int64_t v,
 	char val[32];
 
 	value_text(v, val, sizeof(val));
+	/* Unset, hsysd derives it from its open-files limit (snapshot.c). */
+	if (s == CONFIG_SET_MAXCONNECTIONS && dflt && url == NULL)
+		snprintf(val, sizeof(val), "3/4 of hsysd's open files");
 	if (!sh->json) {
 		if (url == NULL)
 			printf("    %-28s: %s%s\n", config_settings[s].name, val,

@@ -3,6 +3,15 @@
  *
  * The socket is mode 0666: anyone may connect, and what a peer may do is
  * decided from SO_PEERCRED, never from what it claims.
+ *
+ * Because anyone may connect, a connection costs its peer something: one
+ * that sends no first frame within --control-timeout is closed, a session
+ * that holds no queue is ended after --idle-session-timeout, and a user
+ * other than root or the daemon's own holds at most --control-per-uid
+ * connections here at once (docs/operations.md, "Limits"). A connection
+ * handed on (a data channel, a STATE request, a handover) no longer counts
+ * here. Out of descriptors, the socket is not watched for a moment
+ * (CONTROL_PAUSE_MS) rather than reported again at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +32,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "daemon/ratelimit.h"
 #include "daemon/session.h"
 #include "daemon/state.h"
 #include "proto/proto.h"
@@ -30,29 +40,80 @@
 /* Control frames name queues and prefixes: small. */
 #define CONTROL_MAX_PAYLOAD	4096
 
+#define CONTROL_ACCEPT_BATCH	64	/* then the other events get a turn */
+
+/* Connections of one uid (not root's, not the daemon's own). */
+struct ctl_uid {
+	struct ctl_uid	*next;
+	uid_t		 uid;
+	int		 n;
+};
+
 struct control {
-	struct loop_io	 io;
-	struct hsysd	*d;
-	dev_t		 dev;	/* the socket file we put in place */
-	ino_t		 ino;
+	struct loop_io		 io;
+	struct loop_timer	 resume;	/* paused: out of descriptors */
+	struct loop_defer	 free;
+	struct hsysd		*d;
+	dev_t			 dev;	/* the socket file we put in place */
+	ino_t			 ino;
+	struct ctl_conn		*conns;	/* every one not handed on */
+	struct ctl_uid		*uids;
+	struct ratelimit	 warn_accept;
+	struct ratelimit	 warn_cap;
+	struct ratelimit	 warn_timeout;
 };
 
 struct ctl_conn {
 	struct loop_io		 io;
 	struct loop_defer	 free;
+	struct loop_timer	 timer;	/* first frame; then a queue held */
 	struct hsysd		*d;
+	struct control		*ctl;	/* NULL once handed on or closed */
+	struct ctl_conn		*next, **prevp;	/* in ctl->conns */
+	struct ctl_uid		*peer;	/* counted there; NULL: not counted */
 	struct session		*session;
+	pid_t			 pid;
+	uid_t			 uid;
 	int			 dead;
+	int			 noqueue;	/* none held at the last check */
 	size_t			 len;
 	unsigned char		 buf[2 * (PROTO_HEADER_SIZE +
 				    CONTROL_MAX_PAYLOAD)];
 };
+
+/* The connection leaves the control socket's books: its uid's count, the
+ * list control_close() walks. */
+static void
+uid_uncount(struct control *ctl, struct ctl_uid *u)
+{
+	struct ctl_uid **pp;
+
+	if (u == NULL || --u->n > 0)
+		return;
+	for (pp = &ctl->uids; *pp != u; pp = &(*pp)->next)
+		;
+	*pp = u->next;
+	free(u);
+}
+
+static void
+conn_unlink(struct ctl_conn *c)
+{
+	if (c->ctl == NULL)
+		return;
+	uid_uncount(c->ctl, c->peer);
+	c->peer = NULL;
+	if ((*c->prevp = c->next) != NULL)
+		c->next->prevp = c->prevp;
+	c->ctl = NULL;
+}
 
 static void
 conn_free(struct loop_defer *df)
 {
 	struct ctl_conn *c = container_of(df, struct ctl_conn, free);
 
+	conn_unlink(c);
 	if (c->io.fd != -1)
 		close(c->io.fd);
 	free(c);
@@ -65,6 +126,7 @@ control_drop(struct ctl_conn *c)
 		return;
 	c->dead = 1;
 	loop_io_remove(c->d->loop, &c->io);
+	loop_timer_cancel(c->d->loop, &c->timer);
 	loop_defer(c->d->loop, &c->free);
 }
 
@@ -135,6 +197,8 @@ conn_take(struct ctl_conn *c)
 	int fd = c->io.fd;
 
 	loop_io_remove(c->d->loop, &c->io);
+	loop_timer_cancel(c->d->loop, &c->timer);
+	conn_unlink(c);
 	c->io.fd = -1;
 	c->dead = 1;
 	loop_defer(c->d->loop, &c->free);
@@ -169,7 +233,16 @@ conn_first(struct ctl_conn *c, const struct proto_frame *f)
 		hsysd_reload(c->d);
 		return -1;	/* one frame per notification */
 	case PROTO_HELLO:
-		return session_hello(c->d, c, f);
+		if (session_hello(c->d, c, f) == -1)
+			return -1;
+		/* A session: from now on, it must hold a queue. */
+		if (c->session != NULL && !c->dead && c->d->ctl_noqueue_ms) {
+			c->noqueue = 1;
+			loop_timer_set(c->d->loop, &c->timer,
+			    c->d->ctl_noqueue_ms);
+		} else if (c->session != NULL)
+			loop_timer_cancel(c->d->loop, &c->timer);
+		return 0;
 	case PROTO_STATE:
 		state_answer(c->d, conn_take(c), f);
 		return 0;
@@ -240,41 +313,196 @@ conn_read(struct loop *l, struct loop_io *io, unsigned rev)
 	c->len -= off;
 }
 
+/*
+ * The connection's timer: the first frame did not come in time, or the
+ * session it became is checked for a queue. A session that held none at
+ * two checks in a row (one after HELLO) ends: a live application's
+ * control channel is idle by design, but it holds a queue.
+ */
+static void
+conn_timeout(struct loop *l, struct loop_timer *t)
+{
+	struct ctl_conn *c = container_of(t, struct ctl_conn, timer);
+	unsigned long more;
+	char why[96];
+
+	if (c->dead)
+		return;
+	if (c->session == NULL) {
+		if (c->ctl == NULL || ratelimit_pass(&c->ctl->warn_timeout,
+		    loop_now(l), &more))
+			log_info("control: closed a connection of pid %ld, uid "
+			    "%ld, that sent nothing within %llu ms (%lu more "
+			    "since the last such line)", (long)c->pid,
+			    (long)c->uid, (unsigned long long)c->d->ctl_hello_ms,
+			    c->ctl != NULL ? more : 0);
+		control_drop(c);
+		return;
+	}
+	if (c->session->nqueues > 0)
+		c->noqueue = 0;
+	else if (c->noqueue) {
+		snprintf(why, sizeof(why), "held no queue for %llu s; ended "
+		    "(--idle-session-timeout)",
+		    (unsigned long long)c->d->ctl_noqueue_ms / 1000);
+		session_end(c->session, why);
+		return;
+	} else
+		c->noqueue = 1;
+	loop_timer_set(l, t, c->d->ctl_noqueue_ms);
+}
+
+/* Counts a connection of uid; -1 when that user holds the most already.
+ * Root and the daemon's own user are not counted. */
+static int
+uid_count(struct control *ctl, uid_t uid, struct ctl_uid **out)
+{
+	int max = ctl->d->ctl_per_uid;
+	struct ctl_uid *u;
+
+	*out = NULL;
+	if (uid == 0 || uid == geteuid() || max <= 0)
+		return 0;
+	for (u = ctl->uids; u != NULL && u->uid != uid; u = u->next)
+		;
+	if (u == NULL) {
+		if ((u = calloc(1, sizeof(*u))) == NULL)
+			return -1;
+		u->uid = uid;
+		u->next = ctl->uids;
+		ctl->uids = u;
+	}
+	if (u->n >= max)
+		return -1;
+	u->n++;
+	*out = u;
+	return 0;
+}
+
+/* A user over the cap is told why, and closed. */
+static void
+refuse(struct control *ctl, int fd, const struct ucred *cred)
+{
+	unsigned char buf[PROTO_HEADER_SIZE + 512] = { 0 };
+	char msg[200];
+	unsigned long more;
+	size_t n;
+	int len;
+
+	len = snprintf(msg, sizeof(msg), "uid %ld holds %d connections to "
+	    "hsysd already, the most one user may; close some (or ask the "
+	    "administrator to raise --control-per-uid)", (long)cred->uid,
+	    ctl->d->ctl_per_uid);
+	n = proto_error_put(buf + PROTO_HEADER_SIZE, sizeof(buf) -
+	    PROTO_HEADER_SIZE, EMFILE, msg, (size_t)len);
+	proto_header_put(buf, (uint32_t)n, PROTO_ERROR, 0, 0);
+	(void)!send(fd, buf, proto_frame_size((uint32_t)n), MSG_NOSIGNAL |
+	    MSG_DONTWAIT);
+	close(fd);
+	if (ratelimit_pass(&ctl->warn_cap, loop_now(ctl->d->loop), &more))
+		log_warn("control: pid %ld, uid %ld: over --control-per-uid "
+		    "(%d connections); refused (%lu more refused since the "
+		    "last such line)", (long)cred->pid, (long)cred->uid,
+		    ctl->d->ctl_per_uid, more);
+}
+
+static void
+conn_new(struct control *ctl, int fd)
+{
+	socklen_t clen = sizeof(struct ucred);
+	struct loop *l = ctl->d->loop;
+	struct ctl_uid *peer;
+	struct ctl_conn *c;
+	struct ucred cred;
+	struct err e;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == -1) {
+		close(fd);
+		return;
+	}
+	if (uid_count(ctl, cred.uid, &peer) == -1) {
+		refuse(ctl, fd, &cred);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		uid_uncount(ctl, peer);
+		close(fd);
+		return;
+	}
+	c->d = ctl->d;
+	c->ctl = ctl;
+	c->peer = peer;
+	c->pid = cred.pid;
+	c->uid = cred.uid;
+	c->io.fd = fd;
+	c->io.fn = conn_read;
+	c->free.fn = conn_free;
+	c->timer.fn = conn_timeout;
+	if ((c->next = ctl->conns) != NULL)
+		c->next->prevp = &c->next;
+	ctl->conns = c;
+	c->prevp = &ctl->conns;
+	if (loop_io_add(l, &c->io, LOOP_READ, &e) == -1) {
+		log_warn("control: %s", e.msg);
+		conn_unlink(c);
+		close(fd);
+		free(c);
+		return;
+	}
+	if (ctl->d->ctl_hello_ms)
+		loop_timer_set(l, &c->timer, ctl->d->ctl_hello_ms);
+}
+
+static void
+control_resume(struct loop *l, struct loop_timer *t)
+{
+	struct control *ctl = container_of(t, struct control, resume);
+
+	loop_io_change(l, &ctl->io, LOOP_READ);
+}
+
+/* Out of descriptors: the pending connection stays queued, and a
+ * level-triggered socket would be reported again at once. */
+static void
+accept_failed(struct control *ctl, int err)
+{
+	struct loop *l = ctl->d->loop;
+	unsigned long more;
+
+	if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
+		return;
+	/* Whatever else failed may fail again at once: pause for any. */
+	loop_io_change(l, &ctl->io, 0);
+	loop_timer_set(l, &ctl->resume, CONTROL_PAUSE_MS);
+	if (ratelimit_pass(&ctl->warn_accept, loop_now(l), &more))
+		log_warn("control: accept: %s; not accepting for %d ms (%lu "
+		    "more since the last warning)", strerror(err),
+		    CONTROL_PAUSE_MS, more);
+}
+
 static void
 control_accept(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct control *ctl = container_of(io, struct control, io);
-	struct ctl_conn *c;
-	struct err e;
-	int fd;
+	int fd, n;
 
+	(void)l;
 	(void)rev;
-	while ((fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK |
-	    SOCK_CLOEXEC)) != -1) {
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			close(fd);
-			continue;
+	for (n = 0; n < CONTROL_ACCEPT_BATCH; n++) {
+		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			accept_failed(ctl, errno);
+			return;
 		}
-		c->d = ctl->d;
-		c->io.fd = fd;
-		c->io.fn = conn_read;
-		c->free.fn = conn_free;
-		if (loop_io_add(l, &c->io, LOOP_READ, &e) == -1) {
-			log_warn("control: %s", e.msg);
-			close(fd);
-			free(c);
-		}
+		conn_new(ctl, fd);
 	}
-	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-		log_warn("control: accept: %s", strerror(errno));
 }
 
-int
-control_open(struct control **cp, struct hsysd *d, const char *path,
-    struct err *e)
+/* A listening socket at path, and the file it is (see control_unlink). */
+static int
+listen_socket(const char *path, dev_t *dev, ino_t *ino, struct err *e)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct control *ctl;
 	struct stat st;
 	int fd;
 
@@ -298,24 +526,59 @@ control_open(struct control **cp, struct hsysd *d, const char *path,
 		close(fd);
 		return -1;
 	}
-	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
-		close(fd);
-		return err_sys(e, "out of memory");
-	}
-	ctl->d = d;
-	ctl->io.fd = fd;
-	ctl->io.fn = control_accept;
+	*dev = 0;
+	*ino = 0;
 	if (stat(path, &st) == 0) {
-		ctl->dev = st.st_dev;
-		ctl->ino = st.st_ino;
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+	return fd;
+}
+
+int
+control_open(struct control **cp, struct hsysd *d, const char *path,
+    struct err *e)
+{
+	struct control *ctl;
+
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
+		return err_sys(e, "out of memory");
+	ctl->d = d;
+	ctl->io.fn = control_accept;
+	ctl->resume.fn = control_resume;
+	if ((ctl->io.fd = listen_socket(path, &ctl->dev, &ctl->ino, e)) ==
+	    -1) {
+		free(ctl);
+		return -1;
 	}
 	if (loop_io_add(d->loop, &ctl->io, LOOP_READ, e) == -1) {
-		close(fd);
+		close(ctl->io.fd);
 		free(ctl);
 		return -1;
 	}
 	*cp = ctl;
 	return 0;
+}
+
+int
+control_reopen(struct control *ctl, const char *path, struct err *e)
+{
+	struct loop *l = ctl->d->loop;
+	dev_t dev;
+	ino_t ino;
+	int fd;
+
+	if ((fd = listen_socket(path, &dev, &ino, e)) == -1)
+		return -1;
+	/* The same io, so an event of the old socket still in this batch
+	 * finds a live object (and an accept that says EAGAIN). */
+	loop_io_remove(l, &ctl->io);
+	loop_timer_cancel(l, &ctl->resume);
+	close(ctl->io.fd);
+	ctl->io.fd = fd;
+	ctl->dev = dev;
+	ctl->ino = ino;
+	return loop_io_add(l, &ctl->io, LOOP_READ, e);
 }
 
 void
@@ -329,12 +592,30 @@ control_unlink(struct control *ctl, const char *path)
 		unlink(path);
 }
 
+static void
+control_free(struct loop_defer *df)
+{
+	free(container_of(df, struct control, free));
+}
+
 void
 control_close(struct control *ctl)
 {
+	struct ctl_conn *c;
+
 	if (ctl == NULL)
 		return;
 	loop_io_remove(ctl->d->loop, &ctl->io);
+	loop_timer_cancel(ctl->d->loop, &ctl->resume);
 	close(ctl->io.fd);
-	free(ctl);
+	/* Sessions go on (a draining daemon serves them to the end); a
+	 * connection that is nothing yet goes now. */
+	while ((c = ctl->conns) != NULL) {
+		conn_unlink(c);
+		if (!c->dead && c->session == NULL)
+			control_drop(c);
+	}
+	/* Its io may still be reported in this batch of events. */
+	ctl->free.fn = control_free;
+	loop_defer(ctl->d->loop, &ctl->free);
 }

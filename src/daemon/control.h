@@ -19,8 +19,20 @@ struct ctl_conn;
 struct session;
 struct ucred;
 
+/* Out of descriptors, the socket is not watched for this long. */
+#define CONTROL_PAUSE_MS		100
+/* Defaults of hsysd's options (docs/operations.md, "Limits"). */
+#define CONTROL_HELLO_MS		5000	/* --control-timeout */
+#define CONTROL_NOQUEUE_MS		60000	/* --idle-session-timeout */
+#define CONTROL_PER_UID			64	/* --control-per-uid */
+
 int	control_open(struct control **, struct hsysd *, const char *path,
 	    struct err *);
+/* A new socket at path in place of the old one (a handover that was
+ * aborted: the other hsysd's socket is there); connections stay. */
+int	control_reopen(struct control *, const char *path, struct err *);
+/* Stops listening; sessions go on, connections that are none yet close.
+ * The object goes after the current batch of events. */
 void	control_close(struct control *);
 /* Removes the socket file, unless another hsysd's socket replaced it. */
 void	control_unlink(struct control *, const char *path);

@@ -71,6 +71,7 @@ struct ho_prefix {
 struct handover {
 	struct loop_io		 io;
 	struct loop_timer	 timer;
+	struct loop_defer	 free;
 	struct hsysd		*d;
 	int			 old;		/* this daemon hands over */
 	pid_t			 peer;
@@ -83,24 +84,42 @@ struct handover {
 };
 
 static void
-ho_free(struct hsysd *d)
+ho_release(struct loop_defer *df)
 {
-	struct handover *h = d->handover;
+	struct handover *h = container_of(df, struct handover, free);
 	struct ho_prefix *p;
 
-	if (h == NULL)
-		return;
-	if (h->io.fd != -1) {
-		loop_io_remove(d->loop, &h->io);
-		close(h->io.fd);
-	}
-	loop_timer_cancel(d->loop, &h->timer);
 	while ((p = h->prefixes) != NULL) {
 		h->prefixes = p->next;
 		free(p);
 	}
 	free(h);
+}
+
+/* The handover ends: its socket and timer stop at once, the object goes
+ * after the current batch of events, which may still report its io. */
+static void
+ho_free(struct hsysd *d)
+{
+	struct handover *h = d->handover;
+
+	if (h == NULL)
+		return;
 	d->handover = NULL;
+	h->free.fn = ho_release;
+	if (d->loop == NULL) {		/* before the loop exists */
+		if (h->io.fd != -1)
+			close(h->io.fd);
+		ho_release(&h->free);
+		return;
+	}
+	if (h->io.fd != -1) {
+		loop_io_remove(d->loop, &h->io);
+		close(h->io.fd);
+		h->io.fd = -1;
+	}
+	loop_timer_cancel(d->loop, &h->timer);
+	loop_defer(d->loop, &h->free);
 }
 
 void
@@ -285,6 +304,9 @@ old_done(struct hsysd *d)
 
 /* The new daemon went away before DONE: serve on, as if nothing had
  * happened, with our own control socket back in place. */
+/* The new daemon went away before DONE: serve on, as if nothing had
+ * happened, with our own control socket back in place (its connections,
+ * the applications' sessions among them, stay). */
 static void
 old_abort(struct hsysd *d, const char *why)
 {
@@ -293,10 +315,11 @@ old_abort(struct hsysd *d, const char *why)
 	log_warn("handover: the new hsysd (pid %ld) %s before taking over; "
 	    "this one serves on", (long)d->handover->peer, why);
 	ho_free(d);
-	control_close(d->control);
-	d->control = NULL;
-	if (control_open(&d->control, d, d->sock_path, &e) == -1) {
+	if ((d->control == NULL ? control_open(&d->control, d, d->sock_path,
+	    &e) : control_reopen(d->control, d->sock_path, &e)) == -1) {
 		log_err("%s; stopping", e.msg);
+		control_close(d->control);
+		d->control = NULL;
 		if (drain_start(d, d->drain_ms) == -1)
 			loop_stop(d->loop);
 		return;

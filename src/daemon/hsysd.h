@@ -50,6 +50,9 @@ struct hsysd {
 	struct drain		*drain;		/* stopping: see drain.h */
 	uint64_t		 drain_ms;	/* --drain-timeout */
 	uint64_t		 takeover_ms;	/* --takeover-wait */
+	uint64_t		 ctl_hello_ms;	/* --control-timeout; 0 off */
+	uint64_t		 ctl_noqueue_ms; /* --idle-session-timeout */
+	int			 ctl_per_uid;	/* --control-per-uid; 0 off */
 	char			**argv;		/* to start a successor */
 	char			 exe[PATH_MAX];
 	char			 runtime[PATH_MAX];

@@ -17,6 +17,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/ratelimit.h"
 #include "daemon/worker.h"
 #include "store/store.h"
 
@@ -63,6 +64,7 @@ struct listener {
 struct wlistener {
 	struct loop_io		 io;
 	struct loop_defer	 free;
+	struct loop_timer	 resume;	/* paused: out of descriptors */
 	struct worker		*w;
 	struct wlistener	*next;
 	uint16_t		 port;
@@ -80,25 +82,58 @@ struct listen_mail {
 	int		 fds[MAX_ADDRS];	/* nfds == 0: close the port */
 };
 
+/* The listener is watched again after a pause. */
+static void
+on_resume(struct loop *l, struct loop_timer *t)
+{
+	struct wlistener *wl = container_of(t, struct wlistener, resume);
+
+	loop_io_change(l, &wl->io, LOOP_READ);
+}
+
+/*
+ * accept() failed for want of descriptors (or memory, or anything but a
+ * connection aborted early): the pending connection stays in the kernel's
+ * queue, so a level-triggered listener would be reported again at once
+ * and the worker would spin. It is not
+ * watched for LISTENER_PAUSE_MS instead (connections closing meanwhile
+ * free descriptors), and the warning goes out once per RATELIMIT_MS.
+ */
+static void
+accept_pause(struct loop *l, struct wlistener *wl, int err)
+{
+	struct worker *w = wl->w;
+	unsigned long more;
+
+	loop_io_change(l, &wl->io, 0);
+	loop_timer_set(l, &wl->resume, LISTENER_PAUSE_MS);
+	if (!ratelimit_pass(&w->accept_warn, loop_now(l), &more))
+		return;
+	log_warn("worker %d: accept on port %u: %s; not accepting for %d ms "
+	    "(%lu more since the last warning)%s", w->index, wl->port,
+	    strerror(err), LISTENER_PAUSE_MS, more, err == EMFILE ||
+	    err == ENFILE ? ". Raise the open-files limit (LimitNOFILE=) or "
+	    "lower MaxConnections" : "");
+}
+
 static void
 on_accept(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct wlistener *wl = container_of(io, struct wlistener, io);
 	int fd, n;
 
-	(void)l;
 	(void)rev;
 	/* A bounded batch, so one busy port cannot starve the others. */
 	for (n = 0; n < 64; n++) {
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("worker %d: accept on port %u: %s",
-				    wl->w->index, wl->port, strerror(errno));
-			return;
+		if (fd != -1) {
+			conn_accept(wl->w, fd, wl->port, wl->tls);
+			continue;
 		}
-		conn_accept(wl->w, fd, wl->port, wl->tls);
+		/* Whatever else failed may fail again at once: pause. */
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			accept_pause(l, wl, errno);
+		return;
 	}
 }
 
@@ -129,6 +164,7 @@ listen_fn(struct mail *m)
 			}
 			*pp = wl->next;
 			loop_io_remove(w->loop, &wl->io);
+			loop_timer_cancel(w->loop, &wl->resume);
 			close(wl->io.fd);
 			wl->free.fn = wlistener_free;
 			loop_defer(w->loop, &wl->free);
@@ -150,6 +186,7 @@ listen_fn(struct mail *m)
 		wl->tls = lm->tls;
 		wl->io.fd = lm->fds[i];
 		wl->io.fn = on_accept;
+		wl->resume.fn = on_resume;
 		if (loop_io_add(w->loop, &wl->io, LOOP_READ, &e) == -1) {
 			log_warn("worker %d: %s", w->index, e.msg);
 			close(wl->io.fd);
@@ -773,6 +810,7 @@ listeners_close_all(struct worker *w)
 	while ((wl = w->listeners) != NULL) {
 		w->listeners = wl->next;
 		loop_io_remove(w->loop, &wl->io);
+		loop_timer_cancel(w->loop, &wl->resume);
 		close(wl->io.fd);
 		free(wl);
 	}

@@ -38,6 +38,10 @@ void	listeners_free(struct hsysd *);
 /* Worker thread, at exit. */
 void	listeners_close_all(struct worker *);
 
+/* Out of descriptors (EMFILE, ENFILE), a worker stops accepting on the
+ * socket for this long instead of being woken for it again at once. */
+#define LISTENER_PAUSE_MS	100
+
 /* Sockets per port a daemon keeps track of (workers x addresses). */
 #define LISTENER_MAX_FDS	1024
 

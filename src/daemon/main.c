@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,6 +53,8 @@ static const char usage_text[] =
 "usage: hsysd [--workers N] [--daemon] [--verbose] [--log-dir DIR]\n"
 "             [--access-log ncsa|w3c|off] [--error-log on|off]\n"
 "             [--drain-timeout S] [--takeover [--takeover-wait S]]\n"
+"             [--control-timeout S] [--idle-session-timeout S]\n"
+"             [--control-per-uid N]\n"
 "\n"
 "  --workers N          worker threads (default: one per CPU available)\n"
 "  --daemon             detach and log to syslog (default: stderr)\n"
@@ -66,6 +69,14 @@ static const char usage_text[] =
 "                       sockets, without refusing a connection\n"
 "  --takeover-wait S    accept at most S seconds after taking over even\n"
 "                       if applications did not register again (10)\n"
+"  --control-timeout S  close a control connection that sent nothing\n"
+"                       within S seconds (default 5; 0: never)\n"
+"  --idle-session-timeout S\n"
+"                       end an application session that holds no queue\n"
+"                       for S seconds (default 60; 0: never)\n"
+"  --control-per-uid N  connections one user (not root, not hsysd's own)\n"
+"                       may hold to the control socket (default 64; 0:\n"
+"                       no limit)\n"
 "  --version            print the version\n"
 "\n"
 "State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
@@ -119,6 +130,32 @@ lock_instance(struct hsysd *d, struct err *e)
 		    d->lock_path);
 	}
 	return lock_pid(d, e);
+}
+
+/*
+ * The soft open-files limit up to the hard one: hsysd uses epoll, never
+ * select(), so the 1024 that protects select() users only makes it run
+ * out of descriptors early. MaxConnections' default is set from what
+ * results (snapshot.c), leaving the rest to the control plane.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		log_info("open files: no limit");
+	else
+		log_info("open files: at most %llu; MaxConnections, unless "
+		    "set, is %llu", (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)snapshot_default_max_connections());
 }
 
 /* New bindings reach workers for new handshakes; connections keep the
@@ -360,6 +397,9 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 		{ "log-dir", required_argument, NULL, 'L' },
 		{ "access-log", required_argument, NULL, 'A' },
 		{ "error-log", required_argument, NULL, 'E' },
+		{ "control-timeout", required_argument, NULL, 'C' },
+		{ "idle-session-timeout", required_argument, NULL, 'I' },
+		{ "control-per-uid", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -401,6 +441,28 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 			    &d->takeover_ms) == -1)
 				return 2;
 			break;
+		case 'C':
+			if (parse_seconds("--control-timeout", optarg,
+			    &d->ctl_hello_ms) == -1)
+				return 2;
+			break;
+		case 'I':
+			if (parse_seconds("--idle-session-timeout", optarg,
+			    &d->ctl_noqueue_ms) == -1)
+				return 2;
+			break;
+		case 'U':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 0 ||
+			    n > 1000000) {
+				fprintf(stderr, "hsysd: --control-per-uid takes "
+				    "a number from 0 (no limit) to 1000000, not "
+				    "'%s'\n", optarg);
+				return 2;
+			}
+			d->ctl_per_uid = (int)n;
+			break;
 		case 'v':
 			*verbose = 1;
 			break;
@@ -428,7 +490,9 @@ main(int argc, char **argv)
 {
 	struct hsysd d = { .lock_fd = -1, .generation = -1,
 	    .drain_ms = DRAIN_DEFAULT_MS, .takeover_ms = HANDOVER_WAIT_MS,
-	    .argv = argv };
+	    .ctl_hello_ms = CONTROL_HELLO_MS,
+	    .ctl_noqueue_ms = CONTROL_NOQUEUE_MS,
+	    .ctl_per_uid = CONTROL_PER_UID, .argv = argv };
 	struct httplog_conf lc = { .access = LOGLINE_NCSA, .errors = 1 };
 	int detach = 0, verbose = 0, takeover = 0, rc;
 	struct err e;
@@ -445,6 +509,7 @@ main(int argc, char **argv)
 	if ((n = readlink("/proc/self/exe", d.exe, sizeof(d.exe) - 1)) > 0)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
+	raise_nofile();
 	if (paths_init(&d, &e) == -1 || (takeover ? handover_take(&d, &e) :
 	    lock_instance(&d, &e)) == -1)
 		goto fail;

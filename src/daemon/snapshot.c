@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "cert/cert.h"
 #include "common/err.h"
@@ -175,10 +176,13 @@ read_limits(struct store *st, struct snap_limits *l, struct err *e)
 		if (config_timeout_get(st, (enum config_timeout)i, &t[i], &set,
 		    e) == -1)
 			return -1;
-	for (i = 0; i < CONFIG_SET_COUNT; i++)
+	for (i = 0; i < CONFIG_SET_COUNT; i++) {
 		if (config_setting_get(st, (enum config_setting)i, &v[i], &set,
 		    e) == -1)
 			return -1;
+		if (i == CONFIG_SET_MAXCONNECTIONS && !set)
+			v[i] = snapshot_default_max_connections();
+	}
 	l->idle_ms = (uint32_t)t[CONFIG_TIMEOUT_IDLE] * 1000;
 	l->headerwait_ms = (uint32_t)t[CONFIG_TIMEOUT_HEADERWAIT] * 1000;
 	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
@@ -195,6 +199,17 @@ read_limits(struct store *st, struct snap_limits *l, struct err *e)
 	if (rc > 0)
 		return err_set(e, "out of memory reading the settings");
 	return rc;
+}
+
+int64_t
+snapshot_default_max_connections(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT64_MAX / 4)
+		return CONFIG_UNLIMITED;
+	return (int64_t)rl.rlim_cur * SNAPSHOT_CONN_SHARE / 4;
 }
 
 const struct snap_limits *

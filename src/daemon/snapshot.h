@@ -64,6 +64,12 @@ struct snapshot {
 	struct snap_limits	 lim;
 };
 
+/* MaxConnections when it is not set: three quarters of the open-files
+ * limit, so that client connections alone never take the descriptors the
+ * control plane (applications, channels, logs, the store) needs. */
+#define SNAPSHOT_CONN_SHARE	3	/* quarters */
+int64_t	snapshot_default_max_connections(void);
+
 /* The limits in force: the snapshot's, or the defaults before the first
  * snapshot arrives. */
 const struct snap_limits *snapshot_limits(const struct snapshot *);

@@ -16,6 +16,7 @@
 
 #include "daemon/loop.h"
 #include "daemon/mailbox.h"
+#include "daemon/ratelimit.h"
 
 struct conn;
 struct err;
@@ -52,6 +53,7 @@ struct worker {
 	int64_t		 date_sec;	/* Date header cache */
 	struct worker_stats *stats;	/* written by this worker only */
 	char		*cook;		/* a request's cooked path (conn.c) */
+	struct ratelimit accept_warn;	/* accept failing: listener.c */
 	char		 date[40];
 };
 

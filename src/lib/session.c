@@ -206,11 +206,15 @@ hello(struct hsys *h, const char *name)
 	proto_put16(fixed + 4, PROTO_VERSION);
 	proto_put16(fixed + 6, PROTO_VERSION);
 	proto_put32(fixed + 8, PROTO_HELLO_F_GOAWAY);
-	if ((rc = send_op(h->ctl, PROTO_HELLO, 0, fixed, sizeof(fixed),
-	    name ? name : "", NULL)) < 0)
+	/* A daemon that refuses the connection (a user over its connection
+	 * cap) sends ERROR and closes at once: the HELLO may then fail with
+	 * EPIPE, and the ERROR that says why is still there to read. */
+	rc = send_op(h->ctl, PROTO_HELLO, 0, fixed, sizeof(fixed),
+	    name ? name : "", NULL);
+	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET)
 		return rc;
-	if ((rc = recv_frame(h, &f)) < 0)
-		return rc;
+	if (recv_frame(h, &f) < 0)
+		return rc < 0 ? rc : -ECONNRESET;
 	if (f.type == PROTO_ERROR)
 		return take_error(h, &f);
 	if (f.type != PROTO_WELCOME || f.length < WELCOME_SIZE)

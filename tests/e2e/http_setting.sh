@@ -8,7 +8,7 @@ t_eq "every default, marked" "$(cat "$T/out")" "
 Settings:
 ---------
 
-    MaxConnections              : unlimited (default)
+    MaxConnections              : 3/4 of hsysd's open files (default)
     MaxFieldLength              : 16384 (default)
     MaxRequestBytes             : 16384 (default)
     MaxHeaderCount              : 100 (default)
