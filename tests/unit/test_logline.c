@@ -280,8 +280,8 @@ test_daemon_log(void)
 	buf[n > 0 ? n : 0] = '\0';
 	CHECK(n > 0 && strchr(buf, '\n') == buf + n - 1);
 	CHECK(strchr(buf, '\r') == NULL && strchr(buf, '\x1b') == NULL);
-	CHECK(strstr(buf, " test[") != NULL && strstr(buf, "]: info: worker 0") !=
-	    NULL);
+	CHECK(strstr(buf, " test[") != NULL &&
+	    strstr(buf, "]: info: worker 0") != NULL);
 	CHECK(strstr(buf, "name a.test\\x0D\\x0A2026-01-01T00:00:00Z hsysd[1]: "
 	    "notice: forged\\x1B[2J\\x5C\n") != NULL);
 }
