@@ -504,7 +504,8 @@ listen_socket(const char *path, dev_t *dev, ino_t *ino, struct err *e)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	mode_t mask;
+	int fd, rc;
 
 	/* Bound under a temporary name and renamed once listening, so a
 	 * client that finds the socket can always connect to it. */
@@ -518,8 +519,13 @@ listen_socket(const char *path, dev_t *dev, ino_t *ino, struct err *e)
 	/* The caller holds the instance lock: socket files left here are a
 	 * dead daemon's. */
 	unlink(sun.sun_path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(sun.sun_path, 0666) == -1 || listen(fd, 128) == -1 ||
+	/* Every user may connect (HELLO says who): mode 0666, made by the
+	 * umask at bind(2), never by a chmod of a name that could have been
+	 * swapped for a link in between. */
+	mask = umask(0111);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
+	if (rc == -1 || listen(fd, 128) == -1 ||
 	    rename(sun.sun_path, path) == -1) {
 		err_sys(e, "cannot listen on %s", path);
 		unlink(sun.sun_path);

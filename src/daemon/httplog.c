@@ -82,10 +82,11 @@ file_open(struct httplog *hl, int f, struct err *e)
 	size_t n;
 	int fd;
 
-	fd = open(hl->path[f], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOCTTY, 0640);
+	/* Not through a link, nor a file another user may write. */
+	fd = fs_open(hl->path[f], "the log", O_WRONLY | O_APPEND | O_CREAT,
+	    0640, e);
 	if (fd == -1)
-		return err_sys(e, "cannot open the log %s", hl->path[f]);
+		return -1;
 	/* W3C files say what they hold at the top of each file opened. */
 	if (f == F_ERRORS || hl->format == LOGLINE_W3C) {
 		logline_clock_set(&k, time(NULL));
@@ -197,22 +198,27 @@ writer_main(void *arg)
 
 /* --- the main thread ------------------------------------------------- */
 
+/* The log directory, made if missing, resolved and checked into `real`
+ * (PATH_MAX bytes): the logs are opened by name there. */
 static int
-log_dir(const struct httplog_conf *conf, char *dir, size_t size,
+log_dir(const struct httplog_conf *conf, char *real, size_t size,
     struct err *e)
 {
 	const char *home = getenv("HSYS_HOME");
+	char dir[PATH_MAX];
 	int n;
 
 	if (conf->dir[0] != '\0')
-		n = snprintf(dir, size, "%s", conf->dir);
+		n = snprintf(dir, sizeof(dir), "%s", conf->dir);
 	else if (home != NULL && home[0] != '\0')
-		n = snprintf(dir, size, "%s/log", home);
+		n = snprintf(dir, sizeof(dir), "%s/log", home);
 	else
-		n = snprintf(dir, size, "/var/log/hsys");
-	if (n < 0 || (size_t)n >= size)
+		n = snprintf(dir, sizeof(dir), "/var/log/hsys");
+	if (n < 0 || (size_t)n >= sizeof(dir))
 		return err_set(e, "the log directory's name is too long");
-	return fs_mkdir_p(dir, 0750, e);
+	if (fs_mkdir_p(dir, 0750, e) == -1)
+		return -1;
+	return fs_check_dir(dir, "the log directory", real, size, e);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * log — diagnostics on stderr or syslog. See log.h.
+ * log — diagnostics on stderr or syslog, every message escaped. See log.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/logline.h"
+
+#define LOG_MSG_MAX	2048	/* a message's bytes before escaping */
 
 /* Set once in main before any thread starts; read-only afterwards. */
 static const char *log_ident = "hsysd";
@@ -37,24 +40,30 @@ prio_name(int prio)
 	}
 }
 
+/*
+ * The message is formatted first, then escaped as a whole (logline.h,
+ * LOGLINE_ESC_TEXT): a client's SNI, Host, URL or a local user's session
+ * and queue names can reach a message, and none may end the line and
+ * start a forged one, wherever the call that logs it is.
+ */
 void
 log_msg(int prio, const char *fmt, ...)
 {
-	char line[2048], stamp[32];
+	char msg[LOG_MSG_MAX], line[4 * LOG_MSG_MAX + 128], stamp[32];
 	struct tm tm;
 	time_t now;
 	va_list ap;
+	size_t len;
 	int n = 0;
 
 	if (prio == LOG_DEBUG && !log_verbose)
 		return;
 	va_start(ap, fmt);
-	if (log_syslog) {
-		vsyslog(prio, fmt, ap);
-		va_end(ap);
-		return;
-	}
-	if (log_journal)
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_syslog)
+		n = 0;
+	else if (log_journal)
 		n = snprintf(line, sizeof(line), "<%d>", prio);
 	else {
 		now = time(NULL);
@@ -63,12 +72,15 @@ log_msg(int prio, const char *fmt, ...)
 		n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: ", stamp,
 		    log_ident, (long)getpid(), prio_name(prio));
 	}
-	if (n < 0)
-		n = 0;
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	n = (int)strlen(line);
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) == -1)
+	/* Always fits: 4 bytes at most per byte of msg. */
+	len = (size_t)n + logline_escape(line + n, sizeof(line) - (size_t)n -
+	    2, msg, strlen(msg), LOGLINE_ESC_TEXT);
+	if (log_syslog) {
+		line[len] = '\0';
+		syslog(prio, "%s", line);
+		return;
+	}
+	line[len++] = '\n';
+	if (write(STDERR_FILENO, line, len) == -1)
 		return;		/* nowhere left to say it */
 }

@@ -2,7 +2,9 @@
  * log — hsysd's diagnostics: one line per event on stderr (journald adds
  * its own time stamps when JOURNAL_STREAM says stderr is the journal), or
  * syslog after --daemon. Lines are written with one write(2) each, so
- * threads never interleave within a line. Access and error logs of the
+ * threads never interleave within a line. Each message is escaped whole
+ * (logline_escape, LOGLINE_ESC_TEXT): whatever a client or a local user
+ * put in it, it stays one line. Access and error logs of the
  * request path come later and are separate from this.
  */
 #ifndef HSYS_DAEMON_LOG_H

@@ -56,70 +56,80 @@ put_u(struct out *o, uint64_t v)
 	put(o, b, digits_put(b, v, 10));
 }
 
-/*
- * A client's bytes inside a quoted NCSA field: printable ASCII but '"' and
- * '\' as is, every other byte as \xHH (as nginx does), so a field never
- * holds a quote, a space-free line break or a control character.
- */
+size_t
+logline_escape(char *dst, size_t size, const char *src, size_t n,
+    enum logline_esc how)
+{
+	/* The two printable bytes this style escapes too. */
+	unsigned char a = how == LOGLINE_ESC_TOKEN ? ' ' : '\\';
+	unsigned char b = how == LOGLINE_ESC_TEXT ? '\\' : '"';
+	unsigned char c = 0;	/* set by the scan; gcc -O1 cannot see it */
+	size_t i, j, len = 0;
+
+	for (i = 0; i < n; i = j + 1) {
+		/* Runs of plain bytes go in one copy. */
+		for (j = i; j < n && (c = (unsigned char)src[j]) >= 0x20 &&
+		    c < 0x7f && c != a && c != b; j++)
+			;
+		if (j - i > size - len)
+			return 0;
+		memcpy(dst + len, src + i, j - i);
+		len += j - i;
+		if (j == n)
+			break;
+		if (how == LOGLINE_ESC_TOKEN && c == ' ') {
+			if (len == size)
+				return 0;
+			dst[len++] = '+';
+			continue;
+		}
+		if (size - len < (how == LOGLINE_ESC_TOKEN ? 3u : 4u))
+			return 0;
+		if (how == LOGLINE_ESC_TOKEN)
+			dst[len++] = '%';
+		else {
+			dst[len++] = '\\';
+			dst[len++] = 'x';
+		}
+		dst[len++] = hex[c >> 4];
+		dst[len++] = hex[c & 15];
+	}
+	return len;
+}
+
+/* A client's bytes in a field of a line, cut at max: "-" for none. */
+static void
+put_esc(struct out *o, const char *s, size_t n, size_t max,
+    enum logline_esc how)
+{
+	size_t len;
+
+	if (s == NULL || n == 0) {
+		put_c(o, '-');
+		return;
+	}
+	if (n > max)
+		n = max;
+	if (o->over || (len = logline_escape(o->p + o->len, o->size - o->len,
+	    s, n, how)) == 0) {
+		o->over = 1;
+		return;
+	}
+	o->len += len;
+}
+
+/* Inside a quoted NCSA field: \xHH, as nginx does. */
 static void
 put_quoted(struct out *o, const char *s, size_t n, size_t max)
 {
-	char e[4] = { '\\', 'x', 0, 0 };
-	unsigned char c = 0;	/* set by the scan; gcc -O1 cannot see it */
-	size_t i, j;
-
-	if (s == NULL || n == 0) {
-		put_c(o, '-');
-		return;
-	}
-	if (n > max)
-		n = max;
-	for (i = 0; i < n; i++) {
-		/* Runs of plain bytes go in one copy. */
-		for (j = i; j < n && (c = (unsigned char)s[j]) >= 0x20 &&
-		    c < 0x7f && c != '"' && c != '\\'; j++)
-			;
-		put(o, s + i, j - i);
-		if ((i = j) == n)
-			break;
-		e[2] = hex[c >> 4];
-		e[3] = hex[c & 15];
-		put(o, e, 4);
-	}
+	put_esc(o, s, n, max, LOGLINE_ESC_QUOTED);
 }
 
-/*
- * A client's bytes as one space-separated field (W3C, httperr, the tail of
- * the NCSA line): a space becomes '+' (as IIS writes User-Agents), every
- * other byte outside printable ASCII, and '"', as %HH.
- */
+/* One space-separated field (W3C, httperr, the tail of the NCSA line). */
 static void
 put_token(struct out *o, const char *s, size_t n, size_t max)
 {
-	unsigned char c = 0;	/* set by the scan; gcc -O1 cannot see it */
-	size_t i, j;
-
-	if (s == NULL || n == 0) {
-		put_c(o, '-');
-		return;
-	}
-	if (n > max)
-		n = max;
-	for (i = 0; i < n; i++) {
-		for (j = i; j < n && (c = (unsigned char)s[j]) > 0x20 &&
-		    c < 0x7f && c != '"'; j++)
-			;
-		put(o, s + i, j - i);
-		if ((i = j) == n)
-			break;
-		if (c == ' ')
-			put_c(o, '+');
-		else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			put(o, e, 3);
-		}
-	}
+	put_esc(o, s, n, max, LOGLINE_ESC_TOKEN);
 }
 
 static void

@@ -16,6 +16,27 @@
 #include <sys/socket.h>
 #include <time.h>
 
+/*
+ * The one escape of bytes a client chose, for every log hsysd writes
+ * (docs/logging.md): printable ASCII stays as it is, except what could end
+ * or fake a field in that log; every other byte (CR, LF, controls, DEL,
+ * non-ASCII) is written as an escape, so no line can be forged.
+ *   TEXT    the daemon log: '\' and the rest as \xHH
+ *   QUOTED  inside an NCSA "field": '"' too
+ *   TOKEN   a space-separated W3C field: space as '+', '"' and the rest
+ *           as %HH (as IIS)
+ * Returns the bytes written to dst (no NUL), or 0 when the escaped form of
+ * all n bytes does not fit in `size` (nothing else is promised of dst then).
+ */
+enum logline_esc {
+	LOGLINE_ESC_TEXT,
+	LOGLINE_ESC_QUOTED,
+	LOGLINE_ESC_TOKEN
+};
+
+size_t	logline_escape(char *dst, size_t size, const char *src, size_t n,
+	    enum logline_esc);
+
 /* A field cut at this many input bytes (the URL may be 16 KiB). */
 #define LOGLINE_URI_MAX		4096
 #define LOGLINE_FIELD_MAX	1024

@@ -116,9 +116,12 @@ lock_instance(struct hsysd *d, struct err *e)
 	char pid[32] = "";
 	ssize_t n;
 
-	d->lock_fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Never through a link: one to a root-owned file would be
+	 * truncated by lock_pid (docs/store.md). */
+	d->lock_fd = fs_open(d->lock_path, "the lock file", O_RDWR | O_CREAT,
+	    0644, e);
 	if (d->lock_fd == -1)
-		return err_sys(e, "cannot open %s", d->lock_path);
+		return -1;
 	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK)
 			return err_sys(e, "cannot lock %s", d->lock_path);
@@ -323,18 +326,24 @@ signals_open(struct hsysd *d, struct err *e)
 	return loop_io_add(d->loop, &d->signals, LOOP_READ, e);
 }
 
+/* The runtime directory, resolved and checked like the store's: the lock
+ * and the socket are made there by name. */
 static int
 paths_init(struct hsysd *d, struct err *e)
 {
-	if (store_runtime_dir(d->runtime, sizeof(d->runtime), e) == -1)
+	char dir[sizeof(d->runtime)];
+
+	if (store_runtime_dir(dir, sizeof(dir), e) == -1)
 		return -1;
-	if (fs_mkdir_p(d->runtime, 0755, e) == -1)
+	if (fs_mkdir_p(dir, 0755, e) == -1 ||
+	    fs_check_dir(dir, "the runtime directory", d->runtime,
+	    sizeof(d->runtime), e) == -1)
 		return -1;
 	snprintf(d->sock_path, sizeof(d->sock_path), "%s/hsysd.sock",
 	    d->runtime);
 	snprintf(d->lock_path, sizeof(d->lock_path), "%s/hsysd.lock",
 	    d->runtime);
-	return 0;
+	return fs_check_file(d->sock_path, "the control socket", S_IFSOCK, e);
 }
 
 /* --log-dir, --access-log, --error-log: 0, or 2 for a bad value. */

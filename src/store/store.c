@@ -133,17 +133,40 @@ open_missing_as_empty(struct store *s, struct err *e)
 	return 0;
 }
 
+/* The database and the two files SQLite keeps beside it: none a link,
+ * each root's or ours and writable by nobody else (fs_check_file). */
+static int
+check_files(const struct store *s, struct err *e)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char path[sizeof(s->path) + 8];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", s->path, suffix[i]);
+		if (fs_check_file(path, "the store", S_IFREG, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 open_file(struct store *s, int flags, struct err *e)
 {
-	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	/* NOFOLLOW: SQLite refuses a link anywhere in the name, which
+	 * store_open resolved, so only a link made since is refused. */
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_NOFOLLOW;
 	mode_t old;
 	int rc;
 
+	if (check_files(s, e) == -1)
+		return -1;
 	if (flags & STORE_WRITE)
 		oflags |= SQLITE_OPEN_CREATE;
 	else if (access(s->path, W_OK) == -1)
-		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW;
 	if (access(s->path, F_OK) == 0 && access(s->path, R_OK) == -1)
 		return err_set(e, "cannot open the store %s: %s; run as its "
 		    "owner (root for the system store) or set HSYS_HOME to a "
@@ -172,13 +195,37 @@ open_file(struct store *s, int flags, struct err *e)
 	return store_migrate(s, e);
 }
 
+/* The store's name in s->path, through its directory resolved and checked
+ * (fs_check_dir); 1 when a reader finds no store there (nothing checked:
+ * nothing will be read). */
+static int
+store_path(struct store *s, const char *dir, int flags, struct err *e)
+{
+	char real[PATH_MAX];
+	int n;
+
+	n = snprintf(s->path, sizeof(s->path), "%s/hsys.db", dir);
+	if (n < 0 || (size_t)n >= sizeof(s->path))
+		return err_set(e, "the store's path is too long");
+	if (!(flags & STORE_WRITE) && access(s->path, F_OK) == -1 &&
+	    (errno == ENOENT || errno == ENOTDIR))
+		return 1;
+	if (fs_check_dir(dir, "the store's directory", real, sizeof(real),
+	    e) == -1)
+		return -1;
+	n = snprintf(s->path, sizeof(s->path), "%s/hsys.db", real);
+	if (n < 0 || (size_t)n >= sizeof(s->path))
+		return err_set(e, "the store's path is too long");
+	return 0;
+}
+
 int
 store_open(struct store **sp, enum store_location loc, int flags,
     struct err *e)
 {
 	char dir[PATH_MAX];
 	struct store *s;
-	int n;
+	int missing;
 
 	*sp = NULL;
 	if (store_home(loc, dir, sizeof(dir), e) == -1)
@@ -186,31 +233,22 @@ store_open(struct store **sp, enum store_location loc, int flags,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return err_sys(e, "cannot open the store");
 	s->loc = loc;
-	n = snprintf(s->path, sizeof(s->path), "%s/hsys.db", dir);
-	if (n < 0 || (size_t)n >= sizeof(s->path)) {
-		free(s);
-		return err_set(e, "the store's path is too long");
+	if ((flags & STORE_WRITE) &&
+	    fs_mkdir_p(dir, loc == STORE_MACHINE ? 0755 : 0700, e) == -1) {
+		err_prefix(e, "cannot create the %s store",
+		    store_location_name(loc));
+		goto fail;
 	}
-	if (flags & STORE_WRITE) {
-		if (fs_mkdir_p(dir, loc == STORE_MACHINE ? 0755 : 0700, e)
-		    == -1) {
-			err_prefix(e, "cannot create the %s store",
-			    store_location_name(loc));
-			goto fail;
-		}
-		if (access(dir, W_OK) == -1) {
-			err_set(e, "cannot write the store in %s: %s; run as "
-			    "its owner (root for the system store) or set "
-			    "HSYS_HOME to a directory you own", dir,
-			    strerror(errno));
-			goto fail;
-		}
+	if ((missing = store_path(s, dir, flags, e)) == -1)
+		goto fail;
+	if ((flags & STORE_WRITE) && access(dir, W_OK) == -1) {
+		err_set(e, "cannot write the store in %s: %s; run as its owner "
+		    "(root for the system store) or set HSYS_HOME to a "
+		    "directory you own", dir, strerror(errno));
+		goto fail;
 	}
-	if (!(flags & STORE_WRITE) && access(s->path, F_OK) == -1 &&
-	    errno == ENOENT) {
-		if (open_missing_as_empty(s, e) == -1)
-			goto fail;
-	} else if (open_file(s, flags, e) == -1)
+	if (missing ? open_missing_as_empty(s, e) == -1 :
+	    open_file(s, flags, e) == -1)
 		goto fail;
 	*sp = s;
 	return 0;

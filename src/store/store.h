@@ -5,12 +5,15 @@
  * There is one database per location: LocalMachine ($HSYS_HOME/hsys.db,
  * default /var/lib/hsys/hsys.db) and CurrentUser ($HSYS_HOME/user/hsys.db when
  * HSYS_HOME is set, else $XDG_DATA_HOME/hsys/hsys.db or
- * ~/.local/share/hsys/hsys.db). The database, its WAL and SHM files are mode
- * 0600 and their directory 0700 (0755 for the machine home, whose sockets and
- * logs come later). Writers take the write lock up front (BEGIN IMMEDIATE)
- * and wait up to STORE_BUSY_MS for it, so concurrent hsys runs serialize
- * instead of failing. Every change bumps a generation counter that hsysd
- * watches.
+ * ~/.local/share/hsys/hsys.db). The database, its WAL and SHM files are
+ * mode 0600 and their directory 0700 (0755 for the machine home, which
+ * also holds hsysd's socket and logs). The directory, its parents and
+ * these files are checked before use (fs_check_dir, fs_check_file: root's
+ * or ours, writable by nobody else, no links), and the database is opened
+ * by its resolved name with SQLITE_OPEN_NOFOLLOW. Writers take the write
+ * lock up front (BEGIN IMMEDIATE) and wait up to STORE_BUSY_MS for it, so
+ * concurrent hsys runs serialize instead of failing. Every change bumps a
+ * generation counter that hsysd watches.
  *
  * Modules own their tables: each contributes its schema as a migration step
  * (store/migrate.c lists them in order); PRAGMA user_version records how many

@@ -1,12 +1,16 @@
 /*
  * Unit tests of the request logs' lines (daemon/logline.h): the three
- * formats field by field, escaping that keeps a client from forging a
- * line or a field, the W3C header, and HTTP.sys's reasons for refusals.
+ * formats field by field, the one escape that keeps a client from forging
+ * a line or a field (in the request logs and in the daemon log), the W3C
+ * header, and HTTP.sys's reasons for refusals.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "daemon/log.h"
 #include "daemon/logline.h"
 #include "unit.h"
 
@@ -193,6 +197,95 @@ test_limits(void)
 	CHECK(l != NULL && strlen(l) < LOGLINE_MAX);
 }
 
+/* logline_escape into a NUL-ended static buffer; "(0)" when it returned 0. */
+static const char *
+esc(const char *s, size_t n, size_t size, enum logline_esc how)
+{
+	static char buf[256];
+	size_t len;
+
+	if (size > sizeof(buf) - 1)
+		size = sizeof(buf) - 1;
+	len = logline_escape(buf, size, s, n, how);
+	if (len == 0)
+		return "(0)";
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+test_escape(void)
+{
+	static const char all[] = "a b\"c\\d\r\n\t\0\x1b\x7f\xc3\xa9%+";
+	size_t n = sizeof(all) - 1, i;
+	char raw[256], out[1024];
+	enum logline_esc how;
+
+	CHECK_STR(esc(all, n, 255, LOGLINE_ESC_TEXT),
+	    "a b\"c\\x5Cd\\x0D\\x0A\\x09\\x00\\x1B\\x7F\\xC3\\xA9%+");
+	CHECK_STR(esc(all, n, 255, LOGLINE_ESC_QUOTED),
+	    "a b\\x22c\\x5Cd\\x0D\\x0A\\x09\\x00\\x1B\\x7F\\xC3\\xA9%+");
+	CHECK_STR(esc(all, n, 255, LOGLINE_ESC_TOKEN),
+	    "a+b%22c\\d%0D%0A%09%00%1B%7F%C3%A9%+");
+	CHECK_STR(esc("plain", 5, 255, LOGLINE_ESC_TEXT), "plain");
+	/* Exactly at the size, and one byte short of it. */
+	CHECK_STR(esc("ab\n", 3, 6, LOGLINE_ESC_TEXT), "ab\\x0A");
+	CHECK_STR(esc("ab\n", 3, 5, LOGLINE_ESC_TEXT), "(0)");
+	CHECK_STR(esc("ab\n", 3, 5, LOGLINE_ESC_TOKEN), "ab%0A");
+	CHECK_STR(esc("ab\n", 3, 4, LOGLINE_ESC_TOKEN), "(0)");
+	CHECK_STR(esc("a b", 3, 3, LOGLINE_ESC_TOKEN), "a+b");
+	CHECK_STR(esc("a b", 3, 2, LOGLINE_ESC_TOKEN), "(0)");
+	CHECK_STR(esc("abc", 3, 2, LOGLINE_ESC_TEXT), "(0)");
+	/* Every byte: what comes out is printable ASCII, never a line end,
+	 * and never the style's own delimiter. */
+	for (i = 0; i < 256; i++)
+		raw[i] = (char)i;
+	for (how = LOGLINE_ESC_TEXT; how <= LOGLINE_ESC_TOKEN; how++) {
+		size_t len = logline_escape(out, sizeof(out), raw, 256, how), j;
+		int ok = len > 0;
+
+		for (j = 0; j < len; j++)
+			if ((unsigned char)out[j] < 0x20 ||
+			    (unsigned char)out[j] >= 0x7f ||
+			    (how == LOGLINE_ESC_QUOTED && out[j] == '"') ||
+			    (how == LOGLINE_ESC_TOKEN && (out[j] == ' ' ||
+			    out[j] == '"')))
+				ok = 0;
+		CHECK(ok);
+	}
+}
+
+/* The daemon log: a message holding a client's CR/LF stays one line. */
+static void
+test_daemon_log(void)
+{
+	char buf[4096];
+	int fds[2], saved;
+	ssize_t n;
+
+	if (!CHECK(pipe(fds) == 0))
+		return;
+	saved = dup(STDERR_FILENO);
+	dup2(fds[1], STDERR_FILENO);
+	unsetenv("JOURNAL_STREAM");
+	log_init("test", 0, 0);
+	log_info("worker 0: TLS_NoBinding: no certificate bound for port 443, "
+	    "name %s", "a.test\r\n2026-01-01T00:00:00Z hsysd[1]: notice: "
+	    "forged\x1b[2J\\");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(n > 0 && strchr(buf, '\n') == buf + n - 1);
+	CHECK(strchr(buf, '\r') == NULL && strchr(buf, '\x1b') == NULL);
+	CHECK(strstr(buf, " test[") != NULL &&
+	    strstr(buf, "]: info: worker 0") != NULL);
+	CHECK(strstr(buf, "name a.test\\x0D\\x0A2026-01-01T00:00:00Z hsysd[1]: "
+	    "notice: forged\\x1B[2J\\x5C\n") != NULL);
+}
+
 static void
 test_reasons(void)
 {
@@ -225,5 +318,7 @@ main(void)
 	RUN(test_header);
 	RUN(test_limits);
 	RUN(test_reasons);
+	RUN(test_escape);
+	RUN(test_daemon_log);
 	return unit_done();
 }
