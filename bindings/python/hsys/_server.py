@@ -116,10 +116,13 @@ async def register(args):
     return s, q
 
 
-async def serve(prog, args, handle, on_stop=None):
-    """One server process: registers, hands each request to
-    `await handle(req)` as a task, drains on SIGTERM."""
+async def serve(prog, args, handle, on_stop=None, on_start=None):
+    """One server process: `await on_start()`, registers, hands each
+    request to `await handle(req)` as a task, drains on SIGTERM, then
+    `await on_stop()`."""
     loop = asyncio.get_running_loop()
+    if on_start is not None:
+        await on_start()
     s, q = await register(args)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

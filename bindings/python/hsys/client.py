@@ -382,6 +382,7 @@ class Request:
         self._ended = False         # the response's END was sent
         self._done = False
         self._error = None
+        self._over = None           # an Event, made when waited for
 
     # --- facts ---
 
@@ -406,6 +407,11 @@ class Request:
     @property
     def has_body(self):
         return bool(self.flags & P.REQ_BODY)
+
+    @property
+    def body_done(self):
+        """True once the whole body was read (or there is none)."""
+        return self._eof and not self._chunks
 
     @property
     def cancelled(self):
@@ -605,16 +611,26 @@ class Request:
         if not self.tunnel or self._eof:
             self._finish()
 
+    async def wait_done(self):
+        """Waits until the request is over: its response (and, in a
+        tunnel, the client's side) ended, or it was cancelled."""
+        if self._done:
+            return
+        if self._over is None:
+            self._over = asyncio.Event()
+        await self._over.wait()
+
     def _finish(self):
         self._done = True
         self._link.forget(self)
+        if self._over is not None:
+            self._over.set()
 
     def _fail(self, err):
         if self._done and self._ended:
             return
         self._error = err
-        self._done = True
-        self._link.forget(self)
+        self._finish()
         self._readable.set()
         self._credited.set()
 
