@@ -741,8 +741,9 @@ class Session:
         raise Error(errno.EAGAIN, "the queue %r kept appearing and going"
                     % name)
 
-    async def _make(self, q, ftype):
-        link = await self._current()
+    async def _make(self, q, ftype, link=None):
+        if link is None:
+            link = await self._current()
         if ftype == P.QUEUE_CREATE:
             payload = P.queue_create(q.name, q.flags, q.max_waiting)
         else:
@@ -829,7 +830,7 @@ class Session:
                 if self.on_reconnect:
                     self.on_reconnect(self)
                 return
-            except (Error, OSError) as e:
+            except (Error, OSError, P.ProtocolError) as e:
                 link.close()
                 if loop.time() - since >= self.reconnect_limit:
                     self._error = e
@@ -844,12 +845,12 @@ class Session:
         and prefixes set again."""
         ftype = P.QUEUE_ATTACH if q.attached else P.QUEUE_CREATE
         try:
-            await self._make(q, ftype)
+            await self._make(q, ftype, link)
         except Error as e:
             if q.attached and e.code == errno.ENOENT:
-                await self._make(q, P.QUEUE_CREATE)
+                await self._make(q, P.QUEUE_CREATE, link)
             elif not q.attached and e.code == errno.EEXIST:
-                await self._make(q, P.QUEUE_ATTACH)
+                await self._make(q, P.QUEUE_ATTACH, link)
             else:
                 raise
         for prop, value in q.props.items():
