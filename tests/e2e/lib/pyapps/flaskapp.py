@@ -67,7 +67,7 @@ def go():
 
 @app.route("/landing")
 def landing():
-    return "landed at %s\n" % request.path
+    return "landed at %s\n" % (request.script_root + request.path)
 
 
 @app.route("/setcookie")
