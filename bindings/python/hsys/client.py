@@ -889,10 +889,13 @@ class Session:
 async def connect(name="python", path=None, *, reconnect=30.0):
     """Opens a session with hsysd (HELLO, WELCOME, the data channels).
 
-    name: the application's name in hsysd's logs and servicestate.
+    name: the application's name in hsysd's logs and servicestate (cut
+    to 63 printable ASCII characters).
     path: hsysd's socket (default: socket_path()).
     reconnect: seconds to keep trying to open a new session after hsysd
     handed over or went away (0: never; the session then ends)."""
+    # hsysd takes at most 63 bytes of printable ASCII as a name.
+    name = "".join(c if " " <= c <= "~" else "?" for c in name)[:63]
     s = Session(name, path or socket_path(), reconnect)
     await s._open()
     return s
