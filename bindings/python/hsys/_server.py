@@ -128,40 +128,40 @@ async def serve(prog, args, handle, on_stop=None, on_start=None):
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     tasks = set()
+    last = [loop.time()]
 
     def start(req):
+        last[0] = loop.time()
         t = loop.create_task(handle(req))
         tasks.add(t)
         t.add_done_callback(tasks.discard)
 
+    async def until_end():
+        # Requests queued before on_request was set, then the session's
+        # end (None).
+        while (req := await s.next_request()) is not None:
+            start(req)
+
+    s.on_request = start
+    ended = loop.create_task(until_end())
     log(prog, "serving %s" % " ".join(args.url))
     if args.ready:
         with open(args.ready, "a") as f:
             f.write("ready %d\n" % os.getpid())
     stopping = loop.create_task(stop.wait())
-    while not stop.is_set():
-        getting = loop.create_task(s.next_request())
-        await asyncio.wait({getting, stopping},
-                           return_when=asyncio.FIRST_COMPLETED)
-        if not getting.done():
-            getting.cancel()
-            break
-        req = getting.result()
-        if req is None:
-            log(prog, "the session with hsysd ended")
-            break
-        start(req)
+    await asyncio.wait({ended, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if ended.done():
+        log(prog, "the session with hsysd ended")
     log(prog, "stopping: closing the queue, answering what is in flight")
     try:
         await q.close()
     except Error:
         pass
-    # Requests routed before hsysd learnt of the close still come.
-    while True:
-        req = await s.next_request(timeout=0.5)
-        if req is None:
-            break
-        start(req)
+    # Requests routed before hsysd learnt of the close still come: wait
+    # until it has been quiet for half a second.
+    last[0] = closed = loop.time()
+    while loop.time() - last[0] < 0.5 and loop.time() - closed < 5:
+        await asyncio.sleep(0.5 - (loop.time() - last[0]))
     if tasks:
         await asyncio.wait(tasks, timeout=args.drain)
     if on_stop is not None:

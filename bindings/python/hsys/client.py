@@ -224,7 +224,10 @@ class _Link:
             f = P.parse_request(p)
             req = Request(self, conn, fid, f)
             self.reqs[fid] = req
-            self.session._incoming.put_nowait(req)
+            if self.session.on_request is not None:
+                self.session.on_request(req)
+            else:
+                self.session._incoming.put_nowait(req)
             return
         req = self.reqs.get(fid)
         if ftype == P.REQ_DATA:
@@ -557,21 +560,36 @@ class Request:
         self._conn.send(P.frame(P.RESP_DATA, self.id, b"", P.F_END))
         self._end_sent()
 
-    async def respond(self, status, headers=(), body=b""):
+    async def respond(self, status, headers=(), body=b"", reason=b""):
         """A whole response at once: status, headers, body."""
-        if not body:
-            return await self.start_response(status, headers, end=True)
-        if len(body) <= min(self._send_credit, self._max_frame):
-            self._check()
-            self.status = status
-            self._send_credit -= len(body)
-            self._conn.send(P.frame(P.RESPONSE, self.id,
-                                    P.response(status, headers)) +
-                            P.frame(P.RESP_DATA, self.id, bytes(body),
-                                    P.F_END))
-            return self._end_sent()
-        await self.start_response(status, headers)
+        if self.respond_nowait(status, headers, body, reason):
+            return
+        await self.start_response(status, headers, reason)
         await self.end(body)
+
+    def respond_nowait(self, status, headers=(), body=b"", reason=b""):
+        """respond() when it needs no waiting (the body fits the credit
+        hsysd gave): True when sent, False when respond() is needed. For
+        callers outside a coroutine (a callback on the loop)."""
+        self._check()
+        if self.status is not None:
+            raise RuntimeError("the response was already started")
+        if not body:
+            self.status = status
+            self._conn.send(P.frame(P.RESPONSE, self.id, P.response(
+                status, headers, reason, True)))
+            self._end_sent()
+            return True
+        if len(body) > min(self._send_credit, self._max_frame) or \
+                not self._conn.writable.is_set():
+            return False
+        self.status = status
+        self._send_credit -= len(body)
+        self._conn.send(P.frame(P.RESPONSE, self.id,
+                                P.response(status, headers, reason)) +
+                        P.frame(P.RESP_DATA, self.id, bytes(body), P.F_END))
+        self._end_sent()
+        return True
 
     def cancel(self):
         """Aborts the request: hsysd answers 500, or resets the client
@@ -656,6 +674,10 @@ class Session:
         self._reconnecting = None
         self.reconnects = 0
         self.on_reconnect = None    # called with the session after one
+        # Called with each request as it arrives, instead of queueing it
+        # for next_request(): servers that start a task per request save
+        # a hop through the event loop.
+        self.on_request = None
 
     # --- facts from WELCOME ---
 

@@ -262,16 +262,23 @@ class _Response:
 
 
 def run_app(app, env, bridge):
-    """One request, in an application thread."""
+    """One request, in an application thread. Returns (status, headers,
+    body, reason) when the whole response is that one body, still to be
+    sent (the caller sends it from the loop, with no wait here), else
+    None."""
     env["wsgi.input"] = Input(bridge)
     resp = _Response(bridge)
     result = None
     try:
         result = app(env, resp.start_response)
-        if isinstance(result, (list, tuple)) and len(result) <= 1:
+        if isinstance(result, (list, tuple)) and len(result) <= 1 and \
+                not resp.sent:
             # The usual small answer: status, headers and body together.
-            resp.write(result[0] if result else b"", end=True)
-            return
+            if resp.status is None:
+                raise RuntimeError("the application did not call "
+                                   "start_response")
+            return (resp.status, resp.headers,
+                    bytes(result[0]) if result else b"", resp.reason)
         for chunk in result:
             if chunk:
                 resp.write(chunk)
@@ -316,9 +323,31 @@ def main(argv=None):
             args.threads, thread_name_prefix="wsgi")
 
         async def handle(req):
+            # One wake-up of the loop per request when the answer is one
+            # body: the thread's last act schedules its sending.
             env = environ_of(req, multiprocess)
-            await loop.run_in_executor(pool, run_app, app, env,
-                                       _Bridge(loop, req))
+            done = loop.create_future()
+            pool.submit(work, req, env, done)
+            await done
+
+        def work(req, env, done):
+            final = None
+            try:
+                final = run_app(app, env, _Bridge(loop, req))
+            finally:
+                loop.call_soon_threadsafe(finish, req, final, done)
+
+        def finish(req, final, done):
+            try:
+                if final is not None and not req.cancelled and \
+                        not req.respond_nowait(*final):
+                    t = loop.create_task(req.respond(*final))
+                    t.add_done_callback(lambda t: done.set_result(
+                        t.cancelled() or t.exception()))
+                    return
+            except Cancelled:
+                pass
+            done.set_result(None)
 
         async def stop():
             pool.shutdown(wait=False)
