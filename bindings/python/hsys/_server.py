@@ -50,6 +50,10 @@ def parse_args(prog, argv, threads):
     p.add_argument("--drain", type=float, default=30.0,
                    help="seconds requests in flight may take to finish "
                    "after SIGTERM (default 30)")
+    p.add_argument("--loop", choices=("asyncio", "uvloop"),
+                   default="asyncio", help="the event loop: the standard "
+                   "library's (default) or uvloop's (python3-uvloop), "
+                   "faster")
     p.add_argument("--ready", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.processes < 1 or (threads and a.threads < 1):
@@ -173,6 +177,13 @@ def run(prog, args, main):
     """Runs main() (a coroutine function) in this process, or in
     --processes children; the parent passes SIGTERM/SIGINT on and exits
     with the first failure among them."""
+    if args.loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            sys.exit("%s: --loop uvloop needs uvloop (apt-get install "
+                     "python3-uvloop)" % prog)
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if args.processes == 1:
         asyncio.run(main())
         return 0

@@ -15,6 +15,7 @@ response had started) and a traceback on stderr; the process goes on.
 """
 import asyncio
 import concurrent.futures
+import functools
 import ssl
 import sys
 import urllib.parse
@@ -28,6 +29,7 @@ HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
 READ_CHUNK = 256 << 10
 
 
+@functools.lru_cache(maxsize=256)
 def prefix_path(prefix):
     """The path of a UrlPrefix, decoded: b"/app/" for
     b"https://+:8443/app/"."""
