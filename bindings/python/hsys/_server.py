@@ -12,6 +12,7 @@ seconds), and exits 0.
 """
 import argparse
 import asyncio
+import errno
 import importlib
 import os
 import signal
@@ -110,7 +111,7 @@ async def register(args):
                     await q.add_prefix(url)
                 except Error as e:
                     # A process of the same named queue added it first.
-                    if not (args.queue and e.code == 17):
+                    if not (args.queue and e.code == errno.EEXIST):
                         raise
                     q.prefixes.append(url)
     except Error as e:
