@@ -18,6 +18,14 @@ LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 SYSCONFDIR ?= /etc
 VERSION   := 0.1.0
+# The hsys Python package goes where Debian's /usr/bin/python3 finds it;
+# for another PREFIX, put PYTHONDIR on PYTHONPATH (docs/python.md).
+PYVER     ?= $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3.11)
+ifeq ($(PREFIX),/usr)
+PYTHONDIR ?= /usr/lib/python3/dist-packages
+else
+PYTHONDIR ?= $(PREFIX)/lib/python$(PYVER)/dist-packages
+endif
 CC        ?= cc
 OBJCOPY   ?= objcopy
 SANITIZE  ?= 0
@@ -185,6 +193,8 @@ install: $(PROGS)
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hsysd
 	for e in $(EXAMPLES); do install -m 0755 $(BUILD)/examples/$$e \
 	    $(DESTDIR)$(BINDIR)/hsys-$$e; done
+	install -d $(DESTDIR)$(PYTHONDIR)/hsys
+	install -m 0644 bindings/python/hsys/*.py $(DESTDIR)$(PYTHONDIR)/hsys/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
@@ -194,6 +204,7 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/hsysd.service \
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hsysd
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+	rm -rf $(DESTDIR)$(PYTHONDIR)/hsys
 
 clean:
 	rm -rf build build-san

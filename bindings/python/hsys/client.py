@@ -1,0 +1,945 @@
+"""An asyncio client of hsysd: sessions, queues, prefixes and requests.
+
+This file owns the connections to hsysd (the control channel and the data
+channels of each session, docs/protocol.md "Sessions and channels"), the
+per-request credit in both directions, and reconnecting after hsysd hands
+over to a new hsysd (GOAWAY) or stops. Frames are built and parsed by
+hsys.protocol; nothing here parses HTTP.
+
+    import asyncio, hsys
+
+    async def main():
+        async with await hsys.connect("hello") as s:
+            q = await s.create_queue()
+            await q.add_prefix("http://+:8080/hello/")
+            async for req in s.requests():
+                await req.respond(200, [("Content-Type", "text/plain")],
+                                  b"Hello, world\\n")
+
+    asyncio.run(main())
+"""
+import asyncio
+import errno
+import os
+
+from . import protocol as P
+
+__all__ = ["connect", "Session", "Queue", "Request", "Error", "Cancelled",
+           "socket_path", "state"]
+
+
+def socket_path():
+    """hsysd's socket: $HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock."""
+    home = os.environ.get("HSYS_HOME")
+    return os.path.join(home, "hsysd.sock") if home else \
+        "/run/hsys/hsysd.sock"
+
+
+class Error(Exception):
+    """hsysd refused an operation (ERROR), or the session broke.
+
+    `code` is the errno value hsysd sent (errno.EACCES, errno.EEXIST, ...),
+    `message` its sentence for a human."""
+
+    def __init__(self, code, message):
+        self.code, self.message = code, message
+        name = errno.errorcode.get(code, str(code))
+        super().__init__("%s: %s" % (name, message))
+
+
+class Cancelled(Error):
+    """The request is over: the client went away (CANCEL), hsysd refused
+    the response, or the session carrying it ended."""
+
+    def __init__(self, message="the request was cancelled"):
+        super().__init__(errno.ECANCELED, message)
+
+
+class _Conn(asyncio.Protocol):
+    """One Unix stream connection to hsysd carrying frames.
+
+    Frames sent in one turn of the event loop leave in one write; frames
+    received are handled as soon as they are whole."""
+
+    def __init__(self, on_frame, on_lost, max_frame=P.DEFAULT_MAX_FRAME):
+        self.on_frame, self.on_lost = on_frame, on_lost
+        self.max_frame = max_frame
+        self.buf = bytearray()
+        self.need = 0
+        self.out = []
+        self.transport = None
+        self.closed = False
+        self.writable = asyncio.Event()
+        self.writable.set()
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        if self.buf:
+            # A frame is being gathered: wait until it is whole.
+            self.buf += data
+            if len(self.buf) < self.need:
+                return
+            data = bytes(self.buf)
+            self.buf = bytearray()
+        try:
+            got, used = P.frames(data, 0, self.max_frame)
+        except P.ProtocolError as e:
+            self.send(P.frame(P.ERROR, 0, P.error(errno.EPROTO, str(e))))
+            self.close()
+            return
+        if used < len(data):
+            self.buf = bytearray(data[used:])
+            self.need = P.HEADER_SIZE if len(self.buf) < P.HEADER_SIZE \
+                else P.frame_size(P.HEADER.unpack_from(self.buf)[0])
+        for ftype, flags, fid, payload in got:
+            if self.closed:
+                break
+            self.on_frame(self, ftype, flags, fid, payload)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.writable.set()
+        self.on_lost(self)
+
+    def pause_writing(self):
+        self.writable.clear()
+
+    def resume_writing(self):
+        self.writable.set()
+
+    def send(self, data):
+        if self.closed:
+            return
+        if not self.out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.out.append(data)
+
+    def _flush(self):
+        out, self.out = self.out, []
+        if out and not self.closed:
+            self.transport.write(b"".join(out))
+
+    def close(self):
+        if self.transport is not None and not self.closed:
+            self._flush()
+            self.transport.close()
+        self.closed = True
+
+
+async def _dial(path, on_frame, on_lost, first_frame):
+    loop = asyncio.get_running_loop()
+    _, conn = await loop.create_unix_connection(
+        lambda: _Conn(on_frame, on_lost), path)
+    conn.send(first_frame)
+    return conn
+
+
+class _Link:
+    """One session with one hsysd: its control channel, data channels and
+    the requests they carry. A Session has one current link; after a
+    handover it keeps the old one until that daemon closes it."""
+
+    def __init__(self, session):
+        self.session = session
+        self.ctl = None
+        self.chans = []
+        self.welcome = None
+        self.ops = {}
+        self.op = 0
+        self.reqs = {}
+        self.queues = {}        # queue id -> Queue
+        self.retired = False
+        self.closed = False
+        self._welcome = asyncio.get_running_loop().create_future()
+
+    async def open(self, path, name, flags):
+        self.ctl = await _dial(path, self._ctl_frame, self._ctl_lost,
+                               P.frame(P.HELLO, 0, P.hello(name, flags)))
+        self.welcome = w = await self._welcome
+        self.ctl.max_frame = max(w["max_frame"], P.DEFAULT_MAX_FRAME)
+        for i in range(w["workers"]):
+            c = await _dial(path, self._chan_frame, self._chan_lost,
+                            P.frame(P.CHANNEL, 0, P.channel(
+                                w["session"], w["key"], i)))
+            c.max_frame = self.ctl.max_frame
+            c.index = i
+            self.chans.append(c)
+
+    # --- control channel ---
+
+    def _ctl_frame(self, conn, ftype, flags, fid, p):
+        if ftype == P.WELCOME and not self._welcome.done():
+            self._welcome.set_result(P.parse_welcome(p))
+            return
+        if ftype == P.GOAWAY:
+            self.session._goaway(self, P.parse_goaway(p))
+            return
+        if ftype == P.ERROR and not self._welcome.done():
+            self._welcome.set_exception(Error(*P.parse_error(p)))
+            return
+        fut = self.ops.pop(fid, None) if fid else None
+        if fut is None:
+            if ftype == P.ERROR:        # id 0: the session is over
+                self.session._lost(self, Error(*P.parse_error(p)))
+            return
+        if fut.done():
+            return
+        if ftype == P.OK:
+            fut.set_result(bytes(p))
+        elif ftype == P.ERROR:
+            fut.set_exception(Error(*P.parse_error(p)))
+        else:
+            fut.set_exception(Error(errno.EPROTO, "hsysd answered an "
+                                    "operation with type 0x%x" % ftype))
+
+    def _ctl_lost(self, conn):
+        err = Error(errno.ECONNRESET, "hsysd closed the session")
+        if not self._welcome.done():
+            self._welcome.set_exception(err)
+        self._fail_ops(err)
+        self.session._lost(self, err)
+
+    def _fail_ops(self, err):
+        ops, self.ops = self.ops, {}
+        for fut in ops.values():
+            if not fut.done():
+                fut.set_exception(err)
+
+    async def call(self, ftype, payload):
+        """Sends an operation; returns OK's payload or raises Error."""
+        if self.ctl is None or self.ctl.closed:
+            raise Error(errno.ECONNRESET, "the session is closed")
+        self.op += 1
+        fut = asyncio.get_running_loop().create_future()
+        self.ops[self.op] = fut
+        self.ctl.send(P.frame(ftype, self.op, payload))
+        return await fut
+
+    # --- data channels ---
+
+    def _chan_frame(self, conn, ftype, flags, fid, p):
+        if ftype == P.REQUEST:
+            f = P.parse_request(p)
+            req = Request(self, conn, fid, f)
+            self.reqs[fid] = req
+            if self.session.on_request is not None:
+                self.session.on_request(req)
+            else:
+                self.session._incoming.put_nowait(req)
+            return
+        req = self.reqs.get(fid)
+        if ftype == P.REQ_DATA:
+            if req is not None:
+                req._feed(p, flags)
+        elif ftype == P.RESP_CREDIT:
+            if req is not None:
+                req._credit(P.parse_credit(p))
+        elif ftype == P.CANCEL:
+            if req is not None:
+                req._fail(Cancelled("the client went away"))
+        elif ftype == P.ERROR:
+            code, msg = P.parse_error(p)
+            if req is not None:
+                req._fail(Cancelled("hsysd refused the response: " + msg))
+            elif fid == 0:
+                self.session._lost(self, Error(code, msg))
+
+    def _chan_lost(self, conn):
+        for req in list(self.reqs.values()):
+            if req._conn is conn:
+                req._fail(Cancelled("the channel to hsysd closed"))
+        if self.retired:
+            if all(c.closed for c in self.chans):
+                self.session._lost(self, None)
+        else:
+            self.session._lost(self, Error(errno.ECONNRESET,
+                                           "a data channel closed"))
+
+    def forget(self, req):
+        self.reqs.pop(req.id, None)
+
+    def close(self):
+        self.closed = True
+        for c in self.chans:
+            c.close()
+        if self.ctl is not None:
+            self.ctl.close()
+        self._fail_ops(Error(errno.ECONNRESET, "the session is closed"))
+        for req in list(self.reqs.values()):
+            req._fail(Cancelled("the session closed"))
+
+
+class Queue:
+    """A request queue this session serves (QUEUE_CREATE or QUEUE_ATTACH).
+
+    Its prefixes, length and grace period are remembered, so that they are
+    set again on a new session after hsysd hands over."""
+
+    def __init__(self, session, name, flags, max_waiting):
+        self.session = session
+        self.name = name
+        self.flags = flags
+        self.max_waiting = max_waiting
+        self.attached = False       # True: made by someone else
+        self.id = None
+        self.prefixes = []
+        self.props = {}
+        self.closed = False
+
+    @property
+    def open(self):
+        """Whether other users' processes may attach (QUEUE_CREATE OPEN)."""
+        return bool(self.flags & P.QUEUE_F_OPEN)
+
+    async def add_prefix(self, prefix):
+        """Registers a UrlPrefix (`https://+:443/app/`) on this queue.
+
+        Raises Error: EACCES (no reservation lets this user listen there),
+        EEXIST (another queue has it), EINVAL, EPROTO (scheme and port
+        disagree). The message says why."""
+        await self.session._call(P.PREFIX_ADD, lambda: P.prefix_op(
+            self.id, prefix))
+        self.prefixes.append(prefix)
+
+    async def remove_prefix(self, prefix):
+        await self.session._call(P.PREFIX_REMOVE, lambda: P.prefix_op(
+            self.id, prefix))
+        if prefix in self.prefixes:
+            self.prefixes.remove(prefix)
+
+    async def set_length(self, n):
+        """The queue's length: at most n requests waiting (1 to 65535,
+        HTTP.sys's HttpServerQueueLengthProperty); more get 503."""
+        await self._set(P.QUEUE_LENGTH, n)
+
+    async def set_grace(self, ms):
+        """How long (0 to 300000 ms) the queue outlives its last process,
+        holding requests for the next one (docs/protocol.md)."""
+        await self._set(P.QUEUE_GRACE, ms)
+
+    async def _set(self, prop, value):
+        link = await self.session._current()
+        if not link.welcome["features"] & P.FEATURE_QUEUE_SET:
+            raise Error(errno.EOPNOTSUPP, "this hsysd cannot set queue "
+                        "properties (no QUEUE_SET in its WELCOME)")
+        await self.session._call(P.QUEUE_SET, lambda: P.queue_set(
+            self.id, prop, value))
+        self.props[prop] = value
+
+    async def close(self):
+        """Stops receiving this queue's requests (QUEUE_CLOSE). Requests
+        already given are still answered; a few routed before hsysd learnt
+        of the close may still arrive."""
+        if self.closed:
+            return
+        self.closed = True
+        self.session._queues.remove(self)
+        await self.session._call(P.QUEUE_CLOSE, lambda: P.queue_close(
+            self.id))
+
+
+class Request:
+    """One HTTP request hsysd gave this process.
+
+    Attributes (bytes unless said): method (str), raw_url, path (decoded,
+    the cooked URL's path), query (undecoded), host, prefix (the UrlPrefix
+    that matched, as registered), headers [(name, value)], version
+    ((1, 1)), peer and local ((host, port)), tls (protocol, cipher, group;
+    b"" without TLS), sni, client_cert (DER), content_length (None when
+    chunked or absent), connection_id, queue (the Queue), and flags. After
+    the body's end, `trailers` holds a chunked upload's trailer fields.
+
+    The body is read with read(); the answer is start_response() and
+    write()/end(), or respond(). Reading and writing both wait for credit,
+    so a slow client slows the application and the reverse, never
+    buffering more than hsysd's window per direction."""
+
+    def __init__(self, link, conn, rid, f):
+        self._link, self._conn, self.id = link, conn, rid
+        self.flags = f["flags"]
+        m = f["method"]
+        self.method = m.decode("latin-1") if m else \
+            P.METHODS.get(f["method_code"], "")
+        for k in ("raw_url", "path", "query", "host", "prefix", "tls",
+                  "sni", "client_cert", "headers", "version", "peer",
+                  "local", "content_length", "connection_id"):
+            setattr(self, k, f[k])
+        self.queue = link.queues.get(f["queue_id"])
+        self.trailers = []
+        window = link.welcome["window"]
+        self._window = window
+        self._chunks = []
+        self._buffered = 0
+        self._uncredited = 0
+        self._asked = False
+        self._eof = not (self.flags & P.REQ_BODY)
+        self._readable = asyncio.Event()
+        self._send_credit = window
+        self._credited = asyncio.Event()
+        self._credited.set()
+        self._max_frame = link.welcome["max_frame"]
+        self.status = None          # the final status, once sent
+        self.tunnel = False
+        self._ended = False         # the response's END was sent
+        self._done = False
+        self._error = None
+        self._over = None           # an Event, made when waited for
+
+    # --- facts ---
+
+    @property
+    def is_tls(self):
+        return bool(self.flags & P.REQ_TLS)
+
+    @property
+    def upgrade(self):
+        """True when the client asked to switch protocols (a 101 may
+        answer it; docs/protocol.md "Upgrade")."""
+        return bool(self.flags & P.REQ_UPGRADE)
+
+    @property
+    def keepalive(self):
+        return bool(self.flags & P.REQ_KEEPALIVE)
+
+    @property
+    def chunked(self):
+        return bool(self.flags & P.REQ_CHUNKED)
+
+    @property
+    def has_body(self):
+        return bool(self.flags & P.REQ_BODY)
+
+    @property
+    def body_done(self):
+        """True once the whole body was read (or there is none)."""
+        return self._eof and not self._chunks
+
+    @property
+    def cancelled(self):
+        return self._error is not None
+
+    def header(self, name, default=None):
+        """The first value of a header (case-insensitive name), as bytes."""
+        name = P._b(name).lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return default
+
+    # --- the body ---
+
+    def _feed(self, p, flags):
+        if self._done or self._eof:
+            return
+        if flags & P.F_TRAILERS:
+            self.trailers = P.parse_trailers(p)
+        elif len(p):
+            self._chunks.append(bytes(p))
+            self._buffered += len(p)
+        if flags & P.F_END:
+            self._eof = True
+            if self._ended:
+                self._finish()
+        self._readable.set()
+
+    async def read(self, n=-1):
+        """Up to n bytes of the body (all of it when n < 0); b"" at its
+        end. In a 101 tunnel: the client's bytes, b"" once it half-closed.
+        Raises Cancelled when the request is over."""
+        if n < 0:
+            parts = []
+            while True:
+                b = await self.read(1 << 20)
+                if not b:
+                    return b"".join(parts)
+                parts.append(b)
+        while not self._chunks:
+            if self._error is not None:
+                raise self._error
+            if self._eof:
+                return b""
+            if not self._asked:
+                # "send me the body": some daemons wait for it.
+                self._asked = True
+                self._conn.send(P.frame(P.REQ_CREDIT, self.id, P.credit(0)))
+            self._readable.clear()
+            await self._readable.wait()
+        b = self._chunks[0]
+        if len(b) <= n:
+            self._chunks.pop(0)
+        else:
+            self._chunks[0] = b[n:]
+            b = b[:n]
+        self._consumed(len(b))
+        return b
+
+    def read_nowait(self, n):
+        """What read(n) would return at once, or None when it would wait."""
+        if not self._chunks:
+            if self._error is not None:
+                raise self._error
+            return b"" if self._eof else None
+        b = self._chunks[0]
+        if len(b) <= n:
+            self._chunks.pop(0)
+        else:
+            self._chunks[0] = b[n:]
+            b = b[:n]
+        self._consumed(len(b))
+        return b
+
+    def _consumed(self, n):
+        self._buffered -= n
+        self._uncredited += n
+        # Credit in quarters of the window, or all once the buffer is empty
+        # and hsysd may be waiting: fewer frames, never a stall.
+        if self._uncredited >= self._window // 4 or (
+                not self._buffered and not self._eof):
+            if self._uncredited and not self._done:
+                self._conn.send(P.frame(P.REQ_CREDIT, self.id,
+                                        P.credit(self._uncredited)))
+            self._uncredited = 0
+            self._asked = True
+
+    # --- the response ---
+
+    async def send_interim(self, status, headers=()):
+        """An interim response (100-199 but 101: 103 Early Hints, ...);
+        the final one follows. hsysd drops it for HTTP/1.0 clients."""
+        if not 100 <= status < 200 or status == 101:
+            raise ValueError("an interim status is 1xx but 101")
+        self._check()
+        self._conn.send(P.frame(P.RESPONSE, self.id,
+                                P.response(status, headers)))
+
+    async def start_response(self, status, headers=(), reason=b"",
+                             end=False):
+        """Sends the status and headers; the body follows with write() and
+        end(), unless end=True (no body). Headers are (name, value) pairs
+        of str or bytes. hsysd adds Date, Server and the framing (chunked
+        when there is no Content-Length).
+
+        101 (only to a request with `upgrade`) turns the connection into a
+        tunnel: read() gives the client's bytes, write() sends bytes to it,
+        end() half-closes."""
+        self._check()
+        if self.status is not None:
+            raise RuntimeError("the response was already started")
+        if 100 <= status < 200 and status != 101:
+            return await self.send_interim(status, headers)
+        self.status = status
+        if status == 101:
+            self.tunnel = True
+            self._eof = False
+        self._conn.send(P.frame(P.RESPONSE, self.id, P.response(
+            status, headers, reason, end)))
+        if end:
+            self._end_sent()
+
+    async def write(self, data):
+        """Sends body bytes (or tunnel bytes), waiting for hsysd's credit:
+        at most its window is ever in flight for this request."""
+        if self.status is None:
+            raise RuntimeError("write() before start_response()")
+        mv = memoryview(data)
+        while len(mv):
+            n = await self._room(len(mv))
+            self._conn.send(P.frame(P.RESP_DATA, self.id, bytes(mv[:n])))
+            mv = mv[n:]
+
+    async def end(self, data=b""):
+        """Sends the last body bytes (may be none) and ends the response.
+        In a tunnel: the end of the application's side (a half-close)."""
+        if self._ended:
+            return
+        if data:
+            await self.write(data)
+        self._check()
+        self._conn.send(P.frame(P.RESP_DATA, self.id, b"", P.F_END))
+        self._end_sent()
+
+    async def respond(self, status, headers=(), body=b"", reason=b""):
+        """A whole response at once: status, headers, body."""
+        if self.respond_nowait(status, headers, body, reason):
+            return
+        await self.start_response(status, headers, reason)
+        await self.end(body)
+
+    def respond_nowait(self, status, headers=(), body=b"", reason=b""):
+        """respond() when it needs no waiting (the body fits the credit
+        hsysd gave): True when sent, False when respond() is needed. For
+        callers outside a coroutine (a callback on the loop)."""
+        self._check()
+        if self.status is not None:
+            raise RuntimeError("the response was already started")
+        if not body:
+            self.status = status
+            self._conn.send(P.frame(P.RESPONSE, self.id, P.response(
+                status, headers, reason, True)))
+            self._end_sent()
+            return True
+        if len(body) > min(self._send_credit, self._max_frame) or \
+                not self._conn.writable.is_set():
+            return False
+        self.status = status
+        self._send_credit -= len(body)
+        self._conn.send(P.frame(P.RESPONSE, self.id,
+                                P.response(status, headers, reason)) +
+                        P.frame(P.RESP_DATA, self.id, bytes(body), P.F_END))
+        self._end_sent()
+        return True
+
+    def cancel(self):
+        """Aborts the request: hsysd answers 500, or resets the client
+        connection when the response had started."""
+        if self._done:
+            return
+        self._conn.send(P.frame(P.CANCEL, self.id))
+        self._fail(Cancelled("cancelled by the application"))
+
+    async def _room(self, want):
+        while True:
+            self._check()
+            if self._send_credit > 0:
+                break
+            self._credited.clear()
+            await self._credited.wait()
+        if not self._conn.writable.is_set():
+            await self._conn.writable.wait()
+            self._check()
+        n = min(want, self._send_credit, self._max_frame)
+        self._send_credit -= n
+        return n
+
+    def _credit(self, n):
+        self._send_credit += n
+        self._credited.set()
+
+    def _check(self):
+        if self._error is not None:
+            raise self._error
+        if self._ended:
+            raise RuntimeError("the response has ended")
+
+    def _end_sent(self):
+        self._ended = True
+        # A tunnel lives on until the client ends its side too.
+        if not self.tunnel or self._eof:
+            self._finish()
+
+    async def wait_done(self):
+        """Waits until the request is over: its response (and, in a
+        tunnel, the client's side) ended, or it was cancelled."""
+        if self._done:
+            return
+        if self._over is None:
+            self._over = asyncio.Event()
+        await self._over.wait()
+
+    def _finish(self):
+        self._done = True
+        self._link.forget(self)
+        if self._over is not None:
+            self._over.set()
+
+    def _fail(self, err):
+        if self._done and self._ended:
+            return
+        self._error = err
+        self._finish()
+        self._readable.set()
+        self._credited.set()
+
+
+class Session:
+    """A session with hsysd: queues, prefixes, and the requests they bring.
+
+    Made by connect(). Requests of all its queues come from requests() or
+    next_request(). With reconnect (the default) the session survives
+    hsysd handing over to a new hsysd (GOAWAY) or restarting: it opens a
+    new session, makes its queues again and registers their prefixes
+    again; requests in flight on the old session are answered there."""
+
+    def __init__(self, name, path, reconnect):
+        self.name, self.path = name, path
+        self.reconnect_limit = reconnect
+        self._link = None
+        self._old = []
+        self._queues = []
+        self._incoming = asyncio.Queue()
+        self._ready = asyncio.Event()
+        self._closed = False
+        self._reconnecting = None
+        self.reconnects = 0
+        self.on_reconnect = None    # called with the session after one
+        # Called with each request as it arrives, instead of queueing it
+        # for next_request(): servers that start a task per request save
+        # a hop through the event loop.
+        self.on_request = None
+
+    # --- facts from WELCOME ---
+
+    @property
+    def welcome(self):
+        """The current WELCOME as a dict (version, workers, max_frame,
+        window, max_waiting, session, generation, features)."""
+        return dict(self._link.welcome)
+
+    @property
+    def window(self):
+        return self._link.welcome["window"]
+
+    async def _open(self):
+        link = _Link(self)
+        flags = P.HELLO_F_GOAWAY if self.reconnect_limit else 0
+        try:
+            await link.open(self.path, self.name, flags)
+        except BaseException:
+            link.close()
+            raise
+        self._link = link
+        self._ready.set()
+        return link
+
+    async def _current(self):
+        while not self._ready.is_set():
+            if self._closed:
+                raise Error(errno.ECONNRESET, "the session is closed")
+            await self._ready.wait()
+        return self._link
+
+    async def _call(self, ftype, payload_of):
+        """An operation on the current session; payload_of is called once
+        the session is there (queue ids change on a new session)."""
+        link = await self._current()
+        return await link.call(ftype, payload_of())
+
+    # --- queues ---
+
+    async def create_queue(self, name="", *, open=False, length=None,
+                           grace=None):
+        """A new queue: anonymous (name "") or named (other processes of
+        this user, or of any user when open=True, may attach to it).
+
+        open=True needs root or a reservation granting delegate=yes.
+        length and grace set its length and grace period (set_length,
+        set_grace). Raises Error (EEXIST: a queue has that name; attach to
+        it instead)."""
+        flags = (P.QUEUE_F_NAMED if name else 0) | \
+            (P.QUEUE_F_OPEN if open else 0)
+        q = Queue(self, name, flags, 0)
+        await self._make(q, P.QUEUE_CREATE)
+        await self._props(q, length, grace)
+        return q
+
+    async def attach_queue(self, name, *, length=None, grace=None):
+        """Serves an existing named queue with the processes already on it
+        (QUEUE_ATTACH). Raises Error (ENOENT: no such queue)."""
+        q = Queue(self, name, P.QUEUE_F_NAMED, 0)
+        q.attached = True
+        await self._make(q, P.QUEUE_ATTACH)
+        await self._props(q, length, grace)
+        return q
+
+    async def queue(self, name, *, open=False, length=None, grace=None):
+        """Attaches to the named queue, or creates it when there is none:
+        what every process of a multi-process server or a new version of
+        an application does (docs/deploy.md)."""
+        for _ in range(3):
+            try:
+                return await self.attach_queue(name, length=length,
+                                               grace=grace)
+            except Error as e:
+                if e.code != errno.ENOENT:
+                    raise
+            try:
+                return await self.create_queue(name, open=open,
+                                               length=length, grace=grace)
+            except Error as e:
+                if e.code != errno.EEXIST:
+                    raise
+        raise Error(errno.EAGAIN, "the queue %r kept appearing and going"
+                    % name)
+
+    async def _make(self, q, ftype, link=None):
+        if link is None:
+            link = await self._current()
+        if ftype == P.QUEUE_CREATE:
+            payload = P.queue_create(q.name, q.flags, q.max_waiting)
+        else:
+            payload = P.queue_attach(q.name)
+        ok = await link.call(ftype, payload)
+        q.id = int.from_bytes(ok[:4], "little")
+        link.queues[q.id] = q
+        if q not in self._queues:
+            self._queues.append(q)
+
+    async def _props(self, q, length, grace):
+        if length is not None:
+            await q.set_length(length)
+        if grace is not None:
+            await q.set_grace(grace)
+
+    # --- requests ---
+
+    async def next_request(self, timeout=None):
+        """The next request, or None after `timeout` seconds or once the
+        session is closed."""
+        if self._closed and self._incoming.empty():
+            return None
+        try:
+            req = await asyncio.wait_for(self._incoming.get(), timeout)
+        except asyncio.TimeoutError:
+            return None
+        if req is None:
+            self._incoming.put_nowait(None)     # for the next caller
+        return req
+
+    async def requests(self):
+        """Iterates the requests until the session is closed."""
+        while True:
+            req = await self.next_request()
+            if req is None:
+                return
+            yield req
+
+    # --- reconnecting ---
+
+    def _goaway(self, link, flags):
+        if not flags & P.GOAWAY_F_RECONNECT or link is not self._link or \
+                not self.reconnect_limit:
+            return
+        # The old session stays open: requests still come on it.
+        link.retired = True
+        self._old.append(link)
+        self._start_reconnect()
+
+    def _lost(self, link, err):
+        if link.retired or link.closed:
+            if link in self._old:
+                self._old.remove(link)
+            link.close()
+            return
+        link.close()
+        if link is not self._link or self._closed:
+            return
+        if not self.reconnect_limit:
+            self._end()
+            return
+        self._start_reconnect()
+
+    def _start_reconnect(self):
+        self._ready.clear()
+        if self._reconnecting is None or self._reconnecting.done():
+            self._reconnecting = asyncio.get_running_loop().create_task(
+                self._reconnect())
+
+    async def _reconnect(self):
+        loop = asyncio.get_running_loop()
+        since, delay = loop.time(), 0.0
+        while not self._closed:
+            try:
+                link = _Link(self)
+                flags = P.HELLO_F_GOAWAY
+                await link.open(self.path, self.name, flags)
+                self._link = link
+                for q in list(self._queues):
+                    await self._again(link, q)
+                self.reconnects += 1
+                self._ready.set()
+                if self.on_reconnect:
+                    self.on_reconnect(self)
+                return
+            except (Error, OSError, P.ProtocolError) as e:
+                link.close()
+                if loop.time() - since >= self.reconnect_limit:
+                    self._error = e
+                    self._end()
+                    return
+            delay = 0.05 if delay == 0 else min(delay * 2, 1.0)
+            await asyncio.sleep(delay)
+
+    async def _again(self, link, q):
+        """The queue made again on a new session, as libhsys does: created
+        (or attached, when another process made it first), its properties
+        and prefixes set again."""
+        ftype = P.QUEUE_ATTACH if q.attached else P.QUEUE_CREATE
+        try:
+            await self._make(q, ftype, link)
+        except Error as e:
+            if q.attached and e.code == errno.ENOENT:
+                await self._make(q, P.QUEUE_CREATE, link)
+            elif not q.attached and e.code == errno.EEXIST:
+                await self._make(q, P.QUEUE_ATTACH, link)
+            else:
+                raise
+        for prop, value in q.props.items():
+            await link.call(P.QUEUE_SET, P.queue_set(q.id, prop, value))
+        for prefix in q.prefixes:
+            try:
+                await link.call(P.PREFIX_ADD, P.prefix_op(q.id, prefix))
+            except Error as e:
+                if e.code != errno.EEXIST:
+                    raise
+
+    # --- closing ---
+
+    def _end(self):
+        self._closed = True
+        self._ready.set()
+        self._incoming.put_nowait(None)
+
+    async def close(self):
+        """Ends the session: its queues lose this process (a queue whose
+        last process this was enters its grace period)."""
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        self._end()
+        for link in [self._link] + self._old:
+            if link is not None:
+                link.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.close()
+
+
+async def connect(name="python", path=None, *, reconnect=30.0):
+    """Opens a session with hsysd (HELLO, WELCOME, the data channels).
+
+    name: the application's name in hsysd's logs and servicestate (cut
+    to 63 printable ASCII characters).
+    path: hsysd's socket (default: socket_path()).
+    reconnect: seconds to keep trying to open a new session after hsysd
+    handed over or went away (0: never; the session then ends)."""
+    # hsysd takes at most 63 bytes of printable ASCII as a name.
+    name = "".join(c if " " <= c <= "~" else "?" for c in name)[:63]
+    s = Session(name, path or socket_path(), reconnect)
+    await s._open()
+    return s
+
+
+async def state(path=None, view=0, text=False, timeout=10.0):
+    """What `hsys http show servicestate` shows: the parsed JSON (a dict),
+    or the readable tree (str) with text=True. view: 0 all, 1 server, 2
+    listeners, 3 queues."""
+    import json
+    reader, writer = await asyncio.open_unix_connection(path or
+                                                        socket_path())
+    try:
+        flags = (1 if text else 0) | (view << 8)
+        writer.write(P.frame(P.STATE, 1, P.credit(flags)))
+        head = await asyncio.wait_for(reader.readexactly(16), timeout)
+        length, ftype, _, _ = P.HEADER.unpack(head)
+        body = await asyncio.wait_for(reader.readexactly(
+            length + (-length % 8)), timeout)
+        body = body[:length]
+    finally:
+        writer.close()
+    if ftype == P.ERROR:
+        raise Error(*P.parse_error(body))
+    return body.decode() if text else json.loads(body)

@@ -1,0 +1,361 @@
+"""A WSGI (PEP 3333) server on hsysd.
+
+    python3 -m hsys.wsgi MODULE:APP --url https://+:8443/app/ [--url ...]
+        [--threads N] [--processes N] [--queue NAME]
+
+Each process runs one asyncio loop talking to hsysd (hsys.client) and a
+pool of --threads threads running the application. The environ is what
+frameworks expect behind a prefix (docs/python.md): SCRIPT_NAME is the
+path of the registered prefix that matched (without its last slash),
+PATH_INFO the rest of the decoded path, wsgi.url_scheme "https" on TLS,
+and the TLS facts under hsys.* keys. wsgi.input streams the body (chunked
+uploads too) within hsysd's credit; the response streams back the same
+way. An exception in the application becomes a 500 (or a reset, when the
+response had started) and a traceback on stderr; the process goes on.
+"""
+import asyncio
+import concurrent.futures
+import functools
+import ssl
+import sys
+import urllib.parse
+
+from . import _server
+from .client import Cancelled
+
+PROG = "hsys.wsgi"
+HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
+       b"proxy-connection"}
+READ_CHUNK = 256 << 10
+
+
+@functools.lru_cache(maxsize=256)
+def prefix_path(prefix):
+    """The path of a UrlPrefix, decoded: b"/app/" for
+    b"https://+:8443/app/"."""
+    rest = prefix.partition(b"://")[2]
+    slash = rest.find(b"/")
+    path = rest[slash:] if slash >= 0 else b"/"
+    return urllib.parse.unquote_to_bytes(path)
+
+
+def split_path(prefix, path):
+    """(SCRIPT_NAME, PATH_INFO) as bytes: the prefix's path without its
+    last slash, and the rest. hsysd matches paths without regard to case,
+    so the request's own spelling of the prefix is kept."""
+    pp = prefix_path(prefix).rstrip(b"/")
+    if pp and path[:len(pp)].lower() == pp.lower() and \
+            path[len(pp):len(pp) + 1] in (b"/", b""):
+        return path[:len(pp)], path[len(pp):]
+    return b"", path
+
+
+def host_port(host, default_port):
+    """SERVER_NAME and SERVER_PORT from the Host header's value."""
+    if host.startswith(b"["):
+        end = host.find(b"]")
+        name, port = host[:end + 1], host[end + 2:]
+    else:
+        name, _, port = host.partition(b":")
+    return name.decode("latin-1"), (port.decode("latin-1") or
+                                    str(default_port))
+
+
+def environ_of(req, multiprocess):
+    """The PEP 3333 environ of a request (wsgi.input not included)."""
+    script, path_info = split_path(req.prefix, req.path)
+    https = req.is_tls
+    local = req.local or ("", 443 if https else 80)
+    env = {
+        "REQUEST_METHOD": req.method,
+        "SCRIPT_NAME": script.decode("latin-1"),
+        "PATH_INFO": path_info.decode("latin-1"),
+        "QUERY_STRING": req.query.decode("latin-1"),
+        "SERVER_PROTOCOL": "HTTP/%d.%d" % req.version,
+        "REQUEST_URI": req.raw_url.decode("latin-1"),
+        "RAW_URI": req.raw_url.decode("latin-1"),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if https else "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": multiprocess,
+        "wsgi.run_once": False,
+        "wsgi.file_wrapper": FileWrapper,
+        "hsys.prefix": req.prefix.decode("latin-1"),
+        "hsys.connection_id": req.connection_id,
+        "hsys.request_id": req.id,
+    }
+    if req.peer:
+        env["REMOTE_ADDR"], env["REMOTE_PORT"] = req.peer[0], \
+            str(req.peer[1])
+    else:
+        env["REMOTE_ADDR"] = ""
+    for name, value in req.headers:
+        key = name.upper()
+        if b"_" in key:
+            continue        # HTTP_X_A could pose as X-A: dropped
+        key = key.replace(b"-", b"_").decode("latin-1")
+        value = value.decode("latin-1")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            env[key] = value
+            continue
+        key = "HTTP_" + key
+        if key in env:
+            sep = "; " if key == "HTTP_COOKIE" else ","
+            env[key] += sep + value
+        else:
+            env[key] = value
+    if req.host and "HTTP_HOST" not in env:
+        env["HTTP_HOST"] = req.host.decode("latin-1")
+    env["SERVER_NAME"], env["SERVER_PORT"] = host_port(
+        req.host or local[0].encode(), local[1])
+    if req.content_length is None and req.has_body:
+        env["wsgi.input_terminated"] = True     # chunked: read to the end
+    if https:
+        env["HTTPS"] = "on"
+        env["hsys.tls"] = req.tls.decode("latin-1")
+        env["hsys.sni"] = req.sni.decode("latin-1")
+        if req.client_cert:
+            env["hsys.client_cert"] = req.client_cert
+            env["hsys.client_cert_pem"] = ssl.DER_cert_to_PEM_cert(
+                req.client_cert)
+    return env
+
+
+class FileWrapper:
+    """wsgi.file_wrapper: a file sent in large blocks."""
+
+    def __init__(self, filelike, blksize=READ_CHUNK):
+        self.filelike, self.blksize = filelike, blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        while True:
+            b = self.filelike.read(self.blksize)
+            if not b:
+                return
+            yield b
+
+
+class _Bridge:
+    """Calls the loop's coroutines from an application thread."""
+
+    def __init__(self, loop, req):
+        self.loop, self.req = loop, req
+
+    def call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+
+class Input:
+    """wsgi.input: the request body, read from hsysd as the application
+    asks (each read credits hsysd for more)."""
+
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self.buf = b""
+        self.eof = False
+
+    def _fill(self):
+        if self.eof:
+            return False
+        b = self.bridge.call(self.bridge.req.read(READ_CHUNK))
+        if not b:
+            self.eof = True
+            return False
+        self.buf += b
+        return True
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            while self._fill():
+                pass
+            b, self.buf = self.buf, b""
+            return b
+        while len(self.buf) < size and self._fill():
+            pass
+        b, self.buf = self.buf[:size], self.buf[size:]
+        return b
+
+    def read1(self, size=-1):
+        if not self.buf:
+            self._fill()
+        if size is None or size < 0:
+            size = len(self.buf)
+        b, self.buf = self.buf[:size], self.buf[size:]
+        return b
+
+    def readline(self, size=-1):
+        while True:
+            i = self.buf.find(b"\n")
+            if i >= 0 or (0 <= size <= len(self.buf)) or not self._fill():
+                break
+        end = len(self.buf) if i < 0 else i + 1
+        if size is not None and 0 <= size < end:
+            end = size
+        b, self.buf = self.buf[:end], self.buf[end:]
+        return b
+
+    def readlines(self, hint=-1):
+        lines, total = [], 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                return lines
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def readable(self):
+        return True
+
+
+async def _start_and_write(req, status, headers, reason, data, end):
+    if req.status is None:
+        if end:
+            return await req.respond(status, headers, data)
+        await req.start_response(status, headers, reason)
+    if end:
+        await req.end(data)
+    elif data:
+        await req.write(data)
+
+
+class _Response:
+    """start_response and the body's writes, from the application's
+    thread."""
+
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self.status = None
+        self.headers = None
+        self.sent = False
+
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info is not None:
+            if self.sent:
+                raise exc_info[1].with_traceback(exc_info[2])
+        elif self.status is not None:
+            raise RuntimeError("start_response called twice")
+        code, _, reason = status.partition(" ")
+        self.status = int(code)
+        self.reason = reason.encode("latin-1")
+        self.headers = [(k.encode("latin-1"), v.encode("latin-1"))
+                        for k, v in headers
+                        if k.lower().encode("latin-1") not in HOP]
+        return self.write
+
+    def write(self, data, end=False):
+        if self.status is None:
+            raise RuntimeError("the body before start_response")
+        self.bridge.call(_start_and_write(self.bridge.req, self.status,
+                                          self.headers, self.reason,
+                                          bytes(data), end))
+        self.sent = True
+
+
+def run_app(app, env, bridge):
+    """One request, in an application thread. Returns (status, headers,
+    body, reason) when the whole response is that one body, still to be
+    sent (the caller sends it from the loop, with no wait here), else
+    None."""
+    env["wsgi.input"] = Input(bridge)
+    resp = _Response(bridge)
+    result = None
+    try:
+        result = app(env, resp.start_response)
+        if isinstance(result, (list, tuple)) and len(result) <= 1 and \
+                not resp.sent:
+            # The usual small answer: status, headers and body together.
+            if resp.status is None:
+                raise RuntimeError("the application did not call "
+                                   "start_response")
+            return (resp.status, resp.headers,
+                    bytes(result[0]) if result else b"", resp.reason)
+        for chunk in result:
+            if chunk:
+                resp.write(chunk)
+        resp.write(b"", end=True)
+    except Cancelled:
+        pass
+    except Exception:
+        _server.log_exception(PROG, "%s %s: the application failed" % (
+            env["REQUEST_METHOD"], env.get("REQUEST_URI", "")))
+        _fail(bridge, resp)
+    finally:
+        if hasattr(result, "close"):
+            try:
+                result.close()
+            except Exception:
+                _server.log_exception(PROG, "the response's close() failed")
+
+
+def _fail(bridge, resp):
+    req = bridge.req
+
+    async def fail():
+        if req.status is None and not req.cancelled:
+            await req.respond(500, [(b"Content-Type", b"text/plain")],
+                              b"Internal Server Error\n")
+        else:
+            req.cancel()
+    try:
+        bridge.call(fail())
+    except Exception:
+        pass
+
+
+def main(argv=None):
+    args = _server.parse_args(PROG, argv, threads=True)
+    app = _server.load_app(args.app)
+    multiprocess = args.processes > 1
+
+    async def process():
+        loop = asyncio.get_running_loop()
+        pool = concurrent.futures.ThreadPoolExecutor(
+            args.threads, thread_name_prefix="wsgi")
+
+        async def handle(req):
+            # One wake-up of the loop per request when the answer is one
+            # body: the thread's last act schedules its sending.
+            env = environ_of(req, multiprocess)
+            done = loop.create_future()
+            pool.submit(work, req, env, done)
+            await done
+
+        def work(req, env, done):
+            final = None
+            try:
+                final = run_app(app, env, _Bridge(loop, req))
+            finally:
+                loop.call_soon_threadsafe(finish, req, final, done)
+
+        def finish(req, final, done):
+            try:
+                if final is not None and not req.cancelled and \
+                        not req.respond_nowait(*final):
+                    t = loop.create_task(req.respond(*final))
+                    t.add_done_callback(lambda t: done.set_result(
+                        t.cancelled() or t.exception()))
+                    return
+            except Cancelled:
+                pass
+            done.set_result(None)
+
+        async def stop():
+            pool.shutdown(wait=False)
+        await _server.serve(PROG, args, handle, stop)
+    return _server.run(PROG, args, process)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
