@@ -337,21 +337,32 @@ relay_length(struct ex *x, int *reusable)
 	return 0;
 }
 
+/* The chunked bytes that came with the head, decoded before the response
+ * starts, so that framing broken from the start is still a 502. */
 static int
-relay_chunked(struct ex *x, int *reusable)
+chunked_first(struct ex *x, struct http_chunked *ch, size_t *len, int *rc)
 {
-	struct http_chunked ch;
-	char *p = x->w->in + x->off;
-	size_t len = x->inlen - x->off, piece;
-	ssize_t n;
-	int rc;
+	http_chunked_init(ch, NULL);
+	*len = x->inlen - x->off;
+	if (*len == 0) {
+		*rc = HTTP_INCOMPLETE;
+		return 0;
+	}
+	*rc = http_chunked_decode(ch, x->w->in + x->off, len);
+	return *rc == HTTP_ERROR ? -1 : 0;
+}
 
-	http_chunked_init(&ch, NULL);
+static int
+relay_chunked(struct ex *x, struct http_chunked *ch, size_t len, int rc,
+    int *reusable)
+{
+	char *p = x->w->in + x->off;
+	size_t piece = x->inlen - x->off;
+	ssize_t n;
+
 	for (;;) {
-		piece = len;
-		rc = http_chunked_decode(&ch, p, &len);
 		if (rc == HTTP_ERROR) {
-			abort_response(x, ch.error, 0);
+			abort_response(x, ch->error, 0);
 			return -1;
 		}
 		if (client_write(x, p, len) < 0)
@@ -364,7 +375,8 @@ relay_chunked(struct ex *x, int *reusable)
 		if ((n = body_read(x, 0)) < 0)
 			return -1;
 		p = x->w->in;
-		len = (size_t)n;
+		piece = len = (size_t)n;
+		rc = http_chunked_decode(ch, p, &len);
 	}
 }
 
@@ -386,11 +398,18 @@ respond(struct ex *x)
 {
 	struct hsys_header hh[MAX_FIELDS];
 	enum fwd_body kind = fwd_response_body(&x->resp, x->head);
-	int reusable = !x->resp.close && !x->body_failed, rc = 0;
+	int reusable = !x->resp.close && !x->body_failed, rc = 0, crc = 0;
+	struct http_chunked ch;
+	size_t clen = 0;
 
 	if (kind == FWD_BODY_TUNNEL &&
 	    hsys_request_header(x->r, "Upgrade") == NULL) {
 		refuse(x, 502, "switched protocols unasked", 0);
+		return;
+	}
+	if (kind == FWD_BODY_CHUNKED && chunked_first(x, &ch, &clen,
+	    &crc) < 0) {
+		refuse(x, 502, ch.error, 0);
 		return;
 	}
 	if (hsys_response_start(x->r, x->resp.status, hh, copy_fields(x, hh),
@@ -409,7 +428,7 @@ respond(struct ex *x)
 	if (kind == FWD_BODY_LENGTH)
 		rc = relay_length(x, &reusable);
 	else if (kind == FWD_BODY_CHUNKED)
-		rc = relay_chunked(x, &reusable);
+		rc = relay_chunked(x, &ch, clen, crc, &reusable);
 	else if (kind == FWD_BODY_CLOSE)
 		rc = relay_close(x), reusable = 0;
 	if (rc < 0)
