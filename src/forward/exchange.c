@@ -78,10 +78,13 @@ abort_response(struct ex *x, const char *why, int err)
 	drop_fd(x);
 }
 
+/* GET and HEAD skip the check of a pooled connection (a syscall): if the
+ * upstream closed it, they are retried, having no body. */
 static int
 open_upstream(struct ex *x, int fresh)
 {
-	int fd = fresh ? -1 : upstream_pool_get(&x->w->pool);
+	int check = !x->head && strcmp(hsys_request_method(x->r), "GET") != 0;
+	int fd = fresh ? -1 : upstream_pool_get(&x->w->pool, check);
 
 	x->reused = fd >= 0;
 	if (fd < 0 && (fd = upstream_connect(x->w->cfg)) < 0)
@@ -393,6 +396,37 @@ relay_close(struct ex *x)
 	return n < 0 ? -1 : 0;
 }
 
+/* Whether the response is small, whole in w->in, and says nothing but
+ * Content-Type (hsysd writes Date and Server itself): then hsys_respond
+ * sends head, body and end in one write. */
+static int
+simple(struct ex *x, enum fwd_body kind, const char **ctype)
+{
+	const struct http_header *f = x->resp.headers;
+	size_t i;
+
+	if (kind != FWD_BODY_LENGTH || x->resp.status < 200 ||
+	    (uint64_t)x->resp.content_length != x->inlen - x->off)
+		return 0;
+	*ctype = NULL;
+	for (i = 0; i < x->resp.nheaders; i++) {
+		if (f[i].name_len == 12 && strncasecmp(f[i].name,
+		    "content-type", 12) == 0 && *ctype == NULL &&
+		    f[i].value_len < FWD_BUF) {
+			memcpy(x->w->out, f[i].value, f[i].value_len);
+			x->w->out[f[i].value_len] = '\0';
+			*ctype = x->w->out;
+		} else if (!fwd_hop_by_hop(f, x->resp.nheaders, f[i].name,
+		    f[i].name_len) && !(f[i].name_len == 14 &&
+		    strncasecmp(f[i].name, "content-length", 14) == 0) &&
+		    !(f[i].name_len == 4 && strncasecmp(f[i].name, "date",
+		    4) == 0) && !(f[i].name_len == 6 &&
+		    strncasecmp(f[i].name, "server", 6) == 0))
+			return 0;
+	}
+	return 1;
+}
+
 static void
 respond(struct ex *x)
 {
@@ -400,11 +434,21 @@ respond(struct ex *x)
 	enum fwd_body kind = fwd_response_body(&x->resp, x->head);
 	int reusable = !x->resp.close && !x->body_failed, rc = 0, crc = 0;
 	struct http_chunked ch;
+	const char *ctype;
 	size_t clen = 0;
 
 	if (kind == FWD_BODY_TUNNEL &&
 	    hsys_request_header(x->r, "Upgrade") == NULL) {
 		refuse(x, 502, "switched protocols unasked", 0);
+		return;
+	}
+	if (simple(x, kind, &ctype)) {
+		hsys_respond(x->r, x->resp.status, ctype, x->w->in + x->off,
+		    x->inlen - x->off);
+		if (reusable)
+			upstream_pool_put(&x->w->pool, x->fd);
+		else
+			close(x->fd);
 		return;
 	}
 	if (kind == FWD_BODY_CHUNKED && chunked_first(x, &ch, &clen,

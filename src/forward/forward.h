@@ -124,8 +124,9 @@ struct fwd_pool {
 
 /* A new connection, non-blocking, within timeout_ms: an fd, or -errno. */
 int	upstream_connect(const struct fwd_config *);
-/* An idle connection still open (checked), or -1. */
-int	upstream_pool_get(struct fwd_pool *);
+/* An idle connection, or -1; with check, only one still open (not
+ * readable: a readable idle connection was closed or sent garbage). */
+int	upstream_pool_get(struct fwd_pool *, int);
 void	upstream_pool_put(struct fwd_pool *, int);
 void	upstream_pool_clear(struct fwd_pool *);
 /* Writes all of buf within timeout_ms per wait: 0, -ETIMEDOUT or -errno. */

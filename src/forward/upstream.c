@@ -61,13 +61,15 @@ fail:
 }
 
 int
-upstream_pool_get(struct fwd_pool *p)
+upstream_pool_get(struct fwd_pool *p, int check)
 {
 	struct pollfd pfd;
 	int fd;
 
 	while (p->n > 0) {
 		fd = p->fds[--p->n];
+		if (!check)
+			return fd;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
