@@ -44,6 +44,15 @@ wait $g
 t_eq "SIGTERM: drained, gunicorn stopped, its status (0)" "$?" 0
 t_nogrep "gunicorn is gone" . <(pgrep -f "bind unix:$T/gunicorn.sock")
 
+$FWD --url "https://+:$P/seven/" --to "unix:$T/none.sock" \
+    -- sh -c 'test "$HSYS_FORWARD_TO" = "unix:$0" && exit 7' "$T/none.sock" \
+    >"$T/s.log" 2>&1
+t_eq "COMMAND ending on its own: hsys-forward exits with its status" "$?" 7
+$FWD --url "https://+:$P/seven/" --to "unix:$T/none.sock" -- "$T/no-such-cmd" \
+    >"$T/s.log" 2>&1
+t_eq "a COMMAND that cannot run: 127" "$?" 127
+t_grep "and says so" 'cannot run .*no-such-cmd' "$T/s.log"
+
 # --- WebSocket through the tunnel ----------------------------------------------
 /usr/bin/python3 "$LIB/fwd_ws.py" serve $W 2>"$T/ws.log" &
 for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$W) 2>/dev/null && break; sleep 0.1; done
