@@ -44,6 +44,12 @@ t_eq "20 MiB download streamed whole (sha256)" \
     "$(sha256sum <"$T/www/big.bin" | cut -d' ' -f1)"
 t_eq "a missing file is the upstream's 404" \
     "$(code https://localhost:$P/static/nope)" 404
+touch -d '1 hour ago' "$T/www/hello.txt"
+t_eq "a conditional GET: the upstream's 304" \
+    "$(code -z "$T/www/hello.txt" https://localhost:$P/static/hello.txt)" 304
+t_eq "and the connection goes on (a 304 has no body)" \
+    "$(get -z "$T/www/hello.txt" https://localhost:$P/static/hello.txt \
+    --next --cacert "$T/ca.pem" https://localhost:$P/static/hello.txt)" "static file"
 t_eq "HEAD has no body" \
     "$(get -I -o /dev/null -w '%{http_code}' https://localhost:$P/static/hello.txt)" 200
 
