@@ -122,14 +122,16 @@ struct fwd_pool {
 	size_t		 n;
 };
 
-/* A new connection, non-blocking, within timeout_ms: an fd, or -errno. */
+/* A new connection within --timeout: a blocking fd with --timeout as its
+ * send and receive timeouts, or -errno. */
 int	upstream_connect(const struct fwd_config *);
 /* An idle connection, or -1; with check, only one still open (not
  * readable: a readable idle connection was closed or sent garbage). */
 int	upstream_pool_get(struct fwd_pool *, int);
 void	upstream_pool_put(struct fwd_pool *, int);
 void	upstream_pool_clear(struct fwd_pool *);
-/* Writes all of buf within timeout_ms per wait: 0, -ETIMEDOUT or -errno. */
+/* Writes all of buf (--timeout per wait, the socket's): 0, -ETIMEDOUT or
+ * -errno. timeout_ms is the socket's already. */
 int	upstream_write(int, const void *, size_t, int);
 /* Reads what is there, waiting up to timeout_ms: bytes, 0 at EOF,
  * -ETIMEDOUT or -errno. */

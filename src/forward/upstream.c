@@ -27,6 +27,22 @@ wait_fd(int fd, short events, int timeout_ms)
 	return rc == 0 ? -ETIMEDOUT : 0;
 }
 
+/* Once connected the socket blocks, with --timeout as its send and
+ * receive timeouts: one syscall per read or write instead of a poll and
+ * a retry (the tunnels' reads say MSG_DONTWAIT). */
+static int
+blocking(int fd, int timeout_ms)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000,
+	    .tv_usec = (timeout_ms % 1000) * 1000 };
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		return -errno;
+	return fd;
+}
+
 int
 upstream_connect(const struct fwd_config *cfg)
 {
@@ -41,7 +57,7 @@ upstream_connect(const struct fwd_config *cfg)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)&cfg->addr,
 	    cfg->addrlen) == 0)
-		return fd;
+		goto done;
 	if (errno != EINPROGRESS && errno != EAGAIN) {
 		rc = -errno;
 		goto fail;
@@ -54,7 +70,9 @@ upstream_connect(const struct fwd_config *cfg)
 		rc = -rc;
 		goto fail;
 	}
-	return fd;
+done:
+	if ((rc = blocking(fd, cfg->timeout_ms)) >= 0)
+		return fd;
 fail:
 	close(fd);
 	return rc;
@@ -102,8 +120,8 @@ upstream_write(int fd, const void *buf, size_t len, int timeout_ms)
 {
 	const char *p = buf;
 	ssize_t w;
-	int rc;
 
+	(void)timeout_ms;	/* SO_SNDTIMEO */
 	while (len > 0) {
 		w = send(fd, p, len, MSG_NOSIGNAL);
 		if (w > 0) {
@@ -113,10 +131,9 @@ upstream_write(int fd, const void *buf, size_t len, int timeout_ms)
 		}
 		if (w == -1 && errno == EINTR)
 			continue;
-		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		if ((rc = wait_fd(fd, POLLOUT, timeout_ms)) < 0)
-			return rc;
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -ETIMEDOUT;
+		return w == 0 ? -EPIPE : -errno;
 	}
 	return 0;
 }
@@ -125,17 +142,16 @@ ssize_t
 upstream_read(int fd, void *buf, size_t len, int timeout_ms)
 {
 	ssize_t n;
-	int rc;
 
+	(void)timeout_ms;	/* SO_RCVTIMEO */
 	for (;;) {
 		n = recv(fd, buf, len, 0);
 		if (n >= 0)
 			return n;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		if ((rc = wait_fd(fd, POLLIN, timeout_ms)) < 0)
-			return rc;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -ETIMEDOUT;
+		return -errno;
 	}
 }

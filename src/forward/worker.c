@@ -169,15 +169,27 @@ void *
 worker_main(void *arg)
 {
 	struct fwd_worker *w = arg;
+	struct hsys_request *r;
 	long long last = 0;
+	int rc;
 
 	while (!fwd_stop) {
-		if (serve_ready(w, &last) < 0) {
+		if (w->ntunnels == 0) {
+			/* The common case: one call waits and receives. */
+			if ((rc = hsys_next(w->h, &r, 250)) == 1) {
+				exchange_run(w, r);
+				continue;
+			}
+		} else if ((rc = serve_ready(w, &last)) == 0)
+			wait_and_pump(w, 250);
+		if (rc < 0) {
+			if (w->ntunnels == 0)
+				fwd_log("the session with hsysd ended: %s",
+				    hsys_strerror(rc));
 			w->failed = 1;
 			kill(getpid(), SIGUSR1);
 			break;
 		}
-		wait_and_pump(w, 250);
 	}
 	if (!w->failed)
 		drain(w);
