@@ -1,4 +1,5 @@
-# hsys-forward with real servers and broken ones: gunicorn serving a Flask
+# hsys-forward with real servers and broken ones: Node's http module,
+# gunicorn serving a Flask
 # app, started by hsys-forward itself (-- COMMAND, HSYS_FORWARD_TO) and
 # stopped by it after draining; a WebSocket echo server (python3-websockets)
 # through the Upgrade tunnel over wss://; and a raw-socket upstream whose
@@ -53,6 +54,32 @@ $FWD --url "https://+:$P/seven/" --to "unix:$T/none.sock" -- "$T/no-such-cmd" \
 t_eq "a COMMAND that cannot run: 127" "$?" 127
 t_grep "and says so" 'cannot run .*no-such-cmd' "$T/s.log"
 
+# --- Node's http module (Debian's nodejs) on a Unix socket -----------------
+N="$T/node.sock"
+node -e '
+const http = require("http");
+http.createServer((q, s) => {
+  if (q.method === "POST") {
+    let n = 0;
+    q.on("data", (d) => { n += d.length; });
+    q.on("end", () => s.end("node got " + n + "\n"));
+    return;
+  }
+  s.setHeader("X-Node", "yes");
+  s.write("node says ");		/* no length: chunked */
+  setTimeout(() => s.end(q.url + " " + q.headers["x-forwarded-proto"] + "\n"), 50);
+}).listen(process.argv[1]);' "$N" >"$T/node.log" 2>&1 &
+for i in $(seq 100); do [ -S "$N" ] && break; sleep 0.1; done
+$FWD --url "https://+:$P/node/" --to "unix:$N" 2>"$T/fn.log" &
+fn=$!
+t_ok "a Node server behind hsys-forward" wait_for "https://localhost:$P/node/a"
+t_eq "its chunked answer streamed" "$(get https://localhost:$P/node/b?c=1)" \
+    "node says /node/b?c=1 https"
+t_grep "its own fields pass" '^[Xx]-[Nn]ode: yes' <(get -D - -o /dev/null https://localhost:$P/node/c)
+head -c 3000000 /dev/urandom >"$T/n.bin"
+t_eq "a 3 MB POST to Node" \
+    "$(get --data-binary @"$T/n.bin" https://localhost:$P/node/up)" "node got 3000000"
+
 # --- WebSocket through the tunnel ----------------------------------------------
 /usr/bin/python3 "$LIB/fwd_ws.py" serve $W 2>"$T/ws.log" &
 for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$W) 2>/dev/null && break; sleep 0.1; done
@@ -78,7 +105,7 @@ t_grep "conflicting lengths logged" 'conflicting Content-Length' "$T/fr.log"
 t_grep "CL+TE logged" 'both Content-Length and Transfer-Encoding' "$T/fr.log"
 t_grep "obs-fold logged" 'obs-fold' "$T/fr.log"
 
-kill -TERM $fw $fr
+kill -TERM $fw $fr $fn
 wait $fw; t_eq "the tunnel forwarder exits 0" "$?" 0
 kill -TERM $dpid
 wait $dpid
