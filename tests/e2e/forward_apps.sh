@@ -101,6 +101,9 @@ for bad in conflict clte badchunk fold badstatus bare-lf; do
 	t_eq "$bad: 502" "$(code https://localhost:$P/raw/$bad)" 502
 	t_eq "after $bad, the next request works" "$(get https://localhost:$P/raw/good)" good
 done
+t_eq "an upstream that resets the connection: 502" "$(code https://localhost:$P/raw/reset)" 502
+t_grep "the reset is logged" 'Connection reset by peer' "$T/fr.log"
+t_eq "and the next request works" "$(get https://localhost:$P/raw/good)" good
 t_grep "conflicting lengths logged" 'conflicting Content-Length' "$T/fr.log"
 t_grep "CL+TE logged" 'both Content-Length and Transfer-Encoding' "$T/fr.log"
 t_grep "obs-fold logged" 'obs-fold' "$T/fr.log"

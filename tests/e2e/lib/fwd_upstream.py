@@ -10,13 +10,15 @@
       /slow      answers after 5 seconds
   fwd_upstream.py raw --tcp PORT
       answers by path with broken framing: /conflict, /clte, /badchunk,
-      /fold, /badstatus, /bare-lf; anything else is a good response
+      /fold, /badstatus, /bare-lf; /reset resets the connection; anything
+      else is a good response
 """
 import hashlib
 import http.server
 import os
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -141,6 +143,10 @@ def raw_conn(c):
             head, _, buf = buf.partition(b"\r\n\r\n")
             path = head.split(b" ")[1].decode()
             path = "/" + path.rstrip("/").rsplit("/", 1)[-1]
+            if path == "/reset":
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             struct.pack("ii", 1, 0))
+                return
             c.sendall(BROKEN.get(path, GOOD))
 
 
