@@ -66,6 +66,13 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 LIB_A     := $(BUILD)/libhsys.a
 LIB_SO    := $(BUILD)/libhsys.so.1
 
+# hsys-forward: an application like the examples (libhsys.a), with the
+# HTTP parsers of the core (chunked decoding); its modules but main.c as a
+# library for its unit tests (tests/unit/test_forward_*.c).
+FWD_SRC   := $(filter-out src/forward/main.c,$(wildcard src/forward/*.c))
+FWD_OBJ   := $(FWD_SRC:%.c=$(BUILD)/obj/%.o)
+FWD_LIB   := $(BUILD)/libhsysfwd.a
+
 CLI_SRC   := $(wildcard src/cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -74,7 +81,8 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBT_SRC  := $(wildcard tests/lib/test_*.c)
 LIBT_BIN  := $(LIBT_SRC:tests/lib/%.c=$(BUILD)/tests/%)
 
-PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO)
+PROGS     := $(BUILD)/hsys $(BUILD)/hsysd $(LIB_A) $(LIB_SO) \
+             $(BUILD)/hsys-forward
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 
 # Example applications: examples/NAME/*.c -> $(BUILD)/examples/NAME, linked
@@ -134,7 +142,8 @@ $(LIB_SO): $(LIB_OBJ) src/lib/hsys.map
 
 $(CORE_LIB): $(CORE_OBJ)
 $(DAEMON_LIB): $(DAEMON_OBJ)
-$(CORE_LIB) $(DAEMON_LIB):
+$(FWD_LIB): $(FWD_OBJ)
+$(CORE_LIB) $(DAEMON_LIB) $(FWD_LIB):
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	@$(if $(Q),echo "  AR      $@")
@@ -147,6 +156,17 @@ $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 $(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) -lsystemd
+
+$(BUILD)/hsys-forward: $(BUILD)/obj/src/forward/main.o $(FWD_LIB) $(LIB_A) \
+    $(CORE_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FWD_LIB) $(LIB_A) $(CORE_LIB) -lpthread
+
+$(BUILD)/tests/test_forward_%: $(BUILD)/obj/tests/unit/test_forward_%.o \
+    $(FWD_LIB) $(LIB_A) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FWD_LIB) $(LIB_A) $(CORE_LIB) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -173,6 +193,7 @@ install: $(PROGS)
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/hsys $(DESTDIR)$(BINDIR)/hsys
 	install -m 0755 $(BUILD)/hsysd $(DESTDIR)$(SBINDIR)/hsysd
+	install -m 0755 $(BUILD)/hsys-forward $(DESTDIR)$(BINDIR)/hsys-forward
 	for m in man/*.1; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	for m in man/*.8; do [ -e "$$m" ] || continue; \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done
@@ -188,6 +209,8 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|' packaging/hsysd.service.in \
 	    >$(DESTDIR)$(UNITDIR)/hsysd.service
+	sed -e 's|@BINDIR@|$(BINDIR)|' packaging/hsys-forward@.service.in \
+	    >$(DESTDIR)$(UNITDIR)/hsys-forward@.service
 	install -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0644 packaging/hsysd.logrotate \
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hsysd
@@ -198,6 +221,8 @@ install: $(PROGS)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
+	rm -f $(DESTDIR)$(BINDIR)/hsys-forward \
+	    $(DESTDIR)$(UNITDIR)/hsys-forward@.service
 	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(BINDIR)/hsys-$$e; done
 	rm -f $(DESTDIR)$(INCLUDEDIR)/hsys.h $(DESTDIR)$(LIBDIR)/libhsys.* \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc \

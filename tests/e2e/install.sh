@@ -20,9 +20,20 @@ t_eq "the unit starts the installed hsysd" \
 t_grep "hsys.pc names the install's libdir" '^libdir=/usr/lib$' \
     "$stage/usr/lib/pkgconfig/hsys.pc"
 
+for f in usr/bin/hsys-forward usr/share/man/man1/hsys-forward.1 \
+    usr/lib/systemd/system/hsys-forward@.service; do
+	t_ok "installs /$f" test -e "$stage/$f"
+done
+t_grep "the hsys-forward@ unit starts the installed hsys-forward" \
+    '^ExecStart=/usr/bin/hsys-forward \$HSYS_FORWARD_ARGS$' \
+    "$stage/usr/lib/systemd/system/hsys-forward@.service"
+
 inst=$T/inst
 t_ok "make install with only a PREFIX" \
     make -C "$TOP" -s install BUILD="$BUILD" PREFIX="$inst"
+cp "$inst/lib/systemd/system/hsys-forward@.service" "$T/hsys-forward@shop.service"
+t_ok "systemd-analyze verify accepts an hsys-forward@ instance" \
+    systemd-analyze verify --man=no "$T/hsys-forward@shop.service"
 t_ok "systemd-analyze verify accepts the unit" \
     systemd-analyze verify --man=no "$inst/lib/systemd/system/hsysd.service"
 cat >"$T/app.c" <<'C'

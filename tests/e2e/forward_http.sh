@@ -1,0 +1,139 @@
+# hsys-forward in front of servers nobody here wrote: Python's http.server
+# (python3 -m http.server) over TCP, and a http.server-based upstream over
+# TCP and a Unix socket; the fields it adds, --strip-prefix, a chunked
+# response, 20 MiB both ways streamed (sha256), keep-alive reuse, the
+# upstream down (502) and slow (504), SIGTERM draining, and a user without
+# a reservation refused.
+. "$(dirname "$0")/lib.sh"
+
+P=$((20000 + RANDOM % 12000))
+U=$((P + 1)); U2=$((P + 2))
+APPID='{00112233-4455-6677-8899-aabbccddeeff}'
+thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
+hsys http add sslcert ipport=0.0.0.0:$P certhash=$thumb appid=$APPID >/dev/null
+hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
+$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
+dpid=$!
+for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+UP="$TOP/tests/e2e/lib/fwd_upstream.py"
+get() { curl -s --max-time 30 --cacert "$T/ca.pem" "$@"; }
+code() { get -o /dev/null -w '%{http_code}' "$@"; }
+# wait_for URL: until it answers 200 (bounded).
+wait_for() {
+	for i in $(seq 100); do [ "$(code "$1")" = 200 ] && return 0; sleep 0.1; done
+	return 1
+}
+FWD="$HSYS_WRAP $BUILD/hsys-forward --threads 2"
+
+# --- Python's http.server over TCP ----------------------------------------
+mkdir -p "$T/www"
+echo "static file" >"$T/www/hello.txt"
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$T/www/big.bin"
+(cd "$T/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 $U \
+    >"$T/pyhttp.log" 2>&1) &
+for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$U/ && break; sleep 0.1; done
+$FWD --url "https://+:$P/static/" --to http://127.0.0.1:$U --strip-prefix \
+    2>"$T/f1.log" &
+f1=$!
+t_ok "hsys-forward serves the prefix" wait_for "https://localhost:$P/static/hello.txt"
+t_eq "http.server's file through hsys-forward" \
+    "$(get https://localhost:$P/static/hello.txt)" "static file"
+get "https://localhost:$P/static/big.bin" -o "$T/big.out"
+t_eq "20 MiB download streamed whole (sha256)" \
+    "$(sha256sum <"$T/big.out" | cut -d' ' -f1)" \
+    "$(sha256sum <"$T/www/big.bin" | cut -d' ' -f1)"
+t_eq "a missing file is the upstream's 404" \
+    "$(code https://localhost:$P/static/nope)" 404
+touch -d '1 hour ago' "$T/www/hello.txt"
+t_eq "a conditional GET: the upstream's 304" \
+    "$(code -z "$T/www/hello.txt" https://localhost:$P/static/hello.txt)" 304
+t_eq "and the connection goes on (a 304 has no body)" \
+    "$(get -z "$T/www/hello.txt" https://localhost:$P/static/hello.txt \
+    --next --cacert "$T/ca.pem" https://localhost:$P/static/hello.txt)" "static file"
+t_eq "HEAD has no body" \
+    "$(get -I -o /dev/null -w '%{http_code}' https://localhost:$P/static/hello.txt)" 200
+
+# --- our http.server upstream on a Unix socket ------------------------------
+/usr/bin/python3 "$UP" http --unix "$T/up.sock" 2>"$T/up.log" &
+for i in $(seq 100); do [ -S "$T/up.sock" ] && break; sleep 0.1; done
+$FWD --url "https://+:$P/app/" --to "unix:$T/up.sock" 2>"$T/f2.log" &
+f2=$!
+t_ok "a Unix-socket upstream" wait_for "https://localhost:$P/app/x"
+get -H 'X-Forwarded-For: 6.6.6.6' -H 'Connection: x-drop' -H 'X-Drop: 1' \
+    "https://localhost:$P/app/headers?a=1" >"$T/h"
+t_grep "the path is kept without --strip-prefix" '^GET /app/headers\?a=1 HTTP/1.1' "$T/h"
+t_grep "Forwarded says who and how" '^Forwarded: for=127.0.0.1;proto=https;host="localhost:'$P'"' "$T/h"
+t_grep "X-Forwarded-For is the peer, not the client's claim" '^X-Forwarded-For: 127.0.0.1$' "$T/h"
+t_grep "X-Forwarded-Proto" '^X-Forwarded-Proto: https$' "$T/h"
+t_grep "X-Forwarded-Host" "^X-Forwarded-Host: localhost:$P$" "$T/h"
+t_nogrep "a field the client's Connection names is dropped" '^X-Drop' "$T/h"
+t_nogrep "no X-Forwarded-Prefix without --strip-prefix" '^X-Forwarded-Prefix' "$T/h"
+t_eq "a chunked response" "$(get https://localhost:$P/app/chunked)" "one two three"
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$T/up.bin"
+want="$(stat -c %s "$T/up.bin") $(sha256sum <"$T/up.bin" | cut -d' ' -f1)"
+t_eq "20 MiB upload streamed (sha256)" \
+    "$(get --data-binary @"$T/up.bin" https://localhost:$P/app/upload)" "$want"
+t_eq "20 MiB upload, chunked by the client" \
+    "$(get -H 'Transfer-Encoding: chunked' --data-binary @"$T/up.bin" \
+    https://localhost:$P/app/upload)" "$want"
+get "https://localhost:$P/app/big?n=20971520" -o "$T/big2"
+t_eq "20 MiB response from the Unix socket" "$(stat -c %s "$T/big2")" 20971520
+n=0
+for i in $(seq 30); do
+	[ "$(get https://localhost:$P/app/k$i)" = "upstream /app/k$i" ] && n=$((n + 1))
+done
+t_eq "30 requests in a row all answered" "$n" 30
+
+# --- --strip-prefix and turning the fields off ------------------------------
+$FWD --url "https://+:$P/strip/" --to "unix:$T/up.sock" --strip-prefix \
+    --no-forwarded --no-x-forwarded 2>"$T/f3.log" &
+f3=$!
+t_ok "a second forwarder" wait_for "https://localhost:$P/strip/x"
+get -H 'X-Forwarded-For: 6.6.6.6' "https://localhost:$P/strip/headers" >"$T/h3"
+t_grep "--strip-prefix removes the prefix's path" '^GET /headers HTTP/1.1' "$T/h3"
+t_nogrep "--no-forwarded" '^Forwarded:' "$T/h3"
+t_grep "--no-x-forwarded passes the client's own" '^X-Forwarded-For: 6.6.6.6' "$T/h3"
+kill -TERM $f3; wait $f3
+$FWD --url "https://+:$P/strip/" --to "unix:$T/up.sock" --strip-prefix \
+    2>"$T/f3.log" &
+f3=$!
+t_ok "again with the fields" wait_for "https://localhost:$P/strip/x"
+get "https://localhost:$P/strip/headers" >"$T/h4"
+t_grep "X-Forwarded-Prefix with --strip-prefix" '^X-Forwarded-Prefix: /strip$' "$T/h4"
+
+# --- down, slow ---------------------------------------------------------------
+$FWD --url "https://+:$P/down/" --to http://127.0.0.1:$U2 2>"$T/f4.log" &
+f4=$!
+for i in $(seq 100); do [ "$(code https://localhost:$P/down/)" = 502 ] && break; sleep 0.1; done
+t_eq "an upstream that refuses: 502" "$(code https://localhost:$P/down/)" 502
+t_grep "the 502 is logged with the reason" '502 for GET /down/: upstream connect failed: Connection refused' "$T/f4.log"
+$FWD --url "https://+:$P/slow/" --to "unix:$T/up.sock" --timeout 1 2>"$T/f5.log" &
+f5=$!
+t_ok "a forwarder with --timeout 1" wait_for "https://localhost:$P/slow/x"
+t_eq "an upstream that does not answer in time: 504" \
+    "$(code https://localhost:$P/slow/slow)" 504
+t_grep "the 504 is logged" '504 for GET /slow/slow: upstream did not answer in time' "$T/f5.log"
+t_eq "the next request is served" "$(get https://localhost:$P/slow/after)" "upstream /slow/after"
+
+# --- draining -------------------------------------------------------------------
+get "https://localhost:$P/app/slow" >"$T/drain.out" &
+cpid=$!
+sleep 1
+kill -TERM $f2
+wait $cpid
+t_eq "SIGTERM lets the request in flight finish" "$(cat "$T/drain.out")" "upstream /app/slow"
+wait $f2
+t_eq "then hsys-forward exits 0" "$?" 0
+
+# --- a user without a reservation ----------------------------------------------
+chmod 755 "$HSYS_HOME"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD/hsys-forward" \
+    --url "https://+:$P/nobody/" --to "unix:$T/up.sock" >"$T/f6.out" 2>&1
+t_eq "a user without a reservation is refused (exit 1)" "$?" 1
+t_grep "and told how to get one" 'hsys http add urlacl url=https://\+:'$P'/nobody/' "$T/f6.out"
+
+kill -TERM $f1 $f3 $f4 $f5
+wait $f1; t_eq "hsys-forward exits 0 on SIGTERM" "$?" 0
+kill -TERM $dpid
+wait $dpid
+t_done
