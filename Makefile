@@ -16,7 +16,19 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+DOCDIR    ?= $(PREFIX)/share/doc/hsys
+# Nothing lands outside DESTDIR$(PREFIX) but for PREFIX=/usr, Debian's
+# layout, whose configuration lives in /etc. Elsewhere the logrotate file
+# goes to PREFIX/etc/logrotate.d, for the admin to link into /etc (the
+# README says so); the units and sysusers.d file go to PREFIX/lib, which
+# systemd reads for /usr and /usr/local alike.
+ifeq ($(PREFIX),/usr)
 SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION   := 0.1.0
 # The hsys Python package goes where Debian's /usr/bin/python3 finds it;
 # for another PREFIX, put PYTHONDIR on PYTHONPATH (docs/python.md).
@@ -202,9 +214,13 @@ install: $(PROGS)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libhsys.a
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libhsys.so.1
 	ln -sf libhsys.so.1 $(DESTDIR)$(LIBDIR)/libhsys.so
-	# Made here, not at build time: they name the install's own paths.
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	# Made here, not at build time: they name the install's own paths
+	# (hsys.pc's relative to ${prefix} where they lie under it, so the
+	# tree can be moved).
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(VERSION)|' \
 	    src/lib/hsys.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/hsys.pc
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|' packaging/hsysd.service.in \
@@ -218,6 +234,18 @@ install: $(PROGS)
 	    $(DESTDIR)$(BINDIR)/hsys-$$e; done
 	install -d $(DESTDIR)$(PYTHONDIR)/hsys
 	install -m 0644 bindings/python/hsys/*.py $(DESTDIR)$(PYTHONDIR)/hsys/
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 packaging/hsys.sysusers $(DESTDIR)$(SYSUSERSDIR)/hsys.conf
+	# On the machine itself (no DESTDIR), as root, into the system's own
+	# prefixes: the new library in ld.so's cache, and the system user, now
+	# rather than at next boot. (A private PREFIX is read by neither.)
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	    { [ "$(PREFIX)" = /usr ] || [ "$(PREFIX)" = /usr/local ]; }; then \
+	    ldconfig; \
+	    ! command -v systemd-sysusers >/dev/null || \
+	        systemd-sysusers $(SYSUSERSDIR)/hsys.conf; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hsys $(DESTDIR)$(SBINDIR)/hsysd
@@ -229,7 +257,9 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/hsysd.service \
 	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hsysd
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
-	rm -rf $(DESTDIR)$(PYTHONDIR)/hsys
+	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m#man/}; done
+	rm -rf $(DESTDIR)$(PYTHONDIR)/hsys $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/hsys.conf
 
 clean:
 	rm -rf build build-san

@@ -17,8 +17,23 @@ done
 t_eq "the unit starts the installed hsysd" \
     "$(sed -n 's/^ExecStart=//p' "$stage/usr/lib/systemd/system/hsysd.service")" \
     /usr/sbin/hsysd
-t_grep "hsys.pc names the install's libdir" '^libdir=/usr/lib$' \
-    "$stage/usr/lib/pkgconfig/hsys.pc"
+t_grep "hsys.pc names the install's libdir, under \${prefix}" \
+    '^libdir=\$\{prefix\}/lib$' "$stage/usr/lib/pkgconfig/hsys.pc"
+t_grep "and its prefix" '^prefix=/usr$' "$stage/usr/lib/pkgconfig/hsys.pc"
+t_ok "PREFIX=/usr: the logrotate file in /etc, Debian's place" \
+    test -e "$stage/etc/logrotate.d/hsysd"
+t_ok "the docs the man pages cite, under share/doc/hsys" \
+    test -e "$stage/usr/share/doc/hsys/protocol.md"
+t_ok "the sysusers.d file" test -e "$stage/usr/lib/sysusers.d/hsys.conf"
+t_ok "which systemd-sysusers accepts" \
+    systemd-sysusers --dry-run --root="$T/sysroot" "$stage/usr/lib/sysusers.d/hsys.conf"
+local_stage=$T/local
+t_ok "make install PREFIX=/usr/local DESTDIR=..." \
+    make -C "$TOP" -s install BUILD="$BUILD" PREFIX=/usr/local DESTDIR="$local_stage"
+t_eq "nothing lands outside DESTDIR/usr/local" \
+    "$(find "$local_stage" ! -type d | grep -v "^$local_stage/usr/local/")" ""
+t_ok "the logrotate file under PREFIX/etc" \
+    test -e "$local_stage/usr/local/etc/logrotate.d/hsysd"
 
 for f in usr/bin/hsys-forward usr/share/man/man1/hsys-forward.1 \
     usr/lib/systemd/system/hsys-forward@.service; do
@@ -51,4 +66,9 @@ t_ok "and runs" "$T/app"
 t_grep "with the library's own messages" 'not running' "$T/out"
 t_ok "man renders every page" sh -c "for m in '$inst'/share/man/man*/*; do \
     man -l \"\$m\" >/dev/null 2>&1 || exit 1; done"
+t_ok "make uninstall" make -C "$TOP" -s uninstall BUILD="$BUILD" PREFIX=/usr \
+    DESTDIR="$stage"
+t_eq "leaves no file behind (hsysd.8 included)" \
+    "$(find "$stage" ! -type d | sed "s|^$stage||")" ""
+
 t_done
