@@ -18,8 +18,8 @@
 
 #define ACL_MAX_GROUPS	256
 
-static int
-in_groups(uid_t uid, gid_t gid, gid_t want)
+int
+acl_in_group(uid_t uid, gid_t gid, gid_t want)
 {
 	gid_t groups[ACL_MAX_GROUPS];
 	int n = ACL_MAX_GROUPS, i;
@@ -65,7 +65,7 @@ acl_may_listen(uid_t uid, gid_t gid, const struct url_prefix *p,
 		return -1;
 	}
 	granted = r.kind == CONFIG_USER ? r.id == uid :
-	    in_groups(uid, gid, (gid_t)r.id);
+	    acl_in_group(uid, gid, (gid_t)r.id);
 	if (granted && r.listen)
 		return 0;
 	config_principal_name(r.kind, r.id, who, sizeof(who));
@@ -94,7 +94,7 @@ grants_delegate(const struct config_urlacl *r, void *arg)
 	struct delegation *dg = arg;
 
 	if (r->kind == CONFIG_USER ? r->id != dg->uid :
-	    !in_groups(dg->uid, dg->gid, (gid_t)r->id))
+	    !acl_in_group(dg->uid, dg->gid, (gid_t)r->id))
 		return 0;
 	if (r->delegate) {
 		dg->granted = 1;
