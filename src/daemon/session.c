@@ -204,8 +204,8 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 		return control_error(s->ctl, f->id, EINVAL, "a queue name has "
 		    "no '/': 'owner/name' names another user's queue");
 	if (name[0] != '\0' && queue_by_name(s->d, s->uid, name) != NULL)
-		return control_error(s->ctl, f->id, EEXIST, "you have a queue "
-		    "named '%s'; attach to it or choose another name", name);
+		return control_error(s->ctl, f->id, EEXIST, "your queue '%s' "
+		    "exists; attach to it or choose another name", name);
 	if ((flags & QUEUE_F_OPEN) &&
 	    acl_may_delegate(s->uid, s->gid, &e) == -1)
 		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
