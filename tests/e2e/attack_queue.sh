@@ -114,6 +114,16 @@ t_eq "A's other queue is still A's alone" \
     "$(pids "http://127.0.0.1:$P/a/x" 10 | sort -u)" "$a_pid"
 t_ok "a member of the allowed group attaches (65534/grp)" \
     start_as 1 member --queue 65534/grp
+hsys http show servicestate >"$T/state.txt"
+t_grep "servicestate shows whom A allowed" "Allowed to attach: uid 1$" \
+    "$T/state.txt"
+t_grep "and that A's jobs admits nobody else" \
+    "Allowed to attach: nobody else$" "$T/state.txt"
+hsys http show servicestate --json >"$T/state.json"
+t_eq "servicestate --json lists them" "$(python3 -c '
+import json, sys
+q = [q for q in json.load(open(sys.argv[1]))["queues"] if q["name"] == "grp"]
+print(q[0]["allow"])' "$T/state.json" 2>&1)" "[{'gid': 1}]"
 r=$(cd / && setpriv --reuid=1 --regid=1 --clear-groups env \
     HSYS_HOME="$HSYS_HOME" PYTHONPATH="$PYTHONPATH" python3 -c '
 import struct
