@@ -4,8 +4,8 @@
  * them. A name is its owner's: two users may each have a queue "jobs".
  * Who else may attach is the owner's choice (HTTP.sys's request queue
  * security descriptor): an open queue admits the uids and groups its
- * owner allowed, never anyone by default. Main thread only; workers get what they need of them by mail, and
- * share their counters (qgate.h).
+ * owner allowed, never anyone by default. Main thread only; workers get
+ * what they need of them by mail, and share their counters (qgate.h).
  *
  * A queue with prefixes outlives its last session for a grace period
  * (default 5 s; 0 turns it off): its prefixes stay and the workers hold

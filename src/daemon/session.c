@@ -216,7 +216,8 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 }
 
 /* "name" is the peer's own queue; "owner/name" another user's, the
- * owner a user name or, all digits, a uid. -1: no such user, or not of that form. */
+ * owner a user name or, all digits, a uid. Splits spec at its '/'. -1:
+ * no such user, or not of that form. */
 static int
 queue_owner(const struct session *s, char *spec, uid_t *owner, char **name)
 {
@@ -260,9 +261,9 @@ op_queue_attach(struct session *s, const struct proto_frame *f)
 	    spec[0] == '\0')
 		return control_error(s->ctl, f->id, EINVAL, "bad queue name");
 	if (queue_owner(s, spec, &owner, &name) == -1)
-		return control_error(s->ctl, f->id, EINVAL, "'%s': another "
-		    "user's queue is named OWNER/NAME, OWNER a user name or "
-		    "a uid", spec);
+		return control_error(s->ctl, f->id, EINVAL, "'%s/%s': another "
+		    "user's queue is named OWNER/NAME, OWNER a known user "
+		    "name or a uid", spec, name);
 	if ((q = queue_by_name(s->d, owner, name)) == NULL &&
 	    owner == s->uid)
 		return control_error(s->ctl, f->id, ENOENT, "you have no "
