@@ -29,19 +29,15 @@ static char home[64];
 /* Runs `argv` with HSYS_HOME set to a fresh directory; waits for its
  * socket. */
 static pid_t
-start(char *const argv[])
+spawn(char *const argv[])
 {
 	char sock[128];
 	struct stat sb;
 	pid_t pid;
 	int i;
 
-	snprintf(home, sizeof(home), "/tmp/hsys-libqueue.XXXXXX");
-	if (mkdtemp(home) == NULL)
-		return -1;
-	setenv("HSYS_HOME", home, 1);
-	unsetenv("HSYS_SOCKET");
 	snprintf(sock, sizeof(sock), "%s/hsysd.sock", home);
+	unlink(sock);
 	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (freopen("/dev/null", "w", stderr) == NULL)
@@ -52,6 +48,17 @@ start(char *const argv[])
 	for (i = 0; i < 500 && stat(sock, &sb) == -1; i++)
 		usleep(10000);
 	return pid;
+}
+
+static pid_t
+start(char *const argv[])
+{
+	snprintf(home, sizeof(home), "/tmp/hsys-libqueue.XXXXXX");
+	if (mkdtemp(home) == NULL)
+		return -1;
+	setenv("HSYS_HOME", home, 1);
+	unsetenv("HSYS_SOCKET");
+	return spawn(argv);
 }
 
 static int
@@ -182,6 +189,70 @@ test_consent(void)
 	CHECK(finish(pid, SIGTERM) == 0);
 }
 
+/* As nobody: attaches to `name` until it works or 15 s pass; 0 when it
+ * did, else the last error. */
+static int
+nobody_attach_soon(const char *name)
+{
+	struct hsys_queue *q;
+	struct hsys *h;
+	int i, rc = -1;
+
+	if (setgroups(0, NULL) == -1 || setresgid(65534, 65534, 65534) == -1 ||
+	    setresuid(65534, 65534, 65534) == -1)
+		return 0x80;
+	for (i = 0; i < 150 && rc != 0; i++) {
+		if ((rc = hsys_open(&h, "b")) == 0) {
+			rc = hsys_queue_attach(h, name, &q);
+			hsys_close(h);
+		}
+		if (rc != 0)
+			usleep(100000);
+	}
+	return rc == 0 ? 0 : -rc;
+}
+
+/* The allow list is given again when libhsys re-creates the queue on a
+ * new daemon: nobody attaches there too. */
+static void
+test_consent_reconnect(void)
+{
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	char path[512];
+	char *argv[] = { path, "--workers", "2", NULL };
+	struct hsys_request *r;
+	struct hsys_queue *q;
+	struct hsys *h;
+	pid_t pid, child;
+	int status = -1, i, broken = 0;
+
+	snprintf(path, sizeof(path), "%s/hsysd", build);
+	if ((pid = start(argv)) == -1 || !CHECK(hsys_open(&h, "a") == 0))
+		return;
+	chmod(home, 0755);
+	CHECK(hsys_set_reconnect(h, 20000) == 0);
+	CHECK(hsys_queue_create(h, "jobs", HSYS_QUEUE_OPEN, &q) == 0);
+	CHECK(hsys_queue_allow(q, 65534) == 0);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	if (!CHECK((pid = spawn(argv)) != -1))
+		return;
+	/* hsys_next runs the reconnection; the child tries meanwhile. */
+	if ((child = fork()) == 0)
+		_exit(nobody_attach_soon("root/jobs"));
+	for (i = 0; i < 200 && waitpid(child, &status, WNOHANG) == 0; i++)
+		if (hsys_next(h, &r, 100) < 0)
+			broken++;
+	CHECK(broken == 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		printf("# nobody's attach after the reconnection: %s\n",
+		    strerror(WEXITSTATUS(status)));
+	CHECK(hsys_queue_close(q) == 0);
+	hsys_close(h);
+	CHECK(finish(pid, SIGTERM) == 0);
+}
+
 static void
 test_old_daemon(void)
 {
@@ -213,6 +284,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	RUN(test_real_daemon);
 	RUN(test_consent);
+	RUN(test_consent_reconnect);
 	RUN(test_old_daemon);
 	return unit_done();
 }
