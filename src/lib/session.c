@@ -729,8 +729,12 @@ queue_again(struct hsys *h, struct lib_queue *r)
 	if (rc < 0)
 		return rc;
 	r->id = proto_get32(id);
+	/* A refusal leaves the safe side (fewer users admitted) and must not
+	 * stop the reconnection: the queue may have been made again, not
+	 * open, by another process of its owner that had attached. */
 	for (i = 0; i < r->nallow; i++)
-		if ((rc = queue_set(&q, r->allow_prop[i], r->allow[i])) < 0)
+		if ((rc = queue_set(&q, r->allow_prop[i], r->allow[i])) < 0 &&
+		    rc != -EINVAL && rc != -EPERM && rc != -ENOSPC)
 			return rc;
 	for (p = r->prefixes; p != NULL; p = p->next)
 		if ((rc = prefix_op(&q, PROTO_PREFIX_ADD, p->text)) < 0 &&
