@@ -43,13 +43,31 @@ void		 hsys_close(struct hsys *);
  * programs with their own event loop. */
 int		 hsys_fd(const struct hsys *);
 
-#define HSYS_QUEUE_OPEN	0x2	/* other users' processes may attach */
+#define HSYS_QUEUE_OPEN	0x2	/* users it allows may attach */
 
-/* name NULL: an anonymous queue that only this session uses. */
+/* name NULL: an anonymous queue that only this session uses. A name is
+ * the creating user's own (no '/'): another user's queue of the same name
+ * is another queue. -EEXIST: this user has a queue of that name; -EACCES
+ * (HSYS_QUEUE_OPEN): no reservation grants this user delegate=yes. */
 int		 hsys_queue_create(struct hsys *, const char *name,
 		    unsigned flags, struct hsys_queue **);
+/* "name": this user's queue; "owner/name": another user's, owner a user
+ * name or a uid ("alice/jobs", "1000/jobs"), which it must have created
+ * with HSYS_QUEUE_OPEN and allowed this user (hsys_queue_allow). -ENOENT:
+ * no such queue; -EACCES: not allowed; -EOPNOTSUPP: "owner/name" to a
+ * daemon too old to scope names. */
 int		 hsys_queue_attach(struct hsys *, const char *name,
 		    struct hsys_queue **);
+/* Consent (HTTP.sys's request queue security descriptor): lets processes
+ * of that uid, or of members of that group, attach to this open queue.
+ * Nobody but its owner (and root) attaches otherwise, whatever the URL
+ * reservations say. Only the owner's processes may allow; kept for the
+ * queue's life, and given again after a reconnection. At most 64 entries.
+ * -EINVAL: the queue is not open; -EPERM: not the owner; -ENOSPC: full;
+ * -EOPNOTSUPP: the daemon is too old to restrict who attaches (it lets
+ * every user attach an open queue: close it if that is not acceptable). */
+int		 hsys_queue_allow(struct hsys_queue *, uid_t uid);
+int		 hsys_queue_allow_group(struct hsys_queue *, gid_t gid);
 uint32_t	 hsys_queue_id(const struct hsys_queue *);
 /* Detaches from the queue and frees the handle. */
 int		 hsys_queue_close(struct hsys_queue *);

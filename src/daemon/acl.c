@@ -18,8 +18,8 @@
 
 #define ACL_MAX_GROUPS	256
 
-static int
-in_groups(uid_t uid, gid_t gid, gid_t want)
+int
+acl_in_group(uid_t uid, gid_t gid, gid_t want)
 {
 	gid_t groups[ACL_MAX_GROUPS];
 	int n = ACL_MAX_GROUPS, i;
@@ -64,7 +64,8 @@ acl_may_listen(uid_t uid, gid_t gid, const struct url_prefix *p,
 		e->code = EACCES;
 		return -1;
 	}
-	granted = config_principal_grants(r.kind, r.id, uid, gid, in_groups);
+	granted = config_principal_grants(r.kind, r.id, uid, gid,
+	    acl_in_group);
 	if (granted && r.listen)
 		return 0;
 	config_principal_name(r.kind, r.id, who, sizeof(who));
@@ -93,7 +94,7 @@ grants_delegate(const struct config_urlacl *r, void *arg)
 	struct delegation *dg = arg;
 
 	if (!config_principal_grants(r->kind, r->id, dg->uid, dg->gid,
-	    in_groups))
+	    acl_in_group))
 		return 0;
 	if (r->delegate) {
 		dg->granted = 1;

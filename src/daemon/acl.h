@@ -23,5 +23,8 @@ struct url_prefix;
 int	acl_may_listen(uid_t, gid_t, const struct url_prefix *, struct err *);
 /* 0: allowed; -1 with e->code EACCES (saying what is missing) or EIO. */
 int	acl_may_delegate(uid_t, gid_t, struct err *);
+/* 1 when a process running as uid/gid is in group `want`: its gid, or a
+ * group of its user in the group database. */
+int	acl_in_group(uid_t, gid_t, gid_t want);
 
 #endif

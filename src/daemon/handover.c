@@ -524,6 +524,11 @@ take_fd(struct hsysd *d, struct receiving *r, const struct proto_frame *f,
 	    "kind %u", kind);
 }
 
+/* Only the prefix is kept, to wait for it. The frame also names its
+ * queue and owner, but the new daemon creates no queue from them: each
+ * application creates its queues again, as the user it runs as, so a name
+ * from an older hsysd (where names were global) lands in its creator's
+ * namespace (docs/operations.md). */
 static int
 take_prefix(struct handover *h, const struct proto_frame *f, struct err *e)
 {

@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "common/util.h"
+#include "daemon/acl.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/qgate.h"
@@ -17,6 +18,9 @@
 #include "daemon/route.h"
 #include "daemon/worker.h"
 #include "proto/proto.h"
+
+_Static_assert(QUEUE_ALLOW_MAX == PROTO_QUEUE_ALLOW_MAX,
+    "the allow list's bound is the protocol's");
 
 static void	on_linger_end(struct loop *, struct loop_timer *);
 
@@ -51,14 +55,61 @@ queue_new(struct hsysd *d, const char *name, uid_t owner, int open,
 }
 
 struct queue *
-queue_by_name(struct hsysd *d, const char *name)
+queue_by_name(struct hsysd *d, uid_t owner, const char *name)
 {
 	struct queue *q;
 
 	for (q = d->queues; q != NULL; q = q->next)
-		if (q->name[0] != '\0' && strcmp(q->name, name) == 0)
+		if (q->owner == owner && q->name[0] != '\0' &&
+		    strcmp(q->name, name) == 0)
 			return q;
 	return NULL;
+}
+
+int
+queue_may_attach(const struct queue *q, uid_t uid, gid_t gid)
+{
+	int i;
+
+	if (uid == 0 || uid == q->owner)
+		return 1;
+	if (!q->open)
+		return 0;
+	for (i = 0; i < q->nallow; i++) {
+		if (!q->allow[i].group && q->allow[i].id == (uint32_t)uid)
+			return 1;
+		if (q->allow[i].group &&
+		    acl_in_group(uid, gid, (gid_t)q->allow[i].id))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+queue_allow(struct queue *q, uint32_t id, int group, struct err *e)
+{
+	int i;
+
+	if (!q->open) {
+		err_set(e, "the queue is not open: create it with "
+		    "HSYS_QUEUE_OPEN to let other users attach");
+		e->code = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < q->nallow; i++)
+		if (q->allow[i].id == id && q->allow[i].group == group)
+			return 0;
+	if (q->nallow == QUEUE_ALLOW_MAX) {
+		err_set(e, "a queue allows at most %d users and groups; "
+		    "allow a group instead", QUEUE_ALLOW_MAX);
+		e->code = ENOSPC;
+		return -1;
+	}
+	q->allow[q->nallow].id = id;
+	q->allow[q->nallow++].group = group;
+	log_info("queue %u: %s %lu may attach", q->id, group ? "group" :
+	    "uid", (unsigned long)id);
+	return 0;
 }
 
 struct queue *
@@ -169,6 +220,9 @@ queue_set(struct queue *q, uint32_t prop, uint32_t value, struct err *e)
 		atomic_store(&q->gate->grace_ms, value);
 		log_info("queue %u: grace period %u ms", q->id, value);
 		return 0;
+	case PROTO_QUEUE_ALLOW_UID:
+	case PROTO_QUEUE_ALLOW_GID:
+		return queue_allow(q, value, prop == PROTO_QUEUE_ALLOW_GID, e);
 	default:
 		err_set(e, "unknown queue property %u", prop);
 		e->code = EINVAL;

@@ -1,8 +1,11 @@
 /*
  * queue — request queues (HTTP.sys's request queues): named or anonymous,
  * owned by the uid that created them, shared by the sessions attached to
- * them. Main thread only; workers get what they need of them by mail, and
- * share their counters (qgate.h).
+ * them. A name is its owner's: two users may each have a queue "jobs".
+ * Who else may attach is the owner's choice (HTTP.sys's request queue
+ * security descriptor): an open queue admits the uids and groups its
+ * owner allowed, never anyone by default. Main thread only; workers get
+ * what they need of them by mail, and share their counters (qgate.h).
  *
  * A queue with prefixes outlives its last session for a grace period
  * (default 5 s; 0 turns it off): its prefixes stay and the workers hold
@@ -26,12 +29,20 @@ struct qgate;
 #define QUEUE_NAME_MAX		255
 #define QUEUE_DEFAULT_WAITING	1000	/* HTTP.sys's default */
 #define QUEUE_DEFAULT_GRACE_MS	5000
+#define QUEUE_ALLOW_MAX		64	/* = PROTO_QUEUE_ALLOW_MAX */
+
+struct queue_allow {
+	uint32_t	 id;		/* uid, or gid when group */
+	int		 group;
+};
 
 struct queue {
 	struct queue	*next;
 	uint32_t	 id;
 	uid_t		 owner;
-	int		 open;		/* other uids may attach */
+	int		 open;		/* other uids may be allowed */
+	struct queue_allow allow[QUEUE_ALLOW_MAX];	/* who, if open */
+	int		 nallow;
 	uint32_t	 max_waiting;
 	int		 sessions;	/* attached sessions */
 	char		 name[QUEUE_NAME_MAX + 1];	/* "" if anonymous */
@@ -46,7 +57,8 @@ struct queue {
 
 struct queue	*queue_new(struct hsysd *, const char *name, uid_t owner,
 		    int open, uint32_t max_waiting);
-struct queue	*queue_by_name(struct hsysd *, const char *name);
+/* The queue `name` of that owner (names are per owner). */
+struct queue	*queue_by_name(struct hsysd *, uid_t owner, const char *name);
 struct queue	*queue_by_id(struct hsysd *, uint32_t id);
 /* A session takes a hold: a lingering queue is served again. */
 void		 queue_hold(struct hsysd *, struct queue *);
@@ -54,9 +66,14 @@ void		 queue_hold(struct hsysd *, struct queue *);
  * when its grace period ends. */
 void		 queue_release(struct hsysd *, struct queue *);
 /* A QUEUE_SET property (proto.h's PROTO_QUEUE_*); -1 with e->code
- * EINVAL when it is unknown or out of bounds. */
+ * EINVAL when it is unknown or out of bounds, or allowing others on a
+ * queue that is not open; ENOSPC when the allow list is full. The caller
+ * checks that only the owner (or root) allows. */
 int		 queue_set(struct queue *, uint32_t prop, uint32_t value,
 		    struct err *);
+/* 1 when a process of that uid/gid may attach: root, the owner, or a
+ * uid or group the owner allowed on an open queue. */
+int		 queue_may_attach(const struct queue *, uid_t, gid_t);
 /* One of a lingering queue's prefixes was taken over: its waiting
  * requests route again, and it goes if that was its last prefix. */
 void		 queue_reroute(struct hsysd *, struct queue *);

@@ -3,6 +3,7 @@
  * docs/protocol.md.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 
 #define QUEUE_F_NAMED		0x1
 #define QUEUE_F_OPEN		0x2
+#define OWNER_MAX		64	/* "owner/" of "owner/name" */
 
 static struct session *
 session_by_id(struct hsysd *d, uint64_t id)
@@ -104,7 +106,8 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 	proto_put64(w + 16, s->id);
 	memcpy(w + 24, s->key, sizeof(s->key));
 	proto_put64(w + 40, (uint64_t)d->generation);
-	proto_put32(w + 48, PROTO_FEATURE_QUEUE_SET);
+	proto_put32(w + 48, PROTO_FEATURE_QUEUE_SET |
+	    PROTO_FEATURE_QUEUE_ALLOW);
 	log_info("session %llu: %s (pid %ld, uid %ld) connected",
 	    (unsigned long long)s->id, s->name[0] ? s->name : "unnamed",
 	    (long)s->pid, (long)s->uid);
@@ -197,9 +200,12 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	if ((flags & QUEUE_F_NAMED) != (name[0] != '\0'))
 		return control_error(s->ctl, f->id, EINVAL, "a named queue "
 		    "needs a name, an anonymous one none");
-	if (name[0] != '\0' && queue_by_name(s->d, name) != NULL)
-		return control_error(s->ctl, f->id, EEXIST, "a queue named "
-		    "'%s' exists; attach to it or choose another name", name);
+	if (strchr(name, '/') != NULL)
+		return control_error(s->ctl, f->id, EINVAL, "a queue name has "
+		    "no '/': 'owner/name' names another user's queue");
+	if (name[0] != '\0' && queue_by_name(s->d, s->uid, name) != NULL)
+		return control_error(s->ctl, f->id, EEXIST, "your queue '%s' "
+		    "exists; attach to it or choose another name", name);
 	if ((flags & QUEUE_F_OPEN) &&
 	    acl_may_delegate(s->uid, s->gid, &e) == -1)
 		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
@@ -209,23 +215,68 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	return queue_attach_session(s, q, f->id);
 }
 
+/* "name" is the peer's own queue; "owner/name" another user's, the
+ * owner a user name or, all digits, a uid. Splits spec at its '/'. -1:
+ * no such user, or not of that form. */
+static int
+queue_owner(const struct session *s, char *spec, uid_t *owner, char **name)
+{
+	char *slash = strchr(spec, '/'), *end, buf[1024];
+	struct passwd pw, *pwp = NULL;
+	unsigned long v;
+
+	*owner = s->uid;
+	*name = spec;
+	if (slash == NULL)
+		return 0;
+	*slash = '\0';
+	*name = slash + 1;
+	if (spec[0] == '\0' || (*name)[0] == '\0' ||
+	    strchr(*name, '/') != NULL)
+		return -1;
+	if (spec[strspn(spec, "0123456789")] == '\0') {
+		errno = 0;
+		v = strtoul(spec, &end, 10);
+		if (errno != 0 || v > (uid_t)-2)
+			return -1;
+		*owner = (uid_t)v;
+		return 0;
+	}
+	if (getpwnam_r(spec, &pw, buf, sizeof(buf), &pwp) != 0 ||
+	    pwp == NULL)
+		return -1;
+	*owner = pw.pw_uid;
+	return 0;
+}
+
 static int
 op_queue_attach(struct session *s, const struct proto_frame *f)
 {
-	char name[QUEUE_NAME_MAX + 1];
+	char spec[OWNER_MAX + QUEUE_NAME_MAX + 1], *name;
 	struct queue *q;
+	uid_t owner;
 
 	if (f->length < QUEUE_ATTACH_FIXED ||
-	    span_name(f, 0, QUEUE_ATTACH_FIXED, name, sizeof(name)) == -1 ||
-	    name[0] == '\0')
+	    span_name(f, 0, QUEUE_ATTACH_FIXED, spec, sizeof(spec)) == -1 ||
+	    spec[0] == '\0')
 		return control_error(s->ctl, f->id, EINVAL, "bad queue name");
-	if ((q = queue_by_name(s->d, name)) == NULL)
-		return control_error(s->ctl, f->id, ENOENT, "no queue named "
-		    "'%s'", name);
-	if (s->uid != 0 && s->uid != q->owner && !q->open)
+	if (queue_owner(s, spec, &owner, &name) == -1)
+		return control_error(s->ctl, f->id, EINVAL, "'%s/%s': another "
+		    "user's queue is named OWNER/NAME, OWNER a known user "
+		    "name or a uid", spec, name);
+	if ((q = queue_by_name(s->d, owner, name)) == NULL &&
+	    owner == s->uid)
+		return control_error(s->ctl, f->id, ENOENT, "you have no "
+		    "queue named '%s' (another user's is attached as "
+		    "OWNER/%s)", name, name);
+	if (q == NULL)
+		return control_error(s->ctl, f->id, ENOENT, "uid %ld has no "
+		    "queue named '%s'", (long)owner, name);
+	if (!queue_may_attach(q, s->uid, s->gid))
 		return control_error(s->ctl, f->id, EACCES, "the queue '%s' "
-		    "belongs to uid %ld and is not open to others", name,
-		    (long)q->owner);
+		    "of uid %ld does not allow uid %ld to attach: its owner "
+		    "must create it open and allow this user or one of its "
+		    "groups", name, (long)q->owner, (long)s->uid);
 	return queue_attach_session(s, q, f->id);
 }
 
@@ -290,14 +341,22 @@ op_queue_set(struct session *s, const struct proto_frame *f)
 {
 	struct queue *q;
 	struct err e;
+	uint32_t prop;
 
 	if (f->length < QUEUE_SET_FIXED)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
 	if ((q = held_queue(s, proto_get32(f->payload))) == NULL)
 		return control_error(s->ctl, f->id, ENOENT, "this session "
 		    "holds no queue %u", proto_get32(f->payload));
-	if (queue_set(q, proto_get32(f->payload + 4),
-	    proto_get32(f->payload + 8), &e) == -1)
+	/* Consent is the owner's to give, not an allowed user's to pass
+	 * on. */
+	prop = proto_get32(f->payload + 4);
+	if ((prop == PROTO_QUEUE_ALLOW_UID || prop == PROTO_QUEUE_ALLOW_GID) &&
+	    s->uid != 0 && s->uid != q->owner)
+		return control_error(s->ctl, f->id, EPERM, "only the queue's "
+		    "owner (uid %ld) may allow others to attach",
+		    (long)q->owner);
+	if (queue_set(q, prop, proto_get32(f->payload + 8), &e) == -1)
 		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
 	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }

@@ -368,6 +368,21 @@ processes(struct view *v, const struct queue *q)
 	}
 }
 
+/* Whom the owner allowed to attach (docs/api.md): text "uid 1001, gid
+ * 2000", or JSON [{"uid":1001},{"gid":2000}]. */
+static void
+allowed(struct strbuf *b, const struct queue *q, int text)
+{
+	int i;
+
+	if (text && q->nallow == 0)
+		strbuf_printf(b, "%s", q->open ? "nobody else" : "-");
+	for (i = 0; i < q->nallow; i++)
+		strbuf_printf(b, text ? "%s%s %lu" : "%s{\"%s\":%lu}",
+		    i ? (text ? ", " : ",") : "", q->allow[i].group ? "gid" :
+		    "uid", (unsigned long)q->allow[i].id);
+}
+
 static void
 queue(struct view *v, const struct queue *q, int first)
 {
@@ -384,15 +399,18 @@ queue(struct view *v, const struct queue *q, int first)
 			strbuf_printf(b, "    Request queue name: Request "
 			    "queue is unnamed.\n");
 		strbuf_printf(b, "        ID: %u\n        Owner: %s\n"
-		    "        Open to other users: %s\n"
+		    "        Open to other users: %s\n", q->id, owner,
+		    q->open ? "yes" : "no");
+		strbuf_printf(b, "        Allowed to attach: ");
+		allowed(b, q, 1);
+		strbuf_printf(b, "\n"
 		    "        Max requests: %u\n"
 		    "        Waiting requests: %u\n"
 		    "        Active requests: %u\n"
 		    "        503s served: %llu\n"
 		    "        Grace period: %u ms%s\n"
 		    "        Number of active processes attached: %d\n"
-		    "        Processes:\n", q->id, owner,
-		    q->open ? "yes" : "no", atomic_load(&q->gate->length),
+		    "        Processes:\n", atomic_load(&q->gate->length),
 		    atomic_load(&q->gate->waiting), qstats_active(q->stats),
 		    (unsigned long long)stats_get(&q->stats->refused),
 		    atomic_load(&q->gate->grace_ms), q->lingering ?
@@ -418,6 +436,8 @@ queue(struct view *v, const struct queue *q, int first)
 	    (unsigned long long)stats_get(&q->stats->refused),
 	    atomic_load(&q->gate->grace_ms), q->lingering ? "true" : "false");
 	processes(v, q);
+	strbuf_add(b, "],\"allow\":[", 11);
+	allowed(b, q, 0);
 	strbuf_add(b, "],\"prefixes\":[", 14);
 	registry_each(v->d, prefix_of, &px);
 	strbuf_add(b, "]}", 2);

@@ -80,6 +80,9 @@ struct lib_queue {
 	int			 attached;	/* by hsys_queue_attach */
 	unsigned		 flags;
 	struct lib_prefix	*prefixes;
+	uint32_t		 allow[PROTO_QUEUE_ALLOW_MAX];	/* ids, */
+	uint32_t		 allow_prop[PROTO_QUEUE_ALLOW_MAX]; /* kinds */
+	unsigned		 nallow;
 	char			 name[256];
 };
 

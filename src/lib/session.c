@@ -423,6 +423,11 @@ hsys_queue_attach(struct hsys *h, const char *name, struct hsys_queue **qp)
 	*qp = NULL;
 	if (name == NULL || name[0] == '\0')
 		return -EINVAL;
+	/* An older daemon's names are global: "alice/jobs" would be a name
+	 * of its own there, not alice's queue. */
+	if (strchr(name, '/') != NULL &&
+	    !(h->features & PROTO_FEATURE_QUEUE_ALLOW))
+		return -EOPNOTSUPP;
 	if ((rc = queue_op(h, PROTO_QUEUE_ATTACH, NULL, 0, name, id,
 	    sizeof(id))) < 0)
 		return rc;
@@ -486,7 +491,7 @@ queue_set(struct hsys_queue *q, uint32_t prop, uint32_t value)
 	/* An older daemon would end the session on an unknown type. */
 	if (!(q->h->features & PROTO_FEATURE_QUEUE_SET))
 		return -EOPNOTSUPP;
-	proto_put32(fixed, q->id);
+	proto_put32(fixed, hsys_queue_id(q));
 	proto_put32(fixed + 4, prop);
 	proto_put32(fixed + 8, value);
 	return queue_op(q->h, PROTO_QUEUE_SET, fixed, sizeof(fixed), NULL,
@@ -507,6 +512,42 @@ hsys_queue_set_grace(struct hsys_queue *q, uint32_t ms)
 	if (ms > PROTO_QUEUE_GRACE_MAX)
 		return -EINVAL;
 	return queue_set(q, PROTO_QUEUE_GRACE, ms);
+}
+
+/* Remembered once the daemon took it, to be given again after a
+ * reconnection, where the queue is created anew. */
+static int
+queue_allow(struct hsys_queue *q, uint32_t prop, uint32_t id)
+{
+	struct lib_queue *r = q->rec;
+	unsigned i;
+	int rc;
+
+	/* An older daemon lets every user attach an open queue. */
+	if (!(q->h->features & PROTO_FEATURE_QUEUE_ALLOW))
+		return -EOPNOTSUPP;
+	if ((rc = queue_set(q, prop, id)) < 0 || r == NULL)
+		return rc;
+	for (i = 0; i < r->nallow; i++)
+		if (r->allow[i] == id && r->allow_prop[i] == prop)
+			return 0;
+	if (r->nallow < PROTO_QUEUE_ALLOW_MAX) {
+		r->allow[r->nallow] = id;
+		r->allow_prop[r->nallow++] = prop;
+	}
+	return 0;
+}
+
+int
+hsys_queue_allow(struct hsys_queue *q, uid_t uid)
+{
+	return queue_allow(q, PROTO_QUEUE_ALLOW_UID, (uint32_t)uid);
+}
+
+int
+hsys_queue_allow_group(struct hsys_queue *q, gid_t gid)
+{
+	return queue_allow(q, PROTO_QUEUE_ALLOW_GID, (uint32_t)gid);
 }
 
 const char *
@@ -534,6 +575,8 @@ hsys_strerror(int code)
 		return "hsysd did not answer in time";
 	case EOPNOTSUPP:
 		return "this hsysd does not support the operation (too old)";
+	case EPERM:
+		return "only the queue's owner may do that";
 	default:
 		return strerror(-code);
 	}
@@ -672,6 +715,7 @@ queue_again(struct hsys *h, struct lib_queue *r)
 	struct hsys_queue q = { .h = h, .rec = r };
 	unsigned char fixed[8] = { 0 }, id[4];
 	struct lib_prefix *p;
+	unsigned i;
 	int rc;
 
 	proto_put32(fixed, (r->name[0] ? 0x1 : 0) | (r->flags &
@@ -682,12 +726,20 @@ queue_again(struct hsys *h, struct lib_queue *r)
 	    sizeof(fixed), r->name, id, sizeof(id))) == -EEXIST)
 		rc = queue_op(h, PROTO_QUEUE_ATTACH, NULL, 0, r->name, id,
 		    sizeof(id));
-	if (rc == -ENOENT && r->attached)
+	/* Another user's queue ("owner/name") is that user's to create. */
+	if (rc == -ENOENT && r->attached && strchr(r->name, '/') == NULL)
 		rc = queue_op(h, PROTO_QUEUE_CREATE, fixed, sizeof(fixed),
 		    r->name, id, sizeof(id));
 	if (rc < 0)
 		return rc;
 	r->id = proto_get32(id);
+	/* A refusal leaves the safe side (fewer users admitted) and must not
+	 * stop the reconnection: the queue may have been made again, not
+	 * open, by another process of its owner that had attached. */
+	for (i = 0; i < r->nallow; i++)
+		if ((rc = queue_set(&q, r->allow_prop[i], r->allow[i])) < 0 &&
+		    rc != -EINVAL && rc != -EPERM && rc != -ENOSPC)
+			return rc;
 	for (p = r->prefixes; p != NULL; p = p->next)
 		if ((rc = prefix_op(&q, PROTO_PREFIX_ADD, p->text)) < 0 &&
 		    rc != -EEXIST)

@@ -71,12 +71,19 @@ enum proto_type {
 /* WELCOME's features: what a daemon understands beyond version 1's first
  * message types (a peer sends nothing its peer does not announce). */
 #define PROTO_FEATURE_QUEUE_SET	0x1
+/* Queues are scoped per owner ("owner/name" attaches to another user's),
+ * and another user attaches only with the owner's consent: QUEUE_SET's
+ * ALLOW_UID and ALLOW_GID. */
+#define PROTO_FEATURE_QUEUE_ALLOW 0x2
 
 /* QUEUE_SET's properties and their bounds. */
 #define PROTO_QUEUE_LENGTH	1	/* requests waiting, 1..65535 */
 #define PROTO_QUEUE_GRACE	2	/* ms a queue outlives its processes */
+#define PROTO_QUEUE_ALLOW_UID	3	/* this uid may attach */
+#define PROTO_QUEUE_ALLOW_GID	4	/* this group's members may attach */
 #define PROTO_QUEUE_LENGTH_MAX	65535
 #define PROTO_QUEUE_GRACE_MAX	300000
+#define PROTO_QUEUE_ALLOW_MAX	64	/* uids and gids allowed, per queue */
 
 struct proto_frame {
 	uint32_t		 length;	/* payload bytes */

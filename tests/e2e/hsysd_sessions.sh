@@ -147,14 +147,18 @@ r=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
     env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/tests/e2e/lib" python3 -c '
 from hsysproto import *
 s = Session("intruder")
-r = s.queue_attach("private")
+r = s.queue_attach("root/private")
 print(r[0], r[1] if len(r) > 1 else "")
 r = s.queue_create("open", flags=3)
+print(r[0], r[1] if len(r) > 1 else "")
+r = s.queue_attach("private")
 print(r[0], r[1] if len(r) > 1 else "")' 2>&1)
 t_eq "another uid may not attach to a queue that is not open" \
     "$(echo "$r" | sed -n 1p)" "error 13"
 t_eq "nor create an open queue without a delegate reservation" \
     "$(echo "$r" | sed -n 2p)" "error 13"
+t_eq "a bare name is the user's own: nobody has no 'private'" \
+    "$(echo "$r" | sed -n 3p)" "error 2"
 kill $owner 2>/dev/null; wait $owner 2>/dev/null
 
 t_ok "hsysd is still running" kill -0 $pid

@@ -2,6 +2,7 @@
 
     echoapp.py PREFIX [PREFIX...] [--queue NAME] [--ready FILE]
                [--length N] [--grace MS] [--reconnect]
+               [--open] [--allow UID] [--allow-group GID]
 
 Registers the prefixes on one queue and answers every request by what its
 path ends with:
@@ -34,6 +35,10 @@ A prefix it may not register is reported as "refused CODE MESSAGE" and it
 exits 3. It writes "ready" to the --ready file once it serves. A streamed
 answer blocks the app until it is sent: one big request at a time.
 --length and --grace set its queue's length and grace period (QUEUE_SET).
+--open creates the queue open (HSYS_QUEUE_OPEN); --allow and --allow-group
+let that uid or group's members attach (QUEUE_SET ALLOW_UID, ALLOW_GID).
+A --queue of the form OWNER/NAME is another user's: it attaches and never
+creates, and reports "refused CODE MESSAGE" (exit 3) when it cannot.
 On SIGTERM it stops gracefully: it closes its queue, answers what still
 comes until the daemon has been quiet for 0.5 s (at most 5 s), and exits 0.
 
@@ -70,9 +75,13 @@ def main():
             queue = args.pop(0)
         elif a == "--ready":
             ready = args.pop(0)
-        elif a in ("--length", "--grace"):
-            props.append((QUEUE_LENGTH if a == "--length" else QUEUE_GRACE,
+        elif a in ("--length", "--grace", "--allow", "--allow-group"):
+            props.append(({"--length": QUEUE_LENGTH, "--grace": QUEUE_GRACE,
+                           "--allow": QUEUE_ALLOW_UID,
+                           "--allow-group": QUEUE_ALLOW_GID}[a],
                           int(args.pop(0))))
+        elif a == "--open":
+            STATE["open"] = True
         elif a == "--reconnect":
             reconnect = True
         else:
@@ -147,8 +156,13 @@ def register(queue, prefixes, props, flagged, retry=False):
             s = Session("echoapp", HELLO_F_GOAWAY if flagged else 0)
             s.open_channels()
             r = s.queue_attach(queue) if queue else ("error",)
-            if r[0] != "ok":
-                r = s.queue_create(queue)
+            if r[0] != "ok" and "/" in queue and not retry:
+                print("refused", r[1], r[2], flush=True)
+                sys.exit(3)
+            if r[0] != "ok" and "/" not in queue:
+                flags = QUEUE_OPEN if STATE.get("open") else 0
+                r = s.queue_create(queue, flags | (QUEUE_NAMED if queue
+                                                   else 0))
             if r[0] != "ok":
                 raise OSError("queue: %r" % (r,))
             qid = struct.unpack("<I", r[1])[0]

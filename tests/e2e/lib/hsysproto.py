@@ -11,8 +11,9 @@ HELLO, WELCOME, CHANNEL, ERROR, OK = 0x1, 0x2, 0x3, 0x4, 0x5
 QUEUE_CREATE, QUEUE_ATTACH, PREFIX_ADD, PREFIX_REMOVE, QUEUE_CLOSE = \
     0x10, 0x11, 0x12, 0x13, 0x14
 QUEUE_SET = 0x15
-FEATURE_QUEUE_SET = 0x1
-QUEUE_LENGTH, QUEUE_GRACE = 1, 2
+FEATURE_QUEUE_SET, FEATURE_QUEUE_ALLOW = 0x1, 0x2
+QUEUE_LENGTH, QUEUE_GRACE, QUEUE_ALLOW_UID, QUEUE_ALLOW_GID = 1, 2, 3, 4
+QUEUE_NAMED, QUEUE_OPEN = 0x1, 0x2
 GOAWAY = 0x20
 HELLO_F_GOAWAY, GOAWAY_F_RECONNECT = 0x1, 0x1
 HANDOVER = 0x0F10
@@ -135,7 +136,15 @@ class Session:
             struct.pack("<II", flags, max_waiting), name))
 
     def queue_attach(self, name):
+        """name: this user's queue; "owner/name": another user's (owner a
+        user name or a uid), which must allow this user."""
         return self.call(QUEUE_ATTACH, with_strings(b"", name))
+
+    def queue_allow(self, qid, uid):
+        return self.queue_set(qid, QUEUE_ALLOW_UID, uid)
+
+    def queue_allow_group(self, qid, gid):
+        return self.queue_set(qid, QUEUE_ALLOW_GID, gid)
 
     def queue_close(self, qid):
         return self.call(QUEUE_CLOSE, struct.pack("<I", qid))
