@@ -10,11 +10,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +76,50 @@ struct httplog {
 
 /* --- files (the writer, or main before it starts) -------------------- */
 
+/*
+ * Who may read the logs: as Debian has it for nginx, the user hsysd
+ * serves as owns them, group adm reads them, mode 0640, and the
+ * directory is 0750 to the same group. Set explicitly, not left to the
+ * umask, so that hsysd's files, the directory and logrotate's `create
+ * 0640 root adm` agree. Without an adm group (or the right to give files
+ * to it, as a private instance run by a user not in it) the group stays.
+ */
+#define LOG_MODE	0640
+#define LOG_DIR_MODE	0750
+#define LOG_GROUP	"adm"
+
+static gid_t
+log_group(void)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(LOG_GROUP, &gr, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL)
+		return (gid_t)-1;
+	return gr.gr_gid;
+}
+
+static void
+log_file_perms(int fd)
+{
+	gid_t g = log_group();
+
+	if (g != (gid_t)-1 && fchown(fd, (uid_t)-1, g) == -1)
+		errno = 0;	/* not ours to give: the group stays */
+	(void)fchmod(fd, LOG_MODE);
+}
+
+static void
+log_dir_perms(const char *dir)
+{
+	gid_t g = log_group();
+
+	if (g != (gid_t)-1 && chown(dir, (uid_t)-1, g) == -1)
+		errno = 0;
+	(void)chmod(dir, LOG_DIR_MODE);
+}
+
 static int
 file_open(struct httplog *hl, int f, struct err *e)
 {
@@ -84,9 +130,10 @@ file_open(struct httplog *hl, int f, struct err *e)
 
 	/* Not through a link, nor a file another user may write. */
 	fd = fs_open(hl->path[f], "the log", O_WRONLY | O_APPEND | O_CREAT,
-	    0640, e);
+	    LOG_MODE, e);
 	if (fd == -1)
 		return -1;
+	log_file_perms(fd);
 	/* W3C files say what they hold at the top of each file opened. */
 	if (f == F_ERRORS || hl->format == LOGLINE_W3C) {
 		logline_clock_set(&k, time(NULL));
@@ -206,6 +253,7 @@ log_dir(const struct httplog_conf *conf, char *real, size_t size,
 {
 	const char *home = getenv("HSYS_HOME");
 	char dir[PATH_MAX];
+	struct stat st;
 	int n;
 
 	if (conf->dir[0] != '\0')
@@ -216,9 +264,14 @@ log_dir(const struct httplog_conf *conf, char *real, size_t size,
 		n = snprintf(dir, sizeof(dir), "/var/log/hsys");
 	if (n < 0 || (size_t)n >= sizeof(dir))
 		return err_set(e, "the log directory's name is too long");
-	if (fs_mkdir_p(dir, 0750, e) == -1)
+	if (fs_mkdir_p(dir, LOG_DIR_MODE, e) == -1 ||
+	    fs_check_dir(dir, "the log directory", real, size, e) == -1)
 		return -1;
-	return fs_check_dir(dir, "the log directory", real, size, e);
+	/* Only a directory of our own: one the admin gave another owner
+	 * keeps what the admin chose. */
+	if (stat(real, &st) == 0 && st.st_uid == geteuid())
+		log_dir_perms(real);
+	return 0;
 }
 
 static void
