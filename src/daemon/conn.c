@@ -458,9 +458,24 @@ conn_log_done(struct conn *c)
 	c->sent0 = c->sent;
 	c->t0 = 0;
 	c->err_logged = 0;
+	c->status = 0;	/* an idle close after it has no status */
 }
 
 /* --- answers made by the daemon itself ------------------------------ */
+
+/*
+ * The Connection header of a response: "close" when the connection ends
+ * after it; for an HTTP/1.0 client that asked to keep it, "keep-alive"
+ * when it stays (RFC 9112, 9.3: else that client waits for a close that
+ * never comes); nothing for HTTP/1.1, whose default is to stay.
+ */
+static const char *
+connection_header(const struct conn *c, int stays)
+{
+	if (!stays)
+		return "Connection: close\r\n";
+	return c->req.version == 10 ? "Connection: keep-alive\r\n" : "";
+}
 
 static void
 error_response(struct conn *c, int status, const char *detail, int close)
@@ -477,7 +492,8 @@ error_response(struct conn *c, int status, const char *detail, int close)
 	hlen = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nDate: %s\r\n"
 	    "Server: hsys\r\nContent-Type: text/html; charset=us-ascii\r\n"
 	    "Content-Length: %d\r\n%s\r\n", status, reason, http_date(c->w),
-	    c->head_only ? 0 : blen, close ? "Connection: close\r\n" : "");
+	    c->head_only ? 0 : blen, connection_header(c, c->keep_alive &&
+	    !close));
 	if (out_append(c, head, (size_t)hlen) == -1 ||
 	    (!c->head_only && out_append(c, body, (size_t)blen) == -1)) {
 		conn_close(c);
@@ -511,7 +527,7 @@ daemon_page(struct conn *c)
 	hlen = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nDate: %s\r\n"
 	    "Server: hsys\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "%s\r\n", http_date(c->w), METRICS_CONTENT_TYPE, body.len,
-	    close ? "Connection: close\r\n" : "");
+	    connection_header(c, c->keep_alive && !close));
 	if (out_append(c, head, (size_t)hlen) == -1 || (!c->head_only &&
 	    out_append(c, body.s, body.len) == -1)) {
 		strbuf_free(&body);
@@ -1339,8 +1355,8 @@ from_response(struct conn *c, const struct proto_frame *f)
 	 * no longer be skipped reliably, so the connection ends. */
 	if (!c->body_done || c->w->draining)
 		c->keep_alive = 0;
-	if (!c->keep_alive)
-		out_append(c, "Connection: close\r\n", 19);
+	out_append(c, connection_header(c, c->keep_alive),
+	    strlen(connection_header(c, c->keep_alive)));
 	out_append(c, "\r\n", 2);
 	c->resp_started = 1;
 	if (c->head_only)

@@ -82,6 +82,9 @@ out=$(lc fresh)
 t_ok "a connection that never sends closes after 2-6 s ($out)" \
     within "$out" 1.8 6
 t_ok "reason Timer_ConnectionIdle (httperr.log)" httperr Timer_ConnectionIdle
+t_eq "an idle close after a served request has no status (sc-status -)" \
+    "$(grep ' Timer_ConnectionIdle ' "$HSYS_HOME/log/httperr.log" | head -1 |
+    awk '{ print $11 }')" -
 cfg add timeout timeouttype=idleconnectiontimeout value=5
 out=$(lc fresh)
 t_ok "a longer one applies live: 5-12 s now ($out)" within "$out" 4.8 12
