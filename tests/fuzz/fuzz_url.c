@@ -5,7 +5,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
  *       tests/fuzz/fuzz_url.c src/url/prefix.c src/url/match.c \
- *       src/common/err.c src/common/hex.c \
+ *       src/common/err.c src/common/hex.c src/common/digits.c \
  *       -lcrypto -o build/fuzz_url
  *   build/fuzz_url -max_total_time=60
  *
