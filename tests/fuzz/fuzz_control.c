@@ -21,7 +21,9 @@
  * (every frame read back decodes within the largest payload the protocol
  * allows, ERROR carries a message span inside its payload), a connection
  * gets at most one WELCOME and every WELCOME a session id never given
- * before, and after teardown no session and no queue is left.
+ * before, what an HTTP client receives starts with a status line whatever
+ * the application answered, and after teardown no session and no queue is
+ * left.
  *
  * Peer credentials: SO_PEERCRED would say root for every client. Each
  * client binds its socket to an abstract name carrying the uid it plays,
@@ -123,6 +125,9 @@ static uint64_t sessions[MAX_OPS];
 static size_t nsessions;
 static struct client clients[MAX_CLIENTS];
 static int http[MAX_HTTP];
+/* The first bytes each HTTP client received: a status line's start. */
+static char http_head[MAX_HTTP][13];
+static size_t http_headlen[MAX_HTTP];
 /* Ports the registrations asked for, and where they were bound. */
 static struct {
 	uint16_t	 asked, got;
@@ -356,19 +361,46 @@ client_drain(struct client *c)
 	}
 }
 
+/* What an HTTP client receives starts with a status line, whatever the
+ * application sent: "HTTP/1.1 " and three digits (on a TLS port, with a
+ * plaintext client, a TLS alert record). */
+static void
+http_drain(int i)
+{
+	char junk[4096];
+	size_t want;
+	ssize_t n;
+
+	if (http[i] == -1)
+		return;
+	while ((want = sizeof(http_head[i]) - 1 - http_headlen[i]) > 0 &&
+	    (n = recv(http[i], http_head[i] + http_headlen[i], want,
+	    MSG_DONTWAIT)) > 0)
+		http_headlen[i] += (size_t)n;
+	/* A TLS port answers a plaintext client with a TLS alert record. */
+	if (http_headlen[i] > 0 && (http_head[i][0] == 0x15 ||
+	    http_head[i][0] == 0x16))
+		http_headlen[i] = sizeof(http_head[i]) - 1;
+	else if (http_headlen[i] > 0)
+		assert(strncmp(http_head[i], "HTTP/1.1 ", http_headlen[i] < 9 ?
+		    http_headlen[i] : 9) == 0);
+	for (want = 9; want < http_headlen[i] && http_head[i][0] == 'H';
+	    want++)
+		assert(http_head[i][want] >= (want == 9 ? '1' : '0') &&
+		    http_head[i][want] <= '9');
+	while (recv(http[i], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+}
+
 static void
 drain_all(void)
 {
 	int i;
 
-	char junk[4096];
-
 	for (i = 0; i < MAX_CLIENTS; i++)
 		client_drain(&clients[i]);
 	for (i = 0; i < MAX_HTTP; i++)
-		while (http[i] != -1 && recv(http[i], junk, sizeof(junk),
-		    MSG_DONTWAIT) > 0)
-			;
+		http_drain(i);
 }
 
 static void
@@ -687,6 +719,7 @@ op_http(struct input *in)
 		return;
 	}
 	http[slot] = fd;
+	http_headlen[slot] = 0;
 	if (k & 0x80) {
 		n = bytes(in, p, sizeof(p));
 		(void)!send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
