@@ -21,7 +21,9 @@ if ! clang -fsanitize=fuzzer -o "$T/probe" "$T/probe.c" 2>/dev/null; then
 	exit 0
 fi
 
-t_ok "the fuzz targets build" make -s -C "$TOP/tests/fuzz" all
+# Not the flags of a `make check` this runs under (SANITIZE=1, -j...).
+t_ok "the fuzz targets build" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+    make -s -C "$TOP/tests/fuzz" all
 
 # Runs one target; keeps the crashing input where a developer finds it.
 fuzz_one() {
