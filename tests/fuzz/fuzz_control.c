@@ -846,6 +846,20 @@ daemon_stop(struct hsysd *d)
 	loop_free(d->loop);
 }
 
+/* The temporary home goes with the process (not after a crash: what is
+ * left then tells what happened). */
+static void
+remove_home(void)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/hsysd.sock", home);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hsysd.sock.new", home);
+	unlink(path);
+	rmdir(home);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -862,6 +876,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	chmod(home, 0755);
+	atexit(remove_home);
 	setenv("HSYS_HOME", home, 1);
 	if (tls_tickets_new(&tickets, &e) == -1) {
 		fprintf(stderr, "fuzz_control: %s\n", e.msg);
