@@ -625,13 +625,59 @@ op_channel(struct input *in, struct hsysd *d, struct client *s)
 }
 
 /* The frames an application sends down a data channel. */
+/* A well-formed RESPONSE (as libhsys builds one) with a status and
+ * headers the input picks: interim heads, 101 and tunnels within reach. */
+static size_t
+put_response(struct input *in, unsigned char *p, size_t size)
+{
+	static const uint16_t statuses[] = { 100, 101, 103, 200, 204, 304,
+	    404, 999, 199 };
+	static const char *const headers[][2] = {
+		{ "Upgrade", "x" }, { "Content-Length", "5" },
+		{ "Content-Length", "0" }, { "X-A", "b" },
+		{ "Connection", "close" }, { "Transfer-Encoding", "chunked" },
+		{ "content-length", "99999999999999999999" }, { "Date", "" },
+	};
+	unsigned status = statuses[u8(in) % 9], mask = u8(in), end = u8(in);
+	size_t nh = 0, area, at, nl, vl, i;
+
+	for (i = 0; i < 8; i++)
+		nh += (mask >> i) & 1;
+	area = 16 + 16 * nh;
+	if (area > size)
+		return 0;
+	memset(p, 0, area);
+	proto_put16(p, (uint16_t)status);
+	proto_put16(p + 2, (uint16_t)nh);
+	proto_put32(p + 4, end & 1);
+	at = area;
+	for (i = 0, nh = 0; i < 8; i++) {
+		if (!((mask >> i) & 1))
+			continue;
+		nl = strlen(headers[i][0]);
+		vl = strlen(headers[i][1]);
+		if (at + nl + vl > size)
+			return 0;
+		proto_span_put(p + 16 + 16 * nh, (uint32_t)(at - area),
+		    (uint32_t)nl);
+		memcpy(p + at, headers[i][0], nl);
+		proto_span_put(p + 24 + 16 * nh++, (uint32_t)(at + nl - area),
+		    (uint32_t)vl);
+		memcpy(p + at + nl, headers[i][1], vl);
+		at += nl + vl;
+	}
+	return at;
+}
+
 static void
 op_data(struct input *in, struct client *c)
 {
 	static const uint16_t dtypes[] = { PROTO_RESPONSE, PROTO_RESP_DATA,
-	    PROTO_REQ_CREDIT, PROTO_CANCEL, PROTO_ERROR, PROTO_REQUEST };
+	    PROTO_REQ_CREDIT, PROTO_CANCEL, PROTO_ERROR, PROTO_REQUEST,
+	    PROTO_RESPONSE };
 	unsigned char p[600];
-	uint16_t type = dtypes[u8(in) % 6];
+	unsigned t = u8(in) % 7;
+	uint16_t type = dtypes[t];
 	unsigned k = u8(in);
 	uint64_t id;
 	size_t n;
@@ -642,7 +688,7 @@ op_data(struct input *in, struct client *c)
 		id = c->request;	/* a request in flight */
 	else
 		id = u8(in) % 4;
-	n = bytes(in, p, sizeof(p));
+	n = t == 6 ? put_response(in, p, sizeof(p)) : bytes(in, p, sizeof(p));
 	client_send(c, type, (uint16_t)(u8(in) & 1 ? PROTO_F_END : 0), id, p,
 	    n);
 }

@@ -108,6 +108,13 @@ def data(client, type_index, payload, fid=1, end=False):
         payload + bytes([1 if end else 0])
 
 
+def response(client, status_index, header_mask, end=False):
+    """A RESPONSE the harness builds (statuses[status_index], the headers
+    header_mask picks), for the last REQUEST that client received."""
+    return bytes([6, client, 6, 0x40, status_index, header_mask,
+                  1 if end else 0, 0])
+
+
 def http(slot, request_index, port_index=0):
     """An HTTP client of the port a prefix asked for (28080: index 0)."""
     return bytes([13, slot | (request_index << 2) & 0x7c, port_index])
@@ -168,6 +175,21 @@ def programs():
         data(2, 0, hp.response(200, end=True), fid=None) + run() + run(),
         "app-http-cancel": serving + http(2, 4) + run() + run() +
         data(1, 3, b"", fid=None) + data(2, 3, b"", fid=None) + run(),
+        # 101 to an upgrade request: a tunnel both ways, then closed.
+        "app-upgrade": serving + http(0, 3) + run() + run() +
+        response(1, 1, 0x01) + response(2, 1, 0x01) + run() +
+        http_more(0, b"ping") + run() +
+        data(1, 2, struct.pack("<I", 4096), fid=None) +
+        data(2, 2, struct.pack("<I", 4096), fid=None) + run() +
+        data(1, 1, b"pong", fid=None) + data(2, 1, b"pong", fid=None) +
+        run() + data(1, 1, b"", fid=None, end=True) +
+        data(2, 1, b"", fid=None, end=True) + run() + run(),
+        # An interim 103, then the final head with a body.
+        "app-interim": serving + http(0, 0) + run() + run() +
+        response(1, 2, 0x08) + response(2, 2, 0x08) + run() +
+        response(1, 3, 0x02) + response(2, 3, 0x02) + run() +
+        data(1, 1, b"hello", fid=None, end=True) +
+        data(2, 1, b"hello", fid=None, end=True) + run() + run(),
         "app-channel-lost": serving + close(1) + run() + close(0) + run(),
         "app-wrong-key": session + channel(0, 0, wrong_key=True) + run(),
         "shared-queue": session + connect(1) + hello(1) + run() +
