@@ -41,7 +41,8 @@
  * REQUEST; frames sent down a data channel may carry that request's id,
  * so RESPONSE, RESP_DATA, REQ_CREDIT, CANCEL and ERROR are decoded and
  * acted on for a real request in flight (conn.c's from_response and
- * friends). hsysd_reload is a stub: the store is not read for bindings or
+ * friends; RESPONSEs the harness builds well-formed, with a status and
+ * headers the input picks, reach interim heads and 101 tunnels). hsysd_reload is a stub: the store is not read for bindings or
  * settings (HSYS_HOME is an empty temporary directory, so non-root
  * reservations are refused), and no TLS connection is made.
  *
