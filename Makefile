@@ -5,6 +5,8 @@
 #   make check SANITIZE=1     the same under ASan+UBSan, in build-san/
 #   make check VALGRIND=1     end-to-end tests with every hsys run under valgrind
 #   make install PREFIX=/usr/local DESTDIR=
+#   make fuzz FUZZTIME=60     every libFuzzer target (tests/fuzz) FUZZTIME s
+#                             each, with clang, into build-fuzz/
 #
 # Sources are found by folder: every .c under a component folder is part of
 # that component, so adding a file never means editing this Makefile.
@@ -112,7 +114,7 @@ else
 Q := @
 endif
 
-.PHONY: all check unit install uninstall clean
+.PHONY: all check unit install uninstall clean fuzz
 all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN)
 
 .SECONDARY:
@@ -200,6 +202,10 @@ $(BUILD)/examples/%: $(LIB_A) $$(call ex_obj,$$*)
 check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run
 
+FUZZTIME  ?= 60
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz FUZZTIME=$(FUZZTIME)
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -262,6 +268,6 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/hsys.conf
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -43,7 +43,8 @@ proto_span_get(const struct proto_frame *f, size_t at, size_t area,
 {
 	uint32_t off, len;
 
-	if (at + 8 > f->length || area > f->length)
+	/* Compared without at + 8, which wraps for an `at` near SIZE_MAX. */
+	if (at > f->length || f->length - at < 8 || area > f->length)
 		return -1;
 	off = proto_get32(f->payload + at);
 	len = proto_get32(f->payload + at + 4);
