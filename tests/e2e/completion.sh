@@ -113,6 +113,21 @@ only "hsys cert verify $(echo "${T2:0:6}" | tr A-F a-f)" "$T2"
 only "hsys cert new-selfsigned --dns-name x --signer ${T2:0:6}" "$T2"
 lacks "hsys cert show $T1 " "$T1" "$T2"
 
+# Entries of the configuration, for the commands that name one.
+t_ok "a binding to complete" hsys http add sslcert ipport=0.0.0.0:4443 \
+    certhash="$T1" appid={00112233-4455-6677-8899-aabbccddeeff}
+t_ok "a reservation to complete" \
+    hsys http add urlacl url=http://+:8080/app/ user=root
+t_ok "a listen address to complete" hsys http add iplisten ipaddress=127.0.0.1
+only "hsys http delete sslcert ipport=" 0.0.0.0:4443
+only "hsys http update sslcert ipport=0" 0.0.0.0:4443
+# ':' breaks words too: bash replaces only what follows the last one.
+only "hsys http delete sslcert ipport=0.0.0.0:" 4443
+only "hsys http delete urlacl url=" http://+:8080/app/
+only "hsys http show urlacl url=http://+:" 8080/app/
+only "hsys http delete iplisten ipaddress=" 127.0.0.1
+only "hsys http add sslcert ipport="
+
 # A store that cannot be read: no thumbprint, and nothing on the terminal.
 mkdir -m 0755 "$T/bad"
 head -c 4096 /dev/urandom >"$T/bad/hsys.db"
