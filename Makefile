@@ -240,7 +240,11 @@ install: $(PROGS)
 	    $(DESTDIR)$(BINDIR)/hsys-$$e; done
 	install -d $(DESTDIR)$(PYTHONDIR)/hsys
 	install -m 0644 bindings/python/hsys/*.py $(DESTDIR)$(PYTHONDIR)/hsys/
-	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 man/hsys.3 $(DESTDIR)$(MANDIR)/man3/hsys.3
+	install -m 0644 packaging/hsys.bash-completion \
+	    $(DESTDIR)$(COMPLETIONDIR)/hsys
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 packaging/hsys.sysusers $(DESTDIR)$(SYSUSERSDIR)/hsys.conf
 	# On the machine itself (no DESTDIR), as root, into the system's own
@@ -265,7 +269,8 @@ uninstall:
 	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m#man/}; done
 	rm -rf $(DESTDIR)$(PYTHONDIR)/hsys $(DESTDIR)$(DOCDIR)
-	rm -f $(DESTDIR)$(SYSUSERSDIR)/hsys.conf
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/hsys.conf \
+	    $(DESTDIR)$(MANDIR)/man3/hsys.3 $(DESTDIR)$(COMPLETIONDIR)/hsys
 
 clean:
 	rm -rf build build-san build-fuzz

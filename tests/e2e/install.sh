@@ -25,6 +25,9 @@ t_ok "PREFIX=/usr: the logrotate file in /etc, Debian's place" \
 t_ok "the docs the man pages cite, under share/doc/hsys" \
     test -e "$stage/usr/share/doc/hsys/protocol.md"
 t_ok "the sysusers.d file" test -e "$stage/usr/lib/sysusers.d/hsys.conf"
+t_ok "hsys(3)" test -e "$stage/usr/share/man/man3/hsys.3"
+t_ok "bash completion where Debian's bash-completion looks" \
+    test -e "$stage/usr/share/bash-completion/completions/hsys"
 t_ok "which systemd-sysusers accepts" \
     systemd-sysusers --dry-run --root="$T/sysroot" "$stage/usr/lib/sysusers.d/hsys.conf"
 local_stage=$T/local
