@@ -31,6 +31,9 @@ code() { curl -s -m 30 -o /dev/null -w '%{http_code}' "$@"; }
 # at_least A B: A >= B, as decimals
 at_least() { python3 -c "import sys; sys.exit(not $1 >= $2)"; }
 json() { python3 -c "import json,sys; print(json.load(open('$1'))$2)"; }
+json_pid() { python3 -c "import json,sys
+try: print(json.load(sys.stdin)['pid'])
+except Exception: print()"; }
 # field NAME: that field of the JSON on stdin
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
@@ -148,7 +151,7 @@ t_grep "hsysd logs the take-over" "took http://\+:$P/a/ over from queue" \
 
 # --- waiting clients that leave ------------------------------------------
 t_ok "an app with a queue of length 2" start_app l1 --queue leave \
-    --length 2 "http://+:$P/l/"
+    --length 2 --grace 30000 "http://+:$P/l/"
 stop_app l1
 for i in 1 2 3; do
 	curl -s -m 0.5 -o /dev/null "http://127.0.0.1:$P/l/gone$i"
@@ -183,9 +186,11 @@ t_eq "its prefix goes with it" "$(code "http://127.0.0.1:$P/z/x")" 404
 # --- restarts under load ------------------------------------------------
 # load NAME PATH: 6 threads of keep-alive clients until $T/NAME.stop
 # exists (at most 60 s, 100000 requests each); prints "total failed
-# slowest-seconds", the statuses seen, and the pids that answered.
+# slowest-seconds", the statuses seen, and the pids that answered. The
+# first answer makes $T/NAME.stop.first: the load is under way (on a
+# loaded machine its threads may take seconds to start).
 load() {
-	rm -f "$T/$1.stop"
+	rm -f "$T/$1.stop" "$T/$1.stop.first"
 	python3 - "$P" "$2" "$T/$1.stop" >"$T/$1.load" 2>&1 <<'PY' &
 import collections, http.client, json, os, sys, threading, time
 port, path, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -217,6 +222,8 @@ def client():
             codes[st] += 1
             if pid:
                 pids[pid] += 1
+                if len(pids) == 1 and pids[pid] == 1:
+                    open(stop + ".first", "w").close()
     c.close()
 
 ts = [threading.Thread(target=client) for _ in range(6)]
@@ -230,10 +237,21 @@ print(" ".join(str(p) for p in sorted(pids)))
 PY
 	eval "${1}_load=$!"
 }
-# unload NAME: lets the new version serve a while, then ends the load
+# started NAME: waits (up to 60 s) until the load has had an answer
+started() {
+	for i in $(seq 600); do [ -e "$T/$1.stop.first" ] && return; sleep 0.1; done
+}
+# unload NAME PID PATH: lets the new version (PID) serve a while — until
+# it has answered a request of ours for PATH, at most 60 s — then ends
+# the load
 unload() {
 	local pid
-	sleep 1.5
+	for i in $(seq 120); do
+		[ "$(curl -s -m 5 "http://127.0.0.1:$P$3" | json_pid)" = "$2" ] &&
+		    break
+		sleep 0.5
+	done
+	sleep 0.5
 	touch "$T/$1.stop"
 	eval "pid=\$${1}_load"
 	wait "$pid"
@@ -244,14 +262,14 @@ unload() {
 t_ok "version 1 serves a named queue" start_app v1 --queue rolling \
     --grace 20000 "http://+:$P/r/"
 load roll /r/x
-sleep 1.5
+started roll
 t_ok "version 2 attaches to the queue under load" start_app v2 \
     --queue rolling
 sleep 1
 kill -TERM "$v1_pid"
 wait "$v1_pid"
 t_eq "version 1 stops gracefully (closes its queue, drains, exits 0)" $? 0
-unload roll
+unload roll "$v2_pid" /r/x
 read -r total failed slowest <"$T/roll.load"
 t_ok "requests were made throughout ($total)" test "$total" -ge 50
 t_eq "start new, stop old: no failed request" "$failed" 0
@@ -259,13 +277,13 @@ t_eq "both versions served" "$(sed -n 3p "$T/roll.load" | wc -w)" 2
 
 # Stop the old version, start the new one within the grace period.
 load gap /r/x
-sleep 1.5
+started gap
 kill -TERM "$v2_pid"
 wait "$v2_pid"
 sleep 1
 t_ok "version 3 attaches within the grace period, under load" start_app v3 \
     --queue rolling
-unload gap
+unload gap "$v3_pid" /r/x
 read -r total failed slowest <"$T/gap.load"
 t_ok "requests were made throughout ($total)" test "$total" -ge 50
 t_eq "stop, then restart within the grace period: no failed request" \
@@ -280,13 +298,13 @@ t_grep "requests waited meanwhile (the queue was left without process)" \
 t_ok "an app serves an anonymous queue" start_app w1 --grace 20000 \
     "http://+:$P/w/"
 load anon /w/x
-sleep 1.5
+started anon
 kill -TERM "$w1_pid"
 wait "$w1_pid"
 sleep 1
 t_ok "its next version adds the prefix within the grace period" \
     start_app w2 "http://+:$P/w/"
-unload anon
+unload anon "$w2_pid" /w/x
 read -r total failed slowest <"$T/anon.load"
 t_ok "requests were made throughout ($total)" test "$total" -ge 50
 t_eq "anonymous queue restarted under load: no failed request" "$failed" 0
