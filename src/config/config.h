@@ -311,6 +311,7 @@ int	config_setting_list_url(struct store *,
 /* --- notifying hsysd -------------------------------------------------- */
 
 #define CONFIG_NOTIFY_MS	200
+#define CONFIG_NOTIFY_REPLY_MS	2000	/* hsysd reloads, then answers */
 
 /* The daemon's socket: $HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock. */
 int	config_notify_path(char *, size_t);

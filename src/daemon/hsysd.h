@@ -19,6 +19,9 @@ struct drain;
 struct handover;
 struct listener;
 struct queue;
+struct quota;
+struct regindex;
+struct reload;
 struct registration;
 struct session;
 struct tls_tickets;
@@ -47,6 +50,7 @@ struct hsysd {
 	struct tls_tickets	*tickets;
 	struct httplog		*httplog;	/* access, httperr */
 	struct handover		*handover;	/* taking over, or handing */
+	struct reload		*reload;	/* CONFIG_CHANGED (reload.h) */
 	struct drain		*drain;		/* stopping: see drain.h */
 	uint64_t		 drain_ms;	/* --drain-timeout */
 	uint64_t		 takeover_ms;	/* --takeover-wait */

@@ -35,6 +35,7 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/queue.h"
+#include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -498,6 +499,7 @@ out:
 	control_close(d.control);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);
+	reload_free(&d);
 	loop_free(d.loop);
 	if (d.lock_fd != -1)
 		close(d.lock_fd);
