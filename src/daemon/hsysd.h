@@ -51,6 +51,8 @@ struct hsysd {
 	struct httplog		*httplog;	/* access, httperr */
 	struct handover		*handover;	/* taking over, or handing */
 	struct reload		*reload;	/* CONFIG_CHANGED (reload.h) */
+	struct quota		*quota;		/* per-user limits (quota.h) */
+	atomic_size_t		 app_buffered;	/* bytes, all data channels */
 	struct drain		*drain;		/* stopping: see drain.h */
 	uint64_t		 drain_ms;	/* --drain-timeout */
 	uint64_t		 takeover_ms;	/* --takeover-wait */

@@ -35,6 +35,7 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
 #include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
@@ -53,6 +54,7 @@ static const char usage_text[] =
 "usage: hsysd [--workers N] [--daemon] [--verbose] [--log-dir DIR]\n"
 "             [--access-log ncsa|w3c|off] [--error-log on|off]\n"
 "             [--drain-timeout S] [--takeover [--takeover-wait S]]\n"
+"             [--limit NAME=N]...\n"
 "\n"
 "  --workers N          worker threads (default: one per CPU available)\n"
 "  --daemon             detach and log to syslog (default: stderr)\n"
@@ -67,6 +69,11 @@ static const char usage_text[] =
 "                       sockets, without refusing a connection\n"
 "  --takeover-wait S    accept at most S seconds after taking over even\n"
 "                       if applications did not register again (10)\n"
+"  --limit NAME=N       what one user may make hsysd hold: sessions (256),\n"
+"                       queues (1024), prefixes (4096), state (4 STATE\n"
+"                       replies unread); or app-buffer, the bytes buffered\n"
+"                       for all applications (268435456); root and\n"
+"                       hsysd's own user are not limited\n"
 "  --version            print the version\n"
 "\n"
 "State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
@@ -361,9 +368,11 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 		{ "log-dir", required_argument, NULL, 'L' },
 		{ "access-log", required_argument, NULL, 'A' },
 		{ "error-log", required_argument, NULL, 'E' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct err e;
 	char *end;
 	long n;
 	int c;
@@ -404,6 +413,12 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 			break;
 		case 'v':
 			*verbose = 1;
+			break;
+		case 'l':
+			if (quota_parse(d, optarg, &e) == -1) {
+				fprintf(stderr, "hsysd: %s\n", e.msg);
+				return 2;
+			}
 			break;
 		case 'V':
 			printf("hsysd %s\n", HSYS_VERSION);
@@ -501,6 +516,7 @@ out:
 		close(d.signals.fd);
 	reload_free(&d);
 	loop_free(d.loop);
+	quota_free(&d);
 	if (d.lock_fd != -1)
 		close(d.lock_fd);
 	return rc;

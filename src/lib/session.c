@@ -530,6 +530,9 @@ hsys_strerror(int code)
 		return "hsysd did not answer in time";
 	case EOPNOTSUPP:
 		return "this hsysd does not support the operation (too old)";
+	case EDQUOT:
+		return "a per-user limit of hsysd was reached (sessions, "
+		    "queues, prefixes: hsysd --limit)";
 	default:
 		return strerror(-code);
 	}
