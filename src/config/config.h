@@ -207,6 +207,10 @@ int	config_urlacl_list(struct store *,
  * *out, or 0 when none does. */
 int	config_urlacl_covering(struct store *, const struct url_prefix *,
 	    struct config_urlacl *out, struct err *);
+/* The same choice among reservations held in memory (hsysd keeps them per
+ * store generation): 1 and *out, or 0. */
+int	config_urlacl_pick(const struct config_urlacl *, size_t,
+	    const struct url_prefix *, struct config_urlacl *out);
 
 /* --- the IP listen list ----------------------------------------------- */
 

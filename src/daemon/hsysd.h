@@ -13,6 +13,7 @@
 #include "daemon/loop.h"
 #include "daemon/mailbox.h"
 
+struct acl_cache;
 struct control;
 struct httplog;
 struct drain;
@@ -37,6 +38,8 @@ struct hsysd {
 	struct session		*sessions;	/* main thread only */
 	struct queue		*queues;	/* main thread only */
 	struct registration	*registrations;	/* main thread only */
+	struct regindex		*regindex;	/* registrations by prefix */
+	struct acl_cache	*acl;		/* reservations (acl.c) */
 	struct listener		*listeners;	/* main thread only */
 	uint64_t		 last_session_id;
 	uint32_t		 last_queue_id;

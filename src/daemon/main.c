@@ -26,6 +26,7 @@
 #include "common/fs.h"
 #include "common/secret.h"
 #include "common/util.h"
+#include "daemon/acl.h"
 #include "daemon/control.h"
 #include "daemon/drain.h"
 #include "daemon/handover.h"
@@ -36,6 +37,7 @@
 #include "daemon/metrics.h"
 #include "daemon/queue.h"
 #include "daemon/quota.h"
+#include "daemon/registry.h"
 #include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
@@ -502,6 +504,8 @@ out:
 		session_end(d.sessions, "hsysd is stopping");
 	metrics_stop(&d);
 	queues_free(&d);
+	registry_free(&d);
+	acl_cache_free(&d);
 	workers_stop(&d);
 	httplog_close(d.httplog);
 	drain_free(&d);
