@@ -61,8 +61,8 @@ account(struct channel *c)
 	c->counted = held;
 	if (held <= share(d))
 		c->over_since = 0;
-	else if (c->over_since == 0)
-		c->over_since = loop_now(c->w->loop) | 1;
+	else if (c->over_since == 0)	/* (the loop's clock is never 0) */
+		c->over_since = loop_now(c->w->loop);
 }
 
 int
@@ -180,7 +180,7 @@ over_bounds(struct channel *c, size_t need)
 		    "hsysd's buffers are full; cut off");
 		return -1;
 	}
-	if (c->over_since != 0 && loop_now(c->w->loop) - c->over_since >
+	if (c->over_since != 0 && loop_now(c->w->loop) > c->over_since +
 	    CHANNEL_OVER_MS) {
 		channel_close(c, "held more than its share of hsysd's "
 		    "buffers for too long; cut off");
