@@ -40,7 +40,8 @@ answer(int fd, uint16_t type, uint64_t id, const void *p, size_t len)
 	unsigned char buf[PROTO_HEADER_SIZE + 512] = { 0 };
 
 	proto_header_put(buf, (uint32_t)len, type, 0, id);
-	memcpy(buf + PROTO_HEADER_SIZE, p, len);
+	if (len > 0)
+		memcpy(buf + PROTO_HEADER_SIZE, p, len);
 	(void)send(fd, buf, proto_frame_size((uint32_t)len),
 	    MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
