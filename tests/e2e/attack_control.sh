@@ -54,7 +54,7 @@ def limits():
     # STATE requests left unread: beyond the limit, refused at once.
     cs = []
     for i in range(10):
-        c = Conn()
+        c = Conn(timeout=60)
         c.send(frame(STATE, i + 1, struct.pack("<I", 0)))
         cs.append(c)
     time.sleep(1)
@@ -78,7 +78,7 @@ def limits():
     time.sleep(float(sys.argv[3]) if len(sys.argv) > 3 else 0)
 
 def notify():
-    c = Conn()
+    c = Conn(timeout=60)
     c.send(frame(0x0F01, 1 << 40))
     f = c.recv_frame()
     say("config_changed", "error %d" % error_of(f[3])[0] if f and
@@ -89,7 +89,7 @@ def flood():
     for i in range(200):
         for t in range(100):    # the listen backlog may be full a moment
             try:
-                c = Conn()
+                c = Conn(timeout=60)
                 break
             except BlockingIOError:
                 time.sleep(0.01)
