@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "common/hex.h"
 #include "common/util.h"
 #include "daemon/channel.h"
 #include "daemon/hsysd.h"
@@ -120,24 +119,17 @@ host_key(unsigned char *k, int https, uint16_t port, enum url_host kind,
 	return n;
 }
 
-/* The prefix's path as matching compares it: percent-encodings decoded
- * (url/match.c's path_matches does the same), ASCII lowercased. */
+/* The prefix's path as matching compares it (url_path_casecmp): byte for
+ * byte, ASCII case folded. Requests are cooked to the form prefixes are
+ * kept in (url.h), so no decoding: the router sees the bytes coverage and
+ * registration compared. */
 static size_t
 path_key(unsigned char *k, const char *pp)
 {
 	size_t n = 0;
-	int c;
 
-	while (*pp != '\0') {
-		c = (unsigned char)*pp++;
-		if (c == '%' && hex_digit((unsigned char)pp[0]) >= 0 &&
-		    hex_digit((unsigned char)pp[1]) >= 0) {
-			c = hex_digit((unsigned char)pp[0]) * 16 +
-			    hex_digit((unsigned char)pp[1]);
-			pp += 2;
-		}
-		k[n++] = (unsigned char)lower(c);
-	}
+	while (*pp != '\0')
+		k[n++] = (unsigned char)lower((unsigned char)*pp++);
 	return n;
 }
 

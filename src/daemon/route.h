@@ -12,7 +12,7 @@
  *
  * A worker's table hashes each route by its host key (scheme, port, host
  * class, and the host name or address) and by that key plus its path
- * (decoded and lowercased as url.h's matching compares it). A request's
+ * (ASCII case folded, as url.h's matching compares it). A request's
  * lookup probes, class by class in precedence order, each '/' boundary of
  * its path: a few hash probes, never a walk over the prefixes.
  */
