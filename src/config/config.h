@@ -220,6 +220,10 @@ int	config_urlacl_list(struct store *,
  * *out, or 0 when none does. */
 int	config_urlacl_covering(struct store *, const struct url_prefix *,
 	    struct config_urlacl *out, struct err *);
+/* The same choice among reservations held in memory (hsysd keeps them per
+ * store generation): 1 and *out, or 0. */
+int	config_urlacl_pick(const struct config_urlacl *, size_t,
+	    const struct url_prefix *, struct config_urlacl *out);
 
 /* --- the IP listen list ----------------------------------------------- */
 
@@ -325,6 +329,7 @@ int	config_setting_list_url(struct store *,
 /* --- notifying hsysd -------------------------------------------------- */
 
 #define CONFIG_NOTIFY_MS	200
+#define CONFIG_NOTIFY_REPLY_MS	2000	/* hsysd reloads, then answers */
 
 /* The daemon's socket: $HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock. */
 int	config_notify_path(char *, size_t);

@@ -4,9 +4,12 @@
  * After a commit, hsys connects to the daemon's Unix socket and sends one
  * CONFIG_CHANGED frame (docs/protocol.md): a 16-byte header, little-endian,
  * [u32 payload length = 0][u16 type = 0x0F01][u16 flags = 0][u64 id = the
- * store's new generation], and closes. The connect and the write are
- * non-blocking and bounded by CONFIG_NOTIFY_MS, so a stuck daemon cannot
- * hang an admin's command. No daemon (ENOENT, ECONNREFUSED) is the normal
+ * store's new generation], and waits for the reply hsysd sends once it
+ * serves that generation (OK), so that the change is in force when the
+ * command returns. The connect and the write are non-blocking and bounded
+ * by CONFIG_NOTIFY_MS, the wait for the reply by CONFIG_NOTIFY_REPLY_MS,
+ * so a stuck daemon cannot hang an admin's command; an older hsysd closes
+ * without a reply, which is fine too. No daemon (ENOENT, ECONNREFUSED) is the normal
  * case and silent; a lost poke is harmless because hsysd also polls the
  * generation.
  */
@@ -49,11 +52,12 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for the socket to become writable before the deadline. */
+/* Waits for the socket to become writable (or readable) before the
+ * deadline. */
 static int
-wait_writable(int fd, int64_t deadline)
+wait_for(int fd, short events, int64_t deadline)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p = { .fd = fd, .events = events };
 	int64_t left;
 	int rc;
 
@@ -65,6 +69,39 @@ wait_writable(int fd, int64_t deadline)
 	if (rc == 0)
 		errno = ETIMEDOUT;
 	return rc == 1 ? 0 : -1;
+}
+
+/* The daemon's answer: OK once it serves the generation; ERROR when it
+ * refused the notification (another user's hsys: EACCES) or could not
+ * read the store yet. Silence or EOF (an older hsysd) is success. */
+static int
+wait_reply(int fd, struct err *e)
+{
+	unsigned char f[PROTO_HEADER_SIZE + 512];
+	struct proto_frame fr;
+	int64_t deadline = now_ms() + CONFIG_NOTIFY_REPLY_MS;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(f)) {
+		if (wait_for(fd, POLLIN, deadline) == -1)
+			return 0;
+		if ((n = recv(fd, f + got, sizeof(f) - got, 0)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (proto_frame_next(f, got, 480, &fr) > 0)
+			break;
+	}
+	if (proto_frame_next(f, got, 480, &fr) <= 0 ||
+	    fr.type != PROTO_ERROR)
+		return 0;
+	err_set(e, "hsysd did not take the notification: %.*s",
+	    fr.length > 16 ? (int)(fr.length - 16) : 0,
+	    fr.length > 16 ? (const char *)fr.payload + 16 : "");
+	return -1;
 }
 
 int
@@ -95,7 +132,7 @@ config_notify(int64_t generation, struct err *e)
 			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
 			goto done;
 		}
-		if (wait_writable(fd, deadline) == -1 || getsockopt(fd, SOL_SOCKET,
+		if (wait_for(fd, POLLOUT, deadline) == -1 || getsockopt(fd, SOL_SOCKET,
 		    SO_ERROR, &soerr, &len) == -1 || (soerr != 0 &&
 		    (errno = soerr))) {
 			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
@@ -104,7 +141,7 @@ config_notify(int64_t generation, struct err *e)
 	}
 	proto_header_put(f, 0, PROTO_CONFIG_CHANGED, 0, (uint64_t)generation);
 	n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
-	if (n == -1 && errno == EAGAIN && wait_writable(fd, deadline) == 0)
+	if (n == -1 && errno == EAGAIN && wait_for(fd, POLLOUT, deadline) == 0)
 		n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
 	if (n != (ssize_t)sizeof(f)) {
 		if (n >= 0)
@@ -112,7 +149,7 @@ config_notify(int64_t generation, struct err *e)
 		err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
 		goto done;
 	}
-	rc = 0;
+	rc = wait_reply(fd, e);
 done:
 	close(fd);
 	return rc;

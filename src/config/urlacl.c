@@ -514,6 +514,18 @@ consider(const struct config_urlacl *r, void *arg)
 }
 
 int
+config_urlacl_pick(const struct config_urlacl *rs, size_t n,
+    const struct url_prefix *p, struct config_urlacl *out)
+{
+	struct covering c = { p, out, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		consider(&rs[i], &c);
+	return c.found;
+}
+
+int
 config_urlacl_covering(struct store *s, const struct url_prefix *p,
     struct config_urlacl *out, struct err *e)
 {

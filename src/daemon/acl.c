@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "config/config.h"
 #include "daemon/acl.h"
+#include "daemon/hsysd.h"
 #include "store/store.h"
 
 #define ACL_MAX_GROUPS	256
@@ -37,14 +38,23 @@ acl_in_group(uid_t uid, gid_t gid, gid_t want)
 	return 0;
 }
 
+/* The reservations of one store generation. */
+struct acl_cache {
+	int64_t			 generation;
+	size_t			 n, cap;
+	struct config_urlacl	*r;
+};
+
+static int	decide(uid_t, gid_t, int found, const struct config_urlacl *,
+		    struct err *);
+
 int
 acl_may_listen(uid_t uid, gid_t gid, const struct url_prefix *p,
     struct err *e)
 {
 	struct config_urlacl r;
 	struct store *s;
-	char who[64];
-	int found, granted;
+	int found;
 
 	if (uid == 0)
 		return 0;
@@ -54,6 +64,91 @@ acl_may_listen(uid_t uid, gid_t gid, const struct url_prefix *p,
 	}
 	found = config_urlacl_covering(s, p, &r, e);
 	store_close(s);
+	return decide(uid, gid, found, &r, e);
+}
+
+static int
+cache_add(const struct config_urlacl *r, void *arg)
+{
+	struct acl_cache *c = arg;
+	struct config_urlacl *n;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		if ((n = realloc(c->r, c->cap * sizeof(*n))) == NULL)
+			return -1;
+		c->r = n;
+	}
+	c->r[c->n++] = *r;
+	return 0;
+}
+
+/* The cache for the generation served; NULL with e set when the store
+ * cannot be read (the next add tries again). */
+static struct acl_cache *
+cache_get(struct hsysd *d, struct err *e)
+{
+	struct acl_cache *c = d->acl;
+	struct store *s;
+	int rc;
+
+	if (c != NULL && c->generation == d->generation && d->generation >= 0)
+		return c;
+	if (c == NULL && (c = d->acl = calloc(1, sizeof(*c))) == NULL) {
+		err_set(e, "out of memory");
+		e->code = ENOMEM;
+		return NULL;
+	}
+	c->n = 0;
+	c->generation = -1;
+	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1) {
+		e->code = EIO;
+		return NULL;
+	}
+	rc = config_urlacl_list(s, cache_add, c, e);
+	store_close(s);
+	if (rc != 0) {
+		if (rc != -1 || e->msg[0] == '\0')
+			err_set(e, "out of memory reading the URL reservations");
+		e->code = rc == -1 ? EIO : ENOMEM;
+		return NULL;
+	}
+	c->generation = d->generation;
+	return c;
+}
+
+int
+acl_may_listen_cached(struct hsysd *d, uid_t uid, gid_t gid,
+    const struct url_prefix *p, struct err *e)
+{
+	struct config_urlacl r;
+	struct acl_cache *c;
+
+	if (uid == 0)
+		return 0;
+	if ((c = cache_get(d, e)) == NULL)
+		return -1;
+	return decide(uid, gid, config_urlacl_pick(c->r, c->n, p, &r), &r, e);
+}
+
+void
+acl_cache_free(struct hsysd *d)
+{
+	if (d->acl == NULL)
+		return;
+	free(d->acl->r);
+	free(d->acl);
+	d->acl = NULL;
+}
+
+static int
+decide(uid_t uid, gid_t gid, int found, const struct config_urlacl *rp,
+    struct err *e)
+{
+	const struct config_urlacl r = *rp;
+	char who[64];
+	int granted;
+
 	if (found == -1) {
 		e->code = EIO;
 		return -1;

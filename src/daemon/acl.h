@@ -16,11 +16,19 @@
 #include <sys/types.h>
 
 struct err;
+struct hsysd;
 struct url_prefix;
 
 /* 0: allowed; -1 with e->code EACCES (and a sentence naming the deciding
  * reservation, or saying none covers it) or another errno. */
 int	acl_may_listen(uid_t, gid_t, const struct url_prefix *, struct err *);
+/* The same answer from the reservations of the generation hsysd serves,
+ * read once per generation (hsys waits for hsysd to serve the generation
+ * it wrote, reload.h): adding many prefixes does not read the store each
+ * time. */
+int	acl_may_listen_cached(struct hsysd *, uid_t, gid_t,
+	    const struct url_prefix *, struct err *);
+void	acl_cache_free(struct hsysd *);
 /* 0: allowed; -1 with e->code EACCES (saying what is missing) or EIO. */
 int	acl_may_delegate(uid_t, gid_t, struct err *);
 /* 1 when a process running as uid/gid is in group `want`: its gid, or a

@@ -6,6 +6,7 @@
  * answered by conn.c.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "daemon/conn.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/route.h"
 #include "daemon/session.h"
 #include "daemon/worker.h"
@@ -37,11 +39,45 @@ struct session_mail {
 	uint64_t	 session;
 };
 
+static size_t
+share(const struct hsysd *d)
+{
+	size_t s = quota_app_buffer(d) / 16;
+
+	return s < CHANNEL_MIN_SHARE ? CHANNEL_MIN_SHARE : s;
+}
+
+/* Keeps the daemon's total in step with what this channel holds. */
+static void
+account(struct channel *c)
+{
+	struct hsysd *d = c->w->d;
+	size_t held = c->outlen - c->outoff;
+
+	if (held > c->counted)
+		atomic_fetch_add(&d->app_buffered, held - c->counted);
+	else if (held < c->counted)
+		atomic_fetch_sub(&d->app_buffered, c->counted - held);
+	c->counted = held;
+	if (held <= share(d))
+		c->over_since = 0;
+	else if (c->over_since == 0)	/* (the loop's clock is never 0) */
+		c->over_since = loop_now(c->w->loop);
+}
+
+int
+channel_congested(const struct channel *c)
+{
+	return c->outlen - c->outoff > share(c->w->d);
+}
+
 static void
 channel_free(struct loop_defer *df)
 {
 	struct channel *c = container_of(df, struct channel, free);
 
+	c->outoff = c->outlen = 0;
+	account(c);
 	close(c->io.fd);
 	free(c->out);
 	free(c->in);
@@ -112,9 +148,45 @@ channel_flush(struct loop_defer *df)
 			return;
 		}
 		c->outoff += (size_t)n;
+		account(c);
 	}
 	c->outoff = c->outlen = 0;
+	account(c);
 	loop_io_change(c->w->loop, &c->io, LOOP_READ);
+}
+
+/* -1 (and the channel cut off) when it may not buffer `need` more: it
+ * would pass its own bound, or its share while the daemon's is reached,
+ * or it stayed over its share too long. */
+static int
+over_bounds(struct channel *c, size_t need)
+{
+	struct hsysd *d = c->w->d;
+	size_t held = c->outlen - c->outoff;
+
+	if (held + need > CHANNEL_MAX_BUFFERED) {
+		channel_close(c, "does not read its data channel; cut off");
+		return -1;
+	}
+	if (held + need <= share(d))
+		return 0;
+	if (atomic_load(&d->app_buffered) + need > quota_app_buffer(d)) {
+		log_warn("worker %d: session %llu holds %zu bytes, more than "
+		    "its share, while the bytes buffered for applications "
+		    "reach hsysd's bound (--limit app-buffer=%zu)",
+		    c->w->index, (unsigned long long)c->session, held,
+		    quota_app_buffer(d));
+		channel_close(c, "does not read its data channel while "
+		    "hsysd's buffers are full; cut off");
+		return -1;
+	}
+	if (c->over_since != 0 && loop_now(c->w->loop) > c->over_since +
+	    CHANNEL_OVER_MS) {
+		channel_close(c, "held more than its share of hsysd's "
+		    "buffers for too long; cut off");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -130,12 +202,9 @@ channel_writev(struct channel *c, const struct iovec *iov, int n)
 		need += iov[i].iov_len;
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
+	if (over_bounds(c, need) == -1)
+		return -1;
 	if (c->outlen + need > c->outcap) {
-		if (c->outlen - c->outoff + need > CHANNEL_MAX_BUFFERED) {
-			channel_close(c, "does not read its data channel; "
-			    "cut off");
-			return -1;
-		}
 		cap = c->outcap ? c->outcap : 16384;
 		while (cap < c->outlen + need)
 			cap *= 2;
@@ -152,6 +221,7 @@ channel_writev(struct channel *c, const struct iovec *iov, int n)
 		memcpy(c->out + c->outlen, iov[i].iov_base, iov[i].iov_len);
 		c->outlen += iov[i].iov_len;
 	}
+	account(c);
 	if (!c->flush_pending) {
 		c->flush_pending = 1;
 		loop_defer(c->w->loop, &c->flush);

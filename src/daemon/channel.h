@@ -8,6 +8,14 @@
  * written once per loop iteration (a deferred flush), so a burst of
  * requests costs one write. A session that lets its buffer grow past
  * CHANNEL_MAX_BUFFERED is cut off alone.
+ *
+ * What all channels buffer together is bounded too (hsysd --limit
+ * app-buffer, 256 MiB by default; docs/operations.md, "Limits"). A
+ * channel's share is a sixteenth of it (at least 64 KiB). A channel over
+ * its share gets no new request while another channel of the queue is
+ * not (route.c), and is cut off when it would grow while the bound is
+ * reached, or when it has stayed over its share for CHANNEL_OVER_MS:
+ * an application that does not read cannot hold the daemon's memory.
  */
 #ifndef HSYS_DAEMON_CHANNEL_H
 #define HSYS_DAEMON_CHANNEL_H
@@ -23,6 +31,8 @@ struct hsysd;
 struct worker;
 
 #define CHANNEL_MAX_BUFFERED	(16u << 20)
+#define CHANNEL_MIN_SHARE	(64u << 10)
+#define CHANNEL_OVER_MS		30000
 
 struct channel {
 	struct loop_io		 io;
@@ -35,6 +45,8 @@ struct channel {
 	int			 flush_pending;
 	unsigned char		*out;
 	size_t			 outoff, outlen, outcap;
+	size_t			 counted;	/* in d->app_buffered */
+	uint64_t		 over_since;	/* ms; 0: within its share */
 	unsigned char		*in;
 	size_t			 inlen, incap;
 };
@@ -52,5 +64,8 @@ int	channel_writev(struct channel *, const struct iovec *, int n);
 int	channel_frame(struct channel *, uint16_t type, uint16_t flags,
 	    uint64_t id, const void *payload, size_t len);
 void	channels_close_all(struct worker *);
+/* Holds more than its share of the bytes buffered for applications: the
+ * router gives it no new request if another channel can take it. */
+int	channel_congested(const struct channel *);
 
 #endif

@@ -33,6 +33,7 @@
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/ratelimit.h"
+#include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/state.h"
 #include "proto/proto.h"
@@ -228,10 +229,8 @@ conn_first(struct ctl_conn *c, const struct proto_frame *f)
 
 	switch (f->type) {
 	case PROTO_CONFIG_CHANGED:
-		log_debug("control: configuration generation %llu announced",
-		    (unsigned long long)f->id);
-		hsysd_reload(c->d);
-		return -1;	/* one frame per notification */
+		reload_request(c->d, conn_take(c), f);
+		return 0;
 	case PROTO_HELLO:
 		if (session_hello(c->d, c, f) == -1)
 			return -1;

@@ -13,12 +13,16 @@
 #include "daemon/loop.h"
 #include "daemon/mailbox.h"
 
+struct acl_cache;
 struct control;
 struct httplog;
 struct drain;
 struct handover;
 struct listener;
 struct queue;
+struct quota;
+struct regindex;
+struct reload;
 struct registration;
 struct session;
 struct tls_tickets;
@@ -34,6 +38,8 @@ struct hsysd {
 	struct session		*sessions;	/* main thread only */
 	struct queue		*queues;	/* main thread only */
 	struct registration	*registrations;	/* main thread only */
+	struct regindex		*regindex;	/* registrations by prefix */
+	struct acl_cache	*acl;		/* reservations (acl.c) */
 	struct listener		*listeners;	/* main thread only */
 	uint64_t		 last_session_id;
 	uint32_t		 last_queue_id;
@@ -47,6 +53,9 @@ struct hsysd {
 	struct tls_tickets	*tickets;
 	struct httplog		*httplog;	/* access, httperr */
 	struct handover		*handover;	/* taking over, or handing */
+	struct reload		*reload;	/* CONFIG_CHANGED (reload.h) */
+	struct quota		*quota;		/* per-user limits (quota.h) */
+	atomic_size_t		 app_buffered;	/* bytes, all data channels */
 	struct drain		*drain;		/* stopping: see drain.h */
 	uint64_t		 drain_ms;	/* --drain-timeout */
 	uint64_t		 takeover_ms;	/* --takeover-wait */

@@ -538,9 +538,9 @@ listener_want(struct hsysd *d, uint16_t port, int tls, struct err *e)
 		e->code = ESHUTDOWN;
 		return -1;
 	}
-	/* A binding added a moment ago counts: re-read the store if its
-	 * generation moved and the notification is still on its way. */
-	hsysd_reload(d);
+	/* A binding added a moment ago counts: hsys waits until hsysd
+	 * serves the generation it announced (reload.h), so the store need
+	 * not be read again here, once per prefix. */
 	l = listener_find(d, port);
 	if (l != NULL && !tls && l->bound) {
 		err_set(e, "port %u has the TLS binding %s, so it serves "

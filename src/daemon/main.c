@@ -27,6 +27,7 @@
 #include "common/fs.h"
 #include "common/secret.h"
 #include "common/util.h"
+#include "daemon/acl.h"
 #include "daemon/control.h"
 #include "daemon/drain.h"
 #include "daemon/handover.h"
@@ -36,6 +37,9 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
+#include "daemon/registry.h"
+#include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -55,6 +59,7 @@ static const char usage_text[] =
 "             [--drain-timeout S] [--takeover [--takeover-wait S]]\n"
 "             [--control-timeout S] [--idle-session-timeout S]\n"
 "             [--control-per-uid N]\n"
+"             [--limit NAME=N]...\n"
 "\n"
 "  --workers N          worker threads (default: one per CPU available)\n"
 "  --daemon             detach and log to syslog (default: stderr)\n"
@@ -77,6 +82,11 @@ static const char usage_text[] =
 "  --control-per-uid N  connections one user (not root, not hsysd's own)\n"
 "                       may hold to the control socket (default 64; 0:\n"
 "                       no limit)\n"
+"  --limit NAME=N       what one user may make hsysd hold: sessions (256),\n"
+"                       queues (1024), prefixes (4096), state (4 STATE\n"
+"                       replies unread); or app-buffer, the bytes buffered\n"
+"                       for all applications (268435456); root and\n"
+"                       hsysd's own user are not limited\n"
 "  --version            print the version\n"
 "\n"
 "State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
@@ -409,9 +419,11 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 		{ "control-timeout", required_argument, NULL, 'C' },
 		{ "idle-session-timeout", required_argument, NULL, 'I' },
 		{ "control-per-uid", required_argument, NULL, 'U' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct err e;
 	char *end;
 	long n;
 	int c;
@@ -474,6 +486,12 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 			break;
 		case 'v':
 			*verbose = 1;
+			break;
+		case 'l':
+			if (quota_parse(d, optarg, &e) == -1) {
+				fprintf(stderr, "hsysd: %s\n", e.msg);
+				return 2;
+			}
 			break;
 		case 'V':
 			printf("hsysd %s\n", HSYS_VERSION);
@@ -560,6 +578,8 @@ out:
 		session_end(d.sessions, "hsysd is stopping");
 	metrics_stop(&d);
 	queues_free(&d);
+	registry_free(&d);
+	acl_cache_free(&d);
 	workers_stop(&d);
 	httplog_close(d.httplog);
 	drain_free(&d);
@@ -572,7 +592,9 @@ out:
 	control_close(d.control);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);
+	reload_free(&d);
 	loop_free(d.loop);
+	quota_free(&d);
 	if (d.lock_fd != -1)
 		close(d.lock_fd);
 	return rc;

@@ -13,6 +13,7 @@
 #include "daemon/metrics.h"
 #include "daemon/qgate.h"
 #include "daemon/registry.h"
+#include "daemon/route.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "store/store.h"
@@ -83,72 +84,121 @@ counter(struct strbuf *b, const char *name, const char *type,
 	strbuf_printf(b, "%s %llu\n", name, (unsigned long long)v);
 }
 
-/* Queues and ports this worker routes to: its route table. */
+/* What this worker's route table names: each port and queue once. */
+struct routed {
+	size_t			 n, cap;
+	uint16_t		*ports;
+	struct routed_queue {
+		struct queue_stats	*stats;
+		struct qgate		*gate;
+	}			*queues;
+	int			 failed;
+};
+
+static int
+routed_add(const struct url_prefix *p, uint32_t queue,
+    struct queue_stats *stats, struct qgate *gate, void *arg)
+{
+	struct routed *rt = arg;
+	uint16_t *np;
+	struct routed_queue *nq;
+
+	(void)queue;
+	if (rt->n == rt->cap) {
+		rt->cap = rt->cap ? 2 * rt->cap : 64;
+		np = realloc(rt->ports, rt->cap * sizeof(*np));
+		if (np != NULL)
+			rt->ports = np;
+		nq = realloc(rt->queues, rt->cap * sizeof(*nq));
+		if (nq != NULL)
+			rt->queues = nq;
+		if (np == NULL || nq == NULL) {
+			rt->failed = 1;
+			return 1;
+		}
+	}
+	rt->ports[rt->n] = p->port;
+	rt->queues[rt->n].stats = stats;
+	rt->queues[rt->n].gate = gate;
+	rt->n++;
+	return 0;
+}
+
+static int
+port_cmp(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static int
+queue_cmp(const void *a, const void *b)
+{
+	const struct routed_queue *x = a, *y = b;
+	uint32_t i = x->stats ? x->stats->id : 0, j = y->stats ? y->stats->id : 0;
+
+	return i < j ? -1 : i > j;
+}
+
+static void
+queue_label(struct strbuf *b, const char *family, const struct queue_stats *s)
+{
+	strbuf_printf(b, "%s{queue=\"", family);
+	if (s->name[0] != '\0')
+		label(b, s->name);
+	else
+		strbuf_printf(b, "#%u", s->id);
+	strbuf_add(b, "\"} ", 3);
+}
+
+/* Queues and ports this worker routes to: its route table, sorted once
+ * (a scrape costs n log n, whatever the number of prefixes). */
 static void
 render_routes(struct strbuf *b, struct worker *w)
 {
-	const struct routes *r = w->routes;
-	size_t i, j;
+	struct routed rt = { 0 };
+	struct routed_queue *q;
+	size_t i;
 
-	if (r == NULL)
-		return;
+	route_each(w, routed_add, &rt);
+	if (rt.failed || rt.n == 0)
+		goto out;
+	qsort(rt.ports, rt.n, sizeof(*rt.ports), port_cmp);
+	qsort(rt.queues, rt.n, sizeof(*rt.queues), queue_cmp);
 	family(b, "hsys_port_connections_open", "gauge", "Client "
 	    "connections open, by listening port.");
-	for (i = 0; i < r->n; i++) {
-		for (j = 0; j < i && r->prefixes[j].port !=
-		    r->prefixes[i].port; j++)
-			;
-		if (j == i)
+	for (i = 0; i < rt.n; i++)
+		if (i == 0 || rt.ports[i] != rt.ports[i - 1])
 			strbuf_printf(b, "hsys_port_connections_open{port="
-			    "\"%u\"} %u\n", r->prefixes[i].port,
+			    "\"%u\"} %u\n", rt.ports[i],
 			    stats_port_open(w->d->worker, w->d->workers,
-			    r->prefixes[i].port));
-	}
+			    rt.ports[i]));
 	family(b, "hsys_queue_requests_active", "gauge", "Requests routed to "
 	    "a request queue and not yet answered.");
-	for (i = 0; i < r->n; i++) {
-		for (j = 0; j < i && r->stats[j] != r->stats[i]; j++)
-			;
-		if (j < i || r->stats[i] == NULL)
-			continue;
-		strbuf_add(b, "hsys_queue_requests_active{queue=\"", 34);
-		if (r->stats[i]->name[0] != '\0')
-			label(b, r->stats[i]->name);
-		else
-			strbuf_printf(b, "#%u", r->stats[i]->id);
-		strbuf_printf(b, "\"} %u\n", qstats_active(r->stats[i]));
-	}
+	for (i = 0, q = rt.queues; i < rt.n; i++, q++)
+		if (q->stats != NULL && (i == 0 || q->stats != q[-1].stats)) {
+			queue_label(b, "hsys_queue_requests_active", q->stats);
+			strbuf_printf(b, "%u\n", qstats_active(q->stats));
+		}
 	family(b, "hsys_queue_requests_waiting", "gauge", "Requests routed to "
 	    "a request queue whose final response has not started (its "
 	    "length bounds them).");
-	for (i = 0; i < r->n; i++) {
-		for (j = 0; j < i && r->stats[j] != r->stats[i]; j++)
-			;
-		if (j < i || r->stats[i] == NULL || r->gates == NULL ||
-		    r->gates[i] == NULL)
-			continue;
-		strbuf_add(b, "hsys_queue_requests_waiting{queue=\"", 35);
-		if (r->stats[i]->name[0] != '\0')
-			label(b, r->stats[i]->name);
-		else
-			strbuf_printf(b, "#%u", r->stats[i]->id);
-		strbuf_printf(b, "\"} %u\n", atomic_load(&r->gates[i]->waiting));
-	}
+	for (i = 0, q = rt.queues; i < rt.n; i++, q++)
+		if (q->stats != NULL && q->gate != NULL &&
+		    (i == 0 || q->stats != q[-1].stats)) {
+			queue_label(b, "hsys_queue_requests_waiting", q->stats);
+			strbuf_printf(b, "%u\n", atomic_load(&q->gate->waiting));
+		}
 	family(b, "hsys_queue_unavailable_total", "counter", "503s served "
 	    "for a request queue.");
-	for (i = 0; i < r->n; i++) {
-		for (j = 0; j < i && r->stats[j] != r->stats[i]; j++)
-			;
-		if (j < i || r->stats[i] == NULL)
-			continue;
-		strbuf_add(b, "hsys_queue_unavailable_total{queue=\"", 36);
-		if (r->stats[i]->name[0] != '\0')
-			label(b, r->stats[i]->name);
-		else
-			strbuf_printf(b, "#%u", r->stats[i]->id);
-		strbuf_printf(b, "\"} %llu\n", (unsigned long long)
-		    stats_get(&r->stats[i]->refused));
-	}
+	for (i = 0, q = rt.queues; i < rt.n; i++, q++)
+		if (q->stats != NULL && (i == 0 || q->stats != q[-1].stats)) {
+			queue_label(b, "hsys_queue_unavailable_total", q->stats);
+			strbuf_printf(b, "%llu\n", (unsigned long long)
+			    stats_get(&q->stats->refused));
+		}
+out:
+	free(rt.ports);
+	free(rt.queues);
 }
 
 void

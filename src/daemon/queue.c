@@ -13,6 +13,7 @@
 #include "daemon/log.h"
 #include "daemon/qgate.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/stats.h"
 #include "daemon/route.h"
@@ -142,6 +143,7 @@ queue_free(struct hsysd *d, struct queue *q)
 	    q->name);
 	qstats_unref(q->stats);
 	qgate_release(q->gate);
+	quota_give(d, q->owner, QUOTA_QUEUES);	/* taken by its creator */
 	free(q);
 }
 

@@ -25,6 +25,7 @@ struct err;
 struct hsysd;
 struct queue_stats;
 struct qgate;
+struct registration;
 
 #define QUEUE_NAME_MAX		255
 #define QUEUE_DEFAULT_WAITING	1000	/* HTTP.sys's default */
@@ -47,6 +48,8 @@ struct queue {
 	int		 sessions;	/* attached sessions */
 	char		 name[QUEUE_NAME_MAX + 1];	/* "" if anonymous */
 	struct queue_stats *stats;	/* shared with the route tables */
+	struct registration *prefixes;	/* its registrations (registry.c) */
+	size_t		 nprefixes;
 
 	/* Length and grace period (qgate.h). */
 	struct hsysd	*d;

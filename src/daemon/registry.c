@@ -14,6 +14,7 @@
 #include "daemon/log.h"
 #include "daemon/qgate.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/route.h"
 #include "daemon/session.h"
@@ -21,147 +22,187 @@
 #include "daemon/worker.h"
 
 struct registration {
-	struct registration	*next;
+	struct registration	*next, **prevp;	/* d->registrations */
+	struct registration	*hnext;		/* its hash chain */
+	struct registration	*qnext, **qprevp;	/* its queue's */
+	uint64_t		 hash;
 	struct url_prefix	 prefix;
 	char			 text[URL_PREFIX_MAX];
 	struct queue		*queue;
+	uid_t			 uid;		/* who added it */
+	int			 counted;	/* in uid's quota */
+	struct route		*route;		/* the workers' view */
 };
 
-void
-routes_release(struct routes *r)
-{
-	size_t i;
+/* The registrations by prefix, as url_prefix_equal compares them. */
+struct regindex {
+	size_t			 n, nb;		/* nb: a power of 2 */
+	struct registration	**b;
+};
 
-	if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
-		return;
-	for (i = 0; i < r->n; i++) {
-		qstats_unref(r->stats != NULL ? r->stats[i] : NULL);
-		qgate_release(r->gates != NULL ? r->gates[i] : NULL);
-	}
-	free(r->stats);
-	free(r->prefixes);
-	free(r->queues);
-	free(r->gates);
-	free(r);
+#define REGINDEX_MIN_BUCKETS	64
+
+static uint64_t
+prefix_hash(const struct url_prefix *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *c;
+
+	h = (h ^ (uint64_t)p->https) * 0x100000001b3ull;
+	h = (h ^ p->port) * 0x100000001b3ull;
+	h = (h ^ (uint64_t)p->host_kind) * 0x100000001b3ull;
+	for (c = p->host; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+	h = (h ^ '/') * 0x100000001b3ull;
+	for (c = p->path; *c != '\0'; c++)	/* strcasecmp's folding */
+		h = (h ^ (unsigned char)(*c >= 'A' && *c <= 'Z' ?
+		    *c + ('a' - 'A') : *c)) * 0x100000001b3ull;
+	return h;
 }
 
-/* Builds the route table from the registrations and mails it to every
- * worker; each holds one reference. */
+/* Without memory to grow, chains grow longer; nothing breaks. */
 static void
-publish(struct hsysd *d)
+index_grow(struct regindex *x)
 {
-	struct registration *g;
-	struct routes *r;
-	size_t n = 0, i;
-	int w;
+	size_t nb = x->nb ? 2 * x->nb : REGINDEX_MIN_BUCKETS, i;
+	struct registration **b, *g, *next;
 
-	for (g = d->registrations; g != NULL; g = g->next)
-		n++;
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (n > 0 && ((r->prefixes = calloc(n, sizeof(*r->prefixes))) ==
-	    NULL || (r->queues = calloc(n, sizeof(*r->queues))) == NULL ||
-	    (r->stats = calloc(n, sizeof(*r->stats))) == NULL ||
-	    (r->gates = calloc(n, sizeof(*r->gates))) == NULL))) {
-		/* Workers keep the previous table: stale, not broken. */
-		log_err("out of memory publishing routes");
-		if (r != NULL) {
-			free(r->prefixes);
-			free(r->queues);
-			free(r->stats);
-			free(r->gates);
-			free(r);
-		}
+	if (x->n < x->nb || (b = calloc(nb, sizeof(*b))) == NULL)
 		return;
-	}
-	for (g = d->registrations, i = 0; g != NULL; g = g->next, i++) {
-		r->prefixes[i] = g->prefix;
-		r->queues[i] = g->queue ? g->queue->id : REGISTRY_INTERNAL;
-		if (g->queue != NULL) {
-			qstats_ref(r->stats[i] = g->queue->stats);
-			qgate_hold(r->gates[i] = g->queue->gate);
+	for (i = 0; i < x->nb; i++) {
+		for (g = x->b[i]; g != NULL; g = next) {
+			next = g->hnext;
+			g->hnext = b[g->hash & (nb - 1)];
+			b[g->hash & (nb - 1)] = g;
 		}
 	}
-	r->n = n;
-	atomic_init(&r->refs, d->workers);
-	for (w = 0; w < d->workers; w++)
-		route_post_table(&d->worker[w], r);
+	free(x->b);
+	x->b = b;
+	x->nb = nb;
 }
 
 static struct registration *
 find(struct hsysd *d, const struct url_prefix *p)
 {
+	struct regindex *x = d->regindex;
+	uint64_t h = prefix_hash(p);
 	struct registration *g;
 
-	for (g = d->registrations; g != NULL; g = g->next)
-		if (url_prefix_equal(&g->prefix, p))
+	if (x == NULL || x->nb == 0)
+		return NULL;
+	for (g = x->b[h & (x->nb - 1)]; g != NULL; g = g->hnext)
+		if (g->hash == h && url_prefix_equal(&g->prefix, p))
 			return g;
 	return NULL;
 }
 
-static int
-port_scheme_conflict(struct hsysd *d, const struct url_prefix *p,
-    struct err *e)
+static void
+queue_link(struct registration *g, struct queue *q)
 {
-	struct registration *g;
+	g->queue = q;
+	if (q == NULL)
+		return;
+	if ((g->qnext = q->prefixes) != NULL)
+		g->qnext->qprevp = &g->qnext;
+	q->prefixes = g;
+	g->qprevp = &q->prefixes;
+	q->nprefixes++;
+}
 
-	for (g = d->registrations; g != NULL; g = g->next) {
-		if (g->prefix.port != p->port || g->prefix.https == p->https)
-			continue;
-		err_set(e, "port %u serves %s (%s is registered); a port "
-		    "serves either https or http", p->port,
-		    g->prefix.https ? "https" : "http", g->text);
-		e->code = EPROTO;
-		return -1;
-	}
-	return 0;
+static void
+queue_unlink(struct registration *g)
+{
+	if (g->queue == NULL)
+		return;
+	if ((*g->qprevp = g->qnext) != NULL)
+		g->qnext->qprevp = g->qprevp;
+	g->queue->nprefixes--;
+	g->queue = NULL;
+}
+
+static struct route *
+new_route(struct hsysd *d, const struct url_prefix *p, struct queue *q)
+{
+	return route_new(d, p, q != NULL ? q->id : REGISTRY_INTERNAL,
+	    q != NULL ? q->stats : NULL, q != NULL ? q->gate : NULL);
 }
 
 /* A prefix of an anonymous queue in its grace period goes to a queue of
  * a process of the same owner that adds it: the application restarted.
- * Requests waiting for the old queue are routed again, to the new one. */
+ * Requests waiting for the old queue are routed again, to the new one.
+ * -1: out of memory (e->code ENOMEM). */
 static int
 take_over(struct hsysd *d, struct session *s, struct queue *q,
-    struct registration *g)
+    struct registration *g, struct err *e)
 {
 	struct queue *old = g->queue;
+	struct route *r;
 
 	/* (NULL: the daemon's metrics page, never taken over) */
 	if (old == NULL || old == q || old->sessions > 0 ||
 	    old->name[0] != '\0' || old->owner != s->uid)
 		return 0;
-	g->queue = q;
+	if ((r = new_route(d, &g->prefix, q)) == NULL) {
+		err_set(e, "out of memory");
+		e->code = ENOMEM;
+		return -1;
+	}
+	/* The new route first: workers find it before the old one goes. */
+	route_post_add(d, r);
+	route_post_remove(d, g->route);
+	g->route = r;
+	queue_unlink(g);
+	queue_link(g, q);
 	log_info("session %llu took %s over from queue %u, in its grace "
 	    "period, to queue %u", (unsigned long long)s->id, g->text,
 	    old->id, q->id);
-	publish(d);
 	queue_reroute(d, old);
 	return 1;
 }
 
 /* A new registration of p for q (NULL: the daemon's own page), once its
- * port serves p's scheme; the workers get the new route table. */
+ * port serves p's scheme; the workers get its route. */
 static struct registration *
 insert(struct hsysd *d, const struct url_prefix *p, struct queue *q,
     struct err *e)
 {
+	struct regindex *x = d->regindex;
 	struct registration *g;
 
-	if (port_scheme_conflict(d, p, e) == -1 ||
-	    listener_want(d, p->port, p->https, e) == -1)
+	if (x == NULL && (x = d->regindex = calloc(1, sizeof(*x))) == NULL)
+		goto nomem;
+	if (listener_want(d, p->port, p->https, e) == -1)
 		return NULL;
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->route = new_route(d, p, q)) == NULL) {
+		free(g);
 		listener_unwant(d, p->port);
-		err_set(e, "out of memory");
-		e->code = ENOMEM;
-		return NULL;
+		goto nomem;
 	}
 	g->prefix = *p;
-	g->queue = q;
+	g->hash = prefix_hash(p);
 	url_prefix_format(p, g->text, sizeof(g->text));
-	g->next = d->registrations;
+	index_grow(x);
+	if (x->nb == 0) {
+		route_discard(g->route);
+		free(g);
+		listener_unwant(d, p->port);
+		goto nomem;
+	}
+	g->hnext = x->b[g->hash & (x->nb - 1)];
+	x->b[g->hash & (x->nb - 1)] = g;
+	x->n++;
+	if ((g->next = d->registrations) != NULL)
+		g->next->prevp = &g->next;
 	d->registrations = g;
-	publish(d);
+	g->prevp = &d->registrations;
+	queue_link(g, q);
+	route_post_add(d, g->route);
 	return g;
+nomem:
+	err_set(e, "out of memory");
+	e->code = ENOMEM;
+	return NULL;
 }
 
 int
@@ -170,15 +211,16 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 {
 	struct registration *g;
 	struct url_prefix p;
+	int rc;
 
 	if (url_prefix_parse(text, len, &p, e) == -1) {
 		e->code = EINVAL;
 		return -1;
 	}
-	if (acl_may_listen(s->uid, s->gid, &p, e) == -1)
+	if (acl_may_listen_cached(d, s->uid, s->gid, &p, e) == -1)
 		return -1;
-	if ((g = find(d, &p)) != NULL && take_over(d, s, q, g))
-		return 0;
+	if ((g = find(d, &p)) != NULL && (rc = take_over(d, s, q, g, e)) != 0)
+		return rc == 1 ? 0 : -1;
 	if (g != NULL) {
 		err_set(e, "%s is registered already%s", g->text,
 		    g->queue == q ? " on this queue" : g->queue == NULL ?
@@ -186,8 +228,14 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 		e->code = EEXIST;
 		return -1;
 	}
-	if ((g = insert(d, &p, q, e)) == NULL)
+	if (quota_take(d, s->uid, QUOTA_PREFIXES, e) == -1)
 		return -1;
+	if ((g = insert(d, &p, q, e)) == NULL) {
+		quota_give(d, s->uid, QUOTA_PREFIXES);
+		return -1;
+	}
+	g->uid = s->uid;
+	g->counted = 1;
 	log_info("session %llu registered %s on queue %u",
 	    (unsigned long long)s->id, g->text, q->id);
 	return 0;
@@ -196,15 +244,24 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 static void
 unlink_registration(struct hsysd *d, struct registration *g)
 {
+	struct regindex *x = d->regindex;
 	struct registration **pp;
 
-	for (pp = &d->registrations; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &x->b[g->hash & (x->nb - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext) {
 		if (*pp == g) {
-			*pp = g->next;
+			*pp = g->hnext;
 			break;
 		}
 	}
+	x->n--;
+	if ((*g->prevp = g->next) != NULL)
+		g->next->prevp = g->prevp;
+	queue_unlink(g);
+	route_post_remove(d, g->route);
 	listener_unwant(d, g->prefix.port);
+	if (g->counted)
+		quota_give(d, g->uid, QUOTA_PREFIXES);
 	free(g);
 }
 
@@ -225,37 +282,21 @@ registry_remove(struct hsysd *d, struct queue *q, const char *text,
 		return -1;
 	}
 	unlink_registration(d, g);
-	publish(d);
 	return 0;
 }
 
 void
 registry_drop_queue(struct hsysd *d, struct queue *q)
 {
-	struct registration *g, *next;
-	int changed = 0;
-
-	for (g = d->registrations; g != NULL; g = next) {
-		next = g->next;
-		if (g->queue == q) {
-			unlink_registration(d, g);
-			changed = 1;
-		}
-	}
-	if (changed)
-		publish(d);
+	while (q->prefixes != NULL)
+		unlink_registration(d, q->prefixes);
 }
 
 size_t
 registry_count(struct hsysd *d, const struct queue *q)
 {
-	struct registration *g;
-	size_t n = 0;
-
-	for (g = d->registrations; g != NULL; g = g->next)
-		if (g->queue == q)
-			n++;
-	return n;
+	(void)d;
+	return q->nprefixes;
 }
 
 void
@@ -290,17 +331,12 @@ void
 registry_remove_internal(struct hsysd *d)
 {
 	struct registration *g, *next;
-	int changed = 0;
 
 	for (g = d->registrations; g != NULL; g = next) {
 		next = g->next;
-		if (g->queue == NULL) {
+		if (g->queue == NULL)
 			unlink_registration(d, g);
-			changed = 1;
-		}
 	}
-	if (changed)
-		publish(d);
 }
 
 int
@@ -313,4 +349,15 @@ registry_each(struct hsysd *d, int (*fn)(const char *,
 		if (fn(g->text, &g->prefix, g->queue, arg) == -1)
 			return -1;
 	return 0;
+}
+
+void
+registry_free(struct hsysd *d)
+{
+	while (d->registrations != NULL)
+		unlink_registration(d, d->registrations);
+	if (d->regindex != NULL)
+		free(d->regindex->b);
+	free(d->regindex);
+	d->regindex = NULL;
 }

@@ -1,7 +1,10 @@
 /*
  * registry — the URL prefixes registered by applications (main thread),
- * and what workers need of them: an immutable route table, shared by
- * reference and swapped by mail, and which sessions serve which queue.
+ * and what workers need of them: a route per registration, mailed to
+ * every worker as it comes and goes (route.h), and which sessions serve
+ * which queue. Adding or removing one costs the same whatever the number
+ * registered: a hash finds a prefix, each queue lists its own, and URL
+ * reservations are read once per store generation (acl.h).
  *
  * A prefix belongs to the queue it was added to and goes with it: when
  * the last session holding the queue ends (for an anonymous queue, when
@@ -26,25 +29,11 @@ struct queue;
 struct queue_stats;
 struct session;
 
-/* What a worker routes with: prefixes[i] goes to queue queues[i], whose
- * counters are stats[i] and gates[i] (the table holds a reference on each).
- * Queue REGISTRY_INTERNAL is the daemon's own metrics page (metrics.c);
- * its stats and gate are NULL. */
-struct routes {
-	atomic_int		 refs;
-	size_t			 n;
-	struct url_prefix	*prefixes;
-	uint32_t		*queues;
-	struct queue_stats	**stats;
-	struct qgate		**gates;
-};
-
-#define REGISTRY_INTERNAL	0	/* queue ids start at 1 */
-
-void	routes_release(struct routes *);
+#define REGISTRY_INTERNAL	0	/* queue ids start at 1; the daemon's
+					 * own metrics page (metrics.c) */
 
 /* PREFIX_ADD / PREFIX_REMOVE from a session; e->code carries the errno
- * (EINVAL, EACCES, EEXIST, EPROTO, EADDRINUSE, ENOENT). */
+ * (EINVAL, EACCES, EEXIST, EPROTO, EADDRINUSE, ENOENT, EDQUOT). */
 int	registry_add(struct hsysd *, struct session *, struct queue *,
 	    const char *prefix, size_t len, struct err *);
 int	registry_remove(struct hsysd *, struct queue *, const char *prefix,
@@ -63,6 +52,8 @@ void	registry_serve(struct hsysd *, struct session *, struct queue *,
 int	registry_add_internal(struct hsysd *, const char *prefix,
 	    struct err *);
 void	registry_remove_internal(struct hsysd *);
+/* At exit, after the queues: the index (every registration is gone). */
+void	registry_free(struct hsysd *);
 /* Every registration: its canonical text, prefix and queue (NULL: the
  * daemon's own). Stops at the first -1 fn returns, and returns it. */
 int	registry_each(struct hsysd *, int (*)(const char *text,

@@ -1,8 +1,20 @@
 /*
- * route — a worker's view of routing: the current route table (shared,
- * immutable, swapped by mail), and for each queue the data channels of the
- * sessions that serve it, to pick one per request (round robin), and the
- * requests waiting for one (waitlist.h).
+ * route — a worker's view of routing: its route table, and for each queue
+ * the data channels of the sessions that serve it, to pick one per request
+ * (round robin), and the requests waiting for one (waitlist.h).
+ *
+ * A route is one registration as workers see it: made by the main thread
+ * (registry.c), immutable once posted, shared by every worker. Each worker
+ * holds it from its add mail to its remove mail and keeps it in a table of
+ * its own, updated by those mails one route at a time: adding a prefix
+ * costs the same whatever the number registered. The mails are inside the
+ * route, so posting one cannot fail.
+ *
+ * A worker's table hashes each route by its host key (scheme, port, host
+ * class, and the host name or address) and by that key plus its path
+ * (ASCII case folded, as url.h's matching compares it). A request's
+ * lookup probes, class by class in precedence order, each '/' boundary of
+ * its path: a few hash probes, never a walk over the prefixes.
  */
 #ifndef HSYS_DAEMON_ROUTE_H
 #define HSYS_DAEMON_ROUTE_H
@@ -12,15 +24,26 @@
 struct channel;
 struct queue_stats;
 struct qgate;
-struct routes;
+struct hsysd;
+struct route;
 struct url_prefix;
 struct url_request;
 struct waiter;
 struct worker;
 
-/* Main thread: mail a new table (the worker takes over one reference), or
- * a change in who serves a queue. */
-void	 route_post_table(struct worker *, struct routes *);
+/* Main thread: a route for prefix p to queue (REGISTRY_INTERNAL: the
+ * daemon's own page, stats and gate NULL), holding a reference on stats
+ * and gate; NULL when out of memory. Posted once with route_post_add, then
+ * once with route_post_remove, after which the workers free it; one never
+ * posted goes with route_discard. */
+struct route *route_new(struct hsysd *, const struct url_prefix *p,
+	    uint32_t queue, struct queue_stats *, struct qgate *);
+void	 route_post_add(struct hsysd *, struct route *);
+void	 route_post_remove(struct hsysd *, struct route *);
+void	 route_discard(struct route *);
+/* Worker: what its add mail does, at once (for tests without a loop). */
+void	 route_adopt(struct worker *, struct route *);
+/* Main thread: a change in who serves a queue. */
 void	 route_post_serve(struct worker *, uint64_t session, uint32_t queue,
 	    int serving);
 /* Main thread: the requests waiting for a queue on that worker route
@@ -47,6 +70,11 @@ struct qgate *route_gate(struct worker *, const struct url_prefix *);
  * out of memory. */
 int	 route_wait(struct worker *, uint32_t queue, struct waiter *,
 	    uint64_t until);
+/* Worker: every route in its table (in no particular order); stops at the
+ * first non-zero fn returns, and returns it. */
+int	 route_each(struct worker *, int (*fn)(const struct url_prefix *,
+	    uint32_t queue, struct queue_stats *, struct qgate *, void *),
+	    void *);
 /* Worker: a channel is closing; it serves nothing any more. */
 void	 route_forget_channel(struct worker *, struct channel *);
 void	 route_free(struct worker *);

@@ -20,6 +20,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/session.h"
 #include "proto/proto.h"
@@ -71,6 +72,7 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 	unsigned char w[WELCOME_SIZE] = { 0 };
 	struct session *s;
 	struct ucred cred;
+	struct err e;
 
 	if (f->length < HELLO_FIXED || proto_get32(f->payload) != PROTO_MAGIC)
 		return control_error(c, 0, EPROTO, "not an hsys HELLO");
@@ -80,11 +82,16 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 		    "protocol version %d only", PROTO_VERSION);
 	if (control_peer(c, &cred) == -1)
 		return control_error(c, 0, EPROTO, "cannot identify the peer");
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if (quota_take(d, cred.uid, QUOTA_SESSIONS, &e) == -1)
+		return control_error(c, 0, e.code, "%s", e.msg);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		quota_give(d, cred.uid, QUOTA_SESSIONS);
 		return control_error(c, 0, ENOMEM, "out of memory");
+	}
 	if (span_name(f, 16, HELLO_FIXED, s->name, sizeof(s->name)) == -1 ||
 	    RAND_bytes(s->key, sizeof(s->key)) != 1) {
 		free(s);
+		quota_give(d, cred.uid, QUOTA_SESSIONS);
 		return control_error(c, 0, EINVAL, "bad application name");
 	}
 	s->d = d;
@@ -209,9 +216,13 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	if ((flags & QUEUE_F_OPEN) &&
 	    acl_may_delegate(s->uid, s->gid, &e) == -1)
 		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
+	if (quota_take(s->d, s->uid, QUOTA_QUEUES, &e) == -1)
+		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
 	if ((q = queue_new(s->d, name, s->uid, (flags & QUEUE_F_OPEN) != 0,
-	    max)) == NULL)
+	    max)) == NULL) {
+		quota_give(s->d, s->uid, QUOTA_QUEUES);
 		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
+	}
 	return queue_attach_session(s, q, f->id);
 }
 
@@ -404,6 +415,7 @@ session_end(struct session *s, const char *why)
 	channels_close_session(s->d, s->id);
 	control_bind(s->ctl, NULL);
 	control_drop(s->ctl);
+	quota_give(s->d, s->uid, QUOTA_SESSIONS);
 	free(s);
 }
 

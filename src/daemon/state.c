@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/qgate.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/session.h"
 #include "daemon/state.h"
@@ -41,6 +42,15 @@ struct reply {
 	struct hsysd		*d;
 	unsigned char		*buf;
 	size_t			 off, len;
+	long			 uid;	/* counted in its quota; -1: not */
+};
+
+/* A registration, for listing each queue's prefixes without walking
+ * every registration once per queue. */
+struct regref {
+	const struct queue	*q;
+	const char		*text;
+	size_t			 order;	/* registry_each's */
 };
 
 /* What is being written, for whom. */
@@ -50,6 +60,8 @@ struct view {
 	uid_t		 uid;
 	int		 text, what;
 	struct store	*store;		/* NULL if it cannot be read */
+	struct regref	*regs;		/* the registrations, by queue */
+	size_t		 nregs;
 };
 
 static void
@@ -319,25 +331,75 @@ visible(const struct view *v, const struct queue *q)
 	return 0;
 }
 
-struct prefixes {
-	struct list		 l;
-	const struct queue	*q;
-};
+static int
+regref_cmp(const void *a, const void *b)
+{
+	const struct regref *x = a, *y = b;
+
+	if (x->q != y->q)
+		return x->q < y->q ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
 
 static int
-prefix_of(const char *text, const struct url_prefix *p,
-    struct queue *q, void *arg)
+regref_add(const char *text, const struct url_prefix *p, struct queue *q,
+    void *arg)
 {
-	struct prefixes *px = arg;
+	struct view *v = arg;
 
 	(void)p;
-	if (q != px->q)
-		return 0;
-	if (px->l.v->text)
-		strbuf_printf(px->l.v->b, "            %s\n", text);
-	else
-		list_item(&px->l, text);
+	v->regs[v->nregs].q = q;
+	v->regs[v->nregs].text = text;
+	v->regs[v->nregs].order = v->nregs;
+	v->nregs++;
 	return 0;
+}
+
+static int
+regref_count(const char *text, const struct url_prefix *p, struct queue *q,
+    void *arg)
+{
+	(void)text;
+	(void)p;
+	(void)q;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Sorts the registrations by queue, once per reply. Without memory for
+ * it, queues are listed without their prefixes. */
+static void
+regs_index(struct view *v)
+{
+	size_t n = 0;
+
+	registry_each(v->d, regref_count, &n);
+	if (n == 0 || (v->regs = calloc(n, sizeof(*v->regs))) == NULL)
+		return;
+	registry_each(v->d, regref_add, v);
+	qsort(v->regs, v->nregs, sizeof(*v->regs), regref_cmp);
+}
+
+static void
+prefixes_of(struct view *v, const struct queue *q)
+{
+	struct list l = { v, 0, 0 };
+	size_t lo = 0, hi = v->nregs, mid;
+
+	while (lo < hi) {	/* the first of q's */
+		mid = lo + (hi - lo) / 2;
+		if (v->regs[mid].q < q)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < v->nregs && v->regs[lo].q == q; lo++) {
+		if (v->text)
+			strbuf_printf(v->b, "            %s\n",
+			    v->regs[lo].text);
+		else
+			list_item(&l, v->regs[lo].text);
+	}
 }
 
 static void
@@ -386,7 +448,6 @@ allowed(struct strbuf *b, const struct queue *q, int text)
 static void
 queue(struct view *v, const struct queue *q, int first)
 {
-	struct prefixes px = { { v, 0, 0 }, q };
 	struct strbuf *b = v->b;
 	char owner[64];
 
@@ -417,7 +478,7 @@ queue(struct view *v, const struct queue *q, int first)
 		    " (running: no process)" : "", q->sessions);
 		processes(v, q);
 		strbuf_printf(b, "        Registered URLs:\n");
-		registry_each(v->d, prefix_of, &px);
+		prefixes_of(v, q);
 		strbuf_add(b, "\n", 1);
 		return;
 	}
@@ -439,7 +500,7 @@ queue(struct view *v, const struct queue *q, int first)
 	strbuf_add(b, "],\"allow\":[", 11);
 	allowed(b, q, 0);
 	strbuf_add(b, "],\"prefixes\":[", 14);
-	registry_each(v->d, prefix_of, &px);
+	prefixes_of(v, q);
 	strbuf_add(b, "]}", 2);
 }
 
@@ -449,6 +510,7 @@ queues(struct view *v)
 	const struct queue *q;
 	int n = 0;
 
+	regs_index(v);
 	if (v->text)
 		strbuf_printf(v->b, "Request queues:\n");
 	else
@@ -461,6 +523,9 @@ queues(struct view *v)
 		    " of yours");
 	if (!v->text)
 		strbuf_add(v->b, "]", 1);
+	free(v->regs);
+	v->regs = NULL;
+	v->nregs = 0;
 }
 
 /* --- the reply ------------------------------------------------------- */
@@ -501,6 +566,8 @@ reply_free(struct loop_defer *df)
 	struct reply *r = container_of(df, struct reply, free);
 
 	close(r->io.fd);
+	if (r->uid >= 0)
+		quota_give(r->d, (uid_t)r->uid, QUOTA_STATE);
 	free(r->buf);
 	free(r);
 }
@@ -550,7 +617,7 @@ reply_timeout(struct loop *l, struct loop_timer *t)
 /* Frames the payload (or an ERROR) and starts writing it. */
 static void
 reply_send(struct hsysd *d, int fd, uint64_t id, uint16_t type,
-    const void *p, size_t len)
+    const void *p, size_t len, long uid)
 {
 	struct reply *r;
 	struct err e;
@@ -559,9 +626,12 @@ reply_send(struct hsysd *d, int fd, uint64_t id, uint16_t type,
 	    (r->buf = calloc(1, proto_frame_size((uint32_t)len))) == NULL) {
 		free(r);
 		close(fd);
+		if (uid >= 0)
+			quota_give(d, (uid_t)uid, QUOTA_STATE);
 		return;
 	}
 	r->d = d;
+	r->uid = uid;
 	r->len = proto_frame_size((uint32_t)len);
 	proto_header_put(r->buf, (uint32_t)len, type, 0, id);
 	memcpy(r->buf + PROTO_HEADER_SIZE, p, len);
@@ -574,6 +644,8 @@ reply_send(struct hsysd *d, int fd, uint64_t id, uint16_t type,
 		free(r->buf);
 		free(r);
 		close(fd);
+		if (uid >= 0)
+			quota_give(d, (uid_t)uid, QUOTA_STATE);
 		return;
 	}
 	loop_timer_set(d->loop, &r->timer, STATE_WRITE_MS);
@@ -585,7 +657,7 @@ reply_error(struct hsysd *d, int fd, uint64_t id, int code, const char *msg)
 	unsigned char p[512];
 
 	reply_send(d, fd, id, PROTO_ERROR, p, proto_error_put(p, sizeof(p),
-	    (uint32_t)code, msg, strlen(msg)));
+	    (uint32_t)code, msg, strlen(msg)), -1);
 }
 
 void
@@ -596,7 +668,8 @@ state_answer(struct hsysd *d, int fd, const struct proto_frame *f)
 	socklen_t len = sizeof(cred);
 	uint32_t flags = f->length >= 4 ? proto_get32(f->payload) : 0;
 	struct view v = { d, &b, 0, (flags & PROTO_STATE_TEXT) != 0,
-	    PROTO_STATE_VIEW(flags), NULL };
+	    PROTO_STATE_VIEW(flags), NULL, NULL, 0 };
+	struct err e;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		reply_error(d, fd, f->id, EPROTO, "cannot identify the peer");
@@ -606,12 +679,21 @@ state_answer(struct hsysd *d, int fd, const struct proto_frame *f)
 		reply_error(d, fd, f->id, EINVAL, "no such view");
 		return;
 	}
+	/* Before rendering: the replies a user leaves unread are what
+	 * costs (the main thread's time, and their memory). */
+	if (quota_take(d, cred.uid, QUOTA_STATE, &e) == -1) {
+		reply_error(d, fd, f->id, e.code, e.msg);
+		return;
+	}
 	v.uid = cred.uid;
 	render(&v);
-	if (strbuf_failed(&b) || b.len > PROTO_STATE_MAX)
+	if (strbuf_failed(&b) || b.len > PROTO_STATE_MAX) {
+		quota_give(d, cred.uid, QUOTA_STATE);
 		reply_error(d, fd, f->id, ENOMEM, "the state does not fit in "
 		    "a reply");
-	else
-		reply_send(d, fd, f->id, PROTO_STATE, b.s, b.len);
+	} else {
+		reply_send(d, fd, f->id, PROTO_STATE, b.s, b.len,
+		    (long)cred.uid);
+	}
 	strbuf_free(&b);
 }

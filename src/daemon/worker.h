@@ -21,7 +21,7 @@
 struct conn;
 struct err;
 struct hsysd;
-struct routes;
+struct rtable;
 struct snapshot;
 struct wlistener;
 struct worker_stats;
@@ -37,7 +37,7 @@ struct worker {
 	int		 started;
 	struct channel	*channels;	/* data channels it owns */
 	struct wlistener *listeners;
-	struct routes	*routes;	/* shared, immutable */
+	struct rtable	*rtable;	/* its routes (route.h) */
 	struct snapshot	*snapshot;	/* bindings; shared, immutable */
 	SSL_CTX		*tls_ctx;	/* what TLS connections start with */
 	struct wqueue	*wqueues;	/* queue -> its channels here */

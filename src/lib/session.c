@@ -577,6 +577,9 @@ hsys_strerror(int code)
 		return "this hsysd does not support the operation (too old)";
 	case EPERM:
 		return "only the queue's owner may do that";
+	case EDQUOT:
+		return "a per-user limit of hsysd was reached (sessions, "
+		    "queues, prefixes: hsysd --limit)";
 	default:
 		return strerror(-code);
 	}

@@ -9,6 +9,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/metrics.h"
 #include "daemon/registry.h"
+#include "daemon/route.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "unit.h"
@@ -102,15 +103,13 @@ test_page(void)
 	struct hsysd d = { .workers = 1, .started = 1700000000 };
 	struct worker w = { .d = &d, .stats = stats_new() };
 	struct queue_stats *q = qstats_new(3, "a\"b");
-	struct url_prefix p[2] = { { .port = 9100 }, { .port = 80 } };
-	struct queue_stats *qs[2] = { NULL, q };
-	uint32_t ids[2] = { REGISTRY_INTERNAL, 3 };
-	struct routes r = { .n = 2, .prefixes = p, .queues = ids,
-	    .stats = qs };
+	struct url_prefix p[2] = { { .port = 9100, .path = "/" },
+	    { .port = 80, .path = "/" } };
 	struct strbuf b = { 0 };
 
 	d.worker = &w;
-	w.routes = &r;
+	route_adopt(&w, route_new(&d, &p[0], REGISTRY_INTERNAL, NULL, NULL));
+	route_adopt(&w, route_new(&d, &p[1], 3, q, NULL));
 	stats_request(w.stats, 200, 1500);
 	stats_request(w.stats, 200, 30);
 	stats_add(&q->refused, 4);
@@ -130,6 +129,7 @@ test_page(void)
 	CHECK(strstr(b.s, "hsys_start_time_seconds 1700000000\n") != NULL);
 	CHECK(strstr(b.s, "code=\"404\"") == NULL);	/* no zero codes */
 	strbuf_free(&b);
+	route_free(&w);
 	qstats_unref(q);
 	stats_free(w.stats);
 }
