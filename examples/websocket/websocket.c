@@ -295,15 +295,16 @@ parse(struct conn *c)
 	return 0;
 }
 
-/* Reads what the tunnel has. Returns 1: bytes came, 0: none yet, -1: the
- * connection is over. */
+/* Reads what the tunnel has, up to 16 reads so that a client that never
+ * pauses does not starve the others. Returns 1: bytes came, 0: none yet,
+ * -1: the connection is over. */
 static int
 pump(struct conn *c)
 {
 	ssize_t n;
-	int got = 0;
+	int got = 0, k;
 
-	for (;;) {
+	for (k = 0; k < 16; k++) {
 		if (grow(&c->in, &c->incap, c->inlen + 65536) < 0)
 			return send_close(c, 1011);
 		n = hsys_request_read_nowait(c->r, c->in + c->inlen, 65536);
@@ -316,6 +317,7 @@ pump(struct conn *c)
 		if (parse(c) < 0)
 			return -1;
 	}
+	return got;
 }
 
 static void

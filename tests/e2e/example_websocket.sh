@@ -38,7 +38,7 @@ while IFS= read -r line; do
 	"not ok - "*) _t_report 1 "${line#not ok - }" ;;
 	esac
 done <"$T/py.out"
-t_eq "the clients made every check" "$(grep -cE '^(not )?ok - ' "$T/py.out")" 24
+t_eq "the clients made every check" "$(grep -cE '^(not )?ok - ' "$T/py.out")" 25
 t_nogrep "the clients ran without a traceback" 'Traceback' "$T/py.err"
 
 # --- headless Chromium -----------------------------------------------------

@@ -61,6 +61,18 @@ async def library():
               ws.close_code == 4000)
 
 
+async def concurrent():
+    """Two connections open at once, served by the example's one thread."""
+    async with websockets.connect(URL, ssl=ctx(), open_timeout=10) as a, \
+            websockets.connect(URL, ssl=ctx(), open_timeout=10) as b:
+        await b.send("to b")
+        await a.send("to a")
+        got_a = await asyncio.wait_for(a.recv(), 10)
+        got_b = await asyncio.wait_for(b.recv(), 10)
+        check("two open connections are each echoed their own message",
+              (got_a, got_b) == ("to a", "to b"))
+
+
 # --- raw frames ---------------------------------------------------------
 
 def frame(op, payload, fin=True, mask=True, rsv=0):
@@ -197,6 +209,10 @@ try:
     asyncio.run(library())
 except Exception as e:
     check("python websockets ran to its end (%r)" % e, False)
+try:
+    asyncio.run(concurrent())
+except Exception as e:
+    check("two connections at once (%r)" % e, False)
 try:
     raw()
 except Exception as e:
