@@ -15,8 +15,9 @@
  * (1009, default 16 MiB). On SIGTERM every connection is closed with 1001.
  *
  * Any other GET is answered with a small HTML page whose script opens
- * a WebSocket back to PREFIX and writes the echoes it gets into the page:
- * a browser test of the whole path (tests/e2e/example_websocket.sh).
+ * a WebSocket back to PREFIX and writes the echoes it gets into the page
+ * (and resolves the promise window.wsResult with them): a browser test of
+ * the whole path (tests/e2e/example_websocket.sh).
  *
  * One thread serves every connection: hsys_fd() is polled, new requests
  * come from hsys_next_nowait() and tunnel bytes from
@@ -53,6 +54,7 @@ struct conn {
 	unsigned char		*msg;
 	size_t			 msglen, msgcap;
 	int			 msgop;		/* 0: no message under way */
+	int			 closing;	/* we sent 1001, wait for its answer */
 	struct conn		*next;
 };
 
@@ -190,6 +192,8 @@ on_control(struct conn *c, int op, unsigned char *p, size_t len)
 {
 	int code;
 
+	if (c->closing)		/* only the answer to our close matters */
+		return op == OP_CLOSE ? -1 : 0;
 	if (op == OP_PING)
 		return send_frame(c, OP_PONG, p, len);
 	if (op == OP_PONG)
@@ -211,6 +215,8 @@ on_control(struct conn *c, int op, unsigned char *p, size_t len)
 static int
 on_data(struct conn *c, int op, int fin, unsigned char *p, size_t len)
 {
+	if (c->closing)
+		return 0;
 	if (op == OP_CONT && c->msgop == 0)
 		return send_close(c, 1002);	/* nothing to continue */
 	if (op != OP_CONT && c->msgop != 0)
@@ -333,6 +339,8 @@ static const char page[] =
 "<!doctype html>\n<title>hsys-websocket</title>\n"
 "<pre id=out>waiting</pre>\n<script>\n"
 "const out = document.getElementById('out'), log = [];\n"
+"let done;\n"
+"window.wsResult = new Promise((resolve) => { done = resolve; });\n"
 "const ws = new WebSocket((location.protocol == 'https:' ? 'wss://' :\n"
 "    'ws://') + location.host + location.pathname.replace(/[^/]*$/, '') +\n"
 "    'echo');\n"
@@ -344,7 +352,7 @@ static const char page[] =
 "        'binary:' + Array.from(new Uint8Array(e.data)).join(','));\n"
 "    if (log.length == 2) ws.close(1000, 'done'); };\n"
 "ws.onclose = (e) => { log.push('close:' + e.code + ':' + e.wasClean);\n"
-"    out.textContent = log.join('\\n'); };\n"
+"    out.textContent = log.join('\\n'); done(out.textContent); };\n"
 "ws.onerror = () => { log.push('error'); };\n"
 "</script>\n";
 
@@ -503,12 +511,22 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	/* Stopping: no new requests, and every client told why we go. */
+	/* Stopping: no new requests, and every client told why we go; its
+	 * answering close (for at most 2 s) shows it got ours before the
+	 * session ends. */
 	hsys_queue_close(q);
 	q = NULL;
+	for (c = conns; c != NULL; c = c->next) {
+		send_close(c, 1001);
+		c->closing = 1;
+	}
+	for (i = 0; conns != NULL && i < 40; i++) {
+		serve_all(&conns);
+		if (conns != NULL)
+			poll(&pfd, 1, 50);
+	}
 	while ((c = conns) != NULL) {
 		conns = c->next;
-		send_close(c, 1001);
 		conn_free(c);
 	}
 	if (rc < 0)
