@@ -197,7 +197,9 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 $(BUILD)/examples/%: $(LIB_A) $$(call ex_obj,$$*)
 	@$(if $(Q),echo "  LD      $@")
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(EX_LIBS)
+# hsys-websocket computes its handshake's SHA-1 with OpenSSL.
+$(BUILD)/examples/websocket: EX_LIBS := -lcrypto
 
 check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run

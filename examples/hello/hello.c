@@ -6,12 +6,36 @@
  *
  * With --queue, the request queue is named NAME: the first process creates
  * it and later ones attach to it, so several processes share the load.
+ *
+ * SIGTERM stops it without failing a request (docs/deploy.md): it closes
+ * its queue, so hsysd sends it no more, answers what it was already
+ * given, and exits 0.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <hsys.h>
+
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 explain(struct hsys *h, const char *what, const char *prefix, int rc)
@@ -38,6 +62,8 @@ main(int argc, char **argv)
 	struct hsys *h = NULL;
 	struct hsys_queue *q = NULL;
 	struct hsys_request *r;
+	struct sigaction sa;
+	long long deadline;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -53,6 +79,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	if ((rc = hsys_open(&h, "hsys-hello")) < 0) {
 		explain(NULL, "cannot reach hsysd", prefix, rc);
 		return 1;
@@ -72,11 +102,21 @@ main(int argc, char **argv)
 		explain(h, prefix, prefix, rc);
 		goto fail;
 	}
-	while ((rc = hsys_next(h, &r, -1)) == 1)
-		hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
-	if (rc < 0)
+	while (!stop && (rc = hsys_next(h, &r, 1000)) >= 0)
+		if (rc == 1)
+			hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
+	if (rc < 0) {
 		fprintf(stderr, "hsys-hello: %s\n", hsys_strerror(rc));
+		goto fail;
+	}
+	/* Drain: no new requests once the queue is closed, but those routed
+	 * just before still arrive; answer until half a second passes
+	 * without one (at most 5 s). */
 	hsys_queue_close(q);
+	q = NULL;
+	for (deadline = now_ms() + 5000; now_ms() < deadline &&
+	    (rc = hsys_next(h, &r, 500)) == 1; )
+		hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
 	hsys_close(h);
 	return rc < 0 ? 1 : 0;
 fail:

@@ -11,10 +11,15 @@
  * If-Modified-Since against Last-Modified) answer 304; one
  * "Range: bytes=a-b" range answers 206 or 416. Bodies are streamed with
  * hsys_response_write.
+ *
+ * SIGTERM stops it without failing a request (docs/deploy.md): it closes
+ * its queue, so hsysd sends it no more, answers what it was already
+ * given, and exits 0.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +270,31 @@ serve(struct hsys_request *r, int root, const char *ppath)
 	hsys_response_end(r);
 }
 
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+serve_next(struct hsys_request *r, int root, const char *prefix)
+{
+	serve(r, root, prefix_path(hsys_request_prefix(r)[0] != '\0' ?
+	    hsys_request_prefix(r) : prefix));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -273,6 +303,8 @@ main(int argc, char **argv)
 	struct hsys *h = NULL;
 	struct hsys_queue *q = NULL;
 	struct hsys_request *r;
+	struct sigaction sa;
+	long long deadline;
 	int i, rc, root;
 
 	for (i = 1; i < argc; i++) {
@@ -294,6 +326,10 @@ main(int argc, char **argv)
 		perror(rootdir);
 		return 1;
 	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	if ((rc = hsys_open(&h, "hsys-static")) < 0) {
 		fprintf(stderr, "hsys-static: %s%s\n", hsys_strerror(rc),
 		    rc == -ENOENT ? " (is hsysd running?)" : "");
@@ -316,12 +352,18 @@ main(int argc, char **argv)
 		hsys_close(h);
 		return 1;
 	}
-	while ((rc = hsys_next(h, &r, -1)) == 1)
-		serve(r, root, prefix_path(hsys_request_prefix(r)[0] != '\0' ?
-		    hsys_request_prefix(r) : prefix));
+	while (!stop && (rc = hsys_next(h, &r, 1000)) >= 0)
+		if (rc == 1)
+			serve_next(r, root, prefix);
+	/* Drain: no new requests once the queue is closed, but those routed
+	 * just before still arrive; answer until half a second passes
+	 * without one (at most 5 s). */
+	hsys_queue_close(q);
+	for (deadline = now_ms() + 5000; rc >= 0 && now_ms() < deadline &&
+	    (rc = hsys_next(h, &r, 500)) == 1; )
+		serve_next(r, root, prefix);
 	if (rc < 0)
 		fprintf(stderr, "hsys-static: %s\n", hsys_strerror(rc));
-	hsys_queue_close(q);
 	hsys_close(h);
 	close(root);
 	return rc < 0 ? 1 : 0;
