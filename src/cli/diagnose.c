@@ -16,7 +16,7 @@
  * What it knows of hsysd comes from the STATE request (what `hsys http
  * show servicestate --json` prints); another user than root sees only its
  * own queues there, and only its own processes' sockets in /proc: the
- * verdicts say so. Exit 0 only when no hop fails.
+ * verdicts say so. Exit 0 only when no hop fails and none is unknown.
  */
 #include <arpa/inet.h>
 #include <grp.h>
@@ -186,10 +186,11 @@ hop_resolve(struct diag *d)
 		if (dg_is_local(&a[i], ifname, sizeof(ifname))) {
 			d->addr = a[i];
 			d->have_addr = 1;
-			set(&d->h[H_RESOLVE], DG_OK, NULL, "%s%s%s is an "
+			set(&d->h[H_RESOLVE], DG_OK, NULL, "%s%s%s%s "
 			    "address of this machine (%s)", d->host,
 			    strcmp(d->host, a[i].text) ? " resolves to " : "",
 			    strcmp(d->host, a[i].text) ? a[i].text : "",
+			    strcmp(d->host, a[i].text) ? ", an" : " is an",
 			    ifname);
 			return;
 		}
@@ -325,10 +326,10 @@ hop_listener(struct diag *d)
 		return;
 	}
 	if (ours || (who.found && who.pid == dpid)) {
-		set(h, DG_OK, NULL, "hsysd (pid %ld) listens on %s port %u "
-		    "(%s)", dpid, d->addr.text, d->port,
-		    json_string_value(json_object_get(l, "scheme")) ?
-		    json_string_value(json_object_get(l, "scheme")) : "?");
+		set(h, DG_OK, NULL, "hsysd (pid %ld) listens on %s port %u%s%s"
+		    "%s", dpid, d->addr.text, d->port, l ? " (" : "", l ?
+		    json_string_value(json_object_get(l, "scheme")) : "",
+		    l ? ")" : "");
 		if (l != NULL && json_string_value(json_object_get(l, "scheme"))
 		    && (strcmp(json_string_value(json_object_get(l, "scheme")),
 		    "https") == 0) != d->https)
@@ -846,8 +847,8 @@ print_text(const struct diag *d, int fails)
 	if (geteuid() != 0)
 		printf("Note: not root; other users' queues and processes "
 		    "are hidden, and keys may not be readable.\n");
-	printf("%s\n", fails ? "Verdict: a hop fails (see FAIL above)." :
-	    "Verdict: every hop is fine.");
+	printf("%s\n", fails ? "Verdict: a hop fails or could not be "
+	    "checked (see above)." : "Verdict: every hop is fine.");
 }
 
 static void
@@ -947,8 +948,9 @@ cli_diagnose(int argc, char **argv)
 		hop_request(&d);
 	else
 		set(&d.h[H_REQUEST], DG_SKIP, NULL, "not asked (--request)");
+	/* A hop that could not be seen is not known to be fine. */
 	for (i = 0; i < H_COUNT; i++)
-		fails += d.h[i].st == DG_FAIL;
+		fails += d.h[i].st == DG_FAIL || d.h[i].st == DG_UNKNOWN;
 	if (json)
 		print_json(&d, fails);
 	else
