@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ struct diag {
 	char		 store_err[ERR_MAX + 64];
 	json_t		*queue;			/* the winning queue */
 	char		 prefix[URL_PREFIX_MAX];	/* its winning prefix */
+	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* that answers */
+	int		 http_status;		/* --request's, 0: none */
+	char		 reason[128];		/* its httperr reason */
 	struct hop	 h[H_COUNT];
 };
 
@@ -488,6 +492,8 @@ hop_binding(struct diag *d)
 	set(h, DG_OK, NULL, "%s=%s answers (certificate %s in %s)",
 	    l.b[i].kind == CONFIG_IPPORT ? "ipport" : "hostnameport",
 	    l.b[i].endpoint, l.b[i].certhash, l.b[i].storename);
+	snprintf(d->binding, sizeof(d->binding), "%s=%s", l.b[i].kind ==
+	    CONFIG_IPPORT ? "ipport" : "hostnameport", l.b[i].endpoint);
 	hop_cert(d, &l.b[i]);
 done:
 	free(l.b);
@@ -811,7 +817,8 @@ hop_request(struct diag *d)
 
 	off = dg_httperr_size(logpath, sizeof(logpath));
 	if (dg_request(a, d->port, d->https, d->host, d->target, &status,
-	    &lport, why, sizeof(why)) == 0 && status < 400) {
+	    &lport, why, sizeof(why)) == 0 && (d->http_status = status) <
+	    400) {
 		set(h, DG_OK, NULL, "GET %s through %s port %u: %d", d->target,
 		    a->text, d->port, status);
 		return;
@@ -822,6 +829,8 @@ hop_request(struct diag *d)
 	}
 	rc = dg_httperr_reason(logpath, off, lport, d->port, reason,
 	    sizeof(reason), lwhy, sizeof(lwhy));
+	if (rc == 1)
+		snprintf(d->reason, sizeof(d->reason), "%s", reason);
 	if (status != 0)
 		snprintf(why, sizeof(why), "status %d", status);
 	set(h, DG_FAIL, NULL, "GET %s through %s port %u: %s; httperr: %s",
@@ -851,6 +860,17 @@ print_text(const struct diag *d, int fails)
 	    "checked (see above)." : "Verdict: every hop is fine.");
 }
 
+/* key then a JSON string, or null. */
+static void
+json_fact(const char *key, const char *value)
+{
+	fputs(key, stdout);
+	if (value != NULL)
+		cli_json_str(stdout, value);
+	else
+		fputs("null", stdout);
+}
+
 static void
 print_json(const struct diag *d, int fails)
 {
@@ -872,7 +892,17 @@ print_json(const struct diag *d, int fails)
 			fputs("null", stdout);
 		fputc('}', stdout);
 	}
-	fputs("\n]}\n", stdout);
+	fputs("\n]", stdout);
+	json_fact(", \"address\": ", d->have_addr ? d->addr.text : NULL);
+	json_fact(", \"binding\": ", d->binding[0] ? d->binding : NULL);
+	json_fact(", \"queue\": ", d->queue ? qname(d->queue) : NULL);
+	json_fact(", \"prefix\": ", d->prefix[0] ? d->prefix : NULL);
+	if (d->http_status)
+		printf(", \"http_status\": %d", d->http_status);
+	else
+		fputs(", \"http_status\": null", stdout);
+	json_fact(", \"httperr_reason\": ", d->reason[0] ? d->reason : NULL);
+	fputs("}\n", stdout);
 }
 
 static void

@@ -107,6 +107,8 @@ t_ok "--json" dg "https://localhost:$PS/s/y" --request --json
 cp "$T/dg" "$T/good.json"
 t_eq "ok and every hop's status" "$(jq_ 'd["ok"], [(h["hop"], h["status"]) for h in d["hops"]]' <"$T/good.json")" \
     "True [('resolve', 'ok'), ('listener', 'ok'), ('binding', 'ok'), ('certificate', 'ok'), ('reservation', 'ok'), ('registration', 'ok'), ('queue', 'ok'), ('request', 'ok')]"
+t_eq "and the facts found" "$(jq_ 'd["address"], d["binding"], d["queue"], d["prefix"], d["http_status"], d["httperr_reason"]' <"$T/good.json")" \
+    "127.0.0.1 hostnameport=localhost:$PS tlsq https://+:$PS/s/ 200 None"
 
 # --- wrong host --------------------------------------------------------------
 t_fail "a host that is not this machine: exit 1" 1 dg "http://192.0.2.1:$P/good/"
@@ -125,6 +127,13 @@ t_grep "TLS_NoBinding named" "no binding answers a client without server name on
 t_grep "the fix adds one" "fix: hsys http add sslcert hostnameport=NAME:$PS" "$T/dg"
 t_ok "the request fails too" hop request FAIL
 t_grep "with httperr's reason" 'httperr: TLS_NoBinding' "$T/dg"
+t_fail "the same in JSON" 1 dg "https://127.0.0.1:$PS/s/" --request --json
+t_eq "no binding, no status, httperr's reason" "$(jq_ 'd["binding"], d["http_status"], d["httperr_reason"]' <"$T/dg")" "None None TLS_NoBinding"
+
+# --- a request hsysd refuses, with httperr's reason ---------------------------
+t_fail "a path no prefix takes: exit 1" 1 dg "http://127.0.0.1:$P/nothing/" --request
+t_ok "registration fails" hop registration FAIL
+t_grep "the request says 404 and httperr's NotFound" "GET /nothing/ through 127.0.0.1 port $P: status 404; httperr: NotFound" "$T/dg"
 
 # --- expired certificate ----------------------------------------------------
 t_fail "an expired certificate: exit 1" 1 dg "https://127.0.0.1:$PE/"
