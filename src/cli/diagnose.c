@@ -246,6 +246,52 @@ nothing_listens(struct diag *d)
 	    d->addr.text, d->port);
 }
 
+struct port_binding {
+	uint16_t	port;
+	char		ep[CONFIG_ENDPOINT_MAX + 16];
+};
+
+static int
+find_port_binding(const struct config_sslcert *c, void *arg)
+{
+	struct port_binding *pb = arg;
+	const char *colon = strrchr(c->endpoint, ':');
+
+	if (colon == NULL || atoi(colon + 1) != pb->port)
+		return 0;
+	snprintf(pb->ep, sizeof(pb->ep), "%s=%s", c->kind == CONFIG_IPPORT ?
+	    "ipport" : "hostnameport", c->endpoint);
+	return 1;
+}
+
+/* hsysd listens there: does the port speak the URL's scheme? Its
+ * listener says; a port that only a binding opens has none, and serves
+ * TLS (docs/config.md). */
+static void
+listening(struct diag *d, long dpid, json_t *l)
+{
+	struct port_binding pb = { d->port, "" };
+	const char *scheme = json_string_value(json_object_get(l, "scheme"));
+	struct err e;
+
+	if (scheme == NULL && d->store != NULL &&
+	    config_sslcert_list(d->store, find_port_binding, &pb, &e) != -1 &&
+	    pb.ep[0] != '\0')
+		scheme = "https";
+	if (scheme != NULL && (strcmp(scheme, "https") == 0) != d->https) {
+		dg_set(&d->h[H_LISTENER], DG_FAIL, d->https ? "Use http:// for "
+		    "this port, or register the application on a port that a "
+		    "binding makes TLS" : "Use https:// for this port (a "
+		    "binding makes it TLS)", "hsysd serves port %u in %s%s%s%s, "
+		    "not %s", d->port, scheme, pb.ep[0] ? " (" : "", pb.ep,
+		    pb.ep[0] ? " opens it)" : "", d->https ? "https" : "http");
+		return;
+	}
+	dg_set(&d->h[H_LISTENER], DG_OK, NULL, "hsysd (pid %ld) listens on %s "
+	    "port %u%s%s%s", dpid, d->addr.text, d->port, scheme ? " (" : "",
+	    scheme ? scheme : "", scheme ? ")" : "");
+}
+
 static void
 hop_listener(struct diag *d)
 {
@@ -289,19 +335,7 @@ hop_listener(struct diag *d)
 		return;
 	}
 	if (ours || (who.found && who.pid == dpid)) {
-		dg_set(h, DG_OK, NULL, "hsysd (pid %ld) listens on %s port %u%s%s"
-		    "%s", dpid, d->addr.text, d->port, l ? " (" : "", l ?
-		    json_string_value(json_object_get(l, "scheme")) : "",
-		    l ? ")" : "");
-		if (l != NULL && json_string_value(json_object_get(l, "scheme"))
-		    && (strcmp(json_string_value(json_object_get(l, "scheme")),
-		    "https") == 0) != d->https)
-			dg_set(h, DG_FAIL, d->https ? "Use http:// for this port, or "
-			    "move the application's prefixes to a port with a "
-			    "binding" : "Use https:// for this port (a binding "
-			    "makes it TLS)", "hsysd serves port %u in %s, not "
-			    "%s", d->port, json_string_value(json_object_get(l,
-			    "scheme")), d->https ? "https" : "http");
+		listening(d, dpid, l);
 		return;
 	}
 	nothing_listens(d);

@@ -142,6 +142,13 @@ t_grep "ipport=127.0.0.1" "ipport=127.0.0.1:$PE answers \(certificate $OLD" "$T/
 t_ok "certificate fails" hop certificate FAIL
 t_grep "expired, said" "$OLD \(CN=localhost\) cannot serve 127.0.0.1: .*expired" "$T/dg"
 
+# --- the wrong scheme for the port ---------------------------------------------
+t_fail "http:// on a port a binding makes TLS: exit 1" 1 dg "http://127.0.0.1:$PE/"
+t_ok "the listener fails" hop listener FAIL
+t_grep "naming the binding" "hsysd serves port $PE in https \(ipport=127.0.0.1:$PE opens it\), not http" "$T/dg"
+t_fail "https:// on a cleartext port: exit 1" 1 dg "https://localhost:$P/good/"
+t_grep "the listener says so" "hsysd serves port $P in http, not https" "$T/dg"
+
 # --- missing reservation ----------------------------------------------------
 pub=$(mktemp -d) && chmod 1777 "$pub"
 (cd / && exec setpriv --reuid=65534 --regid=65534 --clear-groups env \
