@@ -141,8 +141,8 @@ hop_resolve(struct diag *d)
 		snprintf(fix, sizeof(fix), "Make %s resolve to an address of "
 		    "this machine (DNS, or /etc/hosts), or use a name that "
 		    "does", d->host);
-		dg_set(&d->h[H_RESOLVE], DG_FAIL, fix, "%s does not resolve: %s",
-		    d->host, n == 0 ? "no address" : why);
+		dg_set(&d->h[H_RESOLVE], DG_FAIL, fix, "%s does not "
+		    "resolve: %s", d->host, n == 0 ? "no address" : why);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -230,10 +230,11 @@ nothing_listens(struct diag *d)
 	    config_iplisten_list(d->store, add_ip, &l, &e) == 0 &&
 	    l.n > 0 && !l.takes) {
 		snprintf(fix, sizeof(fix), "hsys http add iplisten "
-		    "ipaddress=%s (then hsysd listens there too)", d->addr.text);
+		    "ipaddress=%s (then hsysd listens there too)",
+		    d->addr.text);
 		dg_set(&d->h[H_LISTENER], DG_FAIL, fix, "nothing listens on %s "
-		    "port %u: the iplisten list (%s) leaves %s out", d->addr.text,
-		    d->port, l.text, d->addr.text);
+		    "port %u: the iplisten list (%s) leaves %s out",
+		    d->addr.text, d->port, l.text, d->addr.text);
 		return;
 	}
 	snprintf(fix, sizeof(fix), d->https ? "hsysd opens a port when an "
@@ -282,9 +283,10 @@ listening(struct diag *d, long dpid, json_t *l)
 		dg_set(&d->h[H_LISTENER], DG_FAIL, d->https ? "Use http:// for "
 		    "this port, or register the application on a port that a "
 		    "binding makes TLS" : "Use https:// for this port (a "
-		    "binding makes it TLS)", "hsysd serves port %u in %s%s%s%s, "
-		    "not %s", d->port, scheme, pb.ep[0] ? " (" : "", pb.ep,
-		    pb.ep[0] ? " opens it)" : "", d->https ? "https" : "http");
+		    "binding makes it TLS)", "hsysd serves port %u in "
+		    "%s%s%s%s, not %s", d->port, scheme, pb.ep[0] ? " (" : "",
+		    pb.ep, pb.ep[0] ? " opens it)" : "", d->https ? "https" :
+		    "http");
 		return;
 	}
 	dg_set(&d->h[H_LISTENER], DG_OK, NULL, "hsysd (pid %ld) listens on %s "
@@ -303,13 +305,14 @@ hop_listener(struct diag *d)
 	char fix[TEXT_MAX];
 
 	if (!d->have_addr) {
-		dg_set(h, DG_SKIP, NULL, "no address of this machine to look at");
+		dg_set(h, DG_SKIP, NULL, "no address of this machine to look "
+		    "at");
 		return;
 	}
 	dg_port_holder(&d->addr, d->port, &who);
 	if (d->state == NULL) {
-		dg_set(h, DG_FAIL, "Start hsysd (systemctl start hsysd, or hsysd)",
-		    "hsysd is not running (%s)%s%s%s", d->state_err,
+		dg_set(h, DG_FAIL, "Start hsysd (systemctl start hsysd, or "
+		    "hsysd)", "hsysd is not running (%s)%s%s%s", d->state_err,
 		    who.found ? "; " : "", who.found ? (who.pid ? who.comm :
 		    "another program") : "", who.found ? " listens on the port"
 		    : "");
@@ -329,9 +332,10 @@ hop_listener(struct diag *d)
 		return;
 	}
 	if (who.found && who.pid == 0 && !ours) {
-		dg_set(h, DG_FAIL, "Find it as root (ss -ltnp) and stop it or move "
-		    "it to another port", "another program listens on %s port "
-		    "%u (run as root to see which)", who.bound, d->port);
+		dg_set(h, DG_FAIL, "Find it as root (ss -ltnp) and stop it "
+		    "or move it to another port", "another program listens "
+		    "on %s port %u (run as root to see which)", who.bound,
+		    d->port);
 		return;
 	}
 	if (ours || (who.found && who.pid == dpid)) {
@@ -359,8 +363,8 @@ hop_request(struct diag *d)
 	if (dg_request(a, d->port, d->https, d->host, d->target, &status,
 	    &lport, why, sizeof(why)) == 0 && (d->http_status = status) <
 	    400) {
-		dg_set(h, DG_OK, NULL, "GET %s through %s port %u: %d", d->target,
-		    a->text, d->port, status);
+		dg_set(h, DG_OK, NULL, "GET %s through %s port %u: %d",
+		    d->target, a->text, d->port, status);
 		return;
 	}
 	if (lport == 0) {

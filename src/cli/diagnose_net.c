@@ -78,9 +78,10 @@ dg_is_local(const struct dg_addr *a, char *ifname, size_t size)
 	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
 			continue;
-		p = a->family == AF_INET ?
-		    (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr :
-		    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (a->family == AF_INET)
+			p = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else
+			p = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
 		if (memcmp(p, a->addr, a->family == AF_INET ? 4 : 16) == 0) {
 			snprintf(ifname, size, "%s", i->ifa_name);
 			found = 1;

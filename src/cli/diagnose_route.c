@@ -99,7 +99,8 @@ dg_hop_registration(struct diag *d)
 	best = url_prefix_best(ps, n, &rq);
 	if (best < 0) {
 		snprintf(fix, sizeof(fix), "Start the application that serves "
-		    "%s; if it runs and is refused, see the reservation", d->url);
+		    "%s; if it runs and is refused, see the reservation",
+		    d->url);
 		dg_set(h, all ? DG_FAIL : DG_UNKNOWN, all ? fix : "Run hsys "
 		    "diagnose as root to see every queue", "no registered "
 		    "prefix takes %s%s", d->url, all ? "" : " among your own "
@@ -112,18 +113,19 @@ dg_hop_registration(struct diag *d)
 		if ((long)i != best && r[i].queue != d->queue &&
 		    url_prefix_matches(&r[i].p, &rq))
 			snprintf(others + strlen(others), sizeof(others) -
-			    strlen(others), "%s%s (queue %s)", others[0] ? ", " :
-			    "", r[i].text, dg_qname(r[i].queue));
+			    strlen(others), "%s%s (queue %s)",
+			    others[0] ? ", " : "", r[i].text,
+			    dg_qname(r[i].queue));
 	if (d->want_queue != NULL && strcmp(d->want_queue,
 	    dg_qname(d->queue)) != 0) {
 		snprintf(fix, sizeof(fix), "Remove or narrow %s of queue %s, "
 		    "or register a longer or stronger prefix on queue %s",
 		    r[best].text, dg_qname(d->queue), d->want_queue);
-		dg_set(h, DG_FAIL, fix, "queue %s's %s (%s, path %zu bytes) takes "
-		    "the URL, not queue %s%s%s", dg_qname(d->queue), r[best].text,
-		    class_name(r[best].p.host_kind), strlen(r[best].p.path),
-		    d->want_queue, others[0] ? "; also matching: " : "",
-		    others);
+		dg_set(h, DG_FAIL, fix, "queue %s's %s (%s, path %zu bytes) "
+		    "takes the URL, not queue %s%s%s", dg_qname(d->queue),
+		    r[best].text, class_name(r[best].p.host_kind),
+		    strlen(r[best].p.path), d->want_queue, others[0] ?
+		    "; also matching: " : "", others);
 		goto done;
 	}
 	dg_set(h, others[0] ? DG_WARN : DG_OK, others[0] ? "If the URL belongs "
@@ -250,8 +252,8 @@ dg_hop_reservation(struct diag *d)
 		return;
 	}
 	if (rc == 0) {
-		snprintf(fix, sizeof(fix), "hsys http add urlacl url=%s user=%s",
-		    d->prefix, owner ? owner : "USER");
+		snprintf(fix, sizeof(fix), "hsys http add urlacl url=%s "
+		    "user=%s", d->prefix, owner ? owner : "USER");
 		dg_set(h, uid == 0 ? DG_OK : DG_WARN, uid == 0 ? NULL : fix,
 		    "no reservation covers %s%s", d->prefix, uid == 0 ?
 		    "; none is needed: the queue's owner is root" : "");
@@ -283,8 +285,8 @@ dg_hop_queue(struct diag *d)
 	char fix[TEXT_MAX];
 
 	if (q == NULL) {
-		dg_set(h, d->state ? DG_SKIP : DG_UNKNOWN, NULL, "no queue takes "
-		    "the URL");
+		dg_set(h, d->state ? DG_SKIP : DG_UNKNOWN, NULL, "no queue "
+		    "takes the URL");
 		return;
 	}
 	procs = (long)json_array_size(json_object_get(q, "processes"));

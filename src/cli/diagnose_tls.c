@@ -79,9 +79,10 @@ hop_cert(struct diag *d, const struct config_sslcert *b)
 	if (certstore_load(d->store, c.id, &x, &key, &e) == -1 ||
 	    certstore_stack(d->store, CERT_STORE_CA, &ca, &e) == -1 ||
 	    certstore_stack(d->store, CERT_STORE_ROOT, &root, &e) == -1) {
-		dg_set(h, geteuid() == 0 ? DG_FAIL : DG_UNKNOWN, geteuid() == 0 ?
-		    fix : "Run hsys diagnose as root to check the certificate",
-		    "cannot read certificate %s: %s", b->certhash, e.msg);
+		dg_set(h, geteuid() == 0 ? DG_FAIL : DG_UNKNOWN,
+		    geteuid() == 0 ? fix : "Run hsys diagnose as root to "
+		    "check the certificate", "cannot read certificate %s: %s",
+		    b->certhash, e.msg);
 		goto done;
 	}
 	memset(&v, 0, sizeof(v));
@@ -130,7 +131,8 @@ dg_hop_binding(struct diag *d)
 	}
 	dg_set(&d->h[H_CERT], DG_SKIP, NULL, "no binding to look at");
 	if (!d->have_addr) {
-		dg_set(h, DG_SKIP, NULL, "no address of this machine to look at");
+		dg_set(h, DG_SKIP, NULL, "no address of this machine to look "
+		    "at");
 		return;
 	}
 	if (d->store == NULL || config_sslcert_list(d->store, add_binding, &l,
@@ -151,8 +153,8 @@ dg_hop_binding(struct diag *d)
 		    "for every name on the port)", sni ? d->host : "NAME",
 		    d->port, d->addr.family == AF_INET ? "0.0.0.0" : "[::]",
 		    d->port);
-		dg_set(h, DG_FAIL, fix, "no binding answers %s%s on %s port %u: "
-		    "hsysd refuses the handshake (TLS_NoBinding)", sni ?
+		dg_set(h, DG_FAIL, fix, "no binding answers %s%s on %s port "
+		    "%u: hsysd refuses the handshake (TLS_NoBinding)", sni ?
 		    "server name " : "a client without server name",
 		    sni ? d->host : "", d->addr.text, d->port);
 		goto done;
