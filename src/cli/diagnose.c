@@ -133,39 +133,55 @@ static void
 hop_resolve(struct diag *d)
 {
 	struct dg_addr a[MAX_ADDRS];
-	char why[256], ifname[64], list[512] = "", fix[TEXT_MAX];
+	char why[256] = "no address", ifname[64], ifn[64], list[512] = "",
+	    fix[TEXT_MAX];
 	size_t n, i;
+	int rc;
 
-	if (dg_resolve(d->host, a, MAX_ADDRS, &n, why, sizeof(why)) == -1 ||
-	    n == 0) {
+	rc = dg_resolve(d->host, a, MAX_ADDRS, &n, why, sizeof(why));
+	if (rc == -1 || n == 0) {
 		snprintf(fix, sizeof(fix), "Make %s resolve to an address of "
 		    "this machine (DNS, or /etc/hosts), or use a name that "
 		    "does", d->host);
 		dg_set(&d->h[H_RESOLVE], DG_FAIL, fix, "%s does not "
-		    "resolve: %s", d->host, n == 0 ? "no address" : why);
+		    "resolve: %s", d->host, why);
 		return;
 	}
+	/* The first local address is the one the other hops look at; the
+	 * others that are not local are where some clients go instead. */
 	for (i = 0; i < n; i++) {
-		if (dg_is_local(&a[i], ifname, sizeof(ifname))) {
+		if (!dg_is_local(&a[i], ifn, sizeof(ifn)))
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", list[0] ? ", " : "",
+			    a[i].text);
+		else if (!d->have_addr) {
 			d->addr = a[i];
 			d->have_addr = 1;
-			dg_set(&d->h[H_RESOLVE], DG_OK, NULL, "%s%s%s%s "
-			    "address of this machine (%s)", d->host,
-			    strcmp(d->host, a[i].text) ? " resolves to " : "",
-			    strcmp(d->host, a[i].text) ? a[i].text : "",
-			    strcmp(d->host, a[i].text) ? ", an" : " is an",
-			    ifname);
-			return;
+			snprintf(ifname, sizeof(ifname), "%s", ifn);
 		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-		    "%s%s", i ? ", " : "", a[i].text);
 	}
-	snprintf(fix, sizeof(fix), "Point %s at an address of this machine "
-	    "(DNS, or /etc/hosts), or diagnose the machine that has %s",
-	    d->host, a[0].text);
-	dg_set(&d->h[H_RESOLVE], DG_FAIL, fix, "%s resolves to %s, not an "
-	    "address of this machine: clients reach another host", d->host,
-	    list);
+	if (!d->have_addr) {
+		snprintf(fix, sizeof(fix), "Point %s at an address of this "
+		    "machine (DNS, or /etc/hosts), or diagnose the machine "
+		    "that has %s", d->host, a[0].text);
+		dg_set(&d->h[H_RESOLVE], DG_FAIL, fix, "%s resolves to %s, "
+		    "not an address of this machine: clients reach another "
+		    "host", d->host, list);
+		return;
+	}
+	if (list[0] != '\0') {
+		snprintf(fix, sizeof(fix), "Remove %s from %s's addresses, "
+		    "or make sure those machines serve it too", list, d->host);
+		dg_set(&d->h[H_RESOLVE], DG_WARN, fix, "%s resolves to %s "
+		    "(%s) but also to %s, not this machine: some clients go "
+		    "there", d->host, d->addr.text, ifname, list);
+		return;
+	}
+	dg_set(&d->h[H_RESOLVE], DG_OK, NULL, "%s%s%s%s address of this "
+	    "machine (%s)", d->host, strcmp(d->host, d->addr.text) ?
+	    " resolves to " : "", strcmp(d->host, d->addr.text) ?
+	    d->addr.text : "", strcmp(d->host, d->addr.text) ? ", an" :
+	    " is an", ifname);
 }
 
 /* --- the listener ------------------------------------------------------- */
