@@ -111,15 +111,16 @@ proc_addr(const char *hex, int family, unsigned char out[16])
 	return 0;
 }
 
-/* The inode of a socket listening on port at addr or the wildcard, from
- * one /proc/net file; 0 when none. */
+/* The inode of a socket listening on port at addr or else the wildcard
+ * (the kernel gives a connection to the more specific one), from one
+ * /proc/net file; 0 when none. */
 static unsigned long
 listening_inode(const char *file, int family, const unsigned char *want,
     uint16_t port, char *bound, size_t size)
 {
 	char line[512], local[64], rem[64];
 	unsigned char a[16], zero[16] = { 0 };
-	unsigned long inode, found = 0;
+	unsigned long inode, found = 0, wild = 0;
 	unsigned int lport, st;
 	size_t alen = family == AF_INET ? 4 : 16;
 	FILE *f;
@@ -133,13 +134,16 @@ listening_inode(const char *file, int family, const unsigned char *want,
 			continue;
 		if (proc_addr(local, family, a) == -1)
 			continue;
-		if (memcmp(a, want, alen) != 0 && memcmp(a, zero, alen) != 0)
-			continue;
-		inet_ntop(family, a, bound, (socklen_t)size);
-		found = inode;
+		if (memcmp(a, want, alen) == 0) {
+			inet_ntop(family, a, bound, (socklen_t)size);
+			found = inode;
+		} else if (memcmp(a, zero, alen) == 0 && wild == 0)
+			wild = inode;
 	}
 	fclose(f);
-	return found;
+	if (found == 0 && wild != 0)
+		inet_ntop(family, zero, bound, (socklen_t)size);
+	return found ? found : wild;
 }
 
 /* The process that holds socket inode; 0 when none visible. */
