@@ -165,7 +165,7 @@ $(CORE_LIB) $(DAEMON_LIB) $(FWD_LIB):
 
 $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS) -ljansson
 
 $(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")

@@ -9,6 +9,7 @@
 #ifndef HSYS_CLI_CLI_H
 #define HSYS_CLI_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "store/store.h"
@@ -34,6 +35,14 @@ void	cli_json_str(FILE *, const char *);
 /* Commits the store's transaction and pokes a running hsysd (commit.c). */
 struct store;
 int	cli_commit(struct store *, struct err *);
+
+/* Asks the running hsysd for its state (a STATE frame, flags as in
+ * docs/protocol.md) into a malloc'ed *out (NUL-terminated); path gets the
+ * socket's path. 0, 1 when no hsysd listens, -1 with a message (http_state.c). */
+int	cli_state_fetch(uint32_t flags, char **out, size_t *len, char *path,
+	    size_t size, struct err *);
+/* hsys diagnose URL (diagnose.c). */
+int	cli_diagnose(int argc, char **argv);
 
 /* Command groups. argv[0] is the group's name. */
 int	cli_cert(int argc, char **argv);

@@ -144,6 +144,19 @@ ask(int fd, uint32_t flags, char **out, size_t *outlen, struct err *e)
 }
 
 int
+cli_state_fetch(uint32_t flags, char **out, size_t *len, char *path,
+    size_t size, struct err *e)
+{
+	int fd = -1, rc;
+
+	if ((rc = dial(&fd, path, size, e)) != 0)
+		return rc;
+	rc = ask(fd, flags, out, len, e);
+	close(fd);
+	return rc;
+}
+
+int
 http_servicestate(const struct http_ctx *c, const char *verb, int argc,
     char **argv)
 {
@@ -153,7 +166,7 @@ http_servicestate(const struct http_ctx *c, const char *verb, int argc,
 	uint32_t flags = 0;
 	size_t len = 0, i;
 	struct err e;
-	int fd = -1, rc;
+	int rc;
 
 	if (strcasecmp(verb, "show") != 0) {
 		err_set(&e, "servicestate can only be shown");
@@ -177,17 +190,14 @@ http_servicestate(const struct http_ctx *c, const char *verb, int argc,
 	}
 	if (!a.json)
 		flags |= PROTO_STATE_TEXT;
-	if ((rc = dial(&fd, path, sizeof(path), &e)) == 1) {
+	if ((rc = cli_state_fetch(flags, &out, &len, path, sizeof(path), &e))
+	    == 1) {
 		fflush(stdout);
 		fprintf(stderr, "hsys: hsysd is not running (nothing listens "
 		    "on %s). Start it (systemctl start hsysd, or hsysd) and "
 		    "try again.\n", path);
 		return EXIT_NOT_RUNNING;
 	}
-	if (rc == -1)
-		return http_fail(c, "Service state show", &e);
-	rc = ask(fd, flags, &out, &len, &e);
-	close(fd);
 	if (rc == -1)
 		return http_fail(c, "Service state show", &e);
 	fwrite(out, 1, len, stdout);

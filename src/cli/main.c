@@ -3,6 +3,7 @@
  *
  *   hsys cert ...           the machine certificate store
  *   hsys http ...           the HTTP configuration (netsh http syntax)
+ *   hsys diagnose URL       why a URL does not reach its application
  *   hsys -f FILE [--atomic] batch lines from a file
  *   ... | hsys              batch lines from standard input
  */
@@ -24,6 +25,7 @@ static const char usage_text[] =
 "\n"
 "  hsys cert ...            manage the machine certificate store\n"
 "  hsys http ...            manage the HTTP configuration (netsh http syntax)\n"
+"  hsys diagnose URL        check every hop from a client to the application\n"
 "  hsys -f FILE [--atomic]  run the command lines of FILE (netsh -f)\n"
 "  COMMANDS | hsys          run command lines read from standard input\n"
 "  hsys --version           print the version\n"
@@ -96,6 +98,8 @@ main(int argc, char **argv)
 		return cli_cert(argc - 1, argv + 1);
 	if (strcmp(argv[1], "http") == 0)
 		return cli_http(argc - 1, argv + 1);
+	if (strcmp(argv[1], "diagnose") == 0)
+		return cli_diagnose(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--atomic") == 0) {
 		for (i = 1; i < argc; i++) {
 			if (strcmp(argv[i], "--atomic") == 0)

@@ -12,6 +12,7 @@
  *
  *   args.c      key=value argument lists, shared by every command
  *   sslcert.c   SSL certificate bindings (ipport=, hostnameport=)
+ *   sslpick.c   which binding answers a handshake (as hsysd picks it)
  *   urlacl.c    URL reservations and the users or groups they name
  *   iplisten.c  the addresses hsysd listens on
  *   timeout.c   idle-connection and header-wait timeouts
@@ -166,6 +167,15 @@ int	config_sslcert_list(struct store *,
  * or -1 when the store cannot be read. */
 int	config_sslcert_using(struct store *, const char *thumbprint,
 	    char *desc, size_t);
+
+/* Which of n bindings answers a handshake (sslpick.c), as hsysd picks:
+ * sni (NULL when the client sends none, as for an IP address) against the
+ * hostnameport bindings of the port, exact then wildcard; else the ipport
+ * of the local address (family AF_INET/AF_INET6, addr 4 or 16 bytes), else
+ * the wildcard ipport of that family. The index, or -1 (TLS_NoBinding). */
+long	config_sslcert_pick(const struct config_sslcert *, size_t n,
+	    const char *sni, int family, const unsigned char *addr,
+	    uint16_t port);
 
 /* --- URL reservations ------------------------------------------------- */
 
