@@ -30,6 +30,7 @@ struct registration {
 	char			 text[URL_PREFIX_MAX];
 	struct queue		*queue;
 	uid_t			 uid;		/* who added it */
+	gid_t			 gid;
 	int			 counted;	/* in uid's quota */
 	struct route		*route;		/* the workers' view */
 };
@@ -235,10 +236,30 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 		return -1;
 	}
 	g->uid = s->uid;
+	g->gid = s->gid;
 	g->counted = 1;
 	log_info("session %llu registered %s on queue %u",
 	    (unsigned long long)s->id, g->text, q->id);
 	return 0;
+}
+
+/*
+ * HTTP.sys checks a reservation when a prefix is registered, not after:
+ * deleting the reservation leaves the registration serving until its
+ * application removes it or ends. So does hsysd, and servicestate says
+ * which registrations no reservation covers any more.
+ */
+int
+registry_reserved(struct hsysd *d, const struct url_prefix *p)
+{
+	struct registration *g = find(d, p);
+	struct err e;
+
+	if (g == NULL || g->queue == NULL || g->uid == 0)
+		return 1;	/* the daemon's own, or root's */
+	if (acl_may_listen_cached(d, g->uid, g->gid, p, &e) == 0)
+		return 1;
+	return e.code == EACCES ? 0 : -1;
 }
 
 static void

@@ -47,6 +47,11 @@ size_t	registry_count(struct hsysd *, const struct queue *);
 void	registry_serve(struct hsysd *, struct session *, struct queue *,
 	    int serving);
 
+/* 1 when the reservations hsysd serves still let whoever registered p
+ * listen on it; 0 when they do not any more (deleted after it was
+ * registered: it serves on, as in HTTP.sys); -1 when unknown. */
+int	registry_reserved(struct hsysd *, const struct url_prefix *);
+
 /* The daemon's own prefix (the metrics page), registered like an
  * application's: the same conflicts (EEXIST, EPROTO, EADDRINUSE). */
 int	registry_add_internal(struct hsysd *, const char *prefix,

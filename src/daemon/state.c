@@ -51,6 +51,7 @@ struct regref {
 	const struct queue	*q;
 	const char		*text;
 	size_t			 order;	/* registry_each's */
+	int			 unreserved;	/* its reservation is gone */
 };
 
 /* What is being written, for whom. */
@@ -347,10 +348,11 @@ regref_add(const char *text, const struct url_prefix *p, struct queue *q,
 {
 	struct view *v = arg;
 
-	(void)p;
 	v->regs[v->nregs].q = q;
 	v->regs[v->nregs].text = text;
 	v->regs[v->nregs].order = v->nregs;
+	v->regs[v->nregs].unreserved = q != NULL &&
+	    registry_reserved(v->d, p) == 0;
 	v->nregs++;
 	return 0;
 }
@@ -380,8 +382,10 @@ regs_index(struct view *v)
 	qsort(v->regs, v->nregs, sizeof(*v->regs), regref_cmp);
 }
 
+/* A queue's prefixes: all of them, or (unreserved) only those no
+ * reservation covers any more, which go on serving as in HTTP.sys. */
 static void
-prefixes_of(struct view *v, const struct queue *q)
+prefixes_of(struct view *v, const struct queue *q, int unreserved)
 {
 	struct list l = { v, 0, 0 };
 	size_t lo = 0, hi = v->nregs, mid;
@@ -394,9 +398,13 @@ prefixes_of(struct view *v, const struct queue *q)
 			hi = mid;
 	}
 	for (; lo < v->nregs && v->regs[lo].q == q; lo++) {
+		if (unreserved && !v->regs[lo].unreserved)
+			continue;
 		if (v->text)
-			strbuf_printf(v->b, "            %s\n",
-			    v->regs[lo].text);
+			strbuf_printf(v->b, "            %s%s\n",
+			    v->regs[lo].text, v->regs[lo].unreserved ?
+			    " (no reservation covers it any more: it serves "
+			    "until its application removes it)" : "");
 		else
 			list_item(&l, v->regs[lo].text);
 	}
@@ -478,7 +486,7 @@ queue(struct view *v, const struct queue *q, int first)
 		    " (running: no process)" : "", q->sessions);
 		processes(v, q);
 		strbuf_printf(b, "        Registered URLs:\n");
-		prefixes_of(v, q);
+		prefixes_of(v, q, 0);
 		strbuf_add(b, "\n", 1);
 		return;
 	}
@@ -500,7 +508,9 @@ queue(struct view *v, const struct queue *q, int first)
 	strbuf_add(b, "],\"allow\":[", 11);
 	allowed(b, q, 0);
 	strbuf_add(b, "],\"prefixes\":[", 14);
-	prefixes_of(v, q);
+	prefixes_of(v, q, 0);
+	strbuf_add(b, "],\"unreserved\":[", 16);
+	prefixes_of(v, q, 1);
 	strbuf_add(b, "]}", 2);
 }
 
