@@ -74,7 +74,7 @@ config_sslcert_pick(const struct config_sslcert *b, size_t n, const char *sni,
 	char host[CONFIG_ENDPOINT_MAX];
 	unsigned char a[16];
 	uint16_t p;
-	long any = -1;
+	long any = -1, any4 = -1;
 	int pass, fam, w;
 	size_t i;
 
@@ -89,12 +89,18 @@ config_sslcert_pick(const struct config_sslcert *b, size_t n, const char *sni,
 		if (b[i].kind != CONFIG_IPPORT || endpoint_split(b[i].endpoint,
 		    host, sizeof(host), &p) == -1 || p != port)
 			continue;
-		if ((w = ipport_addr(host, &fam, a)) == -1 || fam != family)
+		if ((w = ipport_addr(host, &fam, a)) == -1)
 			continue;
+		if (fam != family) {
+			if (fam == AF_INET && w)
+				any4 = (long)i;
+			continue;
+		}
 		if (w)
 			any = (long)i;
 		else if (memcmp(a, addr, family == AF_INET ? 4 : 16) == 0)
 			return (long)i;
 	}
-	return any;
+	/* 0.0.0.0:P covers IPv6 clients too; [::]:P wins over it. */
+	return any != -1 ? any : family == AF_INET6 ? any4 : -1;
 }

@@ -322,7 +322,7 @@ const struct tls_binding *
 snapshot_pick(const struct snapshot *s, const unsigned char *sni,
     size_t snilen, const struct sockaddr_storage *local, uint16_t port)
 {
-	const struct tls_binding *b, *any = NULL;
+	const struct tls_binding *b, *any = NULL, *any4 = NULL;
 	const unsigned char *addr;
 	int pass, family = local->ss_family;
 	size_t i;
@@ -341,12 +341,22 @@ snapshot_pick(const struct snapshot *s, const unsigned char *sni,
 	    (const unsigned char *)&((const struct sockaddr_in6 *)local)->sin6_addr;
 	for (i = 0; i < s->n; i++) {
 		b = &s->b[i];
-		if (b->sni || b->port != port || b->family != family)
+		if (b->sni || b->port != port)
 			continue;
+		if (b->family != family) {
+			if (b->family == AF_INET && b->any)
+				any4 = b;
+			continue;
+		}
 		if (b->any)
 			any = b;
 		else if (memcmp(b->addr, addr, family == AF_INET ? 4 : 16) == 0)
 			return b;
 	}
+	/* As HTTP.sys's HTTP_SERVICE_CONFIG_SSL_KEY says: 0.0.0.0:P applies
+	 * to every IPv4 and IPv6 address, and [::]:P, for IPv6 clients,
+	 * wins over it. (config_sslcert_pick follows the same rules.) */
+	if (any == NULL && family == AF_INET6)
+		any = any4;
 	return any;
 }

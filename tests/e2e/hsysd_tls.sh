@@ -1,6 +1,7 @@
 # HTTPS through hsysd: certificates from the store picked per binding
 # (SNI hostnameport exact, then wildcard; the ipport of the local address;
-# then 0.0.0.0), handshakes with no binding refused, TLS options per
+# then 0.0.0.0 or [::], and 0.0.0.0 for IPv6 clients too), handshakes with
+# no binding refused, TLS options per
 # binding, and configuration changes picked up live: a binding added, a
 # certificate replaced while a long download goes on.
 . "$(dirname "$0")/lib.sh"
@@ -68,9 +69,25 @@ t_eq "127.0.0.2 has its own binding, before 0.0.0.0" \
     "$(peer_cn 127.0.0.2 $P)" loop2.test
 t_eq "the SNI binding still wins over the address binding" \
     "$(peer_cn 127.0.0.2 $P a.test)" a.test
-t_eq "::1 has no binding ([::] is not 0.0.0.0): refused" \
-    "$(peer_cn ::1 $P)" ""
-t_grep "and the refusal is logged as TLS_NoBinding" 'TLS_NoBinding' "$T/d.log"
+t_eq "::1 with no [::] binding: 0.0.0.0 covers IPv6 too, as in HTTP.sys" \
+    "$(peer_cn ::1 $P)" any.test
+t_eq "and curl -6 is served through it" \
+    "$(curl -sk -6 -o /dev/null -w '%{http_code}' "https://[::1]:$P/")" 200
+V6=$(newcert --dns-name v6.test)
+hsys http add sslcert "ipport=[::]:$P" certhash=$V6 appid=$APPID >/dev/null
+eventually "[::] added: it wins over 0.0.0.0 for IPv6 clients" v6.test \
+    peer_cn ::1 $P
+t_eq "while IPv4 clients keep 0.0.0.0" "$(peer_cn 127.0.0.1 $P)" any.test
+hsys http delete sslcert "ipport=[::]:$P" >/dev/null
+eventually "[::] deleted: ::1 falls back to 0.0.0.0" any.test peer_cn ::1 $P
+hsys http add sslcert hostnameport=only.test:$P2 certhash=$A appid=$APPID \
+    >/dev/null
+eventually "a port with only a name binding serves that name" a.test \
+    peer_cn 127.0.0.1 $P2 only.test
+t_eq "and refuses a handshake without SNI" "$(peer_cn 127.0.0.1 $P2)" ""
+t_grep "which is logged as TLS_NoBinding" "TLS_NoBinding: no certificate bound for port $P2" \
+    "$T/d.log"
+hsys http delete sslcert hostnameport=only.test:$P2 >/dev/null
 
 out=$(curl -sk --resolve a.test:$P:127.0.0.1 "https://a.test:$P/x?y=1")
 t_eq "a request over TLS reaches the app" \
