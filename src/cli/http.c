@@ -156,6 +156,36 @@ static const struct {
 };
 #define NNOUNS (sizeof(nouns) / sizeof(nouns[0]))
 
+static int
+count_one(const char *addr, void *arg)
+{
+	(void)addr;
+	(*(int *)arg)++;
+	return 0;
+}
+
+void
+http_note_every_address(const struct http_ctx *c, const char *addr,
+    unsigned port)
+{
+	struct err e;
+	int n = 0;
+
+	if (c->s == NULL || config_iplisten_list(c->s, count_one, &n, &e) ==
+	    -1 || n > 0)
+		return;
+	if (addr != NULL)
+		fprintf(stderr, "hsys: note: hsysd opens port %u on every "
+		    "address, not only %s, as HTTP.sys does while the iplisten "
+		    "list is empty; 'hsys http add iplisten ipaddress=%s' keeps "
+		    "it to that address.\n", port, addr, addr);
+	else
+		fprintf(stderr, "hsys: note: hsysd opens port %u on every "
+		    "address, as HTTP.sys does while the iplisten list is "
+		    "empty; 'hsys http add iplisten ipaddress=ADDRESS' keeps it "
+		    "to the addresses listed.\n", port);
+}
+
 int
 http_begin(struct http_ctx *c, struct err *e)
 {

@@ -29,6 +29,14 @@ int	http_end(struct http_ctx *, int ok, struct err *);
 int	http_open_read(struct http_ctx *, struct err *);
 void	http_close(struct http_ctx *);
 
+/* HTTP.sys's rule, said where it surprises: a binding or a prefix for one
+ * address (or a host name) opens its port on every address while the
+ * iplisten list is empty. Call inside the change's transaction with the
+ * address ("127.0.0.1", "[::1]", or NULL for a host name) and the port;
+ * prints one note naming 'hsys http add iplisten' when it applies. */
+void	http_note_every_address(const struct http_ctx *, const char *addr,
+	    unsigned port);
+
 /* Prints netsh's failure line ("<what> failed, Error: N") when the error
  * has a netsh number, then "hsys: [line N: ]<message>."; returns the exit
  * code: 2 for a parameter error (87), else 1. */

@@ -50,6 +50,20 @@ metrics_show(const struct http_ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A metrics page for one host opens its port on every address. */
+static void
+note_addresses(const struct http_ctx *t, const char *url)
+{
+	struct url_prefix p;
+	struct err e;
+
+	if (url_prefix_parse(url, strlen(url), &p, &e) == -1 ||
+	    p.host_kind == URL_HOST_STRONG || p.host_kind == URL_HOST_WEAK)
+		return;
+	http_note_every_address(t, p.host_kind == URL_HOST_IP ? p.host :
+	    NULL, p.port);
+}
+
 int
 http_metrics(const struct http_ctx *c, const char *verb, int argc,
     char **argv)
@@ -71,6 +85,8 @@ http_metrics(const struct http_ctx *c, const char *verb, int argc,
 		return http_fail(c, what, &e);
 	rc = add ? config_metrics_add(t.s, url, &e) :
 	    config_metrics_delete(t.s, &e);
+	if (add && rc == 0)
+		note_addresses(&t, url);
 	if (http_end(&t, rc == 0, &e) == -1 || rc == -1)
 		return http_fail(c, what, &e);
 	puts(add ? "Metrics successfully added" :

@@ -3,6 +3,7 @@
  * netsh prints them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -163,6 +164,24 @@ note_unused(const struct config_args *a)
 			    "yet", config_sslopts[i].key);
 }
 
+/* A binding for one address, or a name, opens its port everywhere. */
+static void
+note_addresses(const struct http_ctx *t, const struct config_sslcert *b)
+{
+	char addr[CONFIG_ENDPOINT_MAX];
+	const char *colon = strrchr(b->endpoint, ':');
+	size_t n = colon ? (size_t)(colon - b->endpoint) : 0;
+
+	if (colon == NULL || n >= sizeof(addr))
+		return;
+	memcpy(addr, b->endpoint, n);
+	addr[n] = '\0';
+	if (strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "[::]") == 0)
+		return;
+	http_note_every_address(t, b->kind == CONFIG_IPPORT ? addr : NULL,
+	    (unsigned)strtoul(colon + 1, NULL, 10));
+}
+
 int
 http_sslcert(const struct http_ctx *c, const char *verb, int argc,
     char **argv)
@@ -204,6 +223,8 @@ http_sslcert(const struct http_ctx *c, const char *verb, int argc,
 		return http_fail(c, what, &e);
 	if (v == CONFIG_ADD)
 		rc = config_sslcert_add(t.s, &b, &w, &e);
+	if (v == CONFIG_ADD && rc == 0)
+		note_addresses(&t, &b);
 	else if (v == CONFIG_UPDATE)
 		rc = config_sslcert_update(t.s, &b, &w, &e);
 	else

@@ -234,6 +234,15 @@ read_iplisten(struct addrs *a, struct err *e)
 	return rc == 0 ? 0 : -1;
 }
 
+int
+listener_every_address(void)
+{
+	struct addrs a;
+	struct err e;
+
+	return read_iplisten(&a, &e) == 0 && a.n == 0;
+}
+
 /* The iplisten list, or the two wildcard addresses. */
 static int
 listen_addrs(struct addrs *a, uint16_t port, struct err *e)

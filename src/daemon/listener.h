@@ -26,6 +26,8 @@ struct worker;
  * e->code: EPROTO (the port serves the other scheme, or a binding names
  * it and tls is 0), EADDRINUSE, EACCES, ... from bind. */
 int	listener_want(struct hsysd *, uint16_t port, int tls, struct err *);
+/* 1 when the iplisten list is empty: a port opens on every address. */
+int	listener_every_address(void);
 void	listener_unwant(struct hsysd *, uint16_t port);
 /* Main thread, when the store's generation moved: opens and closes the
  * ports of the bindings and moves open ports to a changed iplisten list.

@@ -240,6 +240,12 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 	g->counted = 1;
 	log_info("session %llu registered %s on queue %u",
 	    (unsigned long long)s->id, g->text, q->id);
+	/* HTTP.sys's rule, said where it surprises nginx's users. */
+	if (p.host_kind == URL_HOST_IP && listener_every_address())
+		log_info("%s: port %u listens on every address, not only %s, "
+		    "while the iplisten list is empty ('hsys http add iplisten "
+		    "ipaddress=%s' keeps it to that address)", g->text, p.port,
+		    p.host, p.host);
 	return 0;
 }
 

@@ -82,6 +82,23 @@ _t_cleanup() {
 }
 trap _t_cleanup EXIT
 
+# t_wait "what" SECONDS CMD...: passes once CMD exits 0, polled every
+# 0.2 s for at most SECONDS (give a slow machine a generous bound); on
+# failure it reports what the last run of CMD printed, so a slow machine
+# gives a clear answer rather than a flaky one.
+t_wait() {
+	local what=$1 secs=$2 end; shift 2
+	end=$((SECONDS + secs))
+	while :; do
+		"$@" >"$T/out" 2>"$T/err" && { _t_report 0 "$what"; return 0; }
+		[ "$SECONDS" -ge "$end" ] && break
+		sleep 0.2
+	done
+	_t_report 1 "$what" "not within ${secs}s; last: $*: $(head -c 2000 \
+	    "$T/out") $(head -c 500 "$T/err")"
+	return 1
+}
+
 # start_app NAME ARGS...: tests/e2e/lib/echoapp.py in the background with
 # ARGS (prefixes, --queue, ...); waits until it serves. $NAME_pid is its
 # pid, $T/NAME.out its output; 1 when it was refused or did not start.

@@ -163,7 +163,11 @@ def main():
         n, secs = int(args[0]), float(args[1])
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 100)), hard))
-        socks = [connect(port) for _ in range(n)]
+        socks = []
+        for i in range(n):
+            socks.append(connect(port))
+            if (i + 1) % 100 == 0 and i + 1 < n:
+                print("opened %d" % (i + 1), flush=True)
         if mode == "holdhead":
             for s in socks:
                 s.sendall(b"GET /app/ HTTP/1.1\r\nHost: a\r\nX-Slow: ")
