@@ -47,9 +47,13 @@ CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=c17 $(WARN) -fno-strict-aliasing -fstack-protector-strong $(SANFLAGS) -MMD -MP
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    := -lssl -lcrypto -lsqlite3 -lpthread
+# The ACME client (src/acme) speaks HTTPS with libcurl and JSON with jansson;
+# only the programs that call it link them.
+ACME_LIBS := -lcurl -ljansson
 
 # The core library: everything the programs share.
-CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto
+CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto \
+             src/acme
 CORE_SRC  := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libhsyscore.a
@@ -151,7 +155,7 @@ $(CORE_LIB) $(DAEMON_LIB) $(FWD_LIB):
 
 $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS) $(ACME_LIBS)
 
 $(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
@@ -172,7 +176,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) \
-	    -lsystemd
+	    -lsystemd $(ACME_LIBS)
 
 $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	@mkdir -p $(dir $@)
