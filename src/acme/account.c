@@ -245,27 +245,35 @@ acme_account_pick(struct store *s, const char *server,
     struct acme_account *a, EVP_PKEY **key, struct err *e)
 {
 	sqlite3_stmt *st;
-	int n = 0, rc;
+	int n = 0, servers = 0, rc;
 
+	/* The newest account at the server: registering again is how one
+	 * replaces an account (or follows a test server that forgot it). */
 	if (store_prepare(s, &st, "SELECT " ACCOUNT_COLUMNS
 	    " WHERE ?1 IS NULL OR a.server = ?1 ORDER BY a.id DESC", e) == -1)
 		return -1;
 	if (server != NULL)
 		sqlite3_bind_text(st, 1, server, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (n++ == 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == 0) {
 			account_row(st, a);
+			servers = 1;
+		} else if (strcmp((const char *)sqlite3_column_text(st, 1),
+		    a->server) != 0)
+			servers++;
+	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "cannot read the ACME accounts");
+	if (n == 0 && server != NULL)
+		return err_set(e, "no ACME account at %s; run 'hsys cert acme "
+		    "register --server %s' first", server, server);
 	if (n == 0)
-		return err_set(e, server ? "no ACME account at %s; run 'hsys "
-		    "cert acme register --server %s' first" : "no ACME "
-		    "account%s%s; run 'hsys cert acme register --server URL' "
-		    "first", server ? server : "", server ? server : "");
-	if (n > 1 && server == NULL)
-		return err_set(e, "there are %d ACME accounts; say which "
-		    "server with --server URL ('hsys cert acme accounts' lists "
-		    "them)", n);
+		return err_set(e, "no ACME account; run 'hsys cert acme "
+		    "register --server URL' first");
+	if (servers > 1)
+		return err_set(e, "there are accounts at several ACME servers; "
+		    "say which with --server URL ('hsys cert acme accounts' "
+		    "lists them)");
 	return account_key(s, a->key_id, key, e);
 }

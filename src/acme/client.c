@@ -15,7 +15,7 @@
 #include "acme/acme.h"
 #include "common/err.h"
 
-#define BAD_NONCE_TRIES	5
+#define BAD_NONCE_TRIES	12
 #define ACME_ERR	"urn:ietf:params:acme:error:"
 
 int
