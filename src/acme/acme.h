@@ -79,6 +79,7 @@ struct acme_client {
 	EVP_PKEY	*key;		/* the account key (not owned) */
 	char		 kid[2048];	/* the account URL, once known */
 	int		 bad_nonce_retries;	/* how many were needed */
+	long		 timeout;	/* seconds per exchange */
 };
 
 /* GET/HEAD/POST url. body NULL: HEAD when head, else GET. */
@@ -86,8 +87,11 @@ int	acme_http(const struct acme_client *, const char *url, int head,
 	    const char *body, const char *accept, struct acme_response *,
 	    struct err *);
 
+/* Reads the directory. timeout bounds each exchange (0: the default,
+ * ACME_HTTP_TIMEOUT seconds). */
+#define ACME_HTTP_TIMEOUT	60
 int	acme_client_init(struct acme_client *, const char *directory_url,
-	    const char *ca_file, struct err *);
+	    const char *ca_file, long timeout, struct err *);
 void	acme_client_free(struct acme_client *);
 /* A URL of the directory ("newAccount", "newOrder", ...) or NULL. */
 const char *acme_dir_url(const struct acme_client *, const char *name);
@@ -115,6 +119,7 @@ struct acme_register {
 	size_t			 eab_maclen;
 	int			 accept_tos;
 	const char		*key_type;	/* "ec-p256" (default), "rsa-2048" */
+	long			 timeout;	/* per exchange; 0: the default */
 };
 
 struct acme_account {

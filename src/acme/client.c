@@ -41,7 +41,7 @@ acme_json(const struct acme_response *r, const char *what, void **out,
 
 int
 acme_client_init(struct acme_client *c, const char *url, const char *ca_file,
-    struct err *e)
+    long timeout, struct err *e)
 {
 	struct acme_response r;
 	void *dir;
@@ -54,6 +54,7 @@ acme_client_init(struct acme_client *c, const char *url, const char *ca_file,
 		    "'%s'", url);
 	snprintf(c->directory_url, sizeof(c->directory_url), "%s", url);
 	c->ca_file = ca_file && *ca_file ? ca_file : NULL;
+	c->timeout = timeout;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (acme_http(c, url, 0, NULL, NULL, &r, e) == -1)
 		return -1;

@@ -16,8 +16,7 @@
 #include "common/err.h"
 
 #define BODY_MAX	(1024 * 1024)	/* no ACME document is larger */
-#define CONNECT_SECS	10L
-#define TOTAL_SECS	60L
+#define CONNECT_SECS	10L	/* within the exchange's own bound */
 
 struct sink {
 	struct acme_response	*r;
@@ -139,7 +138,8 @@ acme_http(const struct acme_client *c, const char *url, int head,
 	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, CONNECT_SECS);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT, TOTAL_SECS);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, c->timeout > 0 ? c->timeout :
+	    (long)ACME_HTTP_TIMEOUT);
 	curl_easy_setopt(cu, CURLOPT_USERAGENT, "hsys-acme/0.1");
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);

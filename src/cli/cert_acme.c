@@ -27,12 +27,13 @@
 static const char register_usage[] =
 "usage: hsys cert acme register --server URL [--ca-file PEM] [--email ADDR]\n"
 "           [--eab-kid KID --eab-hmac-key-file FILE] [--accept-tos]\n"
-"           [--key ec-p256|rsa-2048]\n"
+"           [--key ec-p256|rsa-2048] [--timeout SECONDS]\n"
 "\n"
 "Creates an account at the ACME server whose directory is URL, with a new\n"
 "key kept in the store. --ca-file trusts a private server's TLS certificate\n"
 "(instead of the system's roots). --eab-* give the external account binding\n"
-"a CA such as ZeroSSL hands out (the file holds the base64url MAC key).\n";
+"a CA such as ZeroSSL hands out (the file holds the base64url MAC key).\n"
+"--timeout bounds each exchange with the server (at most 60 seconds).\n";
 
 static const char accounts_usage[] =
 "usage: hsys cert acme accounts [--json]\n"
@@ -49,7 +50,8 @@ static const char order_usage[] =
 "key generated here that never leaves the store, and stores it and its\n"
 "chain. http-01 (the default) is answered on port P (80) by this command\n"
 "while it runs; dns-01 (needed for *.names) runs 'PATH add|remove NAME\n"
-"VALUE' to publish the TXT record _acme-challenge.NAME.\n";
+"VALUE' to publish the TXT record _acme-challenge.NAME. --timeout (300)\n"
+"bounds the whole order, and each exchange with the server to 60 seconds.\n";
 
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,
@@ -193,7 +195,7 @@ static int
 cmd_register(int argc, char **argv)
 {
 	static const int allowed[] = { O_SERVER, O_CA_FILE, O_EMAIL, O_EAB_KID,
-	    O_EAB_KEY, O_TOS, O_KEY, 0 };
+	    O_EAB_KEY, O_TOS, O_KEY, O_TIMEOUT, 0 };
 	const char *cmd = "cert acme register";
 	struct acme_register rq;
 	struct acme_account a;
@@ -218,6 +220,7 @@ cmd_register(int argc, char **argv)
 	rq.eab_kid = o.eab_kid;
 	rq.accept_tos = o.accept_tos;
 	rq.key_type = o.key;
+	rq.timeout = o.timeout < ACME_HTTP_TIMEOUT ? o.timeout : 0;
 	rc = EXIT_FAIL;
 	if (o.eab_key_file != NULL && read_eab_key(o.eab_key_file, &mac,
 	    &rq.eab_maclen, &e) == -1)
@@ -396,7 +399,8 @@ order_run(struct store *s, const struct opts *o, const char *storename,
 	if (acme_account_pick(s, o->server, &a, &akey, e) == -1)
 		return -1;
 	if (acme_client_init(&cl, a.server, o->ca_file ? o->ca_file :
-	    a.ca_file, e) == -1) {
+	    a.ca_file, o->timeout < ACME_HTTP_TIMEOUT ? o->timeout : 0, e)
+	    == -1) {
 		EVP_PKEY_free(akey);
 		return -1;
 	}
