@@ -150,6 +150,13 @@ t_grep "says why" 'could not validate nobody.example.test by http-01:.*connect' 
 t_nogrep "no key in any message" 'PRIVATE KEY' "$T/err"
 t_eq "nothing was stored for it" "$(hsys cert list My | grep -c nobody)" 0
 
+# A store the user cannot write: refused before anything is ordered.
+t_fail "an order into a store nobody may write is refused" 1 \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD/hsys" cert \
+    acme order --dns-name ro.example.test --http-port "$OFF"
+t_grep "saying so" 'cannot write the store' "$T/err"
+t_nogrep "before the order" 'challenge ready' "$T/err"
+
 # --- rejected nonces: pebble refuses 40% of good nonces --------------------
 stop_pebble
 t_ok "pebble restarts rejecting nonces" start_pebble 40
