@@ -142,7 +142,8 @@ acme_account_register(struct store *s, const struct acme_register *rq,
 	if (strcmp(type, "ec-p256") != 0 && strcmp(type, "rsa-2048") != 0)
 		return err_set(e, "an account key is ec-p256 or rsa-2048, not "
 		    "'%s'", type);
-	if (acme_client_init(&c, rq->server, rq->ca_file, rq->timeout, e) == -1)
+	if (acme_client_init(&c, rq->server, rq->ca_file, rq->timeout, e)
+	    == -1)
 		return -1;
 	if (cert_key_new(type, &key, e) == -1)
 		goto done;

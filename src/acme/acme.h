@@ -133,7 +133,9 @@ struct acme_account {
 	int64_t	 key_id;
 };
 
-/* Registers (or finds again) an account and keeps it in the store. */
+/* Registers an account at the server and keeps it in the store: begins
+ * the store's transaction and leaves it open for the caller to commit
+ * (on failure, nothing is left open). */
 int	acme_account_register(struct store *, const struct acme_register *,
 	    struct acme_account *, struct err *);
 /* Calls fn for each account, oldest first. */

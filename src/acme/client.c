@@ -39,13 +39,38 @@ acme_json(const struct acme_response *r, const char *what, void **out,
 	return 0;
 }
 
+static int
+read_directory(struct acme_client *c, const char *url, struct err *e)
+{
+	struct acme_response r;
+	void *dir;
+	int rc;
+
+	if (acme_http(c, url, 0, NULL, NULL, &r, e) == -1)
+		return -1;
+	if (r.status != 200) {
+		err_set(e, "%s answered %ld, not a directory; is it the "
+		    "server's directory URL?", url, r.status);
+		acme_response_free(&r);
+		return -1;
+	}
+	rc = acme_json(&r, "the directory", &dir, e);
+	acme_response_free(&r);
+	if (rc == -1)
+		return -1;
+	c->dir = dir;
+	if (acme_dir_url(c, "newNonce") == NULL ||
+	    acme_dir_url(c, "newAccount") == NULL ||
+	    acme_dir_url(c, "newOrder") == NULL)
+		return err_set(e, "%s is not an ACME directory (no newNonce, "
+		    "newAccount or newOrder)", url);
+	return 0;
+}
+
 int
 acme_client_init(struct acme_client *c, const char *url, const char *ca_file,
     long timeout, struct err *e)
 {
-	struct acme_response r;
-	void *dir;
-
 	memset(c, 0, sizeof(*c));
 	if (strlen(url) >= sizeof(c->directory_url))
 		return err_set(e, "the server URL is too long");
@@ -55,27 +80,12 @@ acme_client_init(struct acme_client *c, const char *url, const char *ca_file,
 	snprintf(c->directory_url, sizeof(c->directory_url), "%s", url);
 	c->ca_file = ca_file && *ca_file ? ca_file : NULL;
 	c->timeout = timeout;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (acme_http(c, url, 0, NULL, NULL, &r, e) == -1)
-		return -1;
-	if (r.status != 200) {
-		err_set(e, "%s answered %ld, not a directory; is it the "
-		    "server's directory URL?", url, r.status);
-		acme_response_free(&r);
-		return -1;
-	}
-	if (acme_json(&r, "the directory", &dir, e) == -1) {
-		acme_response_free(&r);
-		return -1;
-	}
-	acme_response_free(&r);
-	c->dir = dir;
-	if (acme_dir_url(c, "newNonce") == NULL ||
-	    acme_dir_url(c, "newAccount") == NULL ||
-	    acme_dir_url(c, "newOrder") == NULL) {
+	/* Paired with the cleanup in acme_client_free; libcurl counts. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return err_set(e, "cannot start libcurl");
+	if (read_directory(c, url, e) == -1) {
 		acme_client_free(c);
-		return err_set(e, "%s is not an ACME directory (no newNonce, "
-		    "newAccount or newOrder)", url);
+		return -1;
 	}
 	return 0;
 }
@@ -85,6 +95,7 @@ acme_client_free(struct acme_client *c)
 {
 	json_decref(c->dir);
 	c->dir = NULL;
+	curl_global_cleanup();
 }
 
 const char *

@@ -277,6 +277,8 @@ account_json(const struct acme_account *a, void *arg)
 	cli_json_str(stdout, a->key_desc);
 	fputs(", \"email\": ", stdout);
 	cli_json_str(stdout, a->email);
+	fputs(", \"ca_file\": ", stdout);
+	cli_json_str(stdout, a->ca_file);
 	printf(", \"created\": %" PRId64 "}", a->created);
 	return 0;
 }
