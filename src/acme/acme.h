@@ -73,7 +73,7 @@ void	acme_response_free(struct acme_response *);
 
 struct acme_client {
 	char		 directory_url[2048];
-	const char	*ca_file;	/* extra trust for the server, or NULL */
+	const char	*ca_file;	/* the server's CA, or NULL */
 	void		*dir;		/* the directory (a json_t *) */
 	char		 nonce[256];
 	EVP_PKEY	*key;		/* the account key (not owned) */
@@ -118,8 +118,8 @@ struct acme_register {
 	const unsigned char	*eab_mac;
 	size_t			 eab_maclen;
 	int			 accept_tos;
-	const char		*key_type;	/* "ec-p256" (default), "rsa-2048" */
-	long			 timeout;	/* per exchange; 0: the default */
+	const char		*key_type;	/* NULL: ec-p256; rsa-2048 */
+	long			 timeout;	/* each exchange; 0: default */
 };
 
 struct acme_account {
@@ -168,11 +168,11 @@ int	acme_dns_hook(const char *hook, const char *verb, const char *name,
 struct acme_order_req {
 	const char *const	*names;
 	size_t			 nnames;
-	const char		*challenge;	/* http-01 (default) or dns-01 */
+	const char		*challenge;	/* http-01 (default), dns-01 */
 	int			 http_port;	/* for http-01 */
 	const char		*dns_hook;	/* for dns-01 */
 	EVP_PKEY		*cert_key;	/* the new certificate's key */
-	int			 timeout;	/* seconds for the whole order */
+	int			 timeout;	/* seconds, the whole order */
 	/* Progress lines ("authorization for x: valid"); may be NULL. */
 	void			(*say)(void *, const char *);
 	void			*arg;

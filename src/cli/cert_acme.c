@@ -463,8 +463,8 @@ cert_cmd_acme(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s", register_usage,
-		    accounts_usage, order_usage);
+		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s",
+		    register_usage, accounts_usage, order_usage);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "register") == 0)

@@ -155,9 +155,9 @@ test_thumbprint_ec(void)
 		return;
 	CHECK_STR(acme_jws_alg(k), "ES256");
 	CHECK(acme_jwk_json(k, &j, &e) == 0);
-	CHECK_STR(j, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"unaebCOOvvEpbO01"
-	    "R0JDIdvxWh5v4PUHf55jOTXkJh0\",\"y\":\"q2Q1gp_1hZ7sIIpoYuzMoS5c06ps"
-	    "JQc2WUMuHnBDwp8\"}");
+	CHECK_STR(j, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"unaebCOOvvEp"
+	    "bO01R0JDIdvxWh5v4PUHf55jOTXkJh0\",\"y\":\"q2Q1gp_1hZ7sIIpoYuzMoS5c"
+	    "06psJQc2WUMuHnBDwp8\"}");
 	CHECK(acme_jwk_thumbprint(k, &t, &e) == 0);
 	CHECK_STR(t, "LGpILSBSrVXJFYnHBlAiYJj8lEvUsGqv-UNH2Ho8VFY");
 	free(t);
