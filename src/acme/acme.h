@@ -12,6 +12,8 @@
  *   account.c    accounts: registering and their rows in the store
  *   order.c      the order state machine: new-order, authorizations,
  *                challenges, finalize, download
+ *   record.c     the acme_cert rows: what was ordered, and the current
+ *                certificate
  *   responder.c  the interim HTTP-01 responder (a tiny HTTP/1.1 server)
  *   dnshook.c    the interim DNS-01 hook command
  *
@@ -182,5 +184,29 @@ struct acme_order_req {
  * then the chain the server sent. */
 int	acme_order_run(struct acme_client *, const struct acme_order_req *,
 	    STACK_OF(X509) **chain, struct err *);
+
+/* --- what was ordered (record.c) -------------------------------------- */
+
+struct acme_cert {
+	char	 name[256];		/* unique; default: the first name */
+	int64_t	 account_id;
+	char	 names[2048];		/* the DNS names, space-separated */
+	char	 key_type[16];		/* ecdsa-p256, rsa-2048 */
+	char	 store[16];
+	char	 challenge[16];
+	int	 http_port;
+	char	 dns_hook[1024];
+	char	 thumbprint[64];	/* the current certificate */
+	int64_t	 not_after;
+	int64_t	 updated;
+	char	 last_error[512];
+};
+
+/* Records (or updates, by name) an ACME certificate. Inside a
+ * transaction. */
+int	acme_cert_put(struct store *, const struct acme_cert *, struct err *);
+/* Calls fn for each, by name. */
+int	acme_cert_list(struct store *,
+	    int (*)(const struct acme_cert *, void *), void *, struct err *);
 
 #endif

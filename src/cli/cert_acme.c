@@ -1,6 +1,7 @@
 /*
- * cert_acme — `hsys cert acme register|accounts|order`: ACME accounts and
- * certificates obtained from an ACME server (src/acme does the protocol).
+ * cert_acme — `hsys cert acme register|accounts|order|list`: ACME accounts
+ * and certificates obtained from an ACME server (src/acme does the
+ * protocol).
  *
  * Interim: the challenges are answered by this process while the order
  * runs (HTTP-01 on --http-port, DNS-01 through --dns-hook); hsysd will
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/x509v3.h>
 
@@ -44,19 +46,27 @@ static const char order_usage[] =
 "usage: hsys cert acme order --dns-name NAME... [--key ecdsa-p256|rsa-2048]\n"
 "           [--store My|WebHosting] [--challenge http-01|dns-01]\n"
 "           [--http-port P] [--dns-hook PATH] [--server URL]\n"
-"           [--ca-file PEM] [--timeout SECONDS]\n"
+"           [--ca-file PEM] [--timeout SECONDS] [--name NAME]\n"
 "\n"
 "Obtains a certificate for the names from the account's ACME server, with a\n"
 "key generated here that never leaves the store, and stores it and its\n"
 "chain. http-01 (the default) is answered on port P (80) by this command\n"
 "while it runs; dns-01 (needed for *.names) runs 'PATH add|remove NAME\n"
 "VALUE' to publish the TXT record _acme-challenge.NAME. --timeout (300)\n"
-"bounds the whole order, and each exchange with the server to 60 seconds.\n";
+"bounds the whole order, and each exchange with the server to 60 seconds.\n"
+"The certificate is recorded under NAME (default: the first name); ordering\n"
+"again under a name replaces its record ('hsys cert acme list').\n";
+
+static const char list_usage[] =
+"usage: hsys cert acme list [--json]\n"
+"\n"
+"Lists the certificates obtained by ACME: name, names, current thumbprint,\n"
+"expiry, store, challenge.\n";
 
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,
 	O_KEY, O_JSON, O_DNS, O_STORE, O_CHALLENGE, O_HTTP_PORT, O_DNS_HOOK,
-	O_TIMEOUT, O_HELP
+	O_TIMEOUT, O_NAME, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -74,13 +84,14 @@ static const struct option long_opts[] = {
 	{ "http-port", required_argument, NULL, O_HTTP_PORT },
 	{ "dns-hook", required_argument, NULL, O_DNS_HOOK },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "name", required_argument, NULL, O_NAME },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char	*server, *ca_file, *email, *eab_kid, *eab_key_file;
-	const char	*key, *store, *challenge, *dns_hook;
+	const char	*key, *store, *challenge, *dns_hook, *name;
 	const char	*names[NAMES_MAX];
 	size_t		 nnames;
 	int		 accept_tos, json, http_port, timeout;
@@ -117,6 +128,7 @@ take(struct opts *o, int c, const char *cmd)
 	case O_STORE: o->store = optarg; break;
 	case O_CHALLENGE: o->challenge = optarg; break;
 	case O_DNS_HOOK: o->dns_hook = optarg; break;
+	case O_NAME: o->name = optarg; break;
 	case O_HTTP_PORT:
 		return number(cmd, "--http-port", optarg, 65535, &o->http_port);
 	case O_TIMEOUT:
@@ -324,7 +336,8 @@ progress(void *arg, const char *line)
  * to the admin's trust. */
 static int
 keep(struct store *s, const char *storename, STACK_OF(X509) *chain,
-    EVP_PKEY *key, struct cert_entry *c, struct err *e)
+    EVP_PKEY *key, struct acme_cert *rec, struct cert_entry *c,
+    struct err *e)
 {
 	char thumb[CERT_THUMB_LEN + 1];
 	enum certstore_outcome out;
@@ -347,8 +360,12 @@ keep(struct store *s, const char *storename, STACK_OF(X509) *chain,
 			goto fail;
 	}
 	if (cert_thumbprint(leaf, thumb) == -1 ||
-	    certstore_find(s, storename, thumb, c, e) == -1 ||
-	    cli_commit(s, e) == -1)
+	    certstore_find(s, storename, thumb, c, e) == -1)
+		goto fail;
+	snprintf(rec->thumbprint, sizeof(rec->thumbprint), "%s", thumb);
+	rec->not_after = c->not_after;
+	rec->updated = (int64_t)time(NULL);
+	if (acme_cert_put(s, rec, e) == -1 || cli_commit(s, e) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -384,9 +401,33 @@ order_check(const char *cmd, struct opts *o, struct cert_store_name *sn,
 	return 0;
 }
 
+/* What the acme_cert row says of this order, but the certificate. */
+static void
+order_record(const struct opts *o, const char *storename,
+    const char *keytype, int64_t account_id, struct acme_cert *r)
+{
+	size_t i, n;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", o->name ? o->name :
+	    o->names[0]);
+	r->account_id = account_id;
+	for (i = 0, n = 0; i < o->nnames && n < sizeof(r->names); i++)
+		n += (size_t)snprintf(r->names + n, sizeof(r->names) - n,
+		    "%s%s", i ? " " : "", o->names[i]);
+	snprintf(r->key_type, sizeof(r->key_type), "%s",
+	    strcmp(keytype, "rsa-2048") == 0 ? "rsa-2048" : "ecdsa-p256");
+	snprintf(r->store, sizeof(r->store), "%s", storename);
+	snprintf(r->challenge, sizeof(r->challenge), "%s", o->challenge);
+	r->http_port = o->http_port;
+	snprintf(r->dns_hook, sizeof(r->dns_hook), "%s", o->dns_hook ?
+	    o->dns_hook : "");
+}
+
 static int
 order_run(struct store *s, const struct opts *o, const char *storename,
-    EVP_PKEY *cert_key, struct cert_entry *c, struct err *e)
+    const char *keytype, EVP_PKEY *cert_key, struct cert_entry *c,
+    struct err *e)
 {
 	struct acme_order_req rq = { .names = o->names, .nnames = o->nnames,
 	    .challenge = o->challenge, .http_port = o->http_port,
@@ -395,6 +436,7 @@ order_run(struct store *s, const struct opts *o, const char *storename,
 	STACK_OF(X509) *chain = NULL;
 	struct acme_account a;
 	struct acme_client cl;
+	struct acme_cert rec;
 	EVP_PKEY *akey = NULL;
 	int rc = -1;
 
@@ -408,8 +450,9 @@ order_run(struct store *s, const struct opts *o, const char *storename,
 	}
 	cl.key = akey;
 	snprintf(cl.kid, sizeof(cl.kid), "%s", a.url);
+	order_record(o, storename, keytype, a.id, &rec);
 	if (acme_order_run(&cl, &rq, &chain, e) == 0 &&
-	    keep(s, storename, chain, cert_key, c, e) == 0)
+	    keep(s, storename, chain, cert_key, &rec, c, e) == 0)
 		rc = 0;
 	if (cl.bad_nonce_retries > 0)
 		fprintf(stderr, "hsys: the server rejected %d nonce%s; retried "
@@ -425,7 +468,8 @@ static int
 cmd_order(int argc, char **argv)
 {
 	static const int allowed[] = { O_DNS, O_KEY, O_STORE, O_CHALLENGE,
-	    O_HTTP_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE, O_TIMEOUT, 0 };
+	    O_HTTP_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE, O_TIMEOUT, O_NAME,
+	    0 };
 	const char *cmd = "cert acme order", *keytype = NULL;
 	struct cert_store_name sn;
 	struct cert_entry c;
@@ -442,7 +486,7 @@ cmd_order(int argc, char **argv)
 	rc = EXIT_FAIL;
 	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
 	    cert_key_new(keytype, &key, &e) == -1 ||
-	    order_run(s, &o, sn.name, key, &c, &e) == -1)
+	    order_run(s, &o, sn.name, keytype, key, &c, &e) == -1)
 		goto fail;
 	cli_cert_table_header(stdout, store_location_name(sn.loc), sn.name);
 	cli_cert_table_row(stdout, &c);
@@ -456,6 +500,76 @@ done:
 	return rc;
 }
 
+/* --- list ------------------------------------------------------------- */
+
+static int
+cert_text(const struct acme_cert *c, void *arg)
+{
+	char until[64], when[64];
+	int *n = arg;
+
+	cert_time_string(c->not_after, until, sizeof(until));
+	cert_time_string(c->updated, when, sizeof(when));
+	printf("%s%s\n  names:      %s\n  thumbprint: %s (LocalMachine\\%s)\n"
+	    "  expires:    %s\n  key:        %s\n  challenge:  %s\n"
+	    "  obtained:   %s\n", (*n)++ ? "\n" : "", c->name, c->names,
+	    c->thumbprint, c->store, until, c->key_type, c->challenge, when);
+	if (*c->last_error)
+		printf("  last error: %s\n", c->last_error);
+	return 0;
+}
+
+static int
+cert_json(const struct acme_cert *c, void *arg)
+{
+	int *n = arg;
+
+	printf("%s\n  {\"name\": ", (*n)++ ? "," : "");
+	cli_json_str(stdout, c->name);
+	fputs(", \"names\": ", stdout);
+	cli_json_str(stdout, c->names);
+	fputs(", \"thumbprint\": ", stdout);
+	cli_json_str(stdout, c->thumbprint);
+	fputs(", \"store\": ", stdout);
+	cli_json_str(stdout, c->store);
+	fputs(", \"challenge\": ", stdout);
+	cli_json_str(stdout, c->challenge);
+	fputs(", \"key\": ", stdout);
+	cli_json_str(stdout, c->key_type);
+	printf(", \"account\": %" PRId64 ", \"not_after\": %" PRId64
+	    ", \"updated\": %" PRId64 ", \"last_error\": ", c->account_id,
+	    c->not_after, c->updated);
+	cli_json_str(stdout, c->last_error);
+	fputs("}", stdout);
+	return 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	static const int allowed[] = { O_JSON, 0 };
+	struct store *s = NULL;
+	struct opts o;
+	struct err e;
+	int rc, n = 0;
+
+	if ((rc = parse(argc, argv, allowed, "cert acme list", list_usage,
+	    &o)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1)
+		return cli_fail(&e);
+	if (o.json)
+		fputs("[", stdout);
+	rc = acme_cert_list(s, o.json ? cert_json : cert_text, &n, &e);
+	if (o.json)
+		fputs(n ? "\n]\n" : "]\n", stdout);
+	else if (rc == 0 && n == 0)
+		puts("No ACME certificates; 'hsys cert acme order --dns-name "
+		    "NAME' obtains one.");
+	store_close(s);
+	return rc == 0 ? EXIT_OK : cli_fail(&e);
+}
+
 /* --- dispatch ---------------------------------------------------------- */
 
 int
@@ -463,8 +577,8 @@ cert_cmd_acme(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s",
-		    register_usage, accounts_usage, order_usage);
+		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s",
+		    register_usage, accounts_usage, order_usage, list_usage);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "register") == 0)
@@ -473,6 +587,8 @@ cert_cmd_acme(int argc, char **argv)
 		return cmd_accounts(argc - 1, argv + 1);
 	if (strcmp(argv[1], "order") == 0)
 		return cmd_order(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(argc - 1, argv + 1);
 	return cli_usage("cert acme", "unknown command 'cert acme %s'",
 	    argv[1]);
 }

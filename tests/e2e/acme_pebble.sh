@@ -120,6 +120,21 @@ t_ok "openssl verifies it against pebble's root" openssl verify \
 t_ok "for the name" openssl verify -CAfile "$T/root.pem" \
     -untrusted "$T/www.pem" -verify_hostname www.example.test "$T/www.pem"
 
+t_ok "acme list shows it under its first name" hsys cert acme list
+t_grep "with its thumbprint" "^  thumbprint: $T1 \\(LocalMachine.My\\)" "$T/out"
+t_grep "and how it was obtained" '^  challenge: +http-01' "$T/out"
+t_ok "order it again under the same name" \
+    order --dns-name www.example.test --http-port "$HTTP01"
+T1B=$(thumb)
+t_ok "acme list --json" hsys cert acme list --json
+cp "$T/out" "$T/list.json"
+t_ok "the record follows the new certificate" /usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert len(c) == 1 and c[0]["name"] == "www.example.test", c
+assert c[0]["thumbprint"] == sys.argv[2], c' "$T/list.json" "$T1B"
+t_eq "a new certificate" "$([ "$T1" != "$T1B" ] && echo new)" new
+
 t_ok "order several names" order --dns-name a.example.test \
     --dns-name b.example.test --dns-name c.example.test \
     --http-port "$HTTP01" --key rsa-2048
@@ -130,13 +145,16 @@ t_grep "an RSA key" 'Public key: +RSA 2048' "$T/out"
 
 t_ok "order a wildcard by dns-01" order --dns-name '*.example.test' \
     --dns-name example.test --challenge dns-01 --dns-hook "$T/hook" \
-    --store WebHosting
+    --store WebHosting --name wild
 t_ok "it is in WebHosting" hsys cert show "$(thumb)" --store WebHosting
 t_grep "for both names" 'DNS names: +\*.example.test, example.test' "$T/out"
 t_grep "the hook added the record" \
     '^add _acme-challenge.example.test$' "$T/hook.log"
 t_eq "and removed both" "$(grep -c '^remove _acme-challenge.example.test$' \
     "$T/hook.log")" 2
+t_ok "recorded under the name given" hsys cert acme list
+t_grep "listed as wild" '^wild$' "$T/out"
+t_grep "with both names" 'names: +\*.example.test example.test' "$T/out"
 
 t_fail "a wildcard by http-01 is refused" 1 order \
     --dns-name '*.example.test' --http-port "$HTTP01"
