@@ -8,14 +8,15 @@ export PYTHONPATH="$TOP/tests/e2e/lib"
 t_ok "a store with a timeout" hsys http add timeout \
     timeouttype=headerwaittimeout value=30
 # Back to schema 3: the timeout table of config v1, no urlsetting, no
-# acme_account (acme v1).
+# acme_account nor acme_cert (acme v1).
 sqlite3 "$HSYS_HOME/hsys.db" "
 CREATE TABLE t1 (name TEXT NOT NULL PRIMARY KEY CHECK (name IN
   ('idleconnectiontimeout', 'headerwaittimeout')), seconds INTEGER NOT NULL)
   STRICT;
 INSERT INTO t1 SELECT name, seconds FROM timeout;
 DROP TABLE timeout; ALTER TABLE t1 RENAME TO timeout;
-DROP TABLE urlsetting; DROP TABLE acme_account; PRAGMA user_version = 3;"
+DROP TABLE urlsetting; DROP TABLE acme_cert; DROP TABLE acme_account;
+PRAGMA user_version = 3;"
 t_eq "the store is at schema 3" \
     "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 3
 
