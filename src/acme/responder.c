@@ -3,8 +3,9 @@
  * hsys CLI, a thread answers GET /.well-known/acme-challenge/TOKEN on one
  * port with the key authorization of a pending token, and 404 to anything
  * else. hsysd will answer these itself (docs/acme.md); until then this is
- * the smallest server that does: one request per connection, read with a
- * deadline, bounded in size, closed after the answer.
+ * the smallest server that does: one request per connection, up to
+ * CONNS_MAX at once, each read with a deadline, bounded in size, and
+ * closed after the answer.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acme/acme.h"
@@ -22,6 +24,7 @@
 #define TOKENS_MAX	64
 #define REQUEST_MAX	4096
 #define READ_MS		5000
+#define CONNS_MAX	16
 #define PREFIX		"GET /.well-known/acme-challenge/"
 
 struct token {
@@ -38,50 +41,43 @@ struct acme_responder {
 	int		 ntokens;
 };
 
-/* Reads the request head (up to the blank line) within READ_MS. */
-static ssize_t
-read_head(int fd, char *buf, size_t size)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t n = 0;
-	ssize_t r;
+struct conn {
+	int	 fd;
+	size_t	 n;
+	long	 deadline;		/* ms, CLOCK_MONOTONIC */
+	char	 buf[REQUEST_MAX];
+};
 
-	while (n < size - 1) {
-		if (poll(&p, 1, READ_MS) <= 0)
-			return -1;
-		if ((r = read(fd, buf + n, size - 1 - n)) <= 0)
-			return -1;
-		n += (size_t)r;
-		buf[n] = '\0';
-		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
-			return (ssize_t)n;
-	}
-	return -1;
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
 reply(int fd, const char *status, const char *body)
 {
-	char head[256];
+	char out[REQUEST_MAX + 256];
 	int n;
 
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Type: "
-	    "text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-	    status, strlen(body));
-	if (write(fd, head, (size_t)n) != n)
-		return;
-	if (write(fd, body, strlen(body)) < 0)
+	/* One small write into an empty socket buffer: it does not block. */
+	n = snprintf(out, sizeof(out), "HTTP/1.1 %s\r\nContent-Type: "
+	    "text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n"
+	    "%s", status, strlen(body), body);
+	if (n > 0 && (size_t)n < sizeof(out) && write(fd, out, (size_t)n) < 0)
 		return;
 }
 
+/* Answers a complete request head in buf. */
 static void
-answer(struct acme_responder *r, int fd)
+answer(struct acme_responder *r, int fd, char *buf)
 {
-	char buf[REQUEST_MAX], *tok, *end;
+	char *tok, *end;
 	int i;
 
-	if (read_head(fd, buf, sizeof(buf)) < 0)
-		return;
 	if (strncmp(buf, PREFIX, strlen(PREFIX)) != 0) {
 		reply(fd, "404 Not Found", "not found\n");
 		return;
@@ -103,21 +99,72 @@ answer(struct acme_responder *r, int fd)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Reads what c's peer sent; returns 1 when c is done with (answered,
+ * closed by the peer, too large), 0 to wait for more. */
+static int
+conn_read(struct acme_responder *r, struct conn *c)
+{
+	ssize_t n;
+
+	n = read(c->fd, c->buf + c->n, sizeof(c->buf) - 1 - c->n);
+	if (n <= 0)
+		return n == 0 || (errno != EAGAIN && errno != EINTR);
+	c->n += (size_t)n;
+	c->buf[c->n] = '\0';
+	if (strstr(c->buf, "\r\n\r\n") || strstr(c->buf, "\n\n")) {
+		answer(r, c->fd, c->buf);
+		return 1;
+	}
+	return c->n == sizeof(c->buf) - 1;
+}
+
+static void
+conn_accept(struct acme_responder *r, struct conn *conns, int *nconns)
+{
+	int fd;
+
+	if ((fd = accept4(r->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC))
+	    == -1)
+		return;
+	conns[*nconns].fd = fd;
+	conns[*nconns].n = 0;
+	conns[*nconns].deadline = now_ms() + READ_MS;
+	(*nconns)++;
+}
+
+/* Several connections at once, each with its own deadline, so that one
+ * slow client cannot hold up the ACME server's (several) validations. */
 static void *
 serve(void *arg)
 {
 	struct acme_responder *r = arg;
-	struct pollfd p = { r->fd, POLLIN, 0 };
-	int fd;
+	struct pollfd p[CONNS_MAX + 1];
+	struct conn *conns;
+	int i, n, nconns = 0;
 
+	if ((conns = calloc(CONNS_MAX, sizeof(*conns))) == NULL)
+		return NULL;
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(&p, 1, 100) <= 0)
+		for (i = 0; i < nconns; i++)
+			p[i] = (struct pollfd){ conns[i].fd, POLLIN, 0 };
+		n = nconns;
+		if (nconns < CONNS_MAX)
+			p[n++] = (struct pollfd){ r->fd, POLLIN, 0 };
+		if (poll(p, (nfds_t)n, 100) < 0)
 			continue;
-		if ((fd = accept(r->fd, NULL, NULL)) == -1)
-			continue;
-		answer(r, fd);
-		close(fd);
+		for (i = nconns - 1; i >= 0; i--) {
+			if ((p[i].revents == 0 && now_ms() < conns[i].deadline)
+			    || (p[i].revents != 0 && !conn_read(r, &conns[i])))
+				continue;
+			close(conns[i].fd);
+			conns[i] = conns[--nconns];
+		}
+		if (n > nconns && p[n - 1].fd == r->fd && p[n - 1].revents)
+			conn_accept(r, conns, &nconns);
 	}
+	for (i = 0; i < nconns; i++)
+		close(conns[i].fd);
+	free(conns);
 	return NULL;
 }
 

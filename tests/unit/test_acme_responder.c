@@ -1,9 +1,11 @@
 /*
  * test_acme_responder — the interim HTTP-01 responder on a loopback port:
- * a pending token gets its key authorization, anything else a 404, a
- * request that never ends is dropped, and a taken port is an error.
+ * a pending token gets its key authorization, anything else a 404, a slow
+ * client holds up no other, a request that never ends is dropped, and a
+ * taken port is an error.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +47,34 @@ exchange(const char *req)
 	return buf;
 }
 
+/* A connection that sent half a request head. */
+static int
+open_slow(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static const char half[] = "GET /.well-known/acme-challenge/tok_en-1";
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1 ||
+	    write(fd, half, strlen(half)) != (ssize_t)strlen(half)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void
 test_responder(void)
 {
 	struct acme_responder *r = NULL, *r2 = NULL;
 	const char *got;
 	struct err e;
-	int i;
+	int i, slow;
+	char c;
 
 	for (i = 0; i < 20 && r == NULL; i++) {
 		port = 20000 + (int)((unsigned)time(NULL) * 7919u + (unsigned)i
@@ -78,6 +101,16 @@ test_responder(void)
 	got = exchange("POST /.well-known/acme-challenge/tok_en-1 HTTP/1.1\r\n"
 	    "\r\n");
 	CHECK(strncmp(got, "HTTP/1.1 404 ", 13) == 0);
+	/* A slow client does not hold up others: while its head is
+	 * incomplete, another request is answered, and it is still open
+	 * and unanswered afterwards. */
+	slow = open_slow();
+	CHECK(slow != -1);
+	got = exchange("GET /.well-known/acme-challenge/tok_en-1 HTTP/1.1\r\n"
+	    "\r\n");
+	CHECK(strncmp(got, "HTTP/1.1 200 ", 13) == 0);
+	CHECK(recv(slow, &c, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN);
+	close(slow);
 	/* A head that never ends is closed without an answer. */
 	got = exchange("GET /.well-known/acme-challenge/tok_en-1 HTTP/1.1\r\n");
 	CHECK(*got == '\0');
