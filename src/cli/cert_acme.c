@@ -378,9 +378,17 @@ order_check(const char *cmd, struct opts *o, struct cert_store_name *sn,
     const char **keytype)
 {
 	struct err e;
+	size_t i;
 
 	if (o->nnames == 0)
 		return cli_usage(cmd, "give the names with --dns-name");
+	/* Checked before anything is asked of the server: a name the CSR
+	 * would refuse must not cost an order. */
+	for (i = 0; i < o->nnames; i++)
+		if (cert_dns_name_check(o->names[i], 1, &e) == -1)
+			return cli_usage(cmd, "%s", e.msg);
+	if (o->name != NULL && (*o->name == '\0' || strlen(o->name) > 255))
+		return cli_usage(cmd, "--name is 1 to 255 characters");
 	if (cert_store_name_parse(o->store, sn, &e) == -1)
 		return cli_usage(cmd, "%s", e.msg);
 	if (sn->loc != STORE_MACHINE || (strcmp(sn->name, CERT_STORE_MY) != 0

@@ -156,6 +156,9 @@ t_ok "recorded under the name given" hsys cert acme list
 t_grep "listed as wild" '^wild$' "$T/out"
 t_grep "with both names" 'names: +\*.example.test example.test' "$T/out"
 
+t_fail "a malformed name is refused before ordering" 2 order \
+    --dns-name 'bad name.example.test' --http-port "$HTTP01"
+t_nogrep "nothing was asked" 'challenge ready' "$T/err"
 t_fail "a wildcard by http-01 is refused" 1 order \
     --dns-name '*.example.test' --http-port "$HTTP01"
 t_grep "saying to use dns-01" 'dns-01' "$T/err"
