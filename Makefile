@@ -50,6 +50,7 @@ LDLIBS    := -lssl -lcrypto -lsqlite3 -lpthread
 # The ACME client (src/acme) speaks HTTPS with libcurl and JSON with jansson;
 # only the programs that call it link them.
 ACME_LIBS := -lcurl -ljansson
+$(BUILD)/hsys $(BUILD)/tests/test_acme_%: LDLIBS += $(ACME_LIBS)
 
 # The core library: everything the programs share.
 CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto \
@@ -155,7 +156,7 @@ $(CORE_LIB) $(DAEMON_LIB) $(FWD_LIB):
 
 $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS) $(ACME_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) $(LDLIBS)
 
 $(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
@@ -176,7 +177,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) \
-	    -lsystemd $(ACME_LIBS)
+	    -lsystemd
 
 $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	@mkdir -p $(dir $@)
