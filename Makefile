@@ -61,9 +61,14 @@ CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=c17 $(WARN) -fno-strict-aliasing -fstack-protector-strong $(SANFLAGS) -MMD -MP
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    := -lssl -lcrypto -lsqlite3 -lpthread
+# The ACME client (src/acme) speaks HTTPS with libcurl and JSON with jansson;
+# only the programs that call it link them.
+ACME_LIBS := -lcurl -ljansson
+$(BUILD)/hsys $(BUILD)/tests/test_acme_%: LDLIBS += $(ACME_LIBS)
 
 # The core library: everything the programs share.
-CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto
+CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto \
+             src/acme
 CORE_SRC  := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libhsyscore.a

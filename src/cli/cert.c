@@ -36,6 +36,8 @@ static const struct {
 	{ "untrust", cert_cmd_untrust, "T [--dry-run] [--root DIR] "
 	    "[--store S]" },
 	{ "verify", cert_cmd_verify, "T [--dns-name NAME] [--store S]" },
+	{ "acme", cert_cmd_acme, "register|accounts|order|list ... (see "
+	    "'hsys cert acme --help')" },
 };
 
 int

@@ -98,6 +98,7 @@ int	cert_cmd_request(int argc, char **argv);
 int	cert_cmd_accept(int argc, char **argv);
 int	cert_cmd_verify(int argc, char **argv);		/* cert_verify.c */
 int	cert_cmd_trust(int argc, char **argv);		/* cert_trust.c */
+int	cert_cmd_acme(int argc, char **argv);		/* cert_acme.c */
 /* The REQUEST store (cert_requests.c): does a store name say REQUEST? */
 int	cert_requests_name(const char *, enum store_location *);
 int	cert_requests_list(enum store_location, int json);

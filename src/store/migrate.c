@@ -15,6 +15,7 @@
 extern const char cert_schema_v1[];
 extern const char config_schema_v1[];
 extern const char config_schema_v2[];
+extern const char acme_schema_v1[];
 
 static const struct store_migration steps[] = {
 	{ "meta", "CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;"
@@ -22,6 +23,7 @@ static const struct store_migration steps[] = {
 	{ "cert v1", cert_schema_v1 },
 	{ "config v1", config_schema_v1 },
 	{ "config v2", config_schema_v2 },
+	{ "acme v1", acme_schema_v1 },
 };
 #define NSTEPS ((int)(sizeof(steps) / sizeof(steps[0])))
 

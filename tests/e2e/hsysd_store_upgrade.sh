@@ -7,14 +7,16 @@ P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 t_ok "a store with a timeout" hsys http add timeout \
     timeouttype=headerwaittimeout value=30
-# Back to schema 3: the timeout table of config v1, no urlsetting.
+# Back to schema 3: the timeout table of config v1, no urlsetting, no
+# acme_account nor acme_cert (acme v1).
 sqlite3 "$HSYS_HOME/hsys.db" "
 CREATE TABLE t1 (name TEXT NOT NULL PRIMARY KEY CHECK (name IN
   ('idleconnectiontimeout', 'headerwaittimeout')), seconds INTEGER NOT NULL)
   STRICT;
 INSERT INTO t1 SELECT name, seconds FROM timeout;
 DROP TABLE timeout; ALTER TABLE t1 RENAME TO timeout;
-DROP TABLE urlsetting; PRAGMA user_version = 3;"
+DROP TABLE urlsetting; DROP TABLE acme_cert; DROP TABLE acme_account;
+PRAGMA user_version = 3;"
 t_eq "the store is at schema 3" \
     "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 3
 
@@ -23,7 +25,7 @@ for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
 t_grep "hsysd reads the configuration" 'configuration generation' "$T/d.log"
 t_nogrep "without a schema complaint" 'schema upgrade' "$T/d.log"
 t_eq "the store is at the current schema" \
-    "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 4
+    "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 5
 t_eq "and kept its timeout" "$(sqlite3 "$HSYS_HOME/hsys.db" \
     "SELECT seconds FROM timeout WHERE name = 'headerwaittimeout'")" 30
 t_done

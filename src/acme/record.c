@@ -1,0 +1,92 @@
+/*
+ * record — the acme_cert table: each certificate obtained by ACME, under a
+ * name, with what was ordered and how, and which certificate of the store
+ * is the current one. Ordering again under the same name updates the row:
+ * that is what renewal will do, and what bindings that follow a
+ * certificate by name will read (docs/acme.md).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "acme/acme.h"
+#include "common/err.h"
+#include "store/store.h"
+
+int
+acme_cert_put(struct store *s, const struct acme_cert *c, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, &st, "INSERT INTO acme_cert (name, account_id, "
+	    "names, key_type, store, challenge, http_port, dns_hook, "
+	    "thumbprint, not_after, updated, last_error) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "ON CONFLICT (name) DO UPDATE SET account_id = ?2, names = ?3, "
+	    "key_type = ?4, store = ?5, challenge = ?6, http_port = ?7, "
+	    "dns_hook = ?8, thumbprint = ?9, not_after = ?10, updated = ?11, "
+	    "last_error = ?12", e) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->account_id);
+	sqlite3_bind_text(st, 3, c->names, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->store, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->challenge, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, c->http_port);
+	sqlite3_bind_text(st, 8, c->dns_hook, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, c->thumbprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, c->not_after);
+	sqlite3_bind_int64(st, 11, c->updated);
+	sqlite3_bind_text(st, 12, c->last_error, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot record the ACME certificate");
+	return 0;
+}
+
+static void
+text(sqlite3_stmt *st, int col, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+int
+acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
+    void *arg, struct err *e)
+{
+	struct acme_cert c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, &st, "SELECT name, account_id, names, key_type, "
+	    "store, challenge, http_port, dns_hook, thumbprint, not_after, "
+	    "updated, last_error FROM acme_cert ORDER BY name", e) == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		text(st, 0, c.name, sizeof(c.name));
+		c.account_id = sqlite3_column_int64(st, 1);
+		text(st, 2, c.names, sizeof(c.names));
+		text(st, 3, c.key_type, sizeof(c.key_type));
+		text(st, 4, c.store, sizeof(c.store));
+		text(st, 5, c.challenge, sizeof(c.challenge));
+		c.http_port = sqlite3_column_int(st, 6);
+		text(st, 7, c.dns_hook, sizeof(c.dns_hook));
+		text(st, 8, c.thumbprint, sizeof(c.thumbprint));
+		c.not_after = sqlite3_column_int64(st, 9);
+		c.updated = sqlite3_column_int64(st, 10);
+		text(st, 11, c.last_error, sizeof(c.last_error));
+		if ((rc = fn(&c, arg)) != 0) {
+			sqlite3_finalize(st);
+			return rc;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot list the ACME certificates");
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * schema — the acme component's table, applied by store/migrate.c.
+ *
+ * acme_account: one row per account at an ACME server. The account key is a
+ *       row of the cert component's key table (PKCS#8, found by its public
+ *       half), so it lives where every other key lives and nowhere else;
+ *       url is the account URL the server gave (the JWS "kid").
+ * acme_cert: one row per certificate obtained by ACME, named (by default
+ *       after its first DNS name): what was ordered and how (account, names,
+ *       key type, store, challenge), and the certificate that is current
+ *       (thumbprint, expiry). Renewal and bindings that follow a
+ *       certificate by name (the daemon's part, docs/acme.md) start here.
+ */
+const char acme_schema_v1[] =
+    "CREATE TABLE acme_account ("
+    "  id       INTEGER PRIMARY KEY,"
+    "  server   TEXT NOT NULL,"
+    "  url      TEXT NOT NULL,"
+    "  key_id   INTEGER NOT NULL REFERENCES key(id),"
+    "  email    TEXT NOT NULL DEFAULT '',"
+    "  ca_file  TEXT NOT NULL DEFAULT '',"
+    "  created  INTEGER NOT NULL,"
+    "  UNIQUE (server, url)"
+    ") STRICT;"
+    "CREATE TABLE acme_cert ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  name       TEXT NOT NULL UNIQUE,"
+    "  account_id INTEGER NOT NULL REFERENCES acme_account(id),"
+    "  names      TEXT NOT NULL,"
+    "  key_type   TEXT NOT NULL,"
+    "  store      TEXT NOT NULL,"
+    "  challenge  TEXT NOT NULL,"
+    "  http_port  INTEGER NOT NULL,"
+    "  dns_hook   TEXT NOT NULL DEFAULT '',"
+    "  thumbprint TEXT NOT NULL,"
+    "  not_after  INTEGER NOT NULL,"
+    "  updated    INTEGER NOT NULL,"
+    "  last_error TEXT NOT NULL DEFAULT ''"
+    ") STRICT;";
