@@ -223,12 +223,12 @@ http_sslcert(const struct http_ctx *c, const char *verb, int argc,
 		return http_fail(c, what, &e);
 	if (v == CONFIG_ADD)
 		rc = config_sslcert_add(t.s, &b, &w, &e);
-	if (v == CONFIG_ADD && rc == 0)
-		note_addresses(&t, &b);
 	else if (v == CONFIG_UPDATE)
 		rc = config_sslcert_update(t.s, &b, &w, &e);
 	else
 		rc = config_sslcert_delete(t.s, b.kind, b.endpoint, &e);
+	if (v == CONFIG_ADD && rc == 0)
+		note_addresses(&t, &b);
 	if (http_end(&t, rc == 0, &e) == -1 || rc == -1)
 		return http_fail(c, what, &e);
 	for (i = 0; i < w.n; i++)

@@ -28,6 +28,34 @@ t_fail "a host name in ipport=" 2 $HSYS http add sslcert \
     ipport=www.example.test:443 certhash="$good" appid="$APPID"
 t_grep "says to use hostnameport=" 'for a host name use hostnameport=' "$T/err"
 
+# HTTP.sys listens on every address for a binding of one address while
+# the iplisten list is empty: kept, and said where it surprises.
+t_ok "ipport=127.0.0.1:8443" $HSYS http add sslcert ipport=127.0.0.1:8443 \
+    certhash="$good" appid="$APPID"
+t_grep "notes that the port opens on every address, naming iplisten" \
+    "note: hsysd opens port 8443 on every address, not only 127.0.0.1.*'hsys http add iplisten ipaddress=127.0.0.1'" \
+    "$T/err"
+t_ok "hostnameport=" $HSYS http add sslcert hostnameport=n.test:8444 \
+    certhash="$good" appid="$APPID"
+t_grep "the same for a name" "note: hsysd opens port 8444 on every address" "$T/err"
+t_ok "a metrics page on 127.0.0.1" $HSYS http add metrics \
+    url=http://127.0.0.1:9100/metrics/
+t_grep "the same for the metrics page" "note: hsysd opens port 9100 on every address, not only 127.0.0.1" \
+    "$T/err"
+t_ok "ipport=0.0.0.0:8445" $HSYS http add sslcert ipport=0.0.0.0:8445 \
+    certhash="$good" appid="$APPID"
+t_nogrep "no note for every address" 'note:' "$T/err"
+$HSYS http add iplisten ipaddress=127.0.0.1 >/dev/null
+t_ok "with an iplisten list" $HSYS http add sslcert ipport=127.0.0.1:8446 \
+    certhash="$good" appid="$APPID"
+t_nogrep "no note" 'note:' "$T/err"
+$HSYS http delete iplisten ipaddress=127.0.0.1 >/dev/null
+for e in 127.0.0.1:8443 0.0.0.0:8445 127.0.0.1:8446; do
+	$HSYS http delete sslcert ipport=$e >/dev/null
+done
+$HSYS http delete sslcert hostnameport=n.test:8444 >/dev/null
+$HSYS http delete metrics >/dev/null
+
 # user=Everyone and SDDL.
 t_ok "user=Everyone" $HSYS http add urlacl url=http://+:80/all/ user=Everyone
 t_ok "user=everyone, any case" $HSYS http add urlacl url=http://+:80/all2/ \
