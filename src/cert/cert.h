@@ -122,6 +122,9 @@ int	certstore_stack(struct store *, const char *storename,
 
 /* Deletes an entry, and its key when no other entry uses it. */
 int	certstore_delete(struct store *, int64_t id, struct err *);
+/* Deletes key key_id unless a certificate or a pending request still
+ * uses it. */
+int	certstore_key_release(struct store *, int64_t key_id, struct err *);
 
 /* Keys, found by their public half: a pending request's key, or the key of
  * a certificate being imported without one. *priv is NULL if none. */

@@ -448,8 +448,15 @@ certstore_delete(struct store *s, int64_t id, struct err *e)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "cannot delete the certificate");
-	if (key_id == 0)
-		return 0;
+	return key_id == 0 ? 0 : certstore_key_release(s, key_id, e);
+}
+
+int
+certstore_key_release(struct store *s, int64_t key_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
 	/* The key goes with its last user (a pending request counts). */
 	if (store_prepare(s, &st, "DELETE FROM key WHERE id = ?1 AND NOT "
 	    "EXISTS (SELECT 1 FROM cert WHERE key_id = ?1) AND NOT EXISTS "

@@ -243,7 +243,6 @@ cert_request_remove(struct store *s, const struct cert_request *r,
 {
 	sqlite3_stmt *st;
 	int64_t key_id = 0;
-	int rc;
 
 	if (store_prepare(s, &st, "SELECT key_id FROM request WHERE id = ?",
 	    e) == -1)
@@ -255,16 +254,7 @@ cert_request_remove(struct store *s, const struct cert_request *r,
 	if (cert_request_delete(s, r->id, e) == -1)
 		return -1;
 	/* Its key goes unless a certificate uses it (an accepted twin). */
-	if (store_prepare(s, &st, "DELETE FROM key WHERE id = ?1 AND NOT "
-	    "EXISTS (SELECT 1 FROM cert WHERE key_id = ?1) AND NOT EXISTS "
-	    "(SELECT 1 FROM request WHERE key_id = ?1)", e) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, key_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "cannot delete the private key");
-	return 0;
+	return certstore_key_release(s, key_id, e);
 }
 
 /* The certificates of a PKCS#7 message, moved into sk. */
