@@ -69,6 +69,7 @@
 #include <openssl/ssl.h>
 
 #include "common/err.h"
+#include "daemon/acl.h"
 #include "daemon/control.h"
 #include "daemon/drain.h"
 #include "daemon/handover.h"
@@ -77,6 +78,9 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
+#include "daemon/registry.h"
+#include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
@@ -882,6 +886,8 @@ daemon_stop(struct hsysd *d)
 		session_end(d->sessions, "hsysd is stopping");
 	metrics_stop(d);
 	queues_free(d);
+	registry_free(d);
+	acl_cache_free(d);
 	workers_stop(d);
 	drain_free(d);
 	handover_free(d);
@@ -890,7 +896,9 @@ daemon_stop(struct hsysd *d)
 		mailbox_close(&d->mailbox, d->loop);
 	control_unlink(d->control, d->sock_path);
 	control_close(d->control);
+	reload_free(d);
 	loop_free(d->loop);
+	quota_free(d);
 }
 
 /* The temporary home goes with the process (not after a crash: what is
