@@ -77,6 +77,8 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/queue.h"
+#include "daemon/quota.h"
+#include "daemon/reload.h"
 #include "daemon/session.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
@@ -891,7 +893,9 @@ daemon_stop(struct hsysd *d)
 		mailbox_close(&d->mailbox, d->loop);
 	control_unlink(d->control, d->sock_path);
 	control_close(d->control);
+	reload_free(d);
 	loop_free(d->loop);
+	quota_free(d);		/* a STATE reply cut off holds its count */
 }
 
 /* The temporary home goes with the process (not after a crash: what is
