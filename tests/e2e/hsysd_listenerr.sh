@@ -5,26 +5,31 @@
 # lets the port go hsysd listens at the next change (and says so).
 . "$(dirname "$0")/lib.sh"
 
-P=$((20000 + RANDOM % 12000)) M=$((P + 1))
+P=$((20000 + RANDOM % 12000)) M=$((P + 1)) Q=$((P + 2))
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 
-# Another program on 127.0.0.1:$P until $T/release appears.
-/usr/bin/python3 - "$P" "$T" <<'PY' &
+# hold PORT NAME: another program on 127.0.0.1:PORT until $T/NAME.release
+# appears; $T/NAME.held once it listens.
+hold() {
+	/usr/bin/python3 - "$1" "$T/$2" <<'PY' &
 import os, socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(8)
-open(sys.argv[2] + "/held", "w").close()
+open(sys.argv[2] + ".held", "w").close()
 for _ in range(600):
-    if os.path.exists(sys.argv[2] + "/release"):
+    if os.path.exists(sys.argv[2] + ".release"):
         break
     time.sleep(0.1)
 PY
-holder=$!
-for i in $(seq 100); do [ -e "$T/held" ] && break; sleep 0.1; done
-t_ok "another program holds 127.0.0.1:$P" test -e "$T/held"
+}
+hold $P p; holder=$!
+hold $Q q; holder_q=$!
+for i in $(seq 100); do [ -e "$T/p.held" -a -e "$T/q.held" ] && break; sleep 0.1; done
+t_ok "another program holds 127.0.0.1:$P and 127.0.0.1:$Q (SO_REUSEPORT)" \
+    test -e "$T/p.held" -a -e "$T/q.held"
 
 hsys http add metrics url="http://127.0.0.1:$M/metrics/" >/dev/null 2>&1
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
@@ -67,14 +72,28 @@ t_grep "metrics: its failed attempts are counted" \
 t_grep "metrics: the metrics port itself is up" \
     "^hsys_listener_up\{port=\"$M\"\} 1$" "$T/m1"
 
+# Without any change, the 5 s poll opens a port once it is free.
+t_ok "a binding on the second held port" hsys http add sslcert \
+    ipport=127.0.0.1:$Q certhash=$C appid=$APPID
+t_grep "... warns about both ports" "cannot listen on .*:$Q: .*; the binding is stored" "$T/err"
+touch "$T/q.release"
+wait "$holder_q"
+listening_q() {
+	hsys http show servicestate view=listeners --json |
+	    grep -q "\"port\":$Q,\"scheme\":\"https\",\"state\":\"listening\",\"last_error\":\"\""
+}
+t_wait "freed, the second port is listened on within a poll (5 s)" 20 \
+    listening_q
+
 # The other program goes; the next change (any) opens the port.
-touch "$T/release"
+touch "$T/p.release"
 wait "$holder"
 t_ok "a change after the port is free" hsys http add sslcert \
     hostnameport=b.test:$P certhash=$C appid=$APPID
 t_nogrep "... warns no more" "warning" "$T/err"
 t_ok "servicestate again" hsys http show servicestate view=listeners
-t_grep "the port is listening now" "State: listening" "$T/out"
+grep -A1 "https port $P\$" "$T/out" >"$T/p.state"
+t_grep "the port is listening now" "State: listening" "$T/p.state"
 t_nogrep "... with no error left" "Last error" "$T/out"
 metrics >"$T/m2"
 t_grep "metrics: hsys_listener_up 1 now" \
