@@ -203,9 +203,13 @@ static int
 hsysd_listens(struct diag *d, json_t *l)
 {
 	const char *wild = d->addr.family == AF_INET ? "0.0.0.0" : "::";
+	const char *state = json_string_value(json_object_get(l, "state"));
 	json_t *a;
 	size_t i;
 
+	/* An older hsysd says no state: it lists only open ports. */
+	if (state != NULL && strcmp(state, "failed") == 0)
+		return 0;
 	json_array_foreach(json_object_get(l, "addresses"), i, a)
 		if (strcmp(json_string_value(a) ? json_string_value(a) : "",
 		    wild) == 0 || strcmp(json_string_value(a) ?
@@ -282,8 +286,9 @@ find_port_binding(const struct config_sslcert *c, void *arg)
 }
 
 /* hsysd listens there: does the port speak the URL's scheme? Its
- * listener says; a port that only a binding opens has none, and serves
- * TLS (docs/config.md). */
+ * listener says; a port that only a binding opens serves TLS
+ * (docs/config.md), and the binding is named (an older hsysd lists no
+ * such port). */
 static void
 listening(struct diag *d, long dpid, json_t *l)
 {
@@ -291,7 +296,8 @@ listening(struct diag *d, long dpid, json_t *l)
 	const char *scheme = json_string_value(json_object_get(l, "scheme"));
 	struct err e;
 
-	if (scheme == NULL && d->store != NULL &&
+	if ((scheme == NULL || json_integer_value(json_object_get(l,
+	    "prefixes")) == 0) && d->store != NULL &&
 	    config_sslcert_list(d->store, find_port_binding, &pb, &e) != -1 &&
 	    pb.ep[0] != '\0')
 		scheme = "https";
@@ -356,6 +362,15 @@ hop_listener(struct diag *d)
 	}
 	if (ours || (who.found && who.pid == dpid)) {
 		listening(d, dpid, l);
+		return;
+	}
+	if (l != NULL && !ours && json_string_value(json_object_get(l,
+	    "last_error")) != NULL && *json_string_value(json_object_get(l,
+	    "last_error")) != '\0') {
+		dg_set(h, DG_FAIL, "Free the port (ss -ltnp names who holds "
+		    "it); hsysd tries it again at each change and every 5 s",
+		    "hsysd wants port %u but cannot open it: %s", d->port,
+		    json_string_value(json_object_get(l, "last_error")));
 		return;
 	}
 	nothing_listens(d);

@@ -347,5 +347,10 @@ int	config_notify_path(char *, size_t);
  * Returns 0 when delivered, 1 when nobody listens, -1 on another error
  * (which callers may ignore: the daemon also polls the generation). */
 int	config_notify(int64_t generation, struct err *);
+/* The same; warn gets each line hsysd's reply carries (a port it cannot
+ * open: "cannot listen on 0.0.0.0:443: Address already in use (for the
+ * binding ipport=127.0.0.1:443)"). */
+int	config_notify_warn(int64_t generation,
+	    void (*warn)(const char *, void *), void *, struct err *);
 
 #endif

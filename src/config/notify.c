@@ -9,7 +9,8 @@
  * command returns. The connect and the write are non-blocking and bounded
  * by CONFIG_NOTIFY_MS, the wait for the reply by CONFIG_NOTIFY_REPLY_MS,
  * so a stuck daemon cannot hang an admin's command; an older hsysd closes
- * without a reply, which is fine too. No daemon (ENOENT, ECONNREFUSED) is the normal
+ * without a reply, which is fine too. The OK may carry lines of text:
+ * ports hsysd wants but cannot open, handed to the caller's warn. No daemon (ENOENT, ECONNREFUSED) is the normal
  * case and silent; a lost poke is harmless because hsysd also polls the
  * generation.
  */
@@ -71,13 +72,37 @@ wait_for(int fd, short events, int64_t deadline)
 	return rc == 1 ? 0 : -1;
 }
 
+#define NOTIFY_REPLY_MAX	4096	/* payload */
+
+/* Each line of an OK's payload, to warn. */
+static void
+warn_lines(const struct proto_frame *fr, void (*warn)(const char *, void *),
+    void *arg)
+{
+	char line[NOTIFY_REPLY_MAX + 1];
+	const char *p = (const char *)fr->payload, *end = p + fr->length, *nl;
+	size_t n;
+
+	while (warn != NULL && p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (n > 0)
+			warn(line, arg);
+		p = nl + 1;
+	}
+}
+
 /* The daemon's answer: OK once it serves the generation; ERROR when it
  * refused the notification (another user's hsys: EACCES) or could not
  * read the store yet. Silence or EOF (an older hsysd) is success. */
 static int
-wait_reply(int fd, struct err *e)
+wait_reply(int fd, void (*warn)(const char *, void *), void *arg,
+    struct err *e)
 {
-	unsigned char f[PROTO_HEADER_SIZE + 512];
+	unsigned char f[PROTO_HEADER_SIZE + NOTIFY_REPLY_MAX];
 	struct proto_frame fr;
 	int64_t deadline = now_ms() + CONFIG_NOTIFY_REPLY_MS;
 	size_t got = 0;
@@ -92,11 +117,16 @@ wait_reply(int fd, struct err *e)
 		if (n <= 0)
 			break;
 		got += (size_t)n;
-		if (proto_frame_next(f, got, 480, &fr) > 0)
+		if (proto_frame_next(f, got, NOTIFY_REPLY_MAX, &fr) > 0)
 			break;
 	}
-	if (proto_frame_next(f, got, 480, &fr) <= 0 ||
-	    fr.type != PROTO_ERROR)
+	if (proto_frame_next(f, got, NOTIFY_REPLY_MAX, &fr) <= 0)
+		return 0;
+	if (fr.type == PROTO_OK) {
+		warn_lines(&fr, warn, arg);
+		return 0;
+	}
+	if (fr.type != PROTO_ERROR)
 		return 0;
 	err_set(e, "hsysd did not take the notification: %.*s",
 	    fr.length > 16 ? (int)(fr.length - 16) : 0,
@@ -106,6 +136,13 @@ wait_reply(int fd, struct err *e)
 
 int
 config_notify(int64_t generation, struct err *e)
+{
+	return config_notify_warn(generation, NULL, NULL, e);
+}
+
+int
+config_notify_warn(int64_t generation, void (*warn)(const char *, void *),
+    void *arg, struct err *e)
 {
 	int64_t deadline = now_ms() + CONFIG_NOTIFY_MS;
 	struct sockaddr_un sun;
@@ -149,7 +186,7 @@ config_notify(int64_t generation, struct err *e)
 		err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
 		goto done;
 	}
-	rc = wait_reply(fd, e);
+	rc = wait_reply(fd, warn, arg, e);
 done:
 	close(fd);
 	return rc;

@@ -7,6 +7,7 @@
 #define HSYS_DAEMON_HSYSD_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -41,6 +42,8 @@ struct hsysd {
 	struct regindex		*regindex;	/* registrations by prefix */
 	struct acl_cache	*acl;		/* reservations (acl.c) */
 	struct listener		*listeners;	/* main thread only */
+	pthread_mutex_t		 listen_lock;	/* guards listen_metrics */
+	char			*listen_metrics; /* their lines, for workers */
 	uint64_t		 last_session_id;
 	uint32_t		 last_queue_id;
 	int			 lock_fd;

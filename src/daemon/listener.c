@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 #include "config/config.h"
 #include "daemon/conn.h"
@@ -53,6 +55,8 @@ struct listener {
 	int		 was_bound;	/* before this sync */
 	int		 closing;	/* workers yet to close its sockets */
 	int		 failing;	/* could not be opened; said so once */
+	char		 error[LISTENER_ERROR_MAX];	/* the last; "" */
+	unsigned long	 errors;	/* attempts that failed */
 	struct addrs	 addrs;		/* where the sockets are, while open */
 	char		 binding[CONFIG_ENDPOINT_MAX + 16];	/* the first */
 	int		 held;		/* inherited, not yet accepted from */
@@ -473,8 +477,20 @@ listener_close(struct hsysd *d, struct listener *l)
  * something does, and forgets the port when nothing wants it and every
  * worker has closed its sockets.
  */
+/* A failed attempt: kept for STATE, the metrics page and the reply to
+ * CONFIG_CHANGED (reload.c). */
 static void
-settle(struct hsysd *d, struct listener *l)
+note_failure(struct listener *l, const struct err *e)
+{
+	snprintf(l->error, sizeof(l->error), "%.*s",
+	    (int)sizeof(l->error) - 1, e->msg);
+	l->errors++;
+}
+
+static void	publish(struct hsysd *);
+
+static void
+settle_one(struct hsysd *d, struct listener *l)
 {
 	struct listener **pp;
 	int want = l->refs > 0 || l->bound;
@@ -492,9 +508,11 @@ settle(struct hsysd *d, struct listener *l)
 				    "tried again every few seconds", l->port,
 				    tls ? "https" : "http", e.msg);
 			l->failing = 1;
+			note_failure(l, &e);
 		} else {
 			l->open_tls = tls;
 			l->failing = 0;
+			l->error[0] = '\0';
 			log_info("port %u now serves %s", l->port,
 			    tls ? "https" : "http");
 		}
@@ -505,8 +523,15 @@ settle(struct hsysd *d, struct listener *l)
 				log_warn("the binding %s: %s; tried again "
 				    "every few seconds", l->binding, e.msg);
 			l->failing = 1;
-		} else
+			note_failure(l, &e);
+		} else {
 			l->failing = 0;
+			l->error[0] = '\0';
+		}
+	}
+	if (!want) {
+		l->failing = 0;		/* nothing wants it: no error to tell */
+		l->error[0] = '\0';
 	}
 	if (want || l->closing > 0)
 		return;
@@ -517,6 +542,14 @@ settle(struct hsysd *d, struct listener *l)
 		}
 	}
 	free(l);
+}
+
+/* settle_one, then the metrics page learns the ports' states. */
+static void
+settle(struct hsysd *d, struct listener *l)
+{
+	settle_one(d, l);
+	publish(d);
 }
 
 /* Main thread: a worker has closed its sockets of a port. */
@@ -798,10 +831,92 @@ listener_sync(struct hsysd *d)
 	free(bd.b);
 }
 
+static void
+info_of(const struct listener *l, struct listener_info *i)
+{
+	i->port = l->port;
+	i->tls = l->held ? l->tls : l->refs > 0 ? l->tls : l->open ?
+	    l->open_tls : 1;
+	i->up = l->open || l->held;
+	i->state = l->held ? "inherited" : l->open ? "listening" :
+	    l->refs > 0 || l->bound ? "failed" : "closing";
+	i->error = l->error;
+	i->errors = l->errors;
+	i->binding = l->bound ? l->binding : "";
+	i->registrations = l->refs;
+}
+
+void
+listeners_each(struct hsysd *d, void (*fn)(const struct listener_info *,
+    void *), void *arg)
+{
+	struct listener_info i;
+	struct listener *l;
+
+	for (l = d->listeners; l != NULL; l = l->next) {
+		info_of(l, &i);
+		fn(&i, arg);
+	}
+}
+
+/*
+ * The metrics page is rendered on a worker thread, which must not walk
+ * the main thread's list: each change publishes its lines instead, under
+ * listen_lock.
+ */
+static void
+publish(struct hsysd *d)
+{
+	struct strbuf b = { 0 };
+	struct listener_info i;
+	struct listener *l;
+	char *old;
+
+	strbuf_printf(&b, "# HELP hsys_listener_up 1 while hsysd listens "
+	    "on a port it wants (for a registration or a binding), 0 while "
+	    "it cannot open it.\n# TYPE hsys_listener_up gauge\n");
+	for (l = d->listeners; l != NULL; l = l->next) {
+		info_of(l, &i);
+		if (strcmp(i.state, "closing") != 0)
+			strbuf_printf(&b, "hsys_listener_up{port=\"%u\"} %d\n",
+			    i.port, i.up);
+	}
+	strbuf_printf(&b, "# HELP hsys_listener_errors_total Attempts to "
+	    "open a port that failed (hsysd retries at each change and every "
+	    "5 s).\n# TYPE hsys_listener_errors_total counter\n");
+	for (l = d->listeners; l != NULL; l = l->next) {
+		info_of(l, &i);
+		if (strcmp(i.state, "closing") != 0)
+			strbuf_printf(&b, "hsys_listener_errors_total{port="
+			    "\"%u\"} %lu\n", i.port, i.errors);
+	}
+	if (strbuf_failed(&b)) {
+		strbuf_free(&b);
+		return;		/* the previous lines stay */
+	}
+	pthread_mutex_lock(&d->listen_lock);
+	old = d->listen_metrics;
+	d->listen_metrics = b.s;
+	pthread_mutex_unlock(&d->listen_lock);
+	free(old);
+}
+
+void
+listeners_metrics(struct hsysd *d, struct strbuf *b)
+{
+	pthread_mutex_lock(&d->listen_lock);
+	if (d->listen_metrics != NULL)
+		strbuf_add(b, d->listen_metrics, strlen(d->listen_metrics));
+	pthread_mutex_unlock(&d->listen_lock);
+}
+
 void
 listeners_free(struct hsysd *d)
 {
 	struct listener *l;
+
+	free(d->listen_metrics);	/* the workers have stopped */
+	d->listen_metrics = NULL;
 
 	while ((l = d->listeners) != NULL) {
 		d->listeners = l->next;

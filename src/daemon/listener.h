@@ -20,6 +20,7 @@
 
 struct err;
 struct hsysd;
+struct strbuf;
 struct worker;
 
 /* Main thread: a registration needs (port, tls); counted per port.
@@ -39,6 +40,26 @@ void	listener_retry(struct hsysd *);
 void	listeners_free(struct hsysd *);
 /* Worker thread, at exit. */
 void	listeners_close_all(struct worker *);
+
+/* A port hsysd wants, for STATE (state.c) and the reply to CONFIG_CHANGED
+ * (reload.c). state: "listening", "failed" (it cannot be opened; error
+ * says why, and hsysd retries at each change and every few seconds),
+ * "inherited" (held from the previous hsysd) or "closing". */
+#define LISTENER_ERROR_MAX	256
+struct listener_info {
+	uint16_t	 port;
+	int		 tls;		/* what it serves, or would */
+	int		 up;
+	const char	*state;
+	const char	*error;		/* the last; "" when it opened since */
+	unsigned long	 errors;	/* attempts that failed */
+	const char	*binding;	/* the first naming it; "" if none */
+	int		 registrations;
+};
+void	listeners_each(struct hsysd *, void (*)(const struct listener_info *,
+	    void *), void *);
+/* Any thread: the metrics page's lines about the listeners. */
+void	listeners_metrics(struct hsysd *, struct strbuf *);
 
 /* Out of descriptors (EMFILE, ENFILE), a worker stops accepting on the
  * socket for this long instead of being woken for it again at once. */

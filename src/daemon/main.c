@@ -526,6 +526,7 @@ main(int argc, char **argv)
 	ssize_t n;
 
 	secret_protect_process();
+	pthread_mutex_init(&d.listen_lock, NULL);
 	d.started = time(NULL);
 	d.workers = default_workers();
 	if ((rc = parse_args(&d, argc, argv, &detach, &verbose, &lc,

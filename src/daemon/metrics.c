@@ -9,6 +9,7 @@
 #include "common/strbuf.h"
 #include "config/config.h"
 #include "daemon/hsysd.h"
+#include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/qgate.h"
@@ -221,6 +222,7 @@ metrics_render(struct worker *w, struct strbuf *b)
 	    "written to clients (before encryption on https ports).",
 	    t.bytes_out);
 	render_routes(b, w);
+	listeners_metrics(w->d, b);
 	counter(b, "hsys_workers", "gauge", "Worker threads.",
 	    (uint64_t)w->d->workers);
 	counter(b, "hsys_start_time_seconds", "gauge", "When hsysd started, "

@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "daemon/hsysd.h"
+#include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
 #include "proto/proto.h"
@@ -17,6 +18,8 @@
 /* Senders waiting for the next reload; beyond it a sender is closed
  * without a reply (hsys treats that as "announced"). */
 #define RELOAD_MAX_WAITING	256
+/* The OK's payload: the listener errors, one a line, within this. */
+#define RELOAD_WARN_MAX		2048
 
 struct reload_waiter {
 	int		fd;
@@ -37,7 +40,7 @@ struct reload {
 static void
 answer(int fd, uint16_t type, uint64_t id, const void *p, size_t len)
 {
-	unsigned char buf[PROTO_HEADER_SIZE + 512] = { 0 };
+	unsigned char buf[PROTO_HEADER_SIZE + RELOAD_WARN_MAX] = { 0 };
 
 	proto_header_put(buf, (uint32_t)len, type, 0, id);
 	if (len > 0)
@@ -56,6 +59,33 @@ answer_error(int fd, uint64_t id, int code, const char *msg)
 	    (uint32_t)code, msg, strlen(msg)));
 }
 
+struct warnings {
+	char	 text[RELOAD_WARN_MAX];
+	size_t	 len;
+};
+
+/* "cannot listen on 0.0.0.0:443: Address already in use (for the
+ * binding ipport=127.0.0.1:443)": what a port hsysd wants but cannot
+ * open says; the lines that do not fit are left out. */
+static void
+add_warning(const struct listener_info *i, void *arg)
+{
+	struct warnings *w = arg;
+	char line[LISTENER_ERROR_MAX + 160];
+	int n;
+
+	if (strcmp(i->state, "failed") != 0 || i->error[0] == '\0')
+		return;
+	n = snprintf(line, sizeof(line), "%s (for %s%s)\n", i->error,
+	    i->binding[0] != '\0' ? "the binding " : "registered prefixes",
+	    i->binding);
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    w->len + (size_t)n > sizeof(w->text))
+		return;
+	memcpy(w->text + w->len, line, (size_t)n);
+	w->len += (size_t)n;
+}
+
 static void
 run(struct loop_defer *df)
 {
@@ -63,12 +93,15 @@ run(struct loop_defer *df)
 	uint64_t served;
 	size_t i;
 
+	struct warnings w = { .len = 0 };
+
 	r->scheduled = 0;
 	if (r->closing) {
 		free(r);
 		return;
 	}
 	hsysd_reload(r->d);	/* one read of the store for all of them */
+	listeners_each(r->d, add_warning, &w);
 	served = r->d->generation < 0 ? 0 : (uint64_t)r->d->generation;
 	for (i = 0; i < r->n; i++) {
 		if (r->w[i].generation > served)
@@ -76,7 +109,7 @@ run(struct loop_defer *df)
 			    "hsysd serves an older generation; it reads the "
 			    "store again within seconds");
 		else
-			answer(r->w[i].fd, PROTO_OK, served, NULL, 0);
+			answer(r->w[i].fd, PROTO_OK, served, w.text, w.len);
 	}
 	r->n = 0;
 }

@@ -8,7 +8,8 @@
  * are coalesced: those that arrive in one batch of events cost one
  * reload (one read of the store), after which each sender is answered OK
  * with the generation now served (or ERROR EAGAIN when it is older than
- * the one announced) and its connection closed.
+ * the one announced) and its connection closed. The OK carries the ports
+ * hsysd wants but cannot open, one line each, for hsys to warn about.
  */
 #ifndef HSYS_DAEMON_RELOAD_H
 #define HSYS_DAEMON_RELOAD_H

@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "config/config.h"
 #include "daemon/hsysd.h"
+#include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/qgate.h"
 #include "daemon/queue.h"
@@ -194,7 +195,32 @@ struct ports {
 	uint16_t	 port[MAX_PORTS];
 	int		 https[MAX_PORTS];
 	int		 prefixes[MAX_PORTS];
+	const char	*state[MAX_PORTS];	/* listener.h's; NULL: none */
+	const char	*error[MAX_PORTS];
+	unsigned long	 errors[MAX_PORTS];
 };
+
+/* The listener's state, and a port hsysd wants for a binding only. */
+static void
+port_state(const struct listener_info *li, void *arg)
+{
+	struct ports *ps = arg;
+	int i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->port[i] == li->port)
+			break;
+	if (i == ps->n) {
+		if (ps->n == MAX_PORTS)
+			return;
+		ps->port[ps->n] = li->port;
+		ps->https[ps->n] = li->tls;
+		ps->prefixes[ps->n++] = 0;
+	}
+	ps->state[i] = li->state;
+	ps->error[i] = li->error;
+	ps->errors[i] = li->errors;
+}
 
 static int
 port_of(const char *text, const struct url_prefix *p, struct queue *q,
@@ -267,15 +293,26 @@ listener(struct view *v, const struct ports *ps, int i)
 	struct err e;
 	uint32_t open = stats_port_open(v->d->worker, v->d->workers,
 	    ps->port[i]);
+	const char *state = ps->state[i] ? ps->state[i] : "listening";
+	const char *error = ps->error[i] ? ps->error[i] : "";
 
-	if (v->text)
-		strbuf_printf(v->b, "    %s port %u\n        Addresses: ",
-		    ps->https[i] ? "https" : "http", ps->port[i]);
-	else
+	if (v->text) {
+		strbuf_printf(v->b, "    %s port %u\n        State: %s\n",
+		    ps->https[i] ? "https" : "http", ps->port[i], state);
+		if (error[0] != '\0')
+			strbuf_printf(v->b, "        Last error: %s (%lu failed "
+			    "attempt(s); hsysd retries at each change and every "
+			    "5 s)\n", error, ps->errors[i]);
+		strbuf_printf(v->b, "        Addresses: ");
+	} else {
 		strbuf_printf(v->b, "%s{\"port\":%u,\"scheme\":\"%s\","
-		    "\"prefixes\":%d,\"connections_open\":%u,\"addresses\":[",
-		    i ? "," : "", ps->port[i], ps->https[i] ? "https" : "http",
+		    "\"state\":\"%s\",\"last_error\":", i ? "," : "",
+		    ps->port[i], ps->https[i] ? "https" : "http", state);
+		strbuf_json(v->b, error);
+		strbuf_printf(v->b, ",\"errors\":%lu,\"prefixes\":%d,"
+		    "\"connections_open\":%u,\"addresses\":[", ps->errors[i],
 		    ps->prefixes[i], open);
+	}
 	if (v->store == NULL || config_iplisten_list(v->store, address, &l,
 	    &e) == -1 || l.n == 0) {
 		l.n = 0;
@@ -301,18 +338,25 @@ listener(struct view *v, const struct ports *ps, int i)
 static void
 listeners(struct view *v)
 {
-	struct ports ps = { 0 };
+	struct ports *ps;
 	int i;
 
-	registry_each(v->d, port_of, &ps);
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		v->b->failed = 1;	/* answered ENOMEM */
+		return;
+	}
+	registry_each(v->d, port_of, ps);
+	listeners_each(v->d, port_state, ps);
 	if (v->text)
-		strbuf_printf(v->b, "Listeners:\n%s", ps.n ? "" :
-		    "    none: no prefix is registered\n");
+		strbuf_printf(v->b, "Listeners:\n%s", ps->n ? "" :
+		    "    none: no prefix is registered and no binding names "
+		    "a port\n");
 	else
 		strbuf_add(v->b, "\"listeners\":[", 13);
-	for (i = 0; i < ps.n; i++)
-		listener(v, &ps, i);
+	for (i = 0; i < ps->n; i++)
+		listener(v, ps, i);
 	strbuf_add(v->b, v->text ? "\n" : "]", 1);
+	free(ps);
 }
 
 /* --- the request queues ---------------------------------------------- */

@@ -860,6 +860,7 @@ static int
 daemon_start(struct hsysd *d, struct err *e)
 {
 	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->listen_lock, NULL);
 	d->lock_fd = -1;
 	d->generation = -1;
 	d->drain_ms = 100;
@@ -898,7 +899,7 @@ daemon_stop(struct hsysd *d)
 	control_close(d->control);
 	reload_free(d);
 	loop_free(d->loop);
-	quota_free(d);
+	quota_free(d);		/* a STATE reply cut off holds its count */
 }
 
 /* The temporary home goes with the process (not after a crash: what is
