@@ -42,6 +42,13 @@ t_ok "the application serves on port $P" test -e "$T/app.ready"
 
 code() { curl -s -o /dev/null -m 20 -w '%{http_code}' "$@"; }
 lc() { python3 "$PYTHONPATH/limitclient.py" $P "$@"; }
+# stop_hold: ends `lc hold ... &` ($hold is the subshell running lc; the
+# python holding the connections is its child)
+stop_hold() {
+	pkill -P "$hold" 2>/dev/null
+	kill "$hold" 2>/dev/null
+	wait "$hold" 2>/dev/null
+}
 # cfg ARGS...: an `hsys http` change, then waits until hsysd re-read it.
 cfg() {
 	local before
@@ -141,8 +148,7 @@ done
 sleep 1
 t_eq "the 4th connection is closed at once" "$(lc refused)" refused
 t_ok "reason ConnLimit (httperr.log)" httperr ConnLimit
-kill $hold 2>/dev/null
-wait $hold 2>/dev/null
+stop_hold
 # (hsysd counts them out as it reads their EOF: allow it 10 s.)
 for i in $(seq 100); do
 	[ "$(code "http://127.0.0.1:$P/app/")" = 200 ] && break
@@ -234,8 +240,7 @@ after=$(rss)
 served "with 2000 idle connections open"
 echo "# hsysd RSS: ${before} KiB before, ${after} KiB with 2000 idle" \
     "connections: $(( (after - before) * 1024 / 2000 )) bytes each"
-kill $hold 2>/dev/null
-wait $hold 2>/dev/null
+stop_hold
 
 # And 1000 slow clients each holding half a head (a buffer each).
 cfg delete timeout timeouttype=headerwaittimeout
@@ -250,8 +255,7 @@ after=$(rss)
 served "with 1000 slow heads open"
 echo "# hsysd RSS: ${before} KiB before, ${after} KiB with 1000 half heads:" \
     "$(( (after - before) * 1024 / 1000 )) bytes each"
-kill $hold 2>/dev/null
-wait $hold 2>/dev/null
+stop_hold
 
 kill -TERM $dpid
 wait $dpid
