@@ -170,6 +170,7 @@ static void	conn_close(struct conn *);
 static void	conn_read(struct conn *);
 static void	conn_next(struct conn *);
 static void	conn_serve(struct conn *);
+static void	conn_serve_more(struct conn *);
 static void	conn_pump_body(struct conn *);
 static void	tunnel_pump(struct conn *);
 static void	tunnel_next(struct conn *, int);
@@ -1258,7 +1259,7 @@ static int
 from_response(struct conn *c, const struct proto_frame *f)
 {
 	const unsigned char *reason, *name, *value, *t;
-	const char *date;
+	const char *date, *conn_hdr;
 	char line[64];
 	uint32_t rlen, nlen, vlen, nh, i;
 	size_t area;
@@ -1355,8 +1356,8 @@ from_response(struct conn *c, const struct proto_frame *f)
 	 * no longer be skipped reliably, so the connection ends. */
 	if (!c->body_done || c->w->draining)
 		c->keep_alive = 0;
-	out_append(c, connection_header(c, c->keep_alive),
-	    strlen(connection_header(c, c->keep_alive)));
+	conn_hdr = connection_header(c, c->keep_alive);
+	out_append(c, conn_hdr, strlen(conn_hdr));
 	out_append(c, "\r\n", 2);
 	c->resp_started = 1;
 	if (c->head_only)
@@ -1848,10 +1849,7 @@ conn_next(struct conn *c)
 		c->again = 1;
 		return;
 	}
-	conn_serve(c);	/* a pipelined request may be here already */
-	if (!c->dead && c->state == CONN_HEAD && !c->resume &&
-	    c->ssl != NULL && SSL_has_pending(c->ssl))
-		conn_read(c);
+	conn_serve_more(c);	/* a pipelined request may be here already */
 }
 
 /*
@@ -1885,16 +1883,26 @@ conn_serve(struct conn *c)
 	c->serving = 0;
 }
 
+/*
+ * conn_serve, then reading on if TLS holds decrypted bytes epoll cannot
+ * see. Not for conn_read_once, whose caller loops over those already.
+ */
+static void
+conn_serve_more(struct conn *c)
+{
+	conn_serve(c);
+	if (!c->dead && c->state == CONN_HEAD && !c->resume &&
+	    c->ssl != NULL && SSL_has_pending(c->ssl))
+		conn_read(c);
+}
+
 /* The socket is writable again: the pipelined requests conn_serve left. */
 static void
 conn_resume(struct conn *c)
 {
 	c->resume = 0;
 	loop_io_change(c->w->loop, &c->io, LOOP_READ);
-	conn_serve(c);
-	if (!c->dead && c->state == CONN_HEAD && !c->resume &&
-	    c->ssl != NULL && SSL_has_pending(c->ssl))
-		conn_read(c);
+	conn_serve_more(c);
 }
 
 /* One read from the client, and what it brings about. */
