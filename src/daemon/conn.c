@@ -61,6 +61,7 @@
 #include "daemon/trailers.h"
 #include "daemon/waitlist.h"
 #include "daemon/worker.h"
+#include "http/chars.h"
 #include "http/http.h"
 #include "proto/proto.h"
 #include "url/url.h"
@@ -1022,18 +1023,16 @@ conn_pump_body(struct conn *c)
 
 /* --- frames from the application ------------------------------------ */
 
+/* A header name: a token (RFC 9110 §5.6.2), by the parsers' table. */
 static int
 valid_token(const unsigned char *s, uint32_t n)
 {
-	static const char tchar[] = "!#$%&'*+-.^_`|~";
 	uint32_t i;
 
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    strchr(tchar, s[i]) != NULL) || s[i] == '\0')
+		if (!HTTP_IS(s[i], HC_TOKEN))
 			return 0;
 	return 1;
 }
