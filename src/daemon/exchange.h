@@ -42,24 +42,29 @@
  *						the client took response
  *						bytes: the application may
  *						send as many more
- *	exchange_finish(x, status)		the response is out
- *	  or exchange_abort(x)			the client side gave up
- *						(CANCEL goes to the app)
+ *	exchange_cancel(x)			the client side gives up:
+ *						CANCEL to the application
+ *	exchange_finish(x, status)		the request is over (status
+ *						0: cut short), for the queue's
+ *						counters; always, last
  *
  * After answer() or fail() the exchange holds no id and no queue place;
- * the framing still calls exchange_finish or exchange_abort (for the
- * queue's counters) when it is done with the request.
+ * the framing still calls exchange_finish when it is done with the
+ * request.
  */
 #ifndef HSYS_DAEMON_EXCHANGE_H
 #define HSYS_DAEMON_EXCHANGE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <openssl/ssl.h>
 
 #include "daemon/waitlist.h"
+#include "proto/proto.h"
 
 struct channel;
 struct exchange;
@@ -89,6 +94,12 @@ struct exchange_client {
  * and its form, version, Host or :authority, content_length or chunked,
  * expect_continue), never its framing.
  */
+/* The longest request-target a framing may pass (the cooked path's
+ * scratch buffer, allocated once per worker, is that long). */
+#define EXCHANGE_TARGET_MAX	((64u << 10) + (4u << 10))
+/* The most header fields a head may have (MaxHeaderCount's ceiling). */
+#define EXCHANGE_FIELDS_MAX	1000
+
 struct exchange_head {
 	const struct http_request *req;
 	const char		*raw;
@@ -99,8 +110,9 @@ struct exchange_head {
 
 /*
  * The application's response head, checked: status 100-999, header
- * names are tokens, values have no CR, LF or NUL, one Content-Length at
- * most and all digits. Valid during the head op only.
+ * names are tokens, values and the reason have no CR, LF or NUL,
+ * Content-Length is all digits (the last one given counts). Valid during
+ * the head op only.
  */
 struct exchange_resp {
 	int			 status;
@@ -129,6 +141,8 @@ struct exchange_answer {
 	size_t			 len;
 	int			 close;		/* the connection ends after it */
 	const char		*reason;	/* httperr's reason; NULL: none */
+	int			 error;		/* an error page: to a HEAD,
+						 * Content-Length: 0 */
 };
 
 /*
@@ -222,14 +236,13 @@ exchange_sent(struct exchange *x, size_t n)
 }
 void	exchange_credit_back(struct exchange *, int all_out);
 
-/* The response is out (status for the queue's counters). */
-void	exchange_finish(struct exchange *, int status);
 /* The client side ends the request early: the application is told
- * (CANCEL) if it holds it. */
-void	exchange_abort(struct exchange *);
-/* Both sides ended (a tunnel closed in order): forget the id without a
- * CANCEL. */
-void	exchange_release(struct exchange *);
+ * (CANCEL) if it holds it, a wait ends. The queue's counters wait for
+ * exchange_finish. */
+void	exchange_cancel(struct exchange *);
+/* The request is over: its queue's counters end with status (0: cut
+ * short), its id is forgotten without a CANCEL (both sides ended). */
+void	exchange_finish(struct exchange *, int status);
 
 static inline uint32_t
 exchange_credit(const struct exchange *x)
@@ -245,8 +258,25 @@ exchange_active(const struct exchange *x)
 }
 
 /* The i-th field of a response head (i < nfields). */
-void	exchange_resp_field(const struct exchange_resp *, uint32_t,
-	    struct exchange_field *);
+static inline void
+exchange_resp_field(const struct exchange_resp *r, uint32_t i,
+    struct exchange_field *f)
+{
+	const unsigned char *t = r->table + 16 * (size_t)i;
+
+	f->name = r->area + proto_get32(t);
+	f->nlen = proto_get32(t + 4);
+	f->value = r->area + proto_get32(t + 8);
+	f->vlen = proto_get32(t + 12);
+}
+
+/* Whether a field's name is `name` (given in lowercase), in any case. */
+static inline int
+exchange_name_is(const unsigned char *s, uint32_t n, const char *name)
+{
+	return strlen(name) == n &&
+	    strncasecmp((const char *)s, name, n) == 0;
+}
 
 /* A frame from an application about request `f->id`. -1: the frame was
  * malformed (the channel is cut off). */
