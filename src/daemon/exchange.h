@@ -48,9 +48,10 @@
  *						0: cut short), for the queue's
  *						counters; always, last
  *
- * After answer() or fail() the exchange holds no id and no queue place;
- * the framing still calls exchange_finish when it is done with the
- * request.
+ * After answer() or fail() the exchange holds no id (no frame of the
+ * application reaches it any more); the framing still calls
+ * exchange_finish once the answer is out, which frees its queue place
+ * and ends its counters.
  */
 #ifndef HSYS_DAEMON_EXCHANGE_H
 #define HSYS_DAEMON_EXCHANGE_H
@@ -146,10 +147,11 @@ struct exchange_answer {
 };
 
 /*
- * What a framing does for the exchange. All are required but where
- * noted. The exchange may be at its end when one returns (the framing
- * may have closed the connection, deferred): the exchange touches
- * nothing after calling one but its own fields.
+ * What a framing does for the exchange; all are required. When one
+ * returns the framing may have ended the request or its connection: the
+ * exchange touches nothing after calling one but its own fields, so the
+ * framing frees the memory holding a struct exchange no sooner than the
+ * loop's deferred work (loop_defer), as conn.c does.
  */
 struct exchange_ops {
 	/* The REQUEST went to an application: the body may flow. */
@@ -214,10 +216,11 @@ void	exchange_start(struct exchange *, const struct exchange_head *);
 /*
  * Request body bytes for the application, n at most exchange_credit(x)
  * (and PROTO_MAX_FRAME); end: the body is over. Returns 0, -1 when the
- * channel is going (stop feeding: fail() follows), or
+ * channel is going (stop feeding: fail() follows when it is gone), or
  * EXCHANGE_TOO_LARGE when the body grew past MaxRequestBodySize: the
  * application's request was cancelled and the framing answers 413 (or
- * ends the stream if the response began).
+ * ends the stream if the response began). After a 101 the bytes are the
+ * tunnel's, and no limit applies.
  */
 #define EXCHANGE_TOO_LARGE	(-2)
 int	exchange_body(struct exchange *, const void *, size_t, int end);
