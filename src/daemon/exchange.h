@@ -184,6 +184,10 @@ struct exchange_ops {
 	/* After the exchange passed an application frame on (head, body):
 	 * the framing flushes and goes on. */
 	void	(*progress)(struct exchange *);
+	/* Response trailers: the wire protocol has none yet (RESP_DATA has
+	 * no TRAILERS flag, docs/protocol.md). They come as an op here,
+	 * `int (*trailers)(struct exchange *, const struct exchange_resp *)`
+	 * with the fields of a head, called before the body's end. */
 };
 
 /* Read-only to framings; exchange.c alone writes it. */
