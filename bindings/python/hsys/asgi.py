@@ -1,7 +1,7 @@
 """An ASGI 3 server on hsysd: the http, websocket and lifespan scopes.
 
     python3 -m hsys.asgi MODULE:APP --url https://+:8443/app/ [--url ...]
-        [--processes N] [--queue NAME]
+        [--processes N] [--queue [OWNER/]NAME] [--allow USER]
 
 Each process runs the application on the same asyncio loop that talks to
 hsysd. `root_path` is the path of the registered prefix that matched

@@ -33,9 +33,12 @@ F_END = 0x8000                  # last body frame of a request or response
 F_TRAILERS = 0x0001             # REQ_DATA: the request's trailer fields
 HELLO_F_GOAWAY = 0x1
 GOAWAY_F_RECONNECT = 0x1
-FEATURE_QUEUE_SET = 0x1
+FEATURE_QUEUE_SET = 0x1          # WELCOME: QUEUE_SET is understood
+FEATURE_QUEUE_ALLOW = 0x2        # names per owner, "owner/name", consent
 QUEUE_F_NAMED, QUEUE_F_OPEN = 0x1, 0x2
-QUEUE_LENGTH, QUEUE_GRACE = 1, 2
+QUEUE_LENGTH, QUEUE_GRACE = 1, 2            # QUEUE_SET properties
+QUEUE_ALLOW_UID, QUEUE_ALLOW_GID = 3, 4     # (feature 0x2)
+QUEUE_ALLOW_MAX = 64            # uids and gids allowed, per queue
 RESPONSE_F_END = 0x1
 
 # REQUEST flags.
