@@ -27,6 +27,7 @@ GOAWAY = 0x20
 REQUEST, REQ_DATA, REQ_CREDIT = 0x100, 0x101, 0x102
 RESPONSE, RESP_DATA, RESP_CREDIT, CANCEL = 0x110, 0x111, 0x112, 0x113
 CONFIG_CHANGED, STATE = 0xF01, 0xF02
+HANDOVER = 0xF10        # a new hsysd to the running one; not for applications
 
 # Flags.
 F_END = 0x8000                  # last body frame of a request or response
