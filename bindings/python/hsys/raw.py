@@ -22,10 +22,10 @@ sent with Conn.send().
         req = parse_request(p)           # a dict (hsys.protocol)
         s.channels[0].send(frame(RESPONSE, rid, response(200, end=True)))
 """
+import os
 import socket
 import struct
 
-from .client import socket_path as sock_path
 from .protocol import *  # noqa: F401,F403 (constants and codecs)
 from .protocol import (CHANNEL, GOAWAY, HEADER, HEADER_SIZE, HELLO,
                        PREFIX_ADD, PREFIX_REMOVE, QUEUE_ALLOW_GID,
@@ -36,6 +36,14 @@ from .protocol import (CHANNEL, GOAWAY, HEADER, HEADER_SIZE, HELLO,
                        queue_create, queue_set)
 
 error_of = parse_error          # (errno code, message) of an ERROR
+
+
+def sock_path():
+    """hsysd's socket: $HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock
+    (as hsys.socket_path(), without importing asyncio)."""
+    home = os.environ.get("HSYS_HOME")
+    return os.path.join(home, "hsysd.sock") if home else \
+        "/run/hsys/hsysd.sock"
 
 
 class Conn:
