@@ -223,7 +223,7 @@ class _Link:
 
     def _chan_frame(self, conn, ftype, flags, fid, p):
         if ftype == P.REQUEST:
-            f = P.parse_request(p)
+            f = P.request_fields(p)
             req = Request(self, conn, fid, f)
             self.reqs[fid] = req
             if self.session.on_request is not None:
@@ -403,6 +403,10 @@ class Queue:
             self.id))
 
 
+# Method names as str, without decoding each request's.
+_METHOD_NAMES = {m.encode(): m for m in P.METHODS.values()}
+
+
 class Request:
     """One HTTP request hsysd gave this process.
 
@@ -420,29 +424,29 @@ class Request:
     buffering more than hsysd's window per direction."""
 
     def __init__(self, link, conn, rid, f):
+        # Made for every request: plain assignments, and the Events only
+        # once something waits on them.
+        # f: hsys.protocol.request_fields()'s tuple.
         self._link, self._conn, self.id = link, conn, rid
-        self.flags = f["flags"]
-        m = f["method"]
-        self.method = m.decode("latin-1") if m else \
-            P.METHODS.get(f["method_code"], "")
-        for k in ("raw_url", "path", "query", "host", "prefix", "tls",
-                  "sni", "client_cert", "headers", "version", "peer",
-                  "local", "content_length", "connection_id"):
-            setattr(self, k, f[k])
-        self.queue = link.queues.get(f["queue_id"])
+        (queue_id, method_code, self.version, self.flags,
+         self.content_length, self.connection_id, self.peer, self.local, m,
+         self.raw_url, self.path, self.query, self.host, self.prefix,
+         self.tls, self.sni, self.client_cert, self.headers) = f
+        flags = self.flags
+        self.method = _METHOD_NAMES.get(m) or (
+            m.decode("latin-1") if m else P.METHODS.get(method_code, ""))
+        self.queue = link.queues.get(queue_id)
         self.trailers = []
-        window = link.welcome["window"]
-        self._window = window
+        w = link.welcome
+        self._window = self._send_credit = w["window"]
+        self._max_frame = w["max_frame"]
         self._chunks = []
         self._buffered = 0
         self._uncredited = 0
         self._asked = False
-        self._eof = not (self.flags & P.REQ_BODY)
-        self._readable = asyncio.Event()
-        self._send_credit = window
-        self._credited = asyncio.Event()
-        self._credited.set()
-        self._max_frame = link.welcome["max_frame"]
+        self._eof = not (flags & P.REQ_BODY)
+        self._readable = None       # Events, made when waited on
+        self._credited = None
         self.status = None          # the final status, once sent
         self.tunnel = False
         self._ended = False         # the response's END was sent
@@ -505,7 +509,8 @@ class Request:
             self._eof = True
             if self._ended:
                 self._finish()
-        self._readable.set()
+        if self._readable is not None:
+            self._readable.set()
 
     async def read(self, n=-1):
         """Up to n bytes of the body (all of it when n < 0); b"" at its
@@ -527,6 +532,8 @@ class Request:
                 # "send me the body": some daemons wait for it.
                 self._asked = True
                 self._conn.send(P.frame(P.REQ_CREDIT, self.id, P.credit(0)))
+            if self._readable is None:
+                self._readable = asyncio.Event()
             self._readable.clear()
             await self._readable.wait()
         b = self._chunks[0]
@@ -648,9 +655,14 @@ class Request:
             return False
         self.status = status
         self._send_credit -= len(body)
-        self._conn.send(P.frame(P.RESPONSE, self.id,
-                                P.response(status, headers, reason)) +
-                        P.frame(P.RESP_DATA, self.id, bytes(body), P.F_END))
+        if body.__class__ is not bytes:
+            body = bytes(body)
+        # Two frames, written with whatever else this turn of the loop
+        # sends (one write).
+        send = self._conn.send
+        send(P.frame(P.RESPONSE, self.id, P.response(status, headers,
+                                                     reason)))
+        send(P.frame(P.RESP_DATA, self.id, body, P.F_END))
         self._end_sent()
         return True
 
@@ -667,6 +679,8 @@ class Request:
             self._check()
             if self._send_credit > 0:
                 break
+            if self._credited is None:
+                self._credited = asyncio.Event()
             self._credited.clear()
             await self._credited.wait()
         if not self._conn.writable.is_set():
@@ -678,7 +692,8 @@ class Request:
 
     def _credit(self, n):
         self._send_credit += n
-        self._credited.set()
+        if self._credited is not None:
+            self._credited.set()
 
     def _check(self):
         if self._error is not None:
@@ -712,8 +727,10 @@ class Request:
             return
         self._error = err
         self._finish()
-        self._readable.set()
-        self._credited.set()
+        if self._readable is not None:
+            self._readable.set()
+        if self._credited is not None:
+            self._credited.set()
 
 
 class Session:
