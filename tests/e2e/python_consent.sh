@@ -111,8 +111,21 @@ t_grep "an unknown user name is EINVAL" '^an unknown user EINVAL$' "$T/api"
 t_grep "queue() only attaches to owner/name (ENOENT)" \
     '^owner/name is not created ENOENT$' "$T/api"
 
+# A handover: the servers open new sessions by themselves; root's makes
+# its queue again and allows the group again, so nobody's attaches again.
+$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose --takeover 2>"$T/b.log" &
+b=$!
+t_ok "a new hsysd takes over" wait_for 30 grep -q 'handover: took' "$T/b.log"
+both_serve() { [ "$(uids /g/)" = "0 65534 " ]; }
+t_ok "root and nobody both serve /g/ on the new hsysd (consent given again)" \
+    wait_for 60 both_serve
+t_ok "the old hsysd exits" wait_for 30 sh -c "! kill -0 $d"
+
 kill $own_pid $open_pid $grp_pid $gguest_pid 2>/dev/null
 wait $own_pid $open_pid $grp_pid $gguest_pid 2>/dev/null
-kill $d
-wait $d
+kill $b
+wait $b
+t_eq "hsysd stops cleanly" "$?" 0
+t_nogrep "no sanitizer report" 'Sanitizer|runtime error' "$T/d.log"
+t_nogrep "nor in the new one's log" 'Sanitizer|runtime error' "$T/b.log"
 t_done
