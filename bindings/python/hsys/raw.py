@@ -15,8 +15,8 @@ sent with Conn.send().
     from hsys.raw import *
     s = Session("probe")                 # HELLO, WELCOME
     s.open_channels()                    # one Conn per worker
-    ok, payload = s.queue_create()       # ("ok", b"...") or ("error", code, msg)
-    s.prefix_add(struct.unpack("<I", payload)[0], "http://+:8080/p/")
+    r = s.queue_create()                 # ("ok", b"...") or ("error", code, msg)
+    s.prefix_add(queue_id(r[1]), "http://+:8080/p/")
     ftype, flags, rid, p = s.channels[0].recv_frame()
     if ftype == REQUEST:
         req = parse_request(p)           # a dict (hsys.protocol)
