@@ -217,8 +217,10 @@ def start():
     path = os.path.join(os.environ["HSYS_HOME"], "hsysd.sock")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path + ".tmp")
-    os.rename(path + ".tmp", path)
+    # Listening before the socket appears under its name: a client that
+    # sees it must not be refused (a loaded machine hit that window).
     srv.listen(8)
+    os.rename(path + ".tmp", path)
     srv.settimeout(20)
     ctl, _ = srv.accept()
     f = read_frame(ctl)
