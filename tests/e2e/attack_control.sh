@@ -5,13 +5,13 @@
 # while clients send them bodies. After each, hsysd is alive, another
 # application's client is served, and hsysd's memory stays bounded.
 . "$(dirname "$0")/lib.sh"
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 P=$((20000 + RANDOM % 12000))
 chmod 0755 "$T"
 
 cat >"$T/attack.py" <<'PY'
 import errno, os, re, socket, struct, sys, time
-from hsysproto import *
+from hsys.raw import *
 
 P = int(sys.argv[2])
 STATE = 0x0F02
@@ -180,7 +180,7 @@ t_grep "STATE requests beyond two unread are refused, the two answered" \
 t_eq "hsysd is alive" "$(kill -0 $dpid && echo yes)" yes
 t_eq "the other application is still served" "$(served)" 200
 t_ok "root is not limited: a session beyond four" sh -c "python3 -c '
-from hsysproto import *
+from hsys.raw import *
 ss = [Session(\"root%d\" % i) for i in range(6)]
 '"
 

@@ -6,7 +6,7 @@
 # Each phase shows the daemon alive and not spinning, its log bounded, and
 # other clients and applications still served.
 . "$(dirname "$0")/lib.sh"
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 
 P=$((20000 + RANDOM % 12000))
 SOCK=$HSYS_HOME/hsysd.sock
@@ -41,7 +41,7 @@ attack() {	# attack NAME KIND WHERE COUNT SECONDS: in the background
 nobody_app() {
 	nobody python3 - "http://+:$P/nobody/" <<'PY'
 import struct, sys
-from hsysproto import *
+from hsys.raw import *
 c = Conn()
 try:
     c.send(frame(HELLO, 0, with_strings(
@@ -107,7 +107,7 @@ wait $ctl_pid
 # --- a session that holds no queue -----------------------------------------
 nobody python3 - >"$T/idle.out" 2>&1 <<'PY' &
 import time
-from hsysproto import *
+from hsys.raw import *
 s = Session("idle")
 t = time.monotonic()
 s.ctl.s.settimeout(30)

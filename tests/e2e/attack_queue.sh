@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000)) P2=$((P + 1))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 U=$T/u	# the users' ready files
 mkdir -p "$U" && chmod 1777 "$U"
@@ -75,9 +75,9 @@ t_eq "B's clients by B" "$(pids "http://127.0.0.1:$P2/b/x" 3 | sort -u)" \
     "$squat_pid"
 r=$(cd / && setpriv --reuid=1 --regid=1 --clear-groups env \
     HSYS_HOME="$HSYS_HOME" PYTHONPATH="$PYTHONPATH" python3 -c '
-from hsysproto import *
+from hsys.raw import *
 s = Session("squatter")
-r = s.queue_create("nobody/jobs", QUEUE_NAMED | QUEUE_OPEN)
+r = s.queue_create("nobody/jobs", QUEUE_F_NAMED | QUEUE_F_OPEN)
 print(r[0], r[1] if len(r) > 1 else "")' 2>&1)
 t_eq "B cannot create a name in A's namespace: EINVAL" "$r" "error 22"
 
@@ -127,7 +127,7 @@ print(q[0]["allow"])' "$T/state.json" 2>&1)" "[{'gid': 1}]"
 r=$(cd / && setpriv --reuid=1 --regid=1 --clear-groups env \
     HSYS_HOME="$HSYS_HOME" PYTHONPATH="$PYTHONPATH" python3 -c '
 import struct
-from hsysproto import *
+from hsys.raw import *
 s = Session("helper2")
 r = s.queue_attach("nobody/shared")
 q = struct.unpack("<I", r[1])[0]

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000)) P2=$((P + 1))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 A=1 B=65534
 PY=/usr/bin/python3
@@ -97,7 +97,7 @@ t_ok "B registers /admin%2Flogin/ and /admin%3Ax/ (its own URL space)" \
 # B tries every other spelling of A's prefixes on one session.
 cat >"$T/grab.py" <<'PY'
 import struct, sys
-from hsysproto import Session
+from hsys.raw import Session
 s = Session("grab")
 r = s.queue_create()
 q = struct.unpack("<I", r[1])[0]

@@ -9,7 +9,7 @@
 # Below the ephemeral range (32768-), where a client socket of any test
 # on the machine could hold the port.
 P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 
 # q.py NAME FLAGS [HOLD_FILE]: creates a named queue (FLAGS 3: open) and
@@ -19,7 +19,7 @@ chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 # q.py attach NAME: attaches to a queue and prints the same.
 cat >"$T/q.py" <<'PY'
 import os, struct, sys, time
-from hsysproto import Session
+from hsys.raw import Session
 s = Session("delegate-test")
 if sys.argv[1] == "attach":
     r = s.queue_attach(sys.argv[2])

@@ -5,14 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
 for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
 
 # An application that holds every request and prints the ids it got.
 cat >"$T/holder.py" <<PY
 import select, struct, sys
-from hsysproto import *
+from hsys.raw import *
 s = Session("holder")
 s.open_channels()
 qid = struct.unpack("<I", s.queue_create()[1])[0]

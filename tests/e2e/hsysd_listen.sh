@@ -10,7 +10,7 @@
 # on the machine could hold the port.
 P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2)) P4=$((P + 3))
 P5=$((P + 4))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 
 newcert() { hsys cert new-selfsigned "$@" | grep -oE '^[0-9A-F]{40}'; }
@@ -95,7 +95,7 @@ t_eq "having said so once" \
 P7=$((P + 6))
 timeout 30 python3 - "$P7" >"$T/flap.out" 2>&1 <<'PY'
 import struct, sys
-from hsysproto import *
+from hsys.raw import *
 s = Session("flap")
 s.open_channels()
 qid = struct.unpack("<I", s.queue_create()[1])[0]

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 LOG=$HSYS_HOME/log
 
@@ -136,7 +136,7 @@ t_line "Connection_Abandoned_By_ReqQueue" \
 # process serves the queue.
 python3 - "$P3" "$T/off.ready" >"$T/off.out" 2>&1 <<'PY' &
 import struct, sys, time
-from hsysproto import Session
+from hsys.raw import Session
 s = Session("offline")
 qid = struct.unpack("<I", s.queue_create()[1])[0]
 print(s.prefix_add(qid, "http://+:%s/off/" % sys.argv[1]), flush=True)

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 dpid=$!
@@ -40,7 +40,7 @@ field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 # --- QUEUE_SET over the wire --------------------------------------------
 python3 - >"$T/set.out" 2>"$T/set.err" <<'PY'
 import errno, struct
-from hsysproto import *
+from hsys.raw import *
 
 def check(what, cond):
     print(("ok - " if cond else "not ok - ") + what, flush=True)

@@ -4,7 +4,7 @@
 # SIGTERM drains, kill -9 needs no cleanup, and a handover is refused to
 # another user.
 . "$(dirname "$0")/lib.sh"
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 
 # Below the ephemeral range (32768-), where a client's port could hold it.
 P=$((20000 + RANDOM % 12000))
@@ -114,7 +114,7 @@ t_ok "the control socket answers" test -S "$HSYS_HOME/hsysd.sock"
 # --- a handover is refused to another user ------------------------------
 python3 - "$HSYS_HOME/hsysd.sock" >"$T/refused.out" 2>&1 <<'PY'
 import os, struct, sys
-from hsysproto import *
+from hsys.raw import *
 os.setgroups([])
 os.setgid(65534)
 os.setuid(65534)

@@ -9,9 +9,9 @@ pid=$!
 for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
 
 
-PYTHONPATH="$TOP/tests/e2e/lib" python3 - >"$T/py.out" 2>"$T/py.err" <<'PY'
+PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" python3 - >"$T/py.out" 2>"$T/py.err" <<'PY'
 import errno, os, socket, struct, time
-from hsysproto import *
+from hsys.raw import *
 
 def check(what, cond):
     print(("ok - " if cond else "not ok - ") + what, flush=True)
@@ -132,9 +132,9 @@ done <"$T/py.out"
 t_nogrep "the client ran to its end" 'Traceback' "$T/py.err"
 
 # Another user may not attach to a queue it does not own.
-PYTHONPATH="$TOP/tests/e2e/lib" python3 - >"$T/own.out" <<'PY' &
+PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" python3 - >"$T/own.out" <<'PY' &
 import time
-from hsysproto import *
+from hsys.raw import *
 s = Session("owner")
 s.queue_create("private")
 print("ready", flush=True)
@@ -144,8 +144,8 @@ owner=$!
 for i in $(seq 50); do grep -q ready "$T/own.out" && break; sleep 0.1; done
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 r=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
-    env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/tests/e2e/lib" python3 -c '
-from hsysproto import *
+    env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" python3 -c '
+from hsys.raw import *
 s = Session("intruder")
 r = s.queue_attach("root/private")
 print(r[0], r[1] if len(r) > 1 else "")

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000))
-export PYTHONPATH="$TOP/tests/e2e/lib"
+export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" "$HSYS_HOME" 2>/dev/null
 hsys http add urlacl url="http://+:$P/nb/" user=nobody >/dev/null
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
@@ -43,7 +43,7 @@ assert len(qs) == 1 and qs[0]['unreserved'] == ['http://+:$P/nb/app/'], d
 r=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
     env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$PYTHONPATH" /usr/bin/python3 -c "
 import struct
-from hsysproto import *
+from hsys.raw import *
 s = Session('late')
 q = struct.unpack('<I', s.queue_create()[1])[0]
 r = s.prefix_add(q, 'http://+:$P/nb/other/')

@@ -121,9 +121,9 @@ dpid=$!
 for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 r=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
-    env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/tests/e2e/lib" /usr/bin/python3 -c "
+    env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" /usr/bin/python3 -c "
 import struct
-from hsysproto import *
+from hsys.raw import *
 s = Session('everyone')
 q = struct.unpack('<I', s.queue_create()[1])[0]
 print(s.prefix_add(q, 'http://+:$P/open/app/')[0])

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Writes the seed corpora of fuzz_frame and fuzz_control from real frames.
 
-The frames come from tests/e2e/lib/hsysproto.py, the test suite's client of
-the wire protocol (the same bytes libhsys sends: the e2e tests check that
-hsysd accepts them). Run from anywhere; rewrites tests/fuzz/corpus/frame/
+The frames come from the hsys Python package's codec (bindings/python/hsys,
+through hsys.raw), the test suite's client of the wire protocol (the same
+bytes libhsys sends: the e2e tests check that hsysd accepts them). Run from anywhere; rewrites tests/fuzz/corpus/frame/
 seed-* and tests/fuzz/corpus/control/seed-* (hand-kept regress-* files stay).
 
 fuzz_control's inputs are programs: this file encodes its operations the way
@@ -14,15 +14,15 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "e2e", "lib"))
-import hsysproto as hp  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
+import hsys.raw as hp  # noqa: E402
 
 HELLO_FRAME = hp.frame(hp.HELLO, 0, hp.with_strings(
     struct.pack("<IHHII", hp.MAGIC, 1, 1, hp.HELLO_F_GOAWAY, 0), "seed"))
 
 
 def op_frames():
-    """Control frames an application sends, as hsysproto builds them."""
+    """Control frames an application sends, as the package builds them."""
     return {
         "hello": HELLO_FRAME,
         "queue-create": hp.frame(hp.QUEUE_CREATE, 1, hp.with_strings(
@@ -50,7 +50,7 @@ def data_frames():
     return {
         "response": hp.frame(hp.RESPONSE, 1, resp),
         "response-end": hp.frame(hp.RESPONSE, 1, hp.response(204, end=True)),
-        "resp-data": hp.frame(hp.RESP_DATA, 1, b"hello", hp.END),
+        "resp-data": hp.frame(hp.RESP_DATA, 1, b"hello", hp.F_END),
         "req-credit": hp.frame(hp.REQ_CREDIT, 1, struct.pack("<I", 65536)),
         "cancel": hp.frame(hp.CANCEL, 1),
         "error": hp.frame(hp.ERROR, 1, struct.pack("<IIII", 22, 0, 0, 3) +
@@ -156,7 +156,7 @@ def programs():
         prefix(0, 2, 1, 0) + prefix(0, 3, 1, 1) + run() + \
         channel(0, 0) + channel(0, 1) + run()
     return {
-        # A whole application's life, from hsysproto's own frames.
+        # A whole application's life, from the package's own frames.
         "app-raw": connect() + raw(0, f["hello"]) + run() +
         raw(0, f["queue-create"] + f["prefix-add"] + f["queue-set"]) +
         run() + raw(0, f["queue-close"]) + run(),

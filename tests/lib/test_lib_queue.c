@@ -45,7 +45,8 @@ spawn(char *const argv[])
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	for (i = 0; i < 500 && stat(sock, &sb) == -1; i++)
+	/* Up to 30 s: a Python fake starts slowly on a loaded machine. */
+	for (i = 0; i < 3000 && stat(sock, &sb) == -1; i++)
 		usleep(10000);
 	return pid;
 }

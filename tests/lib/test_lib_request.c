@@ -49,7 +49,8 @@ fake_start(const char *scenario)
 		    scenario, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 500 && stat(sock, &sb) == -1; i++)
+	/* Up to 30 s: a Python fake starts slowly on a loaded machine. */
+	for (i = 0; i < 3000 && stat(sock, &sb) == -1; i++)
 		usleep(10000);
 	if ((rc = hsys_open(&h, "test")) < 0) {
 		printf("# hsys_open: %s\n", hsys_strerror(rc));

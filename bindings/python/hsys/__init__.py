@@ -12,9 +12,15 @@ the standard library only:
 
 See docs/python.md.
 """
-from .client import (Cancelled, Error, Queue, Request, Session, connect,
-                     socket_path, state)
-
 __version__ = "0.1.0"
 __all__ = ["connect", "Session", "Queue", "Request", "Error", "Cancelled",
            "socket_path", "state"]
+
+
+def __getattr__(name):
+    # hsys.client (and asyncio) are imported on first use, so that tools
+    # on hsys.protocol or hsys.raw start fast.
+    if name in __all__:
+        from . import client
+        return getattr(client, name)
+    raise AttributeError("module 'hsys' has no attribute %r" % name)

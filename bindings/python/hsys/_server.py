@@ -30,9 +30,10 @@ def parse_args(prog, argv, threads):
                    help="the application: a module (importable from the "
                    "current directory or PYTHONPATH) and an attribute of "
                    "it, e.g. myproject.wsgi:application")
-    p.add_argument("--url", action="append", required=True,
+    p.add_argument("--url", action="append", default=[],
                    help="a UrlPrefix to serve, e.g. https://+:8443/app/ "
-                   "(repeat for several)")
+                   "(repeat for several; needed unless --queue names "
+                   "another user's queue, whose prefixes its owner adds)")
     if threads:
         p.add_argument("--threads", type=int, default=8,
                        help="threads per process running the application "
@@ -41,7 +42,17 @@ def parse_args(prog, argv, threads):
                    help="processes sharing one named queue (default 1)")
     p.add_argument("--queue", default="",
                    help="a named queue to attach to (or create): several "
-                   "servers, or an old and a new version, share it")
+                   "servers, or an old and a new version, share it; "
+                   "OWNER/NAME serves another user's queue, which that "
+                   "user allowed this one to attach to (--allow)")
+    p.add_argument("--allow", action="append", default=[], metavar="USER",
+                   help="let processes of USER (a name or uid) attach to "
+                   "this --queue as OWNER/NAME and serve it (makes the "
+                   "queue open: needs root or a delegate=yes reservation; "
+                   "repeat for several)")
+    p.add_argument("--allow-group", action="append", default=[],
+                   metavar="GROUP", help="as --allow, for the members of "
+                   "GROUP (a name or gid)")
     p.add_argument("--length", type=int, help="the queue's length "
                    "(waiting requests beyond it get 503)")
     p.add_argument("--grace", type=int, help="ms the queue outlives its "
@@ -59,6 +70,15 @@ def parse_args(prog, argv, threads):
     a = p.parse_args(argv)
     if a.processes < 1 or (threads and a.threads < 1):
         p.error("--processes and --threads are at least 1")
+    if not a.url and "/" not in a.queue:
+        p.error("--url is required (unless --queue names another user's "
+                "queue, OWNER/NAME)")
+    if (a.allow or a.allow_group) and not a.queue:
+        p.error("--allow and --allow-group need --queue NAME: other users "
+                "attach to a queue by its name")
+    if (a.allow or a.allow_group) and "/" in a.queue:
+        p.error("--allow and --allow-group are for the queue's owner, not "
+                "for a process attaching to OWNER/NAME")
     if a.processes > 1 and not a.queue:
         # The processes must share one queue, so it needs a name.
         a.queue = "%s.%d" % (prog, os.getpid())
@@ -102,7 +122,8 @@ async def register(args):
     try:
         if args.queue:
             q = await s.queue(args.queue, length=args.length,
-                              grace=args.grace)
+                              grace=args.grace, allow=args.allow,
+                              allow_groups=args.allow_group)
         else:
             q = await s.create_queue(length=args.length, grace=args.grace)
         for url in args.url:
@@ -149,7 +170,8 @@ async def serve(prog, args, handle, on_stop=None, on_start=None):
 
     s.on_request = start
     ended = loop.create_task(until_end())
-    log(prog, "serving %s" % " ".join(args.url))
+    log(prog, "serving %s" % (" ".join(args.url) or
+                              "the queue " + args.queue))
     if args.ready:
         with open(args.ready, "a") as f:
             f.write("ready %d\n" % os.getpid())

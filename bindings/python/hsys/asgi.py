@@ -1,7 +1,7 @@
 """An ASGI 3 server on hsysd: the http, websocket and lifespan scopes.
 
     python3 -m hsys.asgi MODULE:APP --url https://+:8443/app/ [--url ...]
-        [--processes N] [--queue NAME]
+        [--processes N] [--queue [OWNER/]NAME] [--allow USER]
 
 Each process runs the application on the same asyncio loop that talks to
 hsysd. `root_path` is the path of the registered prefix that matched
@@ -12,6 +12,7 @@ websocket.* events. Lifespan startup runs before the prefixes are added,
 shutdown after the drain on SIGTERM.
 """
 import asyncio
+import functools
 import sys
 
 from . import _server
@@ -26,29 +27,57 @@ HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
 READ_CHUNK = 256 << 10
 
 
+_VERSIONS = {(1, 1): "1.1", (1, 0): "1.0", (2, 0): "2"}
+_SCHEMES = {("http", False): "http", ("http", True): "https",
+            ("websocket", False): "ws", ("websocket", True): "wss"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _root(prefix, path):
+    """root_path and path (str) of a request's path under its prefix;
+    paths repeat, so the split and the decoding are remembered."""
+    script, rest = split_path(prefix, path)
+    return script.decode("utf-8", "replace"), rest.decode("utf-8",
+                                                          "replace")
+
+
+_texts = {}
+
+
+def _text(b):
+    """Latin-1 text of a prefix, TLS description or SNI name: few
+    distinct values, so each is decoded once (up to a bound)."""
+    t = _texts.get(b)
+    if t is None:
+        if len(_texts) >= 1024:
+            _texts.clear()
+        t = _texts[b] = b.decode("latin-1")
+    return t
+
+
 def scope_of(req, kind, state):
     """The scope shared by http and websocket requests."""
-    script, path = split_path(req.prefix, req.path)
-    tls = req.is_tls
-    scheme = ("https" if tls else "http") if kind == "http" else \
-        ("wss" if tls else "ws")
+    root, path = _root(req.prefix, req.path)
+    raw = req.raw_url
+    if b"?" in raw:
+        raw = raw.partition(b"?")[0]
     s = {
         "type": kind,
         "asgi": ASGI,
-        "http_version": "%d.%d" % req.version,
-        "scheme": scheme,
-        "path": path.decode("utf-8", "replace"),
-        "raw_path": req.raw_url.partition(b"?")[0],
+        "http_version": _VERSIONS.get(req.version) or
+        "%d.%d" % req.version,
+        "scheme": _SCHEMES[kind, req.is_tls],
+        "path": path,
+        "raw_path": raw,
         "query_string": req.query,
-        "root_path": script.decode("utf-8", "replace"),
+        "root_path": root,
         "headers": [(k.lower(), v) for k, v in req.headers],
         "client": req.peer,
         "server": req.local,
-        "state": dict(state),
+        "state": state.copy(),
         "extensions": {"hsys": {
-            "prefix": req.prefix.decode("latin-1"),
-            "tls": req.tls.decode("latin-1"), "sni": req.sni.decode(
-                "latin-1"), "client_cert": req.client_cert or None,
+            "prefix": _text(req.prefix), "tls": _text(req.tls),
+            "sni": _text(req.sni), "client_cert": req.client_cert or None,
             "connection_id": req.connection_id}},
     }
     if kind == "http":
@@ -57,8 +86,17 @@ def scope_of(req, kind, state):
 
 
 def _headers(hs):
-    return [(bytes(k), bytes(v)) for k, v in hs
-            if bytes(k).lower() not in HOP]
+    """The application's headers without the hop-by-hop ones (hsysd frames
+    the response)."""
+    out = []
+    for k, v in hs:
+        if k.__class__ is not bytes:
+            k = bytes(k)
+        if v.__class__ is not bytes:
+            v = bytes(v)
+        if k.lower() not in HOP:
+            out.append((k, v))
+    return out
 
 
 async def http(app, req, state):
@@ -106,7 +144,11 @@ async def http(app, req, state):
         if req.status is None:
             if last:
                 st["ended"] = True
-                return await req.respond(st["status"], st["headers"], data)
+                # Most answers fit hsysd's credit: sent without a wait.
+                if not req.respond_nowait(st["status"], st["headers"],
+                                          data):
+                    await req.respond(st["status"], st["headers"], data)
+                return
             await req.start_response(st["status"], st["headers"])
         if data:
             await req.write(data)
@@ -338,12 +380,12 @@ def main(argv=None):
     async def process():
         life = Lifespan(app)
 
-        async def handle(req):
+        def handle(req):
+            # The coroutine the request's task runs (no wrapper between).
             if req.upgrade and (req.header("upgrade") or b"").lower() == \
                     b"websocket":
-                await websocket(app, req, life.state)
-            else:
-                await http(app, req, life.state)
+                return websocket(app, req, life.state)
+            return http(app, req, life.state)
         await _server.serve(PROG, args, handle, life.shutdown, life.startup)
     return _server.run(PROG, args, process)
 

@@ -20,7 +20,9 @@ hsys.protocol; nothing here parses HTTP.
 """
 import asyncio
 import errno
+import grp
 import os
+import pwd
 
 from . import protocol as P
 
@@ -221,7 +223,7 @@ class _Link:
 
     def _chan_frame(self, conn, ftype, flags, fid, p):
         if ftype == P.REQUEST:
-            f = P.parse_request(p)
+            f = P.request_fields(p)
             req = Request(self, conn, fid, f)
             self.reqs[fid] = req
             if self.session.on_request is not None:
@@ -271,11 +273,36 @@ class _Link:
             req._fail(Cancelled("the session closed"))
 
 
+def _uid(user):
+    """A uid from an int, a string of digits, or a user name."""
+    if isinstance(user, int):
+        return user
+    if user.isdigit():
+        return int(user)
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        raise Error(errno.EINVAL, "no user %r" % user) from None
+
+
+def _gid(group):
+    """A gid from an int, a string of digits, or a group name."""
+    if isinstance(group, int):
+        return group
+    if group.isdigit():
+        return int(group)
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise Error(errno.EINVAL, "no group %r" % group) from None
+
+
 class Queue:
     """A request queue this session serves (QUEUE_CREATE or QUEUE_ATTACH).
 
-    Its prefixes, length and grace period are remembered, so that they are
-    set again on a new session after hsysd hands over."""
+    Its prefixes, length, grace period and the users it allows are
+    remembered, so that they are set again on a new session after hsysd
+    hands over."""
 
     def __init__(self, session, name, flags, max_waiting):
         self.session = session
@@ -286,7 +313,14 @@ class Queue:
         self.id = None
         self.prefixes = []
         self.props = {}
+        self.allowed = []           # [(QUEUE_ALLOW_UID or _GID, id)]
         self.closed = False
+
+    @property
+    def owner(self):
+        """The owner named in an "owner/name" queue attached to, else
+        None (the queue is this user's)."""
+        return self.name.partition("/")[0] if "/" in self.name else None
 
     @property
     def open(self):
@@ -328,6 +362,35 @@ class Queue:
             self.id, prop, value))
         self.props[prop] = value
 
+    async def allow(self, user):
+        """Lets processes of `user` (a uid, or a user name) attach to this
+        open queue as "owner/name" and serve it: the owner's consent
+        (HTTP.sys's request queue security descriptor; libhsys's
+        hsys_queue_allow). Nobody but the owner and root attaches
+        otherwise, whatever the URL reservations say.
+
+        Raises Error: EINVAL (the queue is not open, or no such user),
+        EPERM (only the owner's processes may allow), ENOSPC (64 uids and
+        gids already), EOPNOTSUPP (this hsysd cannot restrict who attaches:
+        it would let every user attach an open queue)."""
+        await self._allow(P.QUEUE_ALLOW_UID, _uid(user))
+
+    async def allow_group(self, group):
+        """allow() for the members of a group (a gid, or a group name):
+        its members by their primary group or the group database."""
+        await self._allow(P.QUEUE_ALLOW_GID, _gid(group))
+
+    async def _allow(self, prop, ident):
+        link = await self.session._current()
+        if not link.welcome["features"] & P.FEATURE_QUEUE_ALLOW:
+            raise Error(errno.EOPNOTSUPP, "this hsysd cannot restrict who "
+                        "attaches to a queue (no QUEUE_ALLOW in its "
+                        "WELCOME)")
+        await self.session._call(P.QUEUE_SET, lambda: P.queue_set(
+            self.id, prop, ident))
+        if (prop, ident) not in self.allowed:
+            self.allowed.append((prop, ident))
+
     async def close(self):
         """Stops receiving this queue's requests (QUEUE_CLOSE). Requests
         already given are still answered; a few routed before hsysd learnt
@@ -338,6 +401,10 @@ class Queue:
         self.session._queues.remove(self)
         await self.session._call(P.QUEUE_CLOSE, lambda: P.queue_close(
             self.id))
+
+
+# Method names as str, without decoding each request's.
+_METHOD_NAMES = {m.encode(): m for m in P.METHODS.values()}
 
 
 class Request:
@@ -357,29 +424,29 @@ class Request:
     buffering more than hsysd's window per direction."""
 
     def __init__(self, link, conn, rid, f):
+        # Made for every request: plain assignments, and the Events only
+        # once something waits on them.
+        # f: hsys.protocol.request_fields()'s tuple.
         self._link, self._conn, self.id = link, conn, rid
-        self.flags = f["flags"]
-        m = f["method"]
-        self.method = m.decode("latin-1") if m else \
-            P.METHODS.get(f["method_code"], "")
-        for k in ("raw_url", "path", "query", "host", "prefix", "tls",
-                  "sni", "client_cert", "headers", "version", "peer",
-                  "local", "content_length", "connection_id"):
-            setattr(self, k, f[k])
-        self.queue = link.queues.get(f["queue_id"])
+        (queue_id, method_code, self.version, self.flags,
+         self.content_length, self.connection_id, self.peer, self.local, m,
+         self.raw_url, self.path, self.query, self.host, self.prefix,
+         self.tls, self.sni, self.client_cert, self.headers) = f
+        flags = self.flags
+        self.method = _METHOD_NAMES.get(m) or (
+            m.decode("latin-1") if m else P.METHODS.get(method_code, ""))
+        self.queue = link.queues.get(queue_id)
         self.trailers = []
-        window = link.welcome["window"]
-        self._window = window
+        w = link.welcome
+        self._window = self._send_credit = w["window"]
+        self._max_frame = w["max_frame"]
         self._chunks = []
         self._buffered = 0
         self._uncredited = 0
         self._asked = False
-        self._eof = not (self.flags & P.REQ_BODY)
-        self._readable = asyncio.Event()
-        self._send_credit = window
-        self._credited = asyncio.Event()
-        self._credited.set()
-        self._max_frame = link.welcome["max_frame"]
+        self._eof = not (flags & P.REQ_BODY)
+        self._readable = None       # Events, made when waited on
+        self._credited = None
         self.status = None          # the final status, once sent
         self.tunnel = False
         self._ended = False         # the response's END was sent
@@ -442,7 +509,8 @@ class Request:
             self._eof = True
             if self._ended:
                 self._finish()
-        self._readable.set()
+        if self._readable is not None:
+            self._readable.set()
 
     async def read(self, n=-1):
         """Up to n bytes of the body (all of it when n < 0); b"" at its
@@ -464,6 +532,8 @@ class Request:
                 # "send me the body": some daemons wait for it.
                 self._asked = True
                 self._conn.send(P.frame(P.REQ_CREDIT, self.id, P.credit(0)))
+            if self._readable is None:
+                self._readable = asyncio.Event()
             self._readable.clear()
             await self._readable.wait()
         b = self._chunks[0]
@@ -585,9 +655,14 @@ class Request:
             return False
         self.status = status
         self._send_credit -= len(body)
-        self._conn.send(P.frame(P.RESPONSE, self.id,
-                                P.response(status, headers, reason)) +
-                        P.frame(P.RESP_DATA, self.id, bytes(body), P.F_END))
+        if body.__class__ is not bytes:
+            body = bytes(body)
+        # Two frames, written with whatever else this turn of the loop
+        # sends (one write).
+        send = self._conn.send
+        send(P.frame(P.RESPONSE, self.id, P.response(status, headers,
+                                                     reason)))
+        send(P.frame(P.RESP_DATA, self.id, body, P.F_END))
         self._end_sent()
         return True
 
@@ -604,6 +679,8 @@ class Request:
             self._check()
             if self._send_credit > 0:
                 break
+            if self._credited is None:
+                self._credited = asyncio.Event()
             self._credited.clear()
             await self._credited.wait()
         if not self._conn.writable.is_set():
@@ -615,7 +692,8 @@ class Request:
 
     def _credit(self, n):
         self._send_credit += n
-        self._credited.set()
+        if self._credited is not None:
+            self._credited.set()
 
     def _check(self):
         if self._error is not None:
@@ -649,8 +727,10 @@ class Request:
             return
         self._error = err
         self._finish()
-        self._readable.set()
-        self._credited.set()
+        if self._readable is not None:
+            self._readable.set()
+        if self._credited is not None:
+            self._credited.set()
 
 
 class Session:
@@ -719,44 +799,69 @@ class Session:
     # --- queues ---
 
     async def create_queue(self, name="", *, open=False, length=None,
-                           grace=None):
-        """A new queue: anonymous (name "") or named (other processes of
-        this user, or of any user when open=True, may attach to it).
+                           grace=None, allow=(), allow_groups=()):
+        """A new queue: anonymous (name "") or named. A name is this
+        user's own (no "/"): other processes of this user may attach to
+        it; another user's queue of the same name is another queue.
 
-        open=True needs root or a reservation granting delegate=yes.
-        length and grace set its length and grace period (set_length,
-        set_grace). Raises Error (EEXIST: a queue has that name; attach to
-        it instead)."""
+        open=True lets the users the queue allows attach as "owner/name"
+        (needs root or a reservation granting delegate=yes; EACCES
+        otherwise). allow (uids or user names) and allow_groups (gids or
+        group names) are those users (Queue.allow); giving either makes
+        the queue open. length and grace set its length and grace period
+        (set_length, set_grace). Raises Error (EEXIST: this user has a
+        queue of that name; attach to it instead)."""
+        open = open or bool(allow) or bool(allow_groups)
         flags = (P.QUEUE_F_NAMED if name else 0) | \
             (P.QUEUE_F_OPEN if open else 0)
         q = Queue(self, name, flags, 0)
         await self._make(q, P.QUEUE_CREATE)
-        await self._props(q, length, grace)
+        await self._props(q, length, grace, allow, allow_groups)
         return q
 
-    async def attach_queue(self, name, *, length=None, grace=None):
+    async def attach_queue(self, name, *, length=None, grace=None,
+                           allow=(), allow_groups=()):
         """Serves an existing named queue with the processes already on it
-        (QUEUE_ATTACH). Raises Error (ENOENT: no such queue)."""
+        (QUEUE_ATTACH): "name" is this user's queue; "owner/name" another
+        user's (owner a user name or a uid: "alice/jobs", "1000/jobs"),
+        which it created open and allowed this user to attach to.
+
+        Raises Error: ENOENT (no such queue), EACCES (its owner has not
+        allowed this user), EOPNOTSUPP ("owner/name" to an hsysd too old
+        to scope names per owner). allow and allow_groups: as
+        create_queue(), for a queue of this user's."""
+        if "/" in name:
+            link = await self._current()
+            if not link.welcome["features"] & P.FEATURE_QUEUE_ALLOW:
+                # An older hsysd's names are global: "alice/jobs" would be
+                # a name of its own there, not alice's queue.
+                raise Error(errno.EOPNOTSUPP, "this hsysd does not scope "
+                            "queue names per owner (no QUEUE_ALLOW in its "
+                            "WELCOME): cannot attach to %r" % name)
         q = Queue(self, name, P.QUEUE_F_NAMED, 0)
         q.attached = True
         await self._make(q, P.QUEUE_ATTACH)
-        await self._props(q, length, grace)
+        await self._props(q, length, grace, allow, allow_groups)
         return q
 
-    async def queue(self, name, *, open=False, length=None, grace=None):
+    async def queue(self, name, *, open=False, length=None, grace=None,
+                    allow=(), allow_groups=()):
         """Attaches to the named queue, or creates it when there is none:
         what every process of a multi-process server or a new version of
-        an application does (docs/deploy.md)."""
+        an application does (docs/deploy.md). Another user's queue
+        ("owner/name") is only attached to: it is that user's to create."""
+        kw = dict(length=length, grace=grace, allow=allow,
+                  allow_groups=allow_groups)
+        if "/" in name:
+            return await self.attach_queue(name, **kw)
         for _ in range(3):
             try:
-                return await self.attach_queue(name, length=length,
-                                               grace=grace)
+                return await self.attach_queue(name, **kw)
             except Error as e:
                 if e.code != errno.ENOENT:
                     raise
             try:
-                return await self.create_queue(name, open=open,
-                                               length=length, grace=grace)
+                return await self.create_queue(name, open=open, **kw)
             except Error as e:
                 if e.code != errno.EEXIST:
                     raise
@@ -776,11 +881,15 @@ class Session:
         if q not in self._queues:
             self._queues.append(q)
 
-    async def _props(self, q, length, grace):
+    async def _props(self, q, length, grace, allow=(), allow_groups=()):
         if length is not None:
             await q.set_length(length)
         if grace is not None:
             await q.set_grace(grace)
+        for user in allow:
+            await q.allow(user)
+        for group in allow_groups:
+            await q.allow_group(group)
 
     # --- requests ---
 
@@ -869,7 +978,8 @@ class Session:
         try:
             await self._make(q, ftype, link)
         except Error as e:
-            if q.attached and e.code == errno.ENOENT:
+            # Another user's queue ("owner/name") is that user's to make.
+            if q.attached and e.code == errno.ENOENT and q.owner is None:
                 await self._make(q, P.QUEUE_CREATE, link)
             elif not q.attached and e.code == errno.EEXIST:
                 await self._make(q, P.QUEUE_ATTACH, link)
@@ -877,6 +987,15 @@ class Session:
                 raise
         for prop, value in q.props.items():
             await link.call(P.QUEUE_SET, P.queue_set(q.id, prop, value))
+        for prop, ident in q.allowed:
+            # A refusal leaves the safe side (fewer users admitted) and
+            # must not stop the reconnection: another process of the owner
+            # may have made the queue again, not open.
+            try:
+                await link.call(P.QUEUE_SET, P.queue_set(q.id, prop, ident))
+            except Error as e:
+                if e.code not in (errno.EINVAL, errno.EPERM, errno.ENOSPC):
+                    raise
         for prefix in q.prefixes:
             try:
                 await link.call(P.PREFIX_ADD, P.prefix_op(q.id, prefix))

@@ -27,15 +27,19 @@ GOAWAY = 0x20
 REQUEST, REQ_DATA, REQ_CREDIT = 0x100, 0x101, 0x102
 RESPONSE, RESP_DATA, RESP_CREDIT, CANCEL = 0x110, 0x111, 0x112, 0x113
 CONFIG_CHANGED, STATE = 0xF01, 0xF02
+HANDOVER = 0xF10        # a new hsysd to the running one; not for applications
 
 # Flags.
 F_END = 0x8000                  # last body frame of a request or response
 F_TRAILERS = 0x0001             # REQ_DATA: the request's trailer fields
 HELLO_F_GOAWAY = 0x1
 GOAWAY_F_RECONNECT = 0x1
-FEATURE_QUEUE_SET = 0x1
+FEATURE_QUEUE_SET = 0x1          # WELCOME: QUEUE_SET is understood
+FEATURE_QUEUE_ALLOW = 0x2        # names per owner, "owner/name", consent
 QUEUE_F_NAMED, QUEUE_F_OPEN = 0x1, 0x2
-QUEUE_LENGTH, QUEUE_GRACE = 1, 2
+QUEUE_LENGTH, QUEUE_GRACE = 1, 2            # QUEUE_SET properties
+QUEUE_ALLOW_UID, QUEUE_ALLOW_GID = 3, 4     # (feature 0x2)
+QUEUE_ALLOW_MAX = 64            # uids and gids allowed, per queue
 RESPONSE_F_END = 0x1
 
 # REQUEST flags.
@@ -51,6 +55,7 @@ SPANS = ("method", "raw_url", "path", "query", "host", "prefix", "tls",
          "sni", "client_cert")
 
 _U32 = struct.Struct("<I")
+_RESP_FIXED = struct.Struct("<HHIII")
 _SPAN = struct.Struct("<II")
 _ENTRY = struct.Struct("<IIII")
 
@@ -63,7 +68,10 @@ def frame(ftype, fid=0, payload=b"", flags=0):
     """One frame: header, payload, padding."""
     n = len(payload)
     return b"".join((HEADER.pack(n, ftype, flags, fid), payload,
-                     b"\0" * (-n % 8)))
+                     _PAD[-n % 8]))
+
+
+_PAD = [b"\0" * i for i in range(8)]
 
 
 def frame_size(length):
@@ -200,14 +208,28 @@ def parse_goaway(p):
 
 # --- requests ---------------------------------------------------------------
 
-def _addr(p, off):
-    fam, port = struct.unpack_from("<HH", p, off)
-    raw = bytes(p[off + 4:off + 20])
+# The fixed part: queue..connection_id, the two addresses, 9 spans.
+_REQ_FIXED_ALL = struct.Struct("<IHBBHH4xQQ20s20s18I")
+_tables = {}                                  # n -> Struct of n entries
+_addrs = {}                                   # 20 raw bytes -> (host, port)
+
+
+def _addr(raw):
+    """(host, port) of a 20-byte address (u16 family, u16 port, 16 bytes),
+    or None."""
+    fam, port = struct.unpack_from("<HH", raw)
+    a = None
     if fam == 2:
-        return (socket.inet_ntop(socket.AF_INET, raw[:4]), port)
-    if fam == 10:
-        return (socket.inet_ntop(socket.AF_INET6, raw), port)
-    return None
+        a = (socket.inet_ntop(socket.AF_INET, raw[4:8]), port)
+    elif fam == 10:
+        a = (socket.inet_ntop(socket.AF_INET6, raw[4:20]), port)
+    # Addresses repeat (a keep-alive connection, the local address):
+    # remember a bounded number of them.
+    if len(_addrs) >= 4096:
+        _addrs.clear()
+    if a is not None:
+        _addrs[raw] = a
+    return a
 
 
 def _put_addr(a):
@@ -225,22 +247,61 @@ def parse_request(p):
     """A REQUEST payload as a dict of its fields (bytes for the strings,
     `headers` a list of (name, value) bytes pairs, `peer`/`local` as
     (host, port) or None)."""
-    if len(p) < REQUEST_FIXED:
-        raise ProtocolError("a REQUEST of %d bytes" % len(p))
+    return dict(zip(REQUEST_FIELDS, request_fields(p)))
+
+
+REQUEST_FIELDS = ("queue_id", "method_code", "version", "flags",
+                  "content_length", "connection_id", "peer", "local",
+                  "method", "raw_url", "path", "query", "host", "prefix",
+                  "tls", "sni", "client_cert", "headers")
+
+
+def request_fields(p):
+    """parse_request()'s values as a tuple, in REQUEST_FIELDS's order."""
+    # Every request goes through here: one unpack for the fixed part, one
+    # for the header table, slices of one bytes object, and one bounds
+    # check for the strings and one for the headers.
+    p = bytes(p)
+    end = len(p)
+    if end < REQUEST_FIXED:
+        raise ProtocolError("a REQUEST of %d bytes" % end)
     (queue, method_code, vmaj, vmin, n, flags, content_length,
-     connection_id) = struct.unpack_from("<IHBBHH4xQQ", p)
+     connection_id, peer, local, o0, n0, o1, n1, o2, n2, o3, n3, o4, n4,
+     o5, n5, o6, n6, o7, n7, o8, n8) = _REQ_FIXED_ALL.unpack_from(p)
     area = REQUEST_FIXED + 16 * n
-    if area > len(p):
-        raise ProtocolError("a REQUEST's header table past its end")
-    r = {"queue_id": queue, "method_code": method_code,
-         "version": (vmaj, vmin), "flags": flags,
-         "content_length": None if content_length == UNKNOWN_LENGTH
-         else content_length, "connection_id": connection_id,
-         "peer": _addr(p, 32), "local": _addr(p, 52)}
-    for i, name in enumerate(SPANS):
-        r[name] = span(p, 72 + 8 * i, area)
-    r["headers"] = _table(p, REQUEST_FIXED, n, area)
-    return r
+    if area + max(o0 + n0, o1 + n1, o2 + n2, o3 + n3, o4 + n4, o5 + n5,
+                  o6 + n6, o7 + n7, o8 + n8) > end:
+        raise ProtocolError("a REQUEST's strings past its end")
+    o0 += area
+    o1 += area
+    o2 += area
+    o3 += area
+    o4 += area
+    o5 += area
+    o6 += area
+    o7 += area
+    o8 += area
+    headers = []
+    if n:
+        t = _tables.get(n)
+        if t is None:
+            t = _tables[n] = struct.Struct("<%dI" % (4 * n))
+        t = iter(t.unpack_from(p, REQUEST_FIXED))
+        last = 0
+        for no, nl, vo, vl in zip(t, t, t, t):
+            no += area
+            vo += area
+            headers.append((p[no:no + nl], p[vo:vo + vl]))
+            last = max(last, no + nl, vo + vl)
+        if last > end:
+            raise ProtocolError("a header past the end of its frame")
+    return (queue, method_code, (vmaj, vmin), flags,
+            None if content_length == UNKNOWN_LENGTH else content_length,
+            connection_id, _addrs.get(peer) or _addr(peer),
+            _addrs.get(local) or _addr(local), p[o0:o0 + n0],
+            p[o1:o1 + n1], p[o2:o2 + n2], p[o3:o3 + n3], p[o4:o4 + n4],
+            p[o5:o5 + n5], p[o6:o6 + n6], p[o7:o7 + n7], p[o8:o8 + n8],
+            headers)
 
 
 def _table(p, at, n, area):
@@ -258,12 +319,18 @@ def _table(p, at, n, area):
 def _headers_area(first, headers):
     """The header table and the bytes area (which starts with `first`)."""
     table, area, off = [], [first], len(first)
+    pack = _ENTRY.pack
     for k, v in headers:
-        k, v = _b(k), _b(v)
-        table.append(_ENTRY.pack(off, len(k), off + len(k), len(v)))
+        if k.__class__ is not bytes:
+            k = _b(k)
+        if v.__class__ is not bytes:
+            v = _b(v)
+        nk = len(k)
+        nv = len(v)
+        table.append(pack(off, nk, off + nk, nv))
         area.append(k)
         area.append(v)
-        off += len(k) + len(v)
+        off += nk + nv
     return b"".join(table), b"".join(area)
 
 
@@ -310,10 +377,12 @@ def parse_trailers(p):
 def response(status, headers=(), reason=b"", end=False):
     """A RESPONSE payload: status, header table, reason and headers in the
     bytes area."""
-    table, area = _headers_area(_b(reason), headers)
-    fixed = struct.pack("<HHIII", status, len(headers),
-                        RESPONSE_F_END if end else 0, 0, len(_b(reason)))
-    return fixed + table + area
+    if reason.__class__ is not bytes:
+        reason = _b(reason)
+    table, area = _headers_area(reason, headers)
+    return b"".join((_RESP_FIXED.pack(status, len(headers),
+                                      RESPONSE_F_END if end else 0, 0,
+                                      len(reason)), table, area))
 
 
 def parse_response(p):

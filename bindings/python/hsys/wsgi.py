@@ -1,7 +1,7 @@
 """A WSGI (PEP 3333) server on hsysd.
 
     python3 -m hsys.wsgi MODULE:APP --url https://+:8443/app/ [--url ...]
-        [--threads N] [--processes N] [--queue NAME]
+        [--threads N] [--processes N] [--queue [OWNER/]NAME] [--allow USER]
 
 Each process runs one asyncio loop talking to hsysd (hsys.client) and a
 pool of --threads threads running the application. The environ is what

@@ -25,11 +25,12 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hsysproto import MAGIC, frame  # noqa: E402
+# The hsys package from the source tree: its blocking frame client.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "bindings", "python"))
+from hsys.protocol import CONFIG_CHANGED, HANDOVER, MAGIC, frame  # noqa: E402
 
-HANDOVER, HANDOVER_END, HANDOVER_READY = 0x0F10, 0x0F13, 0x0F14
-CONFIG_CHANGED = 0x0F01
+HANDOVER_END, HANDOVER_READY = 0x0F13, 0x0F14
 
 
 def recv_until_end(s):

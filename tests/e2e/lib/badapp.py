@@ -13,12 +13,16 @@ Registers PREFIX on a queue of its own, writes READY_FILE, then misbehaves:
 Prints "cut off" and exits 0 when hsysd ends its session or channels, so the
 test sees that it was cut off; exits 2 after 60 s otherwise.
 """
+import os
 import select
 import struct
 import sys
 import time
 
-from hsysproto import *
+# The hsys package from the source tree: its blocking frame client.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "bindings", "python"))
+from hsys.raw import *  # noqa: E402,F403
 
 mode, prefix, ready = sys.argv[1:4]
 s = Session("badapp-" + mode)

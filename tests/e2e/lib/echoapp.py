@@ -59,7 +59,10 @@ import struct
 import sys
 import time
 
-from hsysproto import *
+# The hsys package from the source tree: its blocking frame client.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "bindings", "python"))
+from hsys.raw import *  # noqa: E402,F403
 
 WINDOW = 256 * 1024
 STATE = {"given": 0, "held": [], "term": False}
@@ -160,8 +163,8 @@ def register(queue, prefixes, props, flagged, retry=False):
                 print("refused", r[1], r[2], flush=True)
                 sys.exit(3)
             if r[0] != "ok" and "/" not in queue:
-                flags = QUEUE_OPEN if STATE.get("open") else 0
-                r = s.queue_create(queue, flags | (QUEUE_NAMED if queue
+                flags = QUEUE_F_OPEN if STATE.get("open") else 0
+                r = s.queue_create(queue, flags | (QUEUE_F_NAMED if queue
                                                    else 0))
             if r[0] != "ok":
                 raise OSError("queue: %r" % (r,))
@@ -204,12 +207,13 @@ def handle(ch, reqs, ftype, flags, rid, p):
     elif ftype in (REQ_DATA, RESP_CREDIT) and \
             "tunnel" in reqs.get(rid, {}):
         tunnel_frame(reqs, rid, ftype, flags, p)
-    elif ftype == REQ_DATA and flags & TRAILERS:
+    elif ftype == REQ_DATA and flags & F_TRAILERS:
         req = reqs.get(rid)
         if req is None:
             return
-        req["trailers"] = parse_trailers(p)
-        if flags & END:
+        req["trailers"] = [[k.decode(), v.decode()]
+                           for k, v in parse_trailers(p)]
+        if flags & F_END:
             answer(rid, reqs.pop(rid))
     elif ftype == REQ_DATA:
         req = reqs.get(rid)
@@ -222,31 +226,16 @@ def handle(ch, reqs, ftype, flags, rid, p):
         if req["path"].endswith(b"/nocredit") and not req.get("waited"):
             # Withhold credit: the daemon's window runs out, then a pause.
             req["held"] = req.get("held", 0) + len(p)
-            if req["held"] < WINDOW and not flags & END:
+            if req["held"] < WINDOW and not flags & F_END:
                 return
             time.sleep(float(query_of(req).get("wait", "0")))
             req["waited"] = True
             p = b"\0" * req.pop("held")
         ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
-        if flags & END:
+        if flags & F_END:
             answer(rid, reqs.pop(rid))
     elif ftype in (CANCEL, ERROR):
         reqs.pop(rid, None)
-
-
-TRAILERS = 0x0001
-
-
-def parse_trailers(p):
-    """The TRAILERS payload: u16 count, 6 reserved, table, bytes area."""
-    n, = struct.unpack_from("<H", p)
-    area = 8 + 16 * n
-    out = []
-    for i in range(n):
-        no, nl, vo, vl = struct.unpack_from("<IIII", p, 8 + 16 * i)
-        out.append([p[area + no:area + no + nl].decode(),
-                    p[area + vo:area + vo + vl].decode()])
-    return out
 
 
 def tunnel_start(ch, reqs, rid, req, mode):
@@ -258,7 +247,7 @@ def tunnel_start(ch, reqs, rid, req, mode):
         ("Upgrade", "websocket"), ("Sec-WebSocket-Accept", accept)])))
     req.update(tunnel=mode, pending=b"", credit=WINDOW, got=0, ended=False)
     if mode == "wsbye":
-        ch.send(frame(RESP_DATA, rid, b"bye", END))
+        ch.send(frame(RESP_DATA, rid, b"bye", F_END))
 
 
 def tunnel_frame(reqs, rid, ftype, flags, p):
@@ -275,12 +264,12 @@ def tunnel_frame(reqs, rid, ftype, flags, p):
         if t["tunnel"] == "wsbye":
             if p:
                 ch.send(frame(REQ_CREDIT, rid, struct.pack("<I", len(p))))
-            if flags & END:
+            if flags & F_END:
                 print("wsbye got %d" % t["got"], flush=True)
                 reqs.pop(rid)
             return
         t["pending"] += p
-        t["ended"] = bool(flags & END)
+        t["ended"] = bool(flags & F_END)
     k = min(len(t["pending"]), t["credit"])
     while k > 0:
         n = min(k, 65536)
@@ -290,7 +279,7 @@ def tunnel_frame(reqs, rid, ftype, flags, p):
         t["credit"] -= n
         k -= n
     if t["ended"] and not t["pending"]:
-        ch.send(frame(RESP_DATA, rid, b"", END))
+        ch.send(frame(RESP_DATA, rid, b"", F_END))
         reqs.pop(rid)
 def query_of(req):
     return dict(kv.split("=", 1) for kv in req["query"].decode().split("&")
@@ -323,11 +312,11 @@ def answer(rid, req):
         return
     if path.endswith("/shortdata"):	# promises 40, sends 10, ends
         ch.send(frame(RESPONSE, rid, response(200, [("Content-Length", "40")])) +
-                frame(RESP_DATA, rid, b"0123456789", END))
+                frame(RESP_DATA, rid, b"0123456789", F_END))
         return
     if path.endswith("/long"):	# promises 4, sends 10
         ch.send(frame(RESPONSE, rid, response(200, [("Content-Length", "4")])) +
-                frame(RESP_DATA, rid, b"0123456789", END))
+                frame(RESP_DATA, rid, b"0123456789", F_END))
         return
     if path.endswith("/status"):
         ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))
@@ -358,7 +347,7 @@ def answer(rid, req):
     ch.send(frame(RESPONSE, rid, response(200, [
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(body)))])) +
-        frame(RESP_DATA, rid, body, END))
+        frame(RESP_DATA, rid, body, F_END))
 
 
 def stream(ch, rid, n, with_length, data=None):
@@ -383,11 +372,11 @@ def stream(ch, rid, n, with_length, data=None):
         start = sent % 256
         chunk = data[sent:sent + k] if data is not None else \
             block[start:start + k]
-        ch.send(frame(RESP_DATA, rid, chunk, END if sent + k == n else 0))
+        ch.send(frame(RESP_DATA, rid, chunk, F_END if sent + k == n else 0))
         sent += k
         credit -= k
     if n == 0:
-        ch.send(frame(RESP_DATA, rid, b"", END))
+        ch.send(frame(RESP_DATA, rid, b"", F_END))
 
 
 if __name__ == "__main__":

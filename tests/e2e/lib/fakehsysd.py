@@ -19,18 +19,20 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hsysproto import frame  # noqa: E402
+# The frames are the hsys package's (bindings/python/hsys/protocol.py),
+# taken from the source tree.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "bindings", "python"))
+import hsys.protocol as P  # noqa: E402
+from hsys.protocol import (CANCEL, CHANNEL, HELLO, OK, REQ_CREDIT,  # noqa
+                           REQ_DATA, REQUEST, RESP_CREDIT, RESP_DATA,
+                           RESPONSE, WELCOME, frame)
+from hsys.protocol import F_END as END  # noqa: E402
 
-HELLO, WELCOME, CHANNEL, ERROR, OK = 0x1, 0x2, 0x3, 0x4, 0x5
-REQUEST, REQ_DATA, REQ_CREDIT = 0x100, 0x101, 0x102
-RESPONSE, RESP_DATA, RESP_CREDIT, CANCEL = 0x110, 0x111, 0x112, 0x113
-END = 0x8000
 F_BODY, F_CHUNKED, F_KEEPALIVE, F_EXPECT, F_UPGRADE, F_TLS, F_CERT = \
-    0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40
+    (P.REQ_BODY, P.REQ_CHUNKED, P.REQ_KEEPALIVE, P.REQ_EXPECT_CONTINUE,
+     P.REQ_UPGRADE, P.REQ_TLS, P.REQ_CLIENT_CERT)
 WORKERS, WINDOW, MAX_FRAME = 2, 64 << 10, 16 << 10
-METHODS = {"GET": 1, "HEAD": 2, "POST": 3, "PUT": 4, "DELETE": 5,
-           "OPTIONS": 6, "PATCH": 7, "CONNECT": 8, "TRACE": 9}
 
 
 class Fail(Exception):
@@ -42,67 +44,35 @@ def check(cond, what):
         raise Fail(what)
 
 
-def addr(family, port, ip):
-    return struct.pack("<HH16s", family, port, ip)
-
-
 def request_payload(head, path, prefix, query=None, tls=b"", sni=b"",
                     cert=b"", flags=F_KEEPALIVE, content_length=0,
-                    conn_id=7, peer=None, local=None, qid=1):
-    """A REQUEST payload as the protocol lays it out: fixed part, header
-    table, bytes area = the raw head, then the derived strings."""
+                    conn_id=7, peer=("192.0.2.1", 40000),
+                    local=("127.0.0.1", 8080), qid=1):
+    """A REQUEST payload (hsys.protocol.request) for a raw request head:
+    the bytes area starts with the head, as hsysd sends it."""
     lines = head.split(b"\r\n")
     method, target, version = lines[0].split(b" ")
-    hdrs, pos = [], len(lines[0]) + 2
-    host = (0, 0)
+    hdrs = []
     for line in lines[1:]:
         if line == b"":
             break
-        colon = line.index(b":")
-        v0 = colon + 1
-        while line[v0:v0 + 1] in (b" ", b"\t"):
-            v0 += 1
-        h = (pos, colon, pos + v0, len(line) - v0)
-        hdrs.append(h)
-        if line[:colon].lower() == b"host":
-            host = (h[2], h[3])
-        pos += len(line) + 2
-    area = bytearray(head)
-
-    def derived(b):
-        off = len(area)
-        area.extend(b)
-        return (off, len(b))
-    mspan = (0, len(method))
-    uspan = (len(method) + 1, len(target))
-    q = target.find(b"?")
-    qspan = (uspan[0] + q + 1, len(target) - q - 1) if q >= 0 else (0, 0)
-    if query is not None:
-        qspan = derived(query)
-    spans = [mspan, uspan, derived(path), qspan, host, derived(prefix),
-             derived(tls), derived(sni), derived(cert)]
-    vmaj, vmin = int(version[5:6]), int(version[7:8])
-    fixed = struct.pack("<IHBBHHIQQ", qid, METHODS.get(method.decode(), 0),
-                        vmaj, vmin, len(hdrs), flags, 0, content_length,
-                        conn_id)
-    fixed += peer or addr(2, 40000, bytes([192, 0, 2, 1]) + bytes(12))
-    fixed += local or addr(2, 8080, bytes([127, 0, 0, 1]) + bytes(12))
-    for s in spans:
-        fixed += struct.pack("<II", *s)
-    assert len(fixed) == 144
-    table = b"".join(struct.pack("<IIII", *h) for h in hdrs)
-    return fixed + table + bytes(area)
+        name, _, value = line.partition(b":")
+        hdrs.append((name, value.lstrip(b" \t")))
+    host = next((v for k, v in hdrs if k.lower() == b"host"), b"")
+    if query is None:
+        query = target.partition(b"?")[2]
+    return P.request(queue_id=qid, method=method, raw_url=target, path=path,
+                     query=query, host=host, prefix=prefix, headers=hdrs,
+                     version=(int(version[5:6]), int(version[7:8])),
+                     flags=flags, content_length=content_length,
+                     connection_id=conn_id, peer=peer, local=local, tls=tls,
+                     sni=sni, client_cert=cert, head=head)
 
 
 def parse_response(p):
-    status, nh, flags = struct.unpack_from("<HHI", p)
-    area = 16 + 16 * nh
-    hdrs = []
-    for i in range(nh):
-        no, nl, vo, vl = struct.unpack_from("<IIII", p, 16 + 16 * i)
-        hdrs.append((p[area + no:area + no + nl].decode(),
-                     p[area + vo:area + vo + vl].decode()))
-    return status, hdrs, flags
+    r = P.parse_response(p)
+    return r["status"], [(k.decode(), v.decode()) for k, v in
+                         r["headers"]], r["flags"]
 
 
 class Channel:
@@ -211,8 +181,10 @@ class Channel:
 
 
 def welcome():
-    return struct.pack("<HHIIIQ16sQ", 1, WORKERS, MAX_FRAME, WINDOW, 100,
-                       42, b"k" * 16, 1)
+    """An older daemon's 48-byte WELCOME: no features."""
+    return P.welcome(workers=WORKERS, max_frame=MAX_FRAME, window=WINDOW,
+                     max_waiting=100, session=42, key=b"k" * 16,
+                     generation=1)[:48]
 
 
 def read_frame(s):
@@ -245,8 +217,10 @@ def start():
     path = os.path.join(os.environ["HSYS_HOME"], "hsysd.sock")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path + ".tmp")
-    os.rename(path + ".tmp", path)
+    # Listening before the socket appears under its name: a client that
+    # sees it must not be refused (a loaded machine hit that window).
     srv.listen(8)
+    os.rename(path + ".tmp", path)
     srv.settimeout(20)
     ctl, _ = srv.accept()
     f = read_frame(ctl)
@@ -281,8 +255,7 @@ def s_accessors(ch):
         HEAD, b"/app/x y/z", b"https://+:8443/app/",
         tls=b"TLSv1.3 TLS_AES_256_GCM_SHA384 X25519", sni=b"example.test",
         cert=cert, flags=F_KEEPALIVE | F_TLS | F_CERT, conn_id=0x123456789,
-        peer=addr(10, 51000, bytes(15) + b"\1"),
-        local=addr(2, 8443, bytes([10, 1, 2, 3]) + bytes(12)))))
+        peer=("::1", 51000), local=("10.1.2.3", 8443))))
     status, hdrs, body = ch[0].response(11)
     check(status == 200 and body == b"ok", "accessors: %d %r" %
           (status, body))
@@ -533,15 +506,8 @@ def s_trailers(ch):
         b"/t", b"http://+:80/", flags=F_BODY | F_CHUNKED,
         content_length=(1 << 64) - 1)))
     names = [(b"X-Sum", b"abc"), (b"X-Empty", b"")]
-    table, area = b"", b""
-    for k, v in names:
-        table += struct.pack("<II", len(area), len(k))
-        area += k
-        table += struct.pack("<II", len(area), len(v))
-        area += v
     ch[0].send(frame(REQ_DATA, 91, b"abc") +
-               frame(REQ_DATA, 91, struct.pack("<H6x", len(names)) + table +
-                     area, END | 0x0001))
+               frame(REQ_DATA, 91, P.trailers(names), END | P.F_TRAILERS))
     status, _, body = ch[0].response(91)
     check(status == 200 and body == b"abc|2|X-Sum=abc|X-Empty=|abc|",
           "trailers: %d %r" % (status, body))
