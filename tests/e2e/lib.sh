@@ -9,6 +9,7 @@
 #   start_hsysd --workers 2 ...       # hsysd in the background, once ready
 #   wait_until SECONDS CMD...         # waits for CMD to succeed; asserts nothing
 #   code [CURL ARGS...] URL           # the status code of a request
+#   code_is WANT [CURL ARGS...] URL   # ... is WANT (for wait_until)
 #
 # Every test gets a private HSYS_HOME (removed at exit) and $T, a scratch
 # directory inside it. $HSYS runs the hsys under test (with $HSYS_WRAP in
@@ -173,6 +174,13 @@ code_opts=()
 code() {
 	curl -s -m "${code_max:-30}" "${code_opts[@]}" -o /dev/null \
 	    -w '%{http_code}' "$@"
+}
+
+# code_is WANT [CURL ARGS...] URL: the request gets status WANT; asks anew
+# each time, so it is the condition to give wait_until.
+code_is() {
+	local want=$1; shift
+	[ "$(code "$@")" = "$want" ]
 }
 
 # start_app NAME ARGS...: tests/e2e/lib/echoapp.py in the background with
