@@ -104,24 +104,28 @@ t_wait() {
 }
 
 # wait_until SECONDS CMD...: polls CMD, quietly, every 0.1 s until it
-# exits 0; 1 when SECONDS pass first (give a slow machine a generous
-# bound). It asserts nothing: the assertion that follows it does (t_wait is
-# the asserting form). When it gives up, it says on stderr, as TAP
-# comments, what it waited for and what the last run of CMD printed, so the
-# failure that follows shows what was reached rather than nothing.
+# exits 0, and prints what that run printed on stdout; 1 when SECONDS pass
+# first (give a slow machine a generous bound). It asserts nothing: the
+# assertion that follows it does (t_wait is the asserting form). When it
+# gives up, it says on stderr, as TAP comments, what it waited for and what
+# the last run of CMD printed, so the failure that follows shows what was
+# reached rather than nothing.
 wait_until() {
-	local secs=$1 end out=$T/.wait.$BASHPID; shift
+	local secs=$1 end out=$T/.wait.$BASHPID rc=0; shift
 	end=$(( ${EPOCHREALTIME/./} + secs * 1000000 ))
-	until "$@" >"$out" 2>&1; do
+	until "$@" >"$out" 2>"$out.err"; do
 		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
 			printf '# waited %ss in vain for: %s\n' "$secs" "$*" >&2
-			head -c 1000 "$out" | sed 's/^/#   it said: /' >&2
-			rm -f "$out"
-			return 1
+			cat "$out" "$out.err" | head -c 1000 |
+			    sed 's/^/#   it said: /' >&2
+			rc=1
+			break
 		fi
 		sleep 0.1
 	done
-	rm -f "$out"
+	[ "$rc" = 0 ] && cat "$out"
+	rm -f "$out" "$out.err"
+	return "$rc"
 }
 
 # start_hsysd [-l LOG] [-p VAR] [ARGS...]: hsysd (with $HSYS_WRAP in
