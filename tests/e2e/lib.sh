@@ -154,7 +154,7 @@ start_hsysd() {
 hsysd_ready() {
 	local log=$1 pid=${2:-} end
 	end=$(( ${EPOCHREALTIME/./} + 60 * 1000000 ))
-	until grep -Eq 'hsysd [^ ]+ ready: ' "$log" 2>/dev/null; do
+	until logged_ready "$log"; do
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			_hsysd_not_ready "$log" "it exited first"
 		elif [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
@@ -162,6 +162,12 @@ hsysd_ready() {
 		fi
 		sleep 0.1
 	done
+}
+
+# logged_ready LOG: LOG has hsysd's "ready" line (the condition for a
+# wait_until where hsysd_ready's stopping the test is not wanted).
+logged_ready() {
+	grep -Eq 'hsysd [^ ]+ ready: ' "$1" 2>/dev/null
 }
 
 _hsysd_not_ready() {
