@@ -8,6 +8,7 @@
 #   t_done                            # at the end; exits non-zero on failure
 #   start_hsysd --workers 2 ...       # hsysd in the background, once ready
 #   wait_until SECONDS CMD...         # waits for CMD to succeed; asserts nothing
+#   prints WANT CMD...                # CMD prints WANT (for wait_until)
 #   code [CURL ARGS...] URL           # the status code of a request
 #   code_is WANT [CURL ARGS...] URL   # ... is WANT (for wait_until)
 #
@@ -126,6 +127,13 @@ wait_until() {
 	[ "$rc" = 0 ] && cat "$out"
 	rm -f "$out" "$out.err"
 	return "$rc"
+}
+
+# prints WANT CMD...: CMD prints WANT (its whole output, as $(...) takes
+# it); a condition for wait_until, asked anew each time.
+prints() {
+	local want=$1; shift
+	[ "$("$@")" = "$want" ]
 }
 
 # start_hsysd [-l LOG] [-p VAR] [ARGS...]: hsysd (with $HSYS_WRAP in
