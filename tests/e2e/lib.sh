@@ -9,6 +9,7 @@
 #   start_hsysd --workers 2 ...       # hsysd in the background, once ready
 #   wait_until SECONDS CMD...         # waits for CMD to succeed; asserts nothing
 #   prints WANT CMD...                # CMD prints WANT (for wait_until)
+#   gone PID                          # the process has exited (for wait_until)
 #   code [CURL ARGS...] URL           # the status code of a request
 #   code_is WANT [CURL ARGS...] URL   # ... is WANT (for wait_until)
 #
@@ -135,6 +136,9 @@ prints() {
 	local want=$1; shift
 	[ "$("$@")" = "$want" ]
 }
+
+# gone PID: the process has exited (a condition for wait_until).
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # start_hsysd [-l LOG] [-p VAR] [ARGS...]: hsysd (with $HSYS_WRAP in
 # front) in the background with ARGS, its stderr in LOG ($T/d.log unless
