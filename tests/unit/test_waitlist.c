@@ -269,7 +269,9 @@ test_long(void)
 	uint64_t far;
 	int i, ordered = 1;
 
-	CHECK(r != NULL && loop_new(&l, &e) == 0);
+	if (!CHECK(r != NULL))
+		return;
+	CHECK(loop_new(&l, &e) == 0);
 	wl = waitlist_new(l);
 	reset(r, N);
 	far = loop_now(l) + 60000;
