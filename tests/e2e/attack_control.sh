@@ -197,7 +197,7 @@ t_eq "the other application is still served" "$(served)" 200
 # --- d: applications that never read their channels -----------------------
 nobody noread "$P" >"$T/noread.out" &
 npid=$!
-wait_until 10 grep -q "sinks ready" "$T/noread.out"
+wait_until 30 grep -q "sinks ready" "$T/noread.out"
 head -c 200000 /dev/zero >"$T/body"
 for i in $(seq 24); do
 	curl -s -o /dev/null --max-time 60 -H "Expect:" --data-binary @"$T/body" \

@@ -68,7 +68,7 @@ hsys http add urlacl url="http://+:$P/nobody/" user=nobody >/dev/null
     --control-per-uid 16 --idle-session-timeout 3 \
     2>"$T/d.log") &
 d=$!
-t_ok "hsysd is ready" wait_until 20 grep -q 'ready: 2 worker' "$T/d.log"
+t_ok "hsysd is ready" wait_until 60 grep -q 'ready: 2 worker' "$T/d.log"
 t_grep "MaxConnections defaults below the open-files limit" \
     'open files: at most 256; MaxConnections, unless set, is 192' "$T/d.log"
 t_ok "an application serves" start_app app "http://127.0.0.1:$P/echo/"
@@ -93,7 +93,7 @@ t_ok "and serves" code_is 200 "http://127.0.0.1:$P/echo2/x"
 t_ok "silent connections are closed after --control-timeout (5 s)" \
     wait_until 20 grep -q 'sent nothing within 5000 ms' "$T/d.log"
 t_ok "then an application of that user registers" \
-    wait_until 10 eval 'nobody_app | grep -qx ok'
+    wait_until 30 eval 'nobody_app | grep -qx ok'
 wait $ctl_pid
 
 # --- a session that holds no queue -----------------------------------------
@@ -130,7 +130,7 @@ t_grep "connections over MaxConnections are refused (ConnLimit)" \
     ConnLimit "$HSYS_HOME/log/httperr.log"
 wait $tcp_pid
 t_ok "clients are served once the attacker lets go" \
-    wait_until 20 code_is 200 "http://127.0.0.1:$P/echo3/x"
+    wait_until 60 code_is 200 "http://127.0.0.1:$P/echo3/x"
 
 # --- beyond the open-files limit: accept fails with EMFILE ------------------
 hsys http add setting name=MaxConnections value=100000 >/dev/null
@@ -161,14 +161,14 @@ wait $emfile_pid
 wait $ctl2_pid
 t_ok "hsysd is alive after the attack" alive
 t_ok "clients are served again" \
-    wait_until 20 code_is 200 "http://127.0.0.1:$P/echo/y"
+    wait_until 60 code_is 200 "http://127.0.0.1:$P/echo/y"
 t_ok "the control plane too" \
-    wait_until 20 eval 'hsys http show servicestate >/dev/null'
+    wait_until 60 eval 'hsys http show servicestate >/dev/null'
 echo "# log: $(logsize) bytes in all (was $size0 before the TCP attacks)"
 
 kill "$app_pid" "$app2_pid" "$app3_pid" 2>/dev/null
 kill -TERM "$d"
-t_ok "hsysd stops" wait_until 20 eval '! kill -0 $d'
+t_ok "hsysd stops" wait_until 60 eval '! kill -0 $d'
 wait "$d"
 t_eq "with status 0" "$?" 0
 t_done

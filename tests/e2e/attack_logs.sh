@@ -14,7 +14,7 @@ LOG=$HSYS_HOME/log
 FORGE='2026-01-01T00:00:00Z hsysd[1]: notice: FORGED'
 
 t_line() {
-	wait_until 10 grep -Eq -- "$2" "$3"
+	wait_until 30 grep -Eq -- "$2" "$3"
 	_t_report $? "$1" "no line /$2/ in $3: $(tail -c 2000 "$3" 2>/dev/null)"
 }
 raw() {	# raw PORT BYTES(python literal): sends, reads until closed

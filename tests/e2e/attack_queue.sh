@@ -31,7 +31,7 @@ start_as() {
 	    python3 "$TOP/tests/e2e/lib/echoapp.py" --ready "$U/$name.ready" \
 	    "$@") >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
-	wait_until 10 settled "$name" $!
+	wait_until 30 settled "$name" $!
 	[ -e "$U/$name.ready" ]
 }
 # settled NAME PID: the application is ready, was refused or has exited

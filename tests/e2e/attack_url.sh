@@ -40,7 +40,7 @@ app() {
 	    --ready "$T/run/$name.ready" "$@") >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
 	apps="${apps:-} $!"
-	wait_until 10 settled "$name"
+	wait_until 30 settled "$name"
 	[ -e "$T/run/$name.ready" ]
 }
 # settled NAME: the application is ready or was refused

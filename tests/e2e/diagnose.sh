@@ -165,7 +165,7 @@ hsys http add urlacl url="http://+:$P/nb/" user=nobody >/dev/null
     "$PYTHONPATH/echoapp.py" --ready "$pub/nb.ready" --queue nbq \
     "http://+:$P/nb/" >"$T/nb.out" 2>&1) &
 t_ok "with the reservation, nobody's application serves" \
-    wait_until 10 test -e "$pub/nb.ready"
+    wait_until 30 test -e "$pub/nb.ready"
 t_ok "and diagnose is content" dg "http://127.0.0.1:$P/nb/page" --request
 t_grep "naming the grant" "http://\+:$P/nb/ covers http://\+:$P/nb/ and grants nobody" "$T/dg"
 
@@ -194,7 +194,7 @@ t_ok "an application with a long grace period" start_app gone --queue goneq \
     --grace 120000 "http://+:$P/gone/"
 kill "$gone_pid"; wait "$gone_pid" 2>/dev/null
 gone_empty() { hsys http show servicestate --json | jq_ '[len(q["processes"]) for q in d["queues"] if q["name"] == "goneq"]' | grep -qx '\[0\]'; }
-t_ok "it exits; its queue lingers" wait_until 10 gone_empty
+t_ok "it exits; its queue lingers" wait_until 30 gone_empty
 t_fail "no process: exit 1" 1 dg "http://127.0.0.1:$P/gone/"
 t_ok "the registration still stands" hop registration ok
 t_ok "the queue fails" hop queue FAIL
@@ -207,7 +207,7 @@ s.bind(('127.0.0.1', $PT)); s.listen(); open('$T/py.ready', 'w').close()
 time.sleep(120)" &
 py=$!
 t_ok "a python program listens on 127.0.0.1:$PT" \
-    wait_until 10 test -e "$T/py.ready"
+    wait_until 30 test -e "$T/py.ready"
 t_fail "port taken: exit 1" 1 dg "http://127.0.0.1:$PT/t/"
 t_ok "the listener fails" hop listener FAIL
 t_grep "naming the program and its pid" "port $PT on 127.0.0.1 is held by another program: python3 \(pid $py\), not hsysd" "$T/dg"

@@ -17,7 +17,7 @@ start_hsysd --workers 2
 get() { curl -s -m 30 --cacert "$T/ca.pem" "$@"; }
 "$BUILD/examples/websocket" "https://+:$P/ws/" 2>"$T/ws.log" &
 wpid=$!
-wait_until 10 code_is 200 --cacert "$T/ca.pem" https://localhost:$P/ws/
+wait_until 30 code_is 200 --cacert "$T/ca.pem" https://localhost:$P/ws/
 t_grep "a GET without Upgrade gets the example's page" 'new WebSocket' \
     <(get https://localhost:$P/ws/)
 t_eq "a POST is refused 405" "$(get -o /dev/null -w '%{http_code}' \
@@ -85,7 +85,7 @@ async def main():
 asyncio.run(main())
 PY
 cpid=$!
-wait_until 10 grep -q open "$T/term.out"
+wait_until 30 grep -q open "$T/term.out"
 kill -TERM "$wpid"
 wait "$wpid"
 t_eq "hsys-websocket exits 0 on SIGTERM" $? 0

@@ -19,7 +19,7 @@ ln -s /etc/passwd "$T/www/escape"
 
 "$BUILD/examples/hello" "https://+:$P/hello/" 2>"$T/hello.log" &
 "$BUILD/examples/static" "$T/www" "https://+:$P/files/" 2>"$T/static.log" &
-wait_until 10 code_is 200 --cacert "$T/ca.pem" \
+wait_until 30 code_is 200 --cacert "$T/ca.pem" \
     https://localhost:$P/files/index.html
 t_eq "hsys-hello answers over HTTPS" "$(get https://localhost:$P/hello/)" "hello, world"
 t_eq "hsys-static serves a file" "$(get https://localhost:$P/files/index.html)" "<h1>hi</h1>"

@@ -25,7 +25,7 @@ deploy() {
 	local name=$1 url=$2 expect=$3 v1 v2 rc; shift 3
 	"$@" --queue "$name" 2>"$T/$name.v1.log" &
 	v1=$!
-	wait_until 10 code_is 200 "$url"
+	wait_until 30 code_is 200 "$url"
 	python3 "$TOP/tests/e2e/lib/loadclient.py" "$url" 6 2 4 "$expect" \
 	    >"$T/$name.load" 2>&1 &
 	load=$!
@@ -33,7 +33,7 @@ deploy() {
 	"$@" --queue "$name" 2>"$T/$name.v2.log" &
 	v2=$!
 	t_ok "$name: version 2 attaches to the queue under load" \
-	    wait_until 10 attached "$v2"
+	    wait_until 30 attached "$v2"
 	t_ok "$name: both versions are attached" attached "$v1"
 	kill -TERM "$v1"
 	wait "$v1"

@@ -64,7 +64,7 @@ http.createServer((q, s) => {
   s.write("node says ");		/* no length: chunked */
   setTimeout(() => s.end(q.url + " " + q.headers["x-forwarded-proto"] + "\n"), 50);
 }).listen(process.argv[1]);' "$N" >"$T/node.log" 2>&1 &
-wait_until 10 test -S "$N"
+wait_until 30 test -S "$N"
 $FWD --url "https://+:$P/node/" --to "unix:$N" 2>"$T/fn.log" &
 fn=$!
 t_ok "a Node server behind hsys-forward" \
@@ -78,10 +78,10 @@ t_eq "a 3 MB POST to Node" \
 
 # --- WebSocket through the tunnel ----------------------------------------------
 /usr/bin/python3 "$LIB/fwd_ws.py" serve $W 2>"$T/ws.log" &
-wait_until 10 eval '(exec 3<>/dev/tcp/127.0.0.1/$W)'
+wait_until 30 eval '(exec 3<>/dev/tcp/127.0.0.1/$W)'
 $FWD --url "https://+:$P/ws/" --to http://127.0.0.1:$W 2>"$T/fw.log" &
 fw=$!
-wait_until 10 code_is 426 https://localhost:$P/ws/
+wait_until 30 code_is 426 https://localhost:$P/ws/
 t_eq "a plain GET reaches the WebSocket server (426)" "$(code https://localhost:$P/ws/)" 426
 t_eq "a WebSocket echo over wss:// through hsys-forward" \
     "$(timeout 60 /usr/bin/python3 "$LIB/fwd_ws.py" client wss://localhost:$P/ws/ "$T/ca.pem")" "echo ok"

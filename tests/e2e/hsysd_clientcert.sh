@@ -40,7 +40,7 @@ start_hsysd --workers 2 --verbose
 python3 "$PYTHONPATH/echoapp.py" --ready "$T/app.ready" "https://+:$P/" \
     "https://+:$P2/" >"$T/app.out" 2>&1 &
 t_ok "an application registers both ports" \
-    wait_until 10 test -e "$T/app.ready"
+    wait_until 30 test -e "$T/app.ready"
 
 out=$(curl -sk --max-time 5 --cert "$T/client.pem" --key "$T/client.key" \
     "https://127.0.0.1:$P/x")

@@ -73,7 +73,7 @@ nobody "oq-$P" 3 "$T/release" >"$T/oq.out" &
 oq=$!
 nobody "cq-$P" 1 "$T/release" >"$T/cq.out" &
 cq=$!
-wait_until 10 test -s "$T/dq.out" -a -s "$T/oq.out" -a -s "$T/cq.out"
+wait_until 30 test -s "$T/dq.out" -a -s "$T/oq.out" -a -s "$T/cq.out"
 t_eq "nobody holds an open queue allowing uid 1" "$(cat "$T/dq.out")" ok
 t_eq "an open one allowing no one" "$(cat "$T/oq.out")" ok
 t_eq "and a closed one" "$(cat "$T/cq.out")" ok

@@ -14,7 +14,7 @@ noticed() { [ "$(grep -c 'this one serves on' "$T/d.log")" -ge "$1" ]; }
 
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 d=$!
-t_ok "hsysd is ready" wait_until 20 grep -q 'ready: 2 worker' "$T/d.log"
+t_ok "hsysd is ready" wait_until 60 grep -q 'ready: 2 worker' "$T/d.log"
 # Not --reconnect: the taker never puts a socket of its own in place, so
 # an application told to reconnect (GOAWAY, after HANDOVER_READY) would
 # come back to this same daemon while its old session still holds its
@@ -22,7 +22,7 @@ t_ok "hsysd is ready" wait_until 20 grep -q 'ready: 2 worker' "$T/d.log"
 python3 "$TOP/tests/e2e/lib/echoapp.py" --ready "$T/app.ready" \
     "http://127.0.0.1:$P/echo/" >"$T/app.log" 2>&1 &
 app=$!
-t_ok "an application serves" wait_until 20 grep -q ready "$T/app.ready"
+t_ok "an application serves" wait_until 60 grep -q ready "$T/app.ready"
 t_ok "a request is answered" code_is 200 "http://127.0.0.1:$P/echo/x"
 
 # Clients all along: HTTP requests on new and kept connections (their
@@ -76,7 +76,7 @@ t_ok "a real handover then succeeds" \
 wait $d
 t_eq "the old hsysd exits with status 0" "$?" 0
 t_ok "the new one answers on the control socket" \
-    wait_until 10 eval 'hsys http show servicestate >/dev/null'
+    wait_until 30 eval 'hsys http show servicestate >/dev/null'
 kill $app 2>/dev/null
 kill -TERM $b
 wait $b

@@ -154,13 +154,13 @@ pub=$(mktemp -d) && chmod 1777 "$pub"	# nobody writes its ready file here
 cd / && { as_nobody --ready "$pub/nb.ready" "http://+:$P3/n/" >"$T/nb.out" 2>&1 & }
 cd - >/dev/null
 t_ok "the more specific reservation for nobody allows it" \
-    wait_until 10 test -e "$pub/nb.ready"
+    wait_until 30 test -e "$pub/nb.ready"
 t_eq "and nobody's app serves" "$(code "http://127.0.0.1:$P3/n/x")" 200
 hsys http add urlacl url="http://+:$P3/g/" user=@nogroup >/dev/null
 cd / && { as_nobody --ready "$pub/g.ready" "http://+:$P3/g/" >"$T/g.out" 2>&1 & }
 cd - >/dev/null
 t_ok "a reservation for nobody's group allows it too" \
-    wait_until 10 test -e "$pub/g.ready"
+    wait_until 30 test -e "$pub/g.ready"
 rm -rf "$pub"
 
 kill -TERM $dpid

@@ -30,14 +30,14 @@ while True:
             f = ch.recv_frame() if ch.has_frame() else None
 PY
 python3 "$T/holder.py" >"$T/ids" 2>"$T/holder.err" &
-wait_until 10 test -e "$T/holder.ready"
+wait_until 30 test -e "$T/holder.ready"
 
 N=16
 for i in $(seq $N); do
 	curl -s -m 30 -o /dev/null "http://127.0.0.1:$P/held/$i" &
 done
 held() { [ "$(wc -l <"$T/ids")" -ge $N ]; }
-wait_until 10 held
+wait_until 30 held
 t_eq "the application holds all $N requests" "$(wc -l <"$T/ids")" $N
 t_eq "and their ids are all different" "$(sort -u "$T/ids" | wc -l)" $N
 workers=$(python3 -c "import sys; print(len({(int(l) >> 24) & 255 for l in open('$T/ids')}))")

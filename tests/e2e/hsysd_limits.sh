@@ -17,7 +17,7 @@ start_hsysd --workers 2
 # httperr REASON: the error log names REASON (its writer flushes within
 # 100 ms of a line; allow 10 s)
 httperr() {
-	wait_until 10 grep -q " $1 " "$HSYS_HOME/log/httperr.log"
+	wait_until 30 grep -q " $1 " "$HSYS_HOME/log/httperr.log"
 }
 
 # The app, on another port if that one is taken.
@@ -25,7 +25,7 @@ for try in 1 2 3 4 5; do
 	rm -f "$T/app.ready"
 	python3 "$PYTHONPATH/echoapp.py" --ready "$T/app.ready" \
 	    "http://+:$P/app/" >"$T/app.out" 2>&1 &
-	wait_until 10 eval '[ -e "$T/app.ready" ] || grep -q refused "$T/app.out"'
+	wait_until 30 eval '[ -e "$T/app.ready" ] || grep -q refused "$T/app.out"'
 	[ -e "$T/app.ready" ] && break
 	P=$((10000 + RANDOM % 20000))
 done
@@ -46,7 +46,7 @@ cfg() {
 	local before
 	before=$(gens)
 	hsys http "$@" >/dev/null || echo "cfg failed: $*"
-	wait_until 10 eval '[ "$(gens)" -gt "$before" ]'
+	wait_until 30 eval '[ "$(gens)" -gt "$before" ]'
 	sleep 0.3	# the snapshot's mail to the workers
 }
 # within LINE MIN MAX: "closed T" with MIN <= T <= MAX
@@ -129,14 +129,14 @@ hold=$!
 # (Until hsysd has accepted all three: a busy machine may take a while,
 # and with two workers the 4th could otherwise be accepted first.)
 wait_until 30 grep -q holding "$T/hold"
-wait_until 10 eval '[ "$(ss -Htn state established "( sport = :$P )" |
+wait_until 30 eval '[ "$(ss -Htn state established "( sport = :$P )" |
     wc -l)" -ge 3 ]'
 sleep 1
 t_eq "the 4th connection is closed at once" "$(lc refused)" refused
 t_ok "reason ConnLimit (httperr.log)" httperr ConnLimit
 stop_hold
 # (hsysd counts them out as it reads their EOF: allow it 10 s.)
-wait_until 10 code_is 200 "http://127.0.0.1:$P/app/"
+wait_until 30 code_is 200 "http://127.0.0.1:$P/app/"
 served "once the others left"
 cfg delete setting name=MaxConnections
 

@@ -28,7 +28,7 @@ PY
 hold $P p; holder=$!
 hold $Q q; holder_q=$!
 t_ok "another program holds 127.0.0.1:$P and 127.0.0.1:$Q (SO_REUSEPORT)" \
-    wait_until 10 test -e "$T/p.held" -a -e "$T/q.held"
+    wait_until 30 test -e "$T/p.held" -a -e "$T/q.held"
 
 hsys http add metrics url="http://127.0.0.1:$M/metrics/" >/dev/null 2>&1
 start_hsysd --workers 2 --verbose

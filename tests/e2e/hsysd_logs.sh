@@ -29,7 +29,7 @@ stop_hsysd() {
 # t_line WHAT PATTERN FILE: a line matching PATTERN appears in FILE (within
 # 10 s; lines reach the file within about 100 ms)
 t_line() {
-	wait_until 10 grep -Eq -- "$2" "$3"
+	wait_until 30 grep -Eq -- "$2" "$3"
 	_t_report $? "$1" "no line /$2/ in $3: $(tail -c 2000 "$3" 2>/dev/null)"
 }
 raw() {	# raw PORT BYTES(python literal) [WAIT]: sends, reads, closes
@@ -137,7 +137,7 @@ open(sys.argv[2], "w").write("ready\n")
 time.sleep(30)
 PY
 offpid=$!
-wait_until 10 test -e "$T/off.ready"
+wait_until 30 test -e "$T/off.ready"
 t_eq "a queue nobody serves: 503" \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P3/off/")" 503
 t_line "AppOffline" " GET /off/ - 503 - AppOffline -$" "$LOG/httperr.log"
@@ -219,7 +219,7 @@ if command -v logrotate >/dev/null; then
 	t_ok "hsysd logs to a directory for rotation" hsysd_up --log-dir "$T/rot"
 	t_ok "the application again" start_app app4 "http://+:$P/app/"
 	curl -s -o /dev/null "http://127.0.0.1:$P/app/before"
-	wait_until 10 grep -Eq -- before "$T/rot/access.log"
+	wait_until 30 grep -Eq -- before "$T/rot/access.log"
 	t_ok "logrotate rotates the files" logrotate -f -s "$T/lr.state" \
 	    "$T/rot.conf"
 	t_ok "access.log.1 holds the old lines" grep -q before "$T/rot/access.log.1"
