@@ -15,11 +15,7 @@ start_mock() {
 	/usr/bin/python3 "$TOP/tests/e2e/lib/acme_mock.py" "$P" "$T/srv.pem" \
 	    "$T/srv.key" "$1" >"$T/mock.out" 2>&1 &
 	mock_pid=$!
-	for i in $(seq 100); do
-		grep -q ready "$T/mock.out" && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 grep -q ready "$T/mock.out"
 }
 
 t_ok "the mock starts" start_mock ratelimit

@@ -66,11 +66,7 @@ JSON
 	    pebble -config "$T/pebble.json" -dnsserver "127.0.0.1:$DNS" \
 	    >>"$T/pebble.log" 2>&1 &
 	pebble_pid=$!
-	for i in $(seq 100); do
-		curl -sf --cacert "$T/ca.pem" "$DIR" >/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 curl -sf --cacert "$T/ca.pem" -o /dev/null "$DIR"
 }
 stop_pebble() {
 	kill "$pebble_pid" 2>/dev/null

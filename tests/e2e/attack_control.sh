@@ -149,11 +149,9 @@ served() {	# the other application still answers
 }
 
 hsys http add urlacl url="http://+:$P/" user=nobody >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose --limit sessions=4 \
+start_hsysd --workers 2 --verbose --limit sessions=4 \
     --limit queues=8 --limit prefixes=260 --limit state=2 \
-    --limit app-buffer=1048576 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+    --limit app-buffer=1048576
 t_ok "hsysd refuses a bad --limit" \
     sh -c "'$BUILD/hsysd' --limit sessions=0 2>&1 | grep -q 'from 1 to'"
 start_app good --grace 0 "http://+:$P/good/"
@@ -199,8 +197,7 @@ t_eq "the other application is still served" "$(served)" 200
 # --- d: applications that never read their channels -----------------------
 nobody noread "$P" >"$T/noread.out" &
 npid=$!
-for i in $(seq 100); do grep -q "sinks ready" "$T/noread.out" && break
-	sleep 0.1; done
+wait_until 30 grep -q "sinks ready" "$T/noread.out"
 head -c 200000 /dev/zero >"$T/body"
 for i in $(seq 24); do
 	curl -s -o /dev/null --max-time 60 -H "Expect:" --data-binary @"$T/body" \
@@ -209,8 +206,7 @@ done
 # (Cut off when the bytes buffered reach the bound, or, where dispatch kept
 # new requests away from channels over their share first, after 30 s
 # over it: which comes first depends on the kernel's socket buffers.)
-for i in $(seq 1000); do grep -q "sink session" "$T/noread.out" && break
-	sleep 0.1; done
+wait_until 100 grep -q "sink session" "$T/noread.out"
 wait $npid 2>/dev/null
 t_grep "hsysd cut off the sessions that did not read, at its bound" \
     "hsysd's buffers are full; cut off|more than its share of hsysd's buffers for too long; cut off" \

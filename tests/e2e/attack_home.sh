@@ -125,9 +125,7 @@ t_eq "mode 0600" "$(stat -c %a "$T/out.pem")" 600
 # --- what stays legitimate ---------------------------------------------------
 # Root's home (0755, from lib.sh): hsysd starts; the socket is 0666, by the
 # umask at bind().
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 1
 t_grep "hsysd starts in root's own home" "ready" "$T/d.log"
 t_eq "the socket is srw-rw-rw-" "$(stat -c %A "$HSYS_HOME/hsysd.sock")" "srw-rw-rw-"
 t_eq "the lock is a plain file of root's" "$(stat -c '%F %U %a' "$HSYS_HOME/hsysd.lock")" "regular file root 644"
@@ -146,7 +144,7 @@ t_ok "nobody writes its own store" nobody env HSYS_HOME="$pub/nbhome" \
 (cd / && exec setpriv --reuid=65534 --regid=65534 --clear-groups env \
     HSYS_HOME="$pub/nbhome" "$BUILD/hsysd" --workers 1 2>"$T/nb.log") &
 nbpid=$!
-for i in $(seq 300); do grep -q ready "$T/nb.log" && break; sleep 0.1; done
+hsysd_ready "$T/nb.log" "$nbpid"
 t_grep "nobody's private hsysd starts in its own home" "ready" "$T/nb.log"
 kill "$nbpid" 2>/dev/null; wait "$nbpid" 2>/dev/null
 # ... and root may not use it: nobody could swap its files.

@@ -13,15 +13,8 @@ LOG=$HSYS_HOME/log
 # What a forged line would start with, as each log's lines do.
 FORGE='2026-01-01T00:00:00Z hsysd[1]: notice: FORGED'
 
-wait_for() {
-	for i in $(seq 100); do
-		grep -Eq -- "$1" "$2" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 t_line() {
-	wait_for "$2" "$3"
+	wait_until 30 grep -Eq -- "$2" "$3"
 	_t_report $? "$1" "no line /$2/ in $3: $(tail -c 2000 "$3" 2>/dev/null)"
 }
 raw() {	# raw PORT BYTES(python literal): sends, reads until closed
@@ -53,9 +46,7 @@ PY
 A=$(hsys cert new-selfsigned --dns-name a.test | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert hostnameport=a.test:$P2 certhash=$A appid=$APPID \
     >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 t_ok "an application serves http and https" start_app app \
     "http://+:$P/app/" "https://a.test:$P2/s/"
 
@@ -106,9 +97,7 @@ t_eq "httperr.log: every line has its 14 fields" "$bad" 0
 kill "$dpid"; wait "$dpid" 2>/dev/null
 kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null
 rm -f "$LOG/access.log"
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --access-log w3c 2>"$T/d2.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d2.log" && break; sleep 0.1; done
+start_hsysd -l "$T/d2.log" --workers 2 --access-log w3c
 t_ok "the application again" start_app app "http://+:$P/app/"
 raw $P "b'GET /app/w HTTP/1.1\r\nHost: a\r\nUser-Agent: u v\t\"\xff\r\nReferer: $FORGE\r\nConnection: close\r\n\r\n'"
 curl -s -o /dev/null "http://127.0.0.1:$P/app/last"

@@ -13,11 +13,8 @@ export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 
 hsys http add metrics url="http://+:$P/metrics/" >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 1
 
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$dpid/status"; }
 
 t_ok "an application serves /hello/ on one port and one host on another" \

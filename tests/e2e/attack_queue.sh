@@ -31,13 +31,13 @@ start_as() {
 	    python3 "$TOP/tests/e2e/lib/echoapp.py" --ready "$U/$name.ready" \
 	    "$@") >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
-	for i in $(seq 100); do
-		[ -e "$U/$name.ready" ] && return 0
-		grep -q refused "$T/$name.out" 2>/dev/null && return 1
-		kill -0 $! 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 settled "$name" $!
+	[ -e "$U/$name.ready" ]
+}
+# settled NAME PID: the application is ready, was refused or has exited
+settled() {
+	[ -e "$U/$1.ready" ] || grep -q refused "$T/$1.out" ||
+	    ! kill -0 "$2" 2>/dev/null
 }
 
 # pids URL N: the pid that answered each of N requests, one a line ("-"
@@ -60,9 +60,7 @@ PY
 
 hsys http add urlacl url="http://+:$P/" user=nobody delegate=yes >/dev/null
 hsys http add urlacl url="http://+:$P2/" user=daemon delegate=yes >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 # --- the squat: B takes the name "jobs" before A ---------------------------
 t_ok "B creates a queue named jobs first" \

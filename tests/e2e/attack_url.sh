@@ -40,18 +40,16 @@ app() {
 	    --ready "$T/run/$name.ready" "$@") >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
 	apps="${apps:-} $!"
-	for i in $(seq 100); do
-		[ -e "$T/run/$name.ready" ] && return 0
-		grep -q refused "$T/$name.out" 2>/dev/null && return 1
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 settled "$name"
+	[ -e "$T/run/$name.ready" ]
+}
+# settled NAME: the application is ready or was refused
+settled() {
+	[ -e "$T/run/$1.ready" ] || grep -q refused "$T/$1.out"
 }
 hex() { printf '%02X' "'$1"; }
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 # ---- reservations, stored in the canonical (cooked) spelling ----
 t_ok "B reserves http://+:$P/" $HSYS http add urlacl \

@@ -192,10 +192,7 @@ port=$(free_port)
 timeout 60 openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$T/leaf.pem" \
     -key "$T/leaf.key" -www >"$T/server.log" 2>&1 &
 server=$!
-for _ in $(seq 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-	sleep 0.1
-done
+wait_until 30 eval '(exec 3<>"/dev/tcp/127.0.0.1/$port")'
 t_ok "TLS: s_client verifies the chain and the name" timeout 20 openssl s_client \
     -connect "127.0.0.1:$port" -servername www.example.test -verify_return_error \
     -CAfile "$T/ca.pem" -verify_hostname www.example.test -brief </dev/null

@@ -12,7 +12,6 @@ export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 jq_() { python3 -c "import json,sys; d = json.load(sys.stdin); print($1)"; }
-until_() { local n=$1; shift; for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 # dg ARGS: hsys diagnose, its output kept in $T/dg too (t_ok overwrites
 # $T/out); hop NAME STATUS: the verdict line of a hop there
 dg() { hsys diagnose "$@" | tee "$T/dg"; return "${PIPESTATUS[0]}"; }
@@ -73,8 +72,7 @@ hsys http add sslcert ipport=127.0.0.1:$PE certhash=$OLD appid=$APPID \
 t_ok "bindings for localhost:$PS and (expired) 127.0.0.1:$PE" \
     hsys http show sslcert ipport=127.0.0.1:$PE
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-until_ 300 grep -q ready "$T/d.log"
+start_hsysd --workers 1
 t_ok "root's application on queue goodq" start_app good --queue goodq \
     "http://+:$P/good/"
 t_ok "and one on https" start_app tls --queue tlsq "https://+:$PS/s/"
@@ -166,7 +164,8 @@ hsys http add urlacl url="http://+:$P/nb/" user=nobody >/dev/null
     HSYS_HOME="$HSYS_HOME" PYTHONPATH="$PYTHONPATH" python3 \
     "$PYTHONPATH/echoapp.py" --ready "$pub/nb.ready" --queue nbq \
     "http://+:$P/nb/" >"$T/nb.out" 2>&1) &
-t_ok "with the reservation, nobody's application serves" until_ 100 test -e "$pub/nb.ready"
+t_ok "with the reservation, nobody's application serves" \
+    wait_until 30 test -e "$pub/nb.ready"
 t_ok "and diagnose is content" dg "http://127.0.0.1:$P/nb/page" --request
 t_grep "naming the grant" "http://\+:$P/nb/ covers http://\+:$P/nb/ and grants nobody" "$T/dg"
 
@@ -195,7 +194,7 @@ t_ok "an application with a long grace period" start_app gone --queue goneq \
     --grace 120000 "http://+:$P/gone/"
 kill "$gone_pid"; wait "$gone_pid" 2>/dev/null
 gone_empty() { hsys http show servicestate --json | jq_ '[len(q["processes"]) for q in d["queues"] if q["name"] == "goneq"]' | grep -qx '\[0\]'; }
-t_ok "it exits; its queue lingers" until_ 100 gone_empty
+t_ok "it exits; its queue lingers" wait_until 30 gone_empty
 t_fail "no process: exit 1" 1 dg "http://127.0.0.1:$P/gone/"
 t_ok "the registration still stands" hop registration ok
 t_ok "the queue fails" hop queue FAIL
@@ -207,7 +206,8 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $PT)); s.listen(); open('$T/py.ready', 'w').close()
 time.sleep(120)" &
 py=$!
-t_ok "a python program listens on 127.0.0.1:$PT" until_ 100 test -e "$T/py.ready"
+t_ok "a python program listens on 127.0.0.1:$PT" \
+    wait_until 30 test -e "$T/py.ready"
 t_fail "port taken: exit 1" 1 dg "http://127.0.0.1:$PT/t/"
 t_ok "the listener fails" hop listener FAIL
 t_grep "naming the program and its pid" "port $PT on 127.0.0.1 is held by another program: python3 \(pid $py\), not hsysd" "$T/dg"

@@ -12,18 +12,12 @@ APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$thumb appid=$APPID >/dev/null
 hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 
 get() { curl -s -m 30 --cacert "$T/ca.pem" "$@"; }
 "$BUILD/examples/websocket" "https://+:$P/ws/" 2>"$T/ws.log" &
 wpid=$!
-for i in $(seq 100); do
-	[ "$(get -o /dev/null -w '%{http_code}' https://localhost:$P/ws/)" = 200 ] &&
-	    break
-	sleep 0.1
-done
+wait_until 30 code_is 200 --cacert "$T/ca.pem" https://localhost:$P/ws/
 t_grep "a GET without Upgrade gets the example's page" 'new WebSocket' \
     <(get https://localhost:$P/ws/)
 t_eq "a POST is refused 405" "$(get -o /dev/null -w '%{http_code}' \
@@ -91,7 +85,7 @@ async def main():
 asyncio.run(main())
 PY
 cpid=$!
-for i in $(seq 100); do grep -q open "$T/term.out" && break; sleep 0.1; done
+wait_until 30 grep -q open "$T/term.out"
 kill -TERM "$wpid"
 wait "$wpid"
 t_eq "hsys-websocket exits 0 on SIGTERM" $? 0

@@ -9,9 +9,7 @@ APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$thumb appid=$APPID >/dev/null
 hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 
 get() { curl -s --cacert "$T/ca.pem" "$@"; }
 mkdir -p "$T/www/sub"
@@ -21,10 +19,8 @@ ln -s /etc/passwd "$T/www/escape"
 
 "$BUILD/examples/hello" "https://+:$P/hello/" 2>"$T/hello.log" &
 "$BUILD/examples/static" "$T/www" "https://+:$P/files/" 2>"$T/static.log" &
-for i in $(seq 50); do
-	[ "$(get -o /dev/null -w '%{http_code}' https://localhost:$P/files/index.html)" = 200 ] && break
-	sleep 0.1
-done
+wait_until 30 code_is 200 --cacert "$T/ca.pem" \
+    https://localhost:$P/files/index.html
 t_eq "hsys-hello answers over HTTPS" "$(get https://localhost:$P/hello/)" "hello, world"
 t_eq "hsys-static serves a file" "$(get https://localhost:$P/files/index.html)" "<h1>hi</h1>"
 get https://localhost:$P/files/sub/big.bin -o "$T/big"

@@ -9,20 +9,11 @@
 
 P=$((20000 + RANDOM % 12000))
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 
-code() { curl -s -m 30 -o /dev/null -w '%{http_code}' "$@"; }
 # attached PID: hsysd lists PID among a queue's processes
 attached() {
 	hsys http show servicestate | grep -q "ID: $1, "
-}
-wait_for() {	# wait_for WHAT CMD...: up to 10 s
-	local what=$1 i; shift
-	for i in $(seq 100); do "$@" && return 0; sleep 0.1; done
-	echo "# not reached in 10 s: $what"
-	return 1
 }
 field() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
 
@@ -34,7 +25,7 @@ deploy() {
 	local name=$1 url=$2 expect=$3 v1 v2 rc; shift 3
 	"$@" --queue "$name" 2>"$T/$name.v1.log" &
 	v1=$!
-	wait_for "$name v1 serves" test "$(code "$url")" = 200
+	wait_until 30 code_is 200 "$url"
 	python3 "$TOP/tests/e2e/lib/loadclient.py" "$url" 6 2 4 "$expect" \
 	    >"$T/$name.load" 2>&1 &
 	load=$!
@@ -42,7 +33,7 @@ deploy() {
 	"$@" --queue "$name" 2>"$T/$name.v2.log" &
 	v2=$!
 	t_ok "$name: version 2 attaches to the queue under load" \
-	    wait_for "$name v2 attached" attached "$v2"
+	    wait_until 30 attached "$v2"
 	t_ok "$name: both versions are attached" attached "$v1"
 	kill -TERM "$v1"
 	wait "$v1"

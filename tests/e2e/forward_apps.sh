@@ -13,16 +13,10 @@ APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$thumb appid=$APPID >/dev/null
 hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 LIB="$TOP/tests/e2e/lib"
 get() { curl -s --max-time 30 --cacert "$T/ca.pem" "$@"; }
-code() { get -o /dev/null -w '%{http_code}' "$@"; }
-wait_for() {
-	for i in $(seq 150); do [ "$(code "$1")" = 200 ] && return 0; sleep 0.1; done
-	return 1
-}
+code_opts=(--cacert "$T/ca.pem")
 FWD="$HSYS_WRAP $BUILD/hsys-forward --threads 2"
 
 # --- gunicorn + Flask, started by hsys-forward -----------------------------
@@ -31,7 +25,8 @@ $FWD --url "https://+:$P/flask/" --to "unix:$T/gunicorn.sock" --strip-prefix \
     --workers 1 --graceful-timeout 5 fwd_flask:app' "$LIB" \
     >"$T/g.log" 2>&1 &
 g=$!
-t_ok "gunicorn started by hsys-forward answers" wait_for "https://localhost:$P/flask/hello"
+t_ok "gunicorn started by hsys-forward answers" \
+    wait_until 15 code_is 200 "https://localhost:$P/flask/hello"
 t_eq "Flask sees the client's address and scheme" \
     "$(get https://localhost:$P/flask/hello)" "hello from flask, 127.0.0.1 over https"
 t_eq "a redirect keeps the prefix (X-Forwarded-Prefix)" \
@@ -69,10 +64,11 @@ http.createServer((q, s) => {
   s.write("node says ");		/* no length: chunked */
   setTimeout(() => s.end(q.url + " " + q.headers["x-forwarded-proto"] + "\n"), 50);
 }).listen(process.argv[1]);' "$N" >"$T/node.log" 2>&1 &
-for i in $(seq 100); do [ -S "$N" ] && break; sleep 0.1; done
+wait_until 30 test -S "$N"
 $FWD --url "https://+:$P/node/" --to "unix:$N" 2>"$T/fn.log" &
 fn=$!
-t_ok "a Node server behind hsys-forward" wait_for "https://localhost:$P/node/a"
+t_ok "a Node server behind hsys-forward" \
+    wait_until 15 code_is 200 "https://localhost:$P/node/a"
 t_eq "its chunked answer streamed" "$(get https://localhost:$P/node/b?c=1)" \
     "node says /node/b?c=1 https"
 t_grep "its own fields pass" '^[Xx]-[Nn]ode: yes' <(get -D - -o /dev/null https://localhost:$P/node/c)
@@ -82,10 +78,10 @@ t_eq "a 3 MB POST to Node" \
 
 # --- WebSocket through the tunnel ----------------------------------------------
 /usr/bin/python3 "$LIB/fwd_ws.py" serve $W 2>"$T/ws.log" &
-for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$W) 2>/dev/null && break; sleep 0.1; done
+wait_until 30 eval '(exec 3<>/dev/tcp/127.0.0.1/$W)'
 $FWD --url "https://+:$P/ws/" --to http://127.0.0.1:$W 2>"$T/fw.log" &
 fw=$!
-for i in $(seq 100); do [ "$(code https://localhost:$P/ws/)" = 426 ] && break; sleep 0.1; done
+wait_until 30 code_is 426 https://localhost:$P/ws/
 t_eq "a plain GET reaches the WebSocket server (426)" "$(code https://localhost:$P/ws/)" 426
 t_eq "a WebSocket echo over wss:// through hsys-forward" \
     "$(timeout 60 /usr/bin/python3 "$LIB/fwd_ws.py" client wss://localhost:$P/ws/ "$T/ca.pem")" "echo ok"
@@ -96,7 +92,8 @@ t_eq "and another after it" \
 /usr/bin/python3 "$LIB/fwd_upstream.py" raw --tcp $R 2>"$T/raw.log" &
 $FWD --url "https://+:$P/raw/" --to http://127.0.0.1:$R 2>"$T/fr.log" &
 fr=$!
-t_ok "the raw upstream's good answer" wait_for "https://localhost:$P/raw/good"
+t_ok "the raw upstream's good answer" \
+    wait_until 15 code_is 200 "https://localhost:$P/raw/good"
 for bad in conflict clte badchunk fold badstatus bare-lf; do
 	t_eq "$bad: 502" "$(code https://localhost:$P/raw/$bad)" 502
 	t_eq "after $bad, the next request works" "$(get https://localhost:$P/raw/good)" good

@@ -12,17 +12,10 @@ APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$thumb appid=$APPID >/dev/null
 hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 UP="$TOP/tests/e2e/lib/fwd_upstream.py"
 get() { curl -s --max-time 30 --cacert "$T/ca.pem" "$@"; }
-code() { get -o /dev/null -w '%{http_code}' "$@"; }
-# wait_for URL: until it answers 200 (bounded).
-wait_for() {
-	for i in $(seq 100); do [ "$(code "$1")" = 200 ] && return 0; sleep 0.1; done
-	return 1
-}
+code_opts=(--cacert "$T/ca.pem")
 FWD="$HSYS_WRAP $BUILD/hsys-forward --threads 2"
 
 # --- Python's http.server over TCP ----------------------------------------
@@ -31,11 +24,12 @@ echo "static file" >"$T/www/hello.txt"
 head -c $((20 * 1024 * 1024)) /dev/urandom >"$T/www/big.bin"
 (cd "$T/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 $U \
     >"$T/pyhttp.log" 2>&1) &
-for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$U/ && break; sleep 0.1; done
+wait_until 30 curl -s -o /dev/null http://127.0.0.1:$U/
 $FWD --url "https://+:$P/static/" --to http://127.0.0.1:$U --strip-prefix \
     2>"$T/f1.log" &
 f1=$!
-t_ok "hsys-forward serves the prefix" wait_for "https://localhost:$P/static/hello.txt"
+t_ok "hsys-forward serves the prefix" \
+    wait_until 30 code_is 200 "https://localhost:$P/static/hello.txt"
 t_eq "http.server's file through hsys-forward" \
     "$(get https://localhost:$P/static/hello.txt)" "static file"
 get "https://localhost:$P/static/big.bin" -o "$T/big.out"
@@ -55,10 +49,11 @@ t_eq "HEAD has no body" \
 
 # --- our http.server upstream on a Unix socket ------------------------------
 /usr/bin/python3 "$UP" http --unix "$T/up.sock" 2>"$T/up.log" &
-for i in $(seq 100); do [ -S "$T/up.sock" ] && break; sleep 0.1; done
+wait_until 30 test -S "$T/up.sock"
 $FWD --url "https://+:$P/app/" --to "unix:$T/up.sock" 2>"$T/f2.log" &
 f2=$!
-t_ok "a Unix-socket upstream" wait_for "https://localhost:$P/app/x"
+t_ok "a Unix-socket upstream" \
+    wait_until 30 code_is 200 "https://localhost:$P/app/x"
 get -H 'X-Forwarded-For: 6.6.6.6' -H 'Connection: x-drop' -H 'X-Drop: 1' \
     "https://localhost:$P/app/headers?a=1" >"$T/h"
 t_grep "the path is kept without --strip-prefix" '^GET /app/headers\?a=1 HTTP/1.1' "$T/h"
@@ -88,7 +83,8 @@ t_eq "30 requests in a row all answered" "$n" 30
 $FWD --url "https://+:$P/strip/" --to "unix:$T/up.sock" --strip-prefix \
     --no-forwarded --no-x-forwarded 2>"$T/f3.log" &
 f3=$!
-t_ok "a second forwarder" wait_for "https://localhost:$P/strip/x"
+t_ok "a second forwarder" \
+    wait_until 30 code_is 200 "https://localhost:$P/strip/x"
 get -H 'X-Forwarded-For: 6.6.6.6' "https://localhost:$P/strip/headers" >"$T/h3"
 t_grep "--strip-prefix removes the prefix's path" '^GET /headers HTTP/1.1' "$T/h3"
 t_nogrep "--no-forwarded" '^Forwarded:' "$T/h3"
@@ -97,19 +93,21 @@ kill -TERM $f3; wait $f3
 $FWD --url "https://+:$P/strip/" --to "unix:$T/up.sock" --strip-prefix \
     2>"$T/f3.log" &
 f3=$!
-t_ok "again with the fields" wait_for "https://localhost:$P/strip/x"
+t_ok "again with the fields" \
+    wait_until 30 code_is 200 "https://localhost:$P/strip/x"
 get "https://localhost:$P/strip/headers" >"$T/h4"
 t_grep "X-Forwarded-Prefix with --strip-prefix" '^X-Forwarded-Prefix: /strip$' "$T/h4"
 
 # --- down, slow ---------------------------------------------------------------
 $FWD --url "https://+:$P/down/" --to http://127.0.0.1:$U2 2>"$T/f4.log" &
 f4=$!
-for i in $(seq 100); do [ "$(code https://localhost:$P/down/)" = 502 ] && break; sleep 0.1; done
+wait_until 30 code_is 502 https://localhost:$P/down/
 t_eq "an upstream that refuses: 502" "$(code https://localhost:$P/down/)" 502
 t_grep "the 502 is logged with the reason" '502 for GET /down/: upstream connect failed: Connection refused' "$T/f4.log"
 $FWD --url "https://+:$P/slow/" --to "unix:$T/up.sock" --timeout 1 2>"$T/f5.log" &
 f5=$!
-t_ok "a forwarder with --timeout 1" wait_for "https://localhost:$P/slow/x"
+t_ok "a forwarder with --timeout 1" \
+    wait_until 30 code_is 200 "https://localhost:$P/slow/x"
 t_eq "an upstream that does not answer in time: 504" \
     "$(code https://localhost:$P/slow/slow)" 504
 t_grep "the 504 is logged" '504 for GET /slow/slow: upstream did not answer in time' "$T/f5.log"

@@ -36,13 +36,11 @@ hsys http add sslcert ipport=0.0.0.0:$P2 certhash=$SRV appid=$APPID \
 hsys http add sslcert hostnameport=cc.test:$P2 certhash=$CC appid=$APPID \
     clientcertnegotiation=enable >/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 python3 "$PYTHONPATH/echoapp.py" --ready "$T/app.ready" "https://+:$P/" \
     "https://+:$P2/" >"$T/app.out" 2>&1 &
-for i in $(seq 100); do [ -e "$T/app.ready" ] && break; sleep 0.1; done
-t_ok "an application registers both ports" test -e "$T/app.ready"
+t_ok "an application registers both ports" \
+    wait_until 30 test -e "$T/app.ready"
 
 out=$(curl -sk --max-time 5 --cert "$T/client.pem" --key "$T/client.key" \
     "https://127.0.0.1:$P/x")

@@ -43,9 +43,7 @@ as_user() {	# as_user UID GID ARGS...: q.py as that user
 }
 nobody() { as_user 65534 65534 "$@"; }
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 t_eq "nobody may create a queue of its own" "$(nobody "own-$P" 1)" ok
 r=$(nobody "open1-$P" 3)
@@ -75,10 +73,7 @@ nobody "oq-$P" 3 "$T/release" >"$T/oq.out" &
 oq=$!
 nobody "cq-$P" 1 "$T/release" >"$T/cq.out" &
 cq=$!
-for i in $(seq 100); do
-	[ -s "$T/dq.out" ] && [ -s "$T/oq.out" ] && [ -s "$T/cq.out" ] && break
-	sleep 0.1
-done
+wait_until 30 test -s "$T/dq.out" -a -s "$T/oq.out" -a -s "$T/cq.out"
 t_eq "nobody holds an open queue allowing uid 1" "$(cat "$T/dq.out")" ok
 t_eq "an open one allowing no one" "$(cat "$T/oq.out")" ok
 t_eq "and a closed one" "$(cat "$T/cq.out")" ok

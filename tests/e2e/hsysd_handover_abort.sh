@@ -9,20 +9,12 @@ P=$((20000 + RANDOM % 12000))
 SOCK=$HSYS_HOME/hsysd.sock
 N=${N:-30}
 
-wait_for() {	# wait_for SECONDS COMMAND...: polls until COMMAND succeeds
-	local limit=$(( $(date +%s) + $1 )); shift
-	until "$@" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$limit" ] || return 1
-		sleep 0.1
-	done
-}
-code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
-serves() { [ "$(code "$1")" = 200 ]; }
+code_max=10
 noticed() { [ "$(grep -c 'this one serves on' "$T/d.log")" -ge "$1" ]; }
 
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 d=$!
-t_ok "hsysd is ready" wait_for 20 grep -q 'ready: 2 worker' "$T/d.log"
+t_ok "hsysd is ready" wait_until 60 grep -q 'ready: 2 worker' "$T/d.log"
 # Not --reconnect: the taker never puts a socket of its own in place, so
 # an application told to reconnect (GOAWAY, after HANDOVER_READY) would
 # come back to this same daemon while its old session still holds its
@@ -30,8 +22,8 @@ t_ok "hsysd is ready" wait_for 20 grep -q 'ready: 2 worker' "$T/d.log"
 python3 "$TOP/tests/e2e/lib/echoapp.py" --ready "$T/app.ready" \
     "http://127.0.0.1:$P/echo/" >"$T/app.log" 2>&1 &
 app=$!
-t_ok "an application serves" wait_for 20 grep -q ready "$T/app.ready"
-t_ok "a request is answered" serves "http://127.0.0.1:$P/echo/x"
+t_ok "an application serves" wait_until 60 grep -q ready "$T/app.ready"
+t_ok "a request is answered" code_is 200 "http://127.0.0.1:$P/echo/x"
 
 # Clients all along: HTTP requests on new and kept connections (their
 # failures are not counted: a GOAWAY makes the application reconnect),
@@ -54,7 +46,7 @@ for i in $(seq $N); do
 	    >>"$T/taker.out" 2>&1 || echo "iteration $i ($m) failed" >>"$T/taker.out"
 	kill -0 $d 2>/dev/null || break
 	# The control socket is back before the next one asks.
-	wait_for 10 noticed "$i" && ok=$((ok + 1))
+	wait_until 10 noticed "$i" && ok=$((ok + 1))
 done
 touch "$T/stop"
 t_eq "$N hand-overs were aborted" "$(grep -c '^aborted' "$T/taker.out")" "$N"
@@ -66,7 +58,8 @@ t_grep "or misbehaving" 'sent an unexpected frame before taking over' \
 t_ok "hsysd is alive" kill -0 $d
 t_nogrep "no sanitizer report" 'AddressSanitizer|runtime error' "$T/d.log"
 t_ok "the control socket answers" hsys http show servicestate
-t_ok "requests are answered" wait_for 30 serves "http://127.0.0.1:$P/echo/y"
+t_ok "requests are answered" \
+    wait_until 30 code_is 200 "http://127.0.0.1:$P/echo/y"
 t_ok "the application is still the first one" kill -0 $app
 kill $load 2>/dev/null
 wait $load 2>/dev/null
@@ -79,11 +72,11 @@ $HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose --takeover --takeover-wait 1 \
     2>"$T/b.log" &
 b=$!
 t_ok "a real handover then succeeds" \
-    wait_for 30 grep -q 'accepting' "$T/b.log"
+    wait_until 30 grep -q 'accepting' "$T/b.log"
 wait $d
 t_eq "the old hsysd exits with status 0" "$?" 0
 t_ok "the new one answers on the control socket" \
-    wait_for 10 eval 'hsys http show servicestate >/dev/null'
+    wait_until 30 eval 'hsys http show servicestate >/dev/null'
 kill $app 2>/dev/null
 kill -TERM $b
 wait $b

@@ -9,11 +9,8 @@ P=$((20000 + RANDOM % 12000)) P2=$((P + 1)) P3=$((P + 2)) P4=$((P + 3))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 # (Grace 0: when it dies below, its prefixes go at once; hsysd_queue
@@ -156,14 +153,14 @@ hsys http add urlacl url="http://+:$P3/n/" user=nobody >/dev/null
 pub=$(mktemp -d) && chmod 1777 "$pub"	# nobody writes its ready file here
 cd / && { as_nobody --ready "$pub/nb.ready" "http://+:$P3/n/" >"$T/nb.out" 2>&1 & }
 cd - >/dev/null
-for i in $(seq 50); do [ -e "$pub/nb.ready" ] && break; sleep 0.1; done
-t_ok "the more specific reservation for nobody allows it" test -e "$pub/nb.ready"
+t_ok "the more specific reservation for nobody allows it" \
+    wait_until 30 test -e "$pub/nb.ready"
 t_eq "and nobody's app serves" "$(code "http://127.0.0.1:$P3/n/x")" 200
 hsys http add urlacl url="http://+:$P3/g/" user=@nogroup >/dev/null
 cd / && { as_nobody --ready "$pub/g.ready" "http://+:$P3/g/" >"$T/g.out" 2>&1 & }
 cd - >/dev/null
-for i in $(seq 50); do [ -e "$pub/g.ready" ] && break; sleep 0.1; done
-t_ok "a reservation for nobody's group allows it too" test -e "$pub/g.ready"
+t_ok "a reservation for nobody's group allows it too" \
+    wait_until 30 test -e "$pub/g.ready"
 rm -rf "$pub"
 
 kill -TERM $dpid

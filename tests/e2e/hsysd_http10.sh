@@ -7,9 +7,7 @@
 P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 t_ok "an application serves /app/" start_app app --grace 0 "http://+:$P/app/"
 
 # two PATH1 PATH2 HEADER: two HTTP/1.0 requests on one connection (the

@@ -6,8 +6,7 @@
 
 P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 
 # An application that holds every request and prints the ids it got.
 cat >"$T/holder.py" <<PY
@@ -31,13 +30,14 @@ while True:
             f = ch.recv_frame() if ch.has_frame() else None
 PY
 python3 "$T/holder.py" >"$T/ids" 2>"$T/holder.err" &
-for i in $(seq 100); do [ -e "$T/holder.ready" ] && break; sleep 0.1; done
+wait_until 30 test -e "$T/holder.ready"
 
 N=16
 for i in $(seq $N); do
 	curl -s -m 30 -o /dev/null "http://127.0.0.1:$P/held/$i" &
 done
-for i in $(seq 100); do [ "$(wc -l <"$T/ids")" -ge $N ] && break; sleep 0.1; done
+held() { [ "$(wc -l <"$T/ids")" -ge $N ]; }
+wait_until 30 held
 t_eq "the application holds all $N requests" "$(wc -l <"$T/ids")" $N
 t_eq "and their ids are all different" "$(sort -u "$T/ids" | wc -l)" $N
 workers=$(python3 -c "import sys; print(len({(int(l) >> 24) & 255 for l in open('$T/ids')}))")

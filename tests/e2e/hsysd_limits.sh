@@ -13,17 +13,11 @@ export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 ulimit -n 8192 2>/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2
 # httperr REASON: the error log names REASON (its writer flushes within
-# 100 ms of a line; allow 5 s)
+# 100 ms of a line; allow 10 s)
 httperr() {
-	for i in $(seq 50); do
-		grep -q " $1 " "$HSYS_HOME/log/httperr.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 grep -q " $1 " "$HSYS_HOME/log/httperr.log"
 }
 
 # The app, on another port if that one is taken.
@@ -31,16 +25,13 @@ for try in 1 2 3 4 5; do
 	rm -f "$T/app.ready"
 	python3 "$PYTHONPATH/echoapp.py" --ready "$T/app.ready" \
 	    "http://+:$P/app/" >"$T/app.out" 2>&1 &
-	for i in $(seq 100); do
-		[ -e "$T/app.ready" ] && break 2
-		grep -q refused "$T/app.out" && break
-		sleep 0.1
-	done
+	wait_until 30 eval '[ -e "$T/app.ready" ] || grep -q refused "$T/app.out"'
+	[ -e "$T/app.ready" ] && break
 	P=$((10000 + RANDOM % 20000))
 done
 t_ok "the application serves on port $P" test -e "$T/app.ready"
 
-code() { curl -s -o /dev/null -m 20 -w '%{http_code}' "$@"; }
+code_max=20
 lc() { python3 "$PYTHONPATH/limitclient.py" $P "$@"; }
 # stop_hold: ends `lc hold ... &` ($hold is the subshell running lc; the
 # python holding the connections is its child)
@@ -50,15 +41,12 @@ stop_hold() {
 	wait "$hold" 2>/dev/null
 }
 # cfg ARGS...: an `hsys http` change, then waits until hsysd re-read it.
+gens() { grep -c 'configuration generation' "$T/d.log"; }
 cfg() {
 	local before
-	before=$(grep -c 'configuration generation' "$T/d.log")
+	before=$(gens)
 	hsys http "$@" >/dev/null || echo "cfg failed: $*"
-	for i in $(seq 50); do
-		[ "$(grep -c 'configuration generation' "$T/d.log")" -gt \
-		    "$before" ] && break
-		sleep 0.1
-	done
+	wait_until 30 eval '[ "$(gens)" -gt "$before" ]'
 	sleep 0.3	# the snapshot's mail to the workers
 }
 # within LINE MIN MAX: "closed T" with MIN <= T <= MAX
@@ -140,20 +128,15 @@ lc hold 3 60 >"$T/hold" &
 hold=$!
 # (Until hsysd has accepted all three: a busy machine may take a while,
 # and with two workers the 4th could otherwise be accepted first.)
-for i in $(seq 300); do grep -q holding "$T/hold" && break; sleep 0.1; done
-for i in $(seq 100); do
-	[ "$(ss -Htn state established "( sport = :$P )" | wc -l)" -ge 3 ] && break
-	sleep 0.1
-done
+wait_until 30 grep -q holding "$T/hold"
+wait_until 30 eval '[ "$(ss -Htn state established "( sport = :$P )" |
+    wc -l)" -ge 3 ]'
 sleep 1
 t_eq "the 4th connection is closed at once" "$(lc refused)" refused
 t_ok "reason ConnLimit (httperr.log)" httperr ConnLimit
 stop_hold
 # (hsysd counts them out as it reads their EOF: allow it 10 s.)
-for i in $(seq 100); do
-	[ "$(code "http://127.0.0.1:$P/app/")" = 200 ] && break
-	sleep 0.1
-done
+wait_until 30 code_is 200 "http://127.0.0.1:$P/app/"
 served "once the others left"
 cfg delete setting name=MaxConnections
 

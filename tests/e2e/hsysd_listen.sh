@@ -14,17 +14,11 @@ export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 
 newcert() { hsys cert new-selfsigned "$@" | grep -oE '^[0-9A-F]{40}'; }
-# code URL [curl options]: the status, 000 when nothing answers
-code() { local u=$1; shift
-	curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$@" "$u"; }
+code_max=5 code_opts=(-k)
 eventually() {	# eventually WHAT WANT CMD...: CMD prints WANT within 10 s
-	local what=$1 want=$2 got; shift 2
-	for i in $(seq 50); do
-		got=$("$@")
-		[ "$got" = "$want" ] && break
-		sleep 0.2
-	done
-	t_eq "$what" "$got" "$want"
+	local what=$1 want=$2; shift 2
+	wait_until 30 prints "$want" "$@"
+	t_eq "$what" "$("$@")" "$want"
 }
 # A TLS handshake's outcome: the certificate's CN, or nothing
 peer_cn() {
@@ -38,9 +32,7 @@ L2=$(newcert --dns-name loop2.test)
 t_ok "three certificates made" test -n "$ANY" -a -n "$H" -a -n "$L2"
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$ANY appid=$APPID >/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 t_grep "hsysd listens on the binding's port at start" \
     "listening on port $P \(https\)" "$T/d.log"
 t_eq "with nothing registered: 400" "$(code "https://127.0.0.1:$P/x/")" 400
@@ -74,16 +66,13 @@ start_app rp "https://+:$P6/x/"
 t_grep "a port shared by SO_REUSEPORT elsewhere: EADDRINUSE" '^refused 98 ' \
     "$T/rp.out"
 hsys http add sslcert ipport=0.0.0.0:$P6 certhash=$ANY appid=$APPID >/dev/null
-for i in $(seq 50); do grep -q "ipport=0.0.0.0:$P6: cannot listen" "$T/d.log" &&
-    break; sleep 0.2; done
+wait_until 30 grep -q "ipport=0.0.0.0:$P6: cannot listen" "$T/d.log"
 t_grep "a binding there: logged, not shared" \
     "ipport=0.0.0.0:$P6: cannot listen on 0.0.0.0:$P6: Address already in use" \
     "$T/d.log"
 kill $rp; wait $rp 2>/dev/null
-for i in $(seq 100); do	# hsysd retries every 5 s; 20 s allowed
-	[ "$(peer_cn 127.0.0.1 $P6)" = any.test ] && break
-	sleep 0.2
-done
+# (hsysd retries every 5 s; 20 s allowed)
+wait_until 60 prints any.test peer_cn 127.0.0.1 $P6
 t_eq "the port free, hsysd opens it without a configuration change" \
     "$(peer_cn 127.0.0.1 $P6)" any.test
 t_eq "having said so once" \
@@ -145,8 +134,7 @@ t_eq "127.0.0.1 on that port: no binding, the handshake is refused" \
 # http while they last (hsysd says so), then serves https.
 t_ok "an http application on $P5" start_app c5 "http://+:$P5/c/"
 hsys http add sslcert ipport=0.0.0.0:$P5 certhash=$ANY appid=$APPID >/dev/null
-for i in $(seq 50); do grep -q "port $P5, which serves http" "$T/d.log" &&
-    break; sleep 0.2; done
+wait_until 30 grep -q "port $P5, which serves http" "$T/d.log"
 t_grep "hsysd logs that the binding waits" \
     "ipport=0.0.0.0:$P5 names port $P5, which serves http" "$T/d.log"
 t_eq "the port still serves cleartext" "$(code "http://127.0.0.1:$P5/c/")" 200
@@ -168,8 +156,7 @@ t_eq "the registered http port leaves 127.0.0.2" \
 t_eq "and serves on 127.0.0.1" "$(code "http://127.0.0.1:$P2/y/")" 200
 hsys http add sslcert ipport=127.0.0.2:$P4 certhash=$L2 appid=$APPID \
     >/dev/null
-for i in $(seq 50); do grep -q "ipport=127.0.0.2:$P4: its address" \
-    "$T/d.log" && break; sleep 0.2; done
+wait_until 30 grep -q "ipport=127.0.0.2:$P4: its address" "$T/d.log"
 t_grep "a binding outside the iplisten list is logged" \
     "ipport=127.0.0.2:$P4: its address is not in the iplisten list" "$T/d.log"
 t_eq "and nothing listens for it" "$(code "https://127.0.0.2:$P4/")" 000
@@ -182,8 +169,7 @@ t_eq "127.0.0.2 listed, the other ports come back to it" \
     "$(code "http://127.0.0.2:$P2/y/")" 200
 P8=$((P + 7))
 hsys http add sslcert "ipport=[::]:$P8" certhash=$ANY appid=$APPID >/dev/null
-for i in $(seq 50); do grep -q "ipport=\[::\]:$P8: its address" "$T/d.log" &&
-    break; sleep 0.2; done
+wait_until 30 grep -q "ipport=\[::\]:$P8: its address" "$T/d.log"
 t_grep "[::] with only IPv4 addresses listed: logged, not listened" \
     "ipport=\[::\]:$P8: its address is not in the iplisten list" "$T/d.log"
 hsys http add iplisten ipaddress=::1 >/dev/null

@@ -27,14 +27,11 @@ PY
 }
 hold $P p; holder=$!
 hold $Q q; holder_q=$!
-for i in $(seq 100); do [ -e "$T/p.held" -a -e "$T/q.held" ] && break; sleep 0.1; done
 t_ok "another program holds 127.0.0.1:$P and 127.0.0.1:$Q (SO_REUSEPORT)" \
-    test -e "$T/p.held" -a -e "$T/q.held"
+    wait_until 30 test -e "$T/p.held" -a -e "$T/q.held"
 
 hsys http add metrics url="http://127.0.0.1:$M/metrics/" >/dev/null 2>&1
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 t_grep "hsysd starts" ready "$T/d.log"
 
 C=$(hsys cert new-selfsigned --dns-name a.test | grep -oE '^[0-9A-F]{40}')

@@ -13,14 +13,11 @@ run() {	# run UMASK: hsysd under that umask serves one request, then stops
 	rm -rf "$HSYS_HOME/log"
 	(umask "$1"; exec $HSYS_WRAP "$BUILD/hsysd" --workers 1) 2>"$T/d.log" &
 	dpid=$!
-	for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+	hsysd_ready "$T/d.log" "$dpid"
 	start_app app --grace 0 "http://+:$P/app/" || echo "app did not start"
 	curl -s -o /dev/null "http://127.0.0.1:$P/app/"
 	curl -s -o /dev/null "http://127.0.0.1:$P/nothere/"
-	for i in $(seq 50); do
-		[ -s "$HSYS_HOME/log/access.log" ] && break
-		sleep 0.1
-	done
+	wait_until 30 test -s "$HSYS_HOME/log/access.log"
 	kill $app_pid 2>/dev/null; wait $app_pid 2>/dev/null
 	kill $dpid; wait $dpid
 }

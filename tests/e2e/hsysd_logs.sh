@@ -13,30 +13,23 @@ export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 LOG=$HSYS_HOME/log
 
-start_hsysd() {
+# hsysd_up ARGS...: hsysd with a fresh log; 1 when it is not ready (a
+# t_ok around it says so; lib.sh's start_hsysd would end the test)
+hsysd_up() {
 	rm -f "$T/d.log"
 	$HSYS_WRAP "$BUILD/hsysd" --workers 2 "$@" 2>"$T/d.log" &
 	dpid=$!
-	for i in $(seq 300); do grep -q ready "$T/d.log" && return 0; sleep 0.1; done
-	return 1
+	wait_until 60 logged_ready "$T/d.log"
 }
 stop_hsysd() {
 	kill "$dpid"
 	wait "$dpid"
 }
 # start_app NAME ARGS...: echoapp in the background, waits until it serves
-# wait_for PATTERN FILE: until FILE has a line matching PATTERN (10 s);
-# lines reach the file within about 100 ms
-wait_for() {
-	for i in $(seq 100); do
-		grep -Eq -- "$1" "$2" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# t_line WHAT PATTERN FILE: a line matching PATTERN appears in FILE
+# t_line WHAT PATTERN FILE: a line matching PATTERN appears in FILE (within
+# 10 s; lines reach the file within about 100 ms)
 t_line() {
-	wait_for "$2" "$3"
+	wait_until 30 grep -Eq -- "$2" "$3"
 	_t_report $? "$1" "no line /$2/ in $3: $(tail -c 2000 "$3" 2>/dev/null)"
 }
 raw() {	# raw PORT BYTES(python literal) [WAIT]: sends, reads, closes
@@ -66,7 +59,7 @@ t_grep "and says so" 'ncsa, w3c or off' "$T/err"
 t_fail "--error-log takes on or off" 2 "$BUILD/hsysd" --error-log maybe
 t_fail "--log-dir takes an absolute path" 2 "$BUILD/hsysd" --log-dir rel
 
-t_ok "hsysd starts with the default logs" start_hsysd
+t_ok "hsysd starts with the default logs" hsysd_up
 t_ok "access.log is made under HSYS_HOME/log" test -f "$LOG/access.log"
 t_eq "mode 0640" "$(stat -c %a "$LOG/access.log")" 640
 t_grep "httperr.log starts with its W3C header" \
@@ -144,7 +137,7 @@ open(sys.argv[2], "w").write("ready\n")
 time.sleep(30)
 PY
 offpid=$!
-for i in $(seq 100); do [ -e "$T/off.ready" ] && break; sleep 0.1; done
+wait_until 30 test -e "$T/off.ready"
 t_eq "a queue nobody serves: 503" \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P3/off/")" 503
 t_line "AppOffline" " GET /off/ - 503 - AppOffline -$" "$LOG/httperr.log"
@@ -179,7 +172,7 @@ t_ok "hsysd stops cleanly" stop_hsysd
 
 # W3C extended, in a directory of the admin's choice.
 t_ok "hsysd starts with --access-log w3c --log-dir" \
-    start_hsysd --access-log w3c --log-dir "$T/w3c"
+    hsysd_up --access-log w3c --log-dir "$T/w3c"
 t_ok "the application again" start_app app3 "http://+:$P/app/" \
     "https://a.test:$P2/s/"
 t_grep "access.log starts with its W3C header" \
@@ -205,7 +198,7 @@ t_ok "hsysd stops cleanly" stop_hsysd
 
 # Both logs off: no files.
 t_ok "hsysd starts with both logs off" \
-    start_hsysd --access-log off --error-log off --log-dir "$T/off"
+    hsysd_up --access-log off --error-log off --log-dir "$T/off"
 t_ok "and makes no log directory" test ! -e "$T/off"
 stop_hsysd
 
@@ -223,10 +216,10 @@ if command -v logrotate >/dev/null; then
 	    -e "s|/run/hsys/hsysd.lock|$HSYS_HOME/hsysd.lock|" \
 	    "$stage/etc/logrotate.d/hsysd" >"$T/rot.conf"
 	mkdir -p "$T/rot" && chmod 0750 "$T/rot"
-	t_ok "hsysd logs to a directory for rotation" start_hsysd --log-dir "$T/rot"
+	t_ok "hsysd logs to a directory for rotation" hsysd_up --log-dir "$T/rot"
 	t_ok "the application again" start_app app4 "http://+:$P/app/"
 	curl -s -o /dev/null "http://127.0.0.1:$P/app/before"
-	wait_for before "$T/rot/access.log"
+	wait_until 30 grep -Eq -- before "$T/rot/access.log"
 	t_ok "logrotate rotates the files" logrotate -f -s "$T/lr.state" \
 	    "$T/rot.conf"
 	t_ok "access.log.1 holds the old lines" grep -q before "$T/rot/access.log.1"

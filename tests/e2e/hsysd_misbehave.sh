@@ -7,27 +7,25 @@
 
 P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/tests/e2e/lib"
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 python3 "$PYTHONPATH/echoapp.py" --ready "$T/good.ready" "http://+:$P/good/" \
     >"$T/good.out" 2>&1 &
-for i in $(seq 100); do [ -e "$T/good.ready" ] && break; sleep 0.1; done
-code() { curl -s -m 20 -o /dev/null -w '%{http_code}' "$@"; }
+wait_until 30 test -e "$T/good.ready"
+code_max=20
 
 # bad MODE: starts badapp.py in MODE on /bad-MODE/, waits until it serves
 bad() {
 	python3 "$PYTHONPATH/badapp.py" "$1" "http://+:$P/bad-$1/" \
 	    "$T/$1.ready" >"$T/$1.out" 2>&1 &
 	eval "bad_$1=$!"
-	for i in $(seq 100); do [ -e "$T/$1.ready" ] && break; sleep 0.1; done
+	wait_until 30 test -e "$T/$1.ready"
 }
 # cut MODE: the bad application exits, having seen hsysd end its session
 cut() {
 	local pid
 	eval "pid=\$bad_$1"
-	for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	wait_until 30 gone "$pid"
 	wait "$pid"
 	t_eq "$1: the application is cut off" "$?:$(cat "$T/$1.out")" "0:cut off"
 	t_ok "$1: hsysd still runs" kill -0 $dpid

@@ -20,13 +20,11 @@ certfix_add My "$T/srv.pem" "$T/srv.key"
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$(certfix_thumb "$T/srv.pem") \
     appid=$APPID >/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 python3 "$PYTHONPATH/echoapp.py" --ready "$T/app.ready" "https://+:$P/p/" \
     >"$T/app.out" 2>&1 &
-for i in $(seq 100); do [ -e "$T/app.ready" ] && break; sleep 0.1; done
-t_ok "an application registers https://+:$P/p/" test -e "$T/app.ready"
+t_ok "an application registers https://+:$P/p/" \
+    wait_until 30 test -e "$T/app.ready"
 
 timeout 60 python3 - "$P" "$T/ca.pem" >"$T/py.out" 2>&1 <<'PY'
 import hashlib, http.client, json, os, ssl, sys

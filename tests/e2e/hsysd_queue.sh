@@ -11,9 +11,7 @@
 P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 # stop_app NAME: kill -9, and wait until it is gone
 stop_app() {
@@ -27,7 +25,6 @@ fetch() {
 	curl -s -m 30 -o "$2.body" -w '%{http_code} %{time_total}\n' "$1" \
 	    >"$2" 2>/dev/null
 }
-code() { curl -s -m 30 -o /dev/null -w '%{http_code}' "$@"; }
 # at_least A B: A >= B, as decimals
 at_least() { python3 -c "import sys; sys.exit(not $1 >= $2)"; }
 json() { python3 -c "import json,sys; print(json.load(open('$1'))$2)"; }
@@ -86,10 +83,7 @@ t_ok "an app with a queue of length 3" start_app full --length 3 \
 for i in 1 2 3; do
 	fetch "http://127.0.0.1:$P/full/hold?ms=4000" "$T/held$i" &
 done
-for i in $(seq 100); do
-	[ "$(grep -c '^held' "$T/full.out")" = 3 ] && break
-	sleep 0.05
-done
+wait_until 30 prints 3 grep -c '^held' "$T/full.out"
 t_eq "the app holds three requests" "$(grep -c '^held' "$T/full.out")" 3
 fetch "http://127.0.0.1:$P/full/x" "$T/over"
 t_eq "a fourth request while three are held: 503" \
@@ -99,15 +93,11 @@ t_ok "and at once (well within the 4 s hold)" \
 t_grep "hsysd logs QueueFull" 'QueueFull: queue [0-9]+ holds 3 requests' \
     "$T/d.log"
 httperr() {	# the error log names $1 (its writer flushes within 100 ms)
-	for i in $(seq 50); do
-		grep -q " $1 " "$HSYS_HOME/log/httperr.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 grep -q " $1 " "$HSYS_HOME/log/httperr.log"
 }
 t_ok "and writes it to httperr.log" httperr QueueFull
 for i in 1 2 3; do
-	for j in $(seq 200); do [ -s "$T/held$i" ] && break; sleep 0.05; done
+	wait_until 30 test -s "$T/held$i"
 done
 t_eq "the held requests are answered 200" \
     "$(cut -d' ' -f1 "$T/held1" "$T/held2" "$T/held3" | sort -u)" 200
@@ -239,18 +229,16 @@ PY
 }
 # started NAME: waits (up to 60 s) until the load has had an answer
 started() {
-	for i in $(seq 600); do [ -e "$T/$1.stop.first" ] && return; sleep 0.1; done
+	wait_until 60 test -e "$T/$1.stop.first"
 }
+# answered_by PATH: the pid of the process that answers a request for PATH
+answered_by() { curl -s -m 5 "http://127.0.0.1:$P$1" | json_pid; }
 # unload NAME PID PATH: lets the new version (PID) serve a while — until
 # it has answered a request of ours for PATH, at most 60 s — then ends
 # the load
 unload() {
 	local pid
-	for i in $(seq 120); do
-		[ "$(curl -s -m 5 "http://127.0.0.1:$P$3" | json_pid)" = "$2" ] &&
-		    break
-		sleep 0.5
-	done
+	wait_until 60 prints "$2" answered_by "$3"
 	sleep 0.5
 	touch "$T/$1.stop"
 	eval "pid=\$${1}_load"

@@ -9,15 +9,7 @@ export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 # Below the ephemeral range (32768-), where a client's port could hold it.
 P=$((20000 + RANDOM % 12000))
 
-wait_for() {	# wait_for SECONDS COMMAND...: polls until COMMAND succeeds
-	local limit=$(( $(date +%s) + $1 )); shift
-	until "$@" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$limit" ] || return 1
-		sleep 0.1
-	done
-}
-code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
-serves() { [ "$(code "$1")" = 200 ]; }	# for wait_for: asks anew each time
+code_max=10
 # The inodes of the sockets listening on port $P, sorted, one line.
 listen_inodes() {
 	local hex; hex=$(printf ':%04X' "$P")
@@ -32,7 +24,6 @@ holds_all() {	# holds_all PID INODES...
 	local pid=$1 i; shift
 	for i in "$@"; do held_inodes "$pid" | grep -qx "$i" || return 1; done
 }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 no_listener() { [ -z "$(listen_inodes)" ]; }
 
 # An https port, to see its TLS flag survive the handover.
@@ -41,29 +32,27 @@ thumb=$(hsys cert new-selfsigned --dns-name localhost | grep -oE '^[0-9A-F]{40}'
 hsys http add sslcert ipport=0.0.0.0:$PS certhash=$thumb \
     appid='{00112233-4455-6677-8899-aabbccddeeff}' >/dev/null
 hsys cert export "$thumb" --pem "$T/ca.pem" >/dev/null
-tls_serves() {
-	[ "$(curl -s -m 10 --cacert "$T/ca.pem" -o /dev/null -w '%{http_code}' \
-	    "https://localhost:$PS/tls/x")" = 200 ]
-}
+tls_serves() { code_is 200 --cacert "$T/ca.pem" "https://localhost:$PS/tls/x"; }
 
 # --- handover under load -------------------------------------------------
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/a.log" &
 a=$!
-t_ok "the first hsysd is ready" wait_for 20 grep -q 'ready: 2 worker' "$T/a.log"
+t_ok "the first hsysd is ready" \
+    wait_until 60 grep -q 'ready: 2 worker' "$T/a.log"
 python3 "$TOP/tests/e2e/lib/echoapp.py" --reconnect --ready "$T/app.ready" \
     "http://127.0.0.1:$P/echo/" >"$T/app.log" 2>&1 &
 app=$!
-t_ok "the application serves" wait_for 20 grep -q ready "$T/app.ready"
+t_ok "the application serves" wait_until 60 grep -q ready "$T/app.ready"
 t_eq "a request is answered" "$(code http://127.0.0.1:$P/echo/x)" 200
 python3 "$TOP/tests/e2e/lib/echoapp.py" --reconnect --ready "$T/tls.ready" \
     "https://+:$PS/tls/" >"$T/tls.log" 2>&1 &
 tlsapp=$!
-t_ok "an application serves https" wait_for 20 tls_serves
+t_ok "an application serves https" wait_until 60 tls_serves
 # hsys-hello, on libhsys, which reconnects by itself.
 "$BUILD/examples/hello" "http://127.0.0.1:$P/hello/" 2>"$T/hello.log" &
 hello=$!
 t_ok "hsys-hello serves" \
-    wait_for 20 serves http://127.0.0.1:$P/hello/x
+    wait_until 60 code_is 200 http://127.0.0.1:$P/hello/x
 before=$(listen_inodes)
 t_ok "the listening sockets are known" test -n "$before"
 
@@ -77,16 +66,16 @@ sleep 2
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose --takeover 2>"$T/b.log" &
 b=$!
 t_ok "the new hsysd takes the state over" \
-    wait_for 20 grep -q 'handover: took' "$T/b.log"
+    wait_until 60 grep -q 'handover: took' "$T/b.log"
 t_ok "the application reconnects by itself" \
-    wait_for 20 grep -q 'reconnected 1' "$T/app.ready"
+    wait_until 60 grep -q 'reconnected 1' "$T/app.ready"
 t_ok "the new hsysd accepts once it is back" \
-    wait_for 20 grep -q 'all 3 registration.* are back; accepting' "$T/b.log"
-t_ok "the old hsysd exits" wait_for 30 gone $a
+    wait_until 60 grep -q 'all 3 registration.* are back; accepting' "$T/b.log"
+t_ok "the old hsysd exits" wait_until 30 gone $a
 wait $a
 t_eq "with status 0" "$?" 0
 t_grep "after draining" 'drained|drain bound' "$T/a.log"
-t_ok "the loads end" wait_for 80 eval 'gone $load && gone $load2'
+t_ok "the loads end" wait_until 80 eval 'gone $load && gone $load2'
 wait $load
 t_eq "the echoapp load client ran to its end" "$?" 0
 wait $load2
@@ -137,7 +126,7 @@ sleep 0.5
 t0=$(date +%s%N)
 kill -TERM $b
 t_ok "the listening sockets close at once" \
-    wait_for 10 no_listener
+    wait_until 10 no_listener
 t_fail "a new connection is refused after SIGTERM" 7 \
     curl -s -m 5 -o /dev/null "http://127.0.0.1:$P/echo/late"
 wait $b
@@ -153,29 +142,30 @@ t_ok "the socket file is removed" test ! -e "$HSYS_HOME/hsysd.sock"
 # --- kill -9, then start again -------------------------------------------
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/c.log" &
 c=$!
-t_ok "a new hsysd starts after the clean stop" wait_for 20 grep -q ready "$T/c.log"
+t_ok "a new hsysd starts after the clean stop" \
+    wait_until 60 grep -q ready "$T/c.log"
 t_ok "the application comes back to it" \
-    wait_for 30 grep -q 'reconnected 2' "$T/app.ready"
-t_ok "and serves" wait_for 10 serves http://127.0.0.1:$P/echo/c
+    wait_until 30 grep -q 'reconnected 2' "$T/app.ready"
+t_ok "and serves" wait_until 30 code_is 200 http://127.0.0.1:$P/echo/c
 kill -9 $c
 wait $c 2>/dev/null
 t_ok "kill -9 leaves the socket file behind" test -S "$HSYS_HOME/hsysd.sock"
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
 d=$!
-t_ok "a new hsysd starts without cleanup" wait_for 20 grep -q ready "$T/d.log"
+t_ok "a new hsysd starts without cleanup" wait_until 60 grep -q ready "$T/d.log"
 t_ok "the application comes back by itself" \
-    wait_for 30 grep -q 'reconnected 3' "$T/app.ready"
-t_ok "and is served" wait_for 10 serves http://127.0.0.1:$P/echo/d
+    wait_until 30 grep -q 'reconnected 3' "$T/app.ready"
+t_ok "and is served" wait_until 30 code_is 200 http://127.0.0.1:$P/echo/d
 t_ok "hsys-hello comes back by itself too" \
-    wait_for 30 serves http://127.0.0.1:$P/hello/d
+    wait_until 30 code_is 200 http://127.0.0.1:$P/hello/d
 t_ok "hsys-hello still runs (never gave up)" kill -0 $hello
 t_eq "the lock names it" "$(cat "$HSYS_HOME/hsysd.lock")" "$d"
 
 # --- SIGUSR2: the daemon starts its successor itself ---------------------
 kill -USR2 $d
-t_ok "SIGUSR2 starts the binary with --takeover" wait_for 20 \
+t_ok "SIGUSR2 starts the binary with --takeover" wait_until 60 \
     grep -Eq 'SIGUSR2: started .*hsysd \(pid [0-9]+\)' "$T/d.log"
-wait_for 30 gone $d
+wait_until 30 gone $d
 t_ok "the old daemon exits after the handover" gone $d
 wait $d
 t_eq "with status 0" "$?" 0
@@ -184,17 +174,19 @@ t_ok "the successor holds the lock and runs" kill -0 "$u"
 t_ne() { [ "$2" != "$3" ]; _t_report $? "$1" "both '$2'"; }
 t_ne "it is another process" "$u" "$d"
 t_ok "the applications are served by it" \
-    wait_for 30 serves http://127.0.0.1:$P/hello/u
+    wait_until 30 code_is 200 http://127.0.0.1:$P/hello/u
 t_eq "echoapp too" "$(code http://127.0.0.1:$P/echo/u)" 200
 kill -TERM "$u"
-t_ok "the successor stops on SIGTERM" wait_for 30 gone "$u"
+t_ok "the successor stops on SIGTERM" wait_until 30 gone "$u"
 
 # --- --drain-timeout bounds a request that never ends --------------------
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --drain-timeout 1 2>"$T/e.log" &
 e=$!
-t_ok "a daemon with --drain-timeout 1 starts" wait_for 20 grep -q ready "$T/e.log"
-t_ok "the application comes back" wait_for 30 grep -q 'reconnected 5' "$T/app.ready"
-t_ok "and is served" wait_for 10 serves http://127.0.0.1:$P/echo/e
+t_ok "a daemon with --drain-timeout 1 starts" \
+    wait_until 60 grep -q ready "$T/e.log"
+t_ok "the application comes back" \
+    wait_until 30 grep -q 'reconnected 5' "$T/app.ready"
+t_ok "and is served" wait_until 30 code_is 200 http://127.0.0.1:$P/echo/e
 curl -s -m 20 -o /dev/null "http://127.0.0.1:$P/echo/hang" &
 sleep 0.5
 t0=$(date +%s%N)
@@ -212,26 +204,27 @@ kill $app $hello 2>/dev/null
 wait $app $hello 2>/dev/null	# gone before the next daemon can see them
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose 2>"$T/f.log" &
 f=$!
-t_ok "a daemon starts" wait_for 20 grep -q ready "$T/f.log"
+t_ok "a daemon starts" wait_until 60 grep -q ready "$T/f.log"
 python3 "$TOP/tests/e2e/lib/echoapp.py" --ready "$T/old.ready" \
     "http://127.0.0.1:$P/old/" >"$T/old.log" 2>&1 &
 old=$!
-t_ok "an application without GOAWAY serves" wait_for 20 serves \
+t_ok "an application without GOAWAY serves" wait_until 60 code_is 200 \
     "http://127.0.0.1:$P/old/x"
 t0=$(date +%s%N)
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose --takeover --takeover-wait 1 \
     2>"$T/g.log" &
 g=$!
-t_ok "the new daemon accepts after --takeover-wait all the same" wait_for 20 \
-    grep -q '0 of 1 registration(s) came back within 1000 ms' "$T/g.log"
+t_ok "the new daemon accepts after --takeover-wait all the same" \
+    wait_until 20 grep -q '0 of 1 registration(s) came back within 1000 ms' \
+    "$T/g.log"
 t1=$(date +%s%N)
 t_ok "not before the bound" test $(( (t1 - t0) / 1000000 )) -ge 1000
 t_grep "and closes the port nobody registered again" \
     'port [0-9]+: no application registered again' "$T/g.log"
-t_ok "the old daemon drains and exits" wait_for 30 gone $f
+t_ok "the old daemon drains and exits" wait_until 30 gone $f
 wait $f
 t_eq "with status 0" "$?" 0
-t_ok "the old application's session ended with it" wait_for 10 gone $old
+t_ok "the old application's session ended with it" wait_until 30 gone $old
 kill -TERM $g
 wait $g
 t_eq "the new daemon stops with status 0" "$?" 0

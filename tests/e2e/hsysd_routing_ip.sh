@@ -25,9 +25,7 @@ which() {
 	fi
 }
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 t_ok "an application registers four classes on port $P" start_app app \
     "http://127.0.0.2:$P/x/" "http://*:$P/x/" "http://*:$P/x/deep/" \
@@ -60,10 +58,7 @@ t_eq "+ takes 127.0.0.1" "$(which 127.0.0.1 /x/a)" "http://+:$P/x/"
 t_eq "+ /x/ over * /x/deep/: the class first" \
     "$(which 127.0.0.1 /x/deep/z)" "http://+:$P/x/"
 kill $strong_pid; wait $strong_pid 2>/dev/null
-for i in $(seq 50); do
-	[ "$(which 127.0.0.2 /x/a)" = "http://127.0.0.2:$P/x/" ] && break
-	sleep 0.1
-done
+wait_until 30 prints "http://127.0.0.2:$P/x/" which 127.0.0.2 /x/a
 t_eq "+ gone, the IP-bound prefix routes again" \
     "$(which 127.0.0.2 /x/a)" "http://127.0.0.2:$P/x/"
 

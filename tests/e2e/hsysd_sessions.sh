@@ -4,9 +4,7 @@
 # garbage on a control channel.
 . "$(dirname "$0")/lib.sh"
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-pid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd -p pid --workers 2 --verbose
 
 
 PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" python3 - >"$T/py.out" 2>"$T/py.err" <<'PY'
@@ -141,7 +139,7 @@ print("ready", flush=True)
 time.sleep(5)
 PY
 owner=$!
-for i in $(seq 50); do grep -q ready "$T/own.out" && break; sleep 0.1; done
+wait_until 30 grep -q ready "$T/own.out"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 r=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
     env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" python3 -c '

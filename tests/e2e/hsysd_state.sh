@@ -12,10 +12,6 @@ export PYTHONPATH="$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 state() { hsys http show servicestate "$@"; }
 jq_() { python3 -c "import json,sys; d = json.load(sys.stdin); print($1)"; }
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
-code_is() { local want=$1; shift; [ "$(code "$@")" = "$want" ]; }
-# until N CMD...: retries CMD every 0.1 s, at most N times
-until_() { local n=$1; shift; for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 t_fail "no hsysd: exit 3" 3 state
 t_grep "and it says so, naming the socket" \
@@ -23,9 +19,7 @@ t_grep "and it says so, naming the socket" \
 t_fail "with --json too" 3 state --json
 t_eq "nothing on stdout" "$(wc -c <"$T/out")" 0
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-until_ 300 grep -q ready "$T/d.log"
+start_hsysd --workers 2 --verbose
 
 t_ok "root's application serves queue rootq" start_app app1 --queue rootq \
     "http://+:$P/root/"
@@ -38,7 +32,8 @@ pub=$(mktemp -d) && chmod 1777 "$pub"	# nobody writes its ready file here
     "$PYTHONPATH/echoapp.py" --ready "$pub/nb.ready" --queue nbq \
     "http://+:$P/nb/" >"$T/nb.out" 2>&1) &
 nb_pid=$!
-t_ok "nobody's application serves queue nbq" until_ 100 test -e "$pub/nb.ready"
+t_ok "nobody's application serves queue nbq" \
+    wait_until 30 test -e "$pub/nb.ready"
 as_nobody() {
 	(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env \
 	    HSYS_HOME="$HSYS_HOME" "$@")
@@ -117,23 +112,24 @@ s = socket.create_connection(('127.0.0.1', $P)); time.sleep(30)" &
 holder=$!
 open_is() { [ "$(state --json | jq_ "$1")" = "$2" ]; }
 t_ok "an idle connection shows on its listener" \
-    until_ 50 open_is 'd["listeners"][0]["connections_open"]' 1
+    wait_until 30 open_is 'd["listeners"][0]["connections_open"]' 1
 t_ok "and in the server's count" \
-    until_ 50 open_is 'd["server"]["connections_open"]' 1
+    wait_until 30 open_is 'd["server"]["connections_open"]' 1
 kill "$holder"; wait "$holder" 2>/dev/null
 t_ok "and goes when it closes" \
-    until_ 50 open_is 'd["listeners"][0]["connections_open"]' 0
+    wait_until 30 open_is 'd["listeners"][0]["connections_open"]' 0
 rootq() { echo '[q for q in d["queues"] if q["name"] == "rootq"][0]'"$1"; }
 curl -s -m 20 "http://127.0.0.1:$P/root/hang" >/dev/null &
 hang=$!
 t_ok "a request the application holds is active" \
-    until_ 50 open_is "$(rootq '["active"]')" 1
+    wait_until 30 open_is "$(rootq '["active"]')" 1
 kill "$hang"; wait "$hang" 2>/dev/null
 t_ok "and no longer when the client leaves" \
-    until_ 50 open_is "$(rootq '["active"]')" 0
+    wait_until 30 open_is "$(rootq '["active"]')" 0
 t_eq "a process dying with a request: 503" \
     "$(code -m 10 "http://127.0.0.1:$P/root/die")" 503
-t_ok "counted on its queue" until_ 50 open_is "$(rootq '["unavailable_503"]')" 1
+t_ok "counted on its queue" \
+    wait_until 30 open_is "$(rootq '["unavailable_503"]')" 1
 t_eq "which lives on with its other process" \
     "$(state --json | jq_ "len($(rootq '["processes"]'))")" 1
 t_eq "the server counts 6 answered requests now (not the one cut short)" \
@@ -155,7 +151,7 @@ t_grep "as a line hsys -f applies" "^http add metrics url=http://\+:$P/metrics/\
 t_ok "show metrics" hsys http show metrics
 t_grep "names the prefix" "URL: http://\+:$P/metrics/" "$T/out"
 M="http://127.0.0.1:$P/metrics/"
-t_ok "hsysd serves it" until_ 50 code_is 200 "$M"
+t_ok "hsysd serves it" wait_until 30 code_is 200 "$M"
 curl -s -D "$T/mh" "$M" >"$T/m1"
 t_grep "in Prometheus's text format 0.0.4" \
     '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$T/mh"
@@ -186,11 +182,11 @@ t_eq "an application cannot take the metrics prefix: EEXIST" \
     "$(echo "$r" | cut -d' ' -f1-2)" "refused 17"
 t_ok "delete metrics" hsys http delete metrics
 t_ok "the page goes: 404 on a port still served" \
-    until_ 50 code_is 404 "$M"
+    wait_until 30 code_is 404 "$M"
 t_ok "metrics at a prefix an application holds" \
     hsys http add metrics url="http://+:$P/root/"
 t_ok "are not served, and servicestate says why" \
-    until_ 50 open_is 'd["server"]["metrics"]["error"] is not None' True
+    wait_until 30 open_is 'd["server"]["metrics"]["error"] is not None' True
 state >"$T/out"
 t_grep "in the tree too" "Metrics: http://\+:$P/root/ \(not served: .*registered already" "$T/out"
 t_eq "the application keeps its prefix" \
@@ -205,7 +201,7 @@ hsys http add sslcert ipport=0.0.0.0:$PS certhash=$C \
     appid='{00112233-4455-6677-8899-aabbccddeeff}' >/dev/null
 t_ok "metrics over https" hsys http add metrics url="https://+:$PS/metrics/"
 MS="https://127.0.0.1:$PS/metrics/"
-t_ok "served through the binding" until_ 50 code_is 200 -k "$MS"
+t_ok "served through the binding" wait_until 30 code_is 200 -k "$MS"
 t_grep "hsysd says so" "metrics: serving https://\+:$PS/metrics/" "$T/d.log"
 t_eq "the https listener and its binding" "$(state --json | jq_ '[(l["scheme"],
     l["bindings"]) for l in d["listeners"] if l["port"] == '$PS']')" \
@@ -218,17 +214,17 @@ curl -s -m 5 "http://127.0.0.1:$PS/" >/dev/null 2>&1	# clear text to TLS
 failures() { [ "$(state --json | jq_ 'd["server"]["tls_handshake_failures"]')" \
     -ge "$1" ]; }
 t_ok "clear text to the https port: handshake failures counted" \
-    until_ 50 failures $((${before%.*} + 1))
+    wait_until 30 failures $((${before%.*} + 1))
 t_eq "on the page too" "$(curl -sk "$MS" | python3 "$PYTHONPATH/promcheck.py" |
     grep -F 'hsys_tls_handshake_failures_total{}' | awk '{print $2}' |
     sed 's/\.0$//')" "$(state --json | jq_ 'd["server"]["tls_handshake_failures"]')"
 hsys http delete metrics >/dev/null
 # The binding keeps its port open (hsysd listens on every binding's port).
 t_ok "without the page, no registration is left on the binding's port: 400" \
-    until_ 50 code_is 400 -k "$MS"
+    wait_until 30 code_is 400 -k "$MS"
 
 hsys http add metrics url="http://+:$P/metrics/" >/dev/null
-t_ok "metrics on again" until_ 50 code_is 200 "$M"
+t_ok "metrics on again" wait_until 30 code_is 200 "$M"
 
 rm -rf "$pub"
 kill -TERM $dpid

@@ -41,8 +41,7 @@ PRAGMA user_version = 3;"
 t_eq "the store is at schema 3" \
     "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 3
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 1
 t_grep "hsysd reads the configuration" 'configuration generation' "$T/d.log"
 t_nogrep "without a schema complaint" 'schema upgrade' "$T/d.log"
 t_eq "the store is at the current schema" \

@@ -22,22 +22,14 @@ peer_cn() {
 # eventually WHAT WANT CMD...: CMD prints WANT within 10 s (a change made
 # on the main thread reaches the workers by mail, a moment later)
 eventually() {
-	local what=$1 want=$2 got; shift 2
-	for i in $(seq 50); do
-		got=$("$@")
-		[ "$got" = "$want" ] && break
-		sleep 0.2
-	done
-	t_eq "$what" "$got" "$want"
+	local what=$1 want=$2; shift 2
+	wait_until 30 prints "$want" "$@"
+	t_eq "$what" "$("$@")" "$want"
 }
 wait_gen() {	# until hsysd logged that many "binding(s) in force" lines
-	for i in $(seq 100); do
-		[ "$(grep -c 'binding(s) in force' "$T/d.log")" -ge "$1" ] &&
-		    return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 gens_in_force "$1"
 }
+gens_in_force() { [ "$(grep -c 'binding(s) in force' "$T/d.log")" -ge "$1" ]; }
 
 ANY=$(newcert --dns-name any.test)
 LOOP2=$(newcert --dns-name loop2.test)
@@ -50,14 +42,12 @@ hsys http add sslcert hostnameport=a.test:$P certhash=$A appid=$APPID >/dev/null
 hsys http add sslcert hostnameport=*.w.test:$P certhash=$W appid=$APPID \
     >/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 t_grep "hsysd loads the four bindings" '4 certificate binding' "$T/d.log"
 python3 "$PYTHONPATH/echoapp.py" --ready "$T/app.ready" "https://+:$P/" \
     >"$T/app.out" 2>&1 &
-for i in $(seq 100); do [ -e "$T/app.ready" ] && break; sleep 0.1; done
-t_ok "an application registers https://+:$P/" test -e "$T/app.ready"
+t_ok "an application registers https://+:$P/" \
+    wait_until 30 test -e "$T/app.ready"
 
 t_eq "SNI a.test gets the a.test binding" "$(peer_cn 127.0.0.1 $P a.test)" a.test
 t_eq "SNI x.w.test gets the wildcard binding" "$(peer_cn 127.0.0.1 $P x.w.test)" '*.w.test'

@@ -8,10 +8,7 @@ P=$((20000 + RANDOM % 12000))
 export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib"
 chmod 0755 "$TOP/tests/e2e/lib" "$HSYS_HOME" 2>/dev/null
 hsys http add urlacl url="http://+:$P/nb/" user=nobody >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+start_hsysd --workers 1
 
 mkdir -p "$T/nb" && chmod 0777 "$T/nb"	# where nobody says it is ready
 (cd / && exec setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -19,8 +16,8 @@ mkdir -p "$T/nb" && chmod 0777 "$T/nb"	# where nobody says it is ready
     "$TOP/tests/e2e/lib/echoapp.py" --ready "$T/nb/ready" --grace 0 \
     "http://+:$P/nb/app/") >"$T/nb.out" 2>&1 &
 app=$!
-for i in $(seq 100); do [ -e "$T/nb/ready" ] && break; sleep 0.1; done
-t_ok "nobody registers under its reservation" test -e "$T/nb/ready"
+t_ok "nobody registers under its reservation" \
+    wait_until 30 test -e "$T/nb/ready"
 t_eq "and serves" "$(code "http://127.0.0.1:$P/nb/app/")" 200
 t_ok "servicestate, before" hsys http show servicestate view=requestq
 t_nogrep "nothing is marked" 'no reservation covers' "$T/out"

@@ -15,9 +15,7 @@ APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 CERT=$(hsys cert new-selfsigned --dns-name tunnel.test | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert ipport=0.0.0.0:$PS certhash=$CERT appid=$APPID >/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 2 --verbose
 
 # start_app: (re)starts echoapp on both ports, waits until it serves
 n_app=0
@@ -25,14 +23,11 @@ start_app() {
 	n_app=$((n_app + 1))
 	python3 "$PYTHONPATH/echoapp.py" --ready "$T/app$n_app.ready" \
 	    "http://+:$P/app/" "https://+:$PS/app/" >>"$T/app.out" 2>&1 &
-	for i in $(seq 100); do [ -e "$T/app$n_app.ready" ] && return 0
-		sleep 0.1; done
-	return 1
+	wait_until 30 test -e "$T/app$n_app.ready"
 }
 t_ok "the echo application registers http and https" start_app
 
 client() { timeout 120 python3 "$PYTHONPATH/tunnelclient.py" "$@"; }
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 for tls in "" --tls; do
 	port=$P; [ -n "$tls" ] && port=$PS
@@ -56,8 +51,7 @@ t_grep "client half-close: the echo still comes, then EOF" \
     'ok client half-close' "$T/echo.out"
 # The application's END came first; the client's later bytes still reach
 # it (twice: cleartext, then TLS where the client closes instead).
-for i in $(seq 50); do grep -q 'wsbye got 1000' "$T/app.out" && break
-	sleep 0.1; done
+wait_until 30 grep -q 'wsbye got 1000' "$T/app.out"
 t_grep "after its END the application still gets the client's bytes" \
     'wsbye got 1000' "$T/app.out"
 

@@ -85,7 +85,7 @@ open(sys.argv[2], "w").write("%d len=%d type=0x%04x flags=%d id=%d\n" %
     (len(data), n, t, f, i))
 PY
 listener=$!
-for _ in $(seq 50); do [ -S "$HSYS_HOME/hsysd.sock" ] && break; sleep 0.1; done
+wait_until 30 test -S "$HSYS_HOME/hsysd.sock"
 t_ok "a change with a daemon listening" $HSYS http delete iplisten \
     ipaddress=198.51.100.1
 wait $listener

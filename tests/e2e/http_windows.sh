@@ -116,9 +116,7 @@ t_ok "reserve http://+:$P/open/ for Everyone" $HSYS http add urlacl \
     "url=http://+:$P/open/" user=Everyone
 t_ok "and http://+:$P/root/ for root" $HSYS http add urlacl \
     "url=http://+:$P/root/" user=root
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-dpid=$!
-for i in $(seq 300); do grep -q ready "$T/d.log" && break; sleep 0.1; done
+start_hsysd --workers 1
 chmod 0755 "$TOP/tests/e2e/lib" 2>/dev/null
 r=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
     env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib" /usr/bin/python3 -c "

@@ -6,6 +6,12 @@
 #   t_grep "what"  PATTERN FILE       # passes when FILE matches (grep -E)
 #   t_eq   "what"  GOT WANT
 #   t_done                            # at the end; exits non-zero on failure
+#   start_hsysd --workers 2 ...       # hsysd in the background, once ready
+#   wait_until SECONDS CMD...         # waits for CMD to succeed; asserts nothing
+#   prints WANT CMD...                # CMD prints WANT (for wait_until)
+#   gone PID                          # the process has exited (for wait_until)
+#   code [CURL ARGS...] URL           # the status code of a request
+#   code_is WANT [CURL ARGS...] URL   # ... is WANT (for wait_until)
 #
 # Every test gets a private HSYS_HOME (removed at exit) and $T, a scratch
 # directory inside it. $HSYS runs the hsys under test (with $HSYS_WRAP in
@@ -97,6 +103,106 @@ t_wait() {
 	_t_report 1 "$what" "not within ${secs}s; last: $*: $(head -c 2000 \
 	    "$T/out") $(head -c 500 "$T/err")"
 	return 1
+}
+
+# wait_until SECONDS CMD...: polls CMD, quietly, every 0.1 s until it
+# exits 0, and prints what that run printed on stdout; 1 when SECONDS pass
+# first (give a slow machine a generous bound). It asserts nothing: the
+# assertion that follows it does (t_wait is the asserting form). When it
+# gives up, it says on stderr, as TAP comments, what it waited for and what
+# the last run of CMD printed, so the failure that follows shows what was
+# reached rather than nothing.
+wait_until() {
+	local secs=$1 end out=$T/.wait.$BASHPID rc=0; shift
+	end=$(( ${EPOCHREALTIME/./} + secs * 1000000 ))
+	until "$@" >"$out" 2>"$out.err"; do
+		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
+			printf '# waited %ss in vain for: %s\n' "$secs" "$*" >&2
+			cat "$out" "$out.err" | head -c 1000 |
+			    sed 's/^/#   it said: /' >&2
+			rc=1
+			break
+		fi
+		sleep 0.1
+	done
+	[ "$rc" = 0 ] && cat "$out"
+	rm -f "$out" "$out.err"
+	return "$rc"
+}
+
+# prints WANT CMD...: CMD prints WANT (its whole output, as $(...) takes
+# it); a condition for wait_until, asked anew each time.
+prints() {
+	local want=$1; shift
+	[ "$("$@")" = "$want" ]
+}
+
+# gone PID: the process has exited (a condition for wait_until).
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# start_hsysd [-l LOG] [-p VAR] [ARGS...]: hsysd (with $HSYS_WRAP in
+# front) in the background with ARGS, its stderr in LOG ($T/d.log unless
+# given), its pid in $VAR (dpid unless given); returns once hsysd logs that
+# it is ready. hsysd_ready waits the same way for an hsysd a script started
+# itself (under setpriv, ulimit, umask...).
+start_hsysd() {
+	local log=$T/d.log var=dpid
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-l) log=$2; shift 2 ;;
+		-p) var=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	$HSYS_WRAP "$BUILD/hsysd" "$@" 2>"$log" &
+	printf -v "$var" %s $!
+	hsysd_ready "$log" "${!var}"
+}
+
+# hsysd_ready LOG [PID]: waits (60 s at most; valgrind is slow) until LOG
+# has hsysd's "ready" line. When hsysd exits first, or is not ready by
+# then, the test fails there, with the log's tail, and stops: nothing after
+# it could pass for the right reason.
+hsysd_ready() {
+	local log=$1 pid=${2:-} end
+	end=$(( ${EPOCHREALTIME/./} + 60 * 1000000 ))
+	until logged_ready "$log"; do
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			_hsysd_not_ready "$log" "it exited first"
+		elif [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
+			_hsysd_not_ready "$log" "not within 60 s"
+		fi
+		sleep 0.1
+	done
+}
+
+# logged_ready LOG: LOG has hsysd's "ready" line (the condition for a
+# wait_until where hsysd_ready's stopping the test is not wanted).
+logged_ready() {
+	grep -Eq 'hsysd [^ ]+ ready: ' "$1" 2>/dev/null
+}
+
+_hsysd_not_ready() {
+	_t_report 1 "hsysd is ready ($2)" "$(tail -n 20 "$1" 2>/dev/null)"
+	t_done
+	exit 1
+}
+
+# code [CURL ARGS...] URL: the status code curl gets for a request, 000
+# when none came within $code_max seconds (30 unless the script sets it).
+# Options every request of a script needs (--cacert, -k) go in the
+# code_opts array.
+code_opts=()
+code() {
+	curl -s -m "${code_max:-30}" "${code_opts[@]}" -o /dev/null \
+	    -w '%{http_code}' "$@"
+}
+
+# code_is WANT [CURL ARGS...] URL: the request gets status WANT; asks anew
+# each time, so it is the condition to give wait_until.
+code_is() {
+	local want=$1; shift
+	[ "$(code "$@")" = "$want" ]
 }
 
 # start_app NAME ARGS...: tests/e2e/lib/echoapp.py in the background with

@@ -15,8 +15,7 @@ fake() {
 	rm -f "$HSYS_HOME/hsysd.sock"
 	python3 "$FAKE" "$scenario" 2>"$T/fake.err" &
 	local fpid=$!
-	for _ in $(seq 100); do [ -S "$HSYS_HOME/hsysd.sock" ] && break
-		sleep 0.05; done
+	wait_until 30 test -S "$HSYS_HOME/hsysd.sock"
 	$HSYS_WRAP "$@" >"$T/prog.out" 2>"$T/prog.err" &
 	local ppid=$!
 	wait $fpid; local frc=$?

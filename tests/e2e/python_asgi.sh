@@ -12,13 +12,6 @@ export PYTHONPATH="$TOP/bindings/python:$APPS"
 P=$((20000 + RANDOM % 12000))
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 
-wait_for() {	# wait_for SECONDS COMMAND...
-	local limit=$(( $(date +%s) + $1 )); shift
-	until "$@" 2>/dev/null; do
-		[ "$(date +%s)" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
 
 certfix_init
 certfix_root "$T/ca" "Python ASGI Test CA"
@@ -27,9 +20,7 @@ certfix_issue "$T/srv" srv.test "$T/ca" "san=DNS:srv.test,IP:127.0.0.1" \
 certfix_add My "$T/srv.pem" "$T/srv.key"
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$(certfix_thumb "$T/srv.pem") \
     appid=$APPID >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-d=$!
-wait_for 30 grep -q ready "$T/d.log"
+start_hsysd -p d --workers 2 --verbose
 
 C="curl -s --cacert $T/ca.pem --resolve srv.test:$P:127.0.0.1"
 U=https://srv.test:$P/app
@@ -39,7 +30,7 @@ export STARAPP_EVENTS=$T/events
     --processes 2 --ready "$T/a.ready" 2>"$T/a.err") &
 a=$!
 t_ok "Starlette under hsys.asgi: two processes serve" \
-    wait_for 30 sh -c "[ \$(grep -c ready '$T/a.ready') = 2 ]"
+    wait_until 30 prints 2 grep -c ready "$T/a.ready"
 t_eq "lifespan startup ran in each, before serving" \
     "$(grep -c '^startup' "$T/events")" 2
 

@@ -10,23 +10,14 @@ export PYTHONPATH="$TOP/bindings/python"
 APP=$TOP/tests/e2e/lib/pyapps/clientapp.py
 P=$((20000 + RANDOM % 12000))
 
-wait_for() {	# wait_for SECONDS COMMAND...
-	local limit=$(( $(date +%s) + $1 )); shift
-	until "$@" 2>/dev/null; do
-		[ "$(date +%s)" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
 start() {	# start NAME ARGS...: clientapp in the background, until ready
 	local name=$1; shift
 	$PY "$APP" --ready "$T/$name.ready" "$@" >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
-	wait_for 20 test -e "$T/$name.ready"
+	wait_until 60 test -e "$T/$name.ready"
 }
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-d=$!
-wait_for 30 grep -q ready "$T/d.log"
+start_hsysd -p d --workers 2 --verbose
 U=http://127.0.0.1:$P
 
 t_ok "an application on the package registers http://+:$P/c/" \
@@ -127,13 +118,14 @@ t_grep "and the grace period" '"grace_ms": 1500,' "$T/state"
 # hsysd hands over: the package opens a new session by itself.
 $HSYS_WRAP "$BUILD/hsysd" --workers 1 --verbose --takeover 2>"$T/b.log" &
 b=$!
-t_ok "the new hsysd takes over" wait_for 20 grep -q 'handover: took' "$T/b.log"
+t_ok "the new hsysd takes over" \
+    wait_until 60 grep -q 'handover: took' "$T/b.log"
 t_ok "the application reconnects by itself" \
-    wait_for 20 grep -q 'reconnected 1' "$T/a.ready"
-t_ok "and is served by the new hsysd" wait_for 20 curl -sf -o "$T/after" \
+    wait_until 60 grep -q 'reconnected 1' "$T/a.ready"
+t_ok "and is served by the new hsysd" wait_until 60 curl -sf -o "$T/after" \
     "$U/c/after"
 t_grep "the same process" "^GET /c/after $a_pid " "$T/after"
-t_ok "the old hsysd exits" wait_for 30 sh -c "! kill -0 $d"
+t_ok "the old hsysd exits" wait_until 30 gone "$d"
 
 kill -TERM $b
 wait $b

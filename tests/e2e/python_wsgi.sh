@@ -14,14 +14,6 @@ export PYTHONPATH="$TOP/bindings/python:$APPS"
 P=$((20000 + RANDOM % 12000))
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 
-wait_for() {	# wait_for SECONDS COMMAND...
-	local limit=$(( $(date +%s) + $1 )); shift
-	until "$@" 2>/dev/null; do
-		[ "$(date +%s)" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
-gone() { ! kill -0 "$1" 2>/dev/null; }
 
 certfix_init
 certfix_root "$T/ca" "Python WSGI Test CA"
@@ -30,9 +22,7 @@ certfix_issue "$T/srv" srv.test "$T/ca" "san=DNS:srv.test,IP:127.0.0.1" \
 certfix_add My "$T/srv.pem" "$T/srv.key"
 hsys http add sslcert ipport=0.0.0.0:$P certhash=$(certfix_thumb "$T/srv.pem") \
     appid=$APPID >/dev/null
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-d=$!
-wait_for 30 grep -q ready "$T/d.log"
+start_hsysd -p d --workers 2 --verbose
 
 C="curl -s --cacert $T/ca.pem --resolve srv.test:$P:127.0.0.1"
 U=https://srv.test:$P
@@ -46,8 +36,8 @@ DJANGO_SETTINGS_MODULE=djsite.settings $PY -m hsys.wsgi djsite.wsgi:application 
 dj=$!
 cd "$TOP"
 t_ok "Flask under hsys.wsgi: two processes serve" \
-    wait_for 30 sh -c "[ \$(grep -c ready '$T/f1.ready') = 2 ]"
-t_ok "Django under hsys.wsgi serves" wait_for 30 test -s "$T/dj.ready"
+    wait_until 30 prints 2 grep -c ready "$T/f1.ready"
+t_ok "Django under hsys.wsgi serves" wait_until 30 test -s "$T/dj.ready"
 
 # The environ behind a prefix.
 $C "$U/flask/?a=1&b=%20" >"$T/fenv"
@@ -130,7 +120,7 @@ sleep 1
     --processes 2 --queue flaskq --ready "$T/f2.ready" 2>"$T/f2.err") &
 f2=$!
 t_ok "v2 attaches to the named queue under load" \
-    wait_for 30 sh -c "[ \$(grep -c ready '$T/f2.ready') = 2 ]"
+    wait_until 30 prints 2 grep -c ready "$T/f2.ready"
 sleep 1
 kill -TERM $f1
 wait $f1

@@ -19,8 +19,9 @@
 
 #define NPFX	40
 
-/* main.c's, which the daemon's library leaves out. */
-void
+/* main.c's, which the daemon's library leaves out; weak, so that it gives
+ * way if the daemon's library comes to define it. */
+__attribute__((weak)) void
 hsysd_reload(struct hsysd *d)
 {
 	(void)d;
