@@ -27,19 +27,10 @@
 
 #include "hsys.h"
 #include "lib/lib.h"
+#include "proto/exchange.h"
 #include "proto/proto.h"
 
-#define REQ_FIXED	144
-#define REQ_NSTR	9	/* method … client_cert */
-#define RF_BODY		0x1
-#define RF_EXPECT	0x8
-#define RF_UPGRADE	0x10
-#define RF_TLS		0x20
-#define RESP_F_END	0x1
 #define CHAN_BATCH	(64u << 10)	/* receive room beyond one frame */
-
-enum { S_METHOD, S_RAW_URL, S_PATH, S_QUERY, S_HOST, S_PREFIX, S_TLS, S_SNI,
-    S_CERT };
 
 struct hsys_hdr {
 	const char	*name, *value;
@@ -59,7 +50,7 @@ struct hsys_request {
 	uint64_t		 content_length;
 	uint64_t		 connection_id;
 	unsigned char		 peer[20], local[20];
-	const char		*str[REQ_NSTR];
+	const char		*str[PROTO_RS_COUNT]; /* NUL-terminated */
 	uint32_t		 cert_len;
 	struct hsys_hdr		*hdr;
 	size_t			 nhdr, hdrcap;
@@ -195,44 +186,31 @@ lib_requests_lost(struct hsys *h, unsigned chan)
 
 /* Decoding REQUEST */
 
-static const char *const method_names[] = { NULL, "GET", "HEAD", "POST",
-    "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE" };
-
-/* Copies a span's bytes into the string buffer, NUL-terminated. */
-static int
-take_span(const struct proto_frame *f, size_t at, size_t area, char **dst,
-    const char **out, uint32_t *len)
+/* Copies a string into the string buffer at d, NUL-terminated; returns
+ * where the next one goes. */
+static char *
+take(char *d, const unsigned char *s, uint32_t n, const char **out)
 {
-	const unsigned char *s;
-	uint32_t n;
-
-	if (proto_span_get(f, at, area, &s, &n) < 0)
-		return -EPROTO;
-	memcpy(*dst, s, n);
-	(*dst)[n] = '\0';
-	*out = *dst;
-	*dst += n + 1;
-	if (len != NULL)
-		*len = n;
-	return 0;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*out = d;
+	return d + n + 1;
 }
 
 static int
 req_decode(struct hsys_request *r, const struct proto_frame *f)
 {
-	const unsigned char *p = f->payload;
-	size_t nh, area, need, i;
+	struct proto_request q;
+	struct proto_field fl;
+	size_t area, need, i;
+	const char *method;
 	char *d;
-	int rc;
 
-	if (f->length < REQ_FIXED)
+	if (proto_request_get(f, &q) < 0)
 		return -EPROTO;
-	nh = proto_get16(p + 8);
-	area = REQ_FIXED + 16 * nh;
-	if (area > f->length)
-		return -EPROTO;
+	area = proto_request_area(q.nheaders);
 	/* Every string is at most the payload, plus its NUL. */
-	need = f->length + REQ_NSTR + 2 * nh;
+	need = f->length + PROTO_RS_COUNT + 2 * (size_t)q.nheaders;
 	if (need > r->scap) {
 		free(r->sbuf);
 		if ((r->sbuf = malloc(need)) == NULL) {
@@ -241,37 +219,38 @@ req_decode(struct hsys_request *r, const struct proto_frame *f)
 		}
 		r->scap = need;
 	}
-	if (nh > r->hdrcap) {
+	if (q.nheaders > r->hdrcap) {
 		free(r->hdr);
-		if ((r->hdr = calloc(nh, sizeof(*r->hdr))) == NULL) {
+		if ((r->hdr = calloc(q.nheaders, sizeof(*r->hdr))) == NULL) {
 			r->hdrcap = 0;
 			return -ENOMEM;
 		}
-		r->hdrcap = nh;
+		r->hdrcap = q.nheaders;
 	}
-	r->method_code = proto_get16(p + 4);
-	r->version = p[6] * 10 + p[7];
-	r->flags = proto_get16(p + 10);
-	r->content_length = proto_get64(p + 16);
-	r->connection_id = proto_get64(p + 24);
-	memcpy(r->peer, p + 32, 20);
-	memcpy(r->local, p + 52, 20);
+	r->method_code = q.method;
+	r->version = q.version_major * 10 + q.version_minor;
+	r->flags = q.flags;
+	r->content_length = q.content_length;
+	r->connection_id = q.connection_id;
+	memcpy(r->peer, q.peer, sizeof(r->peer));
+	memcpy(r->local, q.local, sizeof(r->local));
 	d = r->sbuf;
-	for (i = 0; i < REQ_NSTR; i++)
-		if ((rc = take_span(f, 72 + 8 * i, area, &d, &r->str[i],
-		    i == S_CERT ? &r->cert_len : NULL)) < 0)
-			return rc;
-	for (i = 0; i < nh; i++)
-		if ((rc = take_span(f, REQ_FIXED + 16 * i, area, &d,
-		    &r->hdr[i].name, NULL)) < 0 ||
-		    (rc = take_span(f, REQ_FIXED + 16 * i + 8, area, &d,
-		    &r->hdr[i].value, NULL)) < 0)
-			return rc;
-	r->nhdr = nh;
-	if (r->str[S_METHOD][0] == '\0' && r->method_code > 0 &&
-	    r->method_code < sizeof(method_names) / sizeof(method_names[0]))
-		r->str[S_METHOD] = method_names[r->method_code];
-	r->body_end = (r->flags & (RF_BODY | RF_UPGRADE)) == 0;
+	for (i = 0; i < PROTO_RS_COUNT; i++)
+		d = take(d, proto_span_at(f, area, q.span[i]), q.span[i].len,
+		    &r->str[i]);
+	r->cert_len = q.span[PROTO_RS_CLIENT_CERT].len;
+	for (i = 0; i < q.nheaders; i++) {
+		if (proto_field_get(f, PROTO_REQUEST_FIXED, area, i, &fl) < 0)
+			return -EPROTO;
+		d = take(d, fl.name, fl.name_len, &r->hdr[i].name);
+		d = take(d, fl.value, fl.value_len, &r->hdr[i].value);
+	}
+	r->nhdr = q.nheaders;
+	if (r->str[PROTO_RS_METHOD][0] == '\0' &&
+	    (method = proto_method_name(r->method_code)) != NULL)
+		r->str[PROTO_RS_METHOD] = method;
+	r->body_end = (r->flags & (PROTO_REQUEST_F_BODY |
+	    PROTO_REQUEST_F_UPGRADE)) == 0;
 	return 0;
 }
 
@@ -303,20 +282,16 @@ on_request(struct hsys *h, unsigned chan, const struct proto_frame *f)
 	return 0;
 }
 
-/* The TRAILERS payload: u16 count, 6 reserved, a header table and its
- * bytes area; it ends the body. */
+/* The TRAILERS payload: a header table and its bytes area; it ends the
+ * body. */
 static int
 on_trailers(struct hsys_request *r, const struct proto_frame *f)
 {
+	struct proto_field fl;
 	size_t n, area, need, i;
 	char *d;
-	int rc;
 
-	if (f->length < 8 || r->body_end)
-		return -EPROTO;
-	n = proto_get16(f->payload);
-	area = 8 + 16 * n;
-	if (area > f->length)
+	if (r->body_end || proto_trailers_get(f, &n, &area) < 0)
 		return -EPROTO;
 	need = f->length + 2 * n;
 	if (need > r->tcap) {
@@ -336,11 +311,12 @@ on_trailers(struct hsys_request *r, const struct proto_frame *f)
 		r->trcap = n;
 	}
 	d = r->tbuf;
-	for (i = 0; i < n; i++)
-		if ((rc = take_span(f, 8 + 16 * i, area, &d, &r->tr[i].name,
-		    NULL)) < 0 || (rc = take_span(f, 8 + 16 * i + 8, area, &d,
-		    &r->tr[i].value, NULL)) < 0)
-			return rc;
+	for (i = 0; i < n; i++) {
+		if (proto_field_get(f, PROTO_TRAILERS_FIXED, area, i, &fl) < 0)
+			return -EPROTO;
+		d = take(d, fl.name, fl.name_len, &r->tr[i].name);
+		d = take(d, fl.value, fl.value_len, &r->tr[i].value);
+	}
 	r->ntr = n;
 	if (f->flags & PROTO_F_END)
 		r->body_end = 1;
@@ -393,6 +369,8 @@ static int
 on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 {
 	struct hsys_request *r;
+	const unsigned char *msg;
+	uint32_t n, code;
 
 	switch (f->type) {
 	case PROTO_REQUEST:
@@ -400,10 +378,10 @@ on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 	case PROTO_REQ_DATA:
 		return on_data(h, f);
 	case PROTO_RESP_CREDIT:
-		if (f->length < 4)
+		if (proto_credit_get(f, &n) < 0)
 			return -EPROTO;
 		if ((r = req_find(h, f->id)) != NULL)
-			r->resp_credit += proto_get32(f->payload);
+			r->resp_credit += n;
 		return 0;
 	case PROTO_CANCEL:
 		if ((r = req_find(h, f->id)) == NULL)
@@ -414,16 +392,13 @@ on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 			r->cancelled = 1;
 		return 0;
 	case PROTO_ERROR:
-		if (f->length < 16)
+		if (proto_error_get(f, &code, &msg, &n) < 0)
 			return -EPROTO;
 		if (f->id == 0)
 			return -ECONNRESET;
-		if ((r = req_find(h, f->id)) != NULL) {
-			uint32_t code = proto_get32(f->payload);
-
+		if ((r = req_find(h, f->id)) != NULL)
 			r->error = code > 0 && code < 4096 ? -(int)code :
 			    -EPROTO;
-		}
 		return 0;
 	default:
 		return -EPROTO;
@@ -551,37 +526,37 @@ hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
 const char *
 hsys_request_method(const struct hsys_request *r)
 {
-	return r->str[S_METHOD];
+	return r->str[PROTO_RS_METHOD];
 }
 
 const char *
 hsys_request_raw_url(const struct hsys_request *r)
 {
-	return r->str[S_RAW_URL];
+	return r->str[PROTO_RS_RAW_URL];
 }
 
 const char *
 hsys_request_path(const struct hsys_request *r)
 {
-	return r->str[S_PATH];
+	return r->str[PROTO_RS_PATH];
 }
 
 const char *
 hsys_request_query(const struct hsys_request *r)
 {
-	return r->str[S_QUERY];
+	return r->str[PROTO_RS_QUERY];
 }
 
 const char *
 hsys_request_host(const struct hsys_request *r)
 {
-	return r->str[S_HOST];
+	return r->str[PROTO_RS_HOST];
 }
 
 const char *
 hsys_request_prefix(const struct hsys_request *r)
 {
-	return r->str[S_PREFIX];
+	return r->str[PROTO_RS_PREFIX];
 }
 
 int
@@ -660,64 +635,41 @@ hsys_request_trailer_at(const struct hsys_request *r, size_t i,
 	return 0;
 }
 
-static int
-addr_get(const unsigned char *a, struct sockaddr_storage *ss)
-{
-	uint16_t family = proto_get16(a), port = proto_get16(a + 2);
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == 2) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a + 4, 4);
-	} else if (family == 10) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a + 4, 16);
-	} else
-		return -EAFNOSUPPORT;
-	return 0;
-}
-
 int
 hsys_request_peer(const struct hsys_request *r, struct sockaddr_storage *ss)
 {
-	return addr_get(r->peer, ss);
+	return proto_addr_get(r->peer, ss) < 0 ? -EAFNOSUPPORT : 0;
 }
 
 int
 hsys_request_local(const struct hsys_request *r, struct sockaddr_storage *ss)
 {
-	return addr_get(r->local, ss);
+	return proto_addr_get(r->local, ss) < 0 ? -EAFNOSUPPORT : 0;
 }
 
 const char *
 hsys_request_tls(const struct hsys_request *r)
 {
-	return r->str[S_TLS][0] != '\0' ? r->str[S_TLS] : NULL;
+	return r->str[PROTO_RS_TLS][0] != '\0' ? r->str[PROTO_RS_TLS] : NULL;
 }
 
 const char *
 hsys_request_sni(const struct hsys_request *r)
 {
-	return r->str[S_SNI][0] != '\0' ? r->str[S_SNI] : NULL;
+	return r->str[PROTO_RS_SNI][0] != '\0' ? r->str[PROTO_RS_SNI] : NULL;
 }
 
 const unsigned char *
 hsys_request_client_cert(const struct hsys_request *r, size_t *len)
 {
 	*len = r->cert_len;
-	return r->cert_len > 0 ? (const unsigned char *)r->str[S_CERT] : NULL;
+	return r->cert_len > 0 ? (const unsigned char *)r->str[PROTO_RS_CLIENT_CERT] : NULL;
 }
 
 int64_t
 hsys_request_content_length(const struct hsys_request *r)
 {
-	if (!(r->flags & RF_BODY))
+	if (!(r->flags & PROTO_REQUEST_F_BODY))
 		return 0;
 	return r->content_length > INT64_MAX ? -1 :
 	    (int64_t)r->content_length;
@@ -795,7 +747,7 @@ req_writable(const struct hsys_request *r)
 static int
 credit(struct hsys_request *r, int force)
 {
-	unsigned char p[4];
+	unsigned char p[PROTO_CREDIT_SIZE];
 	int rc;
 
 	if (r->unacked == 0 && !force)
@@ -804,8 +756,8 @@ credit(struct hsys_request *r, int force)
 		return 0;
 	if (r->body_end && !force)
 		return 0;
-	proto_put32(p, r->unacked);
-	if ((rc = send_small(r, PROTO_REQ_CREDIT, 0, p, 4)) < 0)
+	proto_credit_put(p, r->unacked);
+	if ((rc = send_small(r, PROTO_REQ_CREDIT, 0, p, sizeof(p))) < 0)
 		return rc;
 	r->unacked = 0;
 	r->credited = 1;
@@ -819,7 +771,7 @@ request_read(struct hsys_request *r, void *buf, size_t len, int wait)
 	int rc;
 
 	/* An Expect: 100-continue client waits for our first credit. */
-	if (!r->credited && (r->flags & RF_EXPECT) && r->blen == 0 &&
+	if (!r->credited && (r->flags & PROTO_REQUEST_F_EXPECT_CONTINUE) && r->blen == 0 &&
 	    !r->body_end && !r->cancelled && (rc = credit(r, 1)) < 0)
 		return rc;
 	while (r->blen == 0 && !r->body_end) {
@@ -906,7 +858,10 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
     size_t n, unsigned flags)
 {
 	struct hsys *h = r->h;
-	size_t area = 16 + 16 * n, len = area, i, off, nl, vl;
+	struct proto_response resp = { .status = (uint16_t)status,
+	    .nheaders = (uint16_t)n,
+	    .flags = flags & HSYS_RESPONSE_END ? PROTO_RESPONSE_F_END : 0 };
+	size_t area = proto_response_area(n), len = area, i, off, nl, vl;
 	unsigned char *p;
 
 	if (status < 100 || status > 999 || n > UINT16_MAX)
@@ -924,19 +879,16 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
 	memset(p, 0, proto_frame_size((uint32_t)len));
 	proto_header_put(p, (uint32_t)len, PROTO_RESPONSE, 0, r->id);
 	p += PROTO_HEADER_SIZE;
-	proto_put16(p, (uint16_t)status);
-	proto_put16(p + 2, (uint16_t)n);
-	proto_put32(p + 4, flags & HSYS_RESPONSE_END ? RESP_F_END : 0);
+	proto_response_put(p, &resp);
 	for (i = 0, off = 0; i < n; i++) {
 		nl = strlen(hd[i].name);
 		vl = strlen(hd[i].value);
-		proto_span_put(p + 16 + 16 * i, (uint32_t)off, (uint32_t)nl);
-		memcpy(p + area + off, hd[i].name, nl);
-		off += nl;
-		proto_span_put(p + 16 + 16 * i + 8, (uint32_t)off,
+		proto_field_put(p + PROTO_RESPONSE_FIXED + PROTO_FIELD_SIZE * i,
+		    (uint32_t)off, (uint32_t)nl, (uint32_t)(off + nl),
 		    (uint32_t)vl);
-		memcpy(p + area + off, hd[i].value, vl);
-		off += vl;
+		memcpy(p + area + off, hd[i].name, nl);
+		memcpy(p + area + off + nl, hd[i].value, vl);
+		off += nl + vl;
 	}
 	return (long)proto_frame_size((uint32_t)len);
 }
@@ -965,7 +917,7 @@ hsys_response_start(struct hsys_request *r, int status,
 	r->started = 1;
 	if (flags & HSYS_RESPONSE_END)
 		r->ended = 1;
-	if (status == 101 && (r->flags & RF_UPGRADE))
+	if (status == 101 && (r->flags & PROTO_REQUEST_F_UPGRADE))
 		r->body_end = 0;
 	return 0;
 }

@@ -23,9 +23,9 @@
 
 #include "hsys.h"
 #include "lib/lib.h"
+#include "proto/control.h"
 #include "proto/proto.h"
 
-#define WELCOME_SIZE	48
 #define REPLY_TIMEOUT	30000	/* ms: a live daemon answers in far less */
 #define RECONNECT_LIMIT	30000	/* ms: hsys_set_reconnect's default */
 #define RECONNECT_FIRST	50	/* ms: first retry; doubles up to ... */
@@ -89,32 +89,22 @@ send_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Sends one frame whose payload is `fixed` followed by spans for up to two
- * strings and their bytes. */
+/* Sends one frame; its payload (at most 4096 bytes) is written by the
+ * proto_*_put encoder `len` came from (0: it did not fit). */
 static int
-send_op(int fd, uint16_t type, uint64_t id, const void *fixed, size_t flen,
-    const char *s1, const char *s2)
+send_frame(int fd, uint16_t type, uint64_t id, unsigned char *buf,
+    size_t len)
 {
-	unsigned char buf[PROTO_HEADER_SIZE + 4096] = { 0 };
-	const char *s[2] = { s1, s2 };
-	size_t len[2], nspans = (s1 != NULL) + (s2 != NULL), area, off, i;
-
-	len[0] = s1 ? strlen(s1) : 0;
-	len[1] = s2 ? strlen(s2) : 0;
-	area = flen + 8 * nspans;
-	if (area + len[0] + len[1] > sizeof(buf) - PROTO_HEADER_SIZE)
+	if (len == 0)
 		return -ENAMETOOLONG;
-	if (flen > 0)
-		memcpy(buf + PROTO_HEADER_SIZE, fixed, flen);
-	for (i = 0, off = 0; i < nspans; i++) {
-		proto_span_put(buf + PROTO_HEADER_SIZE + flen + 8 * i,
-		    (uint32_t)off, (uint32_t)len[i]);
-		memcpy(buf + PROTO_HEADER_SIZE + area + off, s[i], len[i]);
-		off += len[i];
-	}
-	proto_header_put(buf, (uint32_t)(area + off), type, 0, id);
-	return send_all(fd, buf, proto_frame_size((uint32_t)(area + off)));
+	proto_header_put(buf, (uint32_t)len, type, 0, id);
+	memset(buf + PROTO_HEADER_SIZE + len, 0, proto_frame_size(
+	    (uint32_t)len) - PROTO_HEADER_SIZE - len);
+	return send_all(fd, buf, proto_frame_size((uint32_t)len));
 }
+
+#define OP_ROOM		4096	/* an operation's payload, at most */
+#define OP_BUF		(PROTO_HEADER_SIZE + OP_ROOM + 8)
 
 /* Reads the next frame from the control channel into h->rbuf. */
 static int
@@ -159,10 +149,9 @@ take_error(struct hsys *h, const struct proto_frame *f)
 	const unsigned char *s;
 	uint32_t n, code;
 
-	if (f->length < 16)
+	if (proto_error_get(f, &code, &s, &n) < 0)
 		return -EPROTO;
-	code = proto_get32(f->payload);
-	if (proto_span_get(f, 8, 16, &s, &n) == 0) {
+	if (n > 0) {
 		if (n >= sizeof(h->last_error))
 			n = sizeof(h->last_error) - 1;
 		memcpy(h->last_error, s, n);
@@ -171,10 +160,10 @@ take_error(struct hsys *h, const struct proto_frame *f)
 	return code > 0 && code < 4096 ? -(int)code : -EPROTO;
 }
 
-/* Waits for the reply to operation `id`; on OK copies up to `olen` bytes
- * of its payload to `out`. */
+/* Waits for the reply to operation `id`; on OK, when `queue` is not
+ * NULL, takes the queue id it carries. */
 static int
-await_reply(struct hsys *h, uint64_t id, void *out, size_t olen)
+await_reply(struct hsys *h, uint64_t id, uint32_t *queue)
 {
 	struct proto_frame f;
 	int rc;
@@ -188,44 +177,45 @@ await_reply(struct hsys *h, uint64_t id, void *out, size_t olen)
 		return -EPROTO;
 	if (f.type == PROTO_ERROR)
 		return take_error(h, &f);
-	if (f.type != PROTO_OK || f.length < olen)
+	if (f.type != PROTO_OK)
 		return -EPROTO;
-	if (olen > 0)
-		memcpy(out, f.payload, olen);
+	if (queue != NULL && proto_ok_queue_get(&f, queue) < 0)
+		return -EPROTO;
 	return 0;
 }
 
 static int
 hello(struct hsys *h, const char *name)
 {
-	unsigned char fixed[16] = { 0 };
+	struct proto_hello hi = { .magic = PROTO_MAGIC,
+	    .min_version = PROTO_VERSION, .max_version = PROTO_VERSION,
+	    .flags = PROTO_HELLO_F_GOAWAY,
+	    .name = (const unsigned char *)(name ? name : ""),
+	    .name_len = (uint32_t)(name ? strlen(name) : 0) };
+	unsigned char buf[OP_BUF];
+	struct proto_welcome w;
 	struct proto_frame f;
 	int rc;
 
-	proto_put32(fixed, PROTO_MAGIC);
-	proto_put16(fixed + 4, PROTO_VERSION);
-	proto_put16(fixed + 6, PROTO_VERSION);
-	proto_put32(fixed + 8, PROTO_HELLO_F_GOAWAY);
 	/* A daemon that refuses the connection (a user over its connection
 	 * cap) sends ERROR and closes at once: the HELLO may then fail with
 	 * EPIPE, and the ERROR that says why is still there to read. */
-	rc = send_op(h->ctl, PROTO_HELLO, 0, fixed, sizeof(fixed),
-	    name ? name : "", NULL);
+	rc = send_frame(h->ctl, PROTO_HELLO, 0, buf, proto_hello_put(buf +
+	    PROTO_HEADER_SIZE, OP_ROOM, &hi));
 	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET)
 		return rc;
 	if (recv_frame(h, &f) < 0)
 		return rc < 0 ? rc : -ECONNRESET;
 	if (f.type == PROTO_ERROR)
 		return take_error(h, &f);
-	if (f.type != PROTO_WELCOME || f.length < WELCOME_SIZE)
+	if (f.type != PROTO_WELCOME || proto_welcome_get(&f, &w) < 0)
 		return -EPROTO;
-	h->workers = proto_get16(f.payload + 2);
-	h->max_frame = proto_get32(f.payload + 4);
-	h->window = proto_get32(f.payload + 8);
-	h->session = proto_get64(f.payload + 16);
-	memcpy(h->key, f.payload + 24, sizeof(h->key));
-	h->features = f.length >= WELCOME_SIZE + 4 ?
-	    proto_get32(f.payload + WELCOME_SIZE) : 0;
+	h->workers = w.workers;
+	h->max_frame = w.max_frame;
+	h->window = w.window;
+	h->session = w.session;
+	memcpy(h->key, w.key, sizeof(h->key));
+	h->features = w.features;
 	if (h->workers == 0 || h->workers > 256)
 		return -EPROTO;
 	return 0;
@@ -235,7 +225,8 @@ hello(struct hsys *h, const char *name)
 static int
 open_channels(struct hsys *h)
 {
-	unsigned char p[32] = { 0 };
+	unsigned char buf[PROTO_HEADER_SIZE + PROTO_CHANNEL_SIZE];
+	struct proto_channel ch = { .session = h->session };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct hsys_channel *nc;
 	unsigned i;
@@ -250,15 +241,15 @@ open_channels(struct hsys *h)
 	for (i = h->nchan; i < h->nchan + h->workers; i++)
 		h->chan[i].fd = -1;
 	h->nchan += h->workers;
-	proto_put64(p, h->session);
-	memcpy(p + 8, h->key, sizeof(h->key));
+	memcpy(ch.key, h->key, sizeof(ch.key));
 	for (i = h->chan_base; i < h->nchan; i++) {
 		if ((fd = dial()) < 0)
 			return fd;
 		h->chan[i].fd = fd;
-		proto_put16(p + 24, (uint16_t)(i - h->chan_base));
-		if ((rc = send_op(fd, PROTO_CHANNEL, 0, p, sizeof(p), NULL,
-		    NULL)) < 0)
+		ch.index = (uint16_t)(i - h->chan_base);
+		if ((rc = send_frame(fd, PROTO_CHANNEL, 0, buf,
+		    proto_channel_put(buf + PROTO_HEADER_SIZE,
+		    PROTO_CHANNEL_SIZE, &ch))) < 0)
 			return rc;
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
@@ -355,31 +346,54 @@ hsys_last_error(const struct hsys *h)
 	return h->last_error;
 }
 
+/* Operation `type` with `op`'s fields; when `queue` is not NULL, the OK
+ * carries the queue's id. */
 static int
-queue_op(struct hsys *h, uint16_t type, const void *fixed, size_t flen,
-    const char *name, void *out, size_t olen)
+queue_op(struct hsys *h, uint16_t type, const struct proto_queue_op *op,
+    uint32_t *queue)
 {
+	unsigned char buf[OP_BUF];
 	uint64_t id = ++h->last_op;
 	int rc;
 
 	h->last_error[0] = '\0';
 	if (h->ctl == -1)
 		return -ENOTCONN;	/* between two sessions */
-	if ((rc = send_op(h->ctl, type, id, fixed, flen, name, NULL)) < 0)
+	if ((rc = send_frame(h->ctl, type, id, buf, proto_queue_op_put(buf +
+	    PROTO_HEADER_SIZE, OP_ROOM, type, op))) < 0)
 		return rc;
-	return await_reply(h, id, out, olen);
+	return await_reply(h, id, queue);
+}
+
+/* A queue operation carrying a name (or a prefix). */
+static struct proto_queue_op
+named_op(uint32_t queue_id, const char *name)
+{
+	return (struct proto_queue_op){ .queue_id = queue_id,
+	    .name = (const unsigned char *)name,
+	    .name_len = (uint32_t)strlen(name) };
+}
+
+/* QUEUE_CREATE's fields for a queue of this name and hsys_queue_* flags. */
+static struct proto_queue_op
+create_op(const char *name, unsigned flags)
+{
+	struct proto_queue_op op = named_op(0, name);
+
+	op.flags = (name[0] ? PROTO_QUEUE_F_NAMED : 0) |
+	    (flags & HSYS_QUEUE_OPEN ? PROTO_QUEUE_F_OPEN : 0);
+	return op;
 }
 
 static int
-queue_handle(struct hsys *h, const unsigned char id[4],
-    struct hsys_queue **qp)
+queue_handle(struct hsys *h, uint32_t id, struct hsys_queue **qp)
 {
 	struct hsys_queue *q;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return -ENOMEM;
 	q->h = h;
-	q->id = proto_get32(id);
+	q->id = id;
 	*qp = q;
 	return 0;
 }
@@ -387,7 +401,7 @@ queue_handle(struct hsys *h, const unsigned char id[4],
 /* Reconnecting is a session.c matter; these calls only say what the
  * application asked for, so that it can be asked again. */
 static int
-queue_remembered(struct hsys *h, const unsigned char id[4],
+queue_remembered(struct hsys *h, uint32_t id,
     struct hsys_queue **qp, const char *name, unsigned flags, int attached)
 {
 	int rc;
@@ -402,14 +416,12 @@ int
 hsys_queue_create(struct hsys *h, const char *name, unsigned flags,
     struct hsys_queue **qp)
 {
-	unsigned char fixed[8] = { 0 }, id[4];
+	struct proto_queue_op op = create_op(name ? name : "", flags);
+	uint32_t id;
 	int rc;
 
 	*qp = NULL;
-	proto_put32(fixed, (name && name[0] ? 0x1 : 0) |
-	    (flags & HSYS_QUEUE_OPEN));
-	if ((rc = queue_op(h, PROTO_QUEUE_CREATE, fixed, sizeof(fixed),
-	    name ? name : "", id, sizeof(id))) < 0)
+	if ((rc = queue_op(h, PROTO_QUEUE_CREATE, &op, &id)) < 0)
 		return rc;
 	return queue_remembered(h, id, qp, name, flags, 0);
 }
@@ -417,7 +429,8 @@ hsys_queue_create(struct hsys *h, const char *name, unsigned flags,
 int
 hsys_queue_attach(struct hsys *h, const char *name, struct hsys_queue **qp)
 {
-	unsigned char id[4];
+	struct proto_queue_op op;
+	uint32_t id;
 	int rc;
 
 	*qp = NULL;
@@ -428,8 +441,8 @@ hsys_queue_attach(struct hsys *h, const char *name, struct hsys_queue **qp)
 	if (strchr(name, '/') != NULL &&
 	    !(h->features & PROTO_FEATURE_QUEUE_ALLOW))
 		return -EOPNOTSUPP;
-	if ((rc = queue_op(h, PROTO_QUEUE_ATTACH, NULL, 0, name, id,
-	    sizeof(id))) < 0)
+	op = named_op(0, name);
+	if ((rc = queue_op(h, PROTO_QUEUE_ATTACH, &op, &id)) < 0)
 		return rc;
 	return queue_remembered(h, id, qp, name, 0, 1);
 }
@@ -443,14 +456,13 @@ hsys_queue_id(const struct hsys_queue *q)
 int
 hsys_queue_close(struct hsys_queue *q)
 {
-	unsigned char fixed[4];
+	struct proto_queue_op op = { 0 };
 	int rc;
 
 	if (q == NULL)
 		return 0;
-	proto_put32(fixed, hsys_queue_id(q));
-	rc = queue_op(q->h, PROTO_QUEUE_CLOSE, fixed, sizeof(fixed), NULL,
-	    NULL, 0);
+	op.queue_id = hsys_queue_id(q);
+	rc = queue_op(q->h, PROTO_QUEUE_CLOSE, &op, NULL);
 	queue_forget(q->h, q->rec);
 	free(q);
 	return rc;
@@ -459,12 +471,12 @@ hsys_queue_close(struct hsys_queue *q)
 static int
 prefix_op(struct hsys_queue *q, uint16_t type, const char *prefix)
 {
-	unsigned char fixed[8] = { 0 };
+	struct proto_queue_op op;
 
 	if (prefix == NULL)
 		return -EINVAL;
-	proto_put32(fixed, hsys_queue_id(q));
-	return queue_op(q->h, type, fixed, sizeof(fixed), prefix, NULL, 0);
+	op = named_op(hsys_queue_id(q), prefix);
+	return queue_op(q->h, type, &op, NULL);
 }
 
 int
@@ -486,16 +498,13 @@ hsys_prefix_remove(struct hsys_queue *q, const char *prefix)
 static int
 queue_set(struct hsys_queue *q, uint32_t prop, uint32_t value)
 {
-	unsigned char fixed[16] = { 0 };
+	struct proto_queue_op op = { .property = prop, .value = value };
 
 	/* An older daemon would end the session on an unknown type. */
 	if (!(q->h->features & PROTO_FEATURE_QUEUE_SET))
 		return -EOPNOTSUPP;
-	proto_put32(fixed, hsys_queue_id(q));
-	proto_put32(fixed + 4, prop);
-	proto_put32(fixed + 8, value);
-	return queue_op(q->h, PROTO_QUEUE_SET, fixed, sizeof(fixed), NULL,
-	    NULL, 0);
+	op.queue_id = hsys_queue_id(q);
+	return queue_op(q->h, PROTO_QUEUE_SET, &op, NULL);
 }
 
 int
@@ -716,26 +725,24 @@ static int
 queue_again(struct hsys *h, struct lib_queue *r)
 {
 	struct hsys_queue q = { .h = h, .rec = r };
-	unsigned char fixed[8] = { 0 }, id[4];
+	struct proto_queue_op create = create_op(r->name, r->flags);
+	struct proto_queue_op attach = named_op(0, r->name);
 	struct lib_prefix *p;
+	uint32_t id = 0;
 	unsigned i;
 	int rc;
 
-	proto_put32(fixed, (r->name[0] ? 0x1 : 0) | (r->flags &
-	    HSYS_QUEUE_OPEN));
 	/* Another process of the queue may have made it again first; or
 	 * the one that created it may not be back yet. */
-	if (r->attached || (rc = queue_op(h, PROTO_QUEUE_CREATE, fixed,
-	    sizeof(fixed), r->name, id, sizeof(id))) == -EEXIST)
-		rc = queue_op(h, PROTO_QUEUE_ATTACH, NULL, 0, r->name, id,
-		    sizeof(id));
+	if (r->attached || (rc = queue_op(h, PROTO_QUEUE_CREATE, &create,
+	    &id)) == -EEXIST)
+		rc = queue_op(h, PROTO_QUEUE_ATTACH, &attach, &id);
 	/* Another user's queue ("owner/name") is that user's to create. */
 	if (rc == -ENOENT && r->attached && strchr(r->name, '/') == NULL)
-		rc = queue_op(h, PROTO_QUEUE_CREATE, fixed, sizeof(fixed),
-		    r->name, id, sizeof(id));
+		rc = queue_op(h, PROTO_QUEUE_CREATE, &create, &id);
 	if (rc < 0)
 		return rc;
-	r->id = proto_get32(id);
+	r->id = id;
 	/* A refusal leaves the safe side (fewer users admitted) and must not
 	 * stop the reconnection: the queue may have been made again, not
 	 * open, by another process of its owner that had attached. */
@@ -815,11 +822,12 @@ static int
 ctl_event(struct hsys *h)
 {
 	struct proto_frame f;
+	uint32_t flags;
 	int rc;
 
 	if ((rc = recv_frame(h, &f)) == 0 && f.type == PROTO_GOAWAY) {
-		if (f.length >= 4 && proto_get32(f.payload) &
-		    PROTO_GOAWAY_F_RECONNECT && h->rc_limit != 0) {
+		if (proto_goaway_get(&f, &flags) == 0 &&
+		    (flags & PROTO_GOAWAY_F_RECONNECT) && h->rc_limit != 0) {
 			retire(h, 1);
 			reconnect_start(h, LIB_RC_SWITCH);
 		}
