@@ -32,46 +32,11 @@
 
 #define CHAN_BATCH	(64u << 10)	/* receive room beyond one frame */
 
-struct hsys_hdr {
-	const char	*name, *value;
-};
-
-struct hsys_request {
-	struct hsys		*h;
-	struct hsys_request	*next;		/* live list or free list */
-	struct hsys_request	*rnext;		/* ready queue */
-	uint64_t		 id;
-	unsigned		 chan;
-	unsigned		 returned:1, cancelled:1, body_end:1,
-				 started:1, ended:1, credited:1;
-	int			 error;		/* daemon's ERROR, <0 */
-	uint16_t		 method_code, flags;
-	int			 version;
-	uint64_t		 content_length;
-	uint64_t		 connection_id;
-	unsigned char		 peer[20], local[20];
-	const char		*str[PROTO_RS_COUNT]; /* NUL-terminated */
-	uint32_t		 cert_len;
-	struct hsys_hdr		*hdr;
-	size_t			 nhdr, hdrcap;
-	char			*sbuf;		/* NUL-terminated strings */
-	size_t			 scap;
-	struct hsys_hdr		*tr;		/* trailers, like hdr */
-	size_t			 ntr, trcap;
-	char			*tbuf;
-	size_t			 tcap;
-	unsigned char		*body;		/* queued REQ_DATA bytes */
-	size_t			 bcap, blen, boff;
-	uint32_t		 unacked;	/* consumed, not yet credited */
-	uint64_t		 resp_credit;	/* RESP_DATA bytes we may send */
-};
-
-static int	chan_read(struct hsys *, unsigned, int);
 
 /* Request objects */
 
-static struct hsys_request *
-req_get(struct hsys *h)
+struct hsys_request *
+lib_req_get(struct hsys *h)
 {
 	struct hsys_request *r;
 
@@ -107,8 +72,8 @@ live_bucket(struct hsys *h, uint64_t id)
 	return &h->live[(id ^ id >> 17) % LIB_LIVE_BUCKETS];
 }
 
-static struct hsys_request *
-req_find(struct hsys *h, uint64_t id)
+struct hsys_request *
+lib_req_find(struct hsys *h, uint64_t id)
 {
 	struct hsys_request *r;
 
@@ -120,8 +85,8 @@ req_find(struct hsys *h, uint64_t id)
 
 /* Forgets a request: out of the live list (and the ready queue), onto the
  * free list with its buffers kept for the next one. */
-static void
-req_release(struct hsys_request *r)
+void
+lib_req_release(struct hsys_request *r)
 {
 	struct hsys *h = r->h;
 	struct hsys_request **pp;
@@ -143,6 +108,41 @@ req_release(struct hsys_request *r)
 	}
 	r->next = h->free;
 	h->free = r;
+}
+
+void
+lib_req_put_back(struct hsys_request *r)
+{
+	r->next = r->h->free;
+	r->h->free = r;
+}
+
+void
+lib_req_ready(struct hsys_request *r)
+{
+	struct hsys *h = r->h;
+
+	r->next = *live_bucket(h, r->id);
+	*live_bucket(h, r->id) = r;
+	if (h->ready == NULL)
+		h->ready_tail = &h->ready;
+	*h->ready_tail = r;
+	h->ready_tail = &r->rnext;
+}
+
+struct hsys_request *
+lib_req_next_ready(struct hsys *h)
+{
+	struct hsys_request *r;
+
+	if ((r = h->ready) == NULL)
+		return NULL;
+	h->ready = r->rnext;
+	if (h->ready == NULL)
+		h->ready_tail = &h->ready;
+	r->rnext = NULL;
+	r->returned = 1;
+	return r;
 }
 
 void
@@ -178,7 +178,7 @@ lib_requests_lost(struct hsys *h, unsigned chan)
 			if (r->chan != chan)
 				continue;
 			if (!r->returned)
-				req_release(r);
+				lib_req_release(r);
 			else
 				r->error = -ECONNRESET;
 		}
@@ -262,23 +262,17 @@ on_request(struct hsys *h, unsigned chan, const struct proto_frame *f)
 	struct hsys_request *r;
 	int rc;
 
-	if (req_find(h, f->id) != NULL)
+	if (lib_req_find(h, f->id) != NULL)
 		return -EPROTO;
-	if ((r = req_get(h)) == NULL)
+	if ((r = lib_req_get(h)) == NULL)
 		return -ENOMEM;
 	r->id = f->id;
 	r->chan = chan;
 	if ((rc = req_decode(r, f)) < 0) {
-		r->next = h->free;
-		h->free = r;
+		lib_req_put_back(r);
 		return rc;
 	}
-	r->next = *live_bucket(h, r->id);
-	*live_bucket(h, r->id) = r;
-	if (h->ready == NULL)
-		h->ready_tail = &h->ready;
-	*h->ready_tail = r;
-	h->ready_tail = &r->rnext;
+	lib_req_ready(r);
 	return 0;
 }
 
@@ -331,7 +325,7 @@ on_data(struct hsys *h, const struct proto_frame *f)
 	size_t need;
 
 	/* Data for a request already answered or dropped is discarded. */
-	if ((r = req_find(h, f->id)) == NULL || r->cancelled)
+	if ((r = lib_req_find(h, f->id)) == NULL || r->cancelled)
 		return 0;
 	if (f->flags & PROTO_F_TRAILERS)
 		return on_trailers(r, f);
@@ -365,8 +359,8 @@ on_data(struct hsys *h, const struct proto_frame *f)
 	return 0;
 }
 
-static int
-on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
+int
+lib_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 {
 	struct hsys_request *r;
 	const unsigned char *msg;
@@ -380,14 +374,14 @@ on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 	case PROTO_RESP_CREDIT:
 		if (proto_credit_get(f, &n) < 0)
 			return -EPROTO;
-		if ((r = req_find(h, f->id)) != NULL)
+		if ((r = lib_req_find(h, f->id)) != NULL)
 			r->resp_credit += n;
 		return 0;
 	case PROTO_CANCEL:
-		if ((r = req_find(h, f->id)) == NULL)
+		if ((r = lib_req_find(h, f->id)) == NULL)
 			return 0;
 		if (!r->returned)
-			req_release(r);
+			lib_req_release(r);
 		else
 			r->cancelled = 1;
 		return 0;
@@ -396,7 +390,7 @@ on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 			return -EPROTO;
 		if (f->id == 0)
 			return -ECONNRESET;
-		if ((r = req_find(h, f->id)) != NULL)
+		if ((r = lib_req_find(h, f->id)) != NULL)
 			r->error = code > 0 && code < 4096 ? -(int)code :
 			    -EPROTO;
 		return 0;
@@ -408,8 +402,8 @@ on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
 /* Reads what channel `i` has (waiting up to timeout_ms for something) and
  * handles every complete frame. Returns 1 when bytes came, 0 on timeout, or
  * a negative errno, which also breaks the session. */
-static int
-chan_read(struct hsys *h, unsigned i, int timeout_ms)
+int
+lib_chan_read(struct hsys *h, unsigned i, int timeout_ms)
 {
 	struct hsys_channel *c = &h->chan[i];
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
@@ -450,7 +444,7 @@ chan_read(struct hsys *h, unsigned i, int timeout_ms)
 	c->rlen += (size_t)n;
 	while ((used = proto_frame_next(c->rbuf + off, c->rlen - off,
 	    h->max_frame, &f)) > 0) {
-		if ((rc = on_frame(h, i, &f)) < 0)
+		if ((rc = lib_frame(h, i, &f)) < 0)
 			return h->broken = rc;
 		off += (size_t)used;
 	}
@@ -482,12 +476,7 @@ hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
 
 	*rp = NULL;
 	for (;;) {
-		if ((r = h->ready) != NULL) {
-			h->ready = r->rnext;
-			if (h->ready == NULL)
-				h->ready_tail = &h->ready;
-			r->rnext = NULL;
-			r->returned = 1;
+		if ((r = lib_req_next_ready(h)) != NULL) {
 			*rp = r;
 			return 1;
 		}
@@ -501,7 +490,7 @@ hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
 		for (i = 0; i < n; i++)
 			if ((rc = ev[i].data.u32 >= LIB_TAG_CTL ?
 			    lib_session_event(h, ev[i].data.u32) :
-			    chan_read(h, ev[i].data.u32, 0)) < 0)
+			    lib_chan_read(h, ev[i].data.u32, 0)) < 0)
 				return rc;
 		if (h->ready != NULL)
 			continue;
@@ -683,8 +672,8 @@ hsys_request_connection_id(const struct hsys_request *r)
 
 /* Sending */
 
-static int
-send_iov(int fd, struct iovec *iov, int n)
+int
+lib_send_iov(int fd, struct iovec *iov, int n)
 {
 	ssize_t w;
 
@@ -713,8 +702,8 @@ send_iov(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-static int
-send_small(struct hsys_request *r, uint16_t type, uint16_t flags,
+int
+lib_send_small(struct hsys_request *r, uint16_t type, uint16_t flags,
     const void *payload, uint32_t len)
 {
 	static const unsigned char zero[8];
@@ -728,12 +717,12 @@ send_small(struct hsys_request *r, uint16_t type, uint16_t flags,
 	iov[1].iov_len = len;
 	iov[2].iov_base = (void *)zero;
 	iov[2].iov_len = proto_frame_size(len) - PROTO_HEADER_SIZE - len;
-	return send_iov(r->h->chan[r->chan].fd, iov, 3);
+	return lib_send_iov(r->h->chan[r->chan].fd, iov, 3);
 }
 
 /* Whether the request may still be written to. */
-static int
-req_writable(const struct hsys_request *r)
+int
+lib_req_writable(const struct hsys_request *r)
 {
 	if (r->h->broken)
 		return r->h->broken;
@@ -757,7 +746,7 @@ credit(struct hsys_request *r, int force)
 	if (r->body_end && !force)
 		return 0;
 	proto_credit_put(p, r->unacked);
-	if ((rc = send_small(r, PROTO_REQ_CREDIT, 0, p, sizeof(p))) < 0)
+	if ((rc = lib_send_small(r, PROTO_REQ_CREDIT, 0, p, sizeof(p))) < 0)
 		return rc;
 	r->unacked = 0;
 	r->credited = 1;
@@ -779,7 +768,7 @@ request_read(struct hsys_request *r, void *buf, size_t len, int wait)
 			return -ECANCELED;
 		if (r->error)
 			return r->error;
-		rc = chan_read(r->h, r->chan, wait ? -1 : 0);
+		rc = lib_chan_read(r->h, r->chan, wait ? -1 : 0);
 		if (rc < 0)
 			return rc;
 		if (rc == 0 && !wait)
@@ -903,13 +892,13 @@ hsys_response_start(struct hsys_request *r, int status,
 
 	if (r->started)
 		return -EALREADY;
-	if ((rc = req_writable(r)) < 0)
+	if ((rc = lib_req_writable(r)) < 0)
 		return rc;
 	if ((size = build_head(r, status, hd, n, flags)) < 0)
 		return (int)size;
 	iov.iov_base = r->h->wbuf;
 	iov.iov_len = (size_t)size;
-	if ((rc = send_iov(r->h->chan[r->chan].fd, &iov, 1)) < 0)
+	if ((rc = lib_send_iov(r->h->chan[r->chan].fd, &iov, 1)) < 0)
 		return rc;
 	/* An interim response (103 Early Hints, …): the final one follows. */
 	if (status >= 100 && status < 200 && status != 101)
@@ -929,12 +918,12 @@ await_credit(struct hsys_request *r)
 	int rc;
 
 	while (r->resp_credit == 0) {
-		if ((rc = req_writable(r)) < 0)
+		if ((rc = lib_req_writable(r)) < 0)
 			return rc;
-		if ((rc = chan_read(r->h, r->chan, -1)) < 0)
+		if ((rc = lib_chan_read(r->h, r->chan, -1)) < 0)
 			return rc;
 	}
-	return req_writable(r);
+	return lib_req_writable(r);
 }
 
 ssize_t
@@ -946,7 +935,7 @@ hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
 
 	if (!r->started || r->ended)
 		return -EINVAL;
-	if ((rc = req_writable(r)) < 0)
+	if ((rc = lib_req_writable(r)) < 0)
 		return rc;
 	while (done < len) {
 		if ((rc = await_credit(r)) < 0)
@@ -956,7 +945,7 @@ hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
 			n = (size_t)r->resp_credit;
 		if (n > r->h->max_frame)
 			n = r->h->max_frame;
-		if ((rc = send_small(r, PROTO_RESP_DATA, 0, p + done,
+		if ((rc = lib_send_small(r, PROTO_RESP_DATA, 0, p + done,
 		    (uint32_t)n)) < 0)
 			return rc;
 		r->resp_credit -= n;
@@ -972,9 +961,9 @@ hsys_response_end(struct hsys_request *r)
 
 	if (!r->started)
 		rc = hsys_response_start(r, 500, NULL, 0, HSYS_RESPONSE_END);
-	else if (!r->ended && (rc = req_writable(r)) == 0)
-		rc = send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0);
-	req_release(r);
+	else if (!r->ended && (rc = lib_req_writable(r)) == 0)
+		rc = lib_send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0);
+	lib_req_release(r);
 	return rc;
 }
 
@@ -987,9 +976,9 @@ hsys_response_shutdown(struct hsys_request *r)
 		return -EINVAL;
 	if (r->ended)
 		return 0;
-	if ((rc = req_writable(r)) < 0)
+	if ((rc = lib_req_writable(r)) < 0)
 		return rc;
-	if ((rc = send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0)) < 0)
+	if ((rc = lib_send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0)) < 0)
 		return rc;
 	r->ended = 1;
 	return 0;
@@ -1030,8 +1019,8 @@ hsys_respond(struct hsys_request *r, int status, const char *content_type,
 		}
 		return hsys_response_end(r);
 	}
-	if ((rc = req_writable(r)) < 0) {
-		req_release(r);
+	if ((rc = lib_req_writable(r)) < 0) {
+		lib_req_release(r);
 		return rc;
 	}
 	if ((size = build_head(r, status, hd, n, len == 0 ?
@@ -1055,8 +1044,8 @@ hsys_respond(struct hsys_request *r, int status, const char *content_type,
 		    PROTO_HEADER_SIZE - len;
 		n = 4;
 	}
-	rc = send_iov(r->h->chan[r->chan].fd, iov, (int)n);
-	req_release(r);
+	rc = lib_send_iov(r->h->chan[r->chan].fd, iov, (int)n);
+	lib_req_release(r);
 	return rc;
 }
 
@@ -1064,6 +1053,6 @@ void
 hsys_request_cancel(struct hsys_request *r)
 {
 	if (!r->cancelled && !r->h->broken)
-		(void)send_small(r, PROTO_CANCEL, 0, NULL, 0);
-	req_release(r);
+		(void)lib_send_small(r, PROTO_CANCEL, 0, NULL, 0);
+	lib_req_release(r);
 }
