@@ -145,7 +145,7 @@ void	lib_requests_free(struct hsys *);
 /* Channel `chan` is gone: its requests are cancelled. */
 void	lib_requests_lost(struct hsys *, unsigned chan);
 
-/* request.c: a frame from the daemon on data channel `chan`; <0 breaks
+/* inbound.c: a frame from the daemon on data channel `chan`; <0 breaks
  * the session. */
 int	lib_frame(struct hsys *, unsigned chan, const struct proto_frame *);
 /* request.c: reads what data channel `chan` has, waiting up to timeout_ms
