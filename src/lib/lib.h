@@ -148,15 +148,15 @@ void	lib_requests_lost(struct hsys *, unsigned chan);
 /* inbound.c: a frame from the daemon on data channel `chan`; <0 breaks
  * the session. */
 int	lib_frame(struct hsys *, unsigned chan, const struct proto_frame *);
-/* request.c: reads what data channel `chan` has, waiting up to timeout_ms
+/* channel.c: reads what data channel `chan` has, waiting up to timeout_ms
  * (-1: for ever) for something, and handles every complete frame. 1 when
  * bytes came, 0 on timeout, or a negative errno, which breaks the
  * session. */
 int	lib_chan_read(struct hsys *, unsigned chan, int timeout_ms);
-/* request.c: writes all of iov to a data channel, waiting while it is
+/* channel.c: writes all of iov to a data channel, waiting while it is
  * full. */
 int	lib_send_iov(int fd, struct iovec *, int n);
-/* request.c: one frame for request r, down its channel. */
+/* channel.c: one frame for request r, down its channel. */
 int	lib_send_small(struct hsys_request *, uint16_t type, uint16_t flags,
 	    const void *payload, uint32_t len);
 /* request.c: 0 when r may still be written to, else why not. */
