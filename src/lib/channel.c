@@ -3,8 +3,9 @@
  * channel, big enough for the largest frame and a batch more; one recv
  * takes whatever is there and every complete frame is handed to
  * lib_frame (inbound.c) at once. Writing: whole frames, waiting while the
- * socket is full. A channel that ends is reported to the session
- * (lib_channel_lost decides: reconnect or break).
+ * socket is full. A channel that ends is reported up to the session
+ * through h->channel_lost (session.c decides: reconnect or break), a
+ * callback since the session is the layer above.
  */
 #include <errno.h>
 #include <poll.h>
@@ -47,11 +48,11 @@ lib_chan_read(struct hsys *h, unsigned i, int timeout_ms)
 		if (n > 0)
 			break;
 		if (n == 0)
-			return lib_channel_lost(h, i, -ECONNRESET);
+			return h->channel_lost(h, i, -ECONNRESET);
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return lib_channel_lost(h, i, -errno);
+			return h->channel_lost(h, i, -errno);
 		if (timeout_ms == 0)
 			return 0;
 		rc = poll(&pfd, 1, timeout_ms);

@@ -62,6 +62,10 @@ struct hsys {
 	int			 goaway;	/* seen during an operation */
 	struct lib_queue	*queues;	/* to create again */
 	char			 name[64];
+	/* Set by hsys_open to session.c's lib_channel_lost: channel.c, a
+	 * layer below the session, reports a channel's end through it. */
+	int			(*channel_lost)(struct hsys *, unsigned chan,
+				    int code);
 };
 
 #define LIB_RC_NONE	0

@@ -183,59 +183,6 @@ lib_requests_lost(struct hsys *h, unsigned chan)
 		}
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
-{
-	struct epoll_event ev[16];
-	struct hsys_request *r;
-	long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-	int n, i, rc, wait = timeout_ms;
-
-	*rp = NULL;
-	for (;;) {
-		if ((r = lib_req_next_ready(h)) != NULL) {
-			*rp = r;
-			return 1;
-		}
-		if (h->broken)
-			return h->broken;
-		n = epoll_wait(h->epfd, ev, 16, wait);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		for (i = 0; i < n; i++)
-			if ((rc = ev[i].data.u32 >= LIB_TAG_CTL ?
-			    lib_session_event(h, ev[i].data.u32) :
-			    lib_chan_read(h, ev[i].data.u32, 0)) < 0)
-				return rc;
-		if (h->ready != NULL)
-			continue;
-		if (timeout_ms == 0)
-			return 0;
-		if (timeout_ms > 0) {
-			wait = (int)(deadline - now_ms());
-			if (wait <= 0)
-				return 0;
-		}
-	}
-}
-
-int
-hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
-{
-	return hsys_next(h, rp, 0);
-}
-
 /* Accessors */
 
 const char *

@@ -287,6 +287,7 @@ hsys_open(struct hsys **hp, const char *name)
 	for (i = 0; i < LIB_OLD_SESSIONS; i++)
 		h->old_ctl[i] = -1;
 	h->rc_limit = reconnect_limit();
+	h->channel_lost = lib_channel_lost;
 	snprintf(h->name, sizeof(h->name), "%s", name ? name : "");
 	if ((h->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		rc = -errno;
@@ -344,6 +345,62 @@ const char *
 hsys_last_error(const struct hsys *h)
 {
 	return h->last_error;
+}
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The wait loop: requests already decoded first, else whatever the
+ * session's descriptors have (data channels, the control channel, the
+ * reconnection timer), until one is ready or the time is up. */
+int
+hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
+{
+	struct epoll_event ev[16];
+	struct hsys_request *r;
+	long deadline = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
+	int n, i, rc, wait = timeout_ms;
+
+	*rp = NULL;
+	for (;;) {
+		if ((r = lib_req_next_ready(h)) != NULL) {
+			*rp = r;
+			return 1;
+		}
+		if (h->broken)
+			return h->broken;
+		n = epoll_wait(h->epfd, ev, 16, wait);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -errno;
+		for (i = 0; i < n; i++)
+			if ((rc = ev[i].data.u32 >= LIB_TAG_CTL ?
+			    lib_session_event(h, ev[i].data.u32) :
+			    lib_chan_read(h, ev[i].data.u32, 0)) < 0)
+				return rc;
+		if (h->ready != NULL)
+			continue;
+		if (timeout_ms == 0)
+			return 0;
+		if (timeout_ms > 0) {
+			wait = (int)(deadline - mono_ms());
+			if (wait <= 0)
+				return 0;
+		}
+	}
+}
+
+int
+hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
+{
+	return hsys_next(h, rp, 0);
 }
 
 /* Operation `type` with `op`'s fields; when `queue` is not NULL, the OK
@@ -616,14 +673,6 @@ hsys_strerror(int code)
  * then hsys_next returns the last error.
  */
 
-static long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 watch_session(struct hsys *h)
