@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/control.h"
 #include "proto/exchange.h"
 #include "proto/proto.h"
 
@@ -165,6 +166,23 @@ int	lib_send_small(struct hsys_request *, uint16_t type, uint16_t flags,
 	    const void *payload, uint32_t len);
 /* request.c: 0 when r may still be written to, else why not. */
 int	lib_req_writable(const struct hsys_request *);
+
+/* control.c: the control channel. A connection to hsysd's socket, or a
+ * negative errno. */
+int	lib_dial(void);
+/* HELLO with the application's name, and WELCOME's values into h. */
+int	lib_hello(struct hsys *, const char *name);
+/* Opens and announces the session's data channels, after those of the
+ * sessions it replaced. */
+int	lib_open_channels(struct hsys *);
+/* The next frame on the control channel, in h->rbuf. */
+int	lib_recv_frame(struct hsys *, struct proto_frame *);
+/* Operation `type` with `op`'s fields, and its reply: 0 or -errno (the
+ * sentence in h->last_error); when `queue` is not NULL, OK's queue id. */
+int	lib_queue_op(struct hsys *, uint16_t type,
+	    const struct proto_queue_op *, uint32_t *queue);
+/* The session's timer (a timerfd in its epoll set) fires in ms. */
+void	lib_timer_arm(struct hsys *, long ms);
 
 /* session.c: channel `chan` reached EOF or failed with `code`; returns
  * 0 when the session goes on (a replaced session's channel, or one that

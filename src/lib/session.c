@@ -26,237 +26,16 @@
 #include "proto/control.h"
 #include "proto/proto.h"
 
-#define REPLY_TIMEOUT	30000	/* ms: a live daemon answers in far less */
 #define RECONNECT_LIMIT	30000	/* ms: hsys_set_reconnect's default */
 #define RECONNECT_FIRST	50	/* ms: first retry; doubles up to ... */
 #define RECONNECT_MAX	1000
 
-static void	goaway_noted(struct hsys *);
 static int	watch_session(struct hsys *);
 static void	queue_remember(struct hsys_queue *, const char *name,
 		    unsigned flags, int attached);
 static void	queue_forget(struct hsys *, struct lib_queue *);
 static int	prefix_remember(struct hsys_queue *, const char *prefix,
 		    int add);
-
-static int
-sock_path(char *buf, size_t size)
-{
-	const char *p = getenv("HSYS_SOCKET"), *home = getenv("HSYS_HOME");
-	int n;
-
-	if (p != NULL && p[0] != '\0')
-		n = snprintf(buf, size, "%s", p);
-	else if (home != NULL && home[0] != '\0')
-		n = snprintf(buf, size, "%s/hsysd.sock", home);
-	else
-		n = snprintf(buf, size, "/run/hsys/hsysd.sock");
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-static int
-dial(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if ((rc = sock_path(sun.sun_path, sizeof(sun.sun_path))) < 0)
-		return rc;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-static int
-send_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Sends one frame; its payload (at most 4096 bytes) is written by the
- * proto_*_put encoder `len` came from (0: it did not fit). */
-static int
-send_frame(int fd, uint16_t type, uint64_t id, unsigned char *buf,
-    size_t len)
-{
-	if (len == 0)
-		return -ENAMETOOLONG;
-	proto_header_put(buf, (uint32_t)len, type, 0, id);
-	memset(buf + PROTO_HEADER_SIZE + len, 0, proto_frame_size(
-	    (uint32_t)len) - PROTO_HEADER_SIZE - len);
-	return send_all(fd, buf, proto_frame_size((uint32_t)len));
-}
-
-#define OP_ROOM		4096	/* an operation's payload, at most */
-#define OP_BUF		(PROTO_HEADER_SIZE + OP_ROOM + 8)
-
-/* Reads the next frame from the control channel into h->rbuf. */
-static int
-recv_frame(struct hsys *h, struct proto_frame *f)
-{
-	struct pollfd pfd = { .fd = h->ctl, .events = POLLIN };
-	ssize_t n;
-	long used;
-
-	if (h->rused > 0) {
-		memmove(h->rbuf, h->rbuf + h->rused, h->rlen - h->rused);
-		h->rlen -= h->rused;
-		h->rused = 0;
-	}
-	for (;;) {
-		used = proto_frame_next(h->rbuf, h->rlen, sizeof(h->rbuf) -
-		    PROTO_HEADER_SIZE, f);
-		if (used > 0) {
-			h->rused = (size_t)used;
-			return 0;
-		}
-		if (used == PROTO_MALFORMED)
-			return -EPROTO;
-		if (poll(&pfd, 1, REPLY_TIMEOUT) == 0)
-			return -ETIMEDOUT;
-		n = recv(h->ctl, h->rbuf + h->rlen, sizeof(h->rbuf) - h->rlen,
-		    0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		if (n == 0)
-			return -ECONNRESET;
-		h->rlen += (size_t)n;
-	}
-}
-
-/* Turns an ERROR frame into -code and keeps its sentence. */
-static int
-take_error(struct hsys *h, const struct proto_frame *f)
-{
-	const unsigned char *s;
-	uint32_t n, code;
-
-	if (proto_error_get(f, &code, &s, &n) < 0)
-		return -EPROTO;
-	if (n > 0) {
-		if (n >= sizeof(h->last_error))
-			n = sizeof(h->last_error) - 1;
-		memcpy(h->last_error, s, n);
-		h->last_error[n] = '\0';
-	}
-	return code > 0 && code < 4096 ? -(int)code : -EPROTO;
-}
-
-/* Waits for the reply to operation `id`; on OK, when `queue` is not
- * NULL, takes the queue id it carries. */
-static int
-await_reply(struct hsys *h, uint64_t id, uint32_t *queue)
-{
-	struct proto_frame f;
-	int rc;
-
-	while ((rc = recv_frame(h, &f)) == 0 && f.type == PROTO_GOAWAY &&
-	    f.id == 0)
-		goaway_noted(h);
-	if (rc < 0)
-		return rc;
-	if (f.id != id)
-		return -EPROTO;
-	if (f.type == PROTO_ERROR)
-		return take_error(h, &f);
-	if (f.type != PROTO_OK)
-		return -EPROTO;
-	if (queue != NULL && proto_ok_queue_get(&f, queue) < 0)
-		return -EPROTO;
-	return 0;
-}
-
-static int
-hello(struct hsys *h, const char *name)
-{
-	struct proto_hello hi = { .magic = PROTO_MAGIC,
-	    .min_version = PROTO_VERSION, .max_version = PROTO_VERSION,
-	    .flags = PROTO_HELLO_F_GOAWAY,
-	    .name = (const unsigned char *)(name ? name : ""),
-	    .name_len = (uint32_t)(name ? strlen(name) : 0) };
-	unsigned char buf[OP_BUF];
-	struct proto_welcome w;
-	struct proto_frame f;
-	int rc;
-
-	/* A daemon that refuses the connection (a user over its connection
-	 * cap) sends ERROR and closes at once: the HELLO may then fail with
-	 * EPIPE, and the ERROR that says why is still there to read. */
-	rc = send_frame(h->ctl, PROTO_HELLO, 0, buf, proto_hello_put(buf +
-	    PROTO_HEADER_SIZE, OP_ROOM, &hi));
-	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET)
-		return rc;
-	if (recv_frame(h, &f) < 0)
-		return rc < 0 ? rc : -ECONNRESET;
-	if (f.type == PROTO_ERROR)
-		return take_error(h, &f);
-	if (f.type != PROTO_WELCOME || proto_welcome_get(&f, &w) < 0)
-		return -EPROTO;
-	h->workers = w.workers;
-	h->max_frame = w.max_frame;
-	h->window = w.window;
-	h->session = w.session;
-	memcpy(h->key, w.key, sizeof(h->key));
-	h->features = w.features;
-	if (h->workers == 0 || h->workers > 256)
-		return -EPROTO;
-	return 0;
-}
-
-/* The session's channels go after those of sessions it replaced. */
-static int
-open_channels(struct hsys *h)
-{
-	unsigned char buf[PROTO_HEADER_SIZE + PROTO_CHANNEL_SIZE];
-	struct proto_channel ch = { .session = h->session };
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct hsys_channel *nc;
-	unsigned i;
-	int fd, rc;
-
-	if ((nc = realloc(h->chan, (h->nchan + h->workers) *
-	    sizeof(*h->chan))) == NULL)
-		return -ENOMEM;
-	h->chan = nc;
-	memset(h->chan + h->nchan, 0, h->workers * sizeof(*h->chan));
-	h->chan_base = h->nchan;
-	for (i = h->nchan; i < h->nchan + h->workers; i++)
-		h->chan[i].fd = -1;
-	h->nchan += h->workers;
-	memcpy(ch.key, h->key, sizeof(ch.key));
-	for (i = h->chan_base; i < h->nchan; i++) {
-		if ((fd = dial()) < 0)
-			return fd;
-		h->chan[i].fd = fd;
-		ch.index = (uint16_t)(i - h->chan_base);
-		if ((rc = send_frame(fd, PROTO_CHANNEL, 0, buf,
-		    proto_channel_put(buf + PROTO_HEADER_SIZE,
-		    PROTO_CHANNEL_SIZE, &ch))) < 0)
-			return rc;
-		ev.data.u32 = (uint32_t)i;
-		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
-			return -errno;
-	}
-	return 0;
-}
 
 /* $HSYS_RECONNECT_MS, for programs that cannot call hsys_set_reconnect. */
 static int
@@ -294,11 +73,11 @@ hsys_open(struct hsys **hp, const char *name)
 		free(h);
 		return rc;
 	}
-	if ((rc = dial()) < 0)
+	if ((rc = lib_dial()) < 0)
 		goto fail;
 	h->ctl = rc;
-	if ((rc = hello(h, name)) < 0 || (rc = watch_session(h)) < 0 ||
-	    (rc = open_channels(h)) < 0)
+	if ((rc = lib_hello(h, name)) < 0 || (rc = watch_session(h)) < 0 ||
+	    (rc = lib_open_channels(h)) < 0)
 		goto fail;
 	*hp = h;
 	return 0;
@@ -403,25 +182,6 @@ hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
 	return hsys_next(h, rp, 0);
 }
 
-/* Operation `type` with `op`'s fields; when `queue` is not NULL, the OK
- * carries the queue's id. */
-static int
-queue_op(struct hsys *h, uint16_t type, const struct proto_queue_op *op,
-    uint32_t *queue)
-{
-	unsigned char buf[OP_BUF];
-	uint64_t id = ++h->last_op;
-	int rc;
-
-	h->last_error[0] = '\0';
-	if (h->ctl == -1)
-		return -ENOTCONN;	/* between two sessions */
-	if ((rc = send_frame(h->ctl, type, id, buf, proto_queue_op_put(buf +
-	    PROTO_HEADER_SIZE, OP_ROOM, type, op))) < 0)
-		return rc;
-	return await_reply(h, id, queue);
-}
-
 /* A queue operation carrying a name (or a prefix). */
 static struct proto_queue_op
 named_op(uint32_t queue_id, const char *name)
@@ -478,7 +238,7 @@ hsys_queue_create(struct hsys *h, const char *name, unsigned flags,
 	int rc;
 
 	*qp = NULL;
-	if ((rc = queue_op(h, PROTO_QUEUE_CREATE, &op, &id)) < 0)
+	if ((rc = lib_queue_op(h, PROTO_QUEUE_CREATE, &op, &id)) < 0)
 		return rc;
 	return queue_remembered(h, id, qp, name, flags, 0);
 }
@@ -499,7 +259,7 @@ hsys_queue_attach(struct hsys *h, const char *name, struct hsys_queue **qp)
 	    !(h->features & PROTO_FEATURE_QUEUE_ALLOW))
 		return -EOPNOTSUPP;
 	op = named_op(0, name);
-	if ((rc = queue_op(h, PROTO_QUEUE_ATTACH, &op, &id)) < 0)
+	if ((rc = lib_queue_op(h, PROTO_QUEUE_ATTACH, &op, &id)) < 0)
 		return rc;
 	return queue_remembered(h, id, qp, name, 0, 1);
 }
@@ -519,7 +279,7 @@ hsys_queue_close(struct hsys_queue *q)
 	if (q == NULL)
 		return 0;
 	op.queue_id = hsys_queue_id(q);
-	rc = queue_op(q->h, PROTO_QUEUE_CLOSE, &op, NULL);
+	rc = lib_queue_op(q->h, PROTO_QUEUE_CLOSE, &op, NULL);
 	queue_forget(q->h, q->rec);
 	free(q);
 	return rc;
@@ -533,7 +293,7 @@ prefix_op(struct hsys_queue *q, uint16_t type, const char *prefix)
 	if (prefix == NULL)
 		return -EINVAL;
 	op = named_op(hsys_queue_id(q), prefix);
-	return queue_op(q->h, type, &op, NULL);
+	return lib_queue_op(q->h, type, &op, NULL);
 }
 
 int
@@ -561,7 +321,7 @@ queue_set(struct hsys_queue *q, uint32_t prop, uint32_t value)
 	if (!(q->h->features & PROTO_FEATURE_QUEUE_SET))
 		return -EOPNOTSUPP;
 	op.queue_id = hsys_queue_id(q);
-	return queue_op(q->h, PROTO_QUEUE_SET, &op, NULL);
+	return lib_queue_op(q->h, PROTO_QUEUE_SET, &op, NULL);
 }
 
 int
@@ -673,7 +433,6 @@ hsys_strerror(int code)
  * then hsys_next returns the last error.
  */
 
-
 static int
 watch_session(struct hsys *h)
 {
@@ -692,18 +451,6 @@ watch_session(struct hsys *h)
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->ctl, &ev) == -1)
 		return -errno;
 	return 0;
-}
-
-static void
-timer_arm(struct hsys *h, long ms)
-{
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-
-	if (ms < 1)
-		ms = 1;		/* zero would disarm it */
-	its.it_value.tv_sec = ms / 1000;
-	its.it_value.tv_nsec = (ms % 1000) * 1000000;
-	timerfd_settime(h->timer, 0, &its, NULL);
 }
 
 static void
@@ -758,16 +505,7 @@ reconnect_start(struct hsys *h, int state)
 		h->rc_delay = 0;
 	}
 	h->rc_state = state;
-	timer_arm(h, 0);
-}
-
-static void
-goaway_noted(struct hsys *h)
-{
-	if (h->rc_limit == 0)
-		return;
-	h->goaway = 1;
-	timer_arm(h, 0);
+	lib_timer_arm(h, 0);
 }
 
 static int
@@ -783,12 +521,12 @@ queue_again(struct hsys *h, struct lib_queue *r)
 
 	/* Another process of the queue may have made it again first; or
 	 * the one that created it may not be back yet. */
-	if (r->attached || (rc = queue_op(h, PROTO_QUEUE_CREATE, &create,
+	if (r->attached || (rc = lib_queue_op(h, PROTO_QUEUE_CREATE, &create,
 	    &id)) == -EEXIST)
-		rc = queue_op(h, PROTO_QUEUE_ATTACH, &attach, &id);
+		rc = lib_queue_op(h, PROTO_QUEUE_ATTACH, &attach, &id);
 	/* Another user's queue ("owner/name") is that user's to create. */
 	if (rc == -ENOENT && r->attached && strchr(r->name, '/') == NULL)
-		rc = queue_op(h, PROTO_QUEUE_CREATE, &create, &id);
+		rc = lib_queue_op(h, PROTO_QUEUE_CREATE, &create, &id);
 	if (rc < 0)
 		return rc;
 	r->id = id;
@@ -812,11 +550,11 @@ session_again(struct hsys *h)
 	struct lib_queue *q;
 	int rc;
 
-	if ((rc = dial()) < 0)
+	if ((rc = lib_dial()) < 0)
 		return rc;
 	h->ctl = rc;
-	if ((rc = hello(h, h->name)) < 0 || (rc = watch_session(h)) < 0 ||
-	    (rc = open_channels(h)) < 0)
+	if ((rc = lib_hello(h, h->name)) < 0 || (rc = watch_session(h)) < 0 ||
+	    (rc = lib_open_channels(h)) < 0)
 		return rc;
 	for (q = h->queues; q != NULL; q = q->next)
 		if ((rc = queue_again(h, q)) < 0)
@@ -850,7 +588,7 @@ reconnect_try(struct hsys *h)
 	}
 	h->rc_delay = h->rc_delay == 0 ? RECONNECT_FIRST :
 	    h->rc_delay * 2 > RECONNECT_MAX ? RECONNECT_MAX : h->rc_delay * 2;
-	timer_arm(h, h->rc_delay);
+	lib_timer_arm(h, h->rc_delay);
 	return 0;
 }
 
@@ -874,7 +612,7 @@ ctl_event(struct hsys *h)
 	uint32_t flags;
 	int rc;
 
-	if ((rc = recv_frame(h, &f)) == 0 && f.type == PROTO_GOAWAY) {
+	if ((rc = lib_recv_frame(h, &f)) == 0 && f.type == PROTO_GOAWAY) {
 		if (proto_goaway_get(&f, &flags) == 0 &&
 		    (flags & PROTO_GOAWAY_F_RECONNECT) && h->rc_limit != 0) {
 			retire(h, 1);
