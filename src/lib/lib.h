@@ -184,6 +184,12 @@ int	lib_queue_op(struct hsys *, uint16_t type,
 /* The session's timer (a timerfd in its epoll set) fires in ms. */
 void	lib_timer_arm(struct hsys *, long ms);
 
+/* queue.c: a queue the application made or attached to, made or
+ * attached again (with what it allowed and its prefixes) in a new
+ * session; and forgotten. */
+int	lib_queue_again(struct hsys *, struct lib_queue *);
+void	lib_queue_forget(struct hsys *, struct lib_queue *);
+
 /* session.c: channel `chan` reached EOF or failed with `code`; returns
  * 0 when the session goes on (a replaced session's channel, or one that
  * reconnects), else the error, which breaks it. */
