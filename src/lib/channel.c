@@ -4,7 +4,7 @@
  * takes whatever is there and every complete frame is handed to
  * lib_frame (inbound.c) at once. Writing: whole frames, waiting while the
  * socket is full. A channel that ends is reported up to the session
- * through h->channel_lost (session.c decides: reconnect or break), a
+ * through h->channel_lost (reconnect.c decides: reconnect or break), a
  * callback since the session is the layer above.
  */
 #include <errno.h>

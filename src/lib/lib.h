@@ -16,7 +16,7 @@ struct iovec;
 #define LIB_LIVE_BUCKETS	64	/* requests in flight, hashed by id */
 #define LIB_OLD_SESSIONS	4	/* replaced sessions kept draining */
 
-/* Epoll tags beyond channel indexes (session.c's reconnecting). */
+/* Epoll tags beyond channel indexes (reconnect.c). */
 #define LIB_TAG_CTL		0xFFFFFF00u
 #define LIB_TAG_TIMER		0xFFFFFF01u
 #define LIB_TAG_OLD		0xFFFFFF10u	/* + slot */
@@ -50,7 +50,7 @@ struct hsys {
 	size_t			 wcap;
 	uint32_t		 features;	/* WELCOME's PROTO_FEATURE_* */
 
-	/* Reconnecting (session.c): the current session's channels are
+	/* Reconnecting (reconnect.c): the current session's channels are
 	 * chan[chan_base .. chan_base + workers); those below belong to
 	 * sessions replaced or lost, kept until their daemon closes them
 	 * so that requests in flight there are answered there. */
@@ -63,7 +63,7 @@ struct hsys {
 	int			 goaway;	/* seen during an operation */
 	struct lib_queue	*queues;	/* to create again */
 	char			 name[64];
-	/* Set by hsys_open to session.c's lib_channel_lost: channel.c, a
+	/* Set by hsys_open to reconnect.c's lib_channel_lost: channel.c, a
 	 * layer below the session, reports a channel's end through it. */
 	int			(*channel_lost)(struct hsys *, unsigned chan,
 				    int code);
@@ -190,11 +190,16 @@ void	lib_timer_arm(struct hsys *, long ms);
 int	lib_queue_again(struct hsys *, struct lib_queue *);
 void	lib_queue_forget(struct hsys *, struct lib_queue *);
 
-/* session.c: channel `chan` reached EOF or failed with `code`; returns
+/* reconnect.c: channel `chan` reached EOF or failed with `code`; returns
  * 0 when the session goes on (a replaced session's channel, or one that
- * reconnects), else the error, which breaks it. */
+ * reconnects), else the error, which breaks it. h->channel_lost. */
 int	lib_channel_lost(struct hsys *, unsigned chan, int code);
-/* session.c: an epoll event with one of the LIB_TAG_* tags. */
+/* reconnect.c: an epoll event with one of the LIB_TAG_* tags. */
 int	lib_session_event(struct hsys *, uint32_t tag);
+/* reconnect.c: the session's control channel and timer in its epoll
+ * set. */
+int	lib_watch_session(struct hsys *);
+/* reconnect.c: CLOCK_MONOTONIC in ms. */
+long	lib_mono_ms(void);
 
 #endif
