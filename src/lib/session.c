@@ -8,8 +8,8 @@
  * session when one ends), queue.c (queues and prefixes), control.c (the
  * control channel); response.c and body.c (answering, reading bodies),
  * channel.c (a data channel's I/O), inbound.c (the daemon's frames),
- * request.c (request objects and what an application reads of them).
- * channel.c reports a channel's end up through h->channel_lost.
+ * request.c (request objects and what an application reads of them),
+ * error.c (hsys_strerror). channel.c reports a channel's end up through h->channel_lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -165,40 +165,5 @@ int
 hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
 {
 	return hsys_next(h, rp, 0);
-}
-
-const char *
-hsys_strerror(int code)
-{
-	switch (-code) {
-	case 0:
-		return "success";
-	case ENOENT:
-		return "hsysd is not running (no socket), or no such queue";
-	case ECONNREFUSED:
-		return "hsysd is not running (connection refused)";
-	case EACCES:
-		return "permission denied: no URL reservation or ownership "
-		    "allows it";
-	case EEXIST:
-		return "already registered or already exists";
-	case EPROTONOSUPPORT:
-		return "hsysd speaks no protocol version this library knows";
-	case EPROTO:
-		return "protocol error between libhsys and hsysd";
-	case ECONNRESET:
-		return "hsysd closed the session";
-	case ETIMEDOUT:
-		return "hsysd did not answer in time";
-	case EOPNOTSUPP:
-		return "this hsysd does not support the operation (too old)";
-	case EPERM:
-		return "only the queue's owner may do that";
-	case EDQUOT:
-		return "a per-user limit of hsysd was reached (sessions, "
-		    "queues, prefixes: hsysd --limit)";
-	default:
-		return strerror(-code);
-	}
 }
 
