@@ -1,36 +1,19 @@
 /*
- * request — libhsys: receiving requests on the data channels, their
- * accessors and bodies, and answering them (RESPONSE, RESP_DATA, credit,
- * CANCEL, upgrade tunnels). See include/hsys.h and docs/protocol.md.
- *
- * Each data channel has a receive buffer big enough for the largest frame;
- * one recv takes whatever is available and every complete frame in it is
- * handled at once: REQUEST becomes a request object (reused from a free
- * list) queued for hsys_next, REQ_DATA is appended to its request's body
- * buffer (or, with the TRAILERS flag, decoded into its trailers),
- * RESP_CREDIT opens its window, CANCEL marks or drops it. A request
- * copies its strings once, NUL-terminated, into its own buffer, so the
- * frame buffer can be reused at once.
+ * request — libhsys: request objects and what an application reads of
+ * them (include/hsys.h's hsys_request_* accessors). A request is found by
+ * id in a small hash table from its REQUEST (inbound.c) until the
+ * application ends it; ready ones wait in a queue for hsys_next; ended
+ * ones go to a free list with their buffers, for the next REQUEST.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "hsys.h"
 #include "lib/lib.h"
 #include "proto/exchange.h"
 #include "proto/proto.h"
-
-
 
 /* Request objects */
 
