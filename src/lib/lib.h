@@ -7,14 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/control.h"
+#include "proto/exchange.h"
 #include "proto/proto.h"
 
-struct hsys_request;
+struct iovec;
 
 #define LIB_LIVE_BUCKETS	64	/* requests in flight, hashed by id */
 #define LIB_OLD_SESSIONS	4	/* replaced sessions kept draining */
 
-/* Epoll tags beyond channel indexes (session.c's reconnecting). */
+/* Epoll tags beyond channel indexes (reconnect.c). */
 #define LIB_TAG_CTL		0xFFFFFF00u
 #define LIB_TAG_TIMER		0xFFFFFF01u
 #define LIB_TAG_OLD		0xFFFFFF10u	/* + slot */
@@ -48,7 +50,7 @@ struct hsys {
 	size_t			 wcap;
 	uint32_t		 features;	/* WELCOME's PROTO_FEATURE_* */
 
-	/* Reconnecting (session.c): the current session's channels are
+	/* Reconnecting (reconnect.c): the current session's channels are
 	 * chan[chan_base .. chan_base + workers); those below belong to
 	 * sessions replaced or lost, kept until their daemon closes them
 	 * so that requests in flight there are answered there. */
@@ -61,6 +63,10 @@ struct hsys {
 	int			 goaway;	/* seen during an operation */
 	struct lib_queue	*queues;	/* to create again */
 	char			 name[64];
+	/* Set by hsys_open to reconnect.c's lib_channel_lost: channel.c, a
+	 * layer below the session, reports a channel's end through it. */
+	int			(*channel_lost)(struct hsys *, unsigned chan,
+				    int code);
 };
 
 #define LIB_RC_NONE	0
@@ -92,16 +98,108 @@ struct hsys_queue {
 	struct lib_queue	*rec;
 };
 
-/* request.c: frees every request object of a session (hsys_close). */
+/* A header or trailer field, NUL-terminated. */
+struct hsys_hdr {
+	const char	*name, *value;
+};
+
+/* A request as the application holds it: what REQUEST said, copied, and
+ * the state of its body and response. */
+struct hsys_request {
+	struct hsys		*h;
+	struct hsys_request	*next;		/* live list or free list */
+	struct hsys_request	*rnext;		/* ready queue */
+	uint64_t		 id;
+	unsigned		 chan;
+	unsigned		 returned:1, cancelled:1, body_end:1,
+				 started:1, ended:1, credited:1;
+	int			 error;		/* daemon's ERROR, <0 */
+	uint16_t		 method_code, flags;
+	int			 version;
+	uint64_t		 content_length;
+	uint64_t		 connection_id;
+	unsigned char		 peer[20], local[20];
+	const char		*str[PROTO_RS_COUNT]; /* NUL-terminated */
+	uint32_t		 cert_len;
+	struct hsys_hdr		*hdr;
+	size_t			 nhdr, hdrcap;
+	char			*sbuf;		/* NUL-terminated strings */
+	size_t			 scap;
+	struct hsys_hdr		*tr;		/* trailers, like hdr */
+	size_t			 ntr, trcap;
+	char			*tbuf;
+	size_t			 tcap;
+	unsigned char		*body;		/* queued REQ_DATA bytes */
+	size_t			 bcap, blen, boff;
+	uint32_t		 unacked;	/* consumed, not yet credited */
+	uint64_t		 resp_credit;	/* RESP_DATA bytes we may send */
+};
+
+/* request.c: request objects. A request is live (found by id) from its
+ * REQUEST until the application ends it; ready ones wait for hsys_next. */
+struct hsys_request *lib_req_get(struct hsys *);
+struct hsys_request *lib_req_find(struct hsys *, uint64_t id);
+/* Live and ready; the next ready one (NULL: none), marked returned. */
+void	lib_req_ready(struct hsys_request *);
+struct hsys_request *lib_req_next_ready(struct hsys *);
+/* Forgets a live request; or one that never was (decoding failed). */
+void	lib_req_release(struct hsys_request *);
+void	lib_req_put_back(struct hsys_request *);
+/* Frees every request object of a session (hsys_close). */
 void	lib_requests_free(struct hsys *);
-/* request.c: channel `chan` is gone: its requests are cancelled. */
+/* Channel `chan` is gone: its requests are cancelled. */
 void	lib_requests_lost(struct hsys *, unsigned chan);
 
-/* session.c: channel `chan` reached EOF or failed with `code`; returns
+/* inbound.c: a frame from the daemon on data channel `chan`; <0 breaks
+ * the session. */
+int	lib_frame(struct hsys *, unsigned chan, const struct proto_frame *);
+/* channel.c: reads what data channel `chan` has, waiting up to timeout_ms
+ * (-1: for ever) for something, and handles every complete frame. 1 when
+ * bytes came, 0 on timeout, or a negative errno, which breaks the
+ * session. */
+int	lib_chan_read(struct hsys *, unsigned chan, int timeout_ms);
+/* channel.c: writes all of iov to a data channel, waiting while it is
+ * full. */
+int	lib_send_iov(int fd, struct iovec *, int n);
+/* channel.c: one frame for request r, down its channel. */
+int	lib_send_small(struct hsys_request *, uint16_t type, uint16_t flags,
+	    const void *payload, uint32_t len);
+/* request.c: 0 when r may still be written to, else why not. */
+int	lib_req_writable(const struct hsys_request *);
+
+/* control.c: the control channel. A connection to hsysd's socket, or a
+ * negative errno. */
+int	lib_dial(void);
+/* HELLO with the application's name, and WELCOME's values into h. */
+int	lib_hello(struct hsys *, const char *name);
+/* Opens and announces the session's data channels, after those of the
+ * sessions it replaced. */
+int	lib_open_channels(struct hsys *);
+/* The next frame on the control channel, in h->rbuf. */
+int	lib_recv_frame(struct hsys *, struct proto_frame *);
+/* Operation `type` with `op`'s fields, and its reply: 0 or -errno (the
+ * sentence in h->last_error); when `queue` is not NULL, OK's queue id. */
+int	lib_queue_op(struct hsys *, uint16_t type,
+	    const struct proto_queue_op *, uint32_t *queue);
+/* The session's timer (a timerfd in its epoll set) fires in ms. */
+void	lib_timer_arm(struct hsys *, long ms);
+
+/* queue.c: a queue the application made or attached to, made or
+ * attached again (with what it allowed and its prefixes) in a new
+ * session; and forgotten. */
+int	lib_queue_again(struct hsys *, struct lib_queue *);
+void	lib_queue_forget(struct hsys *, struct lib_queue *);
+
+/* reconnect.c: channel `chan` reached EOF or failed with `code`; returns
  * 0 when the session goes on (a replaced session's channel, or one that
- * reconnects), else the error, which breaks it. */
+ * reconnects), else the error, which breaks it. h->channel_lost. */
 int	lib_channel_lost(struct hsys *, unsigned chan, int code);
-/* session.c: an epoll event with one of the LIB_TAG_* tags. */
+/* reconnect.c: an epoll event with one of the LIB_TAG_* tags. */
 int	lib_session_event(struct hsys *, uint32_t tag);
+/* reconnect.c: the session's control channel and timer in its epoll
+ * set. */
+int	lib_watch_session(struct hsys *);
+/* reconnect.c: CLOCK_MONOTONIC in ms. */
+long	lib_mono_ms(void);
 
 #endif

@@ -1,86 +1,24 @@
 /*
- * request — libhsys: receiving requests on the data channels, their
- * accessors and bodies, and answering them (RESPONSE, RESP_DATA, credit,
- * CANCEL, upgrade tunnels). See include/hsys.h and docs/protocol.md.
- *
- * Each data channel has a receive buffer big enough for the largest frame;
- * one recv takes whatever is available and every complete frame in it is
- * handled at once: REQUEST becomes a request object (reused from a free
- * list) queued for hsys_next, REQ_DATA is appended to its request's body
- * buffer (or, with the TRAILERS flag, decoded into its trailers),
- * RESP_CREDIT opens its window, CANCEL marks or drops it. A request
- * copies its strings once, NUL-terminated, into its own buffer, so the
- * frame buffer can be reused at once.
+ * request — libhsys: request objects and what an application reads of
+ * them (include/hsys.h's hsys_request_* accessors). A request is found by
+ * id in a small hash table from its REQUEST (inbound.c) until the
+ * application ends it; ready ones wait in a queue for hsys_next; ended
+ * ones go to a free list with their buffers, for the next REQUEST.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "hsys.h"
 #include "lib/lib.h"
+#include "proto/exchange.h"
 #include "proto/proto.h"
-
-#define REQ_FIXED	144
-#define REQ_NSTR	9	/* method … client_cert */
-#define RF_BODY		0x1
-#define RF_EXPECT	0x8
-#define RF_UPGRADE	0x10
-#define RF_TLS		0x20
-#define RESP_F_END	0x1
-#define CHAN_BATCH	(64u << 10)	/* receive room beyond one frame */
-
-enum { S_METHOD, S_RAW_URL, S_PATH, S_QUERY, S_HOST, S_PREFIX, S_TLS, S_SNI,
-    S_CERT };
-
-struct hsys_hdr {
-	const char	*name, *value;
-};
-
-struct hsys_request {
-	struct hsys		*h;
-	struct hsys_request	*next;		/* live list or free list */
-	struct hsys_request	*rnext;		/* ready queue */
-	uint64_t		 id;
-	unsigned		 chan;
-	unsigned		 returned:1, cancelled:1, body_end:1,
-				 started:1, ended:1, credited:1;
-	int			 error;		/* daemon's ERROR, <0 */
-	uint16_t		 method_code, flags;
-	int			 version;
-	uint64_t		 content_length;
-	uint64_t		 connection_id;
-	unsigned char		 peer[20], local[20];
-	const char		*str[REQ_NSTR];
-	uint32_t		 cert_len;
-	struct hsys_hdr		*hdr;
-	size_t			 nhdr, hdrcap;
-	char			*sbuf;		/* NUL-terminated strings */
-	size_t			 scap;
-	struct hsys_hdr		*tr;		/* trailers, like hdr */
-	size_t			 ntr, trcap;
-	char			*tbuf;
-	size_t			 tcap;
-	unsigned char		*body;		/* queued REQ_DATA bytes */
-	size_t			 bcap, blen, boff;
-	uint32_t		 unacked;	/* consumed, not yet credited */
-	uint64_t		 resp_credit;	/* RESP_DATA bytes we may send */
-};
-
-static int	chan_read(struct hsys *, unsigned, int);
 
 /* Request objects */
 
-static struct hsys_request *
-req_get(struct hsys *h)
+struct hsys_request *
+lib_req_get(struct hsys *h)
 {
 	struct hsys_request *r;
 
@@ -116,8 +54,8 @@ live_bucket(struct hsys *h, uint64_t id)
 	return &h->live[(id ^ id >> 17) % LIB_LIVE_BUCKETS];
 }
 
-static struct hsys_request *
-req_find(struct hsys *h, uint64_t id)
+struct hsys_request *
+lib_req_find(struct hsys *h, uint64_t id)
 {
 	struct hsys_request *r;
 
@@ -129,8 +67,8 @@ req_find(struct hsys *h, uint64_t id)
 
 /* Forgets a request: out of the live list (and the ready queue), onto the
  * free list with its buffers kept for the next one. */
-static void
-req_release(struct hsys_request *r)
+void
+lib_req_release(struct hsys_request *r)
 {
 	struct hsys *h = r->h;
 	struct hsys_request **pp;
@@ -152,6 +90,41 @@ req_release(struct hsys_request *r)
 	}
 	r->next = h->free;
 	h->free = r;
+}
+
+void
+lib_req_put_back(struct hsys_request *r)
+{
+	r->next = r->h->free;
+	r->h->free = r;
+}
+
+void
+lib_req_ready(struct hsys_request *r)
+{
+	struct hsys *h = r->h;
+
+	r->next = *live_bucket(h, r->id);
+	*live_bucket(h, r->id) = r;
+	if (h->ready == NULL)
+		h->ready_tail = &h->ready;
+	*h->ready_tail = r;
+	h->ready_tail = &r->rnext;
+}
+
+struct hsys_request *
+lib_req_next_ready(struct hsys *h)
+{
+	struct hsys_request *r;
+
+	if ((r = h->ready) == NULL)
+		return NULL;
+	h->ready = r->rnext;
+	if (h->ready == NULL)
+		h->ready_tail = &h->ready;
+	r->rnext = NULL;
+	r->returned = 1;
+	return r;
 }
 
 void
@@ -187,363 +160,10 @@ lib_requests_lost(struct hsys *h, unsigned chan)
 			if (r->chan != chan)
 				continue;
 			if (!r->returned)
-				req_release(r);
+				lib_req_release(r);
 			else
 				r->error = -ECONNRESET;
 		}
-}
-
-/* Decoding REQUEST */
-
-static const char *const method_names[] = { NULL, "GET", "HEAD", "POST",
-    "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE" };
-
-/* Copies a span's bytes into the string buffer, NUL-terminated. */
-static int
-take_span(const struct proto_frame *f, size_t at, size_t area, char **dst,
-    const char **out, uint32_t *len)
-{
-	const unsigned char *s;
-	uint32_t n;
-
-	if (proto_span_get(f, at, area, &s, &n) < 0)
-		return -EPROTO;
-	memcpy(*dst, s, n);
-	(*dst)[n] = '\0';
-	*out = *dst;
-	*dst += n + 1;
-	if (len != NULL)
-		*len = n;
-	return 0;
-}
-
-static int
-req_decode(struct hsys_request *r, const struct proto_frame *f)
-{
-	const unsigned char *p = f->payload;
-	size_t nh, area, need, i;
-	char *d;
-	int rc;
-
-	if (f->length < REQ_FIXED)
-		return -EPROTO;
-	nh = proto_get16(p + 8);
-	area = REQ_FIXED + 16 * nh;
-	if (area > f->length)
-		return -EPROTO;
-	/* Every string is at most the payload, plus its NUL. */
-	need = f->length + REQ_NSTR + 2 * nh;
-	if (need > r->scap) {
-		free(r->sbuf);
-		if ((r->sbuf = malloc(need)) == NULL) {
-			r->scap = 0;
-			return -ENOMEM;
-		}
-		r->scap = need;
-	}
-	if (nh > r->hdrcap) {
-		free(r->hdr);
-		if ((r->hdr = calloc(nh, sizeof(*r->hdr))) == NULL) {
-			r->hdrcap = 0;
-			return -ENOMEM;
-		}
-		r->hdrcap = nh;
-	}
-	r->method_code = proto_get16(p + 4);
-	r->version = p[6] * 10 + p[7];
-	r->flags = proto_get16(p + 10);
-	r->content_length = proto_get64(p + 16);
-	r->connection_id = proto_get64(p + 24);
-	memcpy(r->peer, p + 32, 20);
-	memcpy(r->local, p + 52, 20);
-	d = r->sbuf;
-	for (i = 0; i < REQ_NSTR; i++)
-		if ((rc = take_span(f, 72 + 8 * i, area, &d, &r->str[i],
-		    i == S_CERT ? &r->cert_len : NULL)) < 0)
-			return rc;
-	for (i = 0; i < nh; i++)
-		if ((rc = take_span(f, REQ_FIXED + 16 * i, area, &d,
-		    &r->hdr[i].name, NULL)) < 0 ||
-		    (rc = take_span(f, REQ_FIXED + 16 * i + 8, area, &d,
-		    &r->hdr[i].value, NULL)) < 0)
-			return rc;
-	r->nhdr = nh;
-	if (r->str[S_METHOD][0] == '\0' && r->method_code > 0 &&
-	    r->method_code < sizeof(method_names) / sizeof(method_names[0]))
-		r->str[S_METHOD] = method_names[r->method_code];
-	r->body_end = (r->flags & (RF_BODY | RF_UPGRADE)) == 0;
-	return 0;
-}
-
-/* Handling frames from the daemon */
-
-static int
-on_request(struct hsys *h, unsigned chan, const struct proto_frame *f)
-{
-	struct hsys_request *r;
-	int rc;
-
-	if (req_find(h, f->id) != NULL)
-		return -EPROTO;
-	if ((r = req_get(h)) == NULL)
-		return -ENOMEM;
-	r->id = f->id;
-	r->chan = chan;
-	if ((rc = req_decode(r, f)) < 0) {
-		r->next = h->free;
-		h->free = r;
-		return rc;
-	}
-	r->next = *live_bucket(h, r->id);
-	*live_bucket(h, r->id) = r;
-	if (h->ready == NULL)
-		h->ready_tail = &h->ready;
-	*h->ready_tail = r;
-	h->ready_tail = &r->rnext;
-	return 0;
-}
-
-/* The TRAILERS payload: u16 count, 6 reserved, a header table and its
- * bytes area; it ends the body. */
-static int
-on_trailers(struct hsys_request *r, const struct proto_frame *f)
-{
-	size_t n, area, need, i;
-	char *d;
-	int rc;
-
-	if (f->length < 8 || r->body_end)
-		return -EPROTO;
-	n = proto_get16(f->payload);
-	area = 8 + 16 * n;
-	if (area > f->length)
-		return -EPROTO;
-	need = f->length + 2 * n;
-	if (need > r->tcap) {
-		free(r->tbuf);
-		if ((r->tbuf = malloc(need)) == NULL) {
-			r->tcap = 0;
-			return -ENOMEM;
-		}
-		r->tcap = need;
-	}
-	if (n > r->trcap) {
-		free(r->tr);
-		if ((r->tr = calloc(n, sizeof(*r->tr))) == NULL) {
-			r->trcap = 0;
-			return -ENOMEM;
-		}
-		r->trcap = n;
-	}
-	d = r->tbuf;
-	for (i = 0; i < n; i++)
-		if ((rc = take_span(f, 8 + 16 * i, area, &d, &r->tr[i].name,
-		    NULL)) < 0 || (rc = take_span(f, 8 + 16 * i + 8, area, &d,
-		    &r->tr[i].value, NULL)) < 0)
-			return rc;
-	r->ntr = n;
-	if (f->flags & PROTO_F_END)
-		r->body_end = 1;
-	return 0;
-}
-
-static int
-on_data(struct hsys *h, const struct proto_frame *f)
-{
-	struct hsys_request *r;
-	unsigned char *nb;
-	size_t need;
-
-	/* Data for a request already answered or dropped is discarded. */
-	if ((r = req_find(h, f->id)) == NULL || r->cancelled)
-		return 0;
-	if (f->flags & PROTO_F_TRAILERS)
-		return on_trailers(r, f);
-	if (r->body_end) {
-		/* An empty END after the end is harmless; bytes are not. */
-		return f->length == 0 ? 0 : -EPROTO;
-	}
-	if (r->boff > 0 && r->blen + f->length > r->bcap) {
-		memmove(r->body, r->body + r->boff, r->blen);
-		r->boff = 0;
-	}
-	need = r->boff + r->blen + f->length;
-	if (need > r->bcap) {
-		/* The daemon keeps within the window; a little slack for
-		 * whatever it sent before our credit reached it is not
-		 * needed, so anything beyond twice the window is an error. */
-		if (r->blen + f->length > 2 * (size_t)h->window + h->max_frame)
-			return -EPROTO;
-		/* Sized for a whole window at once: no realloc per frame. */
-		if (need < h->window)
-			need = h->window;
-		if ((nb = realloc(r->body, need)) == NULL)
-			return -ENOMEM;
-		r->body = nb;
-		r->bcap = need;
-	}
-	memcpy(r->body + r->boff + r->blen, f->payload, f->length);
-	r->blen += f->length;
-	if (f->flags & PROTO_F_END)
-		r->body_end = 1;
-	return 0;
-}
-
-static int
-on_frame(struct hsys *h, unsigned chan, const struct proto_frame *f)
-{
-	struct hsys_request *r;
-
-	switch (f->type) {
-	case PROTO_REQUEST:
-		return on_request(h, chan, f);
-	case PROTO_REQ_DATA:
-		return on_data(h, f);
-	case PROTO_RESP_CREDIT:
-		if (f->length < 4)
-			return -EPROTO;
-		if ((r = req_find(h, f->id)) != NULL)
-			r->resp_credit += proto_get32(f->payload);
-		return 0;
-	case PROTO_CANCEL:
-		if ((r = req_find(h, f->id)) == NULL)
-			return 0;
-		if (!r->returned)
-			req_release(r);
-		else
-			r->cancelled = 1;
-		return 0;
-	case PROTO_ERROR:
-		if (f->length < 16)
-			return -EPROTO;
-		if (f->id == 0)
-			return -ECONNRESET;
-		if ((r = req_find(h, f->id)) != NULL) {
-			uint32_t code = proto_get32(f->payload);
-
-			r->error = code > 0 && code < 4096 ? -(int)code :
-			    -EPROTO;
-		}
-		return 0;
-	default:
-		return -EPROTO;
-	}
-}
-
-/* Reads what channel `i` has (waiting up to timeout_ms for something) and
- * handles every complete frame. Returns 1 when bytes came, 0 on timeout, or
- * a negative errno, which also breaks the session. */
-static int
-chan_read(struct hsys *h, unsigned i, int timeout_ms)
-{
-	struct hsys_channel *c = &h->chan[i];
-	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	struct proto_frame f;
-	size_t off = 0;
-	ssize_t n;
-	long used;
-	int rc = 0;
-
-	if (h->broken)
-		return h->broken;
-	if (c->fd == -1)
-		return 0;	/* lost: its requests are cancelled */
-	if (c->rbuf == NULL) {
-		c->rcap = proto_frame_size(h->max_frame) + CHAN_BATCH;
-		if ((c->rbuf = malloc(c->rcap)) == NULL)
-			return -ENOMEM;
-	}
-	for (;;) {
-		n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen,
-		    MSG_DONTWAIT);
-		if (n > 0)
-			break;
-		if (n == 0)
-			return lib_channel_lost(h, i, -ECONNRESET);
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return lib_channel_lost(h, i, -errno);
-		if (timeout_ms == 0)
-			return 0;
-		rc = poll(&pfd, 1, timeout_ms);
-		if (rc == -1 && errno != EINTR)
-			return h->broken = -errno;
-		if (rc == 0)
-			return 0;
-	}
-	c->rlen += (size_t)n;
-	while ((used = proto_frame_next(c->rbuf + off, c->rlen - off,
-	    h->max_frame, &f)) > 0) {
-		if ((rc = on_frame(h, i, &f)) < 0)
-			return h->broken = rc;
-		off += (size_t)used;
-	}
-	if (used == PROTO_MALFORMED)
-		return h->broken = -EPROTO;
-	if (off > 0) {
-		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-		c->rlen -= off;
-	}
-	return 1;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
-{
-	struct epoll_event ev[16];
-	struct hsys_request *r;
-	long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-	int n, i, rc, wait = timeout_ms;
-
-	*rp = NULL;
-	for (;;) {
-		if ((r = h->ready) != NULL) {
-			h->ready = r->rnext;
-			if (h->ready == NULL)
-				h->ready_tail = &h->ready;
-			r->rnext = NULL;
-			r->returned = 1;
-			*rp = r;
-			return 1;
-		}
-		if (h->broken)
-			return h->broken;
-		n = epoll_wait(h->epfd, ev, 16, wait);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		for (i = 0; i < n; i++)
-			if ((rc = ev[i].data.u32 >= LIB_TAG_CTL ?
-			    lib_session_event(h, ev[i].data.u32) :
-			    chan_read(h, ev[i].data.u32, 0)) < 0)
-				return rc;
-		if (h->ready != NULL)
-			continue;
-		if (timeout_ms == 0)
-			return 0;
-		if (timeout_ms > 0) {
-			wait = (int)(deadline - now_ms());
-			if (wait <= 0)
-				return 0;
-		}
-	}
-}
-
-int
-hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
-{
-	return hsys_next(h, rp, 0);
 }
 
 /* Accessors */
@@ -551,37 +171,37 @@ hsys_next_nowait(struct hsys *h, struct hsys_request **rp)
 const char *
 hsys_request_method(const struct hsys_request *r)
 {
-	return r->str[S_METHOD];
+	return r->str[PROTO_RS_METHOD];
 }
 
 const char *
 hsys_request_raw_url(const struct hsys_request *r)
 {
-	return r->str[S_RAW_URL];
+	return r->str[PROTO_RS_RAW_URL];
 }
 
 const char *
 hsys_request_path(const struct hsys_request *r)
 {
-	return r->str[S_PATH];
+	return r->str[PROTO_RS_PATH];
 }
 
 const char *
 hsys_request_query(const struct hsys_request *r)
 {
-	return r->str[S_QUERY];
+	return r->str[PROTO_RS_QUERY];
 }
 
 const char *
 hsys_request_host(const struct hsys_request *r)
 {
-	return r->str[S_HOST];
+	return r->str[PROTO_RS_HOST];
 }
 
 const char *
 hsys_request_prefix(const struct hsys_request *r)
 {
-	return r->str[S_PREFIX];
+	return r->str[PROTO_RS_PREFIX];
 }
 
 int
@@ -660,64 +280,41 @@ hsys_request_trailer_at(const struct hsys_request *r, size_t i,
 	return 0;
 }
 
-static int
-addr_get(const unsigned char *a, struct sockaddr_storage *ss)
-{
-	uint16_t family = proto_get16(a), port = proto_get16(a + 2);
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == 2) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a + 4, 4);
-	} else if (family == 10) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a + 4, 16);
-	} else
-		return -EAFNOSUPPORT;
-	return 0;
-}
-
 int
 hsys_request_peer(const struct hsys_request *r, struct sockaddr_storage *ss)
 {
-	return addr_get(r->peer, ss);
+	return proto_addr_get(r->peer, ss) < 0 ? -EAFNOSUPPORT : 0;
 }
 
 int
 hsys_request_local(const struct hsys_request *r, struct sockaddr_storage *ss)
 {
-	return addr_get(r->local, ss);
+	return proto_addr_get(r->local, ss) < 0 ? -EAFNOSUPPORT : 0;
 }
 
 const char *
 hsys_request_tls(const struct hsys_request *r)
 {
-	return r->str[S_TLS][0] != '\0' ? r->str[S_TLS] : NULL;
+	return r->str[PROTO_RS_TLS][0] != '\0' ? r->str[PROTO_RS_TLS] : NULL;
 }
 
 const char *
 hsys_request_sni(const struct hsys_request *r)
 {
-	return r->str[S_SNI][0] != '\0' ? r->str[S_SNI] : NULL;
+	return r->str[PROTO_RS_SNI][0] != '\0' ? r->str[PROTO_RS_SNI] : NULL;
 }
 
 const unsigned char *
 hsys_request_client_cert(const struct hsys_request *r, size_t *len)
 {
 	*len = r->cert_len;
-	return r->cert_len > 0 ? (const unsigned char *)r->str[S_CERT] : NULL;
+	return r->cert_len > 0 ? (const unsigned char *)r->str[PROTO_RS_CLIENT_CERT] : NULL;
 }
 
 int64_t
 hsys_request_content_length(const struct hsys_request *r)
 {
-	if (!(r->flags & RF_BODY))
+	if (!(r->flags & PROTO_REQUEST_F_BODY))
 		return 0;
 	return r->content_length > INT64_MAX ? -1 :
 	    (int64_t)r->content_length;
@@ -729,389 +326,13 @@ hsys_request_connection_id(const struct hsys_request *r)
 	return r->connection_id;
 }
 
-/* Sending */
-
-static int
-send_iov(int fd, struct iovec *iov, int n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = writev(fd, iov, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-			poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w == -1)
-			return errno == EPIPE ? -ECONNRESET : -errno;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
-
-static int
-send_small(struct hsys_request *r, uint16_t type, uint16_t flags,
-    const void *payload, uint32_t len)
-{
-	static const unsigned char zero[8];
-	unsigned char hd[PROTO_HEADER_SIZE];
-	struct iovec iov[3];
-
-	proto_header_put(hd, len, type, flags, r->id);
-	iov[0].iov_base = hd;
-	iov[0].iov_len = sizeof(hd);
-	iov[1].iov_base = (void *)payload;
-	iov[1].iov_len = len;
-	iov[2].iov_base = (void *)zero;
-	iov[2].iov_len = proto_frame_size(len) - PROTO_HEADER_SIZE - len;
-	return send_iov(r->h->chan[r->chan].fd, iov, 3);
-}
-
 /* Whether the request may still be written to. */
-static int
-req_writable(const struct hsys_request *r)
+int
+lib_req_writable(const struct hsys_request *r)
 {
 	if (r->h->broken)
 		return r->h->broken;
 	if (r->cancelled)
 		return -ECANCELED;
 	return r->error;
-}
-
-/* Body */
-
-static int
-credit(struct hsys_request *r, int force)
-{
-	unsigned char p[4];
-	int rc;
-
-	if (r->unacked == 0 && !force)
-		return 0;
-	if (!force && r->unacked < r->h->window / 2 && !r->body_end)
-		return 0;
-	if (r->body_end && !force)
-		return 0;
-	proto_put32(p, r->unacked);
-	if ((rc = send_small(r, PROTO_REQ_CREDIT, 0, p, 4)) < 0)
-		return rc;
-	r->unacked = 0;
-	r->credited = 1;
-	return 0;
-}
-
-static ssize_t
-request_read(struct hsys_request *r, void *buf, size_t len, int wait)
-{
-	size_t n;
-	int rc;
-
-	/* An Expect: 100-continue client waits for our first credit. */
-	if (!r->credited && (r->flags & RF_EXPECT) && r->blen == 0 &&
-	    !r->body_end && !r->cancelled && (rc = credit(r, 1)) < 0)
-		return rc;
-	while (r->blen == 0 && !r->body_end) {
-		if (r->cancelled)
-			return -ECANCELED;
-		if (r->error)
-			return r->error;
-		rc = chan_read(r->h, r->chan, wait ? -1 : 0);
-		if (rc < 0)
-			return rc;
-		if (rc == 0 && !wait)
-			return -EAGAIN;
-	}
-	if (r->cancelled)
-		return -ECANCELED;
-	n = len < r->blen ? len : r->blen;
-	memcpy(buf, r->body + r->boff, n);
-	r->boff += n;
-	r->blen -= n;
-	if (r->blen == 0)
-		r->boff = 0;
-	r->unacked += (uint32_t)n;
-	if ((rc = credit(r, 0)) < 0)
-		return rc;
-	return (ssize_t)n;
-}
-
-ssize_t
-hsys_request_read(struct hsys_request *r, void *buf, size_t len)
-{
-	return request_read(r, buf, len, 1);
-}
-
-ssize_t
-hsys_request_read_nowait(struct hsys_request *r, void *buf, size_t len)
-{
-	return request_read(r, buf, len, 0);
-}
-
-/* Responses */
-
-static int
-is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static int
-header_ok(const struct hsys_header *hd)
-{
-	const unsigned char *s;
-
-	if (hd->name == NULL || hd->value == NULL || hd->name[0] == '\0')
-		return 0;
-	for (s = (const unsigned char *)hd->name; *s != '\0'; s++)
-		if (!is_tchar(*s))
-			return 0;
-	for (s = (const unsigned char *)hd->value; *s != '\0'; s++)
-		if (*s == '\r' || *s == '\n')
-			return 0;
-	return 1;
-}
-
-static int
-wbuf_reserve(struct hsys *h, size_t need)
-{
-	unsigned char *nb;
-
-	if (need <= h->wcap)
-		return 0;
-	if ((nb = realloc(h->wbuf, need)) == NULL)
-		return -ENOMEM;
-	h->wbuf = nb;
-	h->wcap = need;
-	return 0;
-}
-
-/* Builds a RESPONSE frame in h->wbuf; returns its size (padding included)
- * or a negative errno. */
-static long
-build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
-    size_t n, unsigned flags)
-{
-	struct hsys *h = r->h;
-	size_t area = 16 + 16 * n, len = area, i, off, nl, vl;
-	unsigned char *p;
-
-	if (status < 100 || status > 999 || n > UINT16_MAX)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (!header_ok(&hd[i]))
-			return -EINVAL;
-		len += strlen(hd[i].name) + strlen(hd[i].value);
-	}
-	if (len > h->max_frame)
-		return -EMSGSIZE;
-	if (wbuf_reserve(h, proto_frame_size((uint32_t)len)) < 0)
-		return -ENOMEM;
-	p = h->wbuf;
-	memset(p, 0, proto_frame_size((uint32_t)len));
-	proto_header_put(p, (uint32_t)len, PROTO_RESPONSE, 0, r->id);
-	p += PROTO_HEADER_SIZE;
-	proto_put16(p, (uint16_t)status);
-	proto_put16(p + 2, (uint16_t)n);
-	proto_put32(p + 4, flags & HSYS_RESPONSE_END ? RESP_F_END : 0);
-	for (i = 0, off = 0; i < n; i++) {
-		nl = strlen(hd[i].name);
-		vl = strlen(hd[i].value);
-		proto_span_put(p + 16 + 16 * i, (uint32_t)off, (uint32_t)nl);
-		memcpy(p + area + off, hd[i].name, nl);
-		off += nl;
-		proto_span_put(p + 16 + 16 * i + 8, (uint32_t)off,
-		    (uint32_t)vl);
-		memcpy(p + area + off, hd[i].value, vl);
-		off += vl;
-	}
-	return (long)proto_frame_size((uint32_t)len);
-}
-
-int
-hsys_response_start(struct hsys_request *r, int status,
-    const struct hsys_header *hd, size_t n, unsigned flags)
-{
-	struct iovec iov;
-	long size;
-	int rc;
-
-	if (r->started)
-		return -EALREADY;
-	if ((rc = req_writable(r)) < 0)
-		return rc;
-	if ((size = build_head(r, status, hd, n, flags)) < 0)
-		return (int)size;
-	iov.iov_base = r->h->wbuf;
-	iov.iov_len = (size_t)size;
-	if ((rc = send_iov(r->h->chan[r->chan].fd, &iov, 1)) < 0)
-		return rc;
-	/* An interim response (103 Early Hints, …): the final one follows. */
-	if (status >= 100 && status < 200 && status != 101)
-		return 0;
-	r->started = 1;
-	if (flags & HSYS_RESPONSE_END)
-		r->ended = 1;
-	if (status == 101 && (r->flags & RF_UPGRADE))
-		r->body_end = 0;
-	return 0;
-}
-
-/* Waits until the daemon credits some response bytes. */
-static int
-await_credit(struct hsys_request *r)
-{
-	int rc;
-
-	while (r->resp_credit == 0) {
-		if ((rc = req_writable(r)) < 0)
-			return rc;
-		if ((rc = chan_read(r->h, r->chan, -1)) < 0)
-			return rc;
-	}
-	return req_writable(r);
-}
-
-ssize_t
-hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	size_t done = 0, n;
-	int rc;
-
-	if (!r->started || r->ended)
-		return -EINVAL;
-	if ((rc = req_writable(r)) < 0)
-		return rc;
-	while (done < len) {
-		if ((rc = await_credit(r)) < 0)
-			return done > 0 ? (ssize_t)done : rc;
-		n = len - done;
-		if (n > r->resp_credit)
-			n = (size_t)r->resp_credit;
-		if (n > r->h->max_frame)
-			n = r->h->max_frame;
-		if ((rc = send_small(r, PROTO_RESP_DATA, 0, p + done,
-		    (uint32_t)n)) < 0)
-			return rc;
-		r->resp_credit -= n;
-		done += n;
-	}
-	return (ssize_t)done;
-}
-
-int
-hsys_response_end(struct hsys_request *r)
-{
-	int rc = 0;
-
-	if (!r->started)
-		rc = hsys_response_start(r, 500, NULL, 0, HSYS_RESPONSE_END);
-	else if (!r->ended && (rc = req_writable(r)) == 0)
-		rc = send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0);
-	req_release(r);
-	return rc;
-}
-
-int
-hsys_response_shutdown(struct hsys_request *r)
-{
-	int rc;
-
-	if (!r->started)
-		return -EINVAL;
-	if (r->ended)
-		return 0;
-	if ((rc = req_writable(r)) < 0)
-		return rc;
-	if ((rc = send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0)) < 0)
-		return rc;
-	r->ended = 1;
-	return 0;
-}
-
-int
-hsys_respond(struct hsys_request *r, int status, const char *content_type,
-    const void *body, size_t len)
-{
-	static const unsigned char zero[8];
-	struct hsys_header hd[2];
-	unsigned char dh[PROTO_HEADER_SIZE];
-	char clen[24];
-	struct iovec iov[4];
-	size_t n = 0;
-	long size;
-	int rc;
-
-	if (r->started)
-		return -EALREADY;
-	if (status >= 100 && status < 200 && status != 101)
-		return -EINVAL;		/* interim: hsys_response_start */
-	if (content_type != NULL) {
-		hd[n].name = "Content-Type";
-		hd[n++].value = content_type;
-	}
-	snprintf(clen, sizeof(clen), "%zu", len);
-	hd[n].name = "Content-Length";
-	hd[n++].value = clen;
-	if (len > r->h->max_frame || len > r->resp_credit ||
-	    status == 101) {
-		/* Too big for one frame: the long way. */
-		if ((rc = hsys_response_start(r, status, hd, n, 0)) < 0 ||
-		    (len > 0 && (rc = (int)hsys_response_write(r, body,
-		    len)) < 0)) {
-			hsys_request_cancel(r);
-			return rc;
-		}
-		return hsys_response_end(r);
-	}
-	if ((rc = req_writable(r)) < 0) {
-		req_release(r);
-		return rc;
-	}
-	if ((size = build_head(r, status, hd, n, len == 0 ?
-	    HSYS_RESPONSE_END : 0)) < 0) {
-		hsys_request_cancel(r);
-		return (int)size;
-	}
-	/* Head, body and END in one send. */
-	iov[0].iov_base = r->h->wbuf;
-	iov[0].iov_len = (size_t)size;
-	n = 1;
-	if (len > 0) {
-		proto_header_put(dh, (uint32_t)len, PROTO_RESP_DATA,
-		    PROTO_F_END, r->id);
-		iov[1].iov_base = dh;
-		iov[1].iov_len = sizeof(dh);
-		iov[2].iov_base = (void *)body;
-		iov[2].iov_len = len;
-		iov[3].iov_base = (void *)zero;
-		iov[3].iov_len = proto_frame_size((uint32_t)len) -
-		    PROTO_HEADER_SIZE - len;
-		n = 4;
-	}
-	rc = send_iov(r->h->chan[r->chan].fd, iov, (int)n);
-	req_release(r);
-	return rc;
-}
-
-void
-hsys_request_cancel(struct hsys_request *r)
-{
-	if (!r->cancelled && !r->h->broken)
-		(void)send_small(r, PROTO_CANCEL, 0, NULL, 0);
-	req_release(r);
 }

@@ -1,6 +1,6 @@
 /*
  * frame — framing of the wire protocol: headers, the next frame in a
- * buffer, spans. See proto.h and docs/protocol.md.
+ * buffer, spans, ERROR. See proto.h and docs/protocol.md.
  */
 #include <string.h>
 
@@ -56,24 +56,32 @@ proto_span_get(const struct proto_frame *f, size_t at, size_t area,
 	return 0;
 }
 
-void
-proto_span_put(unsigned char *at, uint32_t off, uint32_t len)
-{
-	proto_put32(at, off);
-	proto_put32(at + 4, len);
-}
-
 size_t
 proto_error_put(unsigned char *buf, size_t size, uint32_t code,
     const char *msg, size_t len)
 {
-	if (size < 16)
+	if (size < PROTO_ERROR_FIXED)
 		return 0;
-	if (len > size - 16)
-		len = size - 16;
-	memset(buf, 0, 16);
-	proto_put32(buf, code);
-	proto_span_put(buf + 8, 0, (uint32_t)len);
-	memcpy(buf + 16, msg, len);
-	return 16 + len;
+	if (len > size - PROTO_ERROR_FIXED)
+		len = size - PROTO_ERROR_FIXED;
+	memset(buf, 0, PROTO_ERROR_FIXED);
+	proto_put32(buf + PROTO_ERROR_CODE, code);
+	proto_span_put(buf + PROTO_ERROR_MESSAGE, 0, (uint32_t)len);
+	memcpy(buf + PROTO_ERROR_FIXED, msg, len);
+	return PROTO_ERROR_FIXED + len;
+}
+
+int
+proto_error_get(const struct proto_frame *f, uint32_t *code,
+    const unsigned char **msg, uint32_t *len)
+{
+	if (f->length < PROTO_ERROR_FIXED)
+		return -1;
+	*code = proto_get32(f->payload + PROTO_ERROR_CODE);
+	if (proto_span_get(f, PROTO_ERROR_MESSAGE, PROTO_ERROR_FIXED, msg,
+	    len) == -1) {
+		*msg = f->payload + PROTO_ERROR_FIXED;
+		*len = 0;
+	}
+	return 0;
 }

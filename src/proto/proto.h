@@ -1,6 +1,8 @@
 /*
  * proto — the daemon <-> application wire protocol (docs/protocol.md):
- * frame headers, message types, little-endian field access and spans.
+ * frame headers, message types, little-endian field access, spans and
+ * ERROR. Each payload's layout, encoder and decoder: exchange.h (the data
+ * channels: REQUEST, RESPONSE, credit, trailers) and control.h (the rest).
  * Shared by hsysd, libhsys and hsys (which sends CONFIG_CHANGED). Pure:
  * no I/O, no allocation.
  */
@@ -161,11 +163,27 @@ long	proto_frame_next(const unsigned char *buf, size_t len,
  * or -1 when the span or its target lies outside the payload. */
 int	proto_span_get(const struct proto_frame *, size_t at, size_t area,
 	    const unsigned char **s, uint32_t *n);
-void	proto_span_put(unsigned char *at, uint32_t off, uint32_t len);
 
-/* An ERROR payload (u32 code, u32 reserved, span message, the message)
- * into buf; the message is cut to fit. Returns the payload's length. */
+static inline void
+proto_span_put(unsigned char *at, uint32_t off, uint32_t len)
+{
+	proto_put32(at, off);
+	proto_put32(at + 4, len);
+}
+
+/* ERROR (both ways, any channel): u32 code (a positive errno value),
+ * u32 reserved, span message (a sentence for a human); area at 16. */
+#define PROTO_ERROR_CODE	0
+#define PROTO_ERROR_MESSAGE	8
+#define PROTO_ERROR_FIXED	16
+
+/* An ERROR payload into buf; the message is cut to fit. Returns the
+ * payload's length (0 when buf cannot hold the fixed part). */
 size_t	proto_error_put(unsigned char *buf, size_t size, uint32_t code,
 	    const char *msg, size_t len);
+/* An ERROR payload's code and message; -1 when it is short. A message
+ * whose span lies outside the payload comes back empty: the code stands. */
+int	proto_error_get(const struct proto_frame *, uint32_t *code,
+	    const unsigned char **msg, uint32_t *len);
 
 #endif

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Writes the seed corpora of fuzz_frame and fuzz_control from real frames.
+"""Writes the seed corpora of fuzz_frame, fuzz_payload and fuzz_control
+from real frames.
 
 The frames come from the hsys Python package's codec (bindings/python/hsys,
 through hsys.raw), the test suite's client of the wire protocol (the same
-bytes libhsys sends: the e2e tests check that hsysd accepts them). Run from anywhere; rewrites tests/fuzz/corpus/frame/
-seed-* and tests/fuzz/corpus/control/seed-* (hand-kept regress-* files stay).
+bytes libhsys sends: the e2e tests check that hsysd accepts them). Run from
+anywhere; rewrites tests/fuzz/corpus/frame/seed-*, corpus/payload/seed-* and
+corpus/control/seed-* (hand-kept regress-* files stay).
 
 fuzz_control's inputs are programs: this file encodes its operations the way
 tests/fuzz/fuzz_control.c reads them (keep the two in step).
@@ -214,6 +216,24 @@ def programs():
     }
 
 
+def daemon_payloads():
+    """Payloads hsysd sends (libhsys decodes them), for fuzz_payload's
+    typed inputs: the first byte is the type's index in its types[]."""
+    head = b"GET /a/x?y=1 HTTP/1.1\r\nHost: h\r\n\r\n"
+    spans = [(0, 3), (4, 8), (len(head), 4), (9, 3), (29, 1),
+             (len(head) + 4, 0), (len(head) + 4, 0), (len(head) + 4, 0),
+             (len(head) + 4, 0)]
+    request = struct.pack("<IHBBHHIQQ20s20s", 1, 1, 1, 1, 1, 0x4, 0, 0, 7,
+                          b"", b"")
+    request += b"".join(struct.pack("<II", o, n) for o, n in spans)
+    request += struct.pack("<IIII", 23, 4, 29, 1) + head + b"/a/x"
+    trailers = struct.pack("<H6xIIII", 1, 0, 5, 5, 3) + b"X-Sumabc"
+    welcome = struct.pack("<HHIIIQ16sQII", 1, 2, 1 << 20, 256 << 10, 1000,
+                          1, b"k" * 16, 1, 3, 0)
+    return {"request": b"\x0f" + request, "trailers": b"\x10" + trailers,
+            "welcome": b"\x11" + welcome}
+
+
 def write(folder, name, blob):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "seed-" + name), "wb") as fp:
@@ -228,6 +248,11 @@ def main():
     write(os.path.join(corpus, "frame"), "all",
           b"\1" + b"".join(op_frames().values()) +
           b"".join(data_frames().values()))
+    # fuzz_payload: a first byte with its top bit set walks the frames.
+    for name, blob in {**op_frames(), **data_frames()}.items():
+        write(os.path.join(corpus, "payload"), name, b"\x80" + blob)
+    for name, blob in daemon_payloads().items():
+        write(os.path.join(corpus, "payload"), name, blob)
     for name, blob in programs().items():
         write(os.path.join(corpus, "control"), name, blob)
 
