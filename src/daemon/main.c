@@ -563,11 +563,14 @@ main(int argc, char **argv)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
 	raise_nofile();
-	/* A store hsysd cannot read stops it here, saying why, rather than
-	 * serving nothing. */
-	if (paths_init(&d, &e) == -1 || store_check(STORE_MACHINE, &e) == -1 ||
-	    (takeover ? handover_take(&d, &e) :
+	if (paths_init(&d, &e) == -1 || (takeover ? handover_take(&d, &e) :
 	    lock_instance(&d, &e)) == -1)
+		goto fail;
+	/* A store hsysd cannot read (once brought up to date) stops it here,
+	 * saying why, rather than serving nothing; a hsysd it would take over
+	 * from keeps serving. */
+	store_upgrade();
+	if (store_check(STORE_MACHINE, &e) == -1)
 		goto fail;
 	if (detach && daemon(0, 0) == -1) {
 		err_sys(&e, "cannot detach");
@@ -586,7 +589,6 @@ main(int argc, char **argv)
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1 ||
 	    handover_ready(&d, &e) == -1)
 		goto fail;
-	store_upgrade();
 	hsysd_reload(&d);
 	d.poll_store.fn = on_poll_store;
 	loop_timer_set(d.loop, &d.poll_store, STORE_POLL_MS);
