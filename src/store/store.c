@@ -93,6 +93,10 @@ io_step(int ext)
 		return "flushing to disk";
 	case SQLITE_IOERR_TRUNCATE:
 		return "truncating";
+	case SQLITE_IOERR_SHMOPEN:
+	case SQLITE_IOERR_SHMSIZE:
+	case SQLITE_IOERR_SHMMAP:
+		return "extending the index of";
 	default:
 		return "using";
 	}
@@ -109,6 +113,9 @@ io_failed(struct store *s, struct err *e, const char *what, int ext)
 {
 	int sys = sqlite3_system_errno(s->db);
 
+	if (sys == ENOSPC)
+		return err_set(e, "%s: the disk holding %s is full; make room "
+		    "and try again", what, s->path);
 	return err_set(e, "%s: %s %s failed (%s); the store holds all of "
 	    "the change or none of it: check the disk (dmesg), then look "
 	    "and try again", what, io_step(ext), s->path,

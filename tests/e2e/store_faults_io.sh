@@ -48,12 +48,12 @@ fault_loop() {
 	    test "$bad" = 0 -a "$failures" -gt 0
 }
 
-fault_loop write EIO 25
+fault_loop write EIO 20
 t_grep "an I/O error is named as such" \
-    "writing .*hsys.db.* failed \((Input/output|disk I/O) error\)" \
+    "(writing|flushing to disk|using|extending the index of) .*hsys.db.* failed \((Input/output|disk I/O) error\)" \
     "$T/err.write.EIO"
-fault_loop fsync EIO 10
-fault_loop write ENOSPC 10 4
+fault_loop fsync EIO 8
+fault_loop write ENOSPC 8 4
 t_grep "a full disk is named as such" "is full" "$T/err.write.ENOSPC"
 sf_serving "after I/O errors"
 t_nogrep "hsysd: no sanitizer report" 'Sanitizer|runtime error' "$T/d.log"

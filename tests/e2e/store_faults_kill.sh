@@ -1,5 +1,5 @@
 # store_faults_kill — hsys killed with SIGKILL at random points of its
-# writes, in a bounded loop (200 rounds or 40 s): each round imports or
+# writes, in a bounded loop (200 rounds or 30 s): each round imports or
 # deletes a certificate and is killed after a random delay within 1.25 times
 # the command's usual run time. After each: integrity_check is ok and the
 # store is exactly as before the command or after it, never between; and
@@ -17,7 +17,7 @@ for i in 1 2 3 4; do sf_toggle "$(sf_state)" >/dev/null 2>&1; done
 span=$(( ($(now_ms) - t0) * 5 / 16 ))	# 1.25 times the mean of four
 [ "$span" -ge 10 ] || span=10
 
-end=$((SECONDS + 40)) rounds=0 killed=0 bad=0
+end=$((SECONDS + 30)) rounds=0 killed=0 bad=0
 before=$(sf_state)
 while [ "$rounds" -lt 200 ] && [ "$SECONDS" -lt "$end" ]; do
 	rounds=$((rounds + 1))
