@@ -120,7 +120,8 @@ Q := @
 endif
 
 .PHONY: all check unit install uninstall clean fuzz
-all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN)
+FAULTSHIM := $(BUILD)/tests/faultshim.so
+all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN) $(FAULTSHIM)
 
 .SECONDARY:
 
@@ -205,6 +206,15 @@ $(BUILD)/examples/%: $(LIB_A) $$(call ex_obj,$$*)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(EX_LIBS)
 # hsys-websocket computes its handshake's SHA-1 with OpenSSL.
 $(BUILD)/examples/websocket: EX_LIBS := -lcrypto
+
+# The store's fault-injection shim for the end-to-end tests (LD_PRELOAD:
+# fails the store's writes and fsyncs from the Nth on; see the file).
+# Never sanitized: it is preloaded into programs built either way.
+$(FAULTSHIM): tests/e2e/lib/faultshim.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g -std=c17 $(WARN) -shared -fPIC -o $@ $< \
+	    -ldl
 
 check: all
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run

@@ -328,6 +328,7 @@ int	trust_nss_remove(const struct trust_ctx *, const char *thumb);
  * Negative: they collide with neither errno nor netsh numbers. */
 #define CERT_LOAD_NEED_PASSWORD	(-2)	/* protected; no password given */
 #define CERT_LOAD_BAD_PASSWORD	(-3)	/* the password given is wrong */
+#define CERT_LOAD_TOO_COSTLY	(-4)	/* more than CERT_KDF_BUDGET rounds */
 
 /* What a certificate file holds: the end-entity certificate (the one that
  * matches the key; without a key, the one that is not a CA, or the only

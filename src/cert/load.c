@@ -8,8 +8,15 @@
  * lengths are checked against the bytes we have, and every failure says
  * which of "password needed", "wrong password", "truncated", "damaged" or
  * "not a certificate file" applies. Passwords never enter a message.
+ *
+ * The cost of a file is bounded too: every password-based key derivation
+ * (PKCS#12's MAC and encrypted bags, an encrypted PKCS#8 key) is charged
+ * its declared iteration count (scrypt: N * r * p) before it runs, against
+ * CERT_KDF_BUDGET per file, so that one file cannot keep hsys busy for
+ * minutes (an iteration count of 2^31 takes about half an hour).
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/x509v3.h>
 
@@ -139,6 +147,114 @@ finish(struct cert_bundle *b, STACK_OF(X509) *certs, const char *name,
 	return 0;
 }
 
+/* --- the cost of key derivations --------------------------------------- */
+
+/* Iterations of password hashing one file may ask for, in all. Real files
+ * ask for 2,048 (OpenSSL), 10,000 (Java) or 600,000 (OWASP's advice) per
+ * derivation, and a file needs three or four. The fuzz targets build with
+ * a smaller budget, to stay fast. */
+#ifndef CERT_KDF_BUDGET
+#define CERT_KDF_BUDGET		4000000
+#endif
+
+/* An iteration count as OpenSSL reads it (ASN1_INTEGER_get): a missing or
+ * non-positive one does a single round. */
+static uint64_t
+kdf_iter(const ASN1_INTEGER *i)
+{
+	long v = i != NULL ? ASN1_INTEGER_get(i) : 1;
+
+	return v > 0 ? (uint64_t)v : 1;
+}
+
+static uint64_t
+kdf_mul(uint64_t a, uint64_t b)
+{
+	return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* scrypt's work: N * r * p (OpenSSL refuses what it cannot read). */
+static uint64_t
+kdf_scrypt_cost(const ASN1_TYPE *param)
+{
+	SCRYPT_PARAMS *sp;
+	uint64_t n = 1, r = 1, p = 1;
+
+	sp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), param);
+	if (sp == NULL)
+		return 1;
+	if (!ASN1_INTEGER_get_uint64(&n, sp->costParameter) ||
+	    !ASN1_INTEGER_get_uint64(&r, sp->blockSize) ||
+	    !ASN1_INTEGER_get_uint64(&p, sp->parallelizationParameter))
+		n = r = p = 1;
+	SCRYPT_PARAMS_free(sp);
+	return kdf_mul(kdf_mul(n, r), p);
+}
+
+/* PBES2: PBKDF2's iteration count, or scrypt's work. */
+static uint64_t
+kdf_pbes2_cost(const ASN1_TYPE *param)
+{
+	PBE2PARAM *p2;
+	PBKDF2PARAM *kp;
+	uint64_t cost = 1;
+
+	p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), param);
+	if (p2 == NULL || p2->keyfunc == NULL)
+		goto done;
+	switch (OBJ_obj2nid(p2->keyfunc->algorithm)) {
+	case NID_id_pbkdf2:
+		kp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+		    p2->keyfunc->parameter);
+		if (kp != NULL)
+			cost = kdf_iter(kp->iter);
+		PBKDF2PARAM_free(kp);
+		break;
+	case NID_id_scrypt:
+		cost = kdf_scrypt_cost(p2->keyfunc->parameter);
+		break;
+	}
+done:
+	PBE2PARAM_free(p2);
+	return cost;
+}
+
+/* What decrypting with alg costs, in rounds of hashing. */
+static uint64_t
+kdf_cost(const X509_ALGOR *alg)
+{
+	PBEPARAM *pp;
+	uint64_t cost;
+
+	if (alg == NULL)
+		return 1;
+	if (OBJ_obj2nid(alg->algorithm) == NID_pbes2)
+		return kdf_pbes2_cost(alg->parameter);
+	/* PKCS#5 v1.5 and PKCS#12's own PBE algorithms. */
+	pp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM),
+	    alg->parameter);
+	cost = pp != NULL ? kdf_iter(pp->iter) : 1;
+	PBEPARAM_free(pp);
+	return cost;
+}
+
+/* Takes cost from the file's budget, or refuses the file. */
+static int
+kdf_charge(uint64_t *left, uint64_t cost, const char *name, struct err *e)
+{
+	if (cost <= *left) {
+		*left -= cost;
+		return 0;
+	}
+	err_set(e, "%s asks for too much password hashing (a step of %llu "
+	    "rounds; hsys does at most %d for a whole file); export it again "
+	    "with fewer iterations (openssl pkcs12 -export -iter 2048 "
+	    "-maciter 2048)", name, (unsigned long long)cost,
+	    CERT_KDF_BUDGET);
+	e->code = CERT_LOAD_TOO_COSTLY;
+	return -1;
+}
+
 /* --- PKCS#12 ---------------------------------------------------------- */
 
 /* One PKCS#12 file being read. */
@@ -148,6 +264,7 @@ struct p12 {
 	STACK_OF(X509)		*certs;
 	struct cert_bundle	*b;
 	OSSL_PROVIDER		*legacy;	/* loaded for this file, or NULL */
+	uint64_t		 kdf_left;	/* of CERT_KDF_BUDGET */
 	struct err		*e;
 };
 
@@ -192,23 +309,33 @@ mac_failed(const char *name, int given, struct err *e)
  * PKCS#12 encodes differently (Windows writes one, OpenSSL the other).
  */
 static int
-mac_password(PKCS12 *p12, const char *given, const char **pass,
-    const char *name, struct err *e)
+mac_password(PKCS12 *p12, const char *given, struct p12 *p)
 {
-	*pass = given;
+	const ASN1_INTEGER *iter = NULL;
+	const char *name = p->name;
+	struct err *e = p->e;
+	uint64_t cost;
+
+	p->pass = given;
 	if (!PKCS12_mac_present(p12))
 		return 0;
+	PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+	cost = kdf_iter(iter);
+	if (kdf_charge(&p->kdf_left, cost, name, e) == -1)
+		return -1;
 	if (given != NULL && *given != '\0') {
 		if (PKCS12_verify_mac(p12, given, -1))
 			return 0;
 		return mac_failed(name, 1, e);
 	}
 	if (PKCS12_verify_mac(p12, NULL, 0)) {
-		*pass = NULL;
+		p->pass = NULL;
 		return 0;
 	}
+	if (kdf_charge(&p->kdf_left, cost, name, e) == -1)
+		return -1;
 	if (PKCS12_verify_mac(p12, "", 0)) {
-		*pass = "";
+		p->pass = "";
 		return 0;
 	}
 	return mac_failed(name, given != NULL, e);
@@ -245,11 +372,22 @@ static int
 p12_shrouded_key(struct p12 *p, PKCS12_SAFEBAG *bag)
 {
 	PKCS8_PRIV_KEY_INFO *p8;
+	const X509_ALGOR *alg = NULL;
+	const X509_SIG *sig;
 	int passlen = p->pass ? -1 : 0;
+	uint64_t cost;
 
+	if ((sig = PKCS12_SAFEBAG_get0_pkcs8(bag)) != NULL)
+		X509_SIG_get0(sig, &alg, NULL);
+	cost = kdf_cost(alg);
+	if (kdf_charge(&p->kdf_left, cost, p->name, p->e) == -1)
+		return -1;
 	p8 = PKCS12_decrypt_skey(bag, p->pass, passlen);
-	if (p8 == NULL && legacy_load(p))
+	if (p8 == NULL && legacy_load(p)) {
+		if (kdf_charge(&p->kdf_left, cost, p->name, p->e) == -1)
+			return -1;
 		p8 = PKCS12_decrypt_skey(bag, p->pass, passlen);
+	}
 	if (p8 == NULL)
 		return -2;
 	if (add_key(p->b, EVP_PKCS82PKEY(p8), p->name, p->e) == -1) {
@@ -301,13 +439,23 @@ p12_safe(struct p12 *p, PKCS7 *p7)
 {
 	STACK_OF(PKCS12_SAFEBAG) *bags;
 	int rc, passlen = p->pass ? -1 : 0;
+	uint64_t cost;
 
 	if (PKCS7_type_is_data(p7))
 		bags = PKCS12_unpack_p7data(p7);
 	else if (PKCS7_type_is_encrypted(p7)) {
+		cost = p7->d.encrypted != NULL &&
+		    p7->d.encrypted->enc_data != NULL ?
+		    kdf_cost(p7->d.encrypted->enc_data->algorithm) : 1;
+		if (kdf_charge(&p->kdf_left, cost, p->name, p->e) == -1)
+			return -1;
 		bags = PKCS12_unpack_p7encdata(p7, p->pass, passlen);
-		if (bags == NULL && legacy_load(p))
+		if (bags == NULL && legacy_load(p)) {
+			if (kdf_charge(&p->kdf_left, cost, p->name, p->e) ==
+			    -1)
+				return -1;
 			bags = PKCS12_unpack_p7encdata(p7, p->pass, passlen);
+		}
 		if (bags == NULL)
 			return -2;
 	} else
@@ -343,11 +491,11 @@ static int
 parse_pkcs12(PKCS12 *p12, const char *password, const char *name,
     struct cert_bundle *b, struct err *e)
 {
-	struct p12 p = { NULL, name, NULL, b, NULL, e };
+	struct p12 p = { NULL, name, NULL, b, NULL, CERT_KDF_BUDGET, e };
 	STACK_OF(PKCS7) *safes = NULL;
 	int i, rc = -1;
 
-	if (mac_password(p12, password, &p.pass, name, e) == -1)
+	if (mac_password(p12, password, &p) == -1)
 		return -1;
 	if ((safes = PKCS12_unpack_authsafes(p12)) == NULL) {
 		damaged(name, e);
@@ -496,6 +644,8 @@ pem_pkcs8_key(const unsigned char *data, long len, const char *password,
 {
 	PKCS8_PRIV_KEY_INFO *p8;
 	const unsigned char *p = data;
+	const X509_ALGOR *alg;
+	uint64_t left = CERT_KDF_BUDGET;
 	EVP_PKEY *k;
 	X509_SIG *sig;
 
@@ -505,6 +655,12 @@ pem_pkcs8_key(const unsigned char *data, long len, const char *password,
 	}
 	if ((sig = d2i_X509_SIG(NULL, &p, len)) == NULL) {
 		damaged(name, e);
+		return NULL;
+	}
+	/* One key per file (pem_block): one derivation to pay for. */
+	X509_SIG_get0(sig, &alg, NULL);
+	if (kdf_charge(&left, kdf_cost(alg), name, e) == -1) {
+		X509_SIG_free(sig);
 		return NULL;
 	}
 	p8 = PKCS8_decrypt(sig, password, (int)strlen(password));

@@ -3,7 +3,9 @@
  * or standard input (COMMANDS | hsys).
  *
  * Each line is "http ..." (a leading "netsh" is tolerated); '#' starts a
- * comment line; blank lines are skipped; values may be double-quoted
+ * comment line (whatever follows it); blank lines are skipped; a line
+ * longer than LINE_MAX_LEN - 2 characters or holding a NUL byte is refused
+ * whole, never split or cut (tests/fuzz/fuzz_batch.c checks the reader); values may be double-quoted
  * (key="a value"). Lines are applied one by one, each in its own
  * transaction, and the first failing line stops the batch, naming its
  * number; the lines before it stay applied. With --atomic the whole batch
@@ -68,11 +70,14 @@ run_line(struct store *tx, int lineno, char *line)
 	struct err e;
 	int n, first = 0;
 
+	line += strspn(line, " \t\r\n");
+	if (*line == '#')
+		return EXIT_OK;
 	if ((n = split(line, w, &e)) == -1) {
 		fprintf(stderr, "hsys: line %d: %s.\n", lineno, e.msg);
 		return EXIT_USAGE;
 	}
-	if (n == 0 || w[0][0] == '#')
+	if (n == 0)
 		return EXIT_OK;
 	if (strcasecmp(w[0], "netsh") == 0)
 		first = 1;
@@ -133,6 +138,39 @@ release_output(struct held *h, int keep)
 	h->tmp = NULL;
 }
 
+/*
+ * One line into buf, with its '\n': 1, 0 at the end of the file, -1 (with
+ * a message) for a line too long or holding a NUL byte, which fgets would
+ * cut in two (its tail read as the next line) or short (strlen stops at
+ * the NUL).
+ */
+static int
+read_line(FILE *f, char *buf, size_t size, int lineno)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF) {
+		if (c == '\0') {
+			fprintf(stderr, "hsys: line %d: holds a NUL byte; a "
+			    "batch file is text.\n", lineno);
+			return -1;
+		}
+		if (c == '\n') {
+			buf[n++] = '\n';
+			break;
+		}
+		if (n + 2 >= size) {
+			fprintf(stderr, "hsys: line %d: longer than %zu "
+			    "characters.\n", lineno, size - 2);
+			return -1;
+		}
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return n > 0;
+}
+
 static int
 finish_atomic(struct store *s, struct held *h, int rc)
 {
@@ -164,8 +202,7 @@ cli_batch(const char *path, int atomic)
 	struct held held = { NULL, -1 };
 	struct err e;
 	FILE *f = stdin;
-	size_t len;
-	int lineno = 0, rc = EXIT_OK;
+	int lineno = 0, rc = EXIT_OK, got;
 
 	if (strcmp(path, "-") != 0 && (f = fopen(path, "r")) == NULL) {
 		err_sys(&e, "cannot read %s", path);
@@ -184,12 +221,9 @@ cli_batch(const char *path, int atomic)
 		rc = cli_fail(&e);
 		goto done;
 	}
-	while (fgets(line, LINE_MAX_LEN, f) != NULL) {
+	while ((got = read_line(f, line, LINE_MAX_LEN, lineno + 1)) != 0) {
 		lineno++;
-		len = strlen(line);
-		if (len == LINE_MAX_LEN - 1 && line[len - 1] != '\n') {
-			fprintf(stderr, "hsys: line %d: longer than %d "
-			    "characters.\n", lineno, LINE_MAX_LEN - 2);
+		if (got == -1) {
 			rc = EXIT_USAGE;
 			break;
 		}

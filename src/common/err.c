@@ -1,5 +1,10 @@
 /*
  * err — building error messages. See err.h.
+ *
+ * A message is one line: it often quotes what a user typed or a file held
+ * (a key, a DN, a batch line), and a control character in it (a newline,
+ * an escape sequence) would forge lines on a terminal or in a log, so
+ * each one becomes '?' (the fuzz targets assert one-line messages).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,9 +16,20 @@
 #include "common/err.h"
 
 static void
+err_one_line(struct err *e)
+{
+	unsigned char *p;
+
+	for (p = (unsigned char *)e->msg; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+static void
 err_vset(struct err *e, const char *fmt, va_list ap)
 {
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_one_line(e);
 }
 
 static void
@@ -22,6 +38,7 @@ err_append(struct err *e, const char *s)
 	size_t n = strlen(e->msg);
 
 	snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", s);
+	err_one_line(e);
 }
 
 int
@@ -93,6 +110,7 @@ err_prefix(struct err *e, const char *fmt, ...)
 	if (snprintf(e->msg, sizeof(e->msg), "%.*s: %s", ERR_MAX / 2, head,
 	    old) < 0)
 		e->msg[0] = '\0';
+	err_one_line(e);
 	return -1;
 }
 

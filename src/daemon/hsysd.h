@@ -73,6 +73,8 @@ struct hsysd {
 	int64_t			 started;	/* time() at start, for uptime */
 	char			 metrics_url[1300];	/* served; "" if off */
 	char			 metrics_error[1024];	/* why it is not */
+	char			 store_error[1024];	/* why the store cannot
+							 * be read; "" if it can */
 };
 
 /* Re-reads the store when its generation moved (control.c calls it on

@@ -173,22 +173,43 @@ raise_nofile(void)
 
 /* New bindings reach workers for new handshakes; connections keep the
  * context they were made with. */
-static void
-publish_snapshot(struct hsysd *d)
+static int
+publish_snapshot(struct hsysd *d, struct err *e)
 {
 	struct snapshot *snap;
-	struct err e;
 	int w;
 
-	if (snapshot_build(&snap, d->tickets, &e) == -1) {
-		log_warn("cannot load the bindings: %s; serving the previous "
-		    "ones", e.msg);
-		return;
-	}
+	if (snapshot_build(&snap, d->tickets, e) == -1)
+		return -1;
 	log_info("%zu certificate binding(s) in force", snap->n);
 	atomic_store(&snap->refs, d->workers);
 	for (w = 0; w < d->workers; w++)
 		snapshot_post(&d->worker[w], snap);
+	return 0;
+}
+
+/*
+ * A store that cannot be read (damaged, unreadable, a disk error) after
+ * hsysd started: it keeps serving the configuration it has, says so once
+ * per cause (not at every poll), and servicestate shows why (state.c).
+ */
+static void
+store_unreadable(struct hsysd *d, const struct err *e)
+{
+	if (strcmp(d->store_error, e->msg) == 0)
+		return;
+	log_warn("cannot read the store: %s; serving the configuration of "
+	    "generation %lld", e->msg, (long long)d->generation);
+	snprintf(d->store_error, sizeof(d->store_error), "%s", e->msg);
+}
+
+static void
+store_readable(struct hsysd *d)
+{
+	if (d->store_error[0] == '\0')
+		return;
+	log_notice("the store can be read again");
+	d->store_error[0] = '\0';
 }
 
 /*
@@ -224,22 +245,26 @@ hsysd_reload(struct hsysd *d)
 	struct err e;
 	int64_t gen;
 
-	if (store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1) {
-		log_warn("cannot read the store: %s", e.msg);
-		return;
-	}
-	if (store_generation(s, &gen, &e) == -1) {
-		log_warn("cannot read the store: %s", e.msg);
+	if (store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1 ||
+	    store_generation(s, &gen, &e) == -1) {
 		store_close(s);
+		store_unreadable(d, &e);
 		return;		/* gen is unset: try again at the next poll */
 	}
 	store_close(s);
-	if (gen == d->generation || d->worker == NULL)
+	if (gen == d->generation || d->worker == NULL) {
+		store_readable(d);
 		return;
+	}
+	/* Before the generation moves: a failure is tried again. */
+	if (publish_snapshot(d, &e) == -1) {
+		store_unreadable(d, &e);
+		return;
+	}
+	store_readable(d);
 	log_info("configuration generation %lld (was %lld)", (long long)gen,
 	    (long long)d->generation);
 	d->generation = gen;
-	publish_snapshot(d);
 	metrics_configure(d);
 	listener_sync(d);	/* after the snapshot: workers get it first */
 }
@@ -541,6 +566,12 @@ main(int argc, char **argv)
 	if (paths_init(&d, &e) == -1 || (takeover ? handover_take(&d, &e) :
 	    lock_instance(&d, &e)) == -1)
 		goto fail;
+	/* A store hsysd cannot read (once brought up to date) stops it here,
+	 * saying why, rather than serving nothing; a hsysd it would take over
+	 * from keeps serving. */
+	store_upgrade();
+	if (store_check(STORE_MACHINE, &e) == -1)
+		goto fail;
 	if (detach && daemon(0, 0) == -1) {
 		err_sys(&e, "cannot detach");
 		goto fail;
@@ -558,7 +589,6 @@ main(int argc, char **argv)
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1 ||
 	    handover_ready(&d, &e) == -1)
 		goto fail;
-	store_upgrade();
 	hsysd_reload(&d);
 	d.poll_store.fn = on_poll_store;
 	loop_timer_set(d.loop, &d.poll_store, STORE_POLL_MS);

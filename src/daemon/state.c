@@ -153,6 +153,12 @@ server(struct view *v)
 				strbuf_add(b, "null", 4);
 			strbuf_add(b, "}", 1);
 		}
+		/* Why the store cannot be read (main.c), or null. */
+		strbuf_add(b, ",\"store_error\":", 15);
+		if (d->store_error[0] != '\0')
+			strbuf_json(b, d->store_error);
+		else
+			strbuf_add(b, "null", 4);
 		strbuf_add(b, "}", 1);
 		return;
 	}
@@ -179,6 +185,9 @@ server(struct view *v)
 	    (unsigned long long)code_class(&t, 5),
 	    (unsigned long long)t.handshake_failures,
 	    (unsigned long long)t.bytes_in, (unsigned long long)t.bytes_out);
+	if (d->store_error[0] != '\0')
+		strbuf_printf(b, "    Store: cannot be read, serving generation "
+		    "%lld: %s\n", (long long)d->generation, d->store_error);
 	if (metrics[0] == '\0')
 		strbuf_printf(b, "    Metrics: off\n\n");
 	else if (d->metrics_error[0] != '\0')

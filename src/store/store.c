@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -68,11 +69,68 @@ store_runtime_dir(char *buf, size_t size, struct err *e)
 	return 0;
 }
 
+/* Whether the filesystem holding path is mounted read-only. */
+static int
+read_only_fs(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+/* What SQLite was doing when the disk failed it, from the extended code. */
+static const char *
+io_step(int ext)
+{
+	switch (ext) {
+	case SQLITE_IOERR_READ:
+	case SQLITE_IOERR_SHORT_READ:
+		return "reading";
+	case SQLITE_IOERR_WRITE:
+		return "writing";
+	case SQLITE_IOERR_FSYNC:
+	case SQLITE_IOERR_DIR_FSYNC:
+		return "flushing to disk";
+	case SQLITE_IOERR_TRUNCATE:
+		return "truncating";
+	case SQLITE_IOERR_SHMOPEN:
+	case SQLITE_IOERR_SHMSIZE:
+	case SQLITE_IOERR_SHMMAP:
+		return "extending the index of";
+	default:
+		return "using";
+	}
+}
+
+/*
+ * An I/O error: the disk (or its filesystem) failed a read, a write or an
+ * fsync. SQLite undoes a change it could not finish, so the store holds
+ * either the state before the command or, when only the last flush
+ * failed, the whole change; never a part of it.
+ */
+static int
+io_failed(struct store *s, struct err *e, const char *what, int ext)
+{
+	int sys = sqlite3_system_errno(s->db);
+
+	if (sys == ENOSPC)
+		return err_set(e, "%s: the disk holding %s is full; make room "
+		    "and try again", what, s->path);
+	return err_set(e, "%s: %s %s failed (%s); the store holds all of "
+	    "the change or none of it: check the disk (dmesg), then look "
+	    "and try again", what, io_step(ext), s->path,
+	    sys ? strerror(sys) : sqlite3_errmsg(s->db));
+}
+
 int
 store_fail(struct store *s, struct err *e, const char *what)
 {
-	int code = sqlite3_extended_errcode(s->db) & 0xff;
+	int ext = sqlite3_extended_errcode(s->db), code = ext & 0xff;
 
+	if (code == SQLITE_READONLY && read_only_fs(s->path))
+		return err_set(e, "%s: the filesystem holding %s is mounted "
+		    "read-only; remount it read-write (mount -o remount,rw) "
+		    "and try again", what, s->path);
 	switch (code) {
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
@@ -92,8 +150,10 @@ store_fail(struct store *s, struct err *e, const char *what)
 		    "program for %d s; try again", what, s->path,
 		    STORE_BUSY_MS / 1000);
 	case SQLITE_FULL:
-		return err_set(e, "%s: the disk holding %s is full", what,
-		    s->path);
+		return err_set(e, "%s: the disk holding %s is full; make "
+		    "room and try again", what, s->path);
+	case SQLITE_IOERR:
+		return io_failed(s, e, what, ext);
 	default:
 		if (!s->keys && strstr(sqlite3_errmsg(s->db), "no such table: "
 		    "key") != NULL)
@@ -192,9 +252,52 @@ open_missing_as_empty(struct store *s, struct err *e)
 	return 0;
 }
 
+/*
+ * A WAL database on a read-only filesystem: SQLite cannot create the
+ * -shm index it reads through, and refuses to open it ("unable to open
+ * database file") unless told it is immutable, which it is there: nobody
+ * can write it while the filesystem stays read-only, and each reader's
+ * open is short. Only without a WAL holding changes (immutable would
+ * ignore them): the last writer's close checkpoints and removes it. The
+ * name as a URI: "file:" and the path with '%', '?' and '#' escaped.
+ */
+static int
+immutable_uri(const char *path, char *uri, size_t size)
+{
+	size_t n = 0;
+	int w;
+
+	if ((w = snprintf(uri, size, "file:")) < 0 || (size_t)w >= size)
+		return -1;
+	n = (size_t)w;
+	for (; *path != '\0'; path++) {
+		w = strchr("%?#", *path) != NULL ?
+		    snprintf(uri + n, size - n, "%%%02X", (unsigned char)*path) :
+		    snprintf(uri + n, size - n, "%c", *path);
+		if (w < 0 || (size_t)w >= size - n)
+			return -1;
+		n += (size_t)w;
+	}
+	w = snprintf(uri + n, size - n, "?immutable=1");
+	return w < 0 || (size_t)w >= size - n ? -1 : 0;
+}
+
+/* Whether the store's WAL holds frames (it exists and is not empty). */
+static int
+wal_holds(const struct store *s)
+{
+	char wal[sizeof(s->path) + 8];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	return stat(wal, &st) == 0 && st.st_size > 0;
+}
+
 static int
 open_file(struct store *s, int flags, struct err *e)
 {
+	char uri[sizeof(s->path) * 3 + 32];
+	const char *name = s->path;
 	/* NOFOLLOW: SQLite refuses a link anywhere in the name, which
 	 * store_open resolved, so only a link made since is refused. */
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
@@ -213,8 +316,14 @@ open_file(struct store *s, int flags, struct err *e)
 		return err_set(e, "cannot open the store %s: %s; run as its "
 		    "owner (root for the system store) or set HSYS_HOME to a "
 		    "directory you own", s->path, strerror(errno));
+	if (!(flags & STORE_WRITE) && read_only_fs(s->path) && !wal_holds(s) &&
+	    immutable_uri(s->path, uri, sizeof(uri)) == 0) {
+		name = uri;
+		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_URI;
+	}
 	old = umask(077);
-	rc = sqlite3_open_v2(s->path, &s->db, oflags, NULL);
+	rc = sqlite3_open_v2(name, &s->db, oflags, NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
 		if (s->db == NULL)
@@ -306,6 +415,13 @@ store_open(struct store **sp, enum store_location loc, int flags,
 	}
 	if ((missing = store_path(s, dir, flags, e)) == -1)
 		goto fail;
+	if ((flags & STORE_WRITE) && access(dir, W_OK) == -1 &&
+	    errno == EROFS) {
+		err_set(e, "cannot write the store in %s: its filesystem is "
+		    "mounted read-only; remount it read-write (mount -o "
+		    "remount,rw) and try again", dir);
+		goto fail;
+	}
 	if ((flags & STORE_WRITE) && access(dir, W_OK) == -1) {
 		err_set(e, "cannot write the store in %s: %s; run as its owner "
 		    "(root for the system store) or set HSYS_HOME to a "
@@ -345,17 +461,38 @@ store_begin(struct store *s, struct err *e)
 	return 0;
 }
 
+/*
+ * COMMIT can fail after the change is durable: SQLite then runs its
+ * automatic checkpoint (copying the WAL into the database) in the same
+ * call, and reports that step's I/O error or full disk. The transaction
+ * has ended either way; whether it took is in the generation counter.
+ */
+static int
+committed(struct store *s, int64_t want)
+{
+	struct err ignored;
+	int64_t gen;
+
+	return sqlite3_get_autocommit(s->db) &&
+	    store_generation(s, &gen, &ignored) == 0 && gen == want;
+}
+
 int
 store_commit(struct store *s, struct err *e)
 {
+	int64_t gen;
+
 	if (store_exec(s, "UPDATE meta SET value = value + 1 "
 	    "WHERE key = 'generation'", e) == -1 ||
-	    store_exec(s, "COMMIT", e) == -1) {
-		store_rollback(s);
-		return -1;
-	}
+	    store_generation(s, &gen, e) == -1)
+		goto fail;
+	if (store_exec(s, "COMMIT", e) == -1 && !committed(s, gen))
+		goto fail;
 	s->in_tx = 0;
 	return 0;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 void
@@ -364,6 +501,38 @@ store_rollback(struct store *s)
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
+}
+
+int
+store_check(enum store_location loc, struct err *e)
+{
+	const unsigned char *res;
+	sqlite3_stmt *st = NULL;
+	struct store *s;
+	int64_t gen;
+	int rc = -1;
+
+	if (store_open(&s, loc, STORE_READ, e) == -1)
+		return -1;
+	if (store_generation(s, &gen, e) == -1 ||
+	    store_prepare(s, &st, "PRAGMA quick_check", e) == -1)
+		goto done;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, e, "cannot check the store");
+		goto done;
+	}
+	res = sqlite3_column_text(st, 0);
+	if (res == NULL || strcmp((const char *)res, "ok") != 0) {
+		err_set(e, "the store %s is damaged (%.200s); restore it from "
+		    "a backup, or move it away to start an empty store",
+		    s->path, res ? (const char *)res : "no answer");
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	store_close(s);
+	return rc;
 }
 
 int

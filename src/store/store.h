@@ -67,6 +67,11 @@ int	store_begin(struct store *, struct err *);
 int	store_commit(struct store *, struct err *);
 void	store_rollback(struct store *);
 
+/* Whether a location's store can be read: 0 when it is missing (empty) or
+ * opens, gives its generation and passes PRAGMA quick_check; else -1 with
+ * why (damaged, unreadable, not root's or ours). hsysd's start. */
+int	store_check(enum store_location, struct err *);
+
 /* The generation counter: increases by one with every committed change. */
 int	store_generation(struct store *, int64_t *, struct err *);
 

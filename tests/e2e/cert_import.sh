@@ -160,6 +160,16 @@ t_fail "wrong password, encrypted PEM" 1 hsys cert import encrypted.pem --passwo
 t_grep "wrong password, PEM: says so" "password for encrypted.pem is wrong" "$T/err"
 t_fail "protected file, no password, no terminal" 1 hsys cert import modern.pfx </dev/null
 t_grep "no password: names the options" "--password-file F, --password-stdin or --password P" "$T/err"
+# Iteration counts of 2^23 (65535 made by openssl, patched): refused at
+# once, before any hashing (src/cert/load.c's budget), not after minutes.
+openssl pkcs12 -export -in leaf.pem -inkey leaf.key -iter 65535 \
+    -passout "file:pw" -out slow.pfx
+/usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"\x02\x03\x00\xff\xff", b"\x02\x03\x7f\xff\xff"))' slow.pfx costly.pfx
+start=$SECONDS
+t_fail "a file asking for 2^23 rounds of hashing is refused" 1 \
+    hsys cert import costly.pfx --password-file pw
+t_grep "costly: says why and what to do" "costly.pfx asks for too much password hashing.*-iter 2048" "$T/err"
+t_ok "costly: at once" test $((SECONDS - start)) -lt 15
 head -c 700 modern.pfx >truncated.pfx
 t_fail "truncated PKCS#12" 1 hsys cert import truncated.pfx --password-file pw
 t_grep "truncated: says so" "truncated.pfx is truncated" "$T/err"
