@@ -106,7 +106,9 @@ t_eq "answered, they leave the queue: the next request is served" \
 stop_app full
 
 # --- grace: a named queue, attached again --------------------------------
-t_ok "an app serves a named queue" start_app g1 --queue svc \
+# Grace periods of 30 s: a new Python process may take seconds to start
+# on a loaded machine, and these cases are about coming back within it.
+t_ok "an app serves a named queue" start_app g1 --queue svc --grace 30000 \
     "http://+:$P/g/"
 first=$(curl -s "http://127.0.0.1:$P/g/x" | field pid)
 stop_app g1
@@ -126,7 +128,8 @@ t_grep "hsysd logs the queue served again" 'queue [0-9]+ svc is served again' \
     "$T/d.log"
 
 # --- grace: an anonymous queue, taken over by its prefix -----------------
-t_ok "an app serves an anonymous queue" start_app a1 "http://+:$P/a/"
+t_ok "an app serves an anonymous queue" start_app a1 --grace 30000 \
+    "http://+:$P/a/"
 stop_app a1
 fetch "http://127.0.0.1:$P/a/wait" "$T/aw" &
 fw=$!

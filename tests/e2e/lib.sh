@@ -17,6 +17,11 @@
 # directory inside it. $HSYS runs the hsys under test (with $HSYS_WRAP in
 # front, e.g. valgrind). Output of the last t_ok/t_fail is in $T/out, $T/err.
 set -u
+# The tests mean Debian's programs: /usr/bin/python3 (3.11, with Debian's
+# python3-* packages), node, openssl, curl. A machine may put others first
+# in PATH (pyenv, /usr/local); scripts and the programs they start find
+# Debian's first.
+export PATH="/usr/bin:/usr/sbin:/bin:/sbin:$PATH"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
@@ -209,14 +214,17 @@ code_is() {
 # ARGS (prefixes, --queue, ...); waits until it serves. $NAME_pid is its
 # pid, $T/NAME.out its output; 1 when it was refused or did not start.
 start_app() {
-	local name=$1; shift
+	local name=$1 end=$((SECONDS + 60)); shift
 	rm -f "$T/$name.ready"
-	PYTHONPATH="$TOP/tests/e2e/lib" python3 "$TOP/tests/e2e/lib/echoapp.py" \
+	PYTHONPATH="$TOP/tests/e2e/lib" /usr/bin/python3 \
+	    "$TOP/tests/e2e/lib/echoapp.py" \
 	    --ready "$T/$name.ready" "$@" >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
-	for i in $(seq 100); do
+	# Up to 60 s: a Python start takes seconds on a loaded machine.
+	while [ $SECONDS -lt $end ]; do
 		[ -e "$T/$name.ready" ] && return 0
 		grep -q refused "$T/$name.out" 2>/dev/null && return 1
+		kill -0 "$(eval echo "\$${name}_pid")" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1

@@ -257,7 +257,8 @@ test_consent_reconnect(void)
 static void
 test_old_daemon(void)
 {
-	char *argv[] = { "python3", "tests/e2e/lib/fakehsysd.py", "old", NULL };
+	char *argv[] = { "/usr/bin/python3", "tests/e2e/lib/fakehsysd.py", "old",
+	    NULL };
 	struct hsys_queue *q, *q2;
 	struct hsys *h;
 	pid_t pid;

@@ -45,7 +45,7 @@ fake_start(const char *scenario)
 	snprintf(sock, sizeof(sock), "%s/hsysd.sock", home);
 	if ((fake_pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execlp("python3", "python3", "tests/e2e/lib/fakehsysd.py",
+		execl("/usr/bin/python3", "python3", "tests/e2e/lib/fakehsysd.py",
 		    scenario, (char *)NULL);
 		_exit(127);
 	}
