@@ -75,8 +75,9 @@ struct hsysd {
 	char			 metrics_error[1024];	/* why it is not */
 };
 
-/* Re-reads the store when its generation moved (control.c calls it on
- * CONFIG_CHANGED; a timer calls it too, in case a notification was lost). */
+/* Re-reads the store when its generation moved (configure.c; reload.c
+ * calls it on CONFIG_CHANGED, a timer in main.c too, in case a
+ * notification was lost). */
 void	hsysd_reload(struct hsysd *);
 
 #endif

@@ -171,26 +171,6 @@ raise_nofile(void)
 		    (unsigned long long)snapshot_default_max_connections());
 }
 
-/* New bindings reach workers for new handshakes; connections keep the
- * context they were made with. */
-static void
-publish_snapshot(struct hsysd *d)
-{
-	struct snapshot *snap;
-	struct err e;
-	int w;
-
-	if (snapshot_build(&snap, d->tickets, &e) == -1) {
-		log_warn("cannot load the bindings: %s; serving the previous "
-		    "ones", e.msg);
-		return;
-	}
-	log_info("%zu certificate binding(s) in force", snap->n);
-	atomic_store(&snap->refs, d->workers);
-	for (w = 0; w < d->workers; w++)
-		snapshot_post(&d->worker[w], snap);
-}
-
 /*
  * A store written by an older hsys needs its schema brought up to date,
  * which only a writer does: after an upgrade, hsysd (the store's owner)
@@ -215,33 +195,6 @@ store_upgrade(void)
 		return;
 	}
 	store_close(s);
-}
-
-void
-hsysd_reload(struct hsysd *d)
-{
-	struct store *s;
-	struct err e;
-	int64_t gen;
-
-	if (store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1) {
-		log_warn("cannot read the store: %s", e.msg);
-		return;
-	}
-	if (store_generation(s, &gen, &e) == -1) {
-		log_warn("cannot read the store: %s", e.msg);
-		store_close(s);
-		return;		/* gen is unset: try again at the next poll */
-	}
-	store_close(s);
-	if (gen == d->generation || d->worker == NULL)
-		return;
-	log_info("configuration generation %lld (was %lld)", (long long)gen,
-	    (long long)d->generation);
-	d->generation = gen;
-	publish_snapshot(d);
-	metrics_configure(d);
-	listener_sync(d);	/* after the snapshot: workers get it first */
 }
 
 static void
