@@ -80,4 +80,11 @@ struct hsysd {
  * notification was lost). */
 void	hsysd_reload(struct hsysd *);
 
+/* Ends what the context holds, in the order that lets each part go:
+ * sessions, queues and prefixes, the workers (and their connections),
+ * the listeners, the control socket, the loop (hsysd.c). What the
+ * process itself holds (the lock, signals, TLS ticket keys) stays for
+ * the caller. */
+void	hsysd_stop(struct hsysd *);
+
 #endif

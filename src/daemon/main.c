@@ -528,27 +528,10 @@ fail:
 	log_err("%s", e.msg);
 	rc = 1;
 out:
-	while (d.sessions != NULL)
-		session_end(d.sessions, "hsysd is stopping");
-	metrics_stop(&d);
-	queues_free(&d);
-	registry_free(&d);
-	acl_cache_free(&d);
-	workers_stop(&d);
-	httplog_close(d.httplog);
-	drain_free(&d);
-	handover_free(&d);
-	listeners_free(&d);
+	hsysd_stop(&d);
 	tls_tickets_free(d.tickets);
-	if (d.mailbox_open)
-		mailbox_close(&d.mailbox, d.loop);
-	control_unlink(d.control, d.sock_path);
-	control_close(d.control);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);
-	reload_free(&d);
-	loop_free(d.loop);
-	quota_free(&d);
 	if (d.lock_fd != -1)
 		close(d.lock_fd);
 	return rc;
