@@ -1,11 +1,16 @@
 /*
- * hsysd — the daemon's context as a whole (hsysd.h): how it stops. One
- * teardown for main() and for the in-process harness (tests/fuzz), so
- * that every object's end is the one the daemon runs.
+ * hsysd — the daemon's context as a whole (hsysd.h): how its layers are
+ * tied together, and how it stops. The files below reach the ones above
+ * them only through the callbacks set here (as Redis's ae file procs or
+ * NGINX Unit's callbacks do), so each reads as a layer. One teardown for
+ * main() and for the in-process harness (tests/fuzz), so that every
+ * object's end is the one the daemon runs.
  */
 #include <unistd.h>
 
 #include "daemon/acl.h"
+#include "daemon/channel.h"
+#include "daemon/conn.h"
 #include "daemon/control.h"
 #include "daemon/drain.h"
 #include "daemon/handover.h"
@@ -17,8 +22,31 @@
 #include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/reload.h"
+#include "daemon/route.h"
 #include "daemon/session.h"
 #include "daemon/worker.h"
+
+/* A channel closing serves no queue any more, and its requests in
+ * flight are answered. */
+static void
+channel_closed(struct worker *w, struct channel *c)
+{
+	route_forget_channel(w, c);
+	conn_channel_lost(w, c);
+}
+
+static const struct channel_ops channel_ops = {
+	.frame = conn_from_app,
+	.closed = channel_closed,
+	.session_lost = session_end_by_id,
+};
+
+void
+hsysd_init(struct hsysd *d)
+{
+	d->channel_ops = &channel_ops;
+	d->accept = conn_accept;
+}
 
 void
 hsysd_stop(struct hsysd *d)

@@ -15,7 +15,9 @@
 #include "daemon/mailbox.h"
 
 struct acl_cache;
+struct channel_ops;
 struct control;
+struct control_ops;
 struct httplog;
 struct drain;
 struct handover;
@@ -73,6 +75,12 @@ struct hsysd {
 	int64_t			 started;	/* time() at start, for uptime */
 	char			 metrics_url[1300];	/* served; "" if off */
 	char			 metrics_error[1024];	/* why it is not */
+
+	/* How lower layers reach upper ones (hsysd_init sets them). */
+	const struct channel_ops *channel_ops;	/* channel.h */
+	const struct control_ops *control_ops;	/* control.h */
+	void			(*accept)(struct worker *, int fd,
+				    uint16_t port, int tls); /* listener.c */
 };
 
 /* Re-reads the store when its generation moved (configure.c; reload.c
@@ -80,6 +88,11 @@ struct hsysd {
  * notification was lost). */
 void	hsysd_reload(struct hsysd *);
 
+/* Ties the layers together before anything starts: a data channel's
+ * frames and end go to the exchange and the sessions, a listener's
+ * connections to conn.c, a control connection's frames to the sessions
+ * (hsysd.c). main() and in-process harnesses call it first. */
+void	hsysd_init(struct hsysd *);
 /* Ends what the context holds, in the order that lets each part go:
  * sessions, queues and prefixes, the workers (and their connections),
  * the listeners, the control socket, the loop (hsysd.c). What the

@@ -478,6 +478,7 @@ main(int argc, char **argv)
 	struct err e;
 	ssize_t n;
 
+	hsysd_init(&d);
 	secret_protect_process();
 	pthread_mutex_init(&d.listen_lock, NULL);
 	d.started = time(NULL);

@@ -860,6 +860,7 @@ static int
 daemon_start(struct hsysd *d, struct err *e)
 {
 	memset(d, 0, sizeof(*d));
+	hsysd_init(d);
 	pthread_mutex_init(&d->listen_lock, NULL);
 	d->lock_fd = -1;
 	d->generation = -1;
