@@ -11,6 +11,7 @@
 #include "daemon/acl.h"
 #include "daemon/channel.h"
 #include "daemon/conn.h"
+#include "daemon/dispatch.h"
 #include "daemon/control.h"
 #include "daemon/drain.h"
 #include "daemon/handover.h"
@@ -41,9 +42,16 @@ static const struct channel_ops channel_ops = {
 	.session_lost = session_end_by_id,
 };
 
+static const struct control_ops control_ops = {
+	.first = dispatch_first,
+	.frame = session_frame,
+	.end = session_end,
+};
+
 void
 hsysd_init(struct hsysd *d)
 {
+	d->control_ops = &control_ops;
 	d->channel_ops = &channel_ops;
 	d->accept = conn_accept;
 }
