@@ -2,6 +2,38 @@
  * hsysd — the daemon's context: everything the main thread owns. Workers
  * get read-only pointers into it (and their own loops); no other global
  * mutable state exists in the daemon.
+ *
+ * Which thread runs what. Threads talk by mail (mailbox.h) and by the
+ * atomics of qgate.h, stats.h and quota.h's app-buffer count; nothing
+ * else is shared while it changes.
+ *
+ *   main thread   main.c (options, signals, the main loop), hsysd.c
+ *                 (wiring, teardown), configure.c (a new store
+ *                 generation), reload.c (CONFIG_CHANGED), control.c (the
+ *                 control socket), dispatch.c (a connection's first
+ *                 frame), session.c, queue.c, registry.c, acl.c,
+ *                 state.c (servicestate), handover.c, drain.c
+ *   workers       worker.c (the threads), conn.c and the files split
+ *                 from it (client connections, requests, responses,
+ *                 tunnels), channel.c (data channels), route.c (the
+ *                 route table, picking a channel), waitlist.c,
+ *                 trailers.c
+ *   both          built on the main thread, used by workers: snapshot.c
+ *                 (bindings, limits), tls.c (contexts), listener.c (the
+ *                 main thread opens, workers accept), metrics.c (set up
+ *                 on the main thread, rendered on a worker);
+ *                 thread-safe: loop.c and mailbox.c (one loop per
+ *                 thread), log.c, logline.c, httplog.c (workers format,
+ *                 a writer thread writes), stats.c, qgate.c, quota.c,
+ *                 ratelimit.c (one instance per thread)
+ *
+ * Layers: a file calls only files below it. Upward calls go through the
+ * callbacks hsysd_init() sets below (a channel's frames to the exchange,
+ * a listener's connections to conn.c, a control connection's frames to
+ * the sessions): bottom to top, loop/mailbox/log, then the shared pieces,
+ * channel, route, listener, conn, worker on the workers' side; control,
+ * registry, queue, session, handover, dispatch, configure, hsysd, main on
+ * the main thread's.
  */
 #ifndef HSYS_DAEMON_HSYSD_H
 #define HSYS_DAEMON_HSYSD_H
