@@ -5,15 +5,12 @@
  * Main thread. Called at start, on SIGHUP, by the store poll timer
  * (main.c) and for CONFIG_CHANGED (reload.c).
  */
-#include <stdatomic.h>
-
 #include "common/err.h"
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/snapshot.h"
-#include "daemon/worker.h"
 #include "store/store.h"
 
 /* New bindings reach workers for new handshakes; connections keep the
@@ -23,7 +20,6 @@ publish_snapshot(struct hsysd *d)
 {
 	struct snapshot *snap;
 	struct err e;
-	int w;
 
 	if (snapshot_build(&snap, d->tickets, &e) == -1) {
 		log_warn("cannot load the bindings: %s; serving the previous "
@@ -31,9 +27,7 @@ publish_snapshot(struct hsysd *d)
 		return;
 	}
 	log_info("%zu certificate binding(s) in force", snap->n);
-	atomic_store(&snap->refs, d->workers);
-	for (w = 0; w < d->workers; w++)
-		snapshot_post(&d->worker[w], snap);
+	snapshot_publish(d, snap);
 }
 
 void

@@ -21,7 +21,8 @@
  *   both          built on the main thread, used by workers: snapshot.c
  *                 (bindings, limits), tls.c (contexts), listener.c (the
  *                 main thread opens, workers accept), metrics.c (set up
- *                 on the main thread, rendered on a worker);
+ *                 on the main thread, rendered on a worker), shared.c
+ *                 (objects every worker holds a reference to);
  *                 thread-safe: loop.c and mailbox.c (one loop per
  *                 thread), log.c, logline.c, httplog.c (workers format,
  *                 a writer thread writes), stats.c, qgate.c, quota.c,

@@ -47,12 +47,6 @@ static const struct snap_limits limits_default = {
 	.max_body = CONFIG_UNLIMITED,
 };
 
-struct snap_mail {
-	struct mail	 mail;
-	struct worker	*w;
-	struct snapshot	*snap;
-};
-
 static unsigned
 binding_flags(const struct config_sslcert *c)
 {
@@ -226,6 +220,20 @@ snapshot_body_max(const struct snap_limits *l, const struct url_request *r)
 	return i >= 0 ? l->body_max[i] : l->max_body;
 }
 
+static void
+snapshot_free(struct shared *sh)
+{
+	struct snapshot *s = container_of(sh, struct snapshot, ref);
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		SSL_CTX_free(s->b[i].ctx);
+	free(s->b);
+	free(s->lim.body_prefix);
+	free(s->lim.body_max);
+	free(s);
+}
+
 int
 snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
     struct err *e)
@@ -235,7 +243,7 @@ snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
 
 	if ((bd.snap = calloc(1, sizeof(*bd.snap))) == NULL)
 		return err_sys(e, "out of memory");
-	atomic_init(&bd.snap->refs, 1);
+	shared_init(&bd.snap->ref, 1, snapshot_free);
 	bd.snap->lim = limits_default;
 	if (store_open(&bd.store, STORE_MACHINE, STORE_READ, e) == -1)
 		goto fail;
@@ -261,41 +269,24 @@ fail:
 void
 snapshot_release(struct snapshot *s)
 {
-	size_t i;
-
-	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
-		return;
-	for (i = 0; i < s->n; i++)
-		SSL_CTX_free(s->b[i].ctx);
-	free(s->b);
-	free(s->lim.body_prefix);
-	free(s->lim.body_max);
-	free(s);
+	if (s != NULL)
+		shared_release(&s->ref);
 }
 
-static void
-snap_fn(struct mail *m)
+/* On the worker's thread: s in place of the one it had. */
+static struct shared *
+swap(struct worker *w, struct shared *s)
 {
-	struct snap_mail *sm = container_of(m, struct snap_mail, mail);
+	struct snapshot *old = w->snapshot;
 
-	snapshot_release(sm->w->snapshot);
-	sm->w->snapshot = sm->snap;
-	free(sm);
+	w->snapshot = container_of(s, struct snapshot, ref);
+	return old != NULL ? &old->ref : NULL;
 }
 
 void
-snapshot_post(struct worker *w, struct snapshot *s)
+snapshot_publish(struct hsysd *d, struct snapshot *s)
 {
-	struct snap_mail *sm;
-
-	if ((sm = calloc(1, sizeof(*sm))) == NULL) {
-		snapshot_release(s);	/* the worker keeps its old one */
-		return;
-	}
-	sm->mail.fn = snap_fn;
-	sm->w = w;
-	sm->snap = s;
-	mailbox_post(&w->mailbox, &sm->mail);
+	shared_post(d, &s->ref, swap);
 }
 
 /* Does a binding's name take the SNI name? Wildcards take exactly one
