@@ -3,7 +3,7 @@
  *
  * A channel that closes, or sends something it must not, ends its whole
  * session: the main thread is told, and the requests in flight on it are
- * answered by conn.c.
+ * answered by the exchange (both through d->channel_ops).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -14,12 +14,9 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "daemon/channel.h"
-#include "daemon/exchange.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/quota.h"
-#include "daemon/route.h"
-#include "daemon/session.h"
 #include "daemon/worker.h"
 #include "proto/proto.h"
 
@@ -90,7 +87,8 @@ lost_fn(struct mail *m)
 {
 	struct session_mail *sm = container_of(m, struct session_mail, mail);
 
-	session_end_by_id(sm->d, sm->session, "a data channel closed");
+	sm->d->channel_ops->session_lost(sm->d, sm->session,
+	    "a data channel closed");
 	free(sm);
 }
 
@@ -115,8 +113,7 @@ channel_close(struct channel *c, const char *why)
 	loop_io_remove(c->w->loop, &c->io);
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
-	route_forget_channel(c->w, c);
-	exchange_channel_lost(c->w, c);
+	c->w->d->channel_ops->closed(c->w, c);
 	/* A flush already queued holds the channel until it runs (the
 	 * deferred list would otherwise reach it through freed memory). */
 	if (!c->flush_pending)
@@ -251,6 +248,7 @@ channel_frame(struct channel *c, uint16_t type, uint16_t flags, uint64_t id,
 static void
 channel_read(struct channel *c)
 {
+	const struct channel_ops *ops = c->w->d->channel_ops;
 	struct proto_frame f;
 	unsigned char *nb;
 	size_t off = 0;
@@ -278,7 +276,7 @@ channel_read(struct channel *c)
 	while (!c->dead && (used = proto_frame_next(c->in + off,
 	    c->inlen - off, PROTO_MAX_FRAME, &f)) > 0) {
 		off += (size_t)used;
-		if (exchange_from_app(c->w, c, &f) == -1)
+		if (ops->frame(c->w, c, &f) == -1)
 			channel_close(c, "sent a malformed frame; cut off");
 	}
 	if (c->dead)

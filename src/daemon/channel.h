@@ -28,6 +28,7 @@
 #include "daemon/loop.h"
 
 struct hsysd;
+struct proto_frame;
 struct worker;
 
 #define CHANNEL_MAX_BUFFERED	(16u << 20)
@@ -49,6 +50,26 @@ struct channel {
 	uint64_t		 over_since;	/* ms; 0: within its share */
 	unsigned char		*in;
 	size_t			 inlen, incap;
+};
+
+/*
+ * What a channel reports to the layers above it, which set these once at
+ * start-up (hsysd_init, d->channel_ops): channels sit below the exchange
+ * and the sessions, and reach them only through here.
+ *
+ *   frame         worker: a frame from the application; -1 cuts the
+ *                 channel off (malformed)
+ *   closed        worker: the channel is closing; nothing may reach it
+ *                 after this returns
+ *   session_lost  main thread: a channel of the session closed, so the
+ *                 session ends
+ */
+struct channel_ops {
+	int	(*frame)(struct worker *, struct channel *,
+		    const struct proto_frame *);
+	void	(*closed)(struct worker *, struct channel *);
+	void	(*session_lost)(struct hsysd *, uint64_t session,
+		    const char *why);
 };
 
 /* Main thread: gives fd to worker `index` for session `session`. */

@@ -26,16 +26,12 @@
 
 #include "common/err.h"
 #include "common/util.h"
-#include "daemon/channel.h"
 #include "daemon/control.h"
-#include "daemon/handover.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/ratelimit.h"
-#include "daemon/reload.h"
 #include "daemon/session.h"
-#include "daemon/state.h"
 #include "proto/proto.h"
 
 /* Control frames name queues and prefixes: small. */
@@ -162,7 +158,8 @@ control_send(struct ctl_conn *c, uint16_t type, uint16_t flags, uint64_t id,
 	if (send(c->io.fd, buf, size, MSG_NOSIGNAL | MSG_DONTWAIT) !=
 	    (ssize_t)size) {
 		if (c->session != NULL)
-			session_end(c->session, "does not read its replies");
+			c->d->control_ops->end(c->session,
+			    "does not read its replies");
 		else
 			control_drop(c);
 		return -1;
@@ -190,10 +187,8 @@ control_error(struct ctl_conn *c, uint64_t id, int code, const char *fmt,
 	    sizeof(p), (uint32_t)code, msg, (size_t)n));
 }
 
-/* The connection's socket leaves the control module; the buffer (and
- * the frame in it) stays valid until the end of this batch of events. */
-static int
-conn_take(struct ctl_conn *c)
+int
+control_take(struct ctl_conn *c)
 {
 	int fd = c->io.fd;
 
@@ -206,60 +201,21 @@ conn_take(struct ctl_conn *c)
 	return fd;
 }
 
-/* The socket of a validated CHANNEL goes to its worker. */
-static void
-conn_hand_over(struct ctl_conn *c, int index, uint64_t session)
-{
-	int fd = conn_take(c);
-
-	if (channel_adopt(c->d, index, fd, session) == -1) {
-		close(fd);
-		session_end_by_id(c->d, session, "out of memory");
-		return;
-	}
-	session_channel_ready(c->d, session);
-}
-
 /* The first frame on a connection; returns -1 to close it. */
 static int
 conn_first(struct ctl_conn *c, const struct proto_frame *f)
 {
-	uint64_t session;
-	int index;
-
-	switch (f->type) {
-	case PROTO_CONFIG_CHANGED:
-		reload_request(c->d, conn_take(c), f);
-		return 0;
-	case PROTO_HELLO:
-		if (session_hello(c->d, c, f) == -1)
-			return -1;
-		/* A session: from now on, it must hold a queue. */
-		if (c->session != NULL && !c->dead && c->d->ctl_noqueue_ms) {
-			c->noqueue = 1;
-			loop_timer_set(c->d->loop, &c->timer,
-			    c->d->ctl_noqueue_ms);
-		} else if (c->session != NULL)
-			loop_timer_cancel(c->d->loop, &c->timer);
-		return 0;
-	case PROTO_STATE:
-		state_answer(c->d, conn_take(c), f);
-		return 0;
-	case PROTO_CHANNEL:
-		if (session_channel(c->d, c, f, &index, &session) == -1)
-			return -1;
-		conn_hand_over(c, index, session);
-		return 0;
-	case PROTO_HANDOVER:
-		handover_serve(c->d, conn_take(c), f);
-		return 0;
-	default:
-		log_info("control: unexpected frame type 0x%04x; closing",
-		    f->type);
-		control_error(c, 0, EPROTO, "unexpected frame type 0x%04x",
-		    f->type);
+	if (c->d->control_ops->first(c->d, c, f) == -1)
 		return -1;
-	}
+	if (c->session == NULL || c->dead)
+		return 0;
+	/* A session: from now on, it must hold a queue. */
+	if (c->d->ctl_noqueue_ms) {
+		c->noqueue = 1;
+		loop_timer_set(c->d->loop, &c->timer, c->d->ctl_noqueue_ms);
+	} else
+		loop_timer_cancel(c->d->loop, &c->timer);
+	return 0;
 }
 
 static void
@@ -268,7 +224,7 @@ conn_end(struct ctl_conn *c, const char *why)
 	if (c->dead)
 		return;		/* ended already, e.g. by a failed send */
 	if (c->session != NULL)
-		session_end(c->session, why);
+		c->d->control_ops->end(c->session, why);
 	else
 		control_drop(c);
 }
@@ -296,7 +252,7 @@ conn_read(struct loop *l, struct loop_io *io, unsigned rev)
 	while (!c->dead && (used = proto_frame_next(c->buf + off,
 	    c->len - off, CONTROL_MAX_PAYLOAD, &f)) > 0) {
 		off += (size_t)used;
-		if ((c->session ? session_frame(c->session, &f) :
+		if ((c->session ? c->d->control_ops->frame(c->session, &f) :
 		    conn_first(c, &f)) == -1)
 			conn_end(c, "protocol error");
 	}
@@ -344,7 +300,7 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 		snprintf(why, sizeof(why), "held no queue for %llu s; ended "
 		    "(--idle-session-timeout)",
 		    (unsigned long long)c->d->ctl_noqueue_ms / 1000);
-		session_end(c->session, why);
+		c->d->control_ops->end(c->session, why);
 		return;
 	} else
 		c->noqueue = 1;

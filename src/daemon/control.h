@@ -1,10 +1,14 @@
 /*
  * control — the daemon's Unix socket (docs/protocol.md): accepts
  * connections on the main thread and reads their frames. The first frame
- * decides what a connection is: CONFIG_CHANGED (a poke from hsys, then
- * closed), HELLO (a session's control channel, kept), CHANNEL (a data
- * channel, handed to a worker), STATE (answered by state.c), or HANDOVER
- * (a new hsysd taking over, handed to handover.c).
+ * decides what a connection is (dispatch.c): CONFIG_CHANGED (a poke from
+ * hsys, then closed), HELLO (a session's control channel, kept), CHANNEL
+ * (a data channel, handed to a worker), STATE (answered by state.c), or
+ * HANDOVER (a new hsysd taking over, handed to handover.c).
+ *
+ * This file keeps the socket, its connections, their books and timers;
+ * what a frame means is the layers above's, reached through
+ * d->control_ops (set by hsysd_init).
  */
 #ifndef HSYS_DAEMON_CONTROL_H
 #define HSYS_DAEMON_CONTROL_H
@@ -16,8 +20,25 @@ struct err;
 struct hsysd;
 struct control;
 struct ctl_conn;
+struct proto_frame;
 struct session;
 struct ucred;
+
+/*
+ * The layers above (hsysd_init sets d->control_ops):
+ *
+ *   first  the first frame on a connection: what it is (dispatch.c); -1
+ *          closes the connection. A connection bound to a session by
+ *          then (control_bind) must hold a queue from now on.
+ *   frame  a frame on a session's connection; -1 ends the session
+ *   end    the session's connection is gone or misbehaved: end it
+ */
+struct control_ops {
+	int	(*first)(struct hsysd *, struct ctl_conn *,
+		    const struct proto_frame *);
+	int	(*frame)(struct session *, const struct proto_frame *);
+	void	(*end)(struct session *, const char *why);
+};
 
 /* Out of descriptors, the socket is not watched for this long. */
 #define CONTROL_PAUSE_MS		100
@@ -49,5 +70,9 @@ int	control_error(struct ctl_conn *, uint64_t id, int code,
 int	control_peer(struct ctl_conn *, struct ucred *);
 void	control_bind(struct ctl_conn *, struct session *);
 void	control_drop(struct ctl_conn *);
+/* The connection's socket leaves the control module (for the caller to
+ * keep or close); the buffer, and the frame in it, stay valid until the
+ * end of this batch of events. */
+int	control_take(struct ctl_conn *);
 
 #endif

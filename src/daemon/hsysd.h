@@ -2,6 +2,39 @@
  * hsysd — the daemon's context: everything the main thread owns. Workers
  * get read-only pointers into it (and their own loops); no other global
  * mutable state exists in the daemon.
+ *
+ * Which thread runs what. Threads talk by mail (mailbox.h) and by the
+ * atomics of qgate.h, stats.h and quota.h's app-buffer count; nothing
+ * else is shared while it changes.
+ *
+ *   main thread   main.c (options, signals, the main loop), hsysd.c
+ *                 (wiring, teardown), configure.c (a new store
+ *                 generation), reload.c (CONFIG_CHANGED), control.c (the
+ *                 control socket), dispatch.c (a connection's first
+ *                 frame), session.c, queue.c, registry.c, acl.c,
+ *                 state.c (servicestate), handover.c, drain.c
+ *   workers       worker.c (the threads), conn.c and the files split
+ *                 from it (client connections, requests, responses,
+ *                 tunnels), channel.c (data channels), route.c (the
+ *                 route table, picking a channel), waitlist.c,
+ *                 trailers.c
+ *   both          built on the main thread, used by workers: snapshot.c
+ *                 (bindings, limits), tls.c (contexts), listener.c (the
+ *                 main thread opens, workers accept), metrics.c (set up
+ *                 on the main thread, rendered on a worker), shared.c
+ *                 (objects every worker holds a reference to);
+ *                 thread-safe: loop.c and mailbox.c (one loop per
+ *                 thread), log.c, logline.c, httplog.c (workers format,
+ *                 a writer thread writes), stats.c, qgate.c, quota.c,
+ *                 ratelimit.c (one instance per thread)
+ *
+ * Layers: a file calls only files below it. Upward calls go through the
+ * callbacks hsysd_init() sets below (a channel's frames to the exchange,
+ * a listener's connections to conn.c, a control connection's frames to
+ * the sessions): bottom to top, loop/mailbox/log, then the shared pieces,
+ * channel, route, listener, conn, worker on the workers' side; control,
+ * registry, queue, session, handover, dispatch, configure, hsysd, main on
+ * the main thread's.
  */
 #ifndef HSYS_DAEMON_HSYSD_H
 #define HSYS_DAEMON_HSYSD_H
@@ -15,7 +48,9 @@
 #include "daemon/mailbox.h"
 
 struct acl_cache;
+struct channel_ops;
 struct control;
+struct control_ops;
 struct httplog;
 struct drain;
 struct handover;
@@ -75,10 +110,29 @@ struct hsysd {
 	char			 metrics_error[1024];	/* why it is not */
 	char			 store_error[1024];	/* why the store cannot
 							 * be read; "" if it can */
+
+	/* How lower layers reach upper ones (hsysd_init sets them). */
+	const struct channel_ops *channel_ops;	/* channel.h */
+	const struct control_ops *control_ops;	/* control.h */
+	void			(*accept)(struct worker *, int fd,
+				    uint16_t port, int tls); /* listener.c */
 };
 
-/* Re-reads the store when its generation moved (control.c calls it on
- * CONFIG_CHANGED; a timer calls it too, in case a notification was lost). */
+/* Re-reads the store when its generation moved (configure.c; reload.c
+ * calls it on CONFIG_CHANGED, a timer in main.c too, in case a
+ * notification was lost). */
 void	hsysd_reload(struct hsysd *);
+
+/* Ties the layers together before anything starts: a data channel's
+ * frames and end go to the exchange and the sessions, a listener's
+ * connections to conn.c, a control connection's frames to the sessions
+ * (hsysd.c). main() and in-process harnesses call it first. */
+void	hsysd_init(struct hsysd *);
+/* Ends what the context holds, in the order that lets each part go:
+ * sessions, queues and prefixes, the workers (and their connections),
+ * the listeners, the control socket, the loop (hsysd.c). What the
+ * process itself holds (the lock, signals, TLS ticket keys) stays for
+ * the caller. */
+void	hsysd_stop(struct hsysd *);
 
 #endif

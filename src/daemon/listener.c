@@ -15,7 +15,6 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "config/config.h"
-#include "daemon/conn.h"
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
@@ -131,7 +130,7 @@ on_accept(struct loop *l, struct loop_io *io, unsigned rev)
 	for (n = 0; n < 64; n++) {
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1) {
-			conn_accept(wl->w, fd, wl->port, wl->tls);
+			wl->w->d->accept(wl->w, fd, wl->port, wl->tls);
 			continue;
 		}
 		/* Whatever else failed may fail again at once: pause. */

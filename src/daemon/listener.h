@@ -3,7 +3,8 @@
  * use is reported to whoever asked, at once), one per address and worker
  * with SO_REUSEPORT so the kernel spreads connections without an accept
  * lock, and mails each worker its own; workers accept and hand
- * connections to conn.c. Addresses are the iplisten list, else every
+ * connections on through d->accept (set at start-up by hsysd_init: the
+ * connection layer sits above this one). Addresses are the iplisten list, else every
  * IPv4 and IPv6 address; when the list changes, open ports move.
  *
  * A port is listened on while a registered prefix names it (in that

@@ -171,47 +171,6 @@ raise_nofile(void)
 		    (unsigned long long)snapshot_default_max_connections());
 }
 
-/* New bindings reach workers for new handshakes; connections keep the
- * context they were made with. */
-static int
-publish_snapshot(struct hsysd *d, struct err *e)
-{
-	struct snapshot *snap;
-	int w;
-
-	if (snapshot_build(&snap, d->tickets, e) == -1)
-		return -1;
-	log_info("%zu certificate binding(s) in force", snap->n);
-	atomic_store(&snap->refs, d->workers);
-	for (w = 0; w < d->workers; w++)
-		snapshot_post(&d->worker[w], snap);
-	return 0;
-}
-
-/*
- * A store that cannot be read (damaged, unreadable, a disk error) after
- * hsysd started: it keeps serving the configuration it has, says so once
- * per cause (not at every poll), and servicestate shows why (state.c).
- */
-static void
-store_unreadable(struct hsysd *d, const struct err *e)
-{
-	if (strcmp(d->store_error, e->msg) == 0)
-		return;
-	log_warn("cannot read the store: %s; serving the configuration of "
-	    "generation %lld", e->msg, (long long)d->generation);
-	snprintf(d->store_error, sizeof(d->store_error), "%s", e->msg);
-}
-
-static void
-store_readable(struct hsysd *d)
-{
-	if (d->store_error[0] == '\0')
-		return;
-	log_notice("the store can be read again");
-	d->store_error[0] = '\0';
-}
-
 /*
  * A store written by an older hsys needs its schema brought up to date,
  * which only a writer does: after an upgrade, hsysd (the store's owner)
@@ -236,37 +195,6 @@ store_upgrade(void)
 		return;
 	}
 	store_close(s);
-}
-
-void
-hsysd_reload(struct hsysd *d)
-{
-	struct store *s;
-	struct err e;
-	int64_t gen;
-
-	if (store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1 ||
-	    store_generation(s, &gen, &e) == -1) {
-		store_close(s);
-		store_unreadable(d, &e);
-		return;		/* gen is unset: try again at the next poll */
-	}
-	store_close(s);
-	if (gen == d->generation || d->worker == NULL) {
-		store_readable(d);
-		return;
-	}
-	/* Before the generation moves: a failure is tried again. */
-	if (publish_snapshot(d, &e) == -1) {
-		store_unreadable(d, &e);
-		return;
-	}
-	store_readable(d);
-	log_info("configuration generation %lld (was %lld)", (long long)gen,
-	    (long long)d->generation);
-	d->generation = gen;
-	metrics_configure(d);
-	listener_sync(d);	/* after the snapshot: workers get it first */
 }
 
 static void
@@ -550,6 +478,7 @@ main(int argc, char **argv)
 	struct err e;
 	ssize_t n;
 
+	hsysd_init(&d);
 	secret_protect_process();
 	pthread_mutex_init(&d.listen_lock, NULL);
 	d.started = time(NULL);
@@ -605,27 +534,10 @@ fail:
 	log_err("%s", e.msg);
 	rc = 1;
 out:
-	while (d.sessions != NULL)
-		session_end(d.sessions, "hsysd is stopping");
-	metrics_stop(&d);
-	queues_free(&d);
-	registry_free(&d);
-	acl_cache_free(&d);
-	workers_stop(&d);
-	httplog_close(d.httplog);
-	drain_free(&d);
-	handover_free(&d);
-	listeners_free(&d);
+	hsysd_stop(&d);
 	tls_tickets_free(d.tickets);
-	if (d.mailbox_open)
-		mailbox_close(&d.mailbox, d.loop);
-	control_unlink(d.control, d.sock_path);
-	control_close(d.control);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);
-	reload_free(&d);
-	loop_free(d.loop);
-	quota_free(&d);
 	if (d.lock_fd != -1)
 		close(d.lock_fd);
 	return rc;

@@ -130,11 +130,11 @@ new_route(struct hsysd *d, const struct url_prefix *p, struct queue *q)
 
 /* A prefix of an anonymous queue in its grace period goes to a queue of
  * a process of the same owner that adds it: the application restarted.
- * Requests waiting for the old queue are routed again, to the new one.
- * -1: out of memory (e->code ENOMEM). */
+ * Requests waiting for the old queue are to be routed again, to the new
+ * one: 1 with *from that queue. -1: out of memory (e->code ENOMEM). */
 static int
 take_over(struct hsysd *d, struct session *s, struct queue *q,
-    struct registration *g, struct err *e)
+    struct registration *g, struct queue **from, struct err *e)
 {
 	struct queue *old = g->queue;
 	struct route *r;
@@ -157,7 +157,7 @@ take_over(struct hsysd *d, struct session *s, struct queue *q,
 	log_info("session %llu took %s over from queue %u, in its grace "
 	    "period, to queue %u", (unsigned long long)s->id, g->text,
 	    old->id, q->id);
-	queue_reroute(d, old);
+	*from = old;
 	return 1;
 }
 
@@ -208,7 +208,7 @@ nomem:
 
 int
 registry_add(struct hsysd *d, struct session *s, struct queue *q,
-    const char *text, size_t len, struct err *e)
+    const char *text, size_t len, struct queue **from, struct err *e)
 {
 	struct registration *g;
 	struct url_prefix p;
@@ -220,7 +220,9 @@ registry_add(struct hsysd *d, struct session *s, struct queue *q,
 	}
 	if (acl_may_listen_cached(d, s->uid, s->gid, &p, e) == -1)
 		return -1;
-	if ((g = find(d, &p)) != NULL && (rc = take_over(d, s, q, g, e)) != 0)
+	*from = NULL;
+	if ((g = find(d, &p)) != NULL && (rc = take_over(d, s, q, g, from, e)) !=
+	    0)
 		return rc == 1 ? 0 : -1;
 	if (g != NULL) {
 		err_set(e, "%s is registered already%s", g->text,

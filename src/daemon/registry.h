@@ -33,9 +33,13 @@ struct session;
 					 * own metrics page (metrics.c) */
 
 /* PREFIX_ADD / PREFIX_REMOVE from a session; e->code carries the errno
- * (EINVAL, EACCES, EEXIST, EPROTO, EADDRINUSE, ENOENT, EDQUOT). */
+ * (EINVAL, EACCES, EEXIST, EPROTO, EADDRINUSE, ENOENT, EDQUOT). A prefix
+ * of a queue in its grace period may be taken over (docs/api.md): then
+ * *from is that queue, whose waiting requests the caller routes again
+ * (queue_reroute); else NULL. */
 int	registry_add(struct hsysd *, struct session *, struct queue *,
-	    const char *prefix, size_t len, struct err *);
+	    const char *prefix, size_t len, struct queue **from,
+	    struct err *);
 int	registry_remove(struct hsysd *, struct queue *, const char *prefix,
 	    size_t len, struct err *);
 /* A queue is going away: its prefixes go with it. */

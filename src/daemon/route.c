@@ -13,6 +13,7 @@
 #include "daemon/qgate.h"
 #include "daemon/registry.h"
 #include "daemon/route.h"
+#include "daemon/shared.h"
 #include "daemon/stats.h"
 #include "daemon/waitlist.h"
 #include "daemon/worker.h"
@@ -57,7 +58,7 @@ struct route {
 	uint32_t		 queue;
 	struct queue_stats	*stats;
 	struct qgate		*gate;
-	atomic_int		 refs;		/* workers holding it */
+	struct shared		 ref;		/* workers holding it */
 	uint64_t		 hhash, phash;	/* of key[0..hostlen), key */
 	size_t			 hostlen, keylen;
 	unsigned char		 key[4 + URL_HOST_MAX + 1 + URL_PATH_MAX];
@@ -133,6 +134,13 @@ path_key(unsigned char *k, const char *pp)
 	return n;
 }
 
+/* The last worker holding it let it go. */
+static void
+route_free_shared(struct shared *s)
+{
+	route_discard(container_of(s, struct route, ref));
+}
+
 struct route *
 route_new(struct hsysd *d, const struct url_prefix *p, uint32_t queue,
     struct queue_stats *stats, struct qgate *gate)
@@ -155,7 +163,7 @@ route_new(struct hsysd *d, const struct url_prefix *p, uint32_t queue,
 	r->hhash = fnv(FNV_OFFSET, r->key, r->hostlen);
 	r->phash = fnv(r->hhash, r->key + r->hostlen, r->keylen - r->hostlen);
 	r->nslots = d->workers;
-	atomic_init(&r->refs, d->workers);
+	shared_init(&r->ref, d->workers, route_free_shared);
 	for (i = 0; i < d->workers; i++) {
 		r->slot[i].w = &d->worker[i];
 		r->slot[i].r = r;
@@ -173,12 +181,6 @@ route_discard(struct route *r)
 	free(r);
 }
 
-static void
-route_unref(struct route *r)
-{
-	if (atomic_fetch_sub(&r->refs, 1) == 1)
-		route_discard(r);
-}
 
 static void
 node_link(struct rnode **b, struct rnode *n)
@@ -280,7 +282,7 @@ remove_fn(struct mail *m)
 		node_unlink(&sl->byhost);
 		sl->w->rtable->n--;
 	}
-	route_unref(sl->r);
+	shared_release(&sl->r->ref);
 }
 
 void
@@ -623,7 +625,7 @@ route_table_free(struct worker *w)
 	for (i = 0; i < t->nb; i++) {
 		for (nd = t->bypath[i]; nd != NULL; nd = next) {
 			next = nd->next;
-			route_unref(slot_of_path(nd)->r);
+			shared_release(&slot_of_path(nd)->r->ref);
 		}
 	}
 	free(t->bypath);

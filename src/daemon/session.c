@@ -327,7 +327,7 @@ static int
 op_prefix(struct session *s, const struct proto_frame *f)
 {
 	const unsigned char *text;
-	struct queue *q;
+	struct queue *q, *from = NULL;
 	struct err e;
 	uint32_t n;
 	int rc;
@@ -338,12 +338,15 @@ op_prefix(struct session *s, const struct proto_frame *f)
 		return control_error(s->ctl, f->id, ENOENT, "this session "
 		    "holds no queue %u", proto_get32(f->payload));
 	if (f->type == PROTO_PREFIX_ADD)
-		rc = registry_add(s->d, s, q, (const char *)text, n, &e);
+		rc = registry_add(s->d, s, q, (const char *)text, n, &from,
+		    &e);
 	else
 		rc = registry_remove(s->d, q, (const char *)text, n, &e);
 	if (rc == -1)
 		return control_error(s->ctl, f->id, e.code ? e.code : EINVAL,
 		    "%s", e.msg);
+	if (from != NULL)	/* its waiting requests go to q now */
+		queue_reroute(s->d, from);
 	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }
 

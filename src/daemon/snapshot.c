@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,30 +29,10 @@ struct build {
 	size_t			 cap;
 };
 
-static const struct snap_limits limits_default = {
-	.idle_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
-	.headerwait_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
-	.entitybody_ms = CONFIG_TIMEOUT_DEFAULT * 1000,
-	.min_send_rate = 150,
-	.min_body_rate = 240,
-	.max_connections = CONFIG_UNLIMITED,
-	.http = {
-		.max_request_line = 16384,
-		.max_header_line = 16384,
-		.max_head = 16384,
-		.max_headers = 100,
-		.max_empty_lines = 1,
-		.max_chunk_line = 4096,
-		.max_target = 16384,
-	},
-	.max_body = CONFIG_UNLIMITED,
-};
-
-struct snap_mail {
-	struct mail	 mail;
-	struct worker	*w;
-	struct snapshot	*snap;
-};
+/* The limits before the first snapshot: the settings' and timeouts'
+ * defaults (config_settings, the one table of them), made once. */
+static pthread_once_t limits_once = PTHREAD_ONCE_INIT;
+static struct snap_limits limits_default;
 
 static unsigned
 binding_flags(const struct config_sslcert *c)
@@ -166,6 +147,41 @@ add_body_limit(enum config_setting s, const char *url, int64_t v, void *arg)
 	return 0;
 }
 
+/* The limits the settings v and timeouts t (by enum config_setting and
+ * config_timeout) make: one mapping, for the store's values and for the
+ * defaults alike. What no setting names keeps the parser's default. */
+static void
+limits_set(struct snap_limits *l, const int64_t v[CONFIG_SET_COUNT],
+    const int t[CONFIG_TIMEOUT_COUNT])
+{
+	l->http = http_limits_default;
+	l->idle_ms = (uint32_t)t[CONFIG_TIMEOUT_IDLE] * 1000;
+	l->headerwait_ms = (uint32_t)t[CONFIG_TIMEOUT_HEADERWAIT] * 1000;
+	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
+	l->min_send_rate = (uint32_t)v[CONFIG_SET_MINSENDRATE];
+	l->min_body_rate = (uint32_t)v[CONFIG_SET_MINREQUESTBODYDATARATE];
+	l->max_connections = v[CONFIG_SET_MAXCONNECTIONS];
+	l->http.max_request_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
+	l->http.max_header_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
+	l->http.max_head = (size_t)v[CONFIG_SET_MAXREQUESTBYTES];
+	l->http.max_headers = (size_t)v[CONFIG_SET_MAXHEADERCOUNT];
+	l->http.max_target = (size_t)v[CONFIG_SET_MAXURLLENGTH];
+	l->max_body = v[CONFIG_SET_MAXREQUESTBODYSIZE];
+}
+
+static void
+limits_default_init(void)
+{
+	int64_t v[CONFIG_SET_COUNT];
+	int t[CONFIG_TIMEOUT_COUNT], i;
+
+	for (i = 0; i < CONFIG_SET_COUNT; i++)
+		v[i] = config_settings[i].dflt;
+	for (i = 0; i < CONFIG_TIMEOUT_COUNT; i++)
+		t[i] = CONFIG_TIMEOUT_DEFAULT;
+	limits_set(&limits_default, v, t);
+}
+
 static int
 read_limits(struct store *st, struct snap_limits *l, struct err *e)
 {
@@ -183,18 +199,7 @@ read_limits(struct store *st, struct snap_limits *l, struct err *e)
 		if (i == CONFIG_SET_MAXCONNECTIONS && !set)
 			v[i] = snapshot_default_max_connections();
 	}
-	l->idle_ms = (uint32_t)t[CONFIG_TIMEOUT_IDLE] * 1000;
-	l->headerwait_ms = (uint32_t)t[CONFIG_TIMEOUT_HEADERWAIT] * 1000;
-	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
-	l->min_send_rate = (uint32_t)v[CONFIG_SET_MINSENDRATE];
-	l->min_body_rate = (uint32_t)v[CONFIG_SET_MINREQUESTBODYDATARATE];
-	l->max_connections = v[CONFIG_SET_MAXCONNECTIONS];
-	l->http.max_request_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
-	l->http.max_header_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
-	l->http.max_head = (size_t)v[CONFIG_SET_MAXREQUESTBYTES];
-	l->http.max_headers = (size_t)v[CONFIG_SET_MAXHEADERCOUNT];
-	l->http.max_target = (size_t)v[CONFIG_SET_MAXURLLENGTH];
-	l->max_body = v[CONFIG_SET_MAXREQUESTBODYSIZE];
+	limits_set(l, v, t);
 	rc = config_setting_list_url(st, add_body_limit, l, e);
 	if (rc > 0)
 		return err_set(e, "out of memory reading the settings");
@@ -215,7 +220,10 @@ snapshot_default_max_connections(void)
 const struct snap_limits *
 snapshot_limits(const struct snapshot *s)
 {
-	return s != NULL ? &s->lim : &limits_default;
+	if (s != NULL)
+		return &s->lim;
+	pthread_once(&limits_once, limits_default_init);
+	return &limits_default;
 }
 
 int64_t
@@ -224,6 +232,20 @@ snapshot_body_max(const struct snap_limits *l, const struct url_request *r)
 	long i = url_prefix_best(l->body_prefix, l->nbody, r);
 
 	return i >= 0 ? l->body_max[i] : l->max_body;
+}
+
+static void
+snapshot_free(struct shared *sh)
+{
+	struct snapshot *s = container_of(sh, struct snapshot, ref);
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		SSL_CTX_free(s->b[i].ctx);
+	free(s->b);
+	free(s->lim.body_prefix);
+	free(s->lim.body_max);
+	free(s);
 }
 
 int
@@ -235,8 +257,8 @@ snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
 
 	if ((bd.snap = calloc(1, sizeof(*bd.snap))) == NULL)
 		return err_sys(e, "out of memory");
-	atomic_init(&bd.snap->refs, 1);
-	bd.snap->lim = limits_default;
+	shared_init(&bd.snap->ref, 1, snapshot_free);
+	bd.snap->lim = *snapshot_limits(NULL);
 	if (store_open(&bd.store, STORE_MACHINE, STORE_READ, e) == -1)
 		goto fail;
 	if (store_generation(bd.store, &bd.snap->generation, e) == -1)
@@ -261,41 +283,24 @@ fail:
 void
 snapshot_release(struct snapshot *s)
 {
-	size_t i;
-
-	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
-		return;
-	for (i = 0; i < s->n; i++)
-		SSL_CTX_free(s->b[i].ctx);
-	free(s->b);
-	free(s->lim.body_prefix);
-	free(s->lim.body_max);
-	free(s);
+	if (s != NULL)
+		shared_release(&s->ref);
 }
 
-static void
-snap_fn(struct mail *m)
+/* On the worker's thread: s in place of the one it had. */
+static struct shared *
+swap(struct worker *w, struct shared *s)
 {
-	struct snap_mail *sm = container_of(m, struct snap_mail, mail);
+	struct snapshot *old = w->snapshot;
 
-	snapshot_release(sm->w->snapshot);
-	sm->w->snapshot = sm->snap;
-	free(sm);
+	w->snapshot = container_of(s, struct snapshot, ref);
+	return old != NULL ? &old->ref : NULL;
 }
 
 void
-snapshot_post(struct worker *w, struct snapshot *s)
+snapshot_publish(struct hsysd *d, struct snapshot *s)
 {
-	struct snap_mail *sm;
-
-	if ((sm = calloc(1, sizeof(*sm))) == NULL) {
-		snapshot_release(s);	/* the worker keeps its old one */
-		return;
-	}
-	sm->mail.fn = snap_fn;
-	sm->w = w;
-	sm->snap = s;
-	mailbox_post(&w->mailbox, &sm->mail);
+	shared_post(d, &s->ref, swap);
 }
 
 /* Does a binding's name take the SNI name? Wildcards take exactly one

@@ -17,9 +17,11 @@
 
 #include <openssl/ssl.h>
 
+#include "daemon/shared.h"
 #include "http/http.h"
 
 struct err;
+struct hsysd;
 struct url_prefix;
 struct url_request;
 struct tls_tickets;
@@ -57,7 +59,7 @@ struct snap_limits {
 };
 
 struct snapshot {
-	atomic_int		 refs;
+	struct shared		 ref;		/* workers holding it */
 	int64_t			 generation;
 	size_t			 n;
 	struct tls_binding	*b;
@@ -82,8 +84,9 @@ int64_t	snapshot_body_max(const struct snap_limits *,
  * out with a warning (the others still serve). */
 int	snapshot_build(struct snapshot **, struct tls_tickets *, struct err *);
 void	snapshot_release(struct snapshot *);
-/* Main thread: mail a snapshot to a worker (it takes one reference). */
-void	snapshot_post(struct worker *, struct snapshot *);
+/* Main thread: every worker serves with s from its next mail on, and
+ * releases the one it had (shared.h). */
+void	snapshot_publish(struct hsysd *, struct snapshot *s);
 
 /* The binding for a handshake: a hostnameport binding for the SNI name on
  * that port (exact, then wildcard), else the ipport binding of the local

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,16 +97,99 @@ rss_kb(void)
 
 /* --- the server ------------------------------------------------------ */
 
-/* Responses of class cls (1: 1xx ... 5xx). */
-static uint64_t
-code_class(const struct stats_total *t, int cls)
-{
-	uint64_t n = 0;
-	int i;
+/*
+ * The server's counters, in the order both forms print them: the JSON
+ * key ("group.key" sits in an object "group") and the text, a printf
+ * format for the one value with what surrounds it in the readable tree.
+ * A new counter is one line here (T() for a field of stats.h's totals).
+ */
+struct counts {
+	struct stats_total	 t;
+	uint64_t		 open;		/* accepted - closed */
+	uint64_t		 responses[5];	/* 1xx ... 5xx */
+};
 
-	for (i = (cls - 1) * 100; i < cls * 100; i++)
-		n += t->code[i];
-	return n;
+#define T(f)	offsetof(struct counts, t.f)
+#define D(f)	offsetof(struct counts, f)
+
+static const struct counter {
+	const char	*json;
+	const char	*text;
+	size_t		 at;		/* in struct counts */
+} counters[] = {
+	{ "connections_open", "    Connections: %llu open", D(open) },
+	{ "connections_accepted", ", %llu accepted\n", T(accepted) },
+	{ "requests", "    Requests: %llu", T(requests) },
+	{ "responses.1xx", " (1xx %llu", D(responses[0]) },
+	{ "responses.2xx", ", 2xx %llu", D(responses[1]) },
+	{ "responses.3xx", ", 3xx %llu", D(responses[2]) },
+	{ "responses.4xx", ", 4xx %llu", D(responses[3]) },
+	{ "responses.5xx", ", 5xx %llu)\n", D(responses[4]) },
+	{ "tls_handshake_failures", "    TLS handshake failures: %llu\n",
+	    T(handshake_failures) },
+	{ "bytes_received", "    Bytes: %llu received", T(bytes_in) },
+	{ "bytes_sent", ", %llu sent\n", T(bytes_out) },
+};
+
+static void
+counts_sum(struct hsysd *d, struct counts *c)
+{
+	int cls, i;
+
+	memset(c, 0, sizeof(*c));
+	stats_sum(d->worker, d->workers, &c->t);
+	c->open = c->t.accepted - c->t.closed;
+	for (cls = 0; cls < 5; cls++)
+		for (i = cls * 100; i < (cls + 1) * 100; i++)
+			c->responses[cls] += c->t.code[i];
+}
+
+static unsigned long long
+count(const struct counts *c, const struct counter *k)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)c + k->at, sizeof(v));
+	return (unsigned long long)v;
+}
+
+/* ,"key":N for each, groups as nested objects. */
+static void
+counters_json(struct strbuf *b, const struct counts *c)
+{
+	const char *group = NULL, *dot, *key;
+	size_t i, glen = 0;
+
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		key = counters[i].json;
+		dot = strchr(key, '.');
+		if (group != NULL && (dot == NULL || (size_t)(dot - key) !=
+		    glen || strncmp(key, group, glen) != 0)) {
+			strbuf_add(b, "}", 1);
+			group = NULL;
+		}
+		if (dot != NULL && group == NULL) {
+			group = key;
+			glen = (size_t)(dot - key);
+			strbuf_printf(b, ",\"%.*s\":{", (int)glen, key);
+			strbuf_printf(b, "\"%s\":%llu", dot + 1,
+			    count(c, &counters[i]));
+			continue;
+		}
+		strbuf_printf(b, ",\"%s\":%llu", dot != NULL ? dot + 1 : key,
+		    count(c, &counters[i]));
+	}
+	if (group != NULL)
+		strbuf_add(b, "}", 1);
+}
+
+static void
+counters_text(struct strbuf *b, const struct counts *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		strbuf_printf(b, counters[i].text, count(c, &counters[i]));
 }
 
 static void
@@ -113,34 +197,20 @@ server(struct view *v)
 {
 	struct hsysd *d = v->d;
 	struct strbuf *b = v->b;
-	struct stats_total t;
+	struct counts c;
 	int64_t up = time(NULL) - d->started;
 	long rss = rss_kb();
 	const char *metrics = d->metrics_url[0] ? d->metrics_url : "";
 
-	stats_sum(d->worker, d->workers, &t);
+	counts_sum(d, &c);
 	if (!v->text) {
 		strbuf_printf(b, "\"server\":{\"version\":\"%s\",\"pid\":%ld,"
 		    "\"started\":%lld,\"uptime\":%lld,\"workers\":%d,"
-		    "\"generation\":%lld,\"rss_kb\":%ld,\"connections_open\":"
-		    "%llu,\"connections_accepted\":%llu,\"requests\":%llu,"
-		    "\"responses\":{\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
-		    "\"4xx\":%llu,\"5xx\":%llu},\"tls_handshake_failures\":"
-		    "%llu,\"bytes_received\":%llu,\"bytes_sent\":%llu,"
-		    "\"metrics\":", HSYS_VERSION, (long)getpid(),
-		    (long long)d->started, (long long)up, d->workers,
-		    (long long)d->generation, rss,
-		    (unsigned long long)(t.accepted - t.closed),
-		    (unsigned long long)t.accepted,
-		    (unsigned long long)t.requests,
-		    (unsigned long long)code_class(&t, 1),
-		    (unsigned long long)code_class(&t, 2),
-		    (unsigned long long)code_class(&t, 3),
-		    (unsigned long long)code_class(&t, 4),
-		    (unsigned long long)code_class(&t, 5),
-		    (unsigned long long)t.handshake_failures,
-		    (unsigned long long)t.bytes_in,
-		    (unsigned long long)t.bytes_out);
+		    "\"generation\":%lld,\"rss_kb\":%ld", HSYS_VERSION,
+		    (long)getpid(), (long long)d->started, (long long)up,
+		    d->workers, (long long)d->generation, rss);
+		counters_json(b, &c);
+		strbuf_add(b, ",\"metrics\":", 11);
 		if (metrics[0] == '\0') {
 			strbuf_add(b, "null", 4);
 		} else {
@@ -167,24 +237,11 @@ server(struct view *v)
 	    "    Up: %lldd %02lld:%02lld:%02lld\n"
 	    "    Workers: %d\n"
 	    "    Memory (RSS): %ld KB\n"
-	    "    Configuration generation: %lld\n"
-	    "    Connections: %llu open, %llu accepted\n"
-	    "    Requests: %llu (1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, "
-	    "5xx %llu)\n"
-	    "    TLS handshake failures: %llu\n"
-	    "    Bytes: %llu received, %llu sent\n",
+	    "    Configuration generation: %lld\n",
 	    HSYS_VERSION, (long)getpid(), (long long)(up / 86400),
 	    (long long)(up / 3600 % 24), (long long)(up / 60 % 60),
-	    (long long)(up % 60), d->workers, rss, (long long)d->generation,
-	    (unsigned long long)(t.accepted - t.closed),
-	    (unsigned long long)t.accepted, (unsigned long long)t.requests,
-	    (unsigned long long)code_class(&t, 1),
-	    (unsigned long long)code_class(&t, 2),
-	    (unsigned long long)code_class(&t, 3),
-	    (unsigned long long)code_class(&t, 4),
-	    (unsigned long long)code_class(&t, 5),
-	    (unsigned long long)t.handshake_failures,
-	    (unsigned long long)t.bytes_in, (unsigned long long)t.bytes_out);
+	    (long long)(up % 60), d->workers, rss, (long long)d->generation);
+	counters_text(b, &c);
 	if (d->store_error[0] != '\0')
 		strbuf_printf(b, "    Store: cannot be read, serving generation "
 		    "%lld: %s\n", (long long)d->generation, d->store_error);

@@ -1,6 +1,11 @@
 /*
  * chars — the character-class table (see chars.h) and the default limits.
  * Generated once from the RFC 9110 / RFC 3986 grammars; one row per 16 bytes.
+ *
+ * The limits are the documented defaults of the settings that set them
+ * (docs/config.md; src/config/setting.c's table is the one source, and
+ * test_daemon_limits checks these against it): MaxFieldLength for a line,
+ * MaxRequestBytes for the head, MaxHeaderCount, MaxUrlLength.
  */
 #include "http/chars.h"
 #include "http/http.h"
@@ -12,6 +17,7 @@ const struct http_limits http_limits_default = {
 	.max_headers = 100,
 	.max_empty_lines = 1,
 	.max_chunk_line = 4096,
+	.max_target = 16384,
 };
 
 const unsigned char http_cc[256] = {

@@ -35,8 +35,8 @@ struct http_limits {
 	size_t		max_headers;	/* 100 field lines: 431 */
 	unsigned	max_empty_lines; /* CRLFs skipped before the request */
 	size_t		max_chunk_line;	/* chunk-size + extensions: 4 KiB */
-	size_t		max_target;	/* request-target: 414; 0: only the
-					 * request-line's limit */
+	size_t		max_target;	/* 16 KiB request-target: 414; 0:
+					 * only the request-line's limit */
 };
 
 extern const struct http_limits http_limits_default;

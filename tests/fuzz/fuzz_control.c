@@ -860,6 +860,7 @@ static int
 daemon_start(struct hsysd *d, struct err *e)
 {
 	memset(d, 0, sizeof(*d));
+	hsysd_init(d);
 	pthread_mutex_init(&d->listen_lock, NULL);
 	d->lock_fd = -1;
 	d->generation = -1;
@@ -877,29 +878,6 @@ daemon_start(struct hsysd *d, struct err *e)
 	    control_open(&d->control, d, d->sock_path, e) == -1)
 		return -1;
 	return 0;
-}
-
-/* As main() ends. */
-static void
-daemon_stop(struct hsysd *d)
-{
-	while (d->sessions != NULL)
-		session_end(d->sessions, "hsysd is stopping");
-	metrics_stop(d);
-	queues_free(d);
-	registry_free(d);
-	acl_cache_free(d);
-	workers_stop(d);
-	drain_free(d);
-	handover_free(d);
-	listeners_free(d);
-	if (d->mailbox_open)
-		mailbox_close(&d->mailbox, d->loop);
-	control_unlink(d->control, d->sock_path);
-	control_close(d->control);
-	reload_free(d);
-	loop_free(d->loop);
-	quota_free(d);		/* a STATE reply cut off holds its count */
 }
 
 /* The temporary home goes with the process (not after a crash: what is
@@ -969,7 +947,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(http, -1, sizeof(http));
 	memset(ports, 0, sizeof(ports));
 	run_loop(&d, 3);
-	daemon_stop(&d);
+	hsysd_stop(&d);		/* as main() ends */
 	assert(d.sessions == NULL && d.queues == NULL);
 	unlink(d.sock_path);
 	return 0;
