@@ -16,20 +16,13 @@
 #include "common/util.h"
 #include "config/config.h"
 #include "daemon/hsysd.h"
+#include "daemon/listenaddr.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/ratelimit.h"
 #include "daemon/worker.h"
 #include "store/store.h"
 
-#define LISTEN_BACKLOG	1024
-#define MAX_ADDRS	16
-
-struct addrs {
-	int			n;
-	struct sockaddr_storage	ss[MAX_ADDRS];
-	socklen_t		len[MAX_ADDRS];
-};
 
 /*
  * Main thread's record of a port. A port is wanted by its registrations
@@ -202,131 +195,13 @@ listen_fn(struct mail *m)
 	free(lm);
 }
 
-static int
-add_addr(const char *text, void *arg)
-{
-	struct addrs *a = arg;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss[a->n];
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss[a->n];
-
-	if (a->n == MAX_ADDRS)
-		return 0;
-	memset(&a->ss[a->n], 0, sizeof(a->ss[a->n]));
-	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		a->len[a->n++] = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		a->len[a->n++] = sizeof(*sin6);
-	}
-	return 0;
-}
-
-/* The iplisten list as it is: empty means every address. */
-static int
-read_iplisten(struct addrs *a, struct err *e)
-{
-	struct store *s;
-	int rc;
-
-	a->n = 0;
-	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
-		return -1;
-	rc = config_iplisten_list(s, add_addr, a, e);
-	store_close(s);
-	return rc == 0 ? 0 : -1;
-}
-
 int
 listener_every_address(void)
 {
 	struct addrs a;
 	struct err e;
 
-	return read_iplisten(&a, &e) == 0 && a.n == 0;
-}
-
-/* The iplisten list, or the two wildcard addresses. */
-static int
-listen_addrs(struct addrs *a, uint16_t port, struct err *e)
-{
-	int i;
-
-	if (read_iplisten(a, e) == -1)
-		return -1;
-	if (a->n == 0) {
-		add_addr("0.0.0.0", a);
-		add_addr("::", a);
-	}
-	for (i = 0; i < a->n; i++) {
-		if (a->ss[i].ss_family == AF_INET)
-			((struct sockaddr_in *)&a->ss[i])->sin_port =
-			    htons(port);
-		else
-			((struct sockaddr_in6 *)&a->ss[i])->sin6_port =
-			    htons(port);
-	}
-	return 0;
-}
-
-/* A listening socket in the port's SO_REUSEPORT group; without shared,
- * a socket that is only bound, alone on the address (see probe_free). */
-static int
-open_socket(const struct sockaddr_storage *ss, socklen_t len, int shared,
-    struct err *e)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	const void *ap;
-	int fd, one = 1, port;
-
-	ap = ss->ss_family == AF_INET ?
-	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
-	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-	port = ntohs(ss->ss_family == AF_INET ?
-	    ((const struct sockaddr_in *)ss)->sin_port :
-	    ((const struct sockaddr_in6 *)ss)->sin6_port);
-	inet_ntop(ss->ss_family, ap, host, sizeof(host));
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1)
-		goto fail;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1))
-		goto fail;
-	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &one, sizeof(one)) == -1)
-		goto fail;
-	if (bind(fd, (const struct sockaddr *)ss, len) == -1 ||
-	    (shared && listen(fd, LISTEN_BACKLOG) == -1))
-		goto fail;
-	return fd;
-fail:
-	err_sys(e, "cannot listen on %s%s%s:%d", ss->ss_family == AF_INET6 ?
-	    "[" : "", host, ss->ss_family == AF_INET6 ? "]" : "", port);
-	if (fd != -1)
-		close(fd);
-	return -1;
-}
-
-/*
- * SO_REUSEPORT lets any socket of the same user join a port: another
- * program of root's, or a second hsysd serving another store, would
- * silently take a share of our connections. A socket without it cannot
- * bind where anyone listens, so one is bound and closed first: the port
- * is ours alone, or EADDRINUSE.
- */
-static int
-probe_free(const struct addrs *a, struct err *e)
-{
-	int i, fd;
-
-	for (i = 0; i < a->n; i++) {
-		if ((fd = open_socket(&a->ss[i], a->len[i], 0, e)) == -1)
-			return -1;
-		close(fd);
-	}
-	return 0;
+	return addrs_iplisten(&a, &e) == 0 && a.n == 0;
 }
 
 /*
@@ -345,11 +220,11 @@ open_port(struct hsysd *d, struct listener *l, uint16_t port, int tls,
 	struct addrs a;
 	int w, i, fd, rc = -1;
 
-	if (listen_addrs(&a, port, e) == -1) {
+	if (addrs_listen(&a, port, e) == -1) {
 		e->code = EIO;
 		return -1;
 	}
-	if (!replace && probe_free(&a, e) == -1)
+	if (!replace && addrs_probe_free(&a, e) == -1)
 		return -1;	/* e->code: from bind */
 	if ((lm = calloc((size_t)d->workers, sizeof(*lm))) == NULL)
 		goto nomem;
@@ -365,7 +240,7 @@ open_port(struct hsysd *d, struct listener *l, uint16_t port, int tls,
 	}
 	for (w = 0; w < d->workers; w++) {
 		for (i = 0; i < a.n; i++) {
-			if ((fd = open_socket(&a.ss[i], a.len[i], 1, e)) ==
+			if ((fd = addrs_socket(&a.ss[i], a.len[i], 1, e)) ==
 			    -1) {
 				e->code = errno;
 				goto out;
@@ -625,32 +500,6 @@ listener_unwant(struct hsysd *d, uint16_t port)
 	settle(d, l);
 }
 
-static int
-addrs_same(const struct addrs *a, const struct addrs *b)
-{
-	const void *pa, *pb;
-	int i;
-
-	if (a->n != b->n)
-		return 0;
-	for (i = 0; i < a->n; i++) {
-		if (a->ss[i].ss_family != b->ss[i].ss_family)
-			return 0;
-		if (a->ss[i].ss_family == AF_INET) {
-			pa = &((const struct sockaddr_in *)&a->ss[i])->sin_addr;
-			pb = &((const struct sockaddr_in *)&b->ss[i])->sin_addr;
-			if (memcmp(pa, pb, 4) != 0)
-				return 0;
-		} else {
-			pa = &((const struct sockaddr_in6 *)&a->ss[i])->sin6_addr;
-			pb = &((const struct sockaddr_in6 *)&b->ss[i])->sin6_addr;
-			if (memcmp(pa, pb, 16) != 0)
-				return 0;
-		}
-	}
-	return 1;
-}
-
 /* The iplisten list changed: an open port moves to the new addresses,
  * or stays where it is if it cannot. */
 static void
@@ -680,50 +529,6 @@ struct bound {
 	size_t		 n, cap;
 };
 
-/* Does hsysd listen on an ipport binding's address? Every address when
- * the iplisten list is empty; else the binding's address must be listed,
- * or a wildcard of its family; a wildcard binding needs any address of its
- * family. */
-static int
-covered(const struct addrs *ipl, const char *endpoint)
-{
-	unsigned char addr[16], zero[16] = { 0 };
-	const unsigned char *la;
-	char host[CONFIG_ENDPOINT_MAX];
-	const char *colon = strrchr(endpoint, ':');
-	int i, family = AF_INET, alen = 4, any;
-	size_t n;
-
-	if (ipl->n == 0)
-		return 1;
-	if (colon == NULL || (n = (size_t)(colon - endpoint)) >= sizeof(host))
-		return 0;
-	memcpy(host, endpoint, n);
-	host[n] = '\0';
-	if (host[0] == '[' && n > 2) {
-		host[n - 1] = '\0';
-		memmove(host, host + 1, n - 1);
-		family = AF_INET6;
-		alen = 16;
-	}
-	if (inet_pton(family, host, addr) != 1)
-		return 0;
-	any = memcmp(addr, zero, (size_t)alen) == 0;
-	for (i = 0; i < ipl->n; i++) {
-		if (ipl->ss[i].ss_family != family)
-			continue;
-		la = family == AF_INET ?
-		    (const unsigned char *)&((const struct sockaddr_in *)
-		    &ipl->ss[i])->sin_addr :
-		    (const unsigned char *)&((const struct sockaddr_in6 *)
-		    &ipl->ss[i])->sin6_addr;
-		if (any || memcmp(la, zero, (size_t)alen) == 0 ||
-		    memcmp(la, addr, (size_t)alen) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int
 add_bound(const struct config_sslcert *c, void *arg)
 {
@@ -733,7 +538,7 @@ add_bound(const struct config_sslcert *c, void *arg)
 
 	if (colon == NULL)
 		return 0;
-	if (c->kind == CONFIG_IPPORT && !covered(&bd->ipl, c->endpoint)) {
+	if (c->kind == CONFIG_IPPORT && !addrs_covered(&bd->ipl, c->endpoint)) {
 		log_warn("the binding ipport=%s: its address is not in the "
 		    "iplisten list, so hsysd does not listen for it",
 		    c->endpoint);
@@ -759,7 +564,7 @@ read_bound(struct bound *bd, struct err *e)
 	struct store *s;
 	int rc;
 
-	if (read_iplisten(&bd->ipl, e) == -1)
+	if (addrs_iplisten(&bd->ipl, e) == -1)
 		return -1;
 	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
 		return -1;
@@ -795,7 +600,7 @@ listener_sync(struct hsysd *d)
 
 	if (d->drain != NULL)
 		return;		/* stopping: no port opens again */
-	if (read_bound(&bd, &e) == -1 || listen_addrs(&now, 0, &e) == -1) {
+	if (read_bound(&bd, &e) == -1 || addrs_listen(&now, 0, &e) == -1) {
 		log_warn("cannot read the bindings: %s; the listeners stay as "
 		    "they are", e.msg);
 		free(bd.b);
