@@ -20,7 +20,8 @@ struct err;
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
-/* "hsys: <message>." on stderr; returns EXIT_FAIL. */
+/* How a command reports, on stderr (report.c). "hsys: <message>.";
+ * returns EXIT_FAIL. */
 int	cli_fail(const struct err *);
 /* "hsys: <formatted>" and a hint to --help on stderr; returns EXIT_USAGE. */
 int	cli_usage(const char *cmd, const char *fmt, ...)
