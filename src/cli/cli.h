@@ -55,7 +55,8 @@ int	cli_http_run(struct store *tx, int line, int argc, char **argv);
 /* Batch mode: netsh-style lines from a file or stdin (batch.c). */
 int	cli_batch(const char *path, int atomic);
 
-/* Shared by the cert commands (cert.c). */
+/* Shared by the cert commands: finding one certificate (cert_find.c),
+ * the password options (cert_password.c), printing (cert_print.c). */
 struct store;
 struct cert_entry;
 struct cert_store_name;
