@@ -8,6 +8,7 @@
  *   thumbprint.c  SHA-1/SHA-256 thumbprints, normalizing what users type
  *   certstore.c   adding, finding, listing, loading and deleting entries
  *   name.c        printing names and dates the way users expect
+ *   describe.c    a certificate's fields in words: SANs, extensions, serial
  *   issue_parse.c checking what users type: key types, DNs, dates, names
  *   issue.c       making keys, leaf and CA certificates, and CSRs
  *   request.c     pending requests, and reading what a CA sends back
@@ -73,6 +74,23 @@ int	cert_time(const ASN1_TIME *, int64_t *);
 void	cert_time_string(int64_t, char *, size_t);
 /* Public key as "EC P-256", "RSA 2048", "Ed25519". */
 void	cert_key_description(EVP_PKEY *, char *, size_t);
+
+/* --- describing a certificate (describe.c) ---------------------------- */
+
+/* Calls fn for each subjectAltName of one GEN_* type (GEN_DNS, GEN_IPADD,
+ * GEN_EMAIL, GEN_URI), as text; an IP address that is not 4 or 16 bytes
+ * reads "(invalid)". */
+void	cert_san_each(X509 *, int type, void (*fn)(const char *, void *),
+	    void *);
+/* The same, joined with ", " ("" when none). */
+void	cert_san_join(X509 *, int type, char *, size_t);
+/* An extension as OpenSSL prints it, on one line, " (critical)" added when
+ * it is; "" when absent. */
+void	cert_ext_string(X509 *, int nid, char *, size_t);
+/* The serial number in hex ("?" when it cannot be read). */
+void	cert_serial_string(X509 *, char *, size_t);
+/* "2027-11-25T06:00:00Z" */
+void	cert_iso_time(int64_t, char *, size_t);
 
 /* --- entries ---------------------------------------------------------- */
 

@@ -177,114 +177,6 @@ parse_opts(int argc, char **argv, const struct option *lo, int maxargs,
 	return 0;
 }
 
-/* --- certificate details ---------------------------------------------- */
-
-/* Calls fn for each subjectAltName of one GEN_* type, as text. */
-static void
-san_each(X509 *x, int type, void (*fn)(const char *, void *), void *arg)
-{
-	GENERAL_NAMES *gens;
-	GENERAL_NAME *g;
-	ASN1_STRING *str;
-	char buf[1024];
-	int i, len;
-
-	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-		g = sk_GENERAL_NAME_value(gens, i);
-		if (g->type != type)
-			continue;
-		str = type == GEN_IPADD ? g->d.iPAddress : g->d.ia5;
-		len = ASN1_STRING_length(str);
-		if (type == GEN_IPADD) {
-			if (inet_ntop(len == 4 ? AF_INET : AF_INET6,
-			    ASN1_STRING_get0_data(str), buf, sizeof(buf)) ==
-			    NULL || (len != 4 && len != 16))
-				snprintf(buf, sizeof(buf), "(invalid)");
-		} else
-			snprintf(buf, sizeof(buf), "%.*s", len,
-			    (const char *)ASN1_STRING_get0_data(str));
-		fn(buf, arg);
-	}
-	GENERAL_NAMES_free(gens);
-}
-
-struct joined {
-	char	*buf;
-	size_t	 size;
-};
-
-static void
-join_name(const char *name, void *arg)
-{
-	struct joined *j = arg;
-	size_t n = strlen(j->buf);
-
-	snprintf(j->buf + n, j->size - n, "%s%s", n ? ", " : "", name);
-}
-
-static void
-san_join(X509 *x, int type, char *buf, size_t size)
-{
-	struct joined j = { buf, size };
-
-	buf[0] = '\0';
-	san_each(x, type, join_name, &j);
-}
-
-/* An extension as OpenSSL prints it, on one line; "" when absent. */
-static void
-ext_string(X509 *x, int nid, char *buf, size_t size)
-{
-	X509_EXTENSION *ext;
-	BIO *bio;
-	char *p;
-	long n, i;
-	int at;
-
-	buf[0] = '\0';
-	if ((at = X509_get_ext_by_NID(x, nid, -1)) < 0)
-		return;
-	ext = X509_get_ext(x, at);
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return;
-	if (X509V3_EXT_print(bio, ext, 0, 0) == 1) {
-		n = BIO_get_mem_data(bio, &p);
-		for (i = 0; i < n && (size_t)i < size - 1; i++)
-			buf[i] = p[i] == '\n' || p[i] == '\r' ? ' ' : p[i];
-		buf[i] = '\0';
-		if (X509_EXTENSION_get_critical(ext))
-			strncat(buf, " (critical)", size - strlen(buf) - 1);
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-}
-
-static void
-serial_string(X509 *x, char *buf, size_t size)
-{
-	BIGNUM *bn;
-	char *hex = NULL;
-
-	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	if (bn != NULL)
-		hex = BN_bn2hex(bn);
-	snprintf(buf, size, "%s", hex ? hex : "?");
-	OPENSSL_free(hex);
-	BN_free(bn);
-}
-
-static void
-iso_time(int64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "?");
-}
-
 /* --- JSON ------------------------------------------------------------- */
 
 static void
@@ -316,7 +208,7 @@ json_sans(FILE *f, const char *key, X509 *x, int type)
 	struct json_list l = { f, 0 };
 
 	fprintf(f, "\"%s\": [", key);
-	san_each(x, type, json_item, &l);
+	cert_san_each(x, type, json_item, &l);
 	fputc(']', f);
 }
 
@@ -326,8 +218,8 @@ json_entry(FILE *f, const char *loc, const struct cert_entry *c, X509 *x)
 {
 	char nb[32], na[32];
 
-	iso_time(c->not_before, nb, sizeof(nb));
-	iso_time(c->not_after, na, sizeof(na));
+	cert_iso_time(c->not_before, nb, sizeof(nb));
+	cert_iso_time(c->not_after, na, sizeof(na));
 	json_field(f, "thumbprint", c->thumbprint, 0);
 	json_field(f, "sha256", c->sha256, 0);
 	json_field(f, "store", c->store, 0);
@@ -614,8 +506,8 @@ list_row(const struct cert_entry *c, void *arg)
 		json_entry(stdout, l->loc, c, x);
 		fputc('}', stdout);
 	} else {
-		san_join(x, GEN_DNS, dns, sizeof(dns));
-		iso_time(c->not_after, date, sizeof(date));
+		cert_san_join(x, GEN_DNS, dns, sizeof(dns));
+		cert_iso_time(c->not_after, date, sizeof(date));
 		date[10] = '\0';
 		printf("%-41s %-10s %-4s %-32s %s\n", c->thumbprint, date,
 		    c->has_key ? "Yes" : "No", c->subject, dns);
@@ -814,7 +706,7 @@ show_text(const char *loc, const struct cert_entry *c, X509 *x,
 	line("Store:", buf);
 	line("Subject:", c->subject);
 	line("Issuer:", c->issuer);
-	serial_string(x, buf, sizeof(buf));
+	cert_serial_string(x, buf, sizeof(buf));
 	line("Serial number:", buf);
 	cert_time_string(c->not_before, nb, sizeof(nb));
 	cert_time_string(c->not_after, na, sizeof(na));
@@ -822,25 +714,25 @@ show_text(const char *loc, const struct cert_entry *c, X509 *x,
 	    now > c->not_after ? " (EXPIRED)" : now < c->not_before ?
 	    " (NOT YET VALID)" : "");
 	line("Valid:", buf);
-	san_join(x, GEN_DNS, buf, sizeof(buf));
+	cert_san_join(x, GEN_DNS, buf, sizeof(buf));
 	line("DNS names:", buf);
-	san_join(x, GEN_IPADD, buf, sizeof(buf));
+	cert_san_join(x, GEN_IPADD, buf, sizeof(buf));
 	if (*buf)
 		line("IP addresses:", buf);
-	san_join(x, GEN_EMAIL, buf, sizeof(buf));
+	cert_san_join(x, GEN_EMAIL, buf, sizeof(buf));
 	if (*buf)
 		line("Email addresses:", buf);
-	san_join(x, GEN_URI, buf, sizeof(buf));
+	cert_san_join(x, GEN_URI, buf, sizeof(buf));
 	if (*buf)
 		line("URIs:", buf);
 	cert_key_description(X509_get0_pubkey(x), buf, sizeof(buf));
 	line("Public key:", buf);
 	line("Private key:", c->has_key ? "yes, in the store" : "no");
-	ext_string(x, NID_key_usage, buf, sizeof(buf));
+	cert_ext_string(x, NID_key_usage, buf, sizeof(buf));
 	line("Key usage:", buf);
-	ext_string(x, NID_ext_key_usage, buf, sizeof(buf));
+	cert_ext_string(x, NID_ext_key_usage, buf, sizeof(buf));
 	line("Extended key usage:", buf);
-	ext_string(x, NID_basic_constraints, buf, sizeof(buf));
+	cert_ext_string(x, NID_basic_constraints, buf, sizeof(buf));
 	line("Basic constraints:", buf);
 	printf("Chain:\n");
 	for (i = 0; i < sk_X509_num(ch->certs); i++) {
@@ -914,11 +806,11 @@ show_json(const char *loc, const struct cert_entry *c, X509 *x,
 	fputs(", ", stdout);
 	json_sans(stdout, "uris", x, GEN_URI);
 	fputs(", ", stdout);
-	serial_string(x, buf, sizeof(buf));
+	cert_serial_string(x, buf, sizeof(buf));
 	json_field(stdout, "serial", buf, 0);
 	cert_key_description(X509_get0_pubkey(x), buf, sizeof(buf));
 	json_field(stdout, "public_key", buf, 0);
-	ext_string(x, NID_key_usage, buf, sizeof(buf));
+	cert_ext_string(x, NID_key_usage, buf, sizeof(buf));
 	json_field(stdout, "key_usage", buf, 0);
 	json_eku(stdout, x);
 	pathlen = X509_get_pathlen(x);
