@@ -30,48 +30,35 @@
 
 /* --- command lines ---------------------------------------------------- */
 
-enum {
-	OPT_STORE = 1, OPT_PASSWORD_FILE, OPT_PASSWORD_STDIN, OPT_PASSWORD,
-	OPT_ALL, OPT_LONG, OPT_JSON, OPT_HELP
-};
-
-struct opts {
-	const char		*store;
-	struct cli_password	 pw;
-	int			 all, lng, json;
-	const char		*arg[2];
-	int			 nargs;
-};
-
 #define OPTION(name, has, val)	{ name, has, NULL, val }
 
 static const struct option import_options[] = {
-	OPTION("store", required_argument, OPT_STORE),
-	OPTION("password-file", required_argument, OPT_PASSWORD_FILE),
-	OPTION("password-stdin", no_argument, OPT_PASSWORD_STDIN),
-	OPTION("password", required_argument, OPT_PASSWORD),
-	OPTION("help", no_argument, OPT_HELP),
+	OPTION("store", required_argument, CERT_OPT_STORE),
+	OPTION("password-file", required_argument, CERT_OPT_PASSWORD_FILE),
+	OPTION("password-stdin", no_argument, CERT_OPT_PASSWORD_STDIN),
+	OPTION("password", required_argument, CERT_OPT_PASSWORD),
+	OPTION("help", no_argument, CERT_OPT_HELP),
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option list_options[] = {
-	OPTION("all", no_argument, OPT_ALL),
-	OPTION("long", no_argument, OPT_LONG),
-	OPTION("json", no_argument, OPT_JSON),
-	OPTION("help", no_argument, OPT_HELP),
+	OPTION("all", no_argument, CERT_OPT_ALL),
+	OPTION("long", no_argument, CERT_OPT_LONG),
+	OPTION("json", no_argument, CERT_OPT_JSON),
+	OPTION("help", no_argument, CERT_OPT_HELP),
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option show_options[] = {
-	OPTION("store", required_argument, OPT_STORE),
-	OPTION("json", no_argument, OPT_JSON),
-	OPTION("help", no_argument, OPT_HELP),
+	OPTION("store", required_argument, CERT_OPT_STORE),
+	OPTION("json", no_argument, CERT_OPT_JSON),
+	OPTION("help", no_argument, CERT_OPT_HELP),
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option delete_options[] = {
-	OPTION("store", required_argument, OPT_STORE),
-	OPTION("help", no_argument, OPT_HELP),
+	OPTION("store", required_argument, CERT_OPT_STORE),
+	OPTION("help", no_argument, CERT_OPT_HELP),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -107,75 +94,6 @@ static const char delete_usage[] =
 "\n"
 "Deletes certificate T from its store (S narrows the search; My is\n"
 "preferred). Its private key goes with the last entry that uses it.\n";
-
-/* A --store that names no store is a wrong command line. */
-static int
-store_opt_ok(const char *cmd, const char *store)
-{
-	struct cert_store_name sn;
-	struct err e;
-
-	if (store == NULL || cert_store_name_parse(store, &sn, &e) == 0)
-		return 1;
-	cli_usage(cmd, "%s", e.msg);
-	return 0;
-}
-
-/* Returns -1 when the command line is wrong (already said), 1 after
- * --help, 0 to go on. */
-static int
-parse_opts(int argc, char **argv, const struct option *lo, int maxargs,
-    const char *cmd, const char *usage, struct opts *o)
-{
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 0;	/* GNU: a full reset, as batch mode parses again */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case OPT_STORE:
-			o->store = optarg;
-			break;
-		case OPT_PASSWORD_FILE:
-			o->pw.file = optarg;
-			break;
-		case OPT_PASSWORD_STDIN:
-			o->pw.from_stdin = 1;
-			break;
-		case OPT_PASSWORD:
-			o->pw.arg = optarg;
-			break;
-		case OPT_ALL:
-			o->all = 1;
-			break;
-		case OPT_LONG:
-			o->lng = 1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(usage, stdout);
-			return 1;
-		case ':':
-			cli_usage(cmd, "%s needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
-			return -1;
-		}
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs == maxargs) {
-			cli_usage(cmd, "unexpected '%s'", argv[optind]);
-			return -1;
-		}
-		o->arg[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
 
 /* --- JSON ------------------------------------------------------------- */
 
@@ -437,11 +355,11 @@ cert_cmd_import(int argc, char **argv)
 {
 	struct cert_bundle b;
 	struct import im;
-	struct opts o;
+	struct cert_opts o;
 	struct err e;
 	int rc, r;
 
-	if ((r = parse_opts(argc, argv, import_options, 1, "cert import",
+	if ((r = cert_opts_parse(argc, argv, import_options, 1, "cert import",
 	    import_usage, &o)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs != 1)
@@ -552,12 +470,12 @@ cert_cmd_list(int argc, char **argv)
 {
 	struct cert_store_name sn = { STORE_MACHINE, CERT_STORE_MY };
 	struct lister l;
-	struct opts o;
+	struct cert_opts o;
 	struct err e;
 	size_t i;
 	int r, rc = 0;
 
-	if ((r = parse_opts(argc, argv, list_options, 1, "cert list",
+	if ((r = cert_opts_parse(argc, argv, list_options, 1, "cert list",
 	    list_usage, &o)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs == 1 && cert_requests_name(o.arg[0], &sn.loc))
@@ -830,17 +748,17 @@ cert_cmd_show(int argc, char **argv)
 	struct cert_entry c;
 	struct store *s;
 	struct chain ch;
-	struct opts o;
+	struct cert_opts o;
 	struct err e;
 	X509 *x = NULL;
 	int r, rc = -1;
 
-	if ((r = parse_opts(argc, argv, show_options, 1, "cert show",
+	if ((r = cert_opts_parse(argc, argv, show_options, 1, "cert show",
 	    show_usage, &o)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs != 1)
 		return cli_usage("cert show", "show needs a thumbprint");
-	if (!store_opt_ok("cert show", o.store))
+	if (!cert_store_opt_ok("cert show", o.store))
 		return EXIT_USAGE;
 	if (cli_cert_find(o.store, o.arg[0], STORE_READ, &s, &c, &e) == -1)
 		return cli_fail(&e);
@@ -911,18 +829,18 @@ cert_cmd_delete(int argc, char **argv)
 	enum store_location loc;
 	struct cert_entry c;
 	struct store *s;
-	struct opts o;
+	struct cert_opts o;
 	struct err e;
 	int r, key_gone;
 
-	if ((r = parse_opts(argc, argv, delete_options, 1, "cert delete",
+	if ((r = cert_opts_parse(argc, argv, delete_options, 1, "cert delete",
 	    delete_usage, &o)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (o.nargs != 1)
 		return cli_usage("cert delete", "delete needs a thumbprint");
 	if (cert_requests_name(o.store, &loc))
 		return cert_requests_delete(loc, o.arg[0]);
-	if (!store_opt_ok("cert delete", o.store))
+	if (!cert_store_opt_ok("cert delete", o.store))
 		return EXIT_USAGE;
 	if (cli_cert_find(o.store, o.arg[0], STORE_WRITE, &s, &c, &e) == -1)
 		return cli_fail(&e);

@@ -88,6 +88,31 @@ int	cli_password_read(const struct cli_password *, char *buf, size_t size,
 void	cli_cert_table_header(FILE *, const char *location, const char *store);
 void	cli_cert_table_row(FILE *, const struct cert_entry *);
 
+/* The command lines of import, list, show and delete (cert_opts.c): each
+ * command passes its own getopt_long table of these values. */
+enum cert_opt {
+	CERT_OPT_STORE = 1, CERT_OPT_PASSWORD_FILE, CERT_OPT_PASSWORD_STDIN,
+	CERT_OPT_PASSWORD, CERT_OPT_ALL, CERT_OPT_LONG, CERT_OPT_JSON,
+	CERT_OPT_HELP
+};
+struct cert_opts {
+	const char		*store;
+	struct cli_password	 pw;
+	int			 all, lng, json;
+	const char		*arg[2];
+	int			 nargs;
+};
+struct option;
+/* Parses argv into o (at most maxargs positional arguments); prints usage
+ * for --help. Returns -1 when the command line is wrong (already said),
+ * 1 after --help, 0 to go on. */
+int	cert_opts_parse(int argc, char **argv, const struct option *,
+	    int maxargs, const char *cmd, const char *usage,
+	    struct cert_opts *o);
+/* 1 when --store is absent or names a store; else says so (usage) and
+ * returns 0. */
+int	cert_store_opt_ok(const char *cmd, const char *store);
+
 /* hsys cert ...: argv[0] is the command's name. */
 int	cert_cmd_import(int argc, char **argv);		/* cert_store.c */
 int	cert_cmd_list(int argc, char **argv);
