@@ -95,61 +95,6 @@ static const char delete_usage[] =
 "Deletes certificate T from its store (S narrows the search; My is\n"
 "preferred). Its private key goes with the last entry that uses it.\n";
 
-/* --- JSON ------------------------------------------------------------- */
-
-static void
-json_field(FILE *f, const char *key, const char *value, int last)
-{
-	fprintf(f, "\"%s\": ", key);
-	cli_json_str(f, value);
-	fputs(last ? "" : ", ", f);
-}
-
-struct json_list {
-	FILE	*f;
-	int	 n;
-};
-
-static void
-json_item(const char *name, void *arg)
-{
-	struct json_list *l = arg;
-
-	if (l->n++ > 0)
-		fputs(", ", l->f);
-	cli_json_str(l->f, name);
-}
-
-static void
-json_sans(FILE *f, const char *key, X509 *x, int type)
-{
-	struct json_list l = { f, 0 };
-
-	fprintf(f, "\"%s\": [", key);
-	cert_san_each(x, type, json_item, &l);
-	fputc(']', f);
-}
-
-/* The fields list and show share. */
-static void
-json_entry(FILE *f, const char *loc, const struct cert_entry *c, X509 *x)
-{
-	char nb[32], na[32];
-
-	cert_iso_time(c->not_before, nb, sizeof(nb));
-	cert_iso_time(c->not_after, na, sizeof(na));
-	json_field(f, "thumbprint", c->thumbprint, 0);
-	json_field(f, "sha256", c->sha256, 0);
-	json_field(f, "store", c->store, 0);
-	json_field(f, "location", loc, 0);
-	json_field(f, "subject", c->subject, 0);
-	json_field(f, "issuer", c->issuer, 0);
-	json_field(f, "not_before", nb, 0);
-	json_field(f, "not_after", na, 0);
-	fprintf(f, "\"has_private_key\": %s, ", c->has_key ? "true" : "false");
-	json_sans(f, "dns_names", x, GEN_DNS);
-}
-
 /* --- import ----------------------------------------------------------- */
 
 struct imported {
@@ -421,7 +366,7 @@ list_row(const struct cert_entry *c, void *arg)
 		return -1;
 	if (l->json) {
 		fputs(l->n++ ? ",\n  {" : "[\n  {", stdout);
-		json_entry(stdout, l->loc, c, x);
+		cli_cert_json_entry(stdout, l->loc, c, x);
 		fputc('}', stdout);
 	} else {
 		cert_san_join(x, GEN_DNS, dns, sizeof(dns));
@@ -698,14 +643,14 @@ json_chain(FILE *f, const struct chain *ch)
 		cert_name_string(X509_get_subject_name(sk_X509_value(
 		    ch->certs, i)), subject, sizeof(subject));
 		fputs(i ? ", {" : "{", f);
-		json_field(f, "thumbprint", thumb, 0);
-		json_field(f, "subject", subject, 1);
+		cli_json_field(f, "thumbprint", thumb, 0);
+		cli_json_field(f, "subject", subject, 1);
 		fputc('}', f);
 	}
 	fprintf(f, "], \"chain_trusted\": %s, ", ch->trusted ? "true" :
 	    "false");
 	chain_status(ch, buf, sizeof(buf));
-	json_field(f, "chain_status", buf, 1);
+	cli_json_field(f, "chain_status", buf, 1);
 }
 
 static void
@@ -716,20 +661,20 @@ show_json(const char *loc, const struct cert_entry *c, X509 *x,
 	long pathlen;
 
 	fputc('{', stdout);
-	json_entry(stdout, loc, c, x);
+	cli_cert_json_entry(stdout, loc, c, x);
 	fputs(", ", stdout);
-	json_sans(stdout, "ip_addresses", x, GEN_IPADD);
+	cli_cert_json_sans(stdout, "ip_addresses", x, GEN_IPADD);
 	fputs(", ", stdout);
-	json_sans(stdout, "emails", x, GEN_EMAIL);
+	cli_cert_json_sans(stdout, "emails", x, GEN_EMAIL);
 	fputs(", ", stdout);
-	json_sans(stdout, "uris", x, GEN_URI);
+	cli_cert_json_sans(stdout, "uris", x, GEN_URI);
 	fputs(", ", stdout);
 	cert_serial_string(x, buf, sizeof(buf));
-	json_field(stdout, "serial", buf, 0);
+	cli_json_field(stdout, "serial", buf, 0);
 	cert_key_description(X509_get0_pubkey(x), buf, sizeof(buf));
-	json_field(stdout, "public_key", buf, 0);
+	cli_json_field(stdout, "public_key", buf, 0);
 	cert_ext_string(x, NID_key_usage, buf, sizeof(buf));
-	json_field(stdout, "key_usage", buf, 0);
+	cli_json_field(stdout, "key_usage", buf, 0);
 	json_eku(stdout, x);
 	pathlen = X509_get_pathlen(x);
 	fprintf(stdout, "\"ca\": %s, \"path_length\": ",

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <openssl/x509.h>
+
 #include "store/store.h"
 
 struct err;
@@ -32,6 +34,8 @@ void	cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A JSON string, escaped; bytes that are not UTF-8 are read as Latin-1 so
  * the output stays valid JSON (json.c). */
 void	cli_json_str(FILE *, const char *);
+/* "key": "value" and, unless last, ", " (json.c). */
+void	cli_json_field(FILE *, const char *key, const char *value, int last);
 
 /* Commits the store's transaction and pokes a running hsysd (commit.c). */
 struct store;
@@ -87,6 +91,11 @@ int	cli_password_read(const struct cli_password *, char *buf, size_t size,
  */
 void	cli_cert_table_header(FILE *, const char *location, const char *store);
 void	cli_cert_table_row(FILE *, const struct cert_entry *);
+/* JSON: "key": [the subjectAltNames of a GEN_* type], and the fields list
+ * and show share, from "thumbprint" to "dns_names" (no braces). */
+void	cli_cert_json_sans(FILE *, const char *key, X509 *, int type);
+void	cli_cert_json_entry(FILE *, const char *location,
+	    const struct cert_entry *, X509 *);
 
 /* The command lines of import, list, show and delete (cert_opts.c): each
  * command passes its own getopt_long table of these values. */
