@@ -123,10 +123,10 @@ int	cert_opts_parse(int argc, char **argv, const struct option *,
 int	cert_store_opt_ok(const char *cmd, const char *store);
 
 /* hsys cert ...: argv[0] is the command's name. */
-int	cert_cmd_import(int argc, char **argv);		/* cert_store.c */
-int	cert_cmd_list(int argc, char **argv);
-int	cert_cmd_show(int argc, char **argv);
-int	cert_cmd_delete(int argc, char **argv);
+int	cert_cmd_import(int argc, char **argv);		/* cert_import.c */
+int	cert_cmd_list(int argc, char **argv);		/* cert_list.c */
+int	cert_cmd_show(int argc, char **argv);		/* cert_show.c */
+int	cert_cmd_delete(int argc, char **argv);		/* cert_delete.c */
 int	cert_cmd_export(int argc, char **argv);		/* cert_export.c */
 int	cert_cmd_new_selfsigned(int argc, char **argv);	/* cert_issue.c */
 int	cert_cmd_new_ca(int argc, char **argv);
