@@ -4,9 +4,11 @@
  *
  * This header is the component's front door. Files:
  *   schema.c      the cert tables (a migration step)
- *   storename.c   parsing "LocalMachine\My", "cert:\localmachine\my", "My"
+ *   winstore.c    Windows' store names: "LocalMachine\My", "My",
+ *                 "cert:\localmachine\my" (names only; rows are certdb.c's)
  *   thumbprint.c  SHA-1/SHA-256 thumbprints, normalizing what users type
- *   certstore.c   adding, finding, listing, loading and deleting entries
+ *   certdb.c      the certificate and key rows in the SQLite store: adding,
+ *                 finding, listing, loading and deleting entries
  *   name.c        printing names and dates the way users expect
  *   describe.c    a certificate's fields in words: SANs, extensions, serial
  *   issue_parse.c checking what users type: key types, DNs, dates, names
