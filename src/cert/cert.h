@@ -255,8 +255,8 @@ int	cert_issued_parse(const unsigned char *, size_t, STACK_OF(X509) **,
 
 /* The intermediates that lead from x towards a root, taken from pool (the
  * CA store), nearest first; roots and x itself are left out. */
-int	cert_chain_build(X509 *x, STACK_OF(X509) *pool, STACK_OF(X509) **chain,
-	    struct err *);
+int	cert_chain_intermediates(X509 *x, STACK_OF(X509) *pool,
+	    STACK_OF(X509) **chain, struct err *);
 /* PKCS#12 of x, its chain and (when not NULL) its key. A key needs a
  * password. Default algorithms: AES-256-CBC with PBKDF2 and a SHA-256 MAC;
  * legacy: pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC. Without a key

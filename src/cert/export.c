@@ -49,8 +49,8 @@ find_issuer(STACK_OF(X509) *pool, X509 *x)
 }
 
 int
-cert_chain_build(X509 *x, STACK_OF(X509) *pool, STACK_OF(X509) **out,
-    struct err *e)
+cert_chain_intermediates(X509 *x, STACK_OF(X509) *pool,
+    STACK_OF(X509) **out, struct err *e)
 {
 	STACK_OF(X509) *chain;
 	X509 *cur = x, *up;
