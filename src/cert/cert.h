@@ -14,6 +14,7 @@
  *   issue_parse.c checking what users type: key types, DNs, dates, names
  *   issue.c       making keys, leaf and CA certificates, and CSRs
  *   request.c     pending requests, and reading what a CA sends back
+ *   chain.c       the one chain builder (show, verify, export, hsysd)
  *   export.c      PFX and PEM encodings of a certificate, chain and key
  *   verify.c      whether a certificate can serve HTTPS, problem by problem
  *   trust.c       making the system (and NSS) trust a CA certificate
@@ -250,6 +251,39 @@ int	cert_request_remove(struct store *, const struct cert_request *,
  * issued one and its chain), or PKCS#7 in PEM or DER. */
 int	cert_issued_parse(const unsigned char *, size_t, STACK_OF(X509) **,
 	    struct err *);
+
+/* --- chains (chain.c) ------------------------------------------------- */
+
+/* What a chain is built from. */
+struct cert_chain_in {
+	X509		*leaf;
+	STACK_OF(X509)	*untrusted;	/* intermediates (the CA store); NULL */
+	STACK_OF(X509)	*anchors;	/* trusted roots (the Root store); NULL */
+	int		 system_trust;	/* also trust the system's roots */
+	time_t		 now;		/* 0: the current time */
+	unsigned	 flags;		/* CERT_CHAIN_* */
+};
+/* Which wrong dates (expired, not yet valid) do not stop the chain: the
+ * leaf's (a caller that judges them itself), or any certificate's (one
+ * that describes the chain's shape). */
+#define CERT_CHAIN_LEAF_DATES	0x1
+#define CERT_CHAIN_ANY_DATES	0x2
+
+struct cert_chain {
+	STACK_OF(X509)	*certs;		/* leaf first, never empty; owned */
+	int		 trusted;	/* it ends at a trusted root */
+	int		 error;		/* X509_V_ERR_* that stopped it, or OK */
+	int		 error_depth;	/* where, counted from the leaf */
+	char		 error_subject[256];	/* whose subject; "": unknown */
+};
+
+/* Builds the chain from in->leaf towards a trusted root with OpenSSL's
+ * verifier, as far as it goes: an untrusted chain is a result (trusted 0,
+ * error says why), -1 only when the build could not run. Free the result
+ * with cert_chain_free. */
+int	cert_chain_build(const struct cert_chain_in *, struct cert_chain *,
+	    struct err *);
+void	cert_chain_free(struct cert_chain *);
 
 /* --- export ----------------------------------------------------------- */
 

@@ -32,73 +32,30 @@ static const char show_usage[] =
 "names, validity, alternative names, key, usages, thumbprints, and the chain\n"
 "the store builds for it (CA store, Root store and the system's trust).\n";
 
-struct chain {
-	STACK_OF(X509)	*certs;		/* leaf first */
-	int		 trusted;
-	int		 error;		/* X509_V_ERR_*, when not trusted */
-};
-
-/* show describes the chain's shape; validity is printed on its own, so an
- * expired link must not stop the chain from being built. */
+/* The chain the store builds: the CA store's intermediates, the Root
+ * store's and the system's anchors. show describes the chain's shape and
+ * prints validity on its own, so no wrong date stops the chain. */
 static int
-chain_cb(int ok, X509_STORE_CTX *ctx)
+chain_build(struct store *s, X509 *leaf, struct cert_chain *ch,
+    struct err *e)
 {
-	int err = X509_STORE_CTX_get_error(ctx);
-
-	if (!ok && (err == X509_V_ERR_CERT_HAS_EXPIRED ||
-	    err == X509_V_ERR_CERT_NOT_YET_VALID))
-		return 1;
-	return ok;
-}
-
-static int
-chain_build(struct store *s, X509 *leaf, struct chain *ch, struct err *e)
-{
-	STACK_OF(X509) *untrusted = NULL, *roots = NULL;
-	X509_STORE_CTX *ctx = NULL;
-	X509_STORE *ts = NULL;
-	int i, rc = -1;
+	struct cert_chain_in in = {
+		.leaf = leaf, .system_trust = 1, .flags = CERT_CHAIN_ANY_DATES
+	};
+	int rc = -1;
 
 	memset(ch, 0, sizeof(*ch));
-	if (certstore_stack(s, CERT_STORE_CA, &untrusted, e) == -1 ||
-	    certstore_stack(s, CERT_STORE_ROOT, &roots, e) == -1)
-		goto done;
-	if ((ts = X509_STORE_new()) == NULL ||
-	    (ctx = X509_STORE_CTX_new()) == NULL) {
-		err_ssl(e, "cannot build the chain");
-		goto done;
-	}
-	for (i = 0; i < sk_X509_num(roots); i++)
-		X509_STORE_add_cert(ts, sk_X509_value(roots, i));
-	X509_STORE_set_default_paths(ts);
-	if (!X509_STORE_CTX_init(ctx, ts, leaf, untrusted)) {
-		err_ssl(e, "cannot build the chain");
-		goto done;
-	}
-	X509_STORE_CTX_set_verify_cb(ctx, chain_cb);
-	ch->trusted = X509_verify_cert(ctx) == 1;
-	if (!ch->trusted)
-		ch->error = X509_STORE_CTX_get_error(ctx);
-	if ((ch->certs = X509_STORE_CTX_get1_chain(ctx)) == NULL)
-		ch->certs = sk_X509_new_null();
-	if (ch->certs == NULL || (sk_X509_num(ch->certs) == 0 &&
-	    (!X509_up_ref(leaf) || !sk_X509_push(ch->certs, leaf)))) {
-		err_ssl(e, "cannot build the chain");
-		goto done;
-	}
-	rc = 0;
-done:
-	ERR_clear_error();
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(ts);
-	sk_X509_pop_free(untrusted, X509_free);
-	sk_X509_pop_free(roots, X509_free);
+	if (certstore_stack(s, CERT_STORE_CA, &in.untrusted, e) == 0 &&
+	    certstore_stack(s, CERT_STORE_ROOT, &in.anchors, e) == 0)
+		rc = cert_chain_build(&in, ch, e);
+	sk_X509_pop_free(in.untrusted, X509_free);
+	sk_X509_pop_free(in.anchors, X509_free);
 	return rc;
 }
 
 /* Where the chain ends, in words. */
 static void
-chain_status(const struct chain *ch, char *buf, size_t size)
+chain_status(const struct cert_chain *ch, char *buf, size_t size)
 {
 	X509 *last = sk_X509_value(ch->certs, sk_X509_num(ch->certs) - 1);
 	char subject[512], issuer[512];
@@ -136,7 +93,7 @@ line(const char *label, const char *value)
 
 static void
 show_text(const char *loc, const struct cert_entry *c, X509 *x,
-    const struct chain *ch)
+    const struct cert_chain *ch)
 {
 	char buf[2048], nb[64], na[64];
 	char subject[512], thumb[CERT_THUMB_LEN + 1];
@@ -212,7 +169,7 @@ json_eku(FILE *f, X509 *x)
 }
 
 static void
-json_chain(FILE *f, const struct chain *ch)
+json_chain(FILE *f, const struct cert_chain *ch)
 {
 	char subject[512], thumb[CERT_THUMB_LEN + 1], buf[1200];
 	int i;
@@ -235,7 +192,7 @@ json_chain(FILE *f, const struct chain *ch)
 
 static void
 show_json(const char *loc, const struct cert_entry *c, X509 *x,
-    const struct chain *ch)
+    const struct cert_chain *ch)
 {
 	char buf[2048];
 	long pathlen;
@@ -272,7 +229,7 @@ cert_cmd_show(int argc, char **argv)
 {
 	struct cert_entry c;
 	struct store *s;
-	struct chain ch;
+	struct cert_chain ch;
 	struct cert_opts o;
 	struct err e;
 	X509 *x = NULL;
@@ -293,7 +250,7 @@ cert_cmd_show(int argc, char **argv)
 			show_json(store_location_name(s->loc), &c, x, &ch);
 		else
 			show_text(store_location_name(s->loc), &c, x, &ch);
-		sk_X509_pop_free(ch.certs, X509_free);
+		cert_chain_free(&ch);
 		rc = 0;
 	}
 	X509_free(x);
