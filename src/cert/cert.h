@@ -284,13 +284,14 @@ struct cert_chain {
 int	cert_chain_build(const struct cert_chain_in *, struct cert_chain *,
 	    struct err *);
 void	cert_chain_free(struct cert_chain *);
+/* What a server sends with x, and an export adds: the intermediates of
+ * x's chain through pool (the CA store), nearest first; x and roots are
+ * left out (clients must already have a root). */
+int	cert_chain_intermediates(X509 *x, STACK_OF(X509) *pool,
+	    STACK_OF(X509) **chain, struct err *);
 
 /* --- export ----------------------------------------------------------- */
 
-/* The intermediates that lead from x towards a root, taken from pool (the
- * CA store), nearest first; roots and x itself are left out. */
-int	cert_chain_intermediates(X509 *x, STACK_OF(X509) *pool,
-	    STACK_OF(X509) **chain, struct err *);
 /* PKCS#12 of x, its chain and (when not NULL) its key. A key needs a
  * password. Default algorithms: AES-256-CBC with PBKDF2 and a SHA-256 MAC;
  * legacy: pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC. Without a key

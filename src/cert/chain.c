@@ -130,3 +130,36 @@ cert_chain_free(struct cert_chain *ch)
 	sk_X509_pop_free(ch->certs, X509_free);
 	ch->certs = NULL;
 }
+
+int
+cert_chain_intermediates(X509 *x, STACK_OF(X509) *pool,
+    STACK_OF(X509) **out, struct err *e)
+{
+	struct cert_chain_in in = { .leaf = x, .untrusted = pool };
+	struct cert_chain ch;
+	STACK_OF(X509) *sk;
+	X509 *c;
+	int i;
+
+	if (cert_chain_build(&in, &ch, e) == -1)
+		return -1;
+	if ((sk = sk_X509_new_null()) == NULL)
+		goto oom;
+	for (i = 1; i < sk_X509_num(ch.certs); i++) {
+		c = sk_X509_value(ch.certs, i);
+		/* Roots are the relying party's business, not ours. */
+		if (X509_check_issued(c, c) == X509_V_OK)
+			break;
+		if (!sk_X509_push(sk, c))
+			goto oom;
+		X509_up_ref(c);
+	}
+	cert_chain_free(&ch);
+	*out = sk;
+	return 0;
+oom:
+	sk_X509_pop_free(sk, X509_free);
+	cert_chain_free(&ch);
+	return err_ssl(e, "out of memory");
+}
+
