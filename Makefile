@@ -78,9 +78,10 @@ DAEMON_SRC := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
 DAEMON_LIB := $(BUILD)/libhsysd.a
 
-# libhsys: its own files and the protocol's framing, position-independent,
-# as a static and a shared library exporting only hsys_* (src/lib/hsys.map).
-LIB_SRC   := $(wildcard src/lib/*.c) src/proto/frame.c
+# libhsys: its own files, the protocol's framing and the control-socket
+# client (src/common/ctlsock.c), position-independent, as a static and a
+# shared library exporting only hsys_* (src/lib/hsys.map).
+LIB_SRC   := $(wildcard src/lib/*.c) src/proto/frame.c src/common/ctlsock.c
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 LIB_A     := $(BUILD)/libhsys.a
 LIB_SO    := $(BUILD)/libhsys.so.1
