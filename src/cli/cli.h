@@ -1,7 +1,11 @@
 /*
  * cli — the hsys command line. main.c parses global options and dispatches
- * to a command group (cert.c, http.c); each group dispatches to one function
- * per command, kept in a file per family of commands.
+ * to a command group (cert.c, http.c, diagnose.c, batch.c); each group
+ * dispatches to one function per command, kept in a file per command or
+ * family of commands. The folder reads as layers, and no file calls one
+ * above it: main.c; the groups; the commands (cert_import.c, http_urlacl.c
+ * ...); the helpers they share (cert_find.c, cert_opts.c, cert_print.c,
+ * http_ctx.c, diagnose_hop.c, commit.c, json.c); report.c at the bottom.
  *
  * Exit codes: 0 success, 1 the operation failed (bad input, not found,
  * refused), 2 the command line itself is wrong (usage).
