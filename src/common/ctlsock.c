@@ -78,8 +78,9 @@ ctlsock_connect(const char *path, int64_t deadline)
 		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	} while (rc == -1 && errno == EINTR && left_ms(deadline) > 0);
 	if (rc == -1) {
-		/* The wait for room in the backlog ran out. */
-		if (errno == EAGAIN && left_ms(deadline) == 0)
+		/* A blocking connect says EAGAIN when its wait for room in
+		 * the backlog (SO_SNDTIMEO) ran out. */
+		if (errno == EAGAIN)
 			errno = ETIMEDOUT;
 		goto fail;
 	}
