@@ -78,9 +78,11 @@ DAEMON_SRC := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
 DAEMON_LIB := $(BUILD)/libhsysd.a
 
-# libhsys: its own files and the protocol (src/proto), position-independent,
-# as a static and a shared library exporting only hsys_* (src/lib/hsys.map).
-LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c)
+# libhsys: its own files, the protocol (src/proto) and the control-socket
+# client (src/common/ctlsock.c), position-independent, as a static and a
+# shared library exporting only hsys_* (src/lib/hsys.map).
+LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/proto/*.c) \
+             src/common/ctlsock.c
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 LIB_A     := $(BUILD)/libhsys.a
 LIB_SO    := $(BUILD)/libhsys.so.1

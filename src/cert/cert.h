@@ -4,13 +4,17 @@
  *
  * This header is the component's front door. Files:
  *   schema.c      the cert tables (a migration step)
- *   storename.c   parsing "LocalMachine\My", "cert:\localmachine\my", "My"
+ *   winstore.c    Windows' store names: "LocalMachine\My", "My",
+ *                 "cert:\localmachine\my" (names only; rows are certdb.c's)
  *   thumbprint.c  SHA-1/SHA-256 thumbprints, normalizing what users type
- *   certstore.c   adding, finding, listing, loading and deleting entries
+ *   certdb.c      the certificate and key rows in the SQLite store: adding,
+ *                 finding, listing, loading and deleting entries
  *   name.c        printing names and dates the way users expect
+ *   describe.c    a certificate's fields in words: SANs, extensions, serial
  *   issue_parse.c checking what users type: key types, DNs, dates, names
  *   issue.c       making keys, leaf and CA certificates, and CSRs
  *   request.c     pending requests, and reading what a CA sends back
+ *   chain.c       the one chain builder (show, verify, export, hsysd)
  *   export.c      PFX and PEM encodings of a certificate, chain and key
  *   verify.c      whether a certificate can serve HTTPS, problem by problem
  *   trust.c       making the system (and NSS) trust a CA certificate
@@ -73,6 +77,23 @@ int	cert_time(const ASN1_TIME *, int64_t *);
 void	cert_time_string(int64_t, char *, size_t);
 /* Public key as "EC P-256", "RSA 2048", "Ed25519". */
 void	cert_key_description(EVP_PKEY *, char *, size_t);
+
+/* --- describing a certificate (describe.c) ---------------------------- */
+
+/* Calls fn for each subjectAltName of one GEN_* type (GEN_DNS, GEN_IPADD,
+ * GEN_EMAIL, GEN_URI), as text; an IP address that is not 4 or 16 bytes
+ * reads "(invalid)". */
+void	cert_san_each(X509 *, int type, void (*fn)(const char *, void *),
+	    void *);
+/* The same, joined with ", " ("" when none). */
+void	cert_san_join(X509 *, int type, char *, size_t);
+/* An extension as OpenSSL prints it, on one line, " (critical)" added when
+ * it is; "" when absent. */
+void	cert_ext_string(X509 *, int nid, char *, size_t);
+/* The serial number in hex ("?" when it cannot be read). */
+void	cert_serial_string(X509 *, char *, size_t);
+/* "2027-11-25T06:00:00Z" */
+void	cert_iso_time(int64_t, char *, size_t);
 
 /* --- entries ---------------------------------------------------------- */
 
@@ -231,12 +252,46 @@ int	cert_request_remove(struct store *, const struct cert_request *,
 int	cert_issued_parse(const unsigned char *, size_t, STACK_OF(X509) **,
 	    struct err *);
 
+/* --- chains (chain.c) ------------------------------------------------- */
+
+/* What a chain is built from. */
+struct cert_chain_in {
+	X509		*leaf;
+	STACK_OF(X509)	*untrusted;	/* intermediates (the CA store); NULL */
+	STACK_OF(X509)	*anchors;	/* trusted roots (the Root store); NULL */
+	int		 system_trust;	/* also trust the system's roots */
+	time_t		 now;		/* 0: the current time */
+	unsigned	 flags;		/* CERT_CHAIN_* */
+};
+/* Which wrong dates (expired, not yet valid) do not stop the chain: the
+ * leaf's (a caller that judges them itself), or any certificate's (one
+ * that describes the chain's shape). */
+#define CERT_CHAIN_LEAF_DATES	0x1
+#define CERT_CHAIN_ANY_DATES	0x2
+
+struct cert_chain {
+	STACK_OF(X509)	*certs;		/* leaf first, never empty; owned */
+	int		 trusted;	/* it ends at a trusted root */
+	int		 error;		/* X509_V_ERR_* that stopped it, or OK */
+	int		 error_depth;	/* where, counted from the leaf */
+	char		 error_subject[256];	/* whose subject; "": unknown */
+};
+
+/* Builds the chain from in->leaf towards a trusted root with OpenSSL's
+ * verifier, as far as it goes: an untrusted chain is a result (trusted 0,
+ * error says why), -1 only when the build could not run. Free the result
+ * with cert_chain_free. */
+int	cert_chain_build(const struct cert_chain_in *, struct cert_chain *,
+	    struct err *);
+void	cert_chain_free(struct cert_chain *);
+/* What a server sends with x, and an export adds: the intermediates of
+ * x's chain through pool (the CA store), nearest first; x and roots are
+ * left out (clients must already have a root). */
+int	cert_chain_intermediates(X509 *x, STACK_OF(X509) *pool,
+	    STACK_OF(X509) **chain, struct err *);
+
 /* --- export ----------------------------------------------------------- */
 
-/* The intermediates that lead from x towards a root, taken from pool (the
- * CA store), nearest first; roots and x itself are left out. */
-int	cert_chain_build(X509 *x, STACK_OF(X509) *pool, STACK_OF(X509) **chain,
-	    struct err *);
 /* PKCS#12 of x, its chain and (when not NULL) its key. A key needs a
  * password. Default algorithms: AES-256-CBC with PBKDF2 and a SHA-256 MAC;
  * legacy: pbeWithSHA1And3-KeyTripleDES-CBC and a SHA-1 MAC. Without a key

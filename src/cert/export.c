@@ -19,62 +19,6 @@
 #include "cert/cert.h"
 #include "common/err.h"
 
-/* Deep enough for any real hierarchy; stops loops in a damaged CA store. */
-#define CHAIN_MAX	10
-
-static int
-self_signed(X509 *x)
-{
-	int rc = X509_self_signed(x, 1) == 1;
-
-	/* A failed signature check is an answer, not an error to keep. */
-	ERR_clear_error();
-	return rc;
-}
-
-/* The certificate of pool that issued x, or NULL. */
-static X509 *
-find_issuer(STACK_OF(X509) *pool, X509 *x)
-{
-	X509 *c;
-	int i;
-
-	for (i = 0; i < sk_X509_num(pool); i++) {
-		c = sk_X509_value(pool, i);
-		if (X509_cmp(c, x) != 0 && X509_check_issued(c, x) ==
-		    X509_V_OK)
-			return c;
-	}
-	return NULL;
-}
-
-int
-cert_chain_build(X509 *x, STACK_OF(X509) *pool, STACK_OF(X509) **out,
-    struct err *e)
-{
-	STACK_OF(X509) *chain;
-	X509 *cur = x, *up;
-	int n;
-
-	if ((chain = sk_X509_new_null()) == NULL)
-		return err_ssl(e, "out of memory");
-	for (n = 0; n < CHAIN_MAX && !self_signed(cur); n++) {
-		if (pool == NULL || (up = find_issuer(pool, cur)) == NULL)
-			break;
-		/* Roots are the relying party's business, not ours. */
-		if (self_signed(up))
-			break;
-		if (!X509_up_ref(up) || !sk_X509_push(chain, up)) {
-			X509_free(up);
-			sk_X509_pop_free(chain, X509_free);
-			return err_ssl(e, "out of memory");
-		}
-		cur = up;
-	}
-	*out = chain;
-	return 0;
-}
-
 void
 cert_export_free(unsigned char *buf, size_t len)
 {

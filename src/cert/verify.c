@@ -27,10 +27,6 @@
 struct run {
 	const struct cert_verify *v;
 	int	problems;
-	/* The first chain error, remembered by the verify callback. */
-	int	chain_error;
-	int	chain_depth;
-	char	chain_subject[256];
 };
 
 static void
@@ -77,42 +73,6 @@ check_dates(struct run *r, time_t now)
 	}
 }
 
-/* Time errors of the certificate itself are check_dates' to report; the
- * first other error is remembered and ends the verification. */
-static int
-chain_cb(int ok, X509_STORE_CTX *ctx)
-{
-	int error = X509_STORE_CTX_get_error(ctx);
-	int depth = X509_STORE_CTX_get_error_depth(ctx);
-	struct run *r = X509_STORE_CTX_get_app_data(ctx);
-	X509 *x;
-
-	if (ok)
-		return 1;
-	if (depth == 0 && (error == X509_V_ERR_CERT_HAS_EXPIRED ||
-	    error == X509_V_ERR_CERT_NOT_YET_VALID))
-		return 1;
-	if (r->chain_error == X509_V_OK) {
-		r->chain_error = error;
-		r->chain_depth = depth;
-		if ((x = X509_STORE_CTX_get_current_cert(ctx)) != NULL)
-			cert_name_string(X509_get_subject_name(x),
-			    r->chain_subject, sizeof(r->chain_subject));
-	}
-	return 0;
-}
-
-static int
-store_add_all(X509_STORE *st, STACK_OF(X509) *sk)
-{
-	int i;
-
-	for (i = 0; i < sk_X509_num(sk); i++)
-		if (!X509_STORE_add_cert(st, sk_X509_value(sk, i)))
-			return -1;
-	return 0;
-}
-
 /* A SHA-1 or MD5 signature on a certificate the client must check. Roots
  * are exempt: their signature is never verified. */
 static void
@@ -138,58 +98,31 @@ check_signatures(struct run *r, STACK_OF(X509) *chain)
 	}
 }
 
+/* The chain to a trusted root; the certificate's own dates are
+ * check_dates' to report. */
 static int
 check_chain(struct run *r, time_t now, struct err *e)
 {
 	const struct cert_verify *v = r->v;
-	STACK_OF(X509) *chain = NULL, *leaf = NULL;
-	X509_STORE_CTX *ctx = NULL;
-	X509_STORE *st;
-	int rc = -1;
+	struct cert_chain_in in = {
+		.leaf = v->cert, .untrusted = v->untrusted,
+		.anchors = v->anchors, .system_trust = v->system_trust,
+		.now = now, .flags = CERT_CHAIN_LEAF_DATES
+	};
+	struct cert_chain ch;
 
-	if ((st = X509_STORE_new()) == NULL)
-		return err_ssl(e, "out of memory");
-	X509_STORE_set_verify_cb(st, chain_cb);
-	if (store_add_all(st, v->anchors) == -1 ||
-	    (v->system_trust && !X509_STORE_set_default_paths(st))) {
-		err_ssl(e, "cannot load the trusted certificates");
-		goto fail;
-	}
-	if ((ctx = X509_STORE_CTX_new()) == NULL ||
-	    !X509_STORE_CTX_init(ctx, st, v->cert, v->untrusted)) {
-		err_ssl(e, "cannot set up the chain verification");
-		goto fail;
-	}
-	X509_STORE_CTX_set_app_data(ctx, r);
-	X509_STORE_CTX_set_time(ctx, 0, now);
-	r->chain_error = X509_V_OK;
-	if (X509_verify_cert(ctx) != 1 && r->chain_error == X509_V_OK)
-		r->chain_error = X509_STORE_CTX_get_error(ctx);
-	ERR_clear_error();
-	if (r->chain_error != X509_V_OK)
+	if (cert_chain_build(&in, &ch, e) == -1)
+		return -1;
+	if (ch.error != X509_V_OK)
 		report(r, 0, "no chain to a trusted root: %s (at %s)%s",
-		    X509_verify_cert_error_string(r->chain_error),
-		    r->chain_subject[0] ? r->chain_subject : "the certificate",
+		    X509_verify_cert_error_string(ch.error),
+		    ch.error_subject[0] ? ch.error_subject : "the certificate",
 		    X509_self_signed(v->cert, 1) == 1 ?
 		    "; 'hsys cert trust' makes a self-signed certificate "
 		    "trusted" : "");
-	chain = X509_STORE_CTX_get1_chain(ctx);
-	if (chain == NULL || sk_X509_num(chain) == 0) {
-		/* No chain at all: judge the certificate alone. */
-		if ((leaf = sk_X509_new_null()) == NULL ||
-		    !sk_X509_push(leaf, v->cert)) {
-			err_ssl(e, "out of memory");
-			goto fail;
-		}
-	}
-	check_signatures(r, leaf ? leaf : chain);
-	rc = 0;
-fail:
-	sk_X509_free(leaf);
-	sk_X509_pop_free(chain, X509_free);
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(st);
-	return rc;
+	check_signatures(r, ch.certs);
+	cert_chain_free(&ch);
+	return 0;
 }
 
 static void

@@ -4,11 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cert/cert.h"
 #include "cli/cli.h"
-#include "common/err.h"
-#include "common/secret.h"
-#include "store/store.h"
 
 static const struct {
 	const char *name;
@@ -39,67 +35,6 @@ static const struct {
 	{ "acme", cert_cmd_acme, "register|accounts|order|list ... (see "
 	    "'hsys cert acme --help')" },
 };
-
-int
-cli_cert_find(const char *store_opt, const char *thumb, int flags,
-    struct store **sp, struct cert_entry *c, struct err *e)
-{
-	struct cert_store_name sn;
-
-	*sp = NULL;
-	if (cert_store_name_parse(store_opt, &sn, e) == -1)
-		return -1;
-	if (store_open(sp, sn.loc, flags, e) == -1)
-		return -1;
-	if (certstore_find(*sp, store_opt ? sn.name : NULL, thumb, c, e)
-	    == -1) {
-		store_close(*sp);
-		*sp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-int
-cli_password_read(const struct cli_password *p, char *buf, size_t size,
-    int *given, struct err *e)
-{
-	int n = (p->file != NULL) + (p->from_stdin != 0) + (p->arg != NULL);
-
-	*given = n > 0;
-	buf[0] = '\0';
-	if (n > 1)
-		return err_set(e, "give the password once: --password-file, "
-		    "--password-stdin or --password");
-	if (p->file != NULL)
-		return secret_read_file(p->file, buf, size, e);
-	if (p->from_stdin)
-		return secret_read_file("-", buf, size, e);
-	if (p->arg != NULL) {
-		cli_warn("--password on the command line can be seen by other "
-		    "users in the process list; prefer --password-file or "
-		    "--password-stdin");
-		if (strlen(p->arg) >= size)
-			return err_set(e, "the password is longer than %zu "
-			    "bytes", size - 1);
-		memcpy(buf, p->arg, strlen(p->arg) + 1);
-	}
-	return 0;
-}
-
-void
-cli_cert_table_header(FILE *f, const char *location, const char *store)
-{
-	fprintf(f, "\n   Store: %s\\%s\n\n", location, store);
-	fprintf(f, "%-41s %s\n%-41s %s\n", "Thumbprint", "Subject",
-	    "----------", "-------");
-}
-
-void
-cli_cert_table_row(FILE *f, const struct cert_entry *c)
-{
-	fprintf(f, "%-41s %s\n", c->thumbprint, c->subject);
-}
 
 static void
 help(FILE *f)

@@ -147,7 +147,7 @@ load(const struct export_args *a, X509 **x, EVP_PKEY **key,
 	if (certstore_load(s, c.id, x, a->with_key ? key : NULL, e) == -1)
 		goto done;
 	if (certstore_stack(s, CERT_STORE_CA, &pool, e) == -1 ||
-	    cert_chain_build(*x, pool, chain, e) == -1) {
+	    cert_chain_intermediates(*x, pool, chain, e) == -1) {
 		X509_free(*x);
 		EVP_PKEY_free(*key);
 		*x = NULL;

@@ -19,7 +19,6 @@
  * verdicts say so. Exit 0 only when no hop fails and none is unknown.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,18 +61,6 @@ static const char *const hop_title[H_COUNT] = {
 	"name resolution", "listener", "binding", "certificate",
 	"reservation", "registration", "queue", "request"
 };
-
-void
-dg_set(struct hop *h, enum dg_status st, const char *fix, const char *fmt, ...)
-{
-	va_list ap;
-
-	h->st = st;
-	va_start(ap, fmt);
-	vsnprintf(h->what, sizeof(h->what), fmt, ap);
-	va_end(ap);
-	snprintf(h->fix, sizeof(h->fix), "%s", fix ? fix : "");
-}
 
 /* --- the URL ------------------------------------------------------------ */
 

@@ -3,7 +3,7 @@
  * the application. diagnose.c parses the URL, resolves it, looks at the
  * listener and the request, and prints; diagnose_tls.c judges the binding
  * and its certificate; diagnose_route.c the registration, reservation and
- * queue; diagnose_net.c gathers the machine facts (addresses, who holds a
+ * queue; diagnose_hop.c sets a hop's verdict; diagnose_net.c gathers the machine facts (addresses, who holds a
  * port, a real request, httperr lines).
  */
 #ifndef HSYS_CLI_DIAGNOSE_H

@@ -9,16 +9,15 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/http.h"
+#include "common/ctlsock.h"
 #include "common/err.h"
 #include "common/util.h"
 #include "config/config.h"
@@ -43,75 +42,56 @@ static const struct {
 	{ "requestq", PROTO_STATE_QUEUES },	/* netsh's name */
 };
 
-static int64_t
-now_ms(void)
+/* Connects; 1 when no daemon listens. */
+static int
+dial(int *fd, char *path, size_t size, int64_t deadline, struct err *e)
 {
-	struct timespec ts;
+	char sp[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (config_notify_path(sp, sizeof(sp)) == -1)
+		return err_set(e, "the daemon's socket path is too long");
+	snprintf(path, size, "%s", sp);
+	if ((*fd = ctlsock_connect(sp, deadline)) >= 0)
+		return 0;
+	if (*fd == -ENOENT || *fd == -ECONNREFUSED)
+		return 1;
+	errno = -*fd;
+	return err_sys(e, "cannot reach hsysd at %s", path);
 }
 
 /* Reads exactly n bytes before the deadline. */
 static int
 read_full(int fd, void *buf, size_t n, int64_t deadline, struct err *e)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t r;
-	int64_t left;
+	int rc = ctlsock_recv_full(fd, buf, n, deadline);
 
-	while (got < n) {
-		if ((left = deadline - now_ms()) <= 0)
-			return err_set(e, "hsysd did not answer within %d s",
-			    STATE_TIMEOUT_MS / 1000);
-		if (poll(&p, 1, (int)left) == -1 && errno != EINTR)
-			return err_sys(e, "poll");
-		r = read(fd, (char *)buf + got, n - got);
-		if (r == -1 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0)
-			return err_set(e, "hsysd closed the connection before "
-			    "answering");
-		got += (size_t)r;
-	}
+	if (rc == -ETIMEDOUT)
+		return err_set(e, "hsysd did not answer within %d s",
+		    STATE_TIMEOUT_MS / 1000);
+	if (rc < 0)
+		return err_set(e, "hsysd closed the connection before "
+		    "answering");
 	return 0;
 }
 
-/* Connects; 1 when no daemon listens. */
 static int
-dial(int *fd, char *path, size_t size, struct err *e)
+ask(int fd, uint32_t flags, char **out, size_t *outlen, int64_t deadline,
+    struct err *e)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	if (config_notify_path(sun.sun_path, sizeof(sun.sun_path)) == -1)
-		return err_set(e, "the daemon's socket path is too long");
-	snprintf(path, size, "%s", sun.sun_path);
-	if ((*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return err_sys(e, "socket");
-	if (connect(*fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		return 0;
-	close(*fd);
-	if (errno == ENOENT || errno == ECONNREFUSED)
-		return 1;
-	return err_sys(e, "cannot reach hsysd at %s", path);
-}
-
-static int
-ask(int fd, uint32_t flags, char **out, size_t *outlen, struct err *e)
-{
-	int64_t deadline = now_ms() + STATE_TIMEOUT_MS;
 	unsigned char req[PROTO_HEADER_SIZE + 8] = { 0 }, h[PROTO_HEADER_SIZE];
 	struct proto_frame f;
 	const unsigned char *msg;
 	uint32_t len, mlen;
 	size_t size;
 	char *buf;
+	int rc;
 
 	proto_header_put(req, 4, PROTO_STATE, 0, 1);
 	proto_put32(req + PROTO_HEADER_SIZE, flags);
-	if (send(fd, req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req))
+	if ((rc = ctlsock_send(fd, req, sizeof(req), deadline)) < 0) {
+		errno = -rc;
 		return err_sys(e, "cannot ask hsysd");
+	}
 	if (read_full(fd, h, sizeof(h), deadline, e) == -1)
 		return -1;
 	len = proto_get32(h);
@@ -147,11 +127,12 @@ int
 cli_state_fetch(uint32_t flags, char **out, size_t *len, char *path,
     size_t size, struct err *e)
 {
+	int64_t deadline = ctlsock_deadline(STATE_TIMEOUT_MS);
 	int fd = -1, rc;
 
-	if ((rc = dial(&fd, path, size, e)) != 0)
+	if ((rc = dial(&fd, path, size, deadline, e)) != 0)
 		return rc;
-	rc = ask(fd, flags, out, len, e);
+	rc = ask(fd, flags, out, len, deadline, e);
 	close(fd);
 	return rc;
 }

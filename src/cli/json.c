@@ -52,3 +52,11 @@ cli_json_str(FILE *f, const char *str)
 	}
 	fputc('"', f);
 }
+
+void
+cli_json_field(FILE *f, const char *key, const char *value, int last)
+{
+	fprintf(f, "\"%s\": ", key);
+	cli_json_str(f, value);
+	fputs(last ? "" : ", ", f);
+}

@@ -7,13 +7,11 @@
  *   hsys -f FILE [--atomic] batch lines from a file
  *   ... | hsys              batch lines from standard input
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "common/err.h"
 #include "common/secret.h"
 
 #ifndef HSYS_VERSION
@@ -33,41 +31,6 @@ static const char usage_text[] =
 "'hsys cert --help' and 'hsys http --help' list the commands of a group.\n"
 "State lives in $HSYS_HOME when set, else /var/lib/hsys (see hsys(1)).\n"
 "Exit status: 0 success, 1 failure, 2 a command line that is not valid.\n";
-
-int
-cli_fail(const struct err *e)
-{
-	size_t n = strlen(e->msg);
-
-	fprintf(stderr, "hsys: %s%s\n", e->msg,
-	    n > 0 && (e->msg[n - 1] == '.' || e->msg[n - 1] == '?') ? "" : ".");
-	return EXIT_FAIL;
-}
-
-int
-cli_usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hsys: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ". See 'hsys %s --help'.\n", cmd);
-	return EXIT_USAGE;
-}
-
-void
-cli_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hsys: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int
 main(int argc, char **argv)

@@ -6,8 +6,9 @@
  * [u32 payload length = 0][u16 type = 0x0F01][u16 flags = 0][u64 id = the
  * store's new generation], and waits for the reply hsysd sends once it
  * serves that generation (OK), so that the change is in force when the
- * command returns. The connect and the write are non-blocking and bounded
- * by CONFIG_NOTIFY_MS, the wait for the reply by CONFIG_NOTIFY_REPLY_MS,
+ * command returns. The connect and the write are bounded by
+ * CONFIG_NOTIFY_MS, the wait for the reply by CONFIG_NOTIFY_REPLY_MS
+ * (common/ctlsock.c, the control-socket client hsys and libhsys share),
  * so a stuck daemon cannot hang an admin's command; an older hsysd closes
  * without a reply, which is fine too. The OK may carry lines of text:
  * ports hsysd wants but cannot open, handed to the caller's warn. No daemon (ENOENT, ECONNREFUSED) is the normal
@@ -18,14 +19,13 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ctlsock.h"
 #include "common/err.h"
 #include "config/config.h"
 #include "proto/proto.h"
@@ -42,34 +42,6 @@ config_notify_path(char *buf, size_t size)
 		return -1;
 	n = snprintf(buf, size, "%s/hsysd.sock", dir);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for the socket to become writable (or readable) before the
- * deadline. */
-static int
-wait_for(int fd, short events, int64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int64_t left;
-	int rc;
-
-	do {
-		if ((left = deadline - now_ms()) < 0)
-			left = 0;
-		rc = poll(&p, 1, (int)left);
-	} while (rc == -1 && errno == EINTR);
-	if (rc == 0)
-		errno = ETIMEDOUT;
-	return rc == 1 ? 0 : -1;
 }
 
 #define NOTIFY_REPLY_MAX	4096	/* payload */
@@ -104,16 +76,14 @@ wait_reply(int fd, void (*warn)(const char *, void *), void *arg,
 {
 	unsigned char f[PROTO_HEADER_SIZE + NOTIFY_REPLY_MAX];
 	struct proto_frame fr;
-	int64_t deadline = now_ms() + CONFIG_NOTIFY_REPLY_MS;
+	int64_t deadline = ctlsock_deadline(CONFIG_NOTIFY_REPLY_MS);
 	size_t got = 0;
 	ssize_t n;
 
 	while (got < sizeof(f)) {
-		if (wait_for(fd, POLLIN, deadline) == -1)
+		if ((n = ctlsock_recv(fd, f + got, sizeof(f) - got,
+		    deadline)) == -ETIMEDOUT)
 			return 0;
-		if ((n = recv(fd, f + got, sizeof(f) - got, 0)) == -1 &&
-		    (errno == EAGAIN || errno == EINTR))
-			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
@@ -144,50 +114,26 @@ int
 config_notify_warn(int64_t generation, void (*warn)(const char *, void *),
     void *arg, struct err *e)
 {
-	int64_t deadline = now_ms() + CONFIG_NOTIFY_MS;
-	struct sockaddr_un sun;
+	int64_t deadline = ctlsock_deadline(CONFIG_NOTIFY_MS);
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned char f[16];
-	socklen_t len = sizeof(int);
-	int fd, soerr = 0, rc = -1;
-	ssize_t n;
+	int fd, rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (config_notify_path(sun.sun_path, sizeof(sun.sun_path)) == -1)
+	if (config_notify_path(path, sizeof(path)) == -1)
 		return err_set(e, "the daemon's socket path is too long");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return err_sys(e, "cannot notify hsysd");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno == ENOENT || errno == ECONNREFUSED) {
-			rc = 1;
-			goto done;
-		}
-		/* EAGAIN: the daemon's backlog is full; it will see the
-		 * new generation when it next polls. */
-		if (errno != EINPROGRESS) {
-			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
-			goto done;
-		}
-		if (wait_for(fd, POLLOUT, deadline) == -1 || getsockopt(fd, SOL_SOCKET,
-		    SO_ERROR, &soerr, &len) == -1 || (soerr != 0 &&
-		    (errno = soerr))) {
-			err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
-			goto done;
-		}
+	if ((fd = ctlsock_connect(path, deadline)) < 0) {
+		if (fd == -ENOENT || fd == -ECONNREFUSED)
+			return 1;
+		errno = -fd;
+		return err_sys(e, "cannot notify hsysd at %s", path);
 	}
 	proto_header_put(f, 0, PROTO_CONFIG_CHANGED, 0, (uint64_t)generation);
-	n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
-	if (n == -1 && errno == EAGAIN && wait_for(fd, POLLOUT, deadline) == 0)
-		n = send(fd, f, sizeof(f), MSG_NOSIGNAL);
-	if (n != (ssize_t)sizeof(f)) {
-		if (n >= 0)
-			errno = EPIPE;
-		err_sys(e, "cannot notify hsysd at %s", sun.sun_path);
-		goto done;
-	}
-	rc = wait_reply(fd, warn, arg, e);
-done:
+	if ((rc = ctlsock_send(fd, f, sizeof(f), deadline)) < 0) {
+		errno = -rc;
+		err_sys(e, "cannot notify hsysd at %s", path);
+		rc = -1;
+	} else
+		rc = wait_reply(fd, warn, arg, e);
 	close(fd);
 	return rc;
 }

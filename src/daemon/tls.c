@@ -146,37 +146,21 @@ static int
 add_chain(SSL_CTX *ctx, struct store *s, X509 *leaf, struct err *e)
 {
 	STACK_OF(X509) *cas = NULL, *chain = NULL;
-	X509_STORE_CTX *vctx = NULL;
-	X509_STORE *anchors = NULL;
-	int i, n, rc = -1;
-	X509 *x;
+	int i, rc = -1;
 
 	if (certstore_stack(s, CERT_STORE_CA, &cas, e) == -1)
 		return -1;
-	if ((anchors = X509_STORE_new()) == NULL ||
-	    (vctx = X509_STORE_CTX_new()) == NULL ||
-	    !X509_STORE_CTX_init(vctx, anchors, leaf, cas)) {
-		err_ssl(e, "cannot build the certificate chain");
+	if (cert_chain_intermediates(leaf, cas, &chain, e) == -1)
 		goto out;
-	}
-	/* Verification fails without anchors; the chain built so far is
-	 * what we want. */
-	X509_verify_cert(vctx);
-	chain = X509_STORE_CTX_get0_chain(vctx);
-	n = chain ? sk_X509_num(chain) : 0;
-	for (i = 1; i < n; i++) {
-		x = sk_X509_value(chain, i);
-		if (X509_check_issued(x, x) == X509_V_OK)
-			break;		/* a root: not sent */
-		if (!SSL_CTX_add1_chain_cert(ctx, x)) {
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i))) {
 			err_ssl(e, "cannot add an intermediate certificate");
 			goto out;
 		}
 	}
 	rc = 0;
 out:
-	X509_STORE_CTX_free(vctx);
-	X509_STORE_free(anchors);
+	sk_X509_pop_free(chain, X509_free);
 	sk_X509_pop_free(cas, X509_free);
 	return rc;
 }

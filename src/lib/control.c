@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/ctlsock.h"
 #include "lib/lib.h"
 #include "proto/control.h"
 #include "proto/proto.h"
@@ -45,19 +46,12 @@ sock_path(char *buf, size_t size)
 int
 lib_dial(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int rc;
 
-	if ((rc = sock_path(sun.sun_path, sizeof(sun.sun_path))) < 0)
+	if ((rc = sock_path(path, sizeof(path))) < 0)
 		return rc;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
+	return ctlsock_connect(path, ctlsock_deadline(REPLY_TIMEOUT));
 }
 
 static int
@@ -95,9 +89,9 @@ send_frame(int fd, uint16_t type, uint64_t id, unsigned char *buf,
 int
 lib_recv_frame(struct hsys *h, struct proto_frame *f)
 {
-	struct pollfd pfd = { .fd = h->ctl, .events = POLLIN };
 	ssize_t n;
 	long used;
+	int rc;
 
 	if (h->rused > 0) {
 		memmove(h->rbuf, h->rbuf + h->rused, h->rlen - h->rused);
@@ -113,8 +107,9 @@ lib_recv_frame(struct hsys *h, struct proto_frame *f)
 		}
 		if (used == PROTO_MALFORMED)
 			return -EPROTO;
-		if (poll(&pfd, 1, REPLY_TIMEOUT) == 0)
-			return -ETIMEDOUT;
+		if ((rc = ctlsock_wait(h->ctl, POLLIN,
+		    ctlsock_deadline(REPLY_TIMEOUT))) < 0)
+			return rc;
 		n = recv(h->ctl, h->rbuf + h->rlen, sizeof(h->rbuf) - h->rlen,
 		    0);
 		if (n == -1 && errno == EINTR)

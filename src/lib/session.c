@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ctlsock.h"
 #include "hsys.h"
 #include "lib/lib.h"
 #include "proto/control.h"

@@ -1,7 +1,8 @@
 /*
  * Unit tests of cert_verify_https: each check on certificates made here,
  * with the system's roots left out so that only the given anchors count.
- * Also cert_chain_build, which export uses to find intermediates.
+ * Also cert_chain_build, the one chain builder, and
+ * cert_chain_intermediates, which hsysd and export use.
  */
 #include <string.h>
 
@@ -310,16 +311,71 @@ test_chain_build(void)
 
 	sk_X509_push(pool, root);
 	sk_X509_push(pool, inter);
-	CHECK(cert_chain_build(x, pool, &chain, &e) == 0);
+	CHECK(cert_chain_intermediates(x, pool, &chain, &e) == 0);
 	CHECK(sk_X509_num(chain) == 1 && X509_cmp(sk_X509_value(chain, 0),
 	    inter) == 0);
 	sk_X509_pop_free(chain, X509_free);
-	CHECK(cert_chain_build(x, NULL, &chain, &e) == 0 &&
+	CHECK(cert_chain_intermediates(x, NULL, &chain, &e) == 0 &&
 	    sk_X509_num(chain) == 0);
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(x);
 	EVP_PKEY_free(k);
 	sk_X509_free(pool);
+}
+
+/* The chain as far as it goes, with why it stops; trusted with an
+ * anchor; dates stop it or not as the flags say. */
+static void
+test_chain_build_trust(void)
+{
+	STACK_OF(X509) *pool = sk_X509_new_null();
+	STACK_OF(X509) *anchors = sk_X509_new_null();
+	struct spec s = LEAF("chain.example.test");
+	struct spec old = LEAF("old.example.test");
+	EVP_PKEY *k = testcert_key();
+	X509 *x = make(&s, k, inter, int_key), *y;
+	struct cert_chain_in in = { .leaf = x, .untrusted = pool };
+	struct cert_chain ch;
+	struct err e;
+
+	sk_X509_push(pool, inter);
+	CHECK(cert_chain_build(&in, &ch, &e) == 0);
+	CHECK(!ch.trusted && sk_X509_num(ch.certs) == 2 &&
+	    ch.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY &&
+	    ch.error_depth == 1 &&
+	    strcmp(ch.error_subject, "CN=Unit Intermediate") == 0);
+	cert_chain_free(&ch);
+	sk_X509_push(anchors, root);
+	in.anchors = anchors;
+	CHECK(cert_chain_build(&in, &ch, &e) == 0);
+	CHECK(ch.trusted && ch.error == X509_V_OK &&
+	    sk_X509_num(ch.certs) == 3 &&
+	    X509_cmp(sk_X509_value(ch.certs, 2), root) == 0);
+	cert_chain_free(&ch);
+	/* An expired leaf: it stops the chain unless its dates are left
+	 * to the caller. */
+	old.from = -86400 * 3;
+	old.to = -86400;
+	in.leaf = y = make(&old, k, inter, int_key);
+	CHECK(cert_chain_build(&in, &ch, &e) == 0);
+	CHECK(!ch.trusted && ch.error == X509_V_ERR_CERT_HAS_EXPIRED &&
+	    ch.error_depth == 0);
+	cert_chain_free(&ch);
+	in.flags = CERT_CHAIN_LEAF_DATES;
+	CHECK(cert_chain_build(&in, &ch, &e) == 0 && ch.trusted);
+	cert_chain_free(&ch);
+	/* No pool, no anchors: the leaf alone, never an empty chain. */
+	memset(&in, 0, sizeof(in));
+	in.leaf = x;
+	CHECK(cert_chain_build(&in, &ch, &e) == 0 && !ch.trusted &&
+	    sk_X509_num(ch.certs) == 1 &&
+	    X509_cmp(sk_X509_value(ch.certs, 0), x) == 0);
+	cert_chain_free(&ch);
+	X509_free(x);
+	X509_free(y);
+	EVP_PKEY_free(k);
+	sk_X509_free(pool);
+	sk_X509_free(anchors);
 }
 
 int
@@ -335,6 +391,7 @@ main(void)
 	RUN(test_keys);
 	RUN(test_self_signed);
 	RUN(test_chain_build);
+	RUN(test_chain_build_trust);
 	pki_teardown();
 	return unit_done();
 }

@@ -11,7 +11,7 @@
 #   certfix_thumb CERT.pem                  # prints its thumbprint
 #
 # The store has no import command on this branch, so certificates go in
-# with the sqlite3 shell, in the rows certstore.c writes (see schema.c).
+# with the sqlite3 shell, in the rows cert/certdb.c writes (see schema.c).
 # When 'hsys cert import' exists, certfix_add can become a call to it.
 
 certfix_db() { echo "$HSYS_HOME/hsys.db"; }

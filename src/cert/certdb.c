@@ -1,5 +1,7 @@
 /*
- * certstore — certificate and key rows in the store database. See cert.h.
+ * certdb — the machine certificate store's rows in the SQLite store
+ * database: certificates and their private keys, added, found, listed,
+ * loaded and deleted (the certstore_* functions). See cert.h.
  *
  * Private keys are serialized as unencrypted PKCS#8 DER straight into a
  * bound blob and the buffer wiped right after; they are never written to any

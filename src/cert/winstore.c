@@ -1,5 +1,7 @@
 /*
- * storename — the spellings of a store's name. See cert.h.
+ * winstore — Windows' certificate store names (My, Root, CA, WebHosting)
+ * and locations (LocalMachine, CurrentUser), in every spelling users type:
+ * "My", "LocalMachine\My", "cert:\localmachine\my". See cert.h.
  */
 #include <strings.h>
 #include <string.h>
