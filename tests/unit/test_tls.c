@@ -248,7 +248,8 @@ alpn_of(SSL_CTX *sctx, const char *alpn, size_t alpnlen, char *buf)
 
 	if (handshake(c, s)) {
 		SSL_get0_alpn_selected(s, &proto, &plen);
-		memcpy(buf, proto, plen);
+		if (plen > 0)
+			memcpy(buf, proto, plen);
 		buf[plen] = '\0';
 		r = buf;
 	}
