@@ -181,6 +181,8 @@ int	h2_session_recv(struct h2_session *, const void *, size_t,
 /* The next bytes for the client (valid until the next call); 0 when none
  * wait, -1 on a fatal error. */
 ssize_t	h2_session_output(struct h2_session *, const uint8_t **);
+/* 1 when frames wait to go out (h2_session_output has more). */
+int	h2_session_want_write(const struct h2_session *);
 /* 1 while the connection has a reason to live (streams open, or not
  * yet told to go away). */
 int	h2_session_alive(const struct h2_session *);

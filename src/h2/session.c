@@ -597,6 +597,12 @@ h2_session_output(struct h2_session *s, const uint8_t **p)
 }
 
 int
+h2_session_want_write(const struct h2_session *s)
+{
+	return nghttp2_session_want_write(s->ng);
+}
+
+int
 h2_session_alive(const struct h2_session *s)
 {
 	return !s->fatal && (nghttp2_session_want_read(s->ng) ||
