@@ -342,8 +342,7 @@ def case_frame_errors(t, a):
     c.close()
 
     c = Conn(a)
-    c.send(c.request(1))
-    c.send(DataFrame(1, data=b"x"))
+    c.send(c.request(1), DataFrame(1, data=b"x"))	# in one write
     r = c.response(1)
     ok = r[0] in ("rst", "goaway") and r[1] == STREAM_CLOSED or isinstance(r[0], int)
     # The DATA may reach the server before or after its response.
