@@ -37,3 +37,21 @@ const char acme_schema_v1[] =
     "  updated    INTEGER NOT NULL,"
     "  last_error TEXT NOT NULL DEFAULT ''"
     ") STRICT;";
+
+/* v2: the account key is in keys.db (see cert_schema_v2); the account loses
+ * its foreign key to it. main.key, empty of users now, goes. */
+const char acme_schema_v2[] =
+    "CREATE TABLE main.acme_account_v2 ("
+    "  id       INTEGER PRIMARY KEY,"
+    "  server   TEXT NOT NULL,"
+    "  url      TEXT NOT NULL,"
+    "  key_id   INTEGER NOT NULL,"
+    "  email    TEXT NOT NULL DEFAULT '',"
+    "  ca_file  TEXT NOT NULL DEFAULT '',"
+    "  created  INTEGER NOT NULL,"
+    "  UNIQUE (server, url)"
+    ") STRICT;"
+    "INSERT INTO main.acme_account_v2 SELECT * FROM main.acme_account;"
+    "DROP TABLE main.acme_account;"
+    "ALTER TABLE main.acme_account_v2 RENAME TO acme_account;"
+    "DROP TABLE main.key;";

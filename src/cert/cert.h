@@ -257,6 +257,7 @@ void	cert_export_free(unsigned char *, size_t);
 struct cert_verify {
 	X509		*cert;
 	EVP_PKEY	*key;		/* NULL: the store has none */
+	int		 key_hidden;	/* the keys are root's: key not checked */
 	STACK_OF(X509)	*untrusted;	/* intermediates (the CA store) */
 	STACK_OF(X509)	*anchors;	/* trusted roots (the Root store) */
 	int		 system_trust;	/* also trust the system's roots */

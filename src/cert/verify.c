@@ -268,7 +268,10 @@ check_key(struct run *r)
 		report(r, 0, "the key type (%s) is not one TLS clients "
 		    "accept", desc);
 	}
-	if (v->key == NULL)
+	if (v->key_hidden)
+		report(r, 1, "the private key was not checked: the store's "
+		    "keys are readable by root only");
+	else if (v->key == NULL)
 		report(r, 0, "the store has no private key for it");
 	else if (X509_check_private_key(v->cert, v->key) != 1)
 		report(r, 0, "the private key in the store does not match it");

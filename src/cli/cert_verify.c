@@ -62,13 +62,15 @@ verify(const char *thumb, const char *store_opt, const char *dns_name,
 
 	if (cli_cert_find(store_opt, thumb, STORE_READ, &s, &c, e) == -1)
 		return -1;
-	if (certstore_load(s, c.id, &in.cert, &in.key, e) == -1 ||
+	if (certstore_load(s, c.id, &in.cert, s->keys ? &in.key : NULL,
+	    e) == -1 ||
 	    certstore_stack(s, CERT_STORE_CA, &in.ca, e) == -1 ||
 	    certstore_stack(s, CERT_STORE_ROOT, &in.root, e) == -1)
 		goto done;
 	memset(&v, 0, sizeof(v));
 	v.cert = in.cert;
 	v.key = in.key;
+	v.key_hidden = !s->keys;
 	v.untrusted = in.ca;
 	v.anchors = in.root;
 	v.system_trust = 1;

@@ -14,7 +14,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "daemon/channel.h"
-#include "daemon/conn.h"
+#include "daemon/exchange.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/quota.h"
@@ -116,7 +116,7 @@ channel_close(struct channel *c, const char *why)
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
 	route_forget_channel(c->w, c);
-	conn_channel_lost(c->w, c);
+	exchange_channel_lost(c->w, c);
 	/* A flush already queued holds the channel until it runs (the
 	 * deferred list would otherwise reach it through freed memory). */
 	if (!c->flush_pending)
@@ -278,7 +278,7 @@ channel_read(struct channel *c)
 	while (!c->dead && (used = proto_frame_next(c->in + off,
 	    c->inlen - off, PROTO_MAX_FRAME, &f)) > 0) {
 		off += (size_t)used;
-		if (conn_from_app(c->w, c, &f) == -1)
+		if (exchange_from_app(c->w, c, &f) == -1)
 			channel_close(c, "sent a malformed frame; cut off");
 	}
 	if (c->dead)

@@ -19,6 +19,7 @@
 #include "daemon/ratelimit.h"
 
 struct conn;
+struct exchange;
 struct err;
 struct hsysd;
 struct rtable;
@@ -44,7 +45,7 @@ struct worker {
 	size_t		 nwqueues, capwqueues;
 	struct conn	*conns;		/* client connections */
 	uint64_t	 last_conn_id;
-	struct conn	**xslot;	/* requests in flight, by slot */
+	struct exchange **xslot;	/* requests in flight, by slot */
 	uint32_t	*xgen;		/* generation of each slot */
 	uint32_t	*xfree;		/* free slots */
 	uint32_t	 nxslot, nxfree;
@@ -52,7 +53,7 @@ struct worker {
 	int		 draining;	/* no keep-alive (drain.c) */
 	int64_t		 date_sec;	/* Date header cache */
 	struct worker_stats *stats;	/* written by this worker only */
-	char		*cook;		/* a request's cooked path (conn.c) */
+	char		*cook;		/* a request's cooked path (exchange.c) */
 	struct ratelimit accept_warn;	/* accept failing: listener.c */
 	char		 date[40];
 };

@@ -95,6 +95,9 @@ store_fail(struct store *s, struct err *e, const char *what)
 		return err_set(e, "%s: the disk holding %s is full", what,
 		    s->path);
 	default:
+		if (!s->keys && strstr(sqlite3_errmsg(s->db), "no such table: "
+		    "key") != NULL)
+			return store_need_keys(s, e);
 		return err_set(e, "%s: %s", what, sqlite3_errmsg(s->db));
 	}
 }
@@ -118,6 +121,60 @@ store_exec(struct store *s, const char *sql, struct err *e)
 	return 0;
 }
 
+/* The two databases and the journals SQLite keeps beside them: none a
+ * link, each root's or ours and writable by nobody else (fs_check_file).
+ * -wal and -shm are checked too: a store from before the rollback journal
+ * may still have them. */
+static int
+check_files(const struct store *s, struct err *e)
+{
+	static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
+	const char *const db[] = { s->path, s->keypath };
+	char path[sizeof(s->path) + 16];
+	size_t i, j;
+
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", db[j], suffix[i]);
+			if (fs_check_file(path, "the store", S_IFREG, e) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* keys.db as the schema "keys": its table `key` is found by the plain name
+ * once the main database has none. A reader that may not read it (not
+ * root, for the system store) goes without: store_need_keys says so. */
+static int
+attach_keys(struct store *s, const char *path, struct err *e)
+{
+	sqlite3_stmt *st;
+	mode_t old;
+	int rc;
+
+	if (store_prepare(s, &st, "ATTACH DATABASE ? AS keys", e) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	old = umask(077);
+	rc = sqlite3_step(st);
+	umask(old);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot open the store's keys");
+	s->keys = 1;
+	return 0;
+}
+
+int
+store_need_keys(struct store *s, struct err *e)
+{
+	if (s->keys)
+		return 0;
+	return err_set(e, "the private keys in %s are readable by root only "
+	    "(or the store's owner); run as root to use them", s->keypath);
+}
+
 static int
 open_missing_as_empty(struct store *s, struct err *e)
 {
@@ -126,27 +183,12 @@ open_missing_as_empty(struct store *s, struct err *e)
 	if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE, NULL)
 	    != SQLITE_OK)
 		return store_fail(s, e, "cannot open an empty store");
+	if (attach_keys(s, ":memory:", e) == -1)
+		return -1;
 	s->writable = 1;
 	if (store_migrate(s, e) == -1)
 		return -1;
 	s->writable = 0;
-	return 0;
-}
-
-/* The database and the two files SQLite keeps beside it: none a link,
- * each root's or ours and writable by nobody else (fs_check_file). */
-static int
-check_files(const struct store *s, struct err *e)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char path[sizeof(s->path) + 8];
-	size_t i;
-
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", s->path, suffix[i]);
-		if (fs_check_file(path, "the store", S_IFREG, e) == -1)
-			return -1;
-	}
 	return 0;
 }
 
@@ -181,18 +223,41 @@ open_file(struct store *s, int flags, struct err *e)
 		return store_fail(s, e, "cannot open the store");
 	}
 	s->writable = (flags & STORE_WRITE) != 0;
-	if (s->writable && chmod(s->path, 0600) == -1)
+	if (s->writable && chmod(s->path, s->loc == STORE_MACHINE ? 0644 :
+	    0600) == -1)
 		return err_sys(e, "cannot set the mode of %s", s->path);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
+	if ((s->writable || access(s->keypath, R_OK) == 0) &&
+	    attach_keys(s, s->keypath, e) == -1)
+		return -1;
+	if (s->writable && chmod(s->keypath, 0600) == -1)
+		return err_sys(e, "cannot set the mode of %s", s->keypath);
 	if (store_exec(s, "PRAGMA foreign_keys = ON", e) == -1)
 		return -1;
 	if (s->writable) {
-		if (store_exec(s, "PRAGMA journal_mode = WAL", e) == -1 ||
-		    store_exec(s, "PRAGMA synchronous = FULL", e) == -1)
+		/* A store from before keys.db was in WAL mode; leaving it
+		 * needs the only connection, so a busy store tries again at
+		 * the next write. */
+		(void)sqlite3_exec(s->db, "PRAGMA main.journal_mode = DELETE",
+		    NULL, NULL, NULL);
+		if (store_exec(s, "PRAGMA main.synchronous = FULL", e) == -1 ||
+		    store_exec(s, "PRAGMA keys.journal_mode = DELETE", e) == -1 ||
+		    store_exec(s, "PRAGMA keys.synchronous = FULL", e) == -1)
 			return -1;
 	}
 	return store_migrate(s, e);
+}
+
+static int
+store_name(char *buf, size_t size, const char *dir, const char *file,
+    struct err *e)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, file);
+
+	if (n < 0 || (size_t)n >= size)
+		return err_set(e, "the store's path is too long");
+	return 0;
 }
 
 /* The store's name in s->path, through its directory resolved and checked
@@ -202,20 +267,20 @@ static int
 store_path(struct store *s, const char *dir, int flags, struct err *e)
 {
 	char real[PATH_MAX];
-	int n;
 
-	n = snprintf(s->path, sizeof(s->path), "%s/hsys.db", dir);
-	if (n < 0 || (size_t)n >= sizeof(s->path))
-		return err_set(e, "the store's path is too long");
+	if (store_name(s->path, sizeof(s->path), dir, "hsys.db", e) == -1 ||
+	    store_name(s->keypath, sizeof(s->keypath), dir, "keys.db", e) == -1)
+		return -1;
 	if (!(flags & STORE_WRITE) && access(s->path, F_OK) == -1 &&
 	    (errno == ENOENT || errno == ENOTDIR))
 		return 1;
 	if (fs_check_dir(dir, "the store's directory", real, sizeof(real),
 	    e) == -1)
 		return -1;
-	n = snprintf(s->path, sizeof(s->path), "%s/hsys.db", real);
-	if (n < 0 || (size_t)n >= sizeof(s->path))
-		return err_set(e, "the store's path is too long");
+	if (store_name(s->path, sizeof(s->path), real, "hsys.db", e) == -1 ||
+	    store_name(s->keypath, sizeof(s->keypath), real, "keys.db",
+	    e) == -1)
+		return -1;
 	return 0;
 }
 

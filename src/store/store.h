@@ -2,12 +2,17 @@
  * store — the SQLite database that holds certificates, keys and the HTTP
  * configuration: the single source of truth of hsys.
  *
- * There is one database per location: LocalMachine ($HSYS_HOME/hsys.db,
- * default /var/lib/hsys/hsys.db) and CurrentUser ($HSYS_HOME/user/hsys.db when
- * HSYS_HOME is set, else $XDG_DATA_HOME/hsys/hsys.db or
- * ~/.local/share/hsys/hsys.db). The database, its WAL and SHM files are
- * mode 0600 and their directory 0700 (0755 for the machine home, which
- * also holds hsysd's socket and logs). The directory, its parents and
+ * There is one store per location: LocalMachine ($HSYS_HOME, default
+ * /var/lib/hsys) and CurrentUser ($HSYS_HOME/user when HSYS_HOME is set,
+ * else $XDG_DATA_HOME/hsys or ~/.local/share/hsys). A store is two SQLite
+ * files written in one transaction: hsys.db holds the configuration and
+ * the certificates (0644 for LocalMachine, so that any user can show the
+ * configuration, as on Windows; 0600 for CurrentUser), keys.db holds the
+ * private keys (always 0600), attached as the schema "keys" when the
+ * caller may read it. Both use a rollback journal, which makes a commit
+ * that spans the two atomic and lets a reader without write access read
+ * (WAL needs a writable -shm file). Their directory is 0700 (0755 for the
+ * machine home, which also holds hsysd's socket and logs). The directory, its parents and
  * these files are checked before use (fs_check_dir, fs_check_file: root's
  * or ours, writable by nobody else, no links), and the database is opened
  * by its resolved name with SQLITE_OPEN_NOFOLLOW. Writers take the write
@@ -43,7 +48,9 @@ struct store {
 	enum store_location	 loc;
 	int			 writable;
 	int			 in_tx;
-	char			 path[4096];
+	int			 keys;		/* keys.db attached */
+	char			 path[4096];	/* hsys.db */
+	char			 keypath[4096];	/* keys.db */
 };
 
 /* The directory that holds a location's state (created by store_open). */
@@ -68,6 +75,8 @@ int	store_prepare(struct store *, sqlite3_stmt **, const char *sql,
 	    struct err *);
 int	store_fail(struct store *, struct err *, const char *what);
 int	store_exec(struct store *, const char *sql, struct err *);
+/* Fails with a clear error when the private keys are not readable here. */
+int	store_need_keys(struct store *, struct err *);
 
 /* Migration steps, in order; defined in migrate.c. */
 struct store_migration {

@@ -96,7 +96,7 @@ cp "$T/out" "$T/accounts.json"
 t_ok "is JSON" /usr/bin/python3 -c 'import json,sys
 a = json.load(open(sys.argv[1])); assert a[0]["email"] == "admin@example.test"
 assert a[0]["key"] == "EC P-256"' "$T/accounts.json"
-t_eq "the account key is in the key table" "$(sqlite3 "$HSYS_HOME/hsys.db" \
+t_eq "the account key is in the key table" "$(store_sql \
     'SELECT count(*) FROM acme_account a JOIN key k ON k.id = a.key_id')" 1
 
 # --- orders ---------------------------------------------------------------

@@ -7,11 +7,11 @@ APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 T1=$(hsys cert new-selfsigned --dns-name used.test | grep -oE '^[0-9A-F]{40}')
 hsys http add sslcert hostnameport=used.test:9443 certhash=$T1 appid=$APPID \
     >/dev/null
-before=$(sqlite3 "$HSYS_HOME/hsys.db" .dump | sha256sum)
+before=$(store_dump | sha256sum)
 t_fail "deleting a bound certificate is refused" 1 hsys cert delete "$T1"
 t_grep "and the refusal names the binding" \
     'used by the binding hostnameport=used.test:9443' "$T/err"
-t_eq "the store is unchanged" "$(sqlite3 "$HSYS_HOME/hsys.db" .dump | sha256sum)" \
+t_eq "the store is unchanged" "$(store_dump | sha256sum)" \
     "$before"
 t_ok "after the binding is deleted" hsys http delete sslcert \
     hostnameport=used.test:9443

@@ -9,7 +9,7 @@ printf '%s\n' "$PW" >pw
 printf 'wrong-password\n' >badpw
 
 thumb() { openssl x509 -in "$1" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g'; }
-dump() { sqlite3 "$HSYS_HOME/hsys.db" .dump; }
+dump() { store_dump; }
 # The list of every store as JSON: what "the store as it was" compares.
 state() { hsys cert list --all --json 2>&1; }
 no_sanitizer() { t_nogrep "$1: no sanitizer report" 'Sanitizer|runtime error|LeakSanitizer' "$T/err"; }

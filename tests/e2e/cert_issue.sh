@@ -15,22 +15,22 @@ cert_pem() {
 	    and store='${3:-My}'" | xxd -r -p | openssl x509 -inform DER -out "$2"
 }
 key_pem() {
-	sqlite3 "$DB" "select hex(k.der) from key k join cert c on \
+	store_sql "select hex(k.der) from key k join cert c on \
 	    c.key_id=k.id where c.thumbprint='$1' and c.store='My'" |
 	    xxd -r -p | openssl pkey -inform DER -out "$2"
 }
 text() { openssl x509 -in "$1" -text -noout >"$T/text"; }
-sql() { sqlite3 "$DB" "$1"; }
+sql() { store_sql "$1"; }
 
 # A command that must fail with CODE and a message matching PATTERN, and
 # leave the store exactly as it was.
 t_bad() {
 	local what=$1 code=$2 pat=$3 before
 	shift 3
-	before=$(sqlite3 "$DB" .dump)
+	before=$(store_dump)
 	t_fail "$what" "$code" "$@"
 	t_grep "$what: says why" "$pat" "$T/err"
-	t_eq "$what: store unchanged" "$(sqlite3 "$DB" .dump)" "$before"
+	t_eq "$what: store unchanged" "$(store_dump)" "$before"
 }
 
 # --- new-selfsigned: the defaults ---------------------------------------

@@ -5,7 +5,7 @@
 
 cd "$T" || exit 1
 thumb() { openssl x509 -in "$1" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g'; }
-dump() { sqlite3 "$HSYS_HOME/hsys.db" .dump; }
+dump() { store_dump; }
 json_ok() { python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1"; }
 no_sanitizer() { t_nogrep "$1: no sanitizer report" 'Sanitizer|runtime error' "$T/err"; }
 
@@ -148,7 +148,7 @@ t_ok "delete the leaf" hsys cert delete "$LEAF"
 t_grep "delete: says what and where" "^Deleted $LEAF \(CN=www.list.test.*\) from LocalMachine\\\\My, with its private key.$" "$T/out"
 t_fail "delete again" 1 hsys cert delete "$LEAF"
 t_grep "delete again: not found" "no certificate with thumbprint $LEAF" "$T/err"
-t_eq "the key went with its last user" "$(sqlite3 "$HSYS_HOME/hsys.db" 'SELECT count(*) FROM key')" 0
+t_eq "the key went with its last user" "$(store_sql 'SELECT count(*) FROM key')" 0
 t_ok "delete the intermediate by prefix" hsys cert delete "${INT:0:10}"
 t_grep "delete: from CA" "from LocalMachine\\\\CA" "$T/out"
 t_ok "list --all --json after deleting" hsys cert list --all --json

@@ -25,13 +25,13 @@ d = json.load(open('$T/json'))
 assert [r['thumbprint'] for r in d] == ['$A', '$C'], d
 assert d[0]['names'] == 'DNS:a.test, DNS:b.test, IP:127.0.0.1', d
 "
-keys=$(sqlite3 "$HSYS_HOME/hsys.db" "SELECT count(*) FROM key")
+keys=$(store_sql "SELECT count(*) FROM key")
 t_ok "delete the first by a prefix" $HSYS cert delete "${A:0:10}" \
     --store REQUEST
 t_grep "says so" "^Deleted the pending request $A .*with its private key" \
     "$T/out"
 t_eq "its key went with it" \
-    "$(sqlite3 "$HSYS_HOME/hsys.db" "SELECT count(*) FROM key")" $((keys - 1))
+    "$(store_sql "SELECT count(*) FROM key")" $((keys - 1))
 t_ok "list again" $HSYS cert list REQUEST
 t_nogrep "it is gone" "^$A" "$T/out"
 t_fail "an unknown request" 1 $HSYS cert delete 00000000 --store REQUEST

@@ -80,8 +80,9 @@ home2=$T/home2
 mkdir -p "$home2"
 HSYS_HOME=$home2 "$BUILD/hsys" http delete timeout \
     timeouttype=idleconnectiontimeout >/dev/null
-sqlite3 "$home2/hsys.db" "ATTACH '$home1/hsys.db' AS o;
-    INSERT INTO key SELECT * FROM o.key; INSERT INTO cert SELECT * FROM o.cert;"
+DB=$home2/hsys.db store_sql "ATTACH '$home1/hsys.db' AS o;
+    ATTACH '$home1/keys.db' AS ok;
+    INSERT INTO key SELECT * FROM ok.key; INSERT INTO cert SELECT * FROM o.cert;"
 t_ok "apply onto an empty store" env HSYS_HOME="$home2" $HSYS_WRAP \
     "$BUILD/hsys" -f "$T/export1" --atomic
 t_ok "export again" env HSYS_HOME="$home2" $HSYS_WRAP "$BUILD/hsys" http export

@@ -120,3 +120,17 @@ start_app() {
 # makes the program exit 23 so tests see it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=23:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=23}
+
+# The store from the sqlite3 shell: hsys.db with keys.db attached as
+# "keys", as hsys opens it (the table `key` lives in keys.db). DB=PATH
+# names another hsys.db (the CurrentUser store).
+store_sql() {
+	local db=${DB:-$HSYS_HOME/hsys.db}
+	sqlite3 -cmd "ATTACH '${db%hsys.db}keys.db' AS keys" "$db" "$@"
+}
+# Both files of the store as SQL text, to compare before and after.
+store_dump() {
+	local db=${DB:-$HSYS_HOME/hsys.db}
+	sqlite3 "$db" .dump
+	[ ! -f "${db%hsys.db}keys.db" ] || sqlite3 "${db%hsys.db}keys.db" .dump
+}

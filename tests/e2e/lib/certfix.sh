@@ -53,12 +53,12 @@ certfix_add() {
 	if [ -n "$key" ]; then
 		openssl pkcs8 -topk8 -nocrypt -in "$key" -outform DER \
 		    -out "$kder" || return 1
-		sqlite3 "$(certfix_db)" "INSERT OR IGNORE INTO key (pubhash, der)
+		store_sql "INSERT OR IGNORE INTO key (pubhash, der)
 		    VALUES ('$hash', readfile('$kder'));" || return 1
 		keysql="(SELECT id FROM key WHERE pubhash = '$hash')"
 		rm -f "$kder"
 	fi
-	sqlite3 "$(certfix_db)" "INSERT INTO cert (store, thumbprint, sha256,
+	store_sql "INSERT INTO cert (store, thumbprint, sha256,
 	    subject, issuer, not_before, not_after, pubhash, der, key_id, added)
 	    VALUES ('$store', '$(certfix_thumb "$cert")',
 	    '$(_certfix_sha256 "$cert")', '$(_certfix_name "$cert" subject)',

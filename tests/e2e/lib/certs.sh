@@ -45,10 +45,10 @@ certs_add() {
 	[ "$flag" = expired ] && na=$((now - 86400))
 	if [ "$flag" != nokey ]; then
 		keyid="(SELECT id FROM key WHERE pubhash = '$pub')"
-		sqlite3 "$HSYS_HOME/hsys.db" "INSERT INTO key (pubhash, der)
+		store_sql "INSERT INTO key (pubhash, der)
 		    VALUES ('$pub', X'$(_certs_hex <"$d/key.der")')" || return 1
 	fi
-	sqlite3 "$HSYS_HOME/hsys.db" "INSERT INTO cert (store, thumbprint,
+	store_sql "INSERT INTO cert (store, thumbprint,
 	    sha256, subject, issuer, not_before, not_after, pubhash, der,
 	    key_id, added) VALUES ('$store', '$thumb', '$sha', 'CN=$cn',
 	    'CN=$cn', $((now - 3600)), $na, '$pub',
