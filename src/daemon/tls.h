@@ -37,7 +37,7 @@ struct tls_tickets;
 #define TLS_ALPN_ACME		0x04	/* acme-tls/1 (RFC 8737) */
 /* 1 once the connection layer serves HTTP/2 (src/h2): until then h2 is
  * never selected, whatever the client offers. */
-#define TLS_H2_SERVED		0
+#define TLS_H2_SERVED		1
 
 /* The protocol to select from a client's ALPN list `in` (wire format)
  * among those in `allow`, in the server's order (acme-tls/1, h2,
