@@ -664,7 +664,7 @@ conn_h2c(struct conn *c)
 		return 0;
 	if (n < H2_PREFACE_LEN)
 		return -1;
-	if (h2conn_start(c) == -1)
+	if (h2conn_start(c, conn_next) == -1)
 		conn_drop(c, "OutOfMemory");
 	else
 		conn_next(c);
@@ -681,7 +681,7 @@ conn_alpn(struct conn *c)
 	SSL_get0_alpn_selected(c->ssl, &p, &n);
 	if (n != 2 || memcmp(p, "h2", 2) != 0)
 		return;
-	if (h2conn_start(c) == -1)
+	if (h2conn_start(c, conn_next) == -1)
 		conn_drop(c, "OutOfMemory");
 	else
 		conn_next(c);

@@ -33,6 +33,7 @@
 struct h2conn {
 	struct h2_session	*s;
 	struct conn		*c;
+	void			(*next)(struct conn *); /* conn.c's */
 	int			 streams;	/* open, with a request */
 	int			 fatal;		/* GOAWAY out, then close */
 	int			 closing;	/* GOAWAY out: lingering */
@@ -216,7 +217,7 @@ x_resume(struct exchange *x)
 static void
 x_progress(struct exchange *x)
 {
-	conn_next(req_of(x)->h->c);
+	req_of(x)->h->next(req_of(x)->h->c);
 }
 
 /* Date and Server, as HTTP/1.1 responses carry them. */
@@ -252,7 +253,7 @@ x_answer(struct exchange *x, const struct exchange_answer *a)
 			h2_write(r->st, a->body, a->len, 1);
 	} else
 		h2_reset(r->st, 0x2);
-	conn_next(r->h->c);
+	r->h->next(r->h->c);
 }
 
 static int
@@ -323,7 +324,7 @@ x_credit(struct exchange *x, uint32_t bytes)
 {
 	(void)bytes;
 	pump(req_of(x));
-	conn_next(req_of(x)->h->c);
+	req_of(x)->h->next(req_of(x)->h->c);
 }
 
 static void
@@ -337,7 +338,7 @@ x_fail(struct exchange *x, int status, const char *reason)
 	}
 	log_err(r, reason);
 	h2_reset(r->st, 0x2);		/* INTERNAL_ERROR: that stream only */
-	conn_next(r->h->c);
+	r->h->next(r->h->c);
 }
 
 static const struct exchange_ops h2_xops = {
@@ -501,7 +502,7 @@ static const struct h2_ops h2_sops = {
 /* --- the connection's hooks ----------------------------------------- */
 
 int
-h2conn_start(struct conn *c)
+h2conn_start(struct conn *c, void (*next)(struct conn *))
 {
 	const struct snap_limits *l = conn_limits(c);
 	struct h2_limits lim = h2_limits_default;
@@ -510,6 +511,7 @@ h2conn_start(struct conn *c)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -1;
 	h->c = c;
+	h->next = next;
 	lim.http = &l->http;
 	if (h2_session_new(&h->s, &lim, &h2_sops, h) == -1) {
 		free(h);
@@ -630,7 +632,7 @@ void
 h2conn_goaway(struct conn *c)
 {
 	h2_session_goaway(c->h2->s);
-	conn_next(c);
+	c->h2->next(c);
 }
 
 void

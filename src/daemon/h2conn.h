@@ -20,8 +20,11 @@
 struct conn;
 
 /* Turns the connection to HTTP/2 (the bytes already in `in` are its
- * first). 0, or -1 out of memory (the connection is to close). */
-int	h2conn_start(struct conn *);
+ * first). next: conn.c's "after output progress" (flush, go on or
+ * close), which streams call as HTTP/1.1's responses do; a callback, so
+ * that this file stays below conn.c. 0, or -1 out of memory (the
+ * connection is to close). */
+int	h2conn_start(struct conn *, void (*next)(struct conn *));
 /* The connection is readable: reads once and feeds the session. 1: the
  * connection is to close now. */
 int	h2conn_read(struct conn *);
