@@ -65,10 +65,13 @@ LDLIBS    := -lssl -lcrypto -lsqlite3 -lpthread
 # only the programs that call it link them.
 ACME_LIBS := -lcurl -ljansson
 $(BUILD)/hsys $(BUILD)/tests/test_acme_%: LDLIBS += $(ACME_LIBS)
+# HTTP/2 framing and HPACK (src/h2) are libnghttp2's; hsysd and the unit
+# tests link it (a static core library pulls src/h2 in only where used).
+H2_LIBS   := -lnghttp2
 
 # The core library: everything the programs share.
 CORE_DIRS := src/common src/store src/cert src/config src/url src/http src/proto \
-             src/acme
+             src/acme src/h2
 CORE_SRC  := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libhsyscore.a
@@ -131,7 +134,7 @@ all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN) $(FAULTSHIM)
 # frames small: a request-sized buffer on the stack, in a path that can
 # recur, is how one packet crashed hsysd once (tests/e2e/attack_pipeline).
 FRAME_MAX := -Wframe-larger-than=20480
-$(foreach d,src/daemon src/http src/proto src/url,$(BUILD)/obj/$(d)/%.o): \
+$(foreach d,src/daemon src/http src/h2 src/proto src/url,$(BUILD)/obj/$(d)/%.o): \
     CFLAGS += $(FRAME_MAX)
 $(BUILD)/obj/src/daemon/main.o: CFLAGS += -Wno-frame-larger-than
 
@@ -177,7 +180,8 @@ $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 
 $(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) -lsystemd
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) \
+	    $(H2_LIBS) -lsystemd
 
 $(BUILD)/hsys-forward: $(BUILD)/obj/src/forward/main.o $(FWD_LIB) $(LIB_A) \
     $(CORE_LIB)
@@ -194,7 +198,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) \
-	    -lsystemd
+	    $(H2_LIBS) -lsystemd
 
 $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -47,6 +47,8 @@
 #include "daemon/answer.h"
 #include "daemon/conn.h"
 #include "daemon/conn_int.h"
+#include "daemon/h2conn.h"
+#include "h2/h2.h"
 #include "daemon/exchange.h"
 #include "daemon/httplog.h"
 #include "daemon/hsysd.h"
@@ -67,7 +69,6 @@ _Static_assert(CONN_IN_MAX <= EXCHANGE_TARGET_MAX,
 
 static void	conn_close(struct conn *);
 static void	conn_read(struct conn *);
-static void	conn_next(struct conn *);
 static void	conn_serve(struct conn *);
 static void	conn_serve_more(struct conn *);
 static void	conn_pump_body(struct conn *);
@@ -467,6 +468,7 @@ conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	h2conn_free(c);
 	stats_add(&c->w->stats->closed, 1);
 	stats_port(&c->w->stats->port_open[c->port], 0);
 	exchange_cancel(&c->x);
@@ -540,13 +542,18 @@ conn_done(struct conn *c)
 
 /* After output progress: credit the application, and when the response
  * is done and out, start on the next request or close. */
-static void
+void
 conn_next(struct conn *c)
 {
 	int rc;
 
 	if (c->dead)
 		return;
+	if (c->h2 != NULL) {
+		if (h2conn_next(c))
+			conn_close(c);
+		return;
+	}
 	rc = c->broken ? -1 : out_flush(c);
 	if (rc == -1) {
 		if (!c->broken)
@@ -642,9 +649,49 @@ conn_tunnel_hangup(struct conn *c)
 }
 
 /* What new bytes in `in` bring about, by the connection's state. */
+/*
+ * HTTP/2 with prior knowledge on a cleartext port: the connection starts
+ * with the client preface. 1 when it did (HTTP/2 took over, or it is
+ * closed), 0 when it is HTTP/1.1, -1 when too few bytes tell yet.
+ */
+static int
+conn_h2c(struct conn *c)
+{
+	size_t n = c->inlen < H2_PREFACE_LEN ? c->inlen : H2_PREFACE_LEN;
+
+	if (c->ssl != NULL || c->served || c->state != CONN_HEAD ||
+	    memcmp(c->in, H2_PREFACE, n) != 0)
+		return 0;
+	if (n < H2_PREFACE_LEN)
+		return -1;
+	if (h2conn_start(c, conn_next) == -1)
+		conn_drop(c, "OutOfMemory");
+	else
+		conn_next(c);
+	return 1;
+}
+
+/* After the TLS handshake: ALPN chose h2. */
+static void
+conn_alpn(struct conn *c)
+{
+	const unsigned char *p;
+	unsigned n;
+
+	SSL_get0_alpn_selected(c->ssl, &p, &n);
+	if (n != 2 || memcmp(p, "h2", 2) != 0)
+		return;
+	if (h2conn_start(c, conn_next) == -1)
+		conn_drop(c, "OutOfMemory");
+	else
+		conn_next(c);
+}
+
 static void
 conn_got(struct conn *c, size_t was)
 {
+	if (c->state == CONN_HEAD && !c->served && conn_h2c(c) != 0)
+		return;
 	/* The header wait runs from a head's first byte; the entity-body
 	 * wait restarts with each piece of body. */
 	if (c->state == CONN_HEAD && was == 0)
@@ -679,6 +726,11 @@ conn_read_once(struct conn *c)
 	size_t was = c->inlen;
 	ssize_t n;
 
+	if (c->h2 != NULL) {
+		if (h2conn_read(c))
+			conn_close(c);
+		return;
+	}
 	if (c->state == CONN_TUNNEL && (c->tun_eof ||
 	    c->inlen == c->incap)) {
 		conn_tunnel_hangup(c);
@@ -806,6 +858,9 @@ conn_io(struct loop *l, struct loop_io *io, unsigned rev)
 	if (c->ssl != NULL && !c->handshaken) {
 		if (conn_handshake(c) != 1)
 			return;
+		conn_alpn(c);
+		if (c->dead)
+			return;
 		rev |= LOOP_READ;	/* a request may follow at once */
 	}
 	if (rev & LOOP_WRITE && c->resume)
@@ -821,7 +876,13 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 	uint64_t now = loop_now(l);
+	const char *why;
 
+	if (c->h2 != NULL) {
+		if ((why = h2conn_timeout(c)) != NULL)
+			conn_drop(c, why);
+		return;
+	}
 	if (c->state == CONN_HEAD && c->inlen > 0) {
 		conn_drop(c, "Timer_HeaderWait");
 	} else if (c->state == CONN_HEAD && now < c->idle_until) {
@@ -932,6 +993,10 @@ conns_drain(struct worker *w)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
+		if (c->h2 != NULL) {
+			h2conn_goaway(c);	/* its streams finish */
+			continue;
+		}
 		if (c->state != CONN_HEAD || !c->served || c->inlen > 0 ||
 		    (c->ssl != NULL && SSL_has_pending(c->ssl)) ||
 		    recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)

@@ -107,6 +107,8 @@ struct conn {
 	int			 serving;	/* conn_serve is on the stack */
 	int			 again;		/* one was answered: next one */
 	int			 resume;	/* more wait for writability */
+	/* HTTP/2 (h2conn.c): set once ALPN or the preface chose it. */
+	struct h2conn		*h2;
 };
 
 static inline struct conn *
@@ -155,6 +157,12 @@ out_append(struct conn *c, const void *p, size_t n)
 	c->outlen += n;
 	return 0;
 }
+
+/* --- conn.c ------------------------------------------------------- */
+
+/* After output progress: flush, credit, go on or close (HTTP/2's
+ * streams call it as HTTP/1.1's response does). */
+void	conn_next(struct conn *);
 
 /* --- transport.c: the bytes, through TLS or not -------------------- */
 

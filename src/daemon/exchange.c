@@ -250,8 +250,9 @@ request_fixed(unsigned char *p, const struct exchange *x,
 
 	proto_put32(p, rt->queue);
 	proto_put16(p + 4, method_code(r->method_id));
-	p[6] = 1;
-	p[7] = r->version == 11 ? 1 : 0;
+	/* 1.0, 1.1, or 2.0 (HTTP/2: docs/protocol.md). */
+	p[6] = (unsigned char)(r->version / 10);
+	p[7] = (unsigned char)(r->version % 10);
 	proto_put16(p + 8, (uint16_t)r->nheaders);
 	proto_put16(p + 10, flags);
 	proto_put64(p + 16, r->chunked ? UINT64_MAX :

@@ -199,6 +199,8 @@ put_version(struct out *o, int version)
 		put(o, "HTTP/1.0", 8);
 	else if (version == 11)
 		put(o, "HTTP/1.1", 8);
+	else if (version == 20)
+		put(o, "HTTP/2.0", 8);
 	else
 		put_c(o, '-');
 }

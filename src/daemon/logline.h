@@ -59,7 +59,7 @@ struct logrec {
 	size_t		 method_len;
 	const char	*uri;		/* the request-target as sent */
 	size_t		 uri_len;
-	int		 version;	/* 10, 11; 0: unknown */
+	int		 version;	/* 10, 11, 20; 0: unknown */
 	int		 status;	/* 0: no response */
 	uint64_t	 bytes;		/* response bytes sent, head included */
 	uint64_t	 ms;		/* time taken */

@@ -39,21 +39,70 @@ struct tls_tickets {
 	struct ticket_key	keys[TICKET_KEYS];
 };
 
-/* ALPN protocols in wire format, in the server's order of preference. */
-static const unsigned char alpn_h1[] = "\x08http/1.1";
+/*
+ * ALPN (RFC 7301). The protocols a connection may speak, in the server's
+ * order of preference: acme-tls/1 (RFC 8737) only where an ACME
+ * validation asks for it, then h2, then http/1.1. A client that offers
+ * none of ours, or no ALPN at all, gets HTTP/1.1 without an ALPN answer:
+ * refusing it with no_application_protocol, as RFC 7301 §3.2 allows,
+ * would cut off clients that HTTP.sys serves.
+ */
+static const struct {
+	unsigned		 bit;
+	const char		*wire;	/* length byte, then the name */
+} alpn_order[] = {
+	{ TLS_ALPN_ACME, "\x0a" "acme-tls/1" },
+	{ TLS_ALPN_H2, "\x02" "h2" },
+	{ TLS_ALPN_H1, "\x08" "http/1.1" },
+};
+
+unsigned
+tls_alpn_pick(const unsigned char *in, unsigned inlen, unsigned allow,
+    const unsigned char **out, unsigned char *outlen)
+{
+	const unsigned char *p;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(alpn_order) / sizeof(alpn_order[0]); i++) {
+		if (!(allow & alpn_order[i].bit))
+			continue;
+		n = (unsigned char)alpn_order[i].wire[0];
+		/* The client's list: entries of a length byte and a name. */
+		for (p = in; p < in + inlen && (size_t)(in + inlen - p) > *p;
+		    p += 1 + *p) {
+			if (*p != n || memcmp(p + 1, alpn_order[i].wire + 1, n)
+			    != 0)
+				continue;
+			*out = p + 1;
+			*outlen = (unsigned char)n;
+			return alpn_order[i].bit;
+		}
+	}
+	return 0;
+}
+
+/* What a binding's connections may speak: h2 unless disablehttp2=enable
+ * (or hsysd cannot serve it yet: TLS_H2_SERVED). */
+unsigned
+tls_alpn_allowed(unsigned flags)
+{
+	unsigned allow = TLS_ALPN_H1;
+
+	if (TLS_H2_SERVED && !(flags & TLS_NO_H2))
+		allow |= TLS_ALPN_H2;
+	return allow;
+}
 
 static int
 alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, void *arg)
 {
-	unsigned char *sel;
+	unsigned flags = (unsigned)(uintptr_t)arg;
 
 	(void)ssl;
-	(void)arg;
-	if (SSL_select_next_proto(&sel, outlen, alpn_h1, sizeof(alpn_h1) - 1,
-	    in, inlen) != OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_ALERT_FATAL;	/* RFC 7301 §3.2 */
-	*out = sel;
+	if (tls_alpn_pick(in, inlen, tls_alpn_allowed(flags), out, outlen) ==
+	    0)
+		return SSL_TLSEXT_ERR_NOACK;	/* HTTP/1.1, no answer */
 	return SSL_TLSEXT_ERR_OK;
 }
 
@@ -208,7 +257,9 @@ ctx_policy(SSL_CTX *ctx, unsigned flags, struct tls_tickets *tickets,
 		SSL_CTX_set_app_data(ctx, tickets);
 		SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_cb);
 	}
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	/* The binding's flags travel with its context: OpenSSL calls the
+	 * callback of the context switched in by the ClientHello callback. */
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, (void *)(uintptr_t)flags);
 	if (flags & TLS_CLIENT_CERT)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client_cert);
 	return 0;

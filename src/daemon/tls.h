@@ -11,7 +11,8 @@
  * renegotiation, no compression; stateless session tickets whose keys
  * rotate (tls_tickets), no server-side session cache; read and write
  * buffers released while a connection is idle; ALPN from the binding's
- * list (http/1.1 now; h2 when HTTP/2 comes).
+ * list (h2 unless disablehttp2=enable, then http/1.1; a client offering
+ * neither gets HTTP/1.1; acme-tls/1 is the ACME issue's to add).
  */
 #ifndef HSYS_DAEMON_TLS_H
 #define HSYS_DAEMON_TLS_H
@@ -29,6 +30,23 @@ struct tls_tickets;
 #define TLS_NO_TICKETS		0x04	/* enablesessionticket=disable */
 #define TLS_CLIENT_CERT		0x08	/* clientcertnegotiation=enable */
 #define TLS_NO_H2		0x10	/* disablehttp2=enable */
+
+/* ALPN protocols (tls_alpn_pick). */
+#define TLS_ALPN_H1		0x01	/* http/1.1 */
+#define TLS_ALPN_H2		0x02	/* h2 */
+#define TLS_ALPN_ACME		0x04	/* acme-tls/1 (RFC 8737) */
+/* 1 once the connection layer serves HTTP/2 (src/h2): until then h2 is
+ * never selected, whatever the client offers. */
+#define TLS_H2_SERVED		1
+
+/* The protocol to select from a client's ALPN list `in` (wire format)
+ * among those in `allow`, in the server's order (acme-tls/1, h2,
+ * http/1.1): its TLS_ALPN_* bit and name (pointing into `in`), or 0 when
+ * none is offered (the client gets HTTP/1.1 without an ALPN answer). */
+unsigned tls_alpn_pick(const unsigned char *in, unsigned inlen,
+	    unsigned allow, const unsigned char **out, unsigned char *outlen);
+/* The TLS_ALPN_* set a binding with these TLS_* flags offers. */
+unsigned tls_alpn_allowed(unsigned flags);
 
 /* A context for the certificate `thumbprint` in `storename` (NULL: My) of
  * the open store. tickets may be NULL (no resumption by ticket). */

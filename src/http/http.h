@@ -168,6 +168,12 @@ void	http_chunked_keep_trailers(struct http_chunked *, char *buf,
  */
 int	http_chunked_decode(struct http_chunked *, char *, size_t *);
 
+/* The method's id (HTTP_METHOD_OTHER for another token), and whether a
+ * Host value (or an HTTP/2 :authority) is one the parser accepts: for
+ * the HTTP/2 framing (src/h2), so both framings judge alike. */
+enum http_method http_method_lookup(const char *, size_t);
+int	http_host_ok(const char *, size_t);
+
 /* Nonzero once the whole chunked body (with trailers) has been read. */
 int	http_chunked_done(const struct http_chunked *);
 

@@ -682,3 +682,17 @@ http_request_parse(const char *buf, size_t len, struct http_request *req,
 		return r;
 	return head_parse(buf, (size_t)rl, end, req, lim);
 }
+
+/* For the HTTP/2 framing (src/h2), which checks :method and :authority as
+ * this parser checks the request-line's method and Host. */
+enum http_method
+http_method_lookup(const char *m, size_t n)
+{
+	return method_id(m, n);
+}
+
+int
+http_host_ok(const char *s, size_t n)
+{
+	return host_valid(s, n, 0);
+}

@@ -106,6 +106,19 @@ except (ssl.SSLError, OSError) as e:
 PY
 t_grep "a TLS 1.1 client is refused" '^refused' "$T/py.out"
 
+# ALPN: a client offering only protocols hsysd does not speak, or none,
+# is served HTTP/1.1 (no fatal alert); one offering http/1.1 gets it.
+alpn_get() { printf 'GET /alpn HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n' |
+    timeout 5 openssl s_client -quiet -connect 127.0.0.1:$P -servername a.test \
+    "$@" 2>/dev/null | head -1 | tr -d '\r'; }
+t_eq "ALPN spdy/3 only: served HTTP/1.1" "$(alpn_get -alpn spdy/3)" "HTTP/1.1 200 OK"
+t_eq "no ALPN: served HTTP/1.1" "$(alpn_get)" "HTTP/1.1 200 OK"
+alpn_sel() { echo | timeout 5 openssl s_client -connect 127.0.0.1:$P \
+    -servername a.test -alpn "$1" 2>/dev/null |
+    sed -n 's/^ALPN protocol: //p'; }
+t_eq "ALPN http/1.1 is selected" "$(alpn_sel http/1.1)" http/1.1
+t_eq "h2 and http/1.1 offered: h2" "$(alpn_sel h2,http/1.1)" h2
+
 # Options per binding, changed live: disabletls13 on a.test.
 hsys http update sslcert hostnameport=a.test:$P disabletls13=enable >/dev/null
 t_ok "hsysd applies the change" wait_gen 2

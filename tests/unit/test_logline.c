@@ -88,6 +88,10 @@ test_ncsa(void)
 	CHECK_STR(line(logline_ncsa, &r), "192.0.2.7 - - [26/Nov/2026:13:35:36 "
 	    "+0000] \"GET /a/b?c=d HTTP/1.1\" 200 1234 \"http://r/\" \"-\" "
 	    "7 - -\n");
+	r.version = 20;		/* a request that came over HTTP/2 */
+	CHECK_STR(line(logline_ncsa, &r), "192.0.2.7 - - [26/Nov/2026:13:35:36 "
+	    "+0000] \"GET /a/b?c=d HTTP/2.0\" 200 1234 \"http://r/\" \"-\" "
+	    "7 - -\n");
 	r.method = NULL;
 	CHECK_STR(line(logline_ncsa, &r), "192.0.2.7 - - [26/Nov/2026:13:35:36 "
 	    "+0000] \"-\" 200 1234 \"http://r/\" \"-\" 7 - -\n");

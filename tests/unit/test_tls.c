@@ -134,7 +134,8 @@ test_policy_and_chain(void)
 	CHECK(handshake(c, s));
 	CHECK(SSL_version(s) == TLS1_3_VERSION);
 	SSL_get0_alpn_selected(s, &proto, &plen);
-	CHECK(plen == 8 && memcmp(proto, "http/1.1", 8) == 0);
+	CHECK(TLS_H2_SERVED ? plen == 2 && memcmp(proto, "h2", 2) == 0 :
+	    plen == 8 && memcmp(proto, "http/1.1", 8) == 0);
 	chain = SSL_get_peer_cert_chain(c);
 	CHECK(chain != NULL && sk_X509_num(chain) == 2);	/* leaf + mid */
 	tls_describe(s, desc, sizeof(desc));
@@ -199,20 +200,85 @@ test_versions_and_suites(void)
 }
 
 static void
-test_alpn_mismatch_and_errors(void)
+test_alpn_pick(void)
 {
-	SSL_CTX *sctx, *cctx = client_ctx(0, NULL, "\x02h2", 3);
-	struct err e;
-	SSL *c, *s;
+	static const unsigned char both[] = "\x08http/1.1\x02h2";
+	static const unsigned char odd[] = "\x06spdy/3\x0ahttp/1.1x";
+	static const unsigned char acme[] = "\x0a" "acme-tls/1";
+	static const unsigned char cut[] = "\x02h2\x09http/1.1";
+	const unsigned all = TLS_ALPN_H1 | TLS_ALPN_H2 | TLS_ALPN_ACME;
+	const unsigned char *out = NULL;
+	unsigned char n = 0;
 
-	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, NULL, &e) == 0);
-	c = SSL_new(cctx);
-	s = SSL_new(sctx);
-	CHECK(!handshake(c, s));	/* no common protocol: alert */
+	/* The server's order wins over the client's. */
+	CHECK(tls_alpn_pick(both, 13, all, &out, &n) == TLS_ALPN_H2 &&
+	    n == 2 && memcmp(out, "h2", 2) == 0);
+	CHECK(tls_alpn_pick(both, 13, TLS_ALPN_H1, &out, &n) == TLS_ALPN_H1 &&
+	    n == 8 && memcmp(out, "http/1.1", 8) == 0 && out == both + 1);
+	/* Nothing of ours, a name that is a prefix of ours, a truncated
+	 * entry, an empty list: none (HTTP/1.1 without an answer). */
+	CHECK(tls_alpn_pick(odd, sizeof(odd) - 1, all, &out, &n) == 0);
+	CHECK(tls_alpn_pick(cut, sizeof(cut) - 1, TLS_ALPN_H1, &out, &n) ==
+	    0);
+	CHECK(tls_alpn_pick(cut, sizeof(cut) - 1, all, &out, &n) ==
+	    TLS_ALPN_H2);
+	CHECK(tls_alpn_pick(both, 0, all, &out, &n) == 0);
+	/* acme-tls/1 only where allowed (the ACME responder's own). */
+	CHECK(tls_alpn_pick(acme, 11, TLS_ALPN_H1 | TLS_ALPN_H2, &out, &n) ==
+	    0);
+	CHECK(tls_alpn_pick(acme, 11, all, &out, &n) == TLS_ALPN_ACME &&
+	    n == 10);
+	/* disablehttp2=enable takes h2 away; without it, h2 is offered as
+	 * soon as hsysd serves it. */
+	CHECK(!(tls_alpn_allowed(TLS_NO_H2) & TLS_ALPN_H2));
+	CHECK(tls_alpn_allowed(TLS_NO_H2) & TLS_ALPN_H1);
+	CHECK(!!(tls_alpn_allowed(0) & TLS_ALPN_H2) == TLS_H2_SERVED);
+}
+
+/* The protocol a handshake with a client offering `alpn` selects ("" when
+ * none), or NULL when the handshake fails. */
+static const char *
+alpn_of(SSL_CTX *sctx, const char *alpn, size_t alpnlen, char *buf)
+{
+	SSL_CTX *cctx = client_ctx(0, NULL, alpn, alpnlen);
+	const unsigned char *proto;
+	unsigned plen = 0;
+	const char *r = NULL;
+	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+
+	if (handshake(c, s)) {
+		SSL_get0_alpn_selected(s, &proto, &plen);
+		if (plen > 0)
+			memcpy(buf, proto, plen);
+		buf[plen] = '\0';
+		r = buf;
+	}
 	SSL_free(c);
 	SSL_free(s);
-	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
+	return r;
+}
+
+static void
+test_alpn_fallback_and_errors(void)
+{
+	SSL_CTX *sctx, *noh2;
+	struct err e;
+	char b[32];
+
+	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, NULL, &e) == 0);
+	CHECK(tls_ctx_new(&noh2, st, leaf_thumb, NULL, TLS_NO_H2, NULL, &e) ==
+	    0);
+	/* A client offering only protocols we do not speak, or no ALPN at
+	 * all, is served HTTP/1.1: no fatal alert. */
+	CHECK_STR(alpn_of(sctx, "\x06spdy/3", 7, b), "");
+	CHECK_STR(alpn_of(sctx, NULL, 0, b), "");
+	CHECK_STR(alpn_of(noh2, "\x02h2", 3, b), "");
+	CHECK_STR(alpn_of(noh2, "\x02h2\x08http/1.1", 12, b), "http/1.1");
+	CHECK_STR(alpn_of(sctx, "\x02h2\x08http/1.1", 12, b),
+	    TLS_H2_SERVED ? "h2" : "http/1.1");
+	SSL_CTX_free(noh2);
+	SSL_CTX_free(sctx);
 	CHECK(tls_ctx_new(&sctx, st, bare_thumb, NULL, 0, NULL, &e) == -1 &&
 	    strstr(e.msg, "no private key") != NULL);
 	CHECK(tls_ctx_new(&sctx, st, "0000000000", NULL, 0, NULL, &e) == -1 &&
@@ -286,7 +352,8 @@ main(void)
 	setup();
 	RUN(test_policy_and_chain);
 	RUN(test_versions_and_suites);
-	RUN(test_alpn_mismatch_and_errors);
+	RUN(test_alpn_pick);
+	RUN(test_alpn_fallback_and_errors);
 	RUN(test_tickets);
 	store_close(st);
 	testcert_home_remove(getenv("HSYS_HOME"));
