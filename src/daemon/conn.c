@@ -67,7 +67,6 @@
 _Static_assert(CONN_IN_MAX <= EXCHANGE_TARGET_MAX,
     "a request-target in `in` must fit the exchange's scratch buffer");
 
-static void	conn_close(struct conn *);
 static void	conn_read(struct conn *);
 static void	conn_serve(struct conn *);
 static void	conn_serve_more(struct conn *);
@@ -462,7 +461,7 @@ conn_free(struct loop_defer *df)
 	free(c);
 }
 
-static void
+void
 conn_close(struct conn *c)
 {
 	if (c->dead)
@@ -971,37 +970,4 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	stats_port(&w->stats->port_open[port], 1);
 	arm_idle(c);
 	conn_limit(c);
-}
-
-void
-conns_close_all(struct worker *w)
-{
-	while (w->conns != NULL)
-		conn_close(w->conns);
-}
-
-/* A connection between requests that has sent nothing more is closed now;
- * one with bytes waiting (a request on its way) is read and answered with
- * Connection: close. A fresh connection that has not sent its first
- * request yet is left alone: its client could not tell a close from a
- * failure, and it is answered and closed like the others. */
-void
-conns_drain(struct worker *w)
-{
-	struct conn *c, *next;
-	char b;
-
-	for (c = w->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->h2 != NULL) {
-			h2conn_goaway(c);	/* its streams finish */
-			continue;
-		}
-		if (c->state != CONN_HEAD || !c->served || c->inlen > 0 ||
-		    (c->ssl != NULL && SSL_has_pending(c->ssl)) ||
-		    recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
-			continue;
-		shutdown(c->io.fd, SHUT_WR);
-		conn_close(c);
-	}
 }

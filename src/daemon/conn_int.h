@@ -163,6 +163,9 @@ out_append(struct conn *c, const void *p, size_t n)
 /* After output progress: flush, credit, go on or close (HTTP/2's
  * streams call it as HTTP/1.1's response does). */
 void	conn_next(struct conn *);
+/* Ends the connection now (its exchange cancelled, its memory freed
+ * after the loop's batch). */
+void	conn_close(struct conn *);
 
 /* --- transport.c: the bytes, through TLS or not -------------------- */
 
