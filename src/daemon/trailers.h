@@ -21,7 +21,8 @@ struct trailers {
 	char			 room[TRAILERS_ROOM];
 	struct http_header	 field[TRAILERS_MAX];
 	unsigned char		 payload[PROTO_TRAILERS_FIXED +
-				    PROTO_FIELD_SIZE * TRAILERS_MAX + TRAILERS_ROOM];
+				    PROTO_FIELD_SIZE * TRAILERS_MAX +
+				    TRAILERS_ROOM];
 };
 
 /* Builds the TRAILERS payload from the n fields the decoder kept into
