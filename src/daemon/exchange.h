@@ -65,7 +65,7 @@
 #include <openssl/ssl.h>
 
 #include "daemon/waitlist.h"
-#include "proto/proto.h"
+#include "proto/exchange.h"
 
 struct channel;
 struct exchange;
@@ -123,8 +123,9 @@ struct exchange_resp {
 	int64_t			 content_length; /* -1: none given */
 	int			 end;		/* no body follows */
 	int			 upgrade;	/* an Upgrade field is given */
-	/* Private: where the fields are. */
-	const unsigned char	*table, *area;
+	/* Private: the checked frame, and where its bytes area starts. */
+	const struct proto_frame *frame;
+	size_t			 area;
 };
 
 struct exchange_field {
@@ -269,12 +270,14 @@ static inline void
 exchange_resp_field(const struct exchange_resp *r, uint32_t i,
     struct exchange_field *f)
 {
-	const unsigned char *t = r->table + 16 * (size_t)i;
+	struct proto_field fl;
 
-	f->name = r->area + proto_get32(t);
-	f->nlen = proto_get32(t + 4);
-	f->value = r->area + proto_get32(t + 8);
-	f->vlen = proto_get32(t + 12);
+	proto_field_at(r->frame->payload, PROTO_RESPONSE_FIXED, r->area, i,
+	    &fl);
+	f->name = fl.name;
+	f->nlen = fl.name_len;
+	f->value = fl.value;
+	f->vlen = fl.value_len;
 }
 
 /* Whether a field's name is `name` (given in lowercase), in any case. */

@@ -51,6 +51,7 @@
 #include "daemon/queue.h"
 #include "daemon/registry.h"
 #include "daemon/session.h"
+#include "proto/control.h"
 #include "proto/proto.h"
 #include "url/url.h"
 
@@ -59,8 +60,6 @@
 #define HO_MAX_PAYLOAD	4096
 #define HO_FD_FIXED	8
 #define HO_PREFIX_FIXED	24
-#define QUEUE_F_NAMED	0x1
-#define QUEUE_F_OPEN	0x2
 
 struct ho_prefix {
 	struct ho_prefix	*next;
@@ -252,8 +251,8 @@ send_prefix(const char *text, const struct url_prefix *up, struct queue *q,
 	nl = strlen(q->name);
 	if (HO_PREFIX_FIXED + nl + tl > sizeof(p))
 		return 0;	/* cannot be: both are bounded well below */
-	proto_put32(p, (q->name[0] ? QUEUE_F_NAMED : 0) |
-	    (q->open ? QUEUE_F_OPEN : 0));
+	proto_put32(p, (q->name[0] ? PROTO_QUEUE_F_NAMED : 0) |
+	    (q->open ? PROTO_QUEUE_F_OPEN : 0));
 	proto_put32(p + 4, (uint32_t)q->owner);
 	proto_span_put(p + 8, 0, (uint32_t)nl);
 	proto_span_put(p + 16, (uint32_t)nl, (uint32_t)tl);

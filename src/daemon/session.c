@@ -23,17 +23,8 @@
 #include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/session.h"
-#include "proto/proto.h"
+#include "proto/control.h"
 
-#define HELLO_FIXED		24
-#define CHANNEL_FIXED		32
-#define WELCOME_SIZE		56
-#define QUEUE_CREATE_FIXED	16
-#define QUEUE_ATTACH_FIXED	8
-#define QUEUE_SET_FIXED		16
-
-#define QUEUE_F_NAMED		0x1
-#define QUEUE_F_OPEN		0x2
 #define OWNER_MAX		64	/* "owner/" of "owner/name" */
 
 static struct session *
@@ -69,15 +60,17 @@ span_name(const struct proto_frame *f, size_t at, size_t area, char *out,
 int
 session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 {
-	unsigned char w[WELCOME_SIZE] = { 0 };
+	unsigned char w[PROTO_WELCOME_SIZE];
+	struct proto_welcome wel;
 	struct session *s;
 	struct ucred cred;
 	struct err e;
 
-	if (f->length < HELLO_FIXED || proto_get32(f->payload) != PROTO_MAGIC)
+	if (f->length < PROTO_HELLO_FIXED ||
+	    proto_get32(f->payload + PROTO_HELLO_MAGIC) != PROTO_MAGIC)
 		return control_error(c, 0, EPROTO, "not an hsys HELLO");
-	if (proto_get16(f->payload + 4) > PROTO_VERSION ||
-	    proto_get16(f->payload + 6) < PROTO_VERSION)
+	if (proto_get16(f->payload + PROTO_HELLO_MIN_VERSION) > PROTO_VERSION ||
+	    proto_get16(f->payload + PROTO_HELLO_MAX_VERSION) < PROTO_VERSION)
 		return control_error(c, 0, EPROTONOSUPPORT, "this hsysd speaks "
 		    "protocol version %d only", PROTO_VERSION);
 	if (control_peer(c, &cred) == -1)
@@ -88,7 +81,8 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 		quota_give(d, cred.uid, QUOTA_SESSIONS);
 		return control_error(c, 0, ENOMEM, "out of memory");
 	}
-	if (span_name(f, 16, HELLO_FIXED, s->name, sizeof(s->name)) == -1 ||
+	if (span_name(f, PROTO_HELLO_NAME, PROTO_HELLO_FIXED, s->name,
+	    sizeof(s->name)) == -1 ||
 	    RAND_bytes(s->key, sizeof(s->key)) != 1) {
 		free(s);
 		quota_give(d, cred.uid, QUOTA_SESSIONS);
@@ -100,21 +94,23 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 	s->pid = cred.pid;
 	s->uid = cred.uid;
 	s->gid = cred.gid;
-	s->hello_flags = proto_get32(f->payload + 8);
+	s->hello_flags = proto_get32(f->payload + PROTO_HELLO_FLAGS);
 	s->next = d->sessions;
 	d->sessions = s;
 	control_bind(c, s);
 
-	proto_put16(w, PROTO_VERSION);
-	proto_put16(w + 2, (uint16_t)d->workers);
-	proto_put32(w + 4, PROTO_MAX_FRAME);
-	proto_put32(w + 8, PROTO_WINDOW);
-	proto_put32(w + 12, QUEUE_DEFAULT_WAITING);
-	proto_put64(w + 16, s->id);
-	memcpy(w + 24, s->key, sizeof(s->key));
-	proto_put64(w + 40, (uint64_t)d->generation);
-	proto_put32(w + 48, PROTO_FEATURE_QUEUE_SET |
-	    PROTO_FEATURE_QUEUE_ALLOW);
+	wel = (struct proto_welcome){
+		.version = PROTO_VERSION,
+		.workers = (uint16_t)d->workers,
+		.max_frame = PROTO_MAX_FRAME,
+		.window = PROTO_WINDOW,
+		.max_waiting = QUEUE_DEFAULT_WAITING,
+		.session = s->id,
+		.generation = (uint64_t)d->generation,
+		.features = PROTO_FEATURE_QUEUE_SET | PROTO_FEATURE_QUEUE_ALLOW,
+	};
+	memcpy(wel.key, s->key, sizeof(wel.key));
+	proto_welcome_put(w, sizeof(w), &wel);
 	log_info("session %llu: %s (pid %ld, uid %ld) connected",
 	    (unsigned long long)s->id, s->name[0] ? s->name : "unnamed",
 	    (long)s->pid, (long)s->uid);
@@ -125,18 +121,19 @@ int
 session_channel(struct hsysd *d, struct ctl_conn *c,
     const struct proto_frame *f, int *index, uint64_t *id)
 {
+	struct proto_channel ch;
 	struct session *s;
 	struct ucred cred;
 
-	if (f->length < CHANNEL_FIXED) {
+	if (proto_channel_get(f, &ch) == -1) {
 		control_error(c, 0, EPROTO, "short CHANNEL frame");
 		return -1;
 	}
-	*id = proto_get64(f->payload);
-	*index = proto_get16(f->payload + 24);
+	*id = ch.session;
+	*index = ch.index;
 	s = session_by_id(d, *id);
 	/* One answer for every mismatch: no hint which part was wrong. */
-	if (s == NULL || CRYPTO_memcmp(s->key, f->payload + 8, 16) != 0 ||
+	if (s == NULL || CRYPTO_memcmp(s->key, ch.key, PROTO_KEY_SIZE) != 0 ||
 	    control_peer(c, &cred) == -1 || cred.uid != s->uid) {
 		control_error(c, 0, EACCES, "no such session");
 		return -1;
@@ -167,7 +164,7 @@ session_channel_ready(struct hsysd *d, uint64_t id)
 static int
 queue_attach_session(struct session *s, struct queue *q, uint64_t op)
 {
-	unsigned char ok[8] = { 0 };
+	unsigned char ok[PROTO_OK_QUEUE_SIZE];
 	int i;
 
 	for (i = 0; i < s->nqueues; i++)
@@ -181,8 +178,8 @@ queue_attach_session(struct session *s, struct queue *q, uint64_t op)
 	if (s->channels == s->d->workers)
 		registry_serve(s->d, s, q, 1);
 reply:
-	proto_put32(ok, q->id);
-	return control_send(s->ctl, PROTO_OK, 0, op, ok, 4);
+	return control_send(s->ctl, PROTO_OK, 0, op, ok,
+	    proto_ok_queue_put(ok, sizeof(ok), q->id));
 }
 
 static int
@@ -193,7 +190,7 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	struct queue *q;
 	struct err e;
 
-	if (f->length < QUEUE_CREATE_FIXED)
+	if (f->length < PROTO_QUEUE_CREATE_FIXED)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
 	flags = proto_get32(f->payload);
 	max = proto_get32(f->payload + 4);
@@ -201,10 +198,10 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 		return control_error(s->ctl, f->id, EINVAL, "a queue's length "
 		    "is 1 to %d requests (0: the default, %d)",
 		    PROTO_QUEUE_LENGTH_MAX, QUEUE_DEFAULT_WAITING);
-	if (span_name(f, 8, QUEUE_CREATE_FIXED, name, sizeof(name)) == -1)
+	if (span_name(f, 8, PROTO_QUEUE_CREATE_FIXED, name, sizeof(name)) == -1)
 		return control_error(s->ctl, f->id, EINVAL, "a queue name is "
 		    "1 to %d printable ASCII characters", QUEUE_NAME_MAX);
-	if ((flags & QUEUE_F_NAMED) != (name[0] != '\0'))
+	if ((flags & PROTO_QUEUE_F_NAMED) != (name[0] != '\0'))
 		return control_error(s->ctl, f->id, EINVAL, "a named queue "
 		    "needs a name, an anonymous one none");
 	if (strchr(name, '/') != NULL)
@@ -213,13 +210,13 @@ op_queue_create(struct session *s, const struct proto_frame *f)
 	if (name[0] != '\0' && queue_by_name(s->d, s->uid, name) != NULL)
 		return control_error(s->ctl, f->id, EEXIST, "your queue '%s' "
 		    "exists; attach to it or choose another name", name);
-	if ((flags & QUEUE_F_OPEN) &&
+	if ((flags & PROTO_QUEUE_F_OPEN) &&
 	    acl_may_delegate(s->uid, s->gid, &e) == -1)
 		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
 	if (quota_take(s->d, s->uid, QUOTA_QUEUES, &e) == -1)
 		return control_error(s->ctl, f->id, e.code, "%s", e.msg);
-	if ((q = queue_new(s->d, name, s->uid, (flags & QUEUE_F_OPEN) != 0,
-	    max)) == NULL) {
+	if ((q = queue_new(s->d, name, s->uid,
+	    (flags & PROTO_QUEUE_F_OPEN) != 0, max)) == NULL) {
 		quota_give(s->d, s->uid, QUOTA_QUEUES);
 		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
 	}
@@ -267,8 +264,9 @@ op_queue_attach(struct session *s, const struct proto_frame *f)
 	struct queue *q;
 	uid_t owner;
 
-	if (f->length < QUEUE_ATTACH_FIXED ||
-	    span_name(f, 0, QUEUE_ATTACH_FIXED, spec, sizeof(spec)) == -1 ||
+	if (f->length < PROTO_QUEUE_ATTACH_FIXED ||
+	    span_name(f, 0, PROTO_QUEUE_ATTACH_FIXED, spec,
+	    sizeof(spec)) == -1 ||
 	    spec[0] == '\0')
 		return control_error(s->ctl, f->id, EINVAL, "bad queue name");
 	if (queue_owner(s, spec, &owner, &name) == -1)
@@ -297,7 +295,7 @@ op_queue_close(struct session *s, const struct proto_frame *f)
 	uint32_t id;
 	int i;
 
-	if (f->length < 4)
+	if (f->length < PROTO_QUEUE_CLOSE_SIZE)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
 	id = proto_get32(f->payload);
 	for (i = 0; i < s->nqueues; i++) {
@@ -332,7 +330,8 @@ op_prefix(struct session *s, const struct proto_frame *f)
 	uint32_t n;
 	int rc;
 
-	if (f->length < 16 || proto_span_get(f, 8, 16, &text, &n) == -1)
+	if (f->length < PROTO_PREFIX_FIXED || proto_span_get(f, 8,
+	    PROTO_PREFIX_FIXED, &text, &n) == -1)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
 	if ((q = held_queue(s, proto_get32(f->payload))) == NULL)
 		return control_error(s->ctl, f->id, ENOENT, "this session "
@@ -357,7 +356,7 @@ op_queue_set(struct session *s, const struct proto_frame *f)
 	struct err e;
 	uint32_t prop;
 
-	if (f->length < QUEUE_SET_FIXED)
+	if (f->length < PROTO_QUEUE_SET_SIZE)
 		return control_error(s->ctl, f->id, EPROTO, "short frame");
 	if ((q = held_queue(s, proto_get32(f->payload))) == NULL)
 		return control_error(s->ctl, f->id, ENOENT, "this session "

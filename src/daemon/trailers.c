@@ -13,7 +13,6 @@
 #include <strings.h>
 
 #include "daemon/trailers.h"
-#include "proto/proto.h"
 
 static const char *const forbidden[] = {
 	"authorization", "connection", "content-encoding", "content-length",
@@ -37,7 +36,8 @@ allowed(const struct http_header *h)
 size_t
 trailers_payload(struct trailers *t, size_t n)
 {
-	unsigned char *p = t->payload, *table = p + TRAILERS_HEAD, *area;
+	unsigned char *p = t->payload, *table = p + PROTO_TRAILERS_FIXED;
+	unsigned char *area;
 	size_t i, kept = 0, off = 0;
 
 	for (i = 0; i < n && i < TRAILERS_MAX; i++)
@@ -45,22 +45,21 @@ trailers_payload(struct trailers *t, size_t n)
 			kept++;
 	if (kept == 0)
 		return 0;
-	memset(p, 0, TRAILERS_HEAD);
-	proto_put16(p, (uint16_t)kept);
-	area = table + 16 * kept;
+	memset(p, 0, PROTO_TRAILERS_FIXED);
+	proto_put16(p + PROTO_TRAILERS_COUNT, (uint16_t)kept);
+	area = p + proto_trailers_area(kept);
 	for (i = 0; i < n && i < TRAILERS_MAX; i++) {
 		const struct http_header *h = &t->field[i];
 
 		if (!allowed(h))
 			continue;
-		proto_span_put(table, (uint32_t)off, (uint32_t)h->name_len);
+		proto_field_put(table, (uint32_t)off, (uint32_t)h->name_len,
+		    (uint32_t)(off + h->name_len), (uint32_t)h->value_len);
 		memcpy(area + off, h->name, h->name_len);
 		off += h->name_len;
-		proto_span_put(table + 8, (uint32_t)off,
-		    (uint32_t)h->value_len);
 		memcpy(area + off, h->value, h->value_len);
 		off += h->value_len;
-		table += 16;
+		table += PROTO_FIELD_SIZE;
 	}
 	return (size_t)(area - p) + off;
 }

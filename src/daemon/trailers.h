@@ -10,17 +10,18 @@
 #include <stddef.h>
 
 #include "http/http.h"
+#include "proto/exchange.h"
 
 #define TRAILERS_ROOM	(16u << 10)	/* the head's limit: max_head */
 #define TRAILERS_MAX	100		/* and max_headers */
-#define TRAILERS_HEAD	8		/* u16 count, 6 reserved */
 
 /* A connection's room for one request's trailers and their frame,
  * allocated on its first chunked request. */
 struct trailers {
 	char			 room[TRAILERS_ROOM];
 	struct http_header	 field[TRAILERS_MAX];
-	unsigned char		 payload[TRAILERS_HEAD + 16 * TRAILERS_MAX +
+	unsigned char		 payload[PROTO_TRAILERS_FIXED +
+				    PROTO_FIELD_SIZE * TRAILERS_MAX +
 				    TRAILERS_ROOM];
 };
 

@@ -131,6 +131,21 @@ proto_field_put(unsigned char *t, uint32_t name_off, uint32_t name_len,
 	proto_put32(t + 12, value_len);
 }
 
+/* Entry i of a header table that proto_field_get has checked, without
+ * checking it again (hsysd reads a RESPONSE's fields twice: to check
+ * them, then to write them). */
+static inline void
+proto_field_at(const unsigned char *payload, size_t table, size_t area,
+    size_t i, struct proto_field *fl)
+{
+	const unsigned char *t = payload + table + PROTO_FIELD_SIZE * i;
+
+	fl->name = payload + area + proto_get32(t);
+	fl->name_len = proto_get32(t + 4);
+	fl->value = payload + area + proto_get32(t + 8);
+	fl->value_len = proto_get32(t + 12);
+}
+
 /* Entry i of the header table at `table` in the payload, whose bytes area
  * starts at `area`; -1 when the entry or either string lies outside the
  * payload. The caller has checked that the table ends by `area`. */
@@ -144,10 +159,7 @@ proto_field_get(const struct proto_frame *f, size_t table, size_t area,
 	if ((uint64_t)proto_get32(t) + proto_get32(t + 4) > room ||
 	    (uint64_t)proto_get32(t + 8) + proto_get32(t + 12) > room)
 		return -1;
-	fl->name = f->payload + area + proto_get32(t);
-	fl->name_len = proto_get32(t + 4);
-	fl->value = f->payload + area + proto_get32(t + 8);
-	fl->value_len = proto_get32(t + 12);
+	proto_field_at(f->payload, table, area, i, fl);
 	return 0;
 }
 

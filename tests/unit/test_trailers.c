@@ -148,7 +148,8 @@ test_full(void)
 	CHECK(total == TRAILERS_ROOM);
 	len = trailers_payload(t, TRAILERS_MAX);
 	CHECK(le16(t->payload) == TRAILERS_MAX);
-	CHECK(len == TRAILERS_HEAD + 16 * TRAILERS_MAX + TRAILERS_ROOM);
+	CHECK(len == PROTO_TRAILERS_FIXED + PROTO_FIELD_SIZE * TRAILERS_MAX +
+	    TRAILERS_ROOM);
 	CHECK(len <= sizeof(t->payload));
 	for (i = 0; i < TRAILERS_MAX && ok; i++) {
 		snprintf(name, sizeof(name), "X-F%03zu: ", i);
