@@ -76,7 +76,7 @@ t_line "a cleartext request: NCSA combined and the three extra fields" \
     "^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] \"GET /app/x\?q=1 HTTP/1\.1\" 200 $bytes \"http://ref\.test/\" \"tester/1\.0 \(x\)\" [0-9]+ - -$" \
     "$LOG/access.log"
 sz=$(curl -sk -o /dev/null -w '%{size_header} %{size_download}' \
-    --tlsv1.3 -A 'tls-tester' --resolve a.test:$P2:127.0.0.1 \
+    --http1.1 --tlsv1.3 -A 'tls-tester' --resolve a.test:$P2:127.0.0.1 \
     "https://a.test:$P2/s/y")
 bytes=$((${sz% *} + ${sz#* }))
 t_line "a TLS request: the version and the SNI" \
@@ -185,7 +185,7 @@ bytes=$((${sz% *} + ${sz#* }))
 t_line "a cleartext request in W3C: spaces in the UA become +" \
     "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} 127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 $P GET /app/w\?a=b HTTP/1\.1 200 $bytes [0-9]+ w3c\+tester - 127\.0\.0\.1:$P - -$" \
     "$T/w3c/access.log"
-curl -sk -o /dev/null --tlsv1.3 -A 'tls' --resolve a.test:$P2:127.0.0.1 \
+curl -sk --http1.1 -o /dev/null --tlsv1.3 -A 'tls' --resolve a.test:$P2:127.0.0.1 \
     "https://a.test:$P2/s/z"
 t_line "a TLS request in W3C" \
     " $P2 GET /s/z HTTP/1\.1 200 [0-9]+ [0-9]+ tls - a\.test:$P2 TLSv1\.3 a\.test$" \

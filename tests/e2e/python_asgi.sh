@@ -45,7 +45,7 @@ t_grep "the startup handler's state is seen" '"started":true' "$T/index"
 t_eq "a route with a parameter" "$($C "$U/item/42")" "item 42"
 t_eq "a route that is not there: 404" \
     "$($C -o /dev/null -w '%{http_code}' "$U/nothere")" 404
-$C -D "$T/stream.h" "$U/stream?n=20000" >"$T/stream"
+$C --http1.1 -D "$T/stream.h" "$U/stream?n=20000" >"$T/stream"
 t_eq "a streamed response arrives whole" "$(wc -l <"$T/stream")" 20000
 t_grep "chunked" '^[Tt]ransfer-[Ee]ncoding: chunked' "$T/stream.h"
 head -c 10485760 /dev/urandom >"$T/10m"

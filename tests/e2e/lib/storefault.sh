@@ -74,16 +74,15 @@ sf_content() { sf_look | sed 's/^ok //; s/gen=.*//'; }
 
 sf_generation() { sf_look | sed 's/.*gen=//'; }
 
-# The integrity check's first line, then the content and the generation,
-# in one sqlite3 run (a loaded machine runs few processes a second), on a
-# copy of the database and its WAL (without the -shm index, as after a
-# crash): the look neither changes the store (sqlite3 would checkpoint
-# it) nor needs room or write access where it is.
+# The integrity check's first line (of both files: hsys.db and keys.db),
+# then the content and the generation, in one sqlite3 run (a loaded
+# machine runs few processes a second). The look opens the store where it
+# is, as the next hsys would: a write cut short left hot rollback journals
+# (and a super-journal naming both), which SQLite plays back on that open,
+# so what the look sees is what any reader sees from then on.
 sf_look() {
-	rm -f "$T/look.db" "$T/look.db-wal" "$T/look.db-shm"
-	cp "$SF_DB" "$T/look.db"
-	[ -f "$SF_DB-wal" ] && cp "$SF_DB-wal" "$T/look.db-wal"
-	sqlite3 "$T/look.db" "PRAGMA integrity_check; $SF_CONTENT SELECT
+	sqlite3 -cmd "ATTACH '$(dirname "$SF_DB")/keys.db' AS keys" "$SF_DB" \
+	    "PRAGMA integrity_check; $SF_CONTENT SELECT
 	    'gen=' || value FROM meta WHERE key = 'generation';" 2>&1 |
 	    tr '\n' ' ' | sed 's/ $//'
 }
