@@ -68,9 +68,10 @@ head -c $((20 * 1024 * 1024)) /dev/urandom >"$T/up.bin"
 want="$(stat -c %s "$T/up.bin") $(sha256sum <"$T/up.bin" | cut -d' ' -f1)"
 t_eq "20 MiB upload streamed (sha256)" \
     "$(get --data-binary @"$T/up.bin" https://localhost:$P/app/upload)" "$want"
+# Chunked is HTTP/1.1's framing (over HTTP/2 the field is malformed).
 t_eq "20 MiB upload, chunked by the client" \
-    "$(get -H 'Transfer-Encoding: chunked' --data-binary @"$T/up.bin" \
-    https://localhost:$P/app/upload)" "$want"
+    "$(get --http1.1 -H 'Transfer-Encoding: chunked' \
+    --data-binary @"$T/up.bin" https://localhost:$P/app/upload)" "$want"
 get "https://localhost:$P/app/big?n=20971520" -o "$T/big2"
 t_eq "20 MiB response from the Unix socket" "$(stat -c %s "$T/big2")" 20971520
 n=0
