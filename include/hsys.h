@@ -174,6 +174,17 @@ ssize_t		 hsys_response_write(struct hsys_request *, const void *,
 /* Ends the response (after a 101: half-closes the tunnel towards the
  * client) without freeing r, so that reading can go on. */
 int		 hsys_response_shutdown(struct hsys_request *);
+/* Ends the response with trailer fields (gRPC's grpc-status), without
+ * freeing r, as hsys_response_shutdown does. HTTP/2 clients get them in a
+ * HEADERS frame after the body; HTTP/1.1 clients in the last chunk when
+ * the response is chunked (no Content-Length), else not at all. Fields a
+ * trailer may not carry (Content-Length, Content-Type, …: docs/protocol.md)
+ * are left out by the daemon. n 0: as hsys_response_shutdown. -EINVAL: not
+ * started, ended, after a 101, over 100 fields, or a name or value as
+ * hsys_response_start refuses; -EMSGSIZE: over 16 KiB; -EOPNOTSUPP: the
+ * daemon is older than response trailers. */
+int		 hsys_response_trailers(struct hsys_request *,
+		    const struct hsys_header *, size_t n);
 /* Ends the response (sends 500 when none was started) and frees r. */
 int		 hsys_response_end(struct hsys_request *);
 /* Status, Content-Type, Content-Length and body in one send; frees r.

@@ -330,6 +330,7 @@ static const struct exchange_ops conn_ops = {
 	.answer = conn_x_answer,
 	.head = response_head,
 	.body = response_body,
+	.trailers = response_trailers,
 	.credit = conn_x_credit,
 	.fail = conn_x_fail,
 	.progress = conn_x_progress,

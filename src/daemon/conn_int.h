@@ -190,9 +190,11 @@ void	conn_log_done(struct conn *);
 
 /* --- response.c: what the application's frames become on the wire -- */
 
-/* exchange_ops' head and body for HTTP/1.1. */
+/* exchange_ops' head, body and trailers for HTTP/1.1. */
 int	response_head(struct exchange *, const struct exchange_resp *);
 int	response_body(struct exchange *, const void *, size_t, int end);
+int	response_trailers(struct exchange *, const struct http_header *,
+	    size_t n);
 /* An answer the daemon makes itself, into `out`; -1: out of memory. */
 int	response_answer(struct conn *, const struct exchange_answer *);
 

@@ -25,6 +25,7 @@
 #include "daemon/snapshot.h"
 #include "daemon/stats.h"
 #include "daemon/tls.h"
+#include "daemon/trailers.h"
 #include "daemon/waitlist.h"
 #include "daemon/worker.h"
 #include "http/chars.h"
@@ -742,6 +743,32 @@ from_response(struct exchange *x, const struct proto_frame *f)
 	x->ops->progress(x);
 }
 
+/* The response's trailers, with its END (not counted against credit:
+ * trailers_from_app bounds them). Malformed ones fail that request. */
+static int
+from_resp_trailers(struct exchange *x, const struct proto_frame *f)
+{
+	struct http_header fl[TRAILERS_MAX];
+	int n, rc;
+
+	if (!(f->flags & PROTO_F_END) || x->upgraded ||
+	    (n = trailers_from_app(f, fl)) == -1) {
+		log_info("worker %d: malformed response trailers; resetting "
+		    "the response", x->w->index);
+		refuse(x->ch, f->id, "the trailers are malformed: without "
+		    "END, after a 101, over 100 fields or 16 KiB, a name that "
+		    "is not a token, or a value with CR, LF or NUL");
+		xid_release(x);
+		x->ops->fail(x, 502, NULL);
+		return 0;
+	}
+	if ((rc = x->ops->trailers(x, fl, (size_t)n)) == -1)
+		return -1;
+	x->ended = rc == 1;
+	x->ops->progress(x);
+	return 0;
+}
+
 static int
 from_resp_data(struct exchange *x, const struct proto_frame *f)
 {
@@ -749,6 +776,8 @@ from_resp_data(struct exchange *x, const struct proto_frame *f)
 
 	if (!x->final || x->ended)
 		return -1;
+	if (f->flags & PROTO_F_TRAILERS)
+		return from_resp_trailers(x, f);
 	/* Beyond its credit: an application that would make the daemon
 	 * buffer without bound is cut off (its channel ends). */
 	if (f->length > x->resp_credit) {

@@ -35,6 +35,7 @@
  *	exchange_body(x, p, n, end)		within exchange_credit(x)
  *	    ops->credit()			the application granted more
  *	    ops->head(), ops->body()		the response, as it comes
+ *	    ops->trailers()			its end, with trailer fields
  *	    ops->fail()				the application cancelled, its
  *						channel died, or it broke the
  *						protocol for this request
@@ -69,6 +70,7 @@
 
 struct channel;
 struct exchange;
+struct http_header;
 struct http_request;
 struct proto_frame;
 struct qgate;
@@ -185,10 +187,13 @@ struct exchange_ops {
 	/* After the exchange passed an application frame on (head, body):
 	 * the framing flushes and goes on. */
 	void	(*progress)(struct exchange *);
-	/* Response trailers: the wire protocol has none yet (RESP_DATA has
-	 * no TRAILERS flag, docs/protocol.md). They come as an op here,
-	 * `int (*trailers)(struct exchange *, const struct exchange_resp *)`
-	 * with the fields of a head, called before the body's end. */
+	/* The response ends with trailer fields (RESP_DATA with TRAILERS,
+	 * checked: tokens, clean values, no field a trailer may not carry;
+	 * n may be 0). As body() with end: returns 1, or -1. A framing that
+	 * cannot carry them (HTTP/1.1 without chunking) ends the body
+	 * without them. */
+	int	(*trailers)(struct exchange *, const struct http_header *,
+		    size_t n);
 };
 
 /* Read-only to framings; exchange.c alone writes it. */

@@ -319,6 +319,18 @@ x_body(struct exchange *x, const void *p, size_t n, int end)
 	return end;
 }
 
+/* Trailers (gRPC's grpc-status): a HEADERS frame with END_STREAM once
+ * the DATA went. */
+static int
+x_trailers(struct exchange *x, const struct http_header *f, size_t n)
+{
+	struct h2req *r = req_of(x);
+
+	if (n > 0 && h2_trailers(r->st, f, n) == -1)
+		return -1;
+	return x_body(x, NULL, 0, 1);
+}
+
 static void
 x_credit(struct exchange *x, uint32_t bytes)
 {
@@ -348,6 +360,7 @@ static const struct exchange_ops h2_xops = {
 	.answer = x_answer,
 	.head = x_head,
 	.body = x_body,
+	.trailers = x_trailers,
 	.credit = x_credit,
 	.fail = x_fail,
 	.progress = x_progress,

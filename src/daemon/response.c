@@ -269,3 +269,29 @@ response_body(struct exchange *x, const void *p, size_t len, int end)
 	}
 	return c->resp_done;
 }
+
+/*
+ * The response ends with trailer fields: in the last chunk's trailer
+ * section (RFC 9112 §7.1.2) when the response is chunked; a response
+ * framed by Content-Length or the connection's end has no place for
+ * them, so it just ends.
+ */
+int
+response_trailers(struct exchange *x, const struct http_header *f, size_t n)
+{
+	struct conn *c = conn_of(x);
+	size_t i;
+
+	if (!c->resp_chunked || c->head_only || n == 0)
+		return response_body(x, NULL, 0, 1);
+	out_append(c, "0\r\n", 3);
+	for (i = 0; i < n; i++) {
+		out_append(c, f[i].name, f[i].name_len);
+		out_append(c, ": ", 2);
+		out_append(c, f[i].value, f[i].value_len);
+		out_append(c, "\r\n", 2);
+	}
+	out_append(c, "\r\n", 2);
+	c->resp_done = 1;
+	return 1;
+}

@@ -107,7 +107,8 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 		.max_waiting = QUEUE_DEFAULT_WAITING,
 		.session = s->id,
 		.generation = (uint64_t)d->generation,
-		.features = PROTO_FEATURE_QUEUE_SET | PROTO_FEATURE_QUEUE_ALLOW,
+		.features = PROTO_FEATURE_QUEUE_SET | PROTO_FEATURE_QUEUE_ALLOW |
+		    PROTO_FEATURE_RESP_TRAILERS,
 	};
 	memcpy(wel.key, s->key, sizeof(wel.key));
 	proto_welcome_put(w, sizeof(w), &wel);

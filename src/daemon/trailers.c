@@ -1,6 +1,6 @@
 /*
  * trailers — which request trailer fields reach the application, and their
- * frame (see trailers.h).
+ * frame; which response trailer fields reach the client (see trailers.h).
  *
  * A trailer arrives after the head was routed and the request handed on,
  * so a field that would have changed how the message is framed, routed,
@@ -13,6 +13,8 @@
 #include <strings.h>
 
 #include "daemon/trailers.h"
+#include "http/chars.h"
+#include "proto/proto.h"
 
 static const char *const forbidden[] = {
 	"authorization", "connection", "content-encoding", "content-length",
@@ -62,4 +64,48 @@ trailers_payload(struct trailers *t, size_t n)
 		table += PROTO_FIELD_SIZE;
 	}
 	return (size_t)(area - p) + off;
+}
+
+/* --- the response's trailers, from the application ------------------ */
+
+static int
+field_ok(const struct proto_field *fl)
+{
+	uint32_t i;
+
+	if (fl->name_len == 0)
+		return 0;
+	for (i = 0; i < fl->name_len; i++)
+		if (!HTTP_IS(fl->name[i], HC_TOKEN))
+			return 0;
+	for (i = 0; i < fl->value_len; i++)
+		if (fl->value[i] == '\r' || fl->value[i] == '\n' ||
+		    fl->value[i] == '\0')
+			return 0;
+	return 1;
+}
+
+int
+trailers_from_app(const struct proto_frame *f, struct http_header *out)
+{
+	struct proto_field fl;
+	size_t count, area, i, bytes = 0;
+	int kept = 0;
+
+	if (proto_trailers_get(f, &count, &area) == -1 ||
+	    count > TRAILERS_MAX)
+		return -1;
+	for (i = 0; i < count; i++) {
+		if (proto_field_get(f, PROTO_TRAILERS_FIXED, area, i, &fl) ==
+		    -1 || !field_ok(&fl))
+			return -1;
+		bytes += fl.name_len + fl.value_len;
+		if (bytes > TRAILERS_ROOM)
+			return -1;
+		out[kept] = (struct http_header){ (const char *)fl.name,
+		    fl.name_len, (const char *)fl.value, fl.value_len };
+		if (allowed(&out[kept]))
+			kept++;
+	}
+	return kept;
 }

@@ -2,7 +2,8 @@
  * trailers — the chunked request trailers hsysd hands an application: the
  * room the decoder keeps them in, which fields are never passed on, and
  * the payload of the final REQ_DATA frame with the TRAILERS flag
- * (docs/protocol.md, "Trailers").
+ * (docs/protocol.md, "Trailers"); and the other way, the response
+ * trailers an application sends (RESP_DATA with TRAILERS), checked.
  */
 #ifndef HSYS_DAEMON_TRAILERS_H
 #define HSYS_DAEMON_TRAILERS_H
@@ -29,5 +30,14 @@ struct trailers {
  * t->payload, leaving out the fields a trailer may not carry. Returns its
  * length, or 0 when no field is left. */
 size_t	trailers_payload(struct trailers *, size_t n);
+
+struct proto_frame;
+
+/* A response's trailers (an application's RESP_DATA with TRAILERS | END)
+ * into out[TRAILERS_MAX], pointing into f: at most TRAILERS_MAX fields of
+ * at most TRAILERS_ROOM bytes, names tokens, values free of CR, LF and
+ * NUL. The fields a trailer may not carry are left out, as for requests.
+ * Returns the count kept (0: none), or -1 when the payload is malformed. */
+int	trailers_from_app(const struct proto_frame *, struct http_header *out);
 
 #endif

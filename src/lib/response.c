@@ -123,8 +123,10 @@ hsys_response_start(struct hsys_request *r, int status,
 	r->started = 1;
 	if (flags & HSYS_RESPONSE_END)
 		r->ended = 1;
-	if (status == 101 && (r->flags & PROTO_REQUEST_F_UPGRADE))
+	if (status == 101 && (r->flags & PROTO_REQUEST_F_UPGRADE)) {
 		r->body_end = 0;
+		r->tunnel = 1;
+	}
 	return 0;
 }
 
@@ -196,6 +198,66 @@ hsys_response_shutdown(struct hsys_request *r)
 	if ((rc = lib_req_writable(r)) < 0)
 		return rc;
 	if ((rc = lib_send_small(r, PROTO_RESP_DATA, PROTO_F_END, NULL, 0)) < 0)
+		return rc;
+	r->ended = 1;
+	return 0;
+}
+
+/* The TRAILERS payload of n checked fields in h->wbuf; its length, or a
+ * negative errno. The daemon's bounds: 100 fields, 16 KiB of names and
+ * values. */
+static long
+build_trailers(struct hsys *h, const struct hsys_header *hd, size_t n)
+{
+	size_t area = proto_trailers_area(n), bytes = 0, i, off, nl, vl;
+	unsigned char *p;
+
+	if (n > 100)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!header_ok(&hd[i]))
+			return -EINVAL;
+		bytes += strlen(hd[i].name) + strlen(hd[i].value);
+	}
+	if (bytes > 16384)
+		return -EMSGSIZE;
+	if (wbuf_reserve(h, area + bytes) < 0)
+		return -ENOMEM;
+	p = h->wbuf;
+	memset(p, 0, area);
+	proto_put16(p + PROTO_TRAILERS_COUNT, (uint16_t)n);
+	for (i = 0, off = 0; i < n; i++) {
+		nl = strlen(hd[i].name);
+		vl = strlen(hd[i].value);
+		proto_field_put(p + PROTO_TRAILERS_FIXED + PROTO_FIELD_SIZE * i,
+		    (uint32_t)off, (uint32_t)nl, (uint32_t)(off + nl),
+		    (uint32_t)vl);
+		memcpy(p + area + off, hd[i].name, nl);
+		memcpy(p + area + off + nl, hd[i].value, vl);
+		off += nl + vl;
+	}
+	return (long)(area + bytes);
+}
+
+int
+hsys_response_trailers(struct hsys_request *r, const struct hsys_header *hd,
+    size_t n)
+{
+	long len;
+	int rc;
+
+	if (!r->started || r->ended || r->tunnel)
+		return -EINVAL;
+	if (n == 0)
+		return hsys_response_shutdown(r);
+	if (!(r->h->features & PROTO_FEATURE_RESP_TRAILERS))
+		return -EOPNOTSUPP;
+	if ((rc = lib_req_writable(r)) < 0)
+		return rc;
+	if ((len = build_trailers(r->h, hd, n)) < 0)
+		return (int)len;
+	if ((rc = lib_send_small(r, PROTO_RESP_DATA, PROTO_F_TRAILERS |
+	    PROTO_F_END, r->h->wbuf, (uint32_t)len)) < 0)
 		return rc;
 	r->ended = 1;
 	return 0;

@@ -68,7 +68,8 @@ enum proto_type {
 #define PROTO_HANDOVER_F_TLS	0x1
 
 #define PROTO_F_END		0x8000	/* last body frame of a request */
-#define PROTO_F_TRAILERS	0x0001	/* REQ_DATA: the request's trailers */
+#define PROTO_F_TRAILERS	0x0001	/* REQ_DATA: the request's trailers;
+					 * RESP_DATA: the response's */
 
 /* WELCOME's features: what a daemon understands beyond version 1's first
  * message types (a peer sends nothing its peer does not announce). */
@@ -77,6 +78,9 @@ enum proto_type {
  * and another user attaches only with the owner's consent: QUEUE_SET's
  * ALLOW_UID and ALLOW_GID. */
 #define PROTO_FEATURE_QUEUE_ALLOW 0x2
+/* RESP_DATA with TRAILERS | END: the response's trailer fields (an older
+ * daemon would take them for body bytes). */
+#define PROTO_FEATURE_RESP_TRAILERS 0x4
 
 /* QUEUE_SET's properties and their bounds. */
 #define PROTO_QUEUE_LENGTH	1	/* requests waiting, 1..65535 */

@@ -2,8 +2,9 @@
 # root_path (the prefix's path), url_for keeping it, a streamed response,
 # a streamed upload, a WebSocket echo driven by the `websockets` client
 # over wss:// (text, a large binary message, ping, the server's close
-# code), lifespan startup and shutdown in each of two processes, and an
-# application that raises (500, traceback, the process lives on).
+# code), lifespan startup and shutdown in each of two processes, an
+# application that raises (500, traceback, the process lives on), and
+# over HTTP/2 http_version "2" and response trailers (http.response.trailers).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib/certfix.sh"
 PY=/usr/bin/python3
@@ -42,6 +43,14 @@ t_grep "request.url is whole" "\"url\":\"https://srv.test:$P/app/\\?x=1\"" \
 t_grep "url_for keeps the prefix" \
     "\"for_item\":\"https://srv.test:$P/app/item/7\"" "$T/index"
 t_grep "the startup handler's state is seen" '"started":true' "$T/index"
+t_grep "an HTTP/2 request's http_version is 2" '"http_version":"2"' "$T/index"
+t_eq "an HTTP/1.1 request's is 1.1" "$($C --http1.1 "$U/" | $PY -c \
+    'import json,sys; print(json.load(sys.stdin)["http_version"])')" 1.1
+$C --http2 -D "$T/grpc.h" "$U/grpc" >"$T/grpc"
+t_eq "http.response.trailers is offered; the body comes" "$(cat "$T/grpc")" \
+    "2 True"
+t_grep "and its trailers reach an h2 client" '^grpc-status: 0' "$T/grpc.h"
+t_grep "both messages' fields (more_trailers)" '^grpc-message: fine' "$T/grpc.h"
 t_eq "a route with a parameter" "$($C "$U/item/42")" "item 42"
 t_eq "a route that is not there: 404" \
     "$($C -o /dev/null -w '%{http_code}' "$U/nothere")" 404

@@ -326,7 +326,40 @@ test_trailers(void)
 	fake_finish(h);
 }
 
-/* A 103 is interim: the final status still follows. */
+/* Response trailers after the body, to a daemon that announces them;
+ * the library checks them as it checks a head. */
+static void
+test_resp_trailers(void)
+{
+	struct hsys *h = fake_start("resp_trailers");
+	struct hsys_request *r;
+	struct hsys_header ok[] = { { "grpc-status", "0" },
+	    { "grpc-message", "all good" } };
+	struct hsys_header bad[] = { { "grpc-status", "0\r\nx: y" } };
+	struct hsys_header many[101];
+	size_t i;
+
+	if (!CHECK(h != NULL))
+		return;
+	if (!CHECK(hsys_next(h, &r, 5000) == 1)) {
+		fake_finish(h);
+		return;
+	}
+	CHECK(hsys_response_trailers(r, ok, 2) == -EINVAL);	/* no head */
+	CHECK(hsys_response_start(r, 200, NULL, 0, 0) == 0);
+	CHECK(hsys_response_write(r, "abc", 3) == 3);
+	CHECK(hsys_response_trailers(r, bad, 1) == -EINVAL);
+	for (i = 0; i < 101; i++)
+		many[i] = ok[0];
+	CHECK(hsys_response_trailers(r, many, 101) == -EINVAL);
+	CHECK(hsys_response_trailers(r, ok, 2) == 0);
+	CHECK(hsys_response_trailers(r, ok, 2) == -EINVAL);	/* ended */
+	CHECK(hsys_response_end(r) == 0);
+	fake_finish(h);
+}
+
+/* A 103 is interim: the final status still follows. A daemon that does
+ * not announce response trailers gets none. */
 static void
 test_interim(void)
 {
@@ -342,7 +375,10 @@ test_interim(void)
 	}
 	CHECK(hsys_respond(r, 103, NULL, "", 0) == -EINVAL);
 	CHECK(hsys_response_start(r, 103, link, 1, 0) == 0);
-	CHECK(hsys_respond(r, 200, NULL, "ok", 2) == 0);
+	CHECK(hsys_response_start(r, 200, NULL, 0, 0) == 0);
+	CHECK(hsys_response_trailers(r, link, 1) == -EOPNOTSUPP);
+	CHECK(hsys_response_write(r, "ok", 2) == 2);
+	CHECK(hsys_response_end(r) == 0);
 	fake_finish(h);
 }
 
@@ -511,6 +547,7 @@ main(void)
 	RUN(test_expect);
 	RUN(test_trailers);
 	RUN(test_interim);
+	RUN(test_resp_trailers);
 	RUN(test_malformed);
 	return unit_done();
 }

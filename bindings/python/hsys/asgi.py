@@ -103,7 +103,9 @@ async def http(app, req, state):
     """One http request through the application."""
     scope = scope_of(req, "http", state)
     st = {"status": None, "headers": (), "trailers": False, "ended": False,
-          "body_sent": False}
+          "body_sent": False, "fields": []}
+    if req.trailers_supported:
+        scope["extensions"]["http.response.trailers"] = {}
 
     async def receive():
         if not st["body_sent"]:
@@ -128,8 +130,13 @@ async def http(app, req, state):
             elif t == "http.response.body":
                 await body(msg.get("body", b""), msg.get("more_body", False))
             elif t == "http.response.trailers":
+                st["fields"] += _headers(msg.get("headers", ()))
                 if not msg.get("more_trailers", False):
-                    await req.end()
+                    if req.status is None:
+                        await req.start_response(st["status"],
+                                                 st["headers"])
+                    await req.end(trailers=st["fields"]
+                                  if req.trailers_supported else ())
                     st["ended"] = True
             else:
                 raise RuntimeError("unexpected ASGI message %r" % t)

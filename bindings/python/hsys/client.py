@@ -619,16 +619,35 @@ class Request:
             self._conn.send(P.frame(P.RESP_DATA, self.id, bytes(mv[:n])))
             mv = mv[n:]
 
-    async def end(self, data=b""):
-        """Sends the last body bytes (may be none) and ends the response.
-        In a tunnel: the end of the application's side (a half-close)."""
+    async def end(self, data=b"", trailers=()):
+        """Sends the last body bytes (may be none) and ends the response,
+        with trailer fields when given ((name, value) pairs: gRPC's
+        grpc-status; HTTP/2 clients get them after the body, HTTP/1.1
+        clients in the last chunk of a chunked response). In a tunnel: the
+        end of the application's side (a half-close)."""
         if self._ended:
             return
+        if trailers and self.tunnel:
+            raise Error(errno.EINVAL, "a tunnel has no trailers")
+        if trailers and not self.trailers_supported:
+            raise Error(errno.EOPNOTSUPP, "this hsysd is older than "
+                        "response trailers")
         if data:
             await self.write(data)
         self._check()
-        self._conn.send(P.frame(P.RESP_DATA, self.id, b"", P.F_END))
+        if trailers:
+            self._conn.send(P.frame(P.RESP_DATA, self.id,
+                                    P.trailers(list(trailers)),
+                                    P.F_TRAILERS | P.F_END))
+        else:
+            self._conn.send(P.frame(P.RESP_DATA, self.id, b"", P.F_END))
         self._end_sent()
+
+    @property
+    def trailers_supported(self):
+        """True when hsysd takes response trailers (end(trailers=...))."""
+        return bool(self._link.welcome["features"] &
+                    P.FEATURE_RESP_TRAILERS)
 
     async def respond(self, status, headers=(), body=b"", reason=b""):
         """A whole response at once: status, headers, body."""

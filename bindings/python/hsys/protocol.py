@@ -31,11 +31,12 @@ HANDOVER = 0xF10        # a new hsysd to the running one; not for applications
 
 # Flags.
 F_END = 0x8000                  # last body frame of a request or response
-F_TRAILERS = 0x0001             # REQ_DATA: the request's trailer fields
+F_TRAILERS = 0x0001             # REQ_DATA, RESP_DATA: trailer fields
 HELLO_F_GOAWAY = 0x1
 GOAWAY_F_RECONNECT = 0x1
 FEATURE_QUEUE_SET = 0x1          # WELCOME: QUEUE_SET is understood
 FEATURE_QUEUE_ALLOW = 0x2        # names per owner, "owner/name", consent
+FEATURE_RESP_TRAILERS = 0x4      # RESP_DATA may carry response trailers
 QUEUE_F_NAMED, QUEUE_F_OPEN = 0x1, 0x2
 QUEUE_LENGTH, QUEUE_GRACE = 1, 2            # QUEUE_SET properties
 QUEUE_ALLOW_UID, QUEUE_ALLOW_GID = 3, 4     # (feature 0x2)
@@ -363,7 +364,8 @@ def request(queue_id=1, method="GET", raw_url="/", path=None, query=b"",
 
 
 def trailers(fields):
-    """The payload of a REQ_DATA carrying trailers (flags TRAILERS|END)."""
+    """The payload of a REQ_DATA or RESP_DATA carrying trailers (flags
+    TRAILERS|END)."""
     table, area = _headers_area(b"", fields)
     return struct.pack("<H6x", len(fields)) + table + area
 

@@ -14,6 +14,9 @@ path ends with:
   .../status?c=N  status N, empty body
   .../badheader   a response whose header value holds a line break
   .../hints       103 Early Hints (Link), then the JSON description
+  .../trailers    "hello trailers" then response trailers (grpc-status 0,
+                  grpc-message, and a Content-Type hsysd must drop);
+                  ?cl=1 gives the body a Content-Length
   .../ws          101 (to any request: hsysd refuses a 101 to a request
                   without the UPGRADE flag) with Upgrade: websocket and the
                   Sec-WebSocket-Accept of the key, then echoes every tunnel
@@ -317,6 +320,17 @@ def answer(rid, req):
     if path.endswith("/long"):	# promises 4, sends 10
         ch.send(frame(RESPONSE, rid, response(200, [("Content-Length", "4")])) +
                 frame(RESP_DATA, rid, b"0123456789", F_END))
+        return
+    if path.endswith("/trailers"):
+        body = b"hello trailers\n"
+        hdrs = [("Content-Type", "application/grpc")]
+        if "cl" in query:
+            hdrs.append(("Content-Length", str(len(body))))
+        ch.send(frame(RESPONSE, rid, response(200, hdrs)) +
+                frame(RESP_DATA, rid, body) +
+                frame(RESP_DATA, rid, trailers([
+                    ("grpc-status", "0"), ("grpc-message", "all good"),
+                    ("Content-Type", "text/evil")]), F_TRAILERS | F_END))
         return
     if path.endswith("/status"):
         ch.send(frame(RESPONSE, rid, response(int(query["c"]), end=True)))

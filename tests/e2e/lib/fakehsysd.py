@@ -181,10 +181,12 @@ class Channel:
 
 
 def welcome():
-    """An older daemon's 48-byte WELCOME: no features."""
-    return P.welcome(workers=WORKERS, max_frame=MAX_FRAME, window=WINDOW,
-                     max_waiting=100, session=42, key=b"k" * 16,
-                     generation=1)[:48]
+    """An older daemon's 48-byte WELCOME: no features; or, for a scenario
+    in FEATURES, a whole one announcing those."""
+    w = P.welcome(workers=WORKERS, max_frame=MAX_FRAME, window=WINDOW,
+                  max_waiting=100, session=42, key=b"k" * 16,
+                  generation=1, features=FEATURES.get(SCENARIO, 0))
+    return w if SCENARIO in FEATURES else w[:48]
 
 
 def read_frame(s):
@@ -527,7 +529,30 @@ def s_interim(ch):
           (status, body))
 
 
+def s_resp_trailers(ch):
+    """A response whose body ends with trailers (RESP_DATA TRAILERS|END),
+    to a daemon that announces them."""
+    ch[0].send(frame(REQUEST, 95, request_payload(
+        b"GET /g HTTP/1.1\r\nHost: h\r\n\r\n", b"/g", b"http://+:80/")))
+    f = ch[0].next()
+    check(f is not None and f[0] == RESPONSE and f[2] == 95,
+          "resp_trailers: no RESPONSE")
+    f = ch[0].next()
+    check(f is not None and f[0] == RESP_DATA and f[3] == b"abc" and
+          not f[1] & END, "resp_trailers: body %r" % (f,))
+    f = ch[0].next()
+    check(f is not None and f[0] == RESP_DATA and
+          f[1] == P.F_TRAILERS | END, "resp_trailers: not trailers %r" % (f,))
+    got = P.parse_trailers(f[3])
+    check(got == [(b"grpc-status", b"0"), (b"grpc-message", b"all good")],
+          "resp_trailers: fields %r" % (got,))
+
+
+FEATURES = {"resp_trailers": P.FEATURE_RESP_TRAILERS}
+SCENARIO = None
+
 SCENARIOS = {
+    "resp_trailers": s_resp_trailers,
     "trailers": s_trailers, "interim": s_interim,
     "accessors": s_accessors, "upload": s_upload, "download": s_download,
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,
@@ -544,7 +569,8 @@ SCENARIOS = {
 
 
 def main():
-    name = sys.argv[1]
+    global SCENARIO
+    name = SCENARIO = sys.argv[1]
     if name == "mkpattern":     # for the static test's big file
         sys.stdout.buffer.write(pattern(int(sys.argv[2]), int(sys.argv[3])))
         return 0

@@ -1,5 +1,6 @@
 """A Starlette application for tests/e2e/python_asgi.sh: routing under
-root_path, a streamed response, an upload, a WebSocket echo, lifespan."""
+root_path, a streamed response, an upload, a WebSocket echo, lifespan, and
+a bare ASGI endpoint that ends its response with trailers (gRPC-style)."""
 import hashlib
 import os
 import sys
@@ -24,6 +25,7 @@ async def index(request):
                          "url": str(request.url),
                          "for_item": str(request.url_for("item", n=7)),
                          "started": request.app.state.started,
+                         "http_version": request.scope["http_version"],
                          "scheme": request.url.scheme})
 
 
@@ -54,6 +56,25 @@ async def go(request):
 
 async def boom(request):
     raise RuntimeError("the application raised on purpose")
+
+
+class Grpcish:
+    """A bare ASGI endpoint: its body says the HTTP version and whether the
+    server offers response trailers; grpc-status follows as a trailer."""
+
+    async def __call__(self, scope, receive, send):
+        offered = "http.response.trailers" in scope.get("extensions", {})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/grpc")],
+                    "trailers": offered})
+        await send({"type": "http.response.body", "body": (
+            "%s %s\n" % (scope["http_version"], offered)).encode()})
+        if offered:
+            await send({"type": "http.response.trailers",
+                        "headers": [(b"grpc-status", b"0")],
+                        "more_trailers": True})
+            await send({"type": "http.response.trailers",
+                        "headers": [(b"grpc-message", b"fine")]})
 
 
 async def echo(websocket):
@@ -88,6 +109,7 @@ app = Starlette(routes=[
     Route("/upload", upload, methods=["POST"]),
     Route("/go", go),
     Route("/raise", boom),
+    Route("/grpc", Grpcish()),
     WebSocketRoute("/ws", echo),
 ], on_startup=[startup], on_shutdown=[shutdown])
 app.state.started = False
