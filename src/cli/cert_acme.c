@@ -66,7 +66,7 @@ static const char list_usage[] =
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,
 	O_KEY, O_JSON, O_DNS, O_STORE, O_CHALLENGE, O_HTTP_PORT, O_DNS_HOOK,
-	O_TIMEOUT, O_NAME, O_HELP
+	O_TIMEOUT, O_NAME, O_TLS_PORT, O_FORCE, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -85,6 +85,8 @@ static const struct option long_opts[] = {
 	{ "dns-hook", required_argument, NULL, O_DNS_HOOK },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "name", required_argument, NULL, O_NAME },
+	{ "tls-port", required_argument, NULL, O_TLS_PORT },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -94,7 +96,8 @@ struct opts {
 	const char	*key, *store, *challenge, *dns_hook, *name;
 	const char	*names[NAMES_MAX];
 	size_t		 nnames;
-	int		 accept_tos, json, http_port, timeout;
+	int		 accept_tos, json, http_port, tls_port, timeout;
+	int		 force;
 	unsigned	 given;		/* bits of the options seen */
 };
 
@@ -129,8 +132,11 @@ take(struct opts *o, int c, const char *cmd)
 	case O_CHALLENGE: o->challenge = optarg; break;
 	case O_DNS_HOOK: o->dns_hook = optarg; break;
 	case O_NAME: o->name = optarg; break;
+	case O_FORCE: o->force = 1; break;
 	case O_HTTP_PORT:
 		return number(cmd, "--http-port", optarg, 65535, &o->http_port);
+	case O_TLS_PORT:
+		return number(cmd, "--tls-port", optarg, 65535, &o->tls_port);
 	case O_TIMEOUT:
 		return number(cmd, "--timeout", optarg, 86400, &o->timeout);
 	case O_DNS:
@@ -154,6 +160,7 @@ parse(int argc, char **argv, const int *allowed, const char *cmd,
 
 	memset(o, 0, sizeof(*o));
 	o->http_port = 80;
+	o->tls_port = 443;
 	o->timeout = ORDER_TIMEOUT;
 	optind = 0;
 	opterr = 0;
@@ -331,48 +338,6 @@ progress(void *arg, const char *line)
 	fprintf(stderr, "hsys: %s\n", line);
 }
 
-/* The issued certificate (first) with its key into storename, and the CAs
- * of the chain into CA, as 'hsys cert import' files them; roots are left
- * to the admin's trust. */
-static int
-keep(struct store *s, const char *storename, STACK_OF(X509) *chain,
-    EVP_PKEY *key, struct acme_cert *rec, struct cert_entry *c,
-    struct err *e)
-{
-	char thumb[CERT_THUMB_LEN + 1];
-	enum certstore_outcome out;
-	X509 *leaf = sk_X509_value(chain, 0), *x;
-	int i;
-
-	if (leaf == NULL || X509_check_private_key(leaf, key) != 1)
-		return err_set(e, "the ACME server sent a certificate that is "
-		    "not for the key of the order");
-	if (store_begin(s, e) == -1)
-		return -1;
-	if (certstore_add(s, storename, leaf, key, &out, e) == -1)
-		goto fail;
-	for (i = 1; i < sk_X509_num(chain); i++) {
-		x = sk_X509_value(chain, i);
-		if ((X509_get_extension_flags(x) & EXFLAG_SS) != 0 ||
-		    X509_check_ca(x) == 0)
-			continue;
-		if (certstore_add(s, CERT_STORE_CA, x, NULL, &out, e) == -1)
-			goto fail;
-	}
-	if (cert_thumbprint(leaf, thumb) == -1 ||
-	    certstore_find(s, storename, thumb, c, e) == -1)
-		goto fail;
-	snprintf(rec->thumbprint, sizeof(rec->thumbprint), "%s", thumb);
-	rec->not_after = c->not_after;
-	rec->updated = (int64_t)time(NULL);
-	if (acme_cert_put(s, rec, e) == -1 || cli_commit(s, e) == -1)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(s);
-	return -1;
-}
-
 static int
 order_check(const char *cmd, struct opts *o, struct cert_store_name *sn,
     const char **keytype)
@@ -428,47 +393,24 @@ order_record(const struct opts *o, const char *storename,
 	snprintf(r->store, sizeof(r->store), "%s", storename);
 	snprintf(r->challenge, sizeof(r->challenge), "%s", o->challenge);
 	r->http_port = o->http_port;
+	r->tls_port = o->tls_port;
 	snprintf(r->dns_hook, sizeof(r->dns_hook), "%s", o->dns_hook ?
 	    o->dns_hook : "");
 }
 
 static int
-order_run(struct store *s, const struct opts *o, const char *storename,
-    const char *keytype, EVP_PKEY *cert_key, struct cert_entry *c,
-    struct err *e)
+order_run(struct store *s, const struct opts *o, struct acme_cert *rec,
+    struct cert_entry *c, struct err *e)
 {
-	struct acme_order_req rq = { .names = o->names, .nnames = o->nnames,
-	    .challenge = o->challenge, .http_port = o->http_port,
-	    .dns_hook = o->dns_hook, .cert_key = cert_key,
+	struct acme_obtain ob = { .server = o->server, .ca_file = o->ca_file,
 	    .timeout = o->timeout, .say = progress };
-	STACK_OF(X509) *chain = NULL;
-	struct acme_account a;
-	struct acme_client cl;
-	struct acme_cert rec;
-	EVP_PKEY *akey = NULL;
-	int rc = -1;
+	int nonces = 0, rc;
 
-	if (acme_account_pick(s, o->server, &a, &akey, e) == -1)
-		return -1;
-	if (acme_client_init(&cl, a.server, o->ca_file ? o->ca_file :
-	    a.ca_file, o->timeout < ACME_HTTP_TIMEOUT ? o->timeout : 0, e)
-	    == -1) {
-		EVP_PKEY_free(akey);
-		return -1;
-	}
-	cl.key = akey;
-	snprintf(cl.kid, sizeof(cl.kid), "%s", a.url);
-	order_record(o, storename, keytype, a.id, &rec);
-	if (acme_order_run(&cl, &rq, &chain, e) == 0 &&
-	    keep(s, storename, chain, cert_key, &rec, c, e) == 0)
-		rc = 0;
-	if (cl.bad_nonce_retries > 0)
+	ob.nonces = &nonces;
+	rc = acme_obtain(s, &ob, rec, c, e);
+	if (nonces > 0)
 		fprintf(stderr, "hsys: the server rejected %d nonce%s; retried "
-		    "with fresh ones\n", cl.bad_nonce_retries,
-		    cl.bad_nonce_retries == 1 ? "" : "s");
-	sk_X509_pop_free(chain, X509_free);
-	acme_client_free(&cl);
-	EVP_PKEY_free(akey);
+		    "with fresh ones\n", nonces, nonces == 1 ? "" : "s");
 	return rc;
 }
 
@@ -476,12 +418,12 @@ static int
 cmd_order(int argc, char **argv)
 {
 	static const int allowed[] = { O_DNS, O_KEY, O_STORE, O_CHALLENGE,
-	    O_HTTP_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE, O_TIMEOUT, O_NAME,
-	    0 };
+	    O_HTTP_PORT, O_TLS_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE,
+	    O_TIMEOUT, O_NAME, 0 };
 	const char *cmd = "cert acme order", *keytype = NULL;
 	struct cert_store_name sn;
 	struct cert_entry c;
-	EVP_PKEY *key = NULL;
+	struct acme_cert rec;
 	struct store *s = NULL;
 	struct opts o;
 	struct err e;
@@ -492,9 +434,10 @@ cmd_order(int argc, char **argv)
 	if (order_check(cmd, &o, &sn, &keytype) != 0)
 		return EXIT_USAGE;
 	rc = EXIT_FAIL;
+	order_record(&o, sn.name, keytype, 0, &rec);
 	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
-	    cert_key_new(keytype, &key, &e) == -1 ||
-	    order_run(s, &o, sn.name, keytype, key, &c, &e) == -1)
+	    store_need_keys(s, &e) == -1 ||
+	    order_run(s, &o, &rec, &c, &e) == -1)
 		goto fail;
 	cli_cert_table_header(stdout, store_location_name(sn.loc), sn.name);
 	cli_cert_table_row(stdout, &c);
@@ -503,7 +446,6 @@ cmd_order(int argc, char **argv)
 fail:
 	cli_fail(&e);
 done:
-	EVP_PKEY_free(key);
 	store_close(s);
 	return rc;
 }
