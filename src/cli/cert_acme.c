@@ -61,7 +61,7 @@ static const char list_usage[] =
 "usage: hsys cert acme list [--json]\n"
 "\n"
 "Lists the certificates obtained by ACME: name, names, current thumbprint,\n"
-"expiry, store, challenge.\n";
+"expiry, store, challenge, next renewal, failures and the last error.\n";
 
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,
@@ -464,6 +464,13 @@ cert_text(const struct acme_cert *c, void *arg)
 	    "  expires:    %s\n  key:        %s\n  challenge:  %s\n"
 	    "  obtained:   %s\n", (*n)++ ? "\n" : "", c->name, c->names,
 	    c->thumbprint, c->store, until, c->key_type, c->challenge, when);
+	if (c->next_renewal > 0) {
+		cert_time_string(c->next_renewal, when, sizeof(when));
+		printf("  renewal:    %s%s\n", when, c->failures ? " (after "
+		    "a failure: back-off)" : "");
+	}
+	if (c->failures > 0)
+		printf("  failures:   %d in a row\n", c->failures);
 	if (*c->last_error)
 		printf("  last error: %s\n", c->last_error);
 	return 0;
@@ -486,9 +493,11 @@ cert_json(const struct acme_cert *c, void *arg)
 	cli_json_str(stdout, c->challenge);
 	fputs(", \"key\": ", stdout);
 	cli_json_str(stdout, c->key_type);
-	printf(", \"account\": %" PRId64 ", \"not_after\": %" PRId64
-	    ", \"updated\": %" PRId64 ", \"last_error\": ", c->account_id,
-	    c->not_after, c->updated);
+	printf(", \"account\": %" PRId64 ", \"not_before\": %" PRId64
+	    ", \"not_after\": %" PRId64 ", \"updated\": %" PRId64
+	    ", \"next_renewal\": %" PRId64 ", \"failures\": %d"
+	    ", \"last_error\": ", c->account_id, c->not_before, c->not_after,
+	    c->updated, c->next_renewal, c->failures);
 	cli_json_str(stdout, c->last_error);
 	fputs("}", stdout);
 	return 0;
@@ -527,8 +536,10 @@ cert_cmd_acme(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s",
-		    register_usage, accounts_usage, order_usage, list_usage);
+		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s\n%s",
+		    register_usage, accounts_usage, order_usage, list_usage,
+		    "usage: hsys cert acme renew [NAME] [--force]\n"
+		    "usage: hsys cert acme revoke NAME [--reason N]\n");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "register") == 0)
@@ -539,6 +550,10 @@ cert_cmd_acme(int argc, char **argv)
 		return cmd_order(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "renew") == 0)
+		return cli_acme_renew(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return cli_acme_revoke(argc - 1, argv + 1);
 	return cli_usage("cert acme", "unknown command 'cert acme %s'",
 	    argv[1]);
 }
