@@ -18,7 +18,20 @@
 #include "acme/acme.h"
 #include "cert/cert.h"
 #include "common/err.h"
+#include "config/config.h"
 #include "store/store.h"
+
+/* hsysd serves the new generation before this returns (bindings that
+ * follow the certificate, the renewal timer, servicestate). */
+static void
+notify(struct store *s)
+{
+	struct err ignored;
+	int64_t gen;
+
+	if (store_generation(s, &gen, &ignored) == 0)
+		config_notify(gen, &ignored);
+}
 
 static uint32_t
 rnd(void)
@@ -161,8 +174,10 @@ acme_obtain(struct store *s, const struct acme_obtain *ob,
 	if (acme_order_run(&cl, &rq, &chain, e) == 0 &&
 	    keep(s, chain, key, rec, c, e) == 0)
 		rc = 0;
-	if (rc == 0)
+	if (rc == 0) {
 		acme_ari_schedule(&cl, s, rec, chain, ob->say, ob->arg);
+		notify(s);
+	}
 	if (cl.bad_nonce_retries > 0 && ob->nonces != NULL)
 		*ob->nonces = cl.bad_nonce_retries;
 	sk_X509_pop_free(chain, X509_free);
@@ -188,6 +203,9 @@ acme_renew_failed(struct store *s, const char *name, const char *why)
 	rec.next_renewal = acme_backoff_at(now, rec.failures, rnd());
 	snprintf(rec.last_error, sizeof(rec.last_error), "%s", why);
 	if (acme_cert_put(s, &rec, &ignored) == -1 ||
-	    store_commit(s, &ignored) == -1)
+	    store_commit(s, &ignored) == -1) {
 		store_rollback(s);
+		return;
+	}
+	notify(s);
 }
