@@ -37,6 +37,7 @@ CREATE TABLE t1 (name TEXT NOT NULL PRIMARY KEY CHECK (name IN
 INSERT INTO t1 SELECT name, seconds FROM timeout;
 DROP TABLE timeout; ALTER TABLE t1 RENAME TO timeout;
 DROP TABLE urlsetting; DROP TABLE acme_cert; DROP TABLE acme_account;
+DROP TABLE acme_challenge;
 PRAGMA user_version = 3;"
 t_eq "the store is at schema 3" \
     "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 3
