@@ -3,9 +3,9 @@
  * and certificates obtained from an ACME server (src/acme does the
  * protocol).
  *
- * Interim: the challenges are answered by this process while the order
- * runs (HTTP-01 on --http-port, DNS-01 through --dns-hook); hsysd will
- * answer them itself and renew on its own (docs/acme.md).
+ * HTTP-01 and TLS-ALPN-01 are answered by hsysd (src/acme/publish.c tells
+ * it), DNS-01 through --dns-hook; renew and revoke are in
+ * cert_acme_renew.c (docs/acme.md).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -44,18 +44,20 @@ static const char accounts_usage[] =
 
 static const char order_usage[] =
 "usage: hsys cert acme order --dns-name NAME... [--key ecdsa-p256|rsa-2048]\n"
-"           [--store My|WebHosting] [--challenge http-01|dns-01]\n"
-"           [--http-port P] [--dns-hook PATH] [--server URL]\n"
+"           [--store My|WebHosting] [--challenge http-01|tls-alpn-01|dns-01]\n"
+"           [--http-port P] [--tls-port P] [--dns-hook PATH] [--server URL]\n"
 "           [--ca-file PEM] [--timeout SECONDS] [--name NAME]\n"
 "\n"
 "Obtains a certificate for the names from the account's ACME server, with a\n"
 "key generated here that never leaves the store, and stores it and its\n"
-"chain. http-01 (the default) is answered on port P (80) by this command\n"
-"while it runs; dns-01 (needed for *.names) runs 'PATH add|remove NAME\n"
-"VALUE' to publish the TXT record _acme-challenge.NAME. --timeout (300)\n"
-"bounds the whole order, and each exchange with the server to 60 seconds.\n"
-"The certificate is recorded under NAME (default: the first name); ordering\n"
-"again under a name replaces its record ('hsys cert acme list').\n";
+"chain. hsysd answers http-01 (the default) on port P (80) and tls-alpn-01\n"
+"on --tls-port (443), opening the port for the order if need be (without\n"
+"hsysd, this command answers http-01 itself); dns-01 (needed for *.names)\n"
+"runs 'PATH add|remove NAME VALUE' to publish the TXT record\n"
+"_acme-challenge.NAME. --timeout (300) bounds the whole order, and each\n"
+"exchange with the server to 60 seconds. The certificate is recorded under\n"
+"NAME (default: the first name), which bindings may follow with\n"
+"certhash=acme:NAME; hsysd renews it when due ('hsys cert acme list').\n";
 
 static const char list_usage[] =
 "usage: hsys cert acme list [--json]\n"
