@@ -14,6 +14,9 @@
  *                challenges, finalize, download
  *   record.c     the acme_cert rows: what was ordered, and the current
  *                certificate
+ *   pending.c    the acme_challenge rows: challenges hsysd answers
+ *   publish.c    an order's challenges into those rows, and hsysd told;
+ *                the interim responder when no hsysd runs
  *   responder.c  the interim HTTP-01 responder (a tiny HTTP/1.1 server)
  *   dnshook.c    the interim DNS-01 hook command
  *
@@ -162,16 +165,69 @@ void	acme_responder_stop(struct acme_responder *);
 int	acme_dns_hook(const char *hook, const char *verb, const char *name,
 	    const char *value, struct err *);
 
-/* --- orders (order.c) ------------------------------------------------- */
+/* --- pending challenges (pending.c, publish.c) ------------------------- */
 
 #define ACME_CHALLENGE_HTTP01	"http-01"
 #define ACME_CHALLENGE_DNS01	"dns-01"
+#define ACME_CHALLENGE_TLSALPN01 "tls-alpn-01"
+
+/* A challenge hsysd answers while an order waits on it. */
+struct acme_pending {
+	int64_t	 id;
+	char	 type[16];		/* http-01, tls-alpn-01 */
+	char	 name[256];		/* the identifier */
+	char	 token[128];
+	char	 keyauth[256];		/* token.thumbprint: public */
+	int	 port;
+	int64_t	 expires;
+};
+
+/* Inside a transaction. */
+int	acme_pending_add(struct store *, const struct acme_pending *,
+	    int64_t *id, struct err *);
+/* Removes row id, and any that expired before now. */
+int	acme_pending_remove(struct store *, int64_t id, int64_t now,
+	    struct err *);
+/* The rows that have not expired at now, oldest first. */
+int	acme_pending_list(struct store *, int64_t now,
+	    int (*)(const struct acme_pending *, void *), void *,
+	    struct err *);
+
+/* How an order makes its HTTP-01 and TLS-ALPN-01 challenges answerable:
+ * publish gets all of an order's at once, before the server is told to
+ * validate; withdraw undoes it, whatever happened. */
+struct acme_publisher {
+	int	(*publish)(void *, const struct acme_pending *, size_t n,
+		    struct err *);
+	void	(*withdraw)(void *);
+	void	*arg;
+};
+
+/* The publisher of the store (publish.c): rows in acme_challenge, then
+ * CONFIG_CHANGED so that hsysd answers them before publish returns. With
+ * no hsysd running, HTTP-01 falls back to the interim responder on the
+ * rows' port; TLS-ALPN-01 needs hsysd. say (may be NULL) gets progress. */
+struct acme_store_pub {
+	struct store		*store;
+	struct acme_responder	*responder;
+	int64_t			 ids[64];
+	size_t			 nids;
+	void			(*say)(void *, const char *);
+	void			*arg;
+};
+void	acme_store_publisher(struct acme_store_pub *, struct store *,
+	    struct acme_publisher *);
+
+/* --- orders (order.c) ------------------------------------------------- */
 
 struct acme_order_req {
 	const char *const	*names;
 	size_t			 nnames;
-	const char		*challenge;	/* http-01 (default), dns-01 */
+	const char		*challenge;	/* http-01 (default),
+						 * tls-alpn-01, dns-01 */
 	int			 http_port;	/* for http-01 */
+	int			 tls_port;	/* for tls-alpn-01 */
+	const struct acme_publisher *pub;	/* http-01, tls-alpn-01 */
 	const char		*dns_hook;	/* for dns-01 */
 	EVP_PKEY		*cert_key;	/* the new certificate's key */
 	int			 timeout;	/* seconds, the whole order */
@@ -200,13 +256,66 @@ struct acme_cert {
 	int64_t	 not_after;
 	int64_t	 updated;
 	char	 last_error[512];
+	int64_t	 not_before;		/* the certificate's start */
+	int64_t	 next_renewal;		/* when hsysd renews it */
+	int	 failures;		/* renewals failed in a row */
+	int64_t	 last_attempt;
+	int	 tls_port;		/* for tls-alpn-01 */
 };
 
 /* Records (or updates, by name) an ACME certificate. Inside a
  * transaction. */
 int	acme_cert_put(struct store *, const struct acme_cert *, struct err *);
-/* Calls fn for each, by name. */
+/* The row named name; e->code 2 when there is none. */
+int	acme_cert_get(struct store *, const char *name, struct acme_cert *,
+	    struct err *);
+/* Calls fn for each, by name (fn's non-zero stops and is returned). */
 int	acme_cert_list(struct store *,
 	    int (*)(const struct acme_cert *, void *), void *, struct err *);
+
+/* --- obtaining and renewing (obtain.c, schedule.c, ari.c) ------------- */
+
+#define ACME_NAMES_MAX		100	/* Let's Encrypt's limit */
+#define ACME_BACKOFF_BASE	300	/* seconds, after the first failure */
+#define ACME_BACKOFF_MAX	86400
+
+struct cert_entry;
+
+struct acme_obtain {
+	const char	*server;	/* NULL: the record's account's */
+	const char	*ca_file;	/* NULL: the account's */
+	int		 timeout;	/* the whole order, seconds */
+	int		*nonces;	/* badNonce retries, or NULL */
+	void		(*say)(void *, const char *);
+	void		*arg;
+};
+
+/* Orders the certificate rec describes (names, key_type, store, challenge,
+ * ports, hook; name), keeps it and its chain in the store and moves the
+ * row to it (thumbprint, dates, next renewal, failures 0): the CLI's
+ * order and renew, and hsysd's renewal child. *c: the stored entry.
+ * Commits its own transactions; on failure the store is as it was. */
+int	acme_obtain(struct store *, const struct acme_obtain *,
+	    struct acme_cert *rec, struct cert_entry *c, struct err *);
+/* A renewal of the row name failed for why: counted, written to
+ * last_error, and the next attempt pushed back (acme_backoff_at). */
+void	acme_renew_failed(struct store *, const char *name, const char *why);
+
+/* When to renew: two thirds into the lifetime less a jitter of up to a
+ * thirtieth of it (r: random); a moment in ARI's window; after failures
+ * in a row, now + the back-off. */
+int64_t	acme_renew_at(int64_t not_before, int64_t not_after, uint32_t r);
+int64_t	acme_window_at(int64_t start, int64_t end, uint32_t r);
+int64_t	acme_backoff_at(int64_t now, int failures, uint32_t r);
+
+/* ARI (RFC 9773): the suggested window for leaf; 1 when the server offers
+ * no renewalInfo. */
+int	acme_ari_fetch(struct acme_client *, X509 *leaf, int64_t *start,
+	    int64_t *end, long *retry_after, struct err *);
+/* After issuance: next_renewal from ARI when offered (written to the
+ * row), else left as obtain set it. */
+void	acme_ari_schedule(struct acme_client *, struct store *,
+	    struct acme_cert *, STACK_OF(X509) *chain,
+	    void (*say)(void *, const char *), void *);
 
 #endif

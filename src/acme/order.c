@@ -1,7 +1,8 @@
 /*
  * order — one ACME order from start to finish (RFC 8555 7.4): new-order for
- * the names, each authorization's challenge made ready (HTTP-01 through the
- * interim responder, DNS-01 through the admin's hook) and answered, the
+ * the names, each authorization's challenge made ready (HTTP-01 and
+ * TLS-ALPN-01 through the caller's publisher, i.e. hsysd; DNS-01 through
+ * the admin's hook), all of them before the server is told to check, the
  * authorizations polled until valid, finalize with a CSR for the key hsys
  * generated, the order polled until valid, and the certificate chain
  * downloaded. Polls wait as long as Retry-After says (within bounds), and
@@ -31,10 +32,15 @@ struct record {
 struct run {
 	struct acme_client		*c;
 	const struct acme_order_req	*rq;
-	struct acme_responder		*responder;
 	char				*thumb;
 	struct record			 records[RECORDS_MAX];
 	int				 nrecords;
+	struct acme_pending		 pend[RECORDS_MAX];	/* to publish */
+	size_t				 npend;
+	int				 published;
+	char				*urls[RECORDS_MAX];	/* to start */
+	char				*names[RECORDS_MAX];
+	size_t				 nurls;
 	time_t				 deadline;
 };
 
@@ -168,6 +174,31 @@ publish_dns(struct run *u, const char *ident, const char *keyauth,
 	return 0;
 }
 
+/* An HTTP-01 or TLS-ALPN-01 challenge, for the publisher. */
+static int
+pend(struct run *u, const char *name, const char *token,
+    const char *keyauth, struct err *e)
+{
+	struct acme_pending *p;
+	int http = strcmp(u->rq->challenge, ACME_CHALLENGE_HTTP01) == 0;
+
+	if (u->npend == RECORDS_MAX)
+		return err_set(e, "too many names in one order");
+	p = &u->pend[u->npend];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->type, sizeof(p->type), "%s", u->rq->challenge);
+	snprintf(p->name, sizeof(p->name), "%.255s", name);
+	if (strlen(token) >= sizeof(p->token) ||
+	    strlen(keyauth) >= sizeof(p->keyauth))
+		return err_set(e, "the ACME server sent a token too long for "
+		    "%s", name);
+	snprintf(p->token, sizeof(p->token), "%s", token);
+	snprintf(p->keyauth, sizeof(p->keyauth), "%s", keyauth);
+	p->port = http ? u->rq->http_port : u->rq->tls_port;
+	u->npend++;
+	return 0;
+}
+
 static int
 ready_challenge(struct run *u, const char *name, json_t *ch,
     struct err *e)
@@ -182,8 +213,8 @@ ready_challenge(struct run *u, const char *name, json_t *ch,
 		    "%s", name);
 	if (asprintf(&keyauth, "%s.%s", token, u->thumb) < 0)
 		return err_set(e, "out of memory");
-	if (strcmp(u->rq->challenge, ACME_CHALLENGE_HTTP01) == 0)
-		rc = acme_responder_add(u->responder, token, keyauth, e);
+	if (strcmp(u->rq->challenge, ACME_CHALLENGE_DNS01) != 0)
+		rc = pend(u, name, token, keyauth, e);
 	else
 		rc = publish_dns(u, name[0] == '*' ? name + 2 : name, keyauth,
 		    e);
@@ -191,11 +222,10 @@ ready_challenge(struct run *u, const char *name, json_t *ch,
 	return rc;
 }
 
-/* Makes one authorization's challenge ready and tells the server. */
+/* Makes one authorization's challenge ready; start() tells the server. */
 static int
 authorize(struct run *u, const char *url, struct err *e)
 {
-	struct acme_response r;
 	char name[300];
 	json_t *authz, *ch;
 	int rc = -1;
@@ -216,19 +246,50 @@ authorize(struct run *u, const char *url, struct err *e)
 		    "needs --challenge dns-01 and --dns-hook)" : "");
 		goto done;
 	}
-	if (ready_challenge(u, name, ch, e) == -1)
-		goto done;
-	if (acme_post(u->c, jstr(ch, "url"), "{}", NULL, &r, e) == -1) {
-		err_prefix(e, "cannot start the %s challenge for %s",
-		    u->rq->challenge, name);
+	if (u->nurls == RECORDS_MAX) {
+		err_set(e, "too many names in one order");
 		goto done;
 	}
-	acme_response_free(&r);
-	say(u, "%s: %s challenge ready", name, u->rq->challenge);
+	if (ready_challenge(u, name, ch, e) == -1)
+		goto done;
+	u->urls[u->nurls] = strdup(jstr(ch, "url"));
+	u->names[u->nurls] = strdup(name);
+	if (u->urls[u->nurls] == NULL || u->names[u->nurls] == NULL) {
+		free(u->urls[u->nurls]);
+		free(u->names[u->nurls]);
+		err_set(e, "out of memory");
+		goto done;
+	}
+	u->nurls++;
 	rc = 0;
 done:
 	json_decref(authz);
 	return rc;
+}
+
+/* Every challenge is answerable: the server may check them now. */
+static int
+start(struct run *u, struct err *e)
+{
+	struct acme_response r;
+	size_t i;
+
+	if (u->npend > 0) {
+		if (u->rq->pub->publish(u->rq->pub->arg, u->pend, u->npend, e)
+		    == -1)
+			return err_prefix(e, "cannot answer the %s challenges",
+			    u->rq->challenge);
+		u->published = 1;
+	}
+	for (i = 0; i < u->nurls; i++) {
+		if (acme_post(u->c, u->urls[i], "{}", NULL, &r, e) == -1)
+			return err_prefix(e, "cannot start the %s challenge "
+			    "for %s", u->rq->challenge, u->names[i]);
+		acme_response_free(&r);
+		say(u, "%s: %s challenge ready", u->names[i],
+		    u->rq->challenge);
+	}
+	return 0;
 }
 
 /* Why an authorization is invalid, from its challenges' errors. */
@@ -380,8 +441,9 @@ withdraw(struct run *u)
 		free(u->records[i].value);
 	}
 	u->nrecords = 0;
-	acme_responder_stop(u->responder);
-	u->responder = NULL;
+	if (u->published)
+		u->rq->pub->withdraw(u->rq->pub->arg);
+	u->published = 0;
 }
 
 static int
@@ -390,12 +452,15 @@ check_request(const struct acme_order_req *rq, struct err *e)
 	size_t i;
 	int dns = strcmp(rq->challenge, ACME_CHALLENGE_DNS01) == 0;
 
-	if (!dns && strcmp(rq->challenge, ACME_CHALLENGE_HTTP01) != 0)
-		return err_set(e, "the challenge is http-01 or dns-01, not "
-		    "'%s'", rq->challenge);
+	if (!dns && strcmp(rq->challenge, ACME_CHALLENGE_HTTP01) != 0 &&
+	    strcmp(rq->challenge, ACME_CHALLENGE_TLSALPN01) != 0)
+		return err_set(e, "the challenge is http-01, tls-alpn-01 or "
+		    "dns-01, not '%s'", rq->challenge);
 	if (dns && rq->dns_hook == NULL)
 		return err_set(e, "dns-01 needs --dns-hook PATH, the command "
 		    "that publishes TXT records");
+	if (!dns && rq->pub == NULL)
+		return err_set(e, "%s needs a way to answer it", rq->challenge);
 	for (i = 0; i < rq->nnames; i++)
 		if (!dns && rq->names[i][0] == '*')
 			return err_set(e, "the wildcard %s can only be "
@@ -417,6 +482,8 @@ run_order(struct run *u, STACK_OF(X509) **chain, struct err *e)
 	json_array_foreach(json_object_get(order, "authorizations"), i, az)
 		if (authorize(u, json_string_value(az), e) == -1)
 			goto done;
+	if (start(u, e) == -1)
+		goto done;
 	json_array_foreach(json_object_get(order, "authorizations"), i, az)
 		if (await_authz(u, json_string_value(az), e) == -1)
 			goto done;
@@ -439,6 +506,7 @@ acme_order_run(struct acme_client *c, const struct acme_order_req *rq,
     STACK_OF(X509) **chain, struct err *e)
 {
 	struct run u = { .c = c, .rq = rq };
+	size_t i;
 	int rc;
 
 	if (check_request(rq, e) == -1)
@@ -446,12 +514,12 @@ acme_order_run(struct acme_client *c, const struct acme_order_req *rq,
 	if (acme_jwk_thumbprint(c->key, &u.thumb, e) == -1)
 		return -1;
 	u.deadline = time(NULL) + rq->timeout;
-	rc = 0;
-	if (strcmp(rq->challenge, ACME_CHALLENGE_HTTP01) == 0)
-		rc = acme_responder_start(&u.responder, rq->http_port, e);
-	if (rc == 0)
-		rc = run_order(&u, chain, e);
+	rc = run_order(&u, chain, e);
 	withdraw(&u);
+	for (i = 0; i < u.nurls; i++) {
+		free(u.urls[i]);
+		free(u.names[i]);
+	}
 	free(u.thumb);
 	return rc;
 }

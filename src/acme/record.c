@@ -20,12 +20,15 @@ acme_cert_put(struct store *s, const struct acme_cert *c, struct err *e)
 
 	if (store_prepare(s, &st, "INSERT INTO acme_cert (name, account_id, "
 	    "names, key_type, store, challenge, http_port, dns_hook, "
-	    "thumbprint, not_after, updated, last_error) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "thumbprint, not_after, updated, last_error, not_before, "
+	    "next_renewal, failures, last_attempt, tls_port) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, ?17) "
 	    "ON CONFLICT (name) DO UPDATE SET account_id = ?2, names = ?3, "
 	    "key_type = ?4, store = ?5, challenge = ?6, http_port = ?7, "
 	    "dns_hook = ?8, thumbprint = ?9, not_after = ?10, updated = ?11, "
-	    "last_error = ?12", e) == -1)
+	    "last_error = ?12, not_before = ?13, next_renewal = ?14, "
+	    "failures = ?15, last_attempt = ?16, tls_port = ?17", e) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->account_id);
@@ -39,6 +42,11 @@ acme_cert_put(struct store *s, const struct acme_cert *c, struct err *e)
 	sqlite3_bind_int64(st, 10, c->not_after);
 	sqlite3_bind_int64(st, 11, c->updated);
 	sqlite3_bind_text(st, 12, c->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, c->not_before);
+	sqlite3_bind_int64(st, 14, c->next_renewal);
+	sqlite3_bind_int(st, 15, c->failures);
+	sqlite3_bind_int64(st, 16, c->last_attempt);
+	sqlite3_bind_int(st, 17, c->tls_port);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -64,7 +72,8 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 
 	if (store_prepare(s, &st, "SELECT name, account_id, names, key_type, "
 	    "store, challenge, http_port, dns_hook, thumbprint, not_after, "
-	    "updated, last_error FROM acme_cert ORDER BY name", e) == -1)
+	    "updated, last_error, not_before, next_renewal, failures, "
+	    "last_attempt, tls_port FROM acme_cert ORDER BY name", e) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
@@ -80,6 +89,11 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 		c.not_after = sqlite3_column_int64(st, 9);
 		c.updated = sqlite3_column_int64(st, 10);
 		text(st, 11, c.last_error, sizeof(c.last_error));
+		c.not_before = sqlite3_column_int64(st, 12);
+		c.next_renewal = sqlite3_column_int64(st, 13);
+		c.failures = sqlite3_column_int(st, 14);
+		c.last_attempt = sqlite3_column_int64(st, 15);
+		c.tls_port = sqlite3_column_int(st, 16);
 		if ((rc = fn(&c, arg)) != 0) {
 			sqlite3_finalize(st);
 			return rc;
@@ -88,5 +102,40 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "cannot list the ACME certificates");
+	return 0;
+}
+
+struct get {
+	const char	*name;
+	struct acme_cert *out;
+	int		 found;
+};
+
+static int
+get_one(const struct acme_cert *c, void *arg)
+{
+	struct get *g = arg;
+
+	if (strcmp(c->name, g->name) != 0)
+		return 0;
+	*g->out = *c;
+	g->found = 1;
+	return 1;
+}
+
+int
+acme_cert_get(struct store *s, const char *name, struct acme_cert *out,
+    struct err *e)
+{
+	struct get g = { name, out, 0 };
+
+	if (acme_cert_list(s, get_one, &g, e) == -1)
+		return -1;
+	if (!g.found) {
+		err_set(e, "no ACME certificate is named '%s' ('hsys cert "
+		    "acme list' shows them)", name);
+		e->code = 2;
+		return -1;
+	}
 	return 0;
 }

@@ -55,3 +55,32 @@ const char acme_schema_v2[] =
     "DROP TABLE main.acme_account;"
     "ALTER TABLE main.acme_account_v2 RENAME TO acme_account;"
     "DROP TABLE main.key;";
+
+/* v3: the daemon's part (docs/acme.md).
+ * acme_cert gains what renewal keeps: the certificate's start (its
+ *       lifetime), when to renew next (ARI's window or two thirds of the
+ *       lifetime, with jitter; after a failure, the back-off), how many
+ *       attempts failed in a row, the last attempt, and ARI's explanation.
+ * acme_challenge: the challenges pending now, which hsysd answers: an
+ *       HTTP-01 token on port (answered before any prefix), or a
+ *       TLS-ALPN-01 name on port (the acme-tls/1 certificate). keyauth is
+ *       the key authorization (token.thumbprint of the account's public
+ *       key): public, what the server fetches, no secret. expires bounds a
+ *       row an order that died left behind. */
+const char acme_schema_v3[] =
+    "ALTER TABLE acme_cert ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE acme_cert ADD COLUMN next_renewal INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE acme_cert ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE acme_cert ADD COLUMN last_attempt INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE acme_cert ADD COLUMN tls_port INTEGER NOT NULL DEFAULT 443;"
+    "CREATE TABLE acme_challenge ("
+    "  id       INTEGER PRIMARY KEY,"
+    "  type     TEXT NOT NULL,"
+    "  name     TEXT NOT NULL,"
+    "  token    TEXT NOT NULL,"
+    "  keyauth  TEXT NOT NULL,"
+    "  port     INTEGER NOT NULL,"
+    "  expires  INTEGER NOT NULL"
+    ") STRICT;";

@@ -3,9 +3,9 @@
  * and certificates obtained from an ACME server (src/acme does the
  * protocol).
  *
- * Interim: the challenges are answered by this process while the order
- * runs (HTTP-01 on --http-port, DNS-01 through --dns-hook); hsysd will
- * answer them itself and renew on its own (docs/acme.md).
+ * HTTP-01 and TLS-ALPN-01 are answered by hsysd (src/acme/publish.c tells
+ * it), DNS-01 through --dns-hook; renew and revoke are in
+ * cert_acme_renew.c (docs/acme.md).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -44,29 +44,31 @@ static const char accounts_usage[] =
 
 static const char order_usage[] =
 "usage: hsys cert acme order --dns-name NAME... [--key ecdsa-p256|rsa-2048]\n"
-"           [--store My|WebHosting] [--challenge http-01|dns-01]\n"
-"           [--http-port P] [--dns-hook PATH] [--server URL]\n"
+"           [--store My|WebHosting] [--challenge http-01|tls-alpn-01|dns-01]\n"
+"           [--http-port P] [--tls-port P] [--dns-hook PATH] [--server URL]\n"
 "           [--ca-file PEM] [--timeout SECONDS] [--name NAME]\n"
 "\n"
 "Obtains a certificate for the names from the account's ACME server, with a\n"
 "key generated here that never leaves the store, and stores it and its\n"
-"chain. http-01 (the default) is answered on port P (80) by this command\n"
-"while it runs; dns-01 (needed for *.names) runs 'PATH add|remove NAME\n"
-"VALUE' to publish the TXT record _acme-challenge.NAME. --timeout (300)\n"
-"bounds the whole order, and each exchange with the server to 60 seconds.\n"
-"The certificate is recorded under NAME (default: the first name); ordering\n"
-"again under a name replaces its record ('hsys cert acme list').\n";
+"chain. hsysd answers http-01 (the default) on port P (80) and tls-alpn-01\n"
+"on --tls-port (443), opening the port for the order if need be (without\n"
+"hsysd, this command answers http-01 itself); dns-01 (needed for *.names)\n"
+"runs 'PATH add|remove NAME VALUE' to publish the TXT record\n"
+"_acme-challenge.NAME. --timeout (300) bounds the whole order, and each\n"
+"exchange with the server to 60 seconds. The certificate is recorded under\n"
+"NAME (default: the first name), which bindings may follow with\n"
+"certhash=acme:NAME; hsysd renews it when due ('hsys cert acme list').\n";
 
 static const char list_usage[] =
 "usage: hsys cert acme list [--json]\n"
 "\n"
 "Lists the certificates obtained by ACME: name, names, current thumbprint,\n"
-"expiry, store, challenge.\n";
+"expiry, store, challenge, next renewal, failures and the last error.\n";
 
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,
 	O_KEY, O_JSON, O_DNS, O_STORE, O_CHALLENGE, O_HTTP_PORT, O_DNS_HOOK,
-	O_TIMEOUT, O_NAME, O_HELP
+	O_TIMEOUT, O_NAME, O_TLS_PORT, O_FORCE, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -85,6 +87,8 @@ static const struct option long_opts[] = {
 	{ "dns-hook", required_argument, NULL, O_DNS_HOOK },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "name", required_argument, NULL, O_NAME },
+	{ "tls-port", required_argument, NULL, O_TLS_PORT },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -94,7 +98,8 @@ struct opts {
 	const char	*key, *store, *challenge, *dns_hook, *name;
 	const char	*names[NAMES_MAX];
 	size_t		 nnames;
-	int		 accept_tos, json, http_port, timeout;
+	int		 accept_tos, json, http_port, tls_port, timeout;
+	int		 force;
 	unsigned	 given;		/* bits of the options seen */
 };
 
@@ -129,8 +134,11 @@ take(struct opts *o, int c, const char *cmd)
 	case O_CHALLENGE: o->challenge = optarg; break;
 	case O_DNS_HOOK: o->dns_hook = optarg; break;
 	case O_NAME: o->name = optarg; break;
+	case O_FORCE: o->force = 1; break;
 	case O_HTTP_PORT:
 		return number(cmd, "--http-port", optarg, 65535, &o->http_port);
+	case O_TLS_PORT:
+		return number(cmd, "--tls-port", optarg, 65535, &o->tls_port);
 	case O_TIMEOUT:
 		return number(cmd, "--timeout", optarg, 86400, &o->timeout);
 	case O_DNS:
@@ -154,6 +162,7 @@ parse(int argc, char **argv, const int *allowed, const char *cmd,
 
 	memset(o, 0, sizeof(*o));
 	o->http_port = 80;
+	o->tls_port = 443;
 	o->timeout = ORDER_TIMEOUT;
 	optind = 0;
 	opterr = 0;
@@ -331,48 +340,6 @@ progress(void *arg, const char *line)
 	fprintf(stderr, "hsys: %s\n", line);
 }
 
-/* The issued certificate (first) with its key into storename, and the CAs
- * of the chain into CA, as 'hsys cert import' files them; roots are left
- * to the admin's trust. */
-static int
-keep(struct store *s, const char *storename, STACK_OF(X509) *chain,
-    EVP_PKEY *key, struct acme_cert *rec, struct cert_entry *c,
-    struct err *e)
-{
-	char thumb[CERT_THUMB_LEN + 1];
-	enum certstore_outcome out;
-	X509 *leaf = sk_X509_value(chain, 0), *x;
-	int i;
-
-	if (leaf == NULL || X509_check_private_key(leaf, key) != 1)
-		return err_set(e, "the ACME server sent a certificate that is "
-		    "not for the key of the order");
-	if (store_begin(s, e) == -1)
-		return -1;
-	if (certstore_add(s, storename, leaf, key, &out, e) == -1)
-		goto fail;
-	for (i = 1; i < sk_X509_num(chain); i++) {
-		x = sk_X509_value(chain, i);
-		if ((X509_get_extension_flags(x) & EXFLAG_SS) != 0 ||
-		    X509_check_ca(x) == 0)
-			continue;
-		if (certstore_add(s, CERT_STORE_CA, x, NULL, &out, e) == -1)
-			goto fail;
-	}
-	if (cert_thumbprint(leaf, thumb) == -1 ||
-	    certstore_find(s, storename, thumb, c, e) == -1)
-		goto fail;
-	snprintf(rec->thumbprint, sizeof(rec->thumbprint), "%s", thumb);
-	rec->not_after = c->not_after;
-	rec->updated = (int64_t)time(NULL);
-	if (acme_cert_put(s, rec, e) == -1 || cli_commit(s, e) == -1)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(s);
-	return -1;
-}
-
 static int
 order_check(const char *cmd, struct opts *o, struct cert_store_name *sn,
     const char **keytype)
@@ -428,47 +395,24 @@ order_record(const struct opts *o, const char *storename,
 	snprintf(r->store, sizeof(r->store), "%s", storename);
 	snprintf(r->challenge, sizeof(r->challenge), "%s", o->challenge);
 	r->http_port = o->http_port;
+	r->tls_port = o->tls_port;
 	snprintf(r->dns_hook, sizeof(r->dns_hook), "%s", o->dns_hook ?
 	    o->dns_hook : "");
 }
 
 static int
-order_run(struct store *s, const struct opts *o, const char *storename,
-    const char *keytype, EVP_PKEY *cert_key, struct cert_entry *c,
-    struct err *e)
+order_run(struct store *s, const struct opts *o, struct acme_cert *rec,
+    struct cert_entry *c, struct err *e)
 {
-	struct acme_order_req rq = { .names = o->names, .nnames = o->nnames,
-	    .challenge = o->challenge, .http_port = o->http_port,
-	    .dns_hook = o->dns_hook, .cert_key = cert_key,
+	struct acme_obtain ob = { .server = o->server, .ca_file = o->ca_file,
 	    .timeout = o->timeout, .say = progress };
-	STACK_OF(X509) *chain = NULL;
-	struct acme_account a;
-	struct acme_client cl;
-	struct acme_cert rec;
-	EVP_PKEY *akey = NULL;
-	int rc = -1;
+	int nonces = 0, rc;
 
-	if (acme_account_pick(s, o->server, &a, &akey, e) == -1)
-		return -1;
-	if (acme_client_init(&cl, a.server, o->ca_file ? o->ca_file :
-	    a.ca_file, o->timeout < ACME_HTTP_TIMEOUT ? o->timeout : 0, e)
-	    == -1) {
-		EVP_PKEY_free(akey);
-		return -1;
-	}
-	cl.key = akey;
-	snprintf(cl.kid, sizeof(cl.kid), "%s", a.url);
-	order_record(o, storename, keytype, a.id, &rec);
-	if (acme_order_run(&cl, &rq, &chain, e) == 0 &&
-	    keep(s, storename, chain, cert_key, &rec, c, e) == 0)
-		rc = 0;
-	if (cl.bad_nonce_retries > 0)
+	ob.nonces = &nonces;
+	rc = acme_obtain(s, &ob, rec, c, e);
+	if (nonces > 0)
 		fprintf(stderr, "hsys: the server rejected %d nonce%s; retried "
-		    "with fresh ones\n", cl.bad_nonce_retries,
-		    cl.bad_nonce_retries == 1 ? "" : "s");
-	sk_X509_pop_free(chain, X509_free);
-	acme_client_free(&cl);
-	EVP_PKEY_free(akey);
+		    "with fresh ones\n", nonces, nonces == 1 ? "" : "s");
 	return rc;
 }
 
@@ -476,12 +420,12 @@ static int
 cmd_order(int argc, char **argv)
 {
 	static const int allowed[] = { O_DNS, O_KEY, O_STORE, O_CHALLENGE,
-	    O_HTTP_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE, O_TIMEOUT, O_NAME,
-	    0 };
+	    O_HTTP_PORT, O_TLS_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE,
+	    O_TIMEOUT, O_NAME, 0 };
 	const char *cmd = "cert acme order", *keytype = NULL;
 	struct cert_store_name sn;
 	struct cert_entry c;
-	EVP_PKEY *key = NULL;
+	struct acme_cert rec;
 	struct store *s = NULL;
 	struct opts o;
 	struct err e;
@@ -492,9 +436,10 @@ cmd_order(int argc, char **argv)
 	if (order_check(cmd, &o, &sn, &keytype) != 0)
 		return EXIT_USAGE;
 	rc = EXIT_FAIL;
+	order_record(&o, sn.name, keytype, 0, &rec);
 	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
-	    cert_key_new(keytype, &key, &e) == -1 ||
-	    order_run(s, &o, sn.name, keytype, key, &c, &e) == -1)
+	    store_need_keys(s, &e) == -1 ||
+	    order_run(s, &o, &rec, &c, &e) == -1)
 		goto fail;
 	cli_cert_table_header(stdout, store_location_name(sn.loc), sn.name);
 	cli_cert_table_row(stdout, &c);
@@ -503,7 +448,6 @@ cmd_order(int argc, char **argv)
 fail:
 	cli_fail(&e);
 done:
-	EVP_PKEY_free(key);
 	store_close(s);
 	return rc;
 }
@@ -522,6 +466,13 @@ cert_text(const struct acme_cert *c, void *arg)
 	    "  expires:    %s\n  key:        %s\n  challenge:  %s\n"
 	    "  obtained:   %s\n", (*n)++ ? "\n" : "", c->name, c->names,
 	    c->thumbprint, c->store, until, c->key_type, c->challenge, when);
+	if (c->next_renewal > 0) {
+		cert_time_string(c->next_renewal, when, sizeof(when));
+		printf("  renewal:    %s%s\n", when, c->failures ? " (after "
+		    "a failure: back-off)" : "");
+	}
+	if (c->failures > 0)
+		printf("  failures:   %d in a row\n", c->failures);
 	if (*c->last_error)
 		printf("  last error: %s\n", c->last_error);
 	return 0;
@@ -544,9 +495,11 @@ cert_json(const struct acme_cert *c, void *arg)
 	cli_json_str(stdout, c->challenge);
 	fputs(", \"key\": ", stdout);
 	cli_json_str(stdout, c->key_type);
-	printf(", \"account\": %" PRId64 ", \"not_after\": %" PRId64
-	    ", \"updated\": %" PRId64 ", \"last_error\": ", c->account_id,
-	    c->not_after, c->updated);
+	printf(", \"account\": %" PRId64 ", \"not_before\": %" PRId64
+	    ", \"not_after\": %" PRId64 ", \"updated\": %" PRId64
+	    ", \"next_renewal\": %" PRId64 ", \"failures\": %d"
+	    ", \"last_error\": ", c->account_id, c->not_before, c->not_after,
+	    c->updated, c->next_renewal, c->failures);
 	cli_json_str(stdout, c->last_error);
 	fputs("}", stdout);
 	return 0;
@@ -585,8 +538,10 @@ cert_cmd_acme(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s",
-		    register_usage, accounts_usage, order_usage, list_usage);
+		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s\n%s",
+		    register_usage, accounts_usage, order_usage, list_usage,
+		    "usage: hsys cert acme renew [NAME] [--force]\n"
+		    "usage: hsys cert acme revoke NAME [--reason N]\n");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "register") == 0)
@@ -597,6 +552,10 @@ cert_cmd_acme(int argc, char **argv)
 		return cmd_order(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "renew") == 0)
+		return cli_acme_renew(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return cli_acme_revoke(argc - 1, argv + 1);
 	return cli_usage("cert acme", "unknown command 'cert acme %s'",
 	    argv[1]);
 }

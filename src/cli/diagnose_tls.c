@@ -62,7 +62,8 @@ hop_cert(struct diag *d, const struct config_sslcert *b)
 	STACK_OF(X509) *ca = NULL, *root = NULL;
 	X509 *x = NULL;
 	EVP_PKEY *key = NULL;
-	char fix[TEXT_MAX];
+	char fix[TEXT_MAX], thumb[41];
+	const char *sname;
 	int problems;
 	struct err e;
 
@@ -70,8 +71,9 @@ hop_cert(struct diag *d, const struct config_sslcert *b)
 	    "(hsys cert import, or hsys cert new-selfsigned), then hsys http "
 	    "update sslcert %s=%s certhash=NEW", d->host, b->kind ==
 	    CONFIG_IPPORT ? "ipport" : "hostnameport", b->endpoint);
-	if (cert_store_name_parse(b->storename, &sn, &e) == -1 ||
-	    certstore_find(d->store, sn.name, b->certhash, &c, &e) == -1) {
+	(void)sn;
+	if (config_sslcert_current(d->store, b, thumb, &sname, &e) == -1 ||
+	    certstore_find(d->store, sname, thumb, &c, &e) == -1) {
 		dg_set(h, DG_FAIL, fix, "the binding's certificate %s: %s",
 		    b->certhash, e.msg);
 		return;

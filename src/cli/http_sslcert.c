@@ -51,13 +51,19 @@ show_one(const struct config_sslcert *b, void *arg)
 	char hash[41];
 	size_t i;
 
-	for (i = 0; i < sizeof(hash) && b->certhash[i] != '\0'; i++)
-		hash[i] = (char)(b->certhash[i] >= 'A' && b->certhash[i] <= 'F' ?
-		    b->certhash[i] + 32 : b->certhash[i]);
-	hash[i < sizeof(hash) ? i : sizeof(hash) - 1] = '\0';
+	/* netsh shows thumbprints in lowercase. */
+	for (i = 0; i + 1 < sizeof(hash) && b->current[i] != '\0'; i++)
+		hash[i] = (char)(b->current[i] >= 'A' && b->current[i] <= 'F' ?
+		    b->current[i] + 32 : b->current[i]);
+	hash[i] = '\0';
 	line(f, b->kind == CONFIG_IPPORT ? "IP:port" : "Hostname:port",
 	    b->endpoint);
-	line(f, "Certificate Hash", hash);
+	if (strncmp(b->certhash, CONFIG_ACME_PREFIX, 5) == 0) {
+		/* Follows an ACME certificate: the name, and what it is now. */
+		line(f, "Certificate Hash", *hash ? hash : "(none yet)");
+		line(f, "ACME Certificate", b->certhash + 5);
+	} else
+		line(f, "Certificate Hash", hash);
 	line(f, "Application ID", b->appid);
 	line(f, "Certificate Store Name", b->storename);
 	line(f, optshow[SSLOPT_VERIFYCLIENTCERTREVOCATION].label,
@@ -103,8 +109,10 @@ json_one(const struct config_sslcert *b, void *arg)
 	fprintf(j->f, "%s\n  {\"%s\": ", j->n++ ? "," : "",
 	    b->kind == CONFIG_IPPORT ? "ipport" : "hostnameport");
 	cli_json_str(j->f, b->endpoint);
-	fprintf(j->f, ", \"certhash\": \"%s\", \"appid\": \"%s\", "
-	    "\"certstorename\": \"%s\"", b->certhash, b->appid, b->storename);
+	fputs(", \"certhash\": ", j->f);
+	cli_json_str(j->f, b->certhash);
+	fprintf(j->f, ", \"current\": \"%s\", \"appid\": \"%s\", "
+	    "\"certstorename\": \"%s\"", b->current, b->appid, b->storename);
 	for (i = 0; i < SSLOPT_COUNT; i++)
 		fprintf(j->f, ", \"%s\": %s", config_sslopts[i].key,
 		    b->opt[i] ? "true" : "false");

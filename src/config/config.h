@@ -110,15 +110,23 @@ struct config_sslopt_info {
 extern const struct config_sslopt_info config_sslopts[SSLOPT_COUNT];
 
 #define CONFIG_ENDPOINT_MAX	(URL_HOST_MAX + 8)
-#define CONFIG_APPID_LEN	38	/* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} */
+#define CONFIG_APPID_LEN	38
+#define CONFIG_ACME_PREFIX	"acme:"
+#define CONFIG_CERTHASH_MAX	(5 + 255 + 1)	/* acme:NAME */	/* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} */
 
 struct config_sslcert {
 	enum config_binding	kind;
 	char			endpoint[CONFIG_ENDPOINT_MAX];	/* canonical */
-	char			certhash[41];	/* uppercase SHA-1 hex */
+	/* Uppercase SHA-1 hex, or "acme:NAME": the certificate the ACME
+	 * record NAME holds now (docs/acme.md), followed at each renewal. */
+	char			certhash[CONFIG_CERTHASH_MAX];
 	char			appid[CONFIG_APPID_LEN + 1];
 	char			storename[16];	/* MY, ROOT, CA, WEBHOSTING */
 	int			opt[SSLOPT_COUNT];	/* 0/1; -1: not given */
+	/* What is bound now (read from the store): certhash itself, or the
+	 * ACME record's current thumbprint and store ("" if no record). */
+	char			current[41];
+	char			current_store[16];
 };
 
 /* "0.0.0.0:443", "[::]:443", "www.example.test:443", "*.example.test:443"
@@ -158,6 +166,11 @@ int	config_sslcert_delete(struct store *, enum config_binding,
 /* One binding (2 if none). */
 int	config_sslcert_get(struct store *, enum config_binding,
 	    const char *endpoint, struct config_sslcert *, struct err *);
+/* The certificate a binding presents now: its certhash and store, or for
+ * certhash=acme:NAME the ACME record's current one (an error naming the
+ * record when there is none). */
+int	config_sslcert_current(struct store *, const struct config_sslcert *,
+	    char thumb[41], const char **storename, struct err *);
 /* Every binding, ipport first, then by endpoint. fn's non-zero stops. */
 int	config_sslcert_list(struct store *,
 	    int (*fn)(const struct config_sslcert *, void *), void *,

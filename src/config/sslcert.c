@@ -38,6 +38,11 @@ const struct config_sslopt_info config_sslopts[SSLOPT_COUNT] = {
 	"disablehttp2, disablelegacytls, disabletls12, disabletls13, " \
 	"enablesessionticket, disableocspstapling"
 #define ALL_COLUMNS "kind, endpoint, certhash, appid, certstore, " OPT_COLUMNS
+/* A binding with what it binds now: certhash=acme:NAME follows the ACME
+ * record NAME's current certificate (renewal moves the record). */
+#define READ_FROM "SELECT " ALL_COLUMNS ", acme_cert.thumbprint, " \
+	"acme_cert.store FROM sslcert LEFT JOIN acme_cert ON " \
+	"sslcert.certhash = '" CONFIG_ACME_PREFIX "' || acme_cert.name "
 
 const struct config_key config_sslcert_keys[] = {
 	{ "ipport", 0 }, { "hostnameport", 0 },
@@ -246,7 +251,16 @@ config_sslcert_from_args(const struct config_args *a, enum config_verb verb,
 		return -1;
 	if (verb == CONFIG_DELETE || verb == CONFIG_SHOW)
 		return 0;
-	if ((v = config_args_get(a, "certhash")) != NULL) {
+	if ((v = config_args_get(a, "certhash")) != NULL &&
+	    strncasecmp(v, CONFIG_ACME_PREFIX, 5) == 0) {
+		if (v[5] == '\0' || strlen(v + 5) > 255) {
+			err_set(e, "certhash=%s: give the name of an ACME "
+			    "certificate ('hsys cert acme list' shows them)", v);
+			return param(e);
+		}
+		snprintf(b->certhash, sizeof(b->certhash), CONFIG_ACME_PREFIX
+		    "%s", v + 5);
+	} else if (v != NULL) {
 		if (cert_thumb_normalize(v, thumb, e) == -1 ||
 		    strlen(thumb) != CERT_THUMB_LEN) {
 			err_set(e, "certhash=%s: give the certificate's whole "
@@ -254,7 +268,7 @@ config_sslcert_from_args(const struct config_args *a, enum config_verb verb,
 			    "shows it)", v);
 			return param(e);
 		}
-		memcpy(b->certhash, thumb, sizeof(b->certhash));
+		snprintf(b->certhash, sizeof(b->certhash), "%s", thumb);
 	} else if (verb == CONFIG_ADD) {
 		err_set(e, "the parameter 'certhash' is missing");
 		return param(e);
@@ -297,17 +311,20 @@ check_cert(struct store *s, const struct config_sslcert *b,
     struct config_warnings *w, struct err *e)
 {
 	const char *store = cert_store_of(b->storename);
+	char thumb[41];
 	struct cert_entry c;
 	char date[64];
 	X509 *x = NULL;
 
-	if (certstore_find(s, store, b->certhash, &c, e) == -1) {
+	if (config_sslcert_current(s, b, thumb, &store, e) == -1)
+		return -1;
+	if (certstore_find(s, store, thumb, &c, e) == -1) {
 		if (e->code != CONFIG_E_NOT_FOUND)
 			return -1;
 		err_set(e, "no certificate with thumbprint %s in "
 		    "LocalMachine\\%s; import it (with its private key) into "
 		    "that store first, or name its store with certstorename=",
-		    b->certhash, store);
+		    thumb, store);
 		e->code = CONFIG_E_NO_KEY;
 		return -1;
 	}
@@ -357,6 +374,54 @@ row_read(sqlite3_stmt *st, struct config_sslcert *b)
 	    (const char *)sqlite3_column_text(st, 4));
 	for (i = 0; i < SSLOPT_COUNT; i++)
 		b->opt[i] = sqlite3_column_int(st, 5 + i);
+	if (strncmp(b->certhash, CONFIG_ACME_PREFIX, 5) != 0) {
+		snprintf(b->current, sizeof(b->current), "%.40s", b->certhash);
+		snprintf(b->current_store, sizeof(b->current_store), "%s",
+		    cert_store_of(b->storename));
+		return;
+	}
+	b->current[0] = b->current_store[0] = '\0';
+	if (sqlite3_column_type(st, 5 + SSLOPT_COUNT) == SQLITE_TEXT) {
+		snprintf(b->current, sizeof(b->current), "%.40s",
+		    (const char *)sqlite3_column_text(st, 5 + SSLOPT_COUNT));
+		snprintf(b->current_store, sizeof(b->current_store), "%.15s",
+		    (const char *)sqlite3_column_text(st, 6 + SSLOPT_COUNT));
+	}
+}
+
+int
+config_sslcert_current(struct store *s, const struct config_sslcert *b,
+    char thumb[41], const char **storename, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (strncmp(b->certhash, CONFIG_ACME_PREFIX, 5) != 0) {
+		snprintf(thumb, 41, "%.40s", b->certhash);
+		*storename = cert_store_of(b->storename);
+		return 0;
+	}
+	if (store_prepare(s, &st, "SELECT thumbprint, store FROM acme_cert "
+	    "WHERE name = ?", e) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, b->certhash + 5, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(thumb, 41, "%.40s", (const char *)
+		    sqlite3_column_text(st, 0));
+		*storename = cert_store_of((const char *)
+		    sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read the ACME certificates");
+	err_set(e, "certhash=%s: no ACME certificate is named '%s'; 'hsys "
+	    "cert acme order --name %s ...' obtains one, 'hsys cert acme "
+	    "list' shows them", b->certhash, b->certhash + 5, b->certhash + 5);
+	e->code = CONFIG_E_NO_KEY;
+	return -1;
 }
 
 static int
@@ -375,8 +440,8 @@ config_sslcert_get(struct store *s, enum config_binding kind,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (store_prepare(s, &st, "SELECT " ALL_COLUMNS " FROM sslcert "
-	    "WHERE kind = ? AND endpoint = ?", e) == -1)
+	if (store_prepare(s, &st, READ_FROM "WHERE kind = ? AND endpoint = ?",
+	    e) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
@@ -497,8 +562,8 @@ config_sslcert_list(struct store *s,
 	sqlite3_stmt *st;
 	int rc, stop = 0;
 
-	if (store_prepare(s, &st, "SELECT " ALL_COLUMNS " FROM sslcert "
-	    "ORDER BY kind = 'hostnameport', endpoint", e) == -1)
+	if (store_prepare(s, &st, READ_FROM "ORDER BY kind = 'hostnameport', "
+	    "endpoint", e) == -1)
 		return -1;
 	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_read(st, &b);

@@ -3,6 +3,7 @@
  * the Date header. See answer.h.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/strbuf.h"
@@ -43,6 +44,20 @@ answer_error(struct exchange *x, int status, const char *detail, int close,
 	a.close = close;
 	a.reason = reason;
 	a.error = 1;
+	x->ops->answer(x, &a);
+}
+
+void
+answer_acme(struct exchange *x, const char *keyauth)
+{
+	const struct http_request *r = x->head->req;
+	struct exchange_answer a = { 0 };
+
+	a.status = 200;
+	a.ctype = "application/octet-stream";
+	a.body = keyauth;
+	a.len = strlen(keyauth);
+	a.close = r->content_length > 0 || r->chunked;
 	x->ops->answer(x, &a);
 }
 

@@ -26,6 +26,9 @@ void	answer_error(struct exchange *, int status, const char *detail,
  * and HEAD only. */
 void	answer_metrics(struct exchange *);
 
+/* An ACME HTTP-01 challenge's key authorization (acmechal.h). */
+void	answer_acme(struct exchange *, const char *keyauth);
+
 void	answer_date_set(struct worker *, time_t);
 
 /* The Date header's value (RFC 9110 §6.6.1): formatted once a second per

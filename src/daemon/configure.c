@@ -13,6 +13,7 @@
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/renew.h"
 #include "daemon/snapshot.h"
 #include "store/store.h"
 
@@ -83,4 +84,5 @@ hsysd_reload(struct hsysd *d)
 	d->generation = gen;
 	metrics_configure(d);
 	listener_sync(d);	/* after the snapshot: workers get it first */
+	renew_sync(d);
 }

@@ -679,6 +679,11 @@ conn_alpn(struct conn *c)
 	unsigned n;
 
 	SSL_get0_alpn_selected(c->ssl, &p, &n);
+	if (n == 10 && memcmp(p, "acme-tls/1", 10) == 0) {
+		/* RFC 8737 §3: the handshake was the answer. */
+		conn_close(c);
+		return;
+	}
 	if (n != 2 || memcmp(p, "h2", 2) != 0)
 		return;
 	if (h2conn_start(c, conn_next) == -1)
@@ -832,9 +837,20 @@ conn_tls_hello(SSL *ssl, int *alert, void *arg)
 	const struct tls_binding *b;
 	const unsigned char *sni = NULL;
 	size_t snilen = 0;
+	SSL_CTX *actx;
 
 	if (!tls_hello_sni(ssl, &sni, &snilen))
 		sni = NULL;
+	/* A TLS-ALPN-01 validation for a pending name: its challenge
+	 * certificate, binding or not (acmechal.h). */
+	if (w->snapshot != NULL && (actx = acmechal_hello(&w->snapshot->acme,
+	    ssl, sni, snilen)) != NULL) {
+		log_info("worker %d: acme: tls-alpn-01 validation for %.*s on "
+		    "port %u", w->index, (int)snilen, (const char *)sni,
+		    c->port);
+		tls_use_binding(ssl, actx, TLS_NO_TICKETS);
+		return SSL_CLIENT_HELLO_SUCCESS;
+	}
 	b = snapshot_pick(w->snapshot, sni, snilen, &c->local, c->port);
 	if (b == NULL) {
 		log_info("worker %d: TLS_NoBinding: no certificate bound for "

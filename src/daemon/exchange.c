@@ -499,6 +499,7 @@ exchange_start(struct exchange *x, const struct exchange_head *h)
 	const struct url_prefix *pfx;
 	struct http_cooked cooked;
 	struct url_request ur;
+	const char *ka;
 	uint32_t queue;
 	int status;
 
@@ -510,6 +511,13 @@ exchange_start(struct exchange *x, const struct exchange_head *h)
 	}
 	if (route_cook(x, &cooked) == -1)
 		return;
+	/* A pending ACME HTTP-01 token, before any prefix (acmechal.h). */
+	if (x->w->snapshot != NULL && (r->method_id == HTTP_METHOD_GET ||
+	    r->method_id == HTTP_METHOD_HEAD) && (ka = acmechal_token(
+	    &x->w->snapshot->acme, cooked.path, cooked.path_len)) != NULL) {
+		answer_acme(x, ka);
+		return;
+	}
 	route_request(x, &cooked, &ur);
 	if (route_find(x->w, &ur, &pfx, &queue, &status) == -1) {
 		answer_error(x, status, status == 400 ? "Invalid Hostname" :

@@ -24,6 +24,7 @@
 #include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/reload.h"
+#include "daemon/renew.h"
 #include "daemon/route.h"
 #include "daemon/session.h"
 #include "daemon/worker.h"
@@ -72,6 +73,7 @@ hsysd_stop(struct hsysd *d)
 	drain_free(d);
 	handover_free(d);
 	listeners_free(d);
+	renew_free(d);
 	if (d->mailbox_open)
 		mailbox_close(&d->mailbox, d->loop);
 	d->mailbox_open = 0;

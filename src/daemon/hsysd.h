@@ -60,6 +60,7 @@ struct quota;
 struct regindex;
 struct reload;
 struct registration;
+struct renew;
 struct session;
 struct tls_tickets;
 struct worker;
@@ -79,6 +80,8 @@ struct hsysd {
 	struct listener		*listeners;	/* main thread only */
 	pthread_mutex_t		 listen_lock;	/* guards listen_metrics */
 	char			*listen_metrics; /* their lines, for workers */
+	char			*acme_metrics;	/* renew.c's, under listen_lock */
+	struct renew		*renew;		/* ACME renewal (renew.h) */
 	uint64_t		 last_session_id;
 	uint32_t		 last_queue_id;
 	int			 lock_fd;

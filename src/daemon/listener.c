@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "acme/acme.h"
 #include "common/err.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -44,6 +46,8 @@ struct listener {
 	int		 open;		/* the workers hold sockets */
 	int		 open_tls;	/* what those sockets speak */
 	int		 bound;		/* a binding names the port */
+	int		 acme;		/* a pending ACME challenge: 1 http-01,
+					 * 2 tls-alpn-01 (acmechal.h) */
 	int		 was_bound;	/* before this sync */
 	int		 closing;	/* workers yet to close its sockets */
 	int		 failing;	/* could not be opened; said so once */
@@ -367,8 +371,8 @@ static void
 settle_one(struct hsysd *d, struct listener *l)
 {
 	struct listener **pp;
-	int want = l->refs > 0 || l->bound;
-	int tls = l->refs > 0 ? l->tls : 1;
+	int want = l->refs > 0 || l->bound || l->acme;
+	int tls = l->refs > 0 ? l->tls : l->bound ? 1 : l->acme == 2;
 	struct err e;
 
 	if (l->held)
@@ -394,8 +398,10 @@ settle_one(struct hsysd *d, struct listener *l)
 	if (want && !l->open) {
 		if (listener_open(d, l, tls, &e) == -1) {
 			if (!l->failing)
-				log_warn("the binding %s: %s; tried again "
-				    "every few seconds", l->binding, e.msg);
+				log_warn("%s%s: %s; tried again every few "
+				    "seconds", *l->binding ? "the binding " :
+				    "an ACME challenge on port ", *l->binding ?
+				    l->binding : "", e.msg);
 			l->failing = 1;
 			note_failure(l, &e);
 		} else {
@@ -519,8 +525,14 @@ readdress(struct hsysd *d, struct listener *l, const struct addrs *now)
 	    l->port, l->open_tls ? "https" : "http");
 }
 
-/* The ports that bindings name, read from the store. */
+/* The ports that bindings name, read from the store, and those of the
+ * pending ACME challenges (opened while they are pending). */
 struct bound {
+	struct {
+		uint16_t port;
+		int	 tls;
+	}		 acme[16];
+	size_t		 nacme;
 	struct addrs	 ipl;
 	struct {
 		uint16_t port;
@@ -559,6 +571,26 @@ add_bound(const struct config_sslcert *c, void *arg)
 }
 
 static int
+add_acme(const struct acme_pending *p, void *arg)
+{
+	struct bound *bd = arg;
+	int tls = strcmp(p->type, ACME_CHALLENGE_TLSALPN01) == 0;
+	size_t i;
+
+	if (strcmp(p->type, ACME_CHALLENGE_HTTP01) != 0 && !tls)
+		return 0;
+	for (i = 0; i < bd->nacme; i++)
+		if (bd->acme[i].port == p->port)
+			return 0;
+	if (bd->nacme < sizeof(bd->acme) / sizeof(bd->acme[0]) &&
+	    p->port > 0 && p->port < 65536) {
+		bd->acme[bd->nacme].port = (uint16_t)p->port;
+		bd->acme[bd->nacme++].tls = tls;
+	}
+	return 0;
+}
+
+static int
 read_bound(struct bound *bd, struct err *e)
 {
 	struct store *s;
@@ -569,6 +601,9 @@ read_bound(struct bound *bd, struct err *e)
 	if (store_open(&s, STORE_MACHINE, STORE_READ, e) == -1)
 		return -1;
 	rc = config_sslcert_list(s, add_bound, bd, e);
+	if (rc == 0)
+		rc = acme_pending_list(s, (int64_t)time(NULL), add_acme, bd,
+		    e);
 	store_close(s);
 	if (rc > 0)
 		err_set(e, "out of memory");
@@ -611,6 +646,16 @@ listener_sync(struct hsysd *d)
 	for (l = d->listeners; l != NULL; l = l->next) {
 		l->was_bound = l->bound;
 		l->bound = 0;
+		l->acme = 0;
+	}
+	for (i = 0; i < bd.nacme; i++) {
+		if ((l = listener_get(d, bd.acme[i].port)) == NULL)
+			continue;
+		l->acme = bd.acme[i].tls ? 2 : 1;
+		if (!l->open && !l->bound && l->refs == 0)
+			log_info("acme: opening port %u (%s) for a pending "
+			    "challenge", l->port, bd.acme[i].tls ? "https, "
+			    "tls-alpn-01" : "http, http-01");
 	}
 	for (i = 0; i < bd.n; i++) {
 		if ((l = listener_get(d, bd.b[i].port)) == NULL) {

@@ -14,6 +14,7 @@
 #include "daemon/metrics.h"
 #include "daemon/qgate.h"
 #include "daemon/registry.h"
+#include "daemon/renew.h"
 #include "daemon/route.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -223,6 +224,7 @@ metrics_render(struct worker *w, struct strbuf *b)
 	    t.bytes_out);
 	render_routes(b, w);
 	listeners_metrics(w->d, b);
+	renew_metrics(w->d, b);
 	counter(b, "hsys_workers", "gauge", "Worker threads.",
 	    (uint64_t)w->d->workers);
 	counter(b, "hsys_start_time_seconds", "gauge", "When hsysd started, "

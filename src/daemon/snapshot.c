@@ -111,9 +111,19 @@ add_binding(const struct config_sslcert *c, void *arg)
 		return 0;
 	}
 	b->flags = binding_flags(c);
-	if (cert_store_name_parse(c->storename, &sn, &e) == -1 ||
-	    tls_ctx_new(&b->ctx, bd->store, c->certhash, sn.name, b->flags,
-	    bd->tickets, &e) == -1) {
+	/* certhash=acme:NAME: the ACME record's certificate of this
+	 * generation; renewal moves the record, and the next snapshot
+	 * serves new handshakes with the new certificate while connections
+	 * already made keep the context they hold. */
+	if (c->current[0] == '\0') {
+		log_warn("binding %s: the ACME certificate %s has not been "
+		    "obtained yet; it does not serve until it is", b->endpoint,
+		    c->certhash + 5);
+		return 0;
+	}
+	(void)sn;
+	if (tls_ctx_new(&b->ctx, bd->store, c->current, c->current_store,
+	    b->flags, bd->tickets, &e) == -1) {
 		log_warn("binding %s: %s; it does not serve until fixed",
 		    b->endpoint, e.msg);
 		return 0;
@@ -245,6 +255,7 @@ snapshot_free(struct shared *sh)
 	free(s->b);
 	free(s->lim.body_prefix);
 	free(s->lim.body_max);
+	acmechal_free(&s->acme);
 	free(s);
 }
 
@@ -270,6 +281,8 @@ snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
 		goto fail;
 	}
 	if (read_limits(bd.store, &bd.snap->lim, e) == -1)
+		goto fail;
+	if (acmechal_read(&bd.snap->acme, bd.store, e) == -1)
 		goto fail;
 	store_close(bd.store);
 	*out = bd.snap;

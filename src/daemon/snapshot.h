@@ -17,6 +17,7 @@
 
 #include <openssl/ssl.h>
 
+#include "daemon/acmechal.h"
 #include "daemon/shared.h"
 #include "http/http.h"
 
@@ -64,6 +65,7 @@ struct snapshot {
 	size_t			 n;
 	struct tls_binding	*b;
 	struct snap_limits	 lim;
+	struct acmechal		 acme;		/* challenges answered */
 };
 
 /* MaxConnections when it is not set: three quarters of the open-files

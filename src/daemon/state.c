@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
+#include "daemon/renew.h"
 #include "daemon/log.h"
 #include "daemon/qgate.h"
 #include "daemon/queue.h"
@@ -667,6 +668,10 @@ render(struct view *v)
 	if (all || v->what == PROTO_STATE_SERVER) {
 		strbuf_add(v->b, ",", v->text ? 0 : 1);
 		server(v);
+		if (v->uid == 0) {	/* certificates are the admin's */
+			strbuf_add(v->b, ",", v->text ? 0 : 1);
+			renew_state(v->store, v->b, v->text);
+		}
 	}
 	if (all || v->what == PROTO_STATE_LISTENERS) {
 		strbuf_add(v->b, ",", v->text ? 0 : 1);

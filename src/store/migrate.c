@@ -20,6 +20,7 @@ extern const char config_schema_v2[];
 extern const char acme_schema_v1[];
 extern const char cert_schema_v2[];
 extern const char acme_schema_v2[];
+extern const char acme_schema_v3[];
 
 static const struct store_migration steps[] = {
 	{ "meta", "CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;"
@@ -30,6 +31,7 @@ static const struct store_migration steps[] = {
 	{ "acme v1", acme_schema_v1 },
 	{ "cert v2: keys in keys.db", cert_schema_v2 },
 	{ "acme v2: keys in keys.db", acme_schema_v2 },
+	{ "acme v3: renewal, pending challenges", acme_schema_v3 },
 };
 #define NSTEPS ((int)(sizeof(steps) / sizeof(steps[0])))
 

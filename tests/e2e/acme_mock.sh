@@ -1,8 +1,9 @@
 # hsys cert acme against a small mock ACME server (tests/e2e/lib/
 # acme_mock.py) for what pebble does not do: a rateLimited refusal with
 # Retry-After is reported as such, a server that does not answer in time
-# is given up on, and a finalization still processing is polled again only
-# after the Retry-After the server gave.
+# is given up on, a finalization still processing is polled again only
+# after the Retry-After the server gave, and ACME Renewal Information
+# (RFC 9773) sets the next renewal in the server's suggested window.
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000))
@@ -49,4 +50,34 @@ waited=$(sed -n 's/^waited //p' "$T/mock.out")
 t_ok "the poll waited the Retry-After of 2 seconds ($waited)" \
     /usr/bin/python3 -c 'import sys; assert float(sys.argv[1]) >= 1.9' \
     "${waited:-0}"
+kill "$mock_pid"; wait "$mock_pid" 2>/dev/null
+
+# --- ARI: the renewal goes in the window the server suggests ---------------
+t_ok "the mock starts, with renewal information" start_mock ari
+t_ok "an order" hsys cert acme order --dns-name ari.example.test \
+    --http-port "$((P + 1))"
+T1=$(grep -oE '^[0-9A-F]{40}' "$T/out" | head -1)
+t_grep "says it follows the window" 'renewing in the server.s suggested window' \
+    "$T/err"
+t_ok "export it" hsys cert export "$T1" --pem "$T/ari.pem"
+aki=$(openssl x509 -in "$T/ari.pem" -noout -ext authorityKeyIdentifier |
+    sed -n 's/^ *\(keyid:\)\{0,1\}\([0-9A-F:]\{20,\}\)$/\2/p' | tr -d ':')
+serial=$(openssl x509 -in "$T/ari.pem" -noout -serial | sed 's/serial=//')
+want=$(/usr/bin/python3 -c '
+import base64, sys
+def b(h):
+    return base64.urlsafe_b64encode(bytes.fromhex(h)).decode().rstrip("=")
+s = sys.argv[2]
+s = s if len(s) % 2 == 0 else "0" + s
+if int(s[:2], 16) & 0x80:
+    s = "00" + s
+print(b(sys.argv[1]) + "." + b(s))' "$aki" "$serial")
+t_grep "it asked for the certificate by AKI and serial" "^ari $want\$" \
+    "$T/mock.out"
+t_ok "acme list --json" hsys cert acme list --json
+cp "$T/out" "$T/list.json"
+t_ok "the next renewal is in the window" /usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))[0]
+assert 1893456000 <= c["next_renewal"] <= 1893542400, c' "$T/list.json"
 t_done

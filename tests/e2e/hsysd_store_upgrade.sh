@@ -37,6 +37,7 @@ CREATE TABLE t1 (name TEXT NOT NULL PRIMARY KEY CHECK (name IN
 INSERT INTO t1 SELECT name, seconds FROM timeout;
 DROP TABLE timeout; ALTER TABLE t1 RENAME TO timeout;
 DROP TABLE urlsetting; DROP TABLE acme_cert; DROP TABLE acme_account;
+DROP TABLE acme_challenge;
 PRAGMA user_version = 3;"
 t_eq "the store is at schema 3" \
     "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 3
@@ -45,7 +46,7 @@ start_hsysd --workers 1
 t_grep "hsysd reads the configuration" 'configuration generation' "$T/d.log"
 t_nogrep "without a schema complaint" 'schema upgrade' "$T/d.log"
 t_eq "the store is at the current schema" \
-    "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 7
+    "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 8
 t_eq "and kept its timeout" "$(sqlite3 "$HSYS_HOME/hsys.db" \
     "SELECT seconds FROM timeout WHERE name = 'headerwaittimeout'")" 30
 t_eq "the key moved to keys.db" "$(sqlite3 "$HSYS_HOME/keys.db" \

@@ -6,7 +6,10 @@ MODE ratelimit: new-account is refused with rateLimited (429) and
 Retry-After. slow: the directory takes 30 seconds. order: a whole order
 whose authorization is already valid, and whose finalization is
 "processing" with Retry-After: 2 on the first poll; the next poll's delay
-is printed ("waited N"). CERT/KEY also sign the CSR (with openssl).
+is printed ("waited N"). ari: the same order, and the directory offers
+renewalInfo (RFC 9773), whose suggestedWindow for any certificate is
+2030-01-01T00:00:00Z to 2030-01-02T00:00:00Z; the certificate identifier
+asked for is printed ("ari ID"). CERT/KEY also sign the CSR (with openssl).
 """
 import base64
 import http.server
@@ -40,17 +43,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(200)
 
     def do_GET(self):
+        if MODE == "ari" and self.path.startswith("/renewal-info/"):
+            print("ari", self.path[len("/renewal-info/"):], flush=True)
+            w = {"suggestedWindow": {"start": "2030-01-01T00:00:00Z",
+                                     "end": "2030-01-02T00:00:00Z"}}
+            return self.send(200, json.dumps(w).encode(),
+                             extra=[("Retry-After", "21600")])
         if self.path != "/dir":
             return self.send(404)
         if MODE == "slow":
             time.sleep(30)
         d = {"newNonce": BASE + "/nonce", "newAccount": BASE + "/acct",
              "newOrder": BASE + "/order"}
+        if MODE == "ari":
+            d["renewalInfo"] = BASE + "/renewal-info"
         self.send(200, json.dumps(d).encode())
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if MODE == "order":
+        if MODE in ("order", "ari"):
             return self.order(json.loads(body))
         p = {"type": "urn:ietf:params:acme:error:rateLimited",
              "detail": "too many new accounts from this address"}

@@ -1,0 +1,154 @@
+/*
+ * ari — ACME Renewal Information (RFC 9773): when the server offers a
+ * renewalInfo URL in its directory, the certificate's identifier
+ * (base64url of its Authority Key Identifier, a dot, base64url of its
+ * serial number's DER value) fetched there gives a suggestedWindow; the
+ * renewal goes at a random moment in it. Without ARI (pebble 2.4 has
+ * none), schedule.c's two thirds of the lifetime stand.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "acme/acme.h"
+#include "cert/cert.h"
+#include "common/err.h"
+#include "store/store.h"
+
+static int
+cert_id(X509 *leaf, char **out, struct err *e)
+{
+	const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(leaf);
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(leaf);
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	char *a = NULL, *b = NULL;
+	long len;
+	int n, tag, cls;
+
+	if (aki == NULL)
+		return err_set(e, "the certificate has no authority key "
+		    "identifier; ARI cannot name it");
+	if ((n = i2d_ASN1_INTEGER(serial, &der)) <= 0)
+		return err_ssl(e, "cannot encode the serial number");
+	/* The INTEGER's value bytes, after its tag and length. */
+	p = der;
+	if (ASN1_get_object(&p, &len, &tag, &cls, n) & 0x80) {
+		OPENSSL_free(der);
+		return err_ssl(e, "cannot encode the serial number");
+	}
+	a = acme_b64url(ASN1_STRING_get0_data(aki),
+	    (size_t)ASN1_STRING_length(aki));
+	b = acme_b64url(p, (size_t)len);
+	OPENSSL_free(der);
+	if (a == NULL || b == NULL || asprintf(out, "%s.%s", a, b) < 0) {
+		free(a);
+		free(b);
+		return err_set(e, "out of memory");
+	}
+	free(a);
+	free(b);
+	return 0;
+}
+
+/* RFC 3339, UTC ("2026-12-06T12:00:00Z", fractions allowed). */
+static int
+rfc3339(const char *s, int64_t *t)
+{
+	struct tm tm;
+	const char *rest;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) ==
+	    NULL)
+		return -1;
+	*t = (int64_t)timegm(&tm);
+	return 0;
+}
+
+int
+acme_ari_fetch(struct acme_client *c, X509 *leaf, int64_t *start,
+    int64_t *end, long *retry_after, struct err *e)
+{
+	const char *base = acme_dir_url(c, "renewalInfo");
+	struct acme_response r;
+	json_t *w;
+	char *id = NULL, *url = NULL;
+	void *j;
+	int rc;
+
+	if (base == NULL)
+		return 1;
+	if (cert_id(leaf, &id, e) == -1)
+		return -1;
+	rc = asprintf(&url, "%s%s%s", base, base[strlen(base) - 1] == '/' ?
+	    "" : "/", id);
+	free(id);
+	if (rc < 0)
+		return err_set(e, "out of memory");
+	rc = acme_http(c, url, 0, NULL, NULL, &r, e);
+	free(url);
+	if (rc == -1)
+		return err_prefix(e, "cannot read the renewal information");
+	if (r.status != 200) {
+		rc = err_set(e, "the renewal information answered %ld",
+		    r.status);
+		acme_response_free(&r);
+		return rc;
+	}
+	*retry_after = r.retry_after;
+	rc = acme_json(&r, "the renewal information", &j, e);
+	acme_response_free(&r);
+	if (rc == -1)
+		return -1;
+	w = json_object_get(j, "suggestedWindow");
+	if (rfc3339(json_string_value(json_object_get(w, "start")), start)
+	    == -1 || rfc3339(json_string_value(json_object_get(w, "end")),
+	    end) == -1) {
+		json_decref(j);
+		return err_set(e, "the renewal information has no "
+		    "suggestedWindow");
+	}
+	json_decref(j);
+	return 0;
+}
+
+void
+acme_ari_schedule(struct acme_client *c, struct store *s,
+    struct acme_cert *rec, STACK_OF(X509) *chain,
+    void (*say)(void *, const char *), void *arg)
+{
+	int64_t start, end;
+	struct err e;
+	uint32_t r = 0;
+	char line[600];
+	long ra;
+	int rc;
+
+	rc = acme_ari_fetch(c, sk_X509_value(chain, 0), &start, &end, &ra,
+	    &e);
+	if (rc == 1)
+		return;
+	if (rc == -1) {
+		snprintf(line, sizeof(line), "renewal information: %.500s; "
+		    "renewing at two thirds of the lifetime", e.msg);
+		if (say != NULL)
+			say(arg, line);
+		return;
+	}
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint32_t)time(NULL);
+	rec->next_renewal = acme_window_at(start, end, r);
+	if (say != NULL)
+		say(arg, "renewal information: renewing in the server's "
+		    "suggested window");
+	if (store_begin(s, &e) == -1)
+		return;
+	if (acme_cert_put(s, rec, &e) == -1 || store_commit(s, &e) == -1)
+		store_rollback(s);
+}

@@ -1,0 +1,288 @@
+/*
+ * cert_acme_renew — `hsys cert acme renew [NAME] [--force] [--due]` and
+ * `revoke NAME`: renewal by hand, and the renewal hsysd's renewal child
+ * runs (`renew --due`, src/daemon/renew.c). Renewal is an order from the
+ * acme_cert row (src/acme/obtain.c): a new key, the row moved to the new
+ * certificate once it is stored, bindings that name the certificate
+ * (certhash=acme:NAME) following at the generation it commits. A failure
+ * leaves the old certificate bound and writes why, the count and the
+ * back-off into the row (`list`, servicestate and the metrics page show
+ * them).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acme/acme.h"
+#include "cert/cert.h"
+#include "cli/cli.h"
+#include "common/err.h"
+#include "store/store.h"
+
+#define RENEW_TIMEOUT	300
+
+static const char renew_usage[] =
+"usage: hsys cert acme renew [NAME] [--force] [--due] [--timeout SECONDS]\n"
+"\n"
+"Renews the ACME certificate NAME (or every one) when it is due: at the time\n"
+"the server's renewal information suggests, else two thirds into its\n"
+"lifetime; --force renews now. hsysd renews by itself ('renew --due' in a\n"
+"child of its own); this is for the admin. The old certificate stays bound\n"
+"until the new one is stored; bindings with certhash=acme:NAME follow it.\n";
+
+static const char revoke_usage[] =
+"usage: hsys cert acme revoke NAME [--reason N]\n"
+"\n"
+"Revokes the current certificate of NAME at its ACME server (RFC 8555 7.6,\n"
+"reason code N, 0 by default; 1 says its key was compromised) and marks it\n"
+"due, so that hsysd renews it at once.\n";
+
+static void
+say(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "hsys: %s\n", line);
+}
+
+struct renew {
+	struct store	*s;
+	const char	*only;
+	int		 force, timeout, done, failed, matched;
+	int64_t		 now;
+};
+
+static int
+renew_one(struct renew *r, const struct acme_cert *row)
+{
+	struct acme_obtain ob = { .timeout = r->timeout, .say = say };
+	struct acme_cert rec = *row;
+	struct cert_entry c;
+	char when[64];
+	struct err e;
+
+	if (!r->force && rec.next_renewal > r->now) {
+		if (r->only != NULL) {
+			cert_time_string(rec.next_renewal, when, sizeof(when));
+			printf("%s: not due until %s (--force renews now)\n",
+			    rec.name, when);
+		}
+		return 0;
+	}
+	fprintf(stderr, "hsys: renewing %s (%s)\n", rec.name, rec.names);
+	if (acme_obtain(r->s, &ob, &rec, &c, &e) == -1) {
+		/* Keys never in messages: e names servers and problems. */
+		fprintf(stderr, "hsys: renewing %s failed: %s\n", rec.name,
+		    e.msg);
+		acme_renew_failed(r->s, rec.name, e.msg);
+		r->failed++;
+		return 0;
+	}
+	cert_time_string(rec.not_after, when, sizeof(when));
+	printf("Renewed %s: %s, expires %s\n", rec.name, rec.thumbprint, when);
+	r->done++;
+	return 0;
+}
+
+/* Rows are copied first: renewing writes the table being listed. */
+struct rows {
+	struct acme_cert	*v;
+	size_t			 n;
+};
+
+static int
+collect(const struct acme_cert *c, void *arg)
+{
+	struct rows *rs = arg;
+	struct acme_cert *nv;
+
+	if ((nv = realloc(rs->v, (rs->n + 1) * sizeof(*nv))) == NULL)
+		return 1;
+	rs->v = nv;
+	rs->v[rs->n++] = *c;
+	return 0;
+}
+
+static int
+opts(int argc, char **argv, const char *usage, const char *cmd,
+    struct renew *r, const char **only, long *reason)
+{
+	static const struct option lo[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "due", no_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case 'f': r->force = 1; break;
+		case 'd': break;
+		case 't':
+			r->timeout = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || r->timeout < 1 || r->timeout > 86400)
+				return cli_usage(cmd, "--timeout wants 1 to "
+				    "86400 seconds"), -1;
+			break;
+		case 'r':
+			if (reason == NULL)
+				return cli_usage(cmd, "unknown option "
+				    "'--reason'"), -1;
+			*reason = strtol(optarg, &end, 10);
+			if (*end != '\0' || *reason < 0 || *reason > 10)
+				return cli_usage(cmd, "--reason is a reason "
+				    "code, 0 to 10 (RFC 5280)"), -1;
+			break;
+		default:
+			return cli_usage(cmd, "unknown option '%s'",
+			    argv[optind - 1]), -1;
+		}
+	}
+	if (optind < argc)
+		*only = argv[optind++];
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected '%s'", argv[optind]), -1;
+	return 0;
+}
+
+int
+cli_acme_renew(int argc, char **argv)
+{
+	const char *cmd = "cert acme renew";
+	struct renew r = { .timeout = RENEW_TIMEOUT };
+	struct rows rs = { NULL, 0 };
+	struct err e;
+	size_t i;
+	int rc;
+
+	if ((rc = opts(argc, argv, renew_usage, cmd, &r, &r.only, NULL)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	r.now = (int64_t)time(NULL);
+	if (store_open(&r.s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    store_need_keys(r.s, &e) == -1)
+		goto fail;
+	if ((rc = acme_cert_list(r.s, collect, &rs, &e)) != 0) {
+		if (rc > 0)
+			err_set(&e, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < rs.n; i++) {
+		if (r.only != NULL && strcmp(rs.v[i].name, r.only) != 0)
+			continue;
+		r.matched++;
+		renew_one(&r, &rs.v[i]);
+	}
+	free(rs.v);
+	store_close(r.s);
+	if (r.only != NULL && r.matched == 0) {
+		fprintf(stderr, "hsys: no ACME certificate is named '%s' "
+		    "('hsys cert acme list' shows them)\n", r.only);
+		return EXIT_FAIL;
+	}
+	return r.failed ? EXIT_FAIL : EXIT_OK;
+fail:
+	free(rs.v);
+	store_close(r.s);
+	return cli_fail(&e);
+}
+
+/* --- revoke ----------------------------------------------------------- */
+
+static int
+revoke_post(struct store *s, const struct acme_cert *rec, long reason,
+    struct err *e)
+{
+	struct acme_obtain none = { 0 };
+	struct acme_account a;
+	struct acme_client cl;
+	struct acme_response resp;
+	struct cert_entry c;
+	unsigned char *der = NULL;
+	EVP_PKEY *akey = NULL;
+	X509 *x = NULL;
+	char *b64 = NULL, *body = NULL;
+	int len, rc = -1;
+
+	(void)none;
+	if (certstore_find(s, rec->store, rec->thumbprint, &c, e) == -1 ||
+	    certstore_load(s, c.id, &x, NULL, e) == -1)
+		return -1;
+	if (acme_account_pick(s, NULL, &a, &akey, e) == -1)
+		goto out;
+	if (acme_client_init(&cl, a.server, a.ca_file, 0, e) == -1)
+		goto out;
+	cl.key = akey;
+	snprintf(cl.kid, sizeof(cl.kid), "%s", a.url);
+	if ((len = i2d_X509(x, &der)) <= 0 ||
+	    (b64 = acme_b64url(der, (size_t)len)) == NULL ||
+	    asprintf(&body, "{\"certificate\":\"%s\",\"reason\":%ld}", b64,
+	    reason) < 0) {
+		body = NULL;
+		err_set(e, "out of memory");
+	} else if (acme_post(&cl, acme_dir_url(&cl, "revokeCert"), body, NULL,
+	    &resp, e) == 0) {
+		acme_response_free(&resp);
+		rc = 0;
+	} else
+		err_prefix(e, "cannot revoke %s", rec->thumbprint);
+	acme_client_free(&cl);
+out:
+	OPENSSL_free(der);
+	free(b64);
+	free(body);
+	X509_free(x);
+	EVP_PKEY_free(akey);
+	return rc;
+}
+
+int
+cli_acme_revoke(int argc, char **argv)
+{
+	const char *cmd = "cert acme revoke", *name = NULL;
+	struct renew r = { .timeout = RENEW_TIMEOUT };
+	struct acme_cert rec;
+	struct store *s = NULL;
+	long reason = 0;
+	struct err e;
+	int rc;
+
+	if ((rc = opts(argc, argv, revoke_usage, cmd, &r, &name, &reason))
+	    != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (name == NULL)
+		return cli_usage(cmd, "name the certificate to revoke");
+	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    store_need_keys(s, &e) == -1 ||
+	    acme_cert_get(s, name, &rec, &e) == -1 ||
+	    revoke_post(s, &rec, reason, &e) == -1)
+		goto fail;
+	/* Due now: hsysd replaces it at its next look. */
+	rec.next_renewal = (int64_t)time(NULL);
+	snprintf(rec.last_error, sizeof(rec.last_error), "revoked by the "
+	    "admin; due for renewal");
+	if (store_begin(s, &e) == -1)
+		goto fail;
+	if (acme_cert_put(s, &rec, &e) == -1 || cli_commit(s, &e) == -1) {
+		store_rollback(s);
+		goto fail;
+	}
+	printf("Revoked %s (%s); it is due for renewal now\n", name,
+	    rec.thumbprint);
+	store_close(s);
+	return EXIT_OK;
+fail:
+	store_close(s);
+	return cli_fail(&e);
+}
