@@ -89,22 +89,39 @@ static const int prctl_allowed[] = {
 	PR_CAP_AMBIENT,	/* only reads: raising needs the capability */
 };
 
+/* SCMP_A0() and kin leave fields to the compiler, which clang's
+ * -Wmissing-field-initializers refuses: spelled out. */
+static struct scmp_arg_cmp
+arg_eq(unsigned arg, scmp_datum_t v)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ,
+	    .datum_a = v, .datum_b = 0 };
+
+	return c;
+}
+
 static int
 add_prctl(scmp_filter_ctx ctx)
 {
+	struct scmp_arg_cmp c[2];
 	size_t i;
 
 #ifdef SANDBOX_ASAN
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 0);
 #endif
-	for (i = 0; i < sizeof(prctl_allowed) / sizeof(prctl_allowed[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_allowed[i])) < 0)
+	for (i = 0; i < sizeof(prctl_allowed) / sizeof(prctl_allowed[0]);
+	    i++) {
+		c[0] = arg_eq(0, (scmp_datum_t)prctl_allowed[i]);
+		if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(prctl), 1, c) < 0)
 			return -1;
+	}
 	/* The hsysd a handover executes is dumpable again until it says
 	 * otherwise (secret_protect_process): that one way only. */
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
-	    SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE), SCMP_A1(SCMP_CMP_EQ, 0));
+	c[0] = arg_eq(0, PR_SET_DUMPABLE);
+	c[1] = arg_eq(1, 0);
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
+	    c);
 }
 
 static int
