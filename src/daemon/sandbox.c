@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include <seccomp.h>
@@ -165,6 +166,13 @@ sandbox_apply(enum sandbox_mode mode, struct err *e)
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
+	/* No seccomp in this kernel, or a process valgrind runs (which
+	 * cannot emulate it): serve, and say so. */
+	if (rc == -EOPNOTSUPP || rc == -ENOSYS) {
+		log_warn("seccomp: not available here (%s); serving without "
+		    "the system call filter", strerror(-rc));
+		return 0;
+	}
 	if (rc < 0) {
 		errno = -rc;
 		return err_sys(e, "seccomp: cannot apply the filter (hsysd "
