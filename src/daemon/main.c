@@ -299,9 +299,10 @@ signals_open(struct hsysd *d, struct err *e)
 /* The runtime directory, resolved and checked like the store's: the lock
  * and the socket are made there by name. */
 static int
-paths_init(struct hsysd *d, struct err *e)
+paths_init(struct hsysd *d, const struct privdrop *pd, struct err *e)
 {
 	char dir[sizeof(d->runtime)];
+	int rc;
 
 	if (store_runtime_dir(dir, sizeof(dir), e) == -1)
 		return -1;
@@ -314,8 +315,8 @@ paths_init(struct hsysd *d, struct err *e)
 	snprintf(d->lock_path, sizeof(d->lock_path), "%s/hsysd.lock",
 	    d->runtime);
 	/* hsysd.sock may be the link to a socket directory of --user's. */
-	if (privdrop_follow(d, e) == -1)
-		return -1;
+	if ((rc = privdrop_follow(pd, d, e)) != 0)
+		return rc == 1 ? 0 : -1;
 	return fs_check_file(d->sock_path, "the control socket", S_IFSOCK, e);
 }
 
@@ -495,6 +496,24 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 	return -1;
 }
 
+/* What --user's serving process needs is made (the logs, trusting its
+ * directory a former run gave it; the socket directory), then it is that
+ * user, under the seccomp filter; the workers start after. */
+static int
+serving_setup(struct hsysd *d, const struct httplog_conf *lc,
+    const struct privdrop *pd, enum sandbox_mode sb, struct err *e)
+{
+	int rc;
+
+	privdrop_trust(pd, 1);
+	rc = httplog_open(&d->httplog, lc, d->workers, e);
+	privdrop_trust(pd, 0);
+	if (rc == -1 || privdrop_socket(pd, d, e) == -1 ||
+	    privdrop_apply(pd, e) == -1)
+		return -1;
+	return sandbox_apply(sb, e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -525,7 +544,7 @@ main(int argc, char **argv)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
 	raise_nofile();
-	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &e) == -1 || (takeover ? handover_take(&d, &e) :
+	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &pd, &e) == -1 || (takeover ? handover_take(&d, &e) :
 	    lock_instance(&d, &e)) == -1)
 		goto fail;
 	/* A store hsysd cannot read (once brought up to date) stops it here,
@@ -546,12 +565,8 @@ main(int argc, char **argv)
 	d.mailbox_open = 1;
 	if (pd.active)
 		lc.owner = pd.uid;
-	/* What --user's serving process needs is made, then it is that
-	 * user; the workers start as it. */
 	if (tls_tickets_new(&d.tickets, &e) == -1 ||
-	    httplog_open(&d.httplog, &lc, d.workers, &e) == -1 ||
-	    privdrop_socket(&pd, &d, &e) == -1 ||
-	    privdrop_apply(&pd, &e) == -1 || sandbox_apply(sb, &e) == -1 ||
+	    serving_setup(&d, &lc, &pd, sb, &e) == -1 ||
 	    workers_start(&d, &e) == -1)
 		goto fail;
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1 ||

@@ -57,16 +57,22 @@ privdrop_resolve(struct privdrop *p, struct err *e)
 	if (p->uid == 0)
 		return 0;
 	p->active = 1;
-	fs_trust_uid(p->uid);
 	return 0;
 }
 
+void
+privdrop_trust(const struct privdrop *p, int on)
+{
+	fs_trust_uid(p->active && on ? p->uid : (uid_t)-1);
+}
+
 int
-privdrop_follow(struct hsysd *d, struct err *e)
+privdrop_follow(const struct privdrop *p, struct hsysd *d, struct err *e)
 {
 	char link[PATH_MAX + 16], dir[PATH_MAX + 16], real[PATH_MAX];
 	char target[sizeof(SOCK_LINK) + 1];
 	ssize_t n;
+	int rc = -1;
 
 	snprintf(link, sizeof(link), "%s/hsysd.sock", d->runtime);
 	n = readlink(link, target, sizeof(target) - 1);
@@ -76,13 +82,21 @@ privdrop_follow(struct hsysd *d, struct err *e)
 	if (strcmp(target, SOCK_LINK) != 0)
 		return 0;	/* not ours: paths_init refuses it */
 	snprintf(dir, sizeof(dir), "%s/" SOCK_DIR, d->runtime);
+	privdrop_trust(p, 1);
 	if (fs_check_dir(dir, "the control socket's directory", real,
 	    sizeof(real), e) == -1)
-		return -1;
+		goto out;
 	if ((size_t)snprintf(d->sock_path, sizeof(d->sock_path),
-	    "%s/hsysd.sock", real) >= sizeof(d->sock_path))
-		return err_set(e, "the socket path in %s is too long", real);
-	return 1;
+	    "%s/hsysd.sock", real) >= sizeof(d->sock_path)) {
+		err_set(e, "the socket path in %s is too long", real);
+		goto out;
+	}
+	if (fs_check_file(d->sock_path, "the control socket", S_IFSOCK, e) ==
+	    0)
+		rc = 1;
+out:
+	privdrop_trust(p, 0);
+	return rc;
 }
 
 /* RUNTIME/hsysd.sock -> control/hsysd.sock, replacing a socket a root

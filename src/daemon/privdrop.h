@@ -22,14 +22,21 @@ struct privdrop {
 };
 
 /* After the options: finds the user. Started as root, with a user that
- * is not root, the change is due (active) and the file checks trust that
- * user's files (fs_trust_uid). Started as another user, --user must name
- * that user (as for the hsysd a serving process starts on SIGUSR2). */
+ * is not root, the change is due (active). Started as another user,
+ * --user must name that user (as for the hsysd a serving process starts
+ * on SIGUSR2). */
 int	privdrop_resolve(struct privdrop *, struct err *);
 
-/* After paths_init: when the runtime directory's hsysd.sock is the link
- * privdrop_socket makes, d->sock_path becomes the socket it names. */
-int	privdrop_follow(struct hsysd *, struct err *);
+/* While on, the file checks (fs_check_dir, fs_check_file) also trust the
+ * user's files: only around the checks of what was made for it (its
+ * socket directory, its logs), never the store's. */
+void	privdrop_trust(const struct privdrop *, int on);
+
+/* In paths_init: when the runtime directory's hsysd.sock is the link
+ * privdrop_socket makes, d->sock_path becomes the socket it names, both
+ * checked; 1 then, 0 when it is not that link, -1 on a refusal. */
+int	privdrop_follow(const struct privdrop *, struct hsysd *,
+	    struct err *);
 
 /* Root, holding the instance lock: the control socket goes in a directory
  * of the user's (RUNTIME/control/), which the well-known name links to,
