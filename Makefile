@@ -181,7 +181,7 @@ $(BUILD)/hsys: $(CLI_OBJ) $(CORE_LIB)
 $(BUILD)/hsysd: $(BUILD)/obj/src/daemon/main.o $(DAEMON_LIB) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) \
-	    $(H2_LIBS) -lsystemd
+	    $(H2_LIBS) -lsystemd -lseccomp
 
 $(BUILD)/hsys-forward: $(BUILD)/obj/src/forward/main.o $(FWD_LIB) $(LIB_A) \
     $(CORE_LIB)
@@ -198,7 +198,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(DAEMON_LIB) $(CORE_LIB) $(LDLIBS) \
-	    $(H2_LIBS) -lsystemd
+	    $(H2_LIBS) -lsystemd -lseccomp
 
 $(BUILD)/tests/test_lib_%: $(BUILD)/obj/tests/lib/test_lib_%.o $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -22,6 +22,9 @@ int	fs_write_file(const char *path, const void *data, size_t len,
 	    mode_t mode, struct err *);
 /* mkdir -p; each directory created gets `mode`. Existing ones are kept. */
 int	fs_mkdir_p(const char *path, mode_t mode, struct err *);
+/* One more owner the checks below accept besides root and the effective
+ * user: hsysd's serving user (--user), set once at start. */
+void	fs_trust_uid(uid_t);
 
 /*
  * Trust on disk (docs/store.md). hsys writes keys, its lock, socket and logs

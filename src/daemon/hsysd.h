@@ -7,7 +7,8 @@
  * atomics of qgate.h, stats.h and quota.h's app-buffer count; nothing
  * else is shared while it changes.
  *
- *   main thread   main.c (options, signals, the main loop), hsysd.c
+ *   main thread   main.c (options, signals, the main loop), privdrop.c
+ *                 (--user), sandbox.c (seccomp), hsysd.c
  *                 (wiring, teardown), configure.c (a new store
  *                 generation), reload.c (CONFIG_CHANGED), control.c (the
  *                 control socket), dispatch.c (a connection's first

@@ -65,6 +65,7 @@ struct httplog {
 	/* Set before the writer starts; then the writer's alone. */
 	enum logline_format	 format;
 	int			 errors;
+	uid_t			 owner;		/* conf->owner */
 	int			 fd[F_N];
 	int			 failing[F_N];	/* a write failed, said so */
 	char			 path[F_N][PATH_MAX + 16];
@@ -81,7 +82,7 @@ struct httplog {
  * serves as owns them, group adm reads them, mode 0640, and the
  * directory is 0750 to the same group. Set explicitly, not left to the
  * umask, so that hsysd's files, the directory and logrotate's `create
- * 0640 root adm` agree. Without an adm group (or the right to give files
+ * 0640` (the old file's owner and group) agree. Without an adm group (or the right to give files
  * to it, as a private instance run by a user not in it) the group stays.
  */
 #define LOG_MODE	0640
@@ -100,22 +101,27 @@ log_group(void)
 	return gr.gr_gid;
 }
 
+/* owner: the user hsysd serves as (--user), given the files and the
+ * directory while hsysd is still root, so that it reopens them after a
+ * rotation; (uid_t)-1 keeps the owner. */
 static void
-log_file_perms(int fd)
+log_file_perms(int fd, uid_t owner)
 {
 	gid_t g = log_group();
 
-	if (g != (gid_t)-1 && fchown(fd, (uid_t)-1, g) == -1)
+	if ((g != (gid_t)-1 || owner != (uid_t)-1) &&
+	    fchown(fd, owner, g) == -1)
 		errno = 0;	/* not ours to give: the group stays */
 	(void)fchmod(fd, LOG_MODE);
 }
 
 static void
-log_dir_perms(const char *dir)
+log_dir_perms(const char *dir, uid_t owner)
 {
 	gid_t g = log_group();
 
-	if (g != (gid_t)-1 && chown(dir, (uid_t)-1, g) == -1)
+	if ((g != (gid_t)-1 || owner != (uid_t)-1) &&
+	    chown(dir, owner, g) == -1)
 		errno = 0;
 	(void)chmod(dir, LOG_DIR_MODE);
 }
@@ -133,7 +139,7 @@ file_open(struct httplog *hl, int f, struct err *e)
 	    LOG_MODE, e);
 	if (fd == -1)
 		return -1;
-	log_file_perms(fd);
+	log_file_perms(fd, hl->owner);
 	/* W3C files say what they hold at the top of each file opened. */
 	if (f == F_ERRORS || hl->format == LOGLINE_W3C) {
 		logline_clock_set(&k, time(NULL));
@@ -269,8 +275,9 @@ log_dir(const struct httplog_conf *conf, char *real, size_t size,
 		return -1;
 	/* Only a directory of our own: one the admin gave another owner
 	 * keeps what the admin chose. */
-	if (stat(real, &st) == 0 && st.st_uid == geteuid())
-		log_dir_perms(real);
+	if (stat(real, &st) == 0 && (st.st_uid == geteuid() ||
+	    st.st_uid == conf->owner))
+		log_dir_perms(real, conf->owner);
 	return 0;
 }
 
@@ -323,6 +330,7 @@ httplog_open(struct httplog **hlp, const struct httplog_conf *conf,
 	hl->tailp = &hl->head;
 	hl->nw = workers;
 	hl->format = conf->access;
+	hl->owner = conf->owner;
 	hl->errors = conf->errors;
 	for (f = 0; f < F_N; f++) {
 		hl->fd[f] = -1;

@@ -28,6 +28,9 @@ struct httplog_conf {
 	char			 dir[PATH_MAX];	/* "": the default */
 	enum logline_format	 access;	/* default NCSA */
 	int			 errors;	/* httperr on; default 1 */
+	uid_t			 owner;		/* of the files and the
+						 * directory: --user's, or
+						 * (uid_t)-1 to keep it */
 };
 
 /* Main thread, before the workers start: opens the files (creating the

@@ -36,10 +36,12 @@
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/privdrop.h"
 #include "daemon/queue.h"
 #include "daemon/quota.h"
 #include "daemon/registry.h"
 #include "daemon/reload.h"
+#include "daemon/sandbox.h"
 #include "daemon/session.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -58,7 +60,7 @@ static const char usage_text[] =
 "             [--access-log ncsa|w3c|off] [--error-log on|off]\n"
 "             [--drain-timeout S] [--takeover [--takeover-wait S]]\n"
 "             [--control-timeout S] [--idle-session-timeout S]\n"
-"             [--control-per-uid N]\n"
+"             [--control-per-uid N] [--user NAME] [--seccomp on|off]\n"
 "             [--limit NAME=N]...\n"
 "\n"
 "  --workers N          worker threads (default: one per CPU available)\n"
@@ -87,6 +89,11 @@ static const char usage_text[] =
 "                       replies unread); or app-buffer, the bytes buffered\n"
 "                       for all applications (268435456); root and\n"
 "                       hsysd's own user are not limited\n"
+"  --user NAME          started as root, serve as the user NAME with\n"
+"                       CAP_NET_BIND_SERVICE alone (see hsysd(8));\n"
+"                       default: stay as started\n"
+"  --seccomp on|off     the system call filter hsysd applies to itself\n"
+"                       when none is in place (default: on)\n"
 "  --version            print the version\n"
 "\n"
 "State comes from $HSYS_HOME when set, else /var/lib/hsys; the socket is\n"
@@ -292,9 +299,10 @@ signals_open(struct hsysd *d, struct err *e)
 /* The runtime directory, resolved and checked like the store's: the lock
  * and the socket are made there by name. */
 static int
-paths_init(struct hsysd *d, struct err *e)
+paths_init(struct hsysd *d, const struct privdrop *pd, struct err *e)
 {
 	char dir[sizeof(d->runtime)];
+	int rc;
 
 	if (store_runtime_dir(dir, sizeof(dir), e) == -1)
 		return -1;
@@ -306,6 +314,9 @@ paths_init(struct hsysd *d, struct err *e)
 	    d->runtime);
 	snprintf(d->lock_path, sizeof(d->lock_path), "%s/hsysd.lock",
 	    d->runtime);
+	/* hsysd.sock may be the link to a socket directory of --user's. */
+	if ((rc = privdrop_follow(pd, d, e)) != 0)
+		return rc == 1 ? 0 : -1;
 	return fs_check_file(d->sock_path, "the control socket", S_IFSOCK, e);
 }
 
@@ -356,7 +367,8 @@ parse_seconds(const char *opt, const char *arg, uint64_t *ms)
 
 static int
 parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
-    struct httplog_conf *lc, int *takeover)
+    struct httplog_conf *lc, int *takeover, struct privdrop *pd,
+    enum sandbox_mode *sb)
 {
 	static const struct option opts[] = {
 		{ "drain-timeout", required_argument, NULL, 'D' },
@@ -373,6 +385,8 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 		{ "idle-session-timeout", required_argument, NULL, 'I' },
 		{ "control-per-uid", required_argument, NULL, 'U' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "seccomp", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -446,6 +460,23 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 				return 2;
 			}
 			break;
+		case 'u':
+			if (strlen(optarg) >= sizeof(pd->name)) {
+				fprintf(stderr, "hsysd: --user takes a user "
+				    "name, not '%s'\n", optarg);
+				return 2;
+			}
+			snprintf(pd->name, sizeof(pd->name), "%s", optarg);
+			break;
+		case 'S':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off")
+			    != 0) {
+				fprintf(stderr, "hsysd: --seccomp takes on or "
+				    "off, not '%s'\n", optarg);
+				return 2;
+			}
+			*sb = optarg[1] == 'n' ? SANDBOX_ON : SANDBOX_OFF;
+			break;
 		case 'V':
 			printf("hsysd %s\n", HSYS_VERSION);
 			return 0;
@@ -465,6 +496,24 @@ parse_args(struct hsysd *d, int argc, char **argv, int *detach, int *verbose,
 	return -1;
 }
 
+/* What --user's serving process needs is made (the logs, trusting its
+ * directory a former run gave it; the socket directory), then it is that
+ * user, under the seccomp filter; the workers start after. */
+static int
+serving_setup(struct hsysd *d, const struct httplog_conf *lc,
+    const struct privdrop *pd, enum sandbox_mode sb, struct err *e)
+{
+	int rc;
+
+	privdrop_trust(pd, 1);
+	rc = httplog_open(&d->httplog, lc, d->workers, e);
+	privdrop_trust(pd, 0);
+	if (rc == -1 || privdrop_socket(pd, d, e) == -1 ||
+	    privdrop_apply(pd, e) == -1)
+		return -1;
+	return sandbox_apply(sb, e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -473,7 +522,10 @@ main(int argc, char **argv)
 	    .ctl_hello_ms = CONTROL_HELLO_MS,
 	    .ctl_noqueue_ms = CONTROL_NOQUEUE_MS,
 	    .ctl_per_uid = CONTROL_PER_UID, .argv = argv };
-	struct httplog_conf lc = { .access = LOGLINE_NCSA, .errors = 1 };
+	struct httplog_conf lc = { .access = LOGLINE_NCSA, .errors = 1,
+	    .owner = (uid_t)-1 };
+	struct privdrop pd = { .name = "" };
+	enum sandbox_mode sb = SANDBOX_ON;
 	int detach = 0, verbose = 0, takeover = 0, rc;
 	struct err e;
 	ssize_t n;
@@ -484,7 +536,7 @@ main(int argc, char **argv)
 	d.started = time(NULL);
 	d.workers = default_workers();
 	if ((rc = parse_args(&d, argc, argv, &detach, &verbose, &lc,
-	    &takeover)) >= 0)
+	    &takeover, &pd, &sb)) >= 0)
 		return rc;
 	/* The path, not the file: after an upgrade, SIGUSR2 starts the
 	 * binary now installed there. */
@@ -492,7 +544,7 @@ main(int argc, char **argv)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
 	raise_nofile();
-	if (paths_init(&d, &e) == -1 || (takeover ? handover_take(&d, &e) :
+	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &pd, &e) == -1 || (takeover ? handover_take(&d, &e) :
 	    lock_instance(&d, &e)) == -1)
 		goto fail;
 	/* A store hsysd cannot read (once brought up to date) stops it here,
@@ -511,8 +563,10 @@ main(int argc, char **argv)
 	    mailbox_open(&d.mailbox, d.loop, &e) == -1)
 		goto fail;
 	d.mailbox_open = 1;
+	if (pd.active)
+		lc.owner = pd.uid;
 	if (tls_tickets_new(&d.tickets, &e) == -1 ||
-	    httplog_open(&d.httplog, &lc, d.workers, &e) == -1 ||
+	    serving_setup(&d, &lc, &pd, sb, &e) == -1 ||
 	    workers_start(&d, &e) == -1)
 		goto fail;
 	if (control_open(&d.control, &d, d.sock_path, &e) == -1 ||
@@ -525,7 +579,10 @@ main(int argc, char **argv)
 	loop_timer_set(d.loop, &d.rotate, TICKET_ROTATE_MS);
 	log_notice("hsysd %s ready: %d worker(s), socket %s", HSYS_VERSION,
 	    d.workers, d.sock_path);
-	sd_notify(0, "READY=1");
+	/* A daemon taking over is not the unit's main process yet: the old
+	 * one says MAINPID= and READY=1 for it (NotifyAccess=main). */
+	if (!takeover)
+		sd_notify(0, "READY=1");
 	if (loop_run(d.loop, &e) == -1)
 		goto fail;
 	rc = 0;

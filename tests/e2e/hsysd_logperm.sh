@@ -1,6 +1,6 @@
 # Who may read the request logs: the user hsysd serves as owns them, group
 # adm reads them, mode 0640 (the directory 0750), set explicitly whatever
-# the umask, as logrotate's `create 0640 root adm` recreates them and as
+# the umask, as logrotate's `create 0640` recreates them (the old file's owner and group) and as
 # Debian does for nginx.
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +30,8 @@ for u in 0022 0000 0077; do
 	t_eq "umask $u: the directory is 0750 to the same group" \
 	    "$(stat -c '%a %g' "$HSYS_HOME/log")" "750 ${adm:-0}"
 done
-t_grep "logrotate recreates them the same way" '^\s*create 0640 root adm$' \
+t_grep "logrotate recreates them the same way, the owner and group kept" \
+    '^\s*create 0640$' \
     "$TOP/packaging/hsysd.logrotate"
 if [ -n "$adm" ]; then
 	chmod 0755 "$HSYS_HOME"

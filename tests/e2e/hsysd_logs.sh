@@ -212,7 +212,7 @@ if command -v logrotate >/dev/null; then
 	    "$stage/etc/logrotate.d/hsysd"
 	t_nogrep "without an error" '^error' "$T/err"
 	# A real rotation of our own files, with the snippet's settings.
-	sed -e "s|/var/log/hsys|$T/rot|g" -e 's|create 0640 root adm|create 0640 root root|' \
+	sed -e "s|/var/log/hsys|$T/rot|g" \
 	    -e "s|/run/hsys/hsysd.lock|$HSYS_HOME/hsysd.lock|" \
 	    "$stage/etc/logrotate.d/hsysd" >"$T/rot.conf"
 	mkdir -p "$T/rot" && chmod 0750 "$T/rot"
