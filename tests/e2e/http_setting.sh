@@ -15,7 +15,10 @@ Settings:
     MaxUrlLength                : 16384 (default)
     MaxRequestBodySize          : unlimited (default)
     MinSendRate                 : 150 (default)
-    MinRequestBodyDataRate      : 240 (default)"
+    MinRequestBodyDataRate      : 240 (default)
+    UriEnableCache              : 1 (default)
+    UriMaxUriBytes              : 262144 (default)
+    UriMaxCacheMegabyteCount    : 64 (default)"
 
 t_ok "add, any case" $HSYS http add setting name=maxrequestbytes value=32768
 t_eq "add line" "$(cat "$T/out")" "Setting successfully added"
