@@ -10,12 +10,15 @@
  * the request now) and before the queue (no place taken, no process
  * needed).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "daemon/cache.h"
 #include "daemon/cacheserve.h"
 #include "daemon/exchange.h"
 #include "daemon/hsysd.h"
+#include "daemon/mailbox.h"
 #include "daemon/snapshot.h"
 #include "daemon/worker.h"
 #include "http/http.h"
@@ -162,4 +165,52 @@ cacheserve_abort(struct exchange *x)
 {
 	cache_fill_abort(x->fill);
 	x->fill = NULL;
+}
+
+/* --- flushing, from the main thread ---------------------------------- */
+
+struct flush_mail {
+	struct mail		 mail;
+	struct worker		*w;
+	uint32_t		 queue;
+	int			 whole;		/* no prefix: all the queue's */
+	int			 recursive;
+	struct url_prefix	 p;
+};
+
+static void
+flush_fn(struct mail *m)
+{
+	struct flush_mail *fm = container_of(m, struct flush_mail, mail);
+
+	cache_flush(fm->w->cache, fm->queue, fm->whole ? NULL : &fm->p,
+	    fm->recursive);
+	free(fm);
+}
+
+int
+cacheserve_post_flush(struct hsysd *d, uint32_t queue,
+    const struct url_prefix *p, int recursive)
+{
+	struct flush_mail *fm[256];
+	int i, n = d->workers < 256 ? d->workers : 256;
+
+	for (i = 0; i < n; i++) {
+		if ((fm[i] = calloc(1, sizeof(*fm[i]))) != NULL)
+			continue;
+		while (i-- > 0)
+			free(fm[i]);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		fm[i]->mail.fn = flush_fn;
+		fm[i]->w = &d->worker[i];
+		fm[i]->queue = queue;
+		fm[i]->whole = p == NULL;
+		fm[i]->recursive = recursive;
+		if (p != NULL)
+			fm[i]->p = *p;
+		mailbox_post(&d->worker[i].mailbox, &fm[i]->mail);
+	}
+	return 0;
 }

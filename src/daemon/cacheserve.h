@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct exchange;
+struct hsysd;
 struct exchange_resp;
 struct http_cooked;
 struct proto_frame;
@@ -29,5 +30,11 @@ void	cacheserve_begin(struct exchange *, const struct exchange_resp *);
 void	cacheserve_body(struct exchange *, const void *, size_t, int end);
 /* The response will not be whole (cancelled, failed, cut off). */
 void	cacheserve_abort(struct exchange *);
+
+/* Main thread: every worker drops the queue's entries under p (NULL:
+ * all of them; recursive: p's whole tree, else the URL p names), by
+ * mail. -1: out of memory (nothing posted). */
+int	cacheserve_post_flush(struct hsysd *, uint32_t queue,
+	    const struct url_prefix *p, int recursive);
 
 #endif

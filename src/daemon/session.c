@@ -15,6 +15,7 @@
 #include "common/err.h"
 
 #include "daemon/acl.h"
+#include "daemon/cacheserve.h"
 #include "daemon/channel.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
@@ -107,7 +108,8 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 		.max_waiting = QUEUE_DEFAULT_WAITING,
 		.session = s->id,
 		.generation = (uint64_t)d->generation,
-		.features = PROTO_FEATURE_QUEUE_SET | PROTO_FEATURE_QUEUE_ALLOW,
+		.features = PROTO_FEATURE_QUEUE_SET | PROTO_FEATURE_QUEUE_ALLOW |
+		    PROTO_FEATURE_CACHE,
 	};
 	memcpy(wel.key, s->key, sizeof(wel.key));
 	proto_welcome_put(w, sizeof(w), &wel);
@@ -374,6 +376,29 @@ op_queue_set(struct session *s, const struct proto_frame *f)
 	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }
 
+/* CACHE_FLUSH: the queue's cached responses under a prefix (or all of
+ * them) go, on every worker (HttpFlushResponseCache). */
+static int
+op_cache_flush(struct session *s, const struct proto_frame *f)
+{
+	struct proto_queue_op op;
+	struct url_prefix p;
+	struct err e;
+
+	if (proto_queue_op_get(f, &op) == -1)
+		return control_error(s->ctl, f->id, EPROTO, "short frame");
+	if (held_queue(s, op.queue_id) == NULL)
+		return control_error(s->ctl, f->id, ENOENT, "this session "
+		    "holds no queue %u", op.queue_id);
+	if (op.name_len > 0 && url_prefix_parse((const char *)op.name,
+	    op.name_len, &p, &e) == -1)
+		return control_error(s->ctl, f->id, EINVAL, "%s", e.msg);
+	if (cacheserve_post_flush(s->d, op.queue_id, op.name_len > 0 ? &p :
+	    NULL, (op.flags & PROTO_CACHE_FLUSH_F_RECURSIVE) != 0) == -1)
+		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
+	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
+}
+
 int
 session_frame(struct session *s, const struct proto_frame *f)
 {
@@ -389,6 +414,8 @@ session_frame(struct session *s, const struct proto_frame *f)
 		return op_prefix(s, f);
 	case PROTO_QUEUE_SET:
 		return op_queue_set(s, f);
+	case PROTO_CACHE_FLUSH:
+		return op_cache_flush(s, f);
 	default:
 		control_error(s->ctl, f->id, EPROTO, "unexpected frame type "
 		    "0x%04x on a control channel", f->type);
