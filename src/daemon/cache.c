@@ -464,10 +464,17 @@ void
 cache_fill_end(struct cache *c, struct cache_entry *e)
 {
 	struct cache_entry *old;
+	unsigned char *nb;
 	const struct cache_key k = { e->tls, e->port, e->bytes, e->hostlen,
 	    e->bytes + e->hostlen, e->pathlen, e->has_query ? e->bytes +
 	    e->hostlen + e->pathlen : NULL, e->querylen };
 
+	/* The body's spare room goes back: an entry costs what it holds. */
+	if (e->bcap > e->blen && e->blen > 0 &&
+	    (nb = realloc(e->body, e->blen)) != NULL) {
+		e->body = nb;
+		e->bcap = e->blen;
+	}
 	/* Short of its Content-Length, or more than a share holds. */
 	e->charge += e->bcap;
 	if ((e->declared >= 0 && (uint64_t)e->declared != e->blen) ||
