@@ -383,6 +383,8 @@ op_cache_flush(struct session *s, const struct proto_frame *f)
 {
 	struct proto_queue_op op;
 	struct url_prefix p;
+	char url[URL_PREFIX_MAX + 1];
+	size_t n;
 	struct err e;
 
 	if (proto_queue_op_get(f, &op) == -1)
@@ -390,9 +392,18 @@ op_cache_flush(struct session *s, const struct proto_frame *f)
 	if (held_queue(s, op.queue_id) == NULL)
 		return control_error(s->ctl, f->id, ENOENT, "this session "
 		    "holds no queue %u", op.queue_id);
-	if (op.name_len > 0 && url_prefix_parse((const char *)op.name,
-	    op.name_len, &p, &e) == -1)
-		return control_error(s->ctl, f->id, EINVAL, "%s", e.msg);
+	/* A URL names its path without the final '/' a prefix has. */
+	if (op.name_len > 0 && op.name_len < sizeof(url)) {
+		memcpy(url, op.name, op.name_len);
+		n = op.name_len;
+		if (url[n - 1] != '/')
+			url[n++] = '/';
+		if (url_prefix_parse(url, n, &p, &e) == -1)
+			return control_error(s->ctl, f->id, EINVAL, "%s",
+			    e.msg);
+	} else if (op.name_len > 0)
+		return control_error(s->ctl, f->id, EINVAL, "the URL is "
+		    "longer than %zu bytes", sizeof(url) - 2);
 	if (cacheserve_post_flush(s->d, op.queue_id, op.name_len > 0 ? &p :
 	    NULL, (op.flags & PROTO_CACHE_FLUSH_F_RECURSIVE) != 0) == -1)
 		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
