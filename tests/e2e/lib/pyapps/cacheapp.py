@@ -67,7 +67,7 @@ async def main(args):
         else:
             prefixes.append(a)
     s = await hsys.connect("cacheapp")
-    q = await s.create_queue()
+    q = await s.create_queue(grace=0)
     for p in prefixes:
         await q.add_prefix(p)
     if ready:
