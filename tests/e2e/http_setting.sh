@@ -43,7 +43,7 @@ assert by[('MinSendRate', None)]['default'] is True
 assert by[('MaxRequestBodySize', None)]['unlimited'] is True
 assert by[('MaxRequestBodySize', None)]['default'] is False
 assert by[('MaxRequestBodySize', 'https://+:443/Upload/')]['value'] == 1048576
-assert len(d) == 9, d
+assert len(d) == 12, d
 "
 
 # Refusals: netsh's 87, exit 2, and what to give instead.
