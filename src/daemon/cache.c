@@ -271,10 +271,16 @@ cache_request_ok(const struct http_request *r, int fill)
 		return 0;
 	if (r->content_length > 0 || r->chunked)
 		return 0;
-	for (i = 0; i < r->nheaders; i++)
+	for (i = 0; i < r->nheaders; i++) {
 		if (name_is((const unsigned char *)r->headers[i].name,
 		    (uint32_t)r->headers[i].name_len, "authorization"))
 			return 0;
+		/* A part of the response is the application's to give. */
+		if (!fill && name_is((const unsigned char *)
+		    r->headers[i].name, (uint32_t)r->headers[i].name_len,
+		    "range"))
+			return 0;
+	}
 	return 1;
 }
 

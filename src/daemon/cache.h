@@ -81,7 +81,8 @@ void		 cache_limits(struct cache *, size_t max_entry,
 		    size_t max_bytes);
 
 /* Whether a request may be answered from the cache or fill it: GET or
- * HEAD (fill: GET only), no body, no Authorization field. */
+ * HEAD (fill: GET only), no body, no Authorization field; answered: no
+ * Range either (the application answers ranges). */
 int		 cache_request_ok(const struct http_request *, int fill);
 /* Whether a response may be cached: 200, no Set-Cookie, no Vary, no
  * Cache-Control no-store or private, Content-Length if any not above
