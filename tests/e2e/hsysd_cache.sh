@@ -120,6 +120,13 @@ t_grep "lists a URL" 'URL +: "http://127.0.0.1:'"$P"'/c/x\?ttl=0"' "$T/out"
 t_grep "with its TTL" 'TTL +: until flushed' "$T/out"
 t_ok "cachestate --json parses" jq_ "d['hits'] > 0 and d['misses'] > 0"
 t_eq "hits counted" "$(jq_ "d['hits'] > 5")" True
+t_ok "the metrics page is on" $HSYS http add metrics \
+    url=http://127.0.0.1:$P/metrics/
+wait_until 20 code_is 200 "$U/metrics/"
+get -o "$T/metrics" "$U/metrics/"
+t_grep "metrics count hits" '^hsys_cache_hits_total [1-9]' "$T/metrics"
+t_grep "and misses" '^hsys_cache_misses_total [1-9]' "$T/metrics"
+t_grep "and evictions" '^hsys_cache_evictions_total [0-9]' "$T/metrics"
 
 # --- the caps ---
 $HSYS http add setting name=UriMaxUriBytes value=4096 >/dev/null
