@@ -23,6 +23,7 @@ struct cfield {
 
 struct cache_entry {
 	struct cache_entry	*hnext;		/* hash chain */
+	uint64_t		 gen;		/* the cache's flushes, at fill */
 	struct cache_entry	*prev, *next;	/* LRU */
 	uint64_t		 hash;
 	const void		*route;
@@ -75,6 +76,15 @@ name_in(const unsigned char *s, uint32_t n, const char *const *set,
 }
 
 #define COUNT(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The worker alone writes its counters: no locked add on the request
+ * path (readers take a relaxed load, as stats.h's). */
+static void
+count(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c,
+	    memory_order_relaxed) + 1, memory_order_relaxed);
+}
 
 /* --- the table -------------------------------------------------------- */
 
@@ -242,8 +252,7 @@ evict(struct cache *c, const struct cache_entry *keep)
 	while (c->bytes > c->max_bytes && c->lru_tail != NULL &&
 	    c->lru_tail != keep) {
 		entry_drop(c, c->lru_tail);
-		atomic_fetch_add_explicit(&c->evictions, 1,
-		    memory_order_relaxed);
+		count(&c->evictions);
 	}
 }
 
@@ -393,6 +402,7 @@ cache_fill_begin(struct cache *c, const struct cache_key *k,
 		    k->querylen);
 	off = e->hostlen + e->pathlen + e->querylen;
 	e->hash = key_hash(k);
+	e->gen = c->flushes;
 	e->route = route;
 	e->queue = queue;
 	e->ttl = ttl_s;
@@ -425,7 +435,6 @@ cache_fill_begin(struct cache *c, const struct cache_key *k,
 	e->fbytes = off - e->hostlen - e->pathlen - e->querylen;
 	e->charge = CACHE_ENTRY_OVERHEAD + sizeof(*e) + j *
 	    sizeof(struct cfield) + bytes;
-	(void)c;
 	return e;
 }
 
@@ -481,10 +490,11 @@ cache_fill_end(struct cache *c, struct cache_entry *e)
 		e->body = nb;
 		e->bcap = e->blen;
 	}
-	/* Short of its Content-Length, or more than a share holds. */
+	/* Short of its Content-Length, more than a share holds, or filled
+	 * across a flush (it may be what the flush meant to drop). */
 	e->charge += e->bcap;
 	if ((e->declared >= 0 && (uint64_t)e->declared != e->blen) ||
-	    e->charge > c->max_bytes) {
+	    e->charge > c->max_bytes || e->gen != c->flushes) {
 		entry_free(e);
 		return;
 	}
@@ -503,7 +513,7 @@ cache_fill_end(struct cache *c, struct cache_entry *e)
 	c->bytes += e->charge;
 	evict(c, e);
 	pthread_mutex_unlock(&c->mu);
-	atomic_fetch_add_explicit(&c->stored, 1, memory_order_relaxed);
+	count(&c->stored);
 }
 
 /* --- serving ---------------------------------------------------------- */
@@ -515,7 +525,7 @@ cache_lookup(struct cache *c, const struct cache_key *k, const void *route,
 	struct cache_entry *e;
 
 	if (c->n == 0) {
-		atomic_fetch_add_explicit(&c->misses, 1, memory_order_relaxed);
+		count(&c->misses);
 		return NULL;
 	}
 	pthread_mutex_lock(&c->mu);
@@ -531,9 +541,14 @@ cache_lookup(struct cache *c, const struct cache_key *k, const void *route,
 		e->hits++;
 	}
 	pthread_mutex_unlock(&c->mu);
-	atomic_fetch_add_explicit(e ? &c->hits : &c->misses, 1,
-	    memory_order_relaxed);
+	count(e ? &c->hits : &c->misses);
 	return e;
+}
+
+void
+cache_miss(struct cache *c)
+{
+	count(&c->misses);
 }
 
 static int
@@ -713,6 +728,7 @@ cache_flush(struct cache *c, uint32_t queue, const struct url_prefix *p,
 	size_t n = 0;
 
 	pthread_mutex_lock(&c->mu);
+	c->flushes++;
 	for (e = c->lru_head; e != NULL; e = next) {
 		next = e->next;
 		if ((queue != 0 && e->queue != queue) ||
@@ -731,9 +747,10 @@ cache_forget_route(struct cache *c, const void *route)
 	struct cache_entry *e, *next;
 	size_t n = 0;
 
-	if (c == NULL || c->n == 0)
+	if (c == NULL)
 		return 0;
 	pthread_mutex_lock(&c->mu);
+	c->flushes++;
 	for (e = c->lru_head; e != NULL; e = next) {
 		next = e->next;
 		if (e->route == route) {

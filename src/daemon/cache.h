@@ -60,6 +60,7 @@ struct cache {
 	size_t			 bytes;		/* charged, all entries */
 	size_t			 max_bytes;	/* this cache's share */
 	size_t			 max_entry;	/* UriMaxUriBytes */
+	uint64_t		 flushes;	/* a fill across one is dropped */
 	unsigned char		*scratch;	/* a hit's head (cache_head) */
 	size_t			 scratch_cap;
 	_Atomic uint64_t	 hits, misses, evictions, stored;
@@ -114,6 +115,9 @@ void		 cache_fill_abort(struct cache_entry *);
  * application). */
 struct cache_entry *cache_lookup(struct cache *, const struct cache_key *,
 		    const void *route, uint32_t queue, uint64_t now_ms);
+
+/* A GET or HEAD the cache may not answer (cache_request_ok), counted. */
+void		 cache_miss(struct cache *);
 
 /*
  * A hit's RESPONSE payload (docs/protocol.md's layout), in the cache's

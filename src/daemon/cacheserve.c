@@ -91,10 +91,15 @@ cacheserve_find(struct exchange *x, const struct url_prefix *route,
 	size_t len;
 	int nm;
 
+	/* Cheapest first: most requests meet an empty cache. */
 	if (w->cache == NULL || (r->method_id != HTTP_METHOD_GET &&
-	    r->method_id != HTTP_METHOD_HEAD) || limits(w) == 0 ||
-	    !cache_request_ok(r, 0))
+	    r->method_id != HTTP_METHOD_HEAD) || x->head->upgrade ||
+	    limits(w) == 0)
 		return 0;
+	if (w->cache->n > 0 && !cache_request_ok(r, 0)) {
+		cache_miss(w->cache);
+		return 0;
+	}
 	key_of(x, ck, &k);
 	if ((e = cache_lookup(w->cache, &k, route, queue,
 	    loop_now(w->loop))) == NULL)
@@ -126,7 +131,8 @@ cacheserve_begin(struct exchange *x, const struct exchange_resp *r)
 
 	if (x->fill != NULL || !r->cache || r->status != 200 ||
 	    r->nfields > sizeof(f) / sizeof(f[0]) || x->w->cache == NULL ||
-	    x->route == NULL || limits(x->w) == 0 || !cache_request_ok(req, 1))
+	    x->route == NULL || x->head->upgrade || limits(x->w) == 0 ||
+	    !cache_request_ok(req, 1))
 		return;
 	for (i = 0; i < r->nfields; i++) {
 		exchange_resp_field(r, i, &ef);

@@ -371,6 +371,19 @@ test_flush(void)
 	CHECK(cache_forget_route(c, "other") == 0);
 	CHECK(cache_forget_route(c, ROUTE) == 3);
 	CHECK(c->n == 0 && c->bytes == 0);
+	/* A response being filled across a flush is not kept: it may be
+	 * the old one the flush meant. */
+	{
+		struct cache_key k = key("h", "/late", NULL);
+		struct cache_entry *e = cache_fill_begin(c, &k, ROUTE, 1, 0,
+		    0, plain, NPLAIN);
+
+		CHECK(e != NULL);
+		cache_flush(c, 1, NULL, 0);
+		CHECK(cache_fill_body(c, &e, "abc", 3) == 0);
+		cache_fill_end(c, e);
+		CHECK(c->n == 0);
+	}
 	cache_free(c);
 }
 
