@@ -167,6 +167,25 @@ struct hsys_header {
  * half-closes, hsys_response_write() sends bytes to it. */
 int		 hsys_response_start(struct hsys_request *, int status,
 		    const struct hsys_header *, size_t n, unsigned flags);
+/*
+ * The response cache (HTTP.sys's HTTP_CACHE_POLICY; docs/cache.md): lets
+ * hsysd keep the response r is about to get and answer later GET and
+ * HEAD requests for the same scheme, host, port, path and query from
+ * memory, without this application, for ttl_seconds
+ * (HSYS_CACHE_UNTIL_FLUSHED: until hsys_cache_flush, the prefix's
+ * removal or the queue's end). hsysd keeps only a whole 200 to a GET
+ * without a body or Authorization, with no Set-Cookie or Vary, within
+ * UriMaxUriBytes; anything else is sent as usual and not kept. Call
+ * before hsys_response_start or hsys_respond. -EOPNOTSUPP: the daemon
+ * has no response cache; -EALREADY: the response started.
+ */
+#define HSYS_CACHE_UNTIL_FLUSHED	0
+int		 hsys_response_cache(struct hsys_request *, uint32_t ttl_seconds);
+/* Drops the queue's cached responses under prefix (a URL such as
+ * "http://+:8080/docs/"; NULL: all of them): recursive, the whole tree
+ * below it, else only the URL it names (HttpFlushResponseCache). */
+int		 hsys_cache_flush(struct hsys_queue *, const char *prefix,
+		    int recursive);
 /* Sends body bytes (after a 101, tunnel bytes); blocks until the daemon
  * credits them. Returns len, or a negative errno. */
 ssize_t		 hsys_response_write(struct hsys_request *, const void *,

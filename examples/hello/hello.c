@@ -2,7 +2,12 @@
  * hsys-hello — the smallest libhsys application: answers "hello, world"
  * on one URL prefix.
  *
- *	hsys-hello [--queue NAME] [PREFIX]	(default http://+:8080/hello/)
+ *	hsys-hello [--queue NAME] [--cache SECONDS] [PREFIX]
+ *	    (default http://+:8080/hello/)
+ *
+ * With --cache, hsysd keeps the answer in its response cache for SECONDS
+ * (0: until the queue ends) and answers later GETs itself (docs/cache.md);
+ * bench/serving measures that ("hsys-cache").
  *
  * With --queue, the request queue is named NAME: the first process creates
  * it and later ones attach to it, so several processes share the load.
@@ -14,12 +19,22 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <hsys.h>
 
 static volatile sig_atomic_t stop;
+static long cache_ttl = -1;	/* --cache; -1: not cacheable */
+
+static void
+answer(struct hsys_request *r)
+{
+	if (cache_ttl >= 0)
+		(void)hsys_response_cache(r, (uint32_t)cache_ttl);
+	hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
+}
 
 static void
 on_term(int sig)
@@ -71,11 +86,13 @@ main(int argc, char **argv)
 			qname = argv[++i];
 		else if (strncmp(argv[i], "--queue=", 8) == 0)
 			qname = argv[i] + 8;
+		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+			cache_ttl = strtol(argv[++i], NULL, 10);
 		else if (argv[i][0] != '-')
 			prefix = argv[i];
 		else {
 			fprintf(stderr, "usage: hsys-hello [--queue NAME] "
-			    "[PREFIX]\n");
+			    "[--cache SECONDS] [PREFIX]\n");
 			return 2;
 		}
 	}
@@ -104,7 +121,7 @@ main(int argc, char **argv)
 	}
 	while (!stop && (rc = hsys_next(h, &r, 1000)) >= 0)
 		if (rc == 1)
-			hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
+			answer(r);
 	if (rc < 0) {
 		fprintf(stderr, "hsys-hello: %s\n", hsys_strerror(rc));
 		goto fail;
@@ -116,7 +133,7 @@ main(int argc, char **argv)
 	q = NULL;
 	for (deadline = now_ms() + 5000; now_ms() < deadline &&
 	    (rc = hsys_next(h, &r, 500)) == 1; )
-		hsys_respond(r, 200, "text/plain", "hello, world\n", 13);
+		answer(r);
 	hsys_close(h);
 	return rc < 0 ? 1 : 0;
 fail:

@@ -1,7 +1,8 @@
 /*
  * hsys-static — serves the files of a directory under a URL prefix.
  *
- *	hsys-static [--queue NAME] ROOT [PREFIX]  (default http://+:8080/static/)
+ *	hsys-static [--queue NAME] [--cache SECONDS] ROOT [PREFIX]
+ *	    (default http://+:8080/static/)
  *
  * The request's decoded path minus the prefix's path names a file under
  * ROOT. Every component is opened with openat(O_NOFOLLOW) from ROOT, and
@@ -11,6 +12,11 @@
  * If-Modified-Since against Last-Modified) answer 304; one
  * "Range: bytes=a-b" range answers 206 or 416. Bodies are streamed with
  * hsys_response_write.
+ *
+ * Whole files (200) go to hsysd's response cache (docs/cache.md) for
+ * --cache SECONDS (default 60; 0: until the queue ends; -1: never): hsysd
+ * then answers GET, HEAD and their conditional forms for them itself, so
+ * a file changed on disk shows after at most that long.
  *
  * SIGTERM stops it without failing a request (docs/deploy.md): it closes
  * its queue, so hsysd sends it no more, answers what it was already
@@ -29,6 +35,8 @@
 #include <unistd.h>
 
 #include <hsys.h>
+
+static long cache_ttl = 60;	/* --cache; -1: never */
 
 static const struct {
 	const char *ext, *type;
@@ -249,6 +257,10 @@ serve(struct hsys_request *r, int root, const char *ppath)
 	hd[n++].value = content_type(path);
 	hd[n].name = "Accept-Ranges";
 	hd[n++].value = "bytes";
+	/* The cache keeps it only if the request allows (a GET without
+	 * Authorization): hsysd decides, the call cannot fail the answer. */
+	if (status == 200 && cache_ttl >= 0)
+		(void)hsys_response_cache(r, (uint32_t)cache_ttl);
 	if (hsys_response_start(r, status, hd, n, head || left == 0 ?
 	    HSYS_RESPONSE_END : 0) < 0) {
 		close(fd);
@@ -310,6 +322,8 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc)
 			qname = argv[++i];
+		else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+			cache_ttl = strtol(argv[++i], NULL, 10);
 		else if (argv[i][0] == '-')
 			break;
 		else if (rootdir == NULL)
@@ -318,8 +332,8 @@ main(int argc, char **argv)
 			prefix = argv[i];
 	}
 	if (rootdir == NULL || i < argc) {
-		fprintf(stderr, "usage: hsys-static [--queue NAME] ROOT "
-		    "[PREFIX]\n");
+		fprintf(stderr, "usage: hsys-static [--queue NAME] [--cache "
+		    "SECONDS] ROOT [PREFIX]\n");
 		return 2;
 	}
 	if ((root = open(rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {

@@ -49,13 +49,15 @@ static const char help_text[] =
 "  hsys http show metrics [--json]\n"
 "\n"
 "  hsys http show servicestate [view=all|server|listeners|queues] [--json]\n"
+"  hsys http show cachestate [--json]\n"
 "\n"
 "  hsys http add setting name=NAME value=N [url=PREFIX]\n"
 "  hsys http delete setting name=NAME [url=PREFIX]\n"
 "  hsys http show setting [name=NAME] [--json]\n"
 "        NAME: MaxConnections, MaxFieldLength, MaxRequestBytes,\n"
 "        MaxHeaderCount, MaxUrlLength, MaxRequestBodySize (also per url=),\n"
-"        MinSendRate, MinRequestBodyDataRate\n"
+"        MinSendRate, MinRequestBodyDataRate, UriEnableCache,\n"
+"        UriMaxUriBytes, UriMaxCacheMegabyteCount\n"
 "\n"
 "  hsys http export              the whole configuration as batch lines\n"
 "\n"
@@ -131,6 +133,12 @@ static const struct {
 	    "listeners, and the\nrequest queues with their processes and "
 	    "prefixes (root sees every queue,\nother users their own). Exit "
 	    "status 3 when hsysd is not running.\n" },
+	{ "cachestate", http_cachestate,
+	    "  hsys http show cachestate [--json]\n\n"
+	    "The running hsysd's response cache: its hits, misses and "
+	    "evictions, and each\ncached response with its size, hits, age "
+	    "and time to live (root sees every\nqueue's, other users their "
+	    "own). Exit status 3 when hsysd is not running.\n" },
 	{ "setting", http_setting,
 	    "  hsys http add setting name=NAME value=N [url=PREFIX]\n"
 	    "  hsys http delete setting name=NAME [url=PREFIX]\n"
@@ -215,7 +223,8 @@ cli_http_run(struct store *tx, int line, int argc, char **argv)
 	}
 	if (argc < 3)
 		return usage(&c, "'http %s' needs a noun: sslcert, urlacl, "
-		    "iplisten, timeout, setting, metrics or servicestate", verb);
+		    "iplisten, timeout, setting, metrics, servicestate or cachestate",
+		    verb);
 	for (i = 0; i < NNOUNS; i++) {
 		if (strcasecmp(argv[2], nouns[i].noun) != 0)
 			continue;

@@ -55,6 +55,8 @@ int	http_iplisten(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
 int	http_timeout(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
+int	http_cachestate(const struct http_ctx *, const char *verb, int argc,
+	    char **argv);
 int	http_servicestate(const struct http_ctx *, const char *verb, int argc,
 	    char **argv);
 int	http_metrics(const struct http_ctx *, const char *verb, int argc,

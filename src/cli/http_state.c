@@ -1,5 +1,5 @@
 /*
- * http_state — hsys http show servicestate: asks the running hsysd with a
+ * http_state — hsys http show servicestate (and cachestate): asks the running hsysd with a
  * STATE frame on its control socket (docs/protocol.md) and prints the
  * answer, a readable tree or (--json) the daemon's JSON as it comes. What
  * the caller may see is the daemon's decision, from SO_PEERCRED: root
@@ -181,6 +181,45 @@ http_servicestate(const struct http_ctx *c, const char *verb, int argc,
 	}
 	if (rc == -1)
 		return http_fail(c, "Service state show", &e);
+	fwrite(out, 1, len, stdout);
+	free(out);
+	return EXIT_OK;
+}
+
+/* hsys http show cachestate: the STATE view of the response cache. */
+int
+http_cachestate(const struct http_ctx *c, const char *verb, int argc,
+    char **argv)
+{
+	static const struct config_key none[] = { { NULL, 0 } };
+	struct config_args a;
+	char path[128], *out = NULL;
+	uint32_t flags = (uint32_t)PROTO_STATE_CACHE << 8;
+	size_t len = 0;
+	struct err e;
+	int rc;
+
+	if (strcasecmp(verb, "show") != 0) {
+		err_set(&e, "cachestate can only be shown; an application "
+		    "flushes its own responses (hsys_cache_flush)");
+		e.code = CONFIG_E_PARAM;
+		return http_fail(c, "Cache state", &e);
+	}
+	if (http_args(c, argc, argv, &a, NULL, &e) == -1 ||
+	    config_args_check(&a, none, &e) == -1)
+		return http_fail(c, "Cache state show", &e);
+	if (!a.json)
+		flags |= PROTO_STATE_TEXT;
+	if ((rc = cli_state_fetch(flags, &out, &len, path, sizeof(path), &e))
+	    == 1) {
+		fflush(stdout);
+		fprintf(stderr, "hsys: hsysd is not running (nothing listens "
+		    "on %s). Start it (systemctl start hsysd, or hsysd) and "
+		    "try again.\n", path);
+		return EXIT_NOT_RUNNING;
+	}
+	if (rc == -1)
+		return http_fail(c, "Cache state show", &e);
 	fwrite(out, 1, len, stdout);
 	free(out);
 	return EXIT_OK;

@@ -38,6 +38,13 @@ const struct config_setting_info config_settings[CONFIG_SET_COUNT] = {
 	    "bytes" },
 	{ "MinSendRate", 150, 1, 1000000000, 0, 0, "bytes/s" },
 	{ "MinRequestBodyDataRate", 240, 0, 1000000000, 0, 0, "bytes/s" },
+	/* The response cache (docs/cache.md). UriMaxUriBytes stops at
+	 * 1 MiB, not HTTP.sys's 16 MB: a hit's body is copied whole to the
+	 * connection. UriMaxCacheMegabyteCount has no "system decides" 0:
+	 * 0 turns the cache off, as UriEnableCache=0 does. */
+	{ "UriEnableCache", 1, 0, 1, 0, 0, "(1 on, 0 off)" },
+	{ "UriMaxUriBytes", 262144, 4096, 1048576, 0, 0, "bytes" },
+	{ "UriMaxCacheMegabyteCount", 64, 0, 65536, 0, 0, "MiB" },
 };
 
 static int

@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "daemon/answer.h"
+#include "daemon/cacheserve.h"
 #include "daemon/channel.h"
 #include "daemon/exchange.h"
 #include "daemon/log.h"
@@ -480,6 +481,8 @@ exchange_send(struct exchange *x, uint32_t queue,
 
 	rt.queue = queue;
 	rt.cooked = cooked;
+	x->route = pfx;
+	x->queue = queue;
 	plen = url_prefix_format(pfx, rt.prefix, sizeof(rt.prefix));
 	rt.plen = (size_t)(plen > 0 ? plen : 0);
 	if (xid_new(x) == -1 || request_send(x, &rt) == -1) {
@@ -490,6 +493,37 @@ exchange_send(struct exchange *x, uint32_t queue,
 	x->req_credit = PROTO_WINDOW;
 	x->resp_credit = PROTO_WINDOW;
 	x->ops->started(x);
+}
+
+static int	resp_parse(const struct proto_frame *, struct exchange_resp *);
+
+/* A response from the cache (cacheserve.h), handed to the framing as an
+ * application's would be, without a channel or a place in the queue. */
+static int
+cache_answer(struct exchange *x, const struct url_prefix *pfx,
+    uint32_t queue, const struct http_cooked *cooked)
+{
+	struct proto_frame f;
+	struct exchange_resp r;
+	const void *body;
+	size_t blen;
+	int rc;
+
+	if (!cacheserve_find(x, pfx, queue, cooked, &f, &body, &blen) ||
+	    resp_parse(&f, &r) == -1)
+		return 0;
+	x->ops->started(x);
+	x->final = 1;
+	if ((rc = x->ops->head(x, &r)) == 0)
+		rc = x->ops->body(x, body, blen, 1);
+	if (rc == -1) {
+		x->final = 0;
+		x->ops->fail(x, 500, NULL);
+		return 1;
+	}
+	x->ended = 1;
+	x->ops->progress(x);
+	return 1;
 }
 
 void
@@ -528,6 +562,8 @@ exchange_start(struct exchange *x, const struct exchange_head *h)
 		answer_metrics(x);
 		return;
 	}
+	if (cache_answer(x, pfx, queue, &cooked))
+		return;
 	/* MaxRequestBodySize: a declared length is refused at once, a
 	 * chunked body once it grows past (exchange_body). */
 	x->body_max = snapshot_body_max(snapshot_limits(x->w->snapshot), &ur);
@@ -608,6 +644,7 @@ exchange_finish(struct exchange *x, int status)
 {
 	qstats_end(x->qs, status);
 	x->qs = NULL;
+	cacheserve_abort(x);
 	xid_release(x);
 	x->final = x->ended = x->upgraded = 0;
 	x->resp_owed = 0;
@@ -691,7 +728,10 @@ resp_parse(const struct proto_frame *f, struct exchange_resp *r)
 	r->rlen = pr.reason.len;
 	r->content_length = -1;
 	r->upgrade = 0;
-	if (r->status < 100 || r->status > 999)
+	r->cache = (pr.flags & PROTO_RESPONSE_F_CACHE) != 0;
+	r->cache_ttl = 0;
+	if (r->status < 100 || r->status > 999 || (r->cache &&
+	    proto_response_ttl(f, &pr, &r->cache_ttl) == -1))
 		return -1;
 	r->frame = f;
 	r->area = pr.area;
@@ -745,9 +785,13 @@ from_response(struct exchange *x, const struct proto_frame *f)
 		resp_malformed(x, f->id);
 		return;
 	}
-	if (r.status >= 200)
+	if (r.status >= 200) {
 		x->final = 1;
+		cacheserve_begin(x, &r);
+	}
 	x->ended = rc == 1;
+	if (x->ended)
+		cacheserve_abort(x);	/* a fill ends with its body's END */
 	x->ops->progress(x);
 }
 
@@ -794,6 +838,8 @@ from_resp_data(struct exchange *x, const struct proto_frame *f)
 		return -1;
 	}
 	x->resp_credit -= f->length;
+	cacheserve_body(x, f->payload, f->length, (f->flags & PROTO_F_END) !=
+	    0);
 	if ((rc = x->ops->body(x, f->payload, f->length,
 	    (f->flags & PROTO_F_END) != 0)) == -1)
 		return -1;

@@ -68,6 +68,7 @@
 #include "daemon/waitlist.h"
 #include "proto/exchange.h"
 
+struct cache_entry;
 struct channel;
 struct exchange;
 struct http_header;
@@ -75,6 +76,7 @@ struct http_request;
 struct proto_frame;
 struct qgate;
 struct queue_stats;
+struct url_prefix;
 struct worker;
 
 /* What the framing knows of its client; pointed to for the exchange's
@@ -125,6 +127,8 @@ struct exchange_resp {
 	int64_t			 content_length; /* -1: none given */
 	int			 end;		/* no body follows */
 	int			 upgrade;	/* an Upgrade field is given */
+	int			 cache;		/* may be cached (docs/cache.md) */
+	uint32_t		 cache_ttl;	/* seconds; 0: until flushed */
 	/* Private: the checked frame, and where its bytes area starts. */
 	const struct proto_frame *frame;
 	size_t			 area;
@@ -214,6 +218,10 @@ struct exchange {
 	int				 ended;	/* the whole response went */
 	struct queue_stats		*qs;	/* its queue's counters */
 	struct qgate			*gate;	/* its place in its queue */
+	const struct url_prefix		*route;	/* what routed it; identity
+						 * only (the response cache) */
+	uint32_t			 queue;	/* where it went */
+	struct cache_entry		*fill;	/* its response, being cached */
 	struct waiter			 waiter;
 };
 

@@ -18,7 +18,8 @@
  *                 from it (client connections, requests, responses,
  *                 tunnels), channel.c (data channels), route.c (the
  *                 route table, picking a channel), waitlist.c,
- *                 trailers.c
+ *                 trailers.c, cacheserve.c (the response cache on a
+ *                 request's way)
  *   both          built on the main thread, used by workers: snapshot.c
  *                 (bindings, limits), tls.c (contexts), listener.c (the
  *                 main thread opens, workers accept), metrics.c (set up
@@ -27,7 +28,8 @@
  *                 thread-safe: loop.c and mailbox.c (one loop per
  *                 thread), log.c, logline.c, httplog.c (workers format,
  *                 a writer thread writes), stats.c, qgate.c, quota.c,
- *                 ratelimit.c (one instance per thread)
+ *                 ratelimit.c (one instance per thread), cache.c (a
+ *                 worker's own, listed by state.c under its lock)
  *
  * Layers: a file calls only files below it. Upward calls go through the
  * callbacks hsysd_init() sets below (a channel's frames to the exchange,

@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "common/strbuf.h"
 #include "config/config.h"
+#include "daemon/cache.h"
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
@@ -203,6 +204,38 @@ out:
 	free(rt.queues);
 }
 
+/* The response cache, all workers (each cache's own lock for its
+ * sizes; its counters are atomic). */
+static void
+render_cache(struct strbuf *b, struct worker *w)
+{
+	uint64_t hits = 0, misses = 0, ev = 0, n = 0, bytes = 0;
+	struct cache *c;
+	int i;
+
+	for (i = 0; i < w->d->workers; i++) {
+		if ((c = w->d->worker[i].cache) == NULL)
+			continue;
+		hits += atomic_load(&c->hits);
+		misses += atomic_load(&c->misses);
+		ev += atomic_load(&c->evictions);
+		pthread_mutex_lock(&c->mu);
+		n += c->n;
+		bytes += c->bytes;
+		pthread_mutex_unlock(&c->mu);
+	}
+	counter(b, "hsys_cache_hits_total", "counter", "GET and HEAD requests "
+	    "answered from the response cache.", hits);
+	counter(b, "hsys_cache_misses_total", "counter", "GET and HEAD "
+	    "requests the response cache could not answer.", misses);
+	counter(b, "hsys_cache_evictions_total", "counter", "Cached "
+	    "responses evicted to stay within UriMaxCacheMegabyteCount.", ev);
+	counter(b, "hsys_cache_entries", "gauge", "Responses in the cache.",
+	    n);
+	counter(b, "hsys_cache_bytes", "gauge", "Bytes the cached responses "
+	    "are charged.", bytes);
+}
+
 void
 metrics_render(struct worker *w, struct strbuf *b)
 {
@@ -223,6 +256,7 @@ metrics_render(struct worker *w, struct strbuf *b)
 	    "written to clients (before encryption on https ports).",
 	    t.bytes_out);
 	render_routes(b, w);
+	render_cache(b, w);
 	listeners_metrics(w->d, b);
 	renew_metrics(w->d, b);
 	counter(b, "hsys_workers", "gauge", "Worker threads.",

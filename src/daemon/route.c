@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "common/util.h"
+#include "daemon/cache.h"
 #include "daemon/channel.h"
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
@@ -282,6 +283,8 @@ remove_fn(struct mail *m)
 		node_unlink(&sl->byhost);
 		sl->w->rtable->n--;
 	}
+	/* Its responses go with it (unregistered, or its queue ended). */
+	cache_forget_route(sl->w->cache, &sl->r->prefix);
 	shared_release(&sl->r->ref);
 }
 

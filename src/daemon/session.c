@@ -15,6 +15,7 @@
 #include "common/err.h"
 
 #include "daemon/acl.h"
+#include "daemon/cacheserve.h"
 #include "daemon/channel.h"
 #include "daemon/control.h"
 #include "daemon/hsysd.h"
@@ -108,7 +109,7 @@ session_hello(struct hsysd *d, struct ctl_conn *c, const struct proto_frame *f)
 		.session = s->id,
 		.generation = (uint64_t)d->generation,
 		.features = PROTO_FEATURE_QUEUE_SET | PROTO_FEATURE_QUEUE_ALLOW |
-		    PROTO_FEATURE_RESP_TRAILERS,
+		    PROTO_FEATURE_RESP_TRAILERS | PROTO_FEATURE_CACHE,
 	};
 	memcpy(wel.key, s->key, sizeof(wel.key));
 	proto_welcome_put(w, sizeof(w), &wel);
@@ -375,6 +376,40 @@ op_queue_set(struct session *s, const struct proto_frame *f)
 	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }
 
+/* CACHE_FLUSH: the queue's cached responses under a prefix (or all of
+ * them) go, on every worker (HttpFlushResponseCache). */
+static int
+op_cache_flush(struct session *s, const struct proto_frame *f)
+{
+	struct proto_queue_op op;
+	struct url_prefix p;
+	char url[URL_PREFIX_MAX + 1];
+	size_t n;
+	struct err e;
+
+	if (proto_queue_op_get(f, &op) == -1)
+		return control_error(s->ctl, f->id, EPROTO, "short frame");
+	if (held_queue(s, op.queue_id) == NULL)
+		return control_error(s->ctl, f->id, ENOENT, "this session "
+		    "holds no queue %u", op.queue_id);
+	/* A URL names its path without the final '/' a prefix has. */
+	if (op.name_len > 0 && op.name_len < sizeof(url)) {
+		memcpy(url, op.name, op.name_len);
+		n = op.name_len;
+		if (url[n - 1] != '/')
+			url[n++] = '/';
+		if (url_prefix_parse(url, n, &p, &e) == -1)
+			return control_error(s->ctl, f->id, EINVAL, "%s",
+			    e.msg);
+	} else if (op.name_len > 0)
+		return control_error(s->ctl, f->id, EINVAL, "the URL is "
+		    "longer than %zu bytes", sizeof(url) - 2);
+	if (cacheserve_post_flush(s->d, op.queue_id, op.name_len > 0 ? &p :
+	    NULL, (op.flags & PROTO_CACHE_FLUSH_F_RECURSIVE) != 0) == -1)
+		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
+	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
+}
+
 int
 session_frame(struct session *s, const struct proto_frame *f)
 {
@@ -390,6 +425,8 @@ session_frame(struct session *s, const struct proto_frame *f)
 		return op_prefix(s, f);
 	case PROTO_QUEUE_SET:
 		return op_queue_set(s, f);
+	case PROTO_CACHE_FLUSH:
+		return op_cache_flush(s, f);
 	default:
 		control_error(s->ctl, f->id, EPROTO, "unexpected frame type "
 		    "0x%04x on a control channel", f->type);

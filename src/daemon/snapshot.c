@@ -177,6 +177,10 @@ limits_set(struct snap_limits *l, const int64_t v[CONFIG_SET_COUNT],
 	l->http.max_headers = (size_t)v[CONFIG_SET_MAXHEADERCOUNT];
 	l->http.max_target = (size_t)v[CONFIG_SET_MAXURLLENGTH];
 	l->max_body = v[CONFIG_SET_MAXREQUESTBODYSIZE];
+	l->cache_entry = v[CONFIG_SET_URIENABLECACHE] ?
+	    (size_t)v[CONFIG_SET_URIMAXURIBYTES] : 0;
+	l->cache_total = v[CONFIG_SET_URIENABLECACHE] ?
+	    (size_t)v[CONFIG_SET_URIMAXCACHEMEGABYTECOUNT] << 20 : 0;
 }
 
 static void

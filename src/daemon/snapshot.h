@@ -54,6 +54,8 @@ struct snap_limits {
 	int64_t			 max_connections; /* -1: unlimited */
 	struct http_limits	 http;		/* MaxFieldLength, ... */
 	int64_t			 max_body;	/* service-wide; -1 unlimited */
+	size_t			 cache_entry;	/* UriMaxUriBytes; 0: off */
+	size_t			 cache_total;	/* bytes, all workers; 0: off */
 	size_t			 nbody;		/* per-prefix body limits */
 	struct url_prefix	*body_prefix;	/* [nbody] */
 	int64_t			*body_max;	/* [nbody] */

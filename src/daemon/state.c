@@ -16,6 +16,7 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "config/config.h"
+#include "daemon/cache.h"
 #include "daemon/hsysd.h"
 #include "daemon/listener.h"
 #include "daemon/renew.h"
@@ -27,6 +28,7 @@
 #include "daemon/session.h"
 #include "daemon/state.h"
 #include "daemon/stats.h"
+#include "daemon/worker.h"
 #include "proto/proto.h"
 #include "store/store.h"
 
@@ -649,6 +651,68 @@ queues(struct view *v)
 	v->nregs = 0;
 }
 
+/* --- the response cache (cachestate) -------------------------------- */
+
+static int
+cache_visible(uint32_t id, void *arg)
+{
+	const struct view *v = arg;
+	const struct queue *q;
+
+	if (v->uid == 0)
+		return 1;
+	for (q = v->d->queues; q != NULL; q = q->next)
+		if (q->id == id)
+			return visible(v, q);
+	return 0;
+}
+
+/* The counters of every worker's cache, then each entry (those of the
+ * caller's queues, unless root). */
+static void
+cachestate(struct view *v)
+{
+	unsigned long long hits = 0, misses = 0, ev = 0, stored = 0;
+	size_t bytes = 0, cap = 0, n = 0;
+	uint64_t now = loop_now(v->d->loop);
+	struct cache *c;
+	int i, first = 1;
+
+	for (i = 0; i < v->d->workers; i++) {
+		if ((c = v->d->worker[i].cache) == NULL)
+			continue;
+		pthread_mutex_lock(&c->mu);
+		n += c->n;
+		bytes += c->bytes;
+		cap += c->max_bytes;
+		pthread_mutex_unlock(&c->mu);
+		hits += atomic_load(&c->hits);
+		misses += atomic_load(&c->misses);
+		ev += atomic_load(&c->evictions);
+		stored += atomic_load(&c->stored);
+	}
+	if (v->text)
+		strbuf_printf(v->b, "\nResponse cache:\n---------------\n"
+		    "    Entries (all workers)  : %zu\n"
+		    "    Bytes charged          : %zu of %zu\n"
+		    "    Hits                   : %llu\n"
+		    "    Misses                 : %llu\n"
+		    "    Evictions              : %llu\n"
+		    "    Stored                 : %llu\n\n", n, bytes, cap,
+		    hits, misses, ev, stored);
+	else
+		strbuf_printf(v->b, "{\"version\":1,\"uid\":%ld,\"entries\":%zu,"
+		    "\"bytes\":%zu,\"max_bytes\":%zu,\"hits\":%llu,"
+		    "\"misses\":%llu,\"evictions\":%llu,\"stored\":%llu,"
+		    "\"urls\":[", (long)v->uid, n, bytes, cap, hits, misses,
+		    ev, stored);
+	for (i = 0; i < v->d->workers; i++)
+		if (v->d->worker[i].cache != NULL)
+			cache_render(v->d->worker[i].cache, v->b, v->text,
+			    cache_visible, v, now, &first);
+	strbuf_add(v->b, "]}\n", v->text ? 0 : 3);
+}
+
 /* --- the reply ------------------------------------------------------- */
 
 static void
@@ -656,6 +720,10 @@ render(struct view *v)
 {
 	int all = v->what == PROTO_STATE_ALL;
 
+	if (v->what == PROTO_STATE_CACHE) {
+		cachestate(v);
+		return;
+	}
 	if (store_open(&v->store, STORE_MACHINE, STORE_READ, NULL) == -1)
 		v->store = NULL;
 	if (v->text)
@@ -800,7 +868,7 @@ state_answer(struct hsysd *d, int fd, const struct proto_frame *f)
 		reply_error(d, fd, f->id, EPROTO, "cannot identify the peer");
 		return;
 	}
-	if (v.what > PROTO_STATE_QUEUES) {
+	if (v.what > PROTO_STATE_CACHE) {
 		reply_error(d, fd, f->id, EINVAL, "no such view");
 		return;
 	}

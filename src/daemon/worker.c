@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "common/util.h"
+#include "daemon/cache.h"
 #include "daemon/channel.h"
 #include "daemon/conn.h"
 #include "daemon/httplog.h"
@@ -62,7 +63,8 @@ workers_start(struct hsysd *d, struct err *e)
 	 * all exist before the first thread starts, and go after the last
 	 * one stopped. */
 	for (i = 0; i < d->workers; i++)
-		if ((d->worker[i].stats = stats_new()) == NULL)
+		if ((d->worker[i].stats = stats_new()) == NULL ||
+		    (d->worker[i].cache = cache_new()) == NULL)
 			return err_sys(e, "out of memory");
 	for (i = 0; i < d->workers; i++) {
 		w = &d->worker[i];
@@ -121,8 +123,10 @@ workers_stop(struct hsysd *d)
 		free(w->xfree);
 		free(w->cook);
 	}
-	for (i = 0; i < d->workers; i++)
+	for (i = 0; i < d->workers; i++) {
 		stats_free(d->worker[i].stats);
+		cache_free(d->worker[i].cache);
+	}
 	free(d->worker);
 	d->worker = NULL;
 }

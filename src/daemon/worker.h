@@ -18,6 +18,7 @@
 #include "daemon/mailbox.h"
 #include "daemon/ratelimit.h"
 
+struct cache;
 struct conn;
 struct exchange;
 struct err;
@@ -54,6 +55,7 @@ struct worker {
 	int64_t		 date_sec;	/* Date header cache */
 	struct worker_stats *stats;	/* written by this worker only */
 	char		*cook;		/* a request's cooked path (exchange.c) */
+	struct cache	*cache;		/* its response cache (cache.h) */
 	struct ratelimit accept_warn;	/* accept failing: listener.c */
 	char		 date[40];
 };

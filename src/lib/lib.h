@@ -112,7 +112,9 @@ struct hsys_request {
 	uint64_t		 id;
 	unsigned		 chan;
 	unsigned		 returned:1, cancelled:1, body_end:1,
-				 started:1, ended:1, credited:1, tunnel:1;
+				 started:1, ended:1, credited:1, tunnel:1,
+				 cache:1;	/* hsys_response_cache */
+	uint32_t		 cache_ttl;
 	int			 error;		/* daemon's ERROR, <0 */
 	uint16_t		 method_code, flags;
 	int			 version;

@@ -149,6 +149,18 @@ hsys_prefix_remove(struct hsys_queue *q, const char *prefix)
 	return rc < 0 ? rc : prefix_remember(q, prefix, 0);
 }
 
+int
+hsys_cache_flush(struct hsys_queue *q, const char *prefix, int recursive)
+{
+	struct proto_queue_op op = named_op(hsys_queue_id(q),
+	    prefix != NULL ? prefix : "");
+
+	if (!(q->h->features & PROTO_FEATURE_CACHE))
+		return -EOPNOTSUPP;
+	op.flags = recursive ? PROTO_CACHE_FLUSH_F_RECURSIVE : 0;
+	return lib_queue_op(q->h, PROTO_CACHE_FLUSH, &op, NULL);
+}
+
 static int
 queue_set(struct hsys_queue *q, uint32_t prop, uint32_t value)
 {

@@ -29,7 +29,7 @@ lib_req_get(struct hsys *h)
 	r->h = h;
 	r->next = r->rnext = NULL;
 	r->returned = r->cancelled = r->body_end = 0;
-	r->started = r->ended = r->credited = 0;
+	r->started = r->ended = r->credited = r->cache = 0;
 	r->error = 0;
 	r->nhdr = r->ntr = r->blen = r->boff = 0;
 	r->unacked = 0;

@@ -66,8 +66,13 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
 	struct hsys *h = r->h;
 	struct proto_response resp = { .status = (uint16_t)status,
 	    .nheaders = (uint16_t)n,
-	    .flags = flags & HSYS_RESPONSE_END ? PROTO_RESPONSE_F_END : 0 };
-	size_t area = proto_response_area(n), len = area, i, off, nl, vl;
+	    .flags = (flags & HSYS_RESPONSE_END ? PROTO_RESPONSE_F_END : 0) |
+	    (r->cache && status >= 200 ? PROTO_RESPONSE_F_CACHE : 0) };
+	/* With CACHE, the TTL opens the bytes area (docs/protocol.md). */
+	size_t pre = resp.flags & PROTO_RESPONSE_F_CACHE ?
+	    PROTO_RESPONSE_CACHE_SIZE : 0;
+	size_t area = proto_response_area(n), len = area + pre, i, off, nl,
+	    vl;
 	unsigned char *p;
 
 	if (status < 100 || status > 999 || n > UINT16_MAX)
@@ -86,7 +91,9 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
 	proto_header_put(p, (uint32_t)len, PROTO_RESPONSE, 0, r->id);
 	p += PROTO_HEADER_SIZE;
 	proto_response_put(p, &resp);
-	for (i = 0, off = 0; i < n; i++) {
+	if (pre > 0)
+		proto_put32(p + area, r->cache_ttl);
+	for (i = 0, off = pre; i < n; i++) {
 		nl = strlen(hd[i].name);
 		vl = strlen(hd[i].value);
 		proto_field_put(p + PROTO_RESPONSE_FIXED + PROTO_FIELD_SIZE * i,
@@ -97,6 +104,19 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
 		off += nl + vl;
 	}
 	return (long)proto_frame_size((uint32_t)len);
+}
+
+int
+hsys_response_cache(struct hsys_request *r, uint32_t ttl_seconds)
+{
+	if (r->started)
+		return -EALREADY;
+	/* An older daemon would not know the flag (it would ignore it). */
+	if (!(r->h->features & PROTO_FEATURE_CACHE))
+		return -EOPNOTSUPP;
+	r->cache = 1;
+	r->cache_ttl = ttl_seconds;
+	return 0;
 }
 
 int

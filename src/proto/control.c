@@ -149,6 +149,7 @@ op_layout(uint16_t type, struct op_layout *l)
 		return 0;
 	case PROTO_PREFIX_ADD:
 	case PROTO_PREFIX_REMOVE:
+	case PROTO_CACHE_FLUSH:
 		*l = (struct op_layout){ PROTO_PREFIX_FIXED, 8, 1 };
 		return 0;
 	case PROTO_QUEUE_CLOSE:
@@ -191,6 +192,10 @@ proto_queue_op_put(unsigned char *p, size_t size, uint16_t type,
 		break;
 	case PROTO_QUEUE_ATTACH:
 		break;
+	case PROTO_CACHE_FLUSH:
+		proto_put32(p, q->queue_id);
+		proto_put32(p + 4, q->flags);
+		break;
 	default:	/* PREFIX_ADD, PREFIX_REMOVE, QUEUE_CLOSE */
 		proto_put32(p, q->queue_id);
 		break;
@@ -221,6 +226,10 @@ proto_queue_op_get(const struct proto_frame *f, struct proto_queue_op *q)
 		q->value = proto_get32(p + 8);
 		break;
 	case PROTO_QUEUE_ATTACH:
+		break;
+	case PROTO_CACHE_FLUSH:
+		q->queue_id = proto_get32(p);
+		q->flags = proto_get32(p + 4);
 		break;
 	default:
 		q->queue_id = proto_get32(p);

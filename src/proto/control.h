@@ -96,6 +96,9 @@ int	proto_channel_get(const struct proto_frame *, struct proto_channel *);
 #define PROTO_QUEUE_ATTACH_FIXED 8
 /* PREFIX_ADD, PREFIX_REMOVE: u32 queue_id, u32 reserved, span prefix. */
 #define PROTO_PREFIX_FIXED	16
+/* CACHE_FLUSH: u32 queue_id, u32 flags, span prefix (empty: every
+ * response of the queue); the layout of PREFIX_ADD. */
+#define PROTO_CACHE_FLUSH_F_RECURSIVE 0x1
 /* QUEUE_CLOSE: u32 queue_id. */
 #define PROTO_QUEUE_CLOSE_SIZE	4
 /* QUEUE_SET: u32 queue_id, u32 property, u32 value, u32 reserved. */
@@ -103,11 +106,12 @@ int	proto_channel_get(const struct proto_frame *, struct proto_channel *);
 /* OK to QUEUE_CREATE and QUEUE_ATTACH: u32 queue_id. */
 #define PROTO_OK_QUEUE_SIZE	4
 
-/* One struct for the six operations; each uses the fields its layout
+/* One struct for the seven operations; each uses the fields its layout
  * names (name: the queue's name, or PREFIX_*'s prefix). */
 struct proto_queue_op {
 	uint32_t		 queue_id;
-	uint32_t		 flags, max_waiting;	/* QUEUE_CREATE */
+	uint32_t		 flags, max_waiting;	/* QUEUE_CREATE; flags:
+							 * CACHE_FLUSH's too */
 	uint32_t		 property, value;	/* QUEUE_SET */
 	const unsigned char	*name;
 	uint32_t		 name_len;

@@ -258,6 +258,12 @@ proto_credit_get(const struct proto_frame *f, uint32_t *bytes)
 #define PROTO_RESPONSE_REASON	8	/* span */
 
 #define PROTO_RESPONSE_F_END	0x1	/* no body: RESP_DATA will not follow */
+/* The daemon may cache the response (docs/cache.md): the bytes area
+ * starts with u32 ttl_seconds (0: until flushed) and u32 reserved, which
+ * no span points into. Sent only to a daemon announcing
+ * PROTO_FEATURE_CACHE; an older daemon would ignore it. */
+#define PROTO_RESPONSE_F_CACHE	0x2
+#define PROTO_RESPONSE_CACHE_SIZE 8
 
 struct proto_response {
 	uint16_t		 status;
@@ -304,6 +310,18 @@ proto_response_get(const struct proto_frame *f, struct proto_response *r)
 	if (r->area > f->length || (uint64_t)r->reason.off + r->reason.len >
 	    f->length - r->area)
 		return -1;
+	return 0;
+}
+
+/* The TTL of a RESPONSE with F_CACHE (r from proto_response_get); -1
+ * when its bytes area is too short to hold it. */
+static inline int
+proto_response_ttl(const struct proto_frame *f, const struct proto_response *r,
+    uint32_t *ttl)
+{
+	if (f->length - r->area < PROTO_RESPONSE_CACHE_SIZE)
+		return -1;
+	*ttl = proto_get32(f->payload + r->area);
 	return 0;
 }
 

@@ -31,6 +31,7 @@ enum proto_type {
 	PROTO_PREFIX_REMOVE	= 0x0013,
 	PROTO_QUEUE_CLOSE	= 0x0014,
 	PROTO_QUEUE_SET		= 0x0015,
+	PROTO_CACHE_FLUSH	= 0x0016,
 	PROTO_GOAWAY		= 0x0020,
 	PROTO_REQUEST		= 0x0100,
 	PROTO_REQ_DATA		= 0x0101,
@@ -56,6 +57,7 @@ enum proto_type {
 #define PROTO_STATE_SERVER	1
 #define PROTO_STATE_LISTENERS	2
 #define PROTO_STATE_QUEUES	3
+#define PROTO_STATE_CACHE	4	/* cachestate: the response cache */
 #define PROTO_STATE_MAX		(16u << 20)	/* the reply's payload */
 
 /* HELLO flags: the application understands GOAWAY. */
@@ -81,6 +83,9 @@ enum proto_type {
 /* RESP_DATA with TRAILERS | END: the response's trailer fields (an older
  * daemon would take them for body bytes). */
 #define PROTO_FEATURE_RESP_TRAILERS 0x4
+/* The response cache: RESPONSE's CACHE flag and its TTL, CACHE_FLUSH
+ * (docs/cache.md). */
+#define PROTO_FEATURE_CACHE	0x8
 
 /* QUEUE_SET's properties and their bounds. */
 #define PROTO_QUEUE_LENGTH	1	/* requests waiting, 1..65535 */

@@ -31,6 +31,10 @@ etag=$(get -D - -o /dev/null https://localhost:$P/files/index.html |
     sed -n 's/^[Ee][Tt]ag: *//p' | tr -d '\r')
 t_eq "a conditional GET with the ETag: 304" "$(get -o /dev/null -w '%{http_code}' \
     -H "If-None-Match: $etag" https://localhost:$P/files/index.html)" 304
+t_ok "cachestate" $HSYS http show cachestate
+t_grep "hsys-static's files are in hsysd's response cache" \
+    'URL +: "https://localhost:'"$P"'/files/index.html"' "$T/out"
+t_nogrep "but not one over UriMaxUriBytes" 'big.bin' "$T/out"
 t_eq "a missing file: 404" "$(get -o /dev/null -w '%{http_code}' \
     https://localhost:$P/files/nope)" 404
 t_ne_200() { [ "$(get -o /dev/null -w '%{http_code}' "$1")" != 200 ]; }

@@ -15,7 +15,10 @@ Settings:
     MaxUrlLength                : 16384 (default)
     MaxRequestBodySize          : unlimited (default)
     MinSendRate                 : 150 (default)
-    MinRequestBodyDataRate      : 240 (default)"
+    MinRequestBodyDataRate      : 240 (default)
+    UriEnableCache              : 1 (default)
+    UriMaxUriBytes              : 262144 (default)
+    UriMaxCacheMegabyteCount    : 64 (default)"
 
 t_ok "add, any case" $HSYS http add setting name=maxrequestbytes value=32768
 t_eq "add line" "$(cat "$T/out")" "Setting successfully added"
@@ -40,7 +43,7 @@ assert by[('MinSendRate', None)]['default'] is True
 assert by[('MaxRequestBodySize', None)]['unlimited'] is True
 assert by[('MaxRequestBodySize', None)]['default'] is False
 assert by[('MaxRequestBodySize', 'https://+:443/Upload/')]['value'] == 1048576
-assert len(d) == 9, d
+assert len(d) == 12, d
 "
 
 # Refusals: netsh's 87, exit 2, and what to give instead.

@@ -343,6 +343,17 @@ class Queue:
         if prefix in self.prefixes:
             self.prefixes.remove(prefix)
 
+    async def flush_cache(self, prefix=None, recursive=True):
+        """Drops this queue's responses from hsysd's response cache:
+        those under `prefix` (recursive: its whole tree, else the URL it
+        names), or all of them (HttpFlushResponseCache). Raises Error
+        EOPNOTSUPP when the daemon has no response cache."""
+        if not self.session.welcome["features"] & P.FEATURE_CACHE:
+            raise Error(errno.EOPNOTSUPP, "this hsysd has no response "
+                        "cache; upgrade it")
+        await self.session._call(P.CACHE_FLUSH, lambda: P.cache_flush(
+            self.id, prefix or b"", recursive))
+
     async def set_length(self, n):
         """The queue's length: at most n requests waiting (1 to 65535,
         HTTP.sys's HttpServerQueueLengthProperty); more get 503."""
@@ -584,8 +595,19 @@ class Request:
         self._conn.send(P.frame(P.RESPONSE, self.id,
                                 P.response(status, headers)))
 
+    def _cache_ttl(self, status, cache):
+        """RESPONSE's cache TTL, or None: only a final response may be
+        cached, and only by a daemon that has the cache (an older one
+        serves it as usual)."""
+        if cache is None or status < 200 or \
+                not self._link.welcome["features"] & P.FEATURE_CACHE:
+            return None
+        if not 0 <= cache < 1 << 32:
+            raise ValueError("cache is a TTL in seconds (0: until flushed)")
+        return cache
+
     async def start_response(self, status, headers=(), reason=b"",
-                             end=False):
+                             end=False, cache=None):
         """Sends the status and headers; the body follows with write() and
         end(), unless end=True (no body). Headers are (name, value) pairs
         of str or bytes. hsysd adds Date, Server and the framing (chunked
@@ -593,7 +615,12 @@ class Request:
 
         101 (only to a request with `upgrade`) turns the connection into a
         tunnel: read() gives the client's bytes, write() sends bytes to it,
-        end() half-closes."""
+        end() half-closes.
+
+        cache=TTL lets hsysd keep the response and answer the same URL
+        from memory for TTL seconds (0: until Queue.flush_cache(), the
+        prefix's removal or the queue's end); see docs/cache.md for what
+        it keeps."""
         self._check()
         if self.status is not None:
             raise RuntimeError("the response was already started")
@@ -604,7 +631,7 @@ class Request:
             self.tunnel = True
             self._eof = False
         self._conn.send(P.frame(P.RESPONSE, self.id, P.response(
-            status, headers, reason, end)))
+            status, headers, reason, end, self._cache_ttl(status, cache))))
         if end:
             self._end_sent()
 
@@ -649,24 +676,28 @@ class Request:
         return bool(self._link.welcome["features"] &
                     P.FEATURE_RESP_TRAILERS)
 
-    async def respond(self, status, headers=(), body=b"", reason=b""):
-        """A whole response at once: status, headers, body."""
-        if self.respond_nowait(status, headers, body, reason):
+    async def respond(self, status, headers=(), body=b"", reason=b"",
+                      cache=None):
+        """A whole response at once: status, headers, body (cache: as
+        start_response's)."""
+        if self.respond_nowait(status, headers, body, reason, cache):
             return
-        await self.start_response(status, headers, reason)
+        await self.start_response(status, headers, reason, cache=cache)
         await self.end(body)
 
-    def respond_nowait(self, status, headers=(), body=b"", reason=b""):
+    def respond_nowait(self, status, headers=(), body=b"", reason=b"",
+                       cache=None):
         """respond() when it needs no waiting (the body fits the credit
         hsysd gave): True when sent, False when respond() is needed. For
         callers outside a coroutine (a callback on the loop)."""
         self._check()
         if self.status is not None:
             raise RuntimeError("the response was already started")
+        ttl = self._cache_ttl(status, cache)
         if not body:
             self.status = status
             self._conn.send(P.frame(P.RESPONSE, self.id, P.response(
-                status, headers, reason, True)))
+                status, headers, reason, True, ttl)))
             self._end_sent()
             return True
         if len(body) > min(self._send_credit, self._max_frame) or \
@@ -680,7 +711,7 @@ class Request:
         # sends (one write).
         send = self._conn.send
         send(P.frame(P.RESPONSE, self.id, P.response(status, headers,
-                                                     reason)))
+                                                     reason, False, ttl)))
         send(P.frame(P.RESP_DATA, self.id, body, P.F_END))
         self._end_sent()
         return True

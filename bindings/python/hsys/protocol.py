@@ -22,7 +22,7 @@ DEFAULT_WINDOW = 256 << 10
 # Message types.
 HELLO, WELCOME, CHANNEL, ERROR, OK = 0x1, 0x2, 0x3, 0x4, 0x5
 QUEUE_CREATE, QUEUE_ATTACH, PREFIX_ADD, PREFIX_REMOVE = 0x10, 0x11, 0x12, 0x13
-QUEUE_CLOSE, QUEUE_SET = 0x14, 0x15
+QUEUE_CLOSE, QUEUE_SET, CACHE_FLUSH = 0x14, 0x15, 0x16
 GOAWAY = 0x20
 REQUEST, REQ_DATA, REQ_CREDIT = 0x100, 0x101, 0x102
 RESPONSE, RESP_DATA, RESP_CREDIT, CANCEL = 0x110, 0x111, 0x112, 0x113
@@ -37,11 +37,14 @@ GOAWAY_F_RECONNECT = 0x1
 FEATURE_QUEUE_SET = 0x1          # WELCOME: QUEUE_SET is understood
 FEATURE_QUEUE_ALLOW = 0x2        # names per owner, "owner/name", consent
 FEATURE_RESP_TRAILERS = 0x4      # RESP_DATA may carry response trailers
+FEATURE_CACHE = 0x8              # RESPONSE's CACHE flag, CACHE_FLUSH
 QUEUE_F_NAMED, QUEUE_F_OPEN = 0x1, 0x2
 QUEUE_LENGTH, QUEUE_GRACE = 1, 2            # QUEUE_SET properties
 QUEUE_ALLOW_UID, QUEUE_ALLOW_GID = 3, 4     # (feature 0x2)
 QUEUE_ALLOW_MAX = 64            # uids and gids allowed, per queue
 RESPONSE_F_END = 0x1
+RESPONSE_F_CACHE = 0x2          # the bytes area opens with u32 ttl, u32 0
+CACHE_FLUSH_F_RECURSIVE = 0x1
 
 # REQUEST flags.
 REQ_BODY, REQ_CHUNKED, REQ_KEEPALIVE = 0x1, 0x2, 0x4
@@ -193,6 +196,14 @@ def queue_attach(name):
 def prefix_op(queue_id, prefix):
     """PREFIX_ADD's and PREFIX_REMOVE's payload."""
     return with_strings(struct.pack("<I4x", queue_id), prefix)
+
+
+def cache_flush(queue_id, prefix=b"", recursive=True):
+    """CACHE_FLUSH's payload: the queue's cached responses under prefix
+    (empty: all of them)."""
+    return with_strings(struct.pack("<II", queue_id,
+                                    CACHE_FLUSH_F_RECURSIVE if recursive
+                                    else 0), prefix)
 
 
 def queue_close(queue_id):
@@ -376,22 +387,30 @@ def parse_trailers(p):
     return _table(p, 8, n, 8 + 16 * n)
 
 
-def response(status, headers=(), reason=b"", end=False):
+def response(status, headers=(), reason=b"", end=False, cache=None):
     """A RESPONSE payload: status, header table, reason and headers in the
-    bytes area."""
+    bytes area. cache: a TTL in seconds (0: until flushed) sets the CACHE
+    flag, the TTL opening the bytes area; None: not cacheable."""
     if reason.__class__ is not bytes:
         reason = _b(reason)
-    table, area = _headers_area(reason, headers)
-    return b"".join((_RESP_FIXED.pack(status, len(headers),
-                                      RESPONSE_F_END if end else 0, 0,
+    flags = RESPONSE_F_END if end else 0
+    first, roff = reason, 0
+    if cache is not None:
+        flags |= RESPONSE_F_CACHE
+        first, roff = struct.pack("<II", cache, 0) + reason, 8
+    table, area = _headers_area(first, headers)
+    return b"".join((_RESP_FIXED.pack(status, len(headers), flags, roff,
                                       len(reason)), table, area))
 
 
 def parse_response(p):
     status, n, flags = struct.unpack_from("<HHI", p)
     area = 16 + 16 * n
-    return {"status": status, "flags": flags, "reason": span(p, 8, area),
-            "headers": _table(p, 16, n, area)}
+    out = {"status": status, "flags": flags, "reason": span(p, 8, area),
+           "headers": _table(p, 16, n, area)}
+    if flags & RESPONSE_F_CACHE:
+        out["cache"] = _U32.unpack_from(p, area)[0]
+    return out
 
 
 def credit(n):
