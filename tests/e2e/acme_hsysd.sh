@@ -211,5 +211,12 @@ life = c["not_after"] - c["not_before"]
 assert c["failures"] == 0 and c["last_error"] == "", c
 assert abs(c["next_renewal"] - (c["not_before"] + life * 2 // 3)) <= life // 30 + 1, c' \
     "$T/list2.json"
+
+# --- revoke: at the server, then due for renewal ---------------------------
+t_ok "revoke" hsys cert acme revoke two.example.test --reason 4
+t_grep "says so" '^Revoked two.example.test' "$T/out"
+t_ok "acme list" hsys cert acme list
+t_grep "it is due, and why" 'last error: revoked by the admin' "$T/out"
+t_fail "revoking a name that does not exist" 1 hsys cert acme revoke nope
 t_nogrep "no key in hsysd's log" 'PRIVATE KEY' "$T/d.log"
 t_done
