@@ -33,8 +33,23 @@ struct renew {
 	int64_t			 spawned;	/* time() of the last start */
 	int64_t			 due;		/* the earliest next_renewal */
 	int			 rows;
+	int			 failed;	/* children that failed in a row */
 	struct hsysd		*timer_d;
 };
+
+/* Between two starts: RENEW_GAP_S, doubled per child that failed in a
+ * row (a store whose keys cannot be read fails every time, before any
+ * row records it), up to RENEW_LOOK_S. */
+static int64_t
+gap(const struct renew *r)
+{
+	int64_t g = RENEW_GAP_S;
+	int i;
+
+	for (i = 0; i < r->failed && g < RENEW_LOOK_S; i++)
+		g *= 2;
+	return g < RENEW_LOOK_S ? g : RENEW_LOOK_S;
+}
 
 struct scan {
 	int64_t		 due;
@@ -195,8 +210,8 @@ arm(struct hsysd *d, struct renew *r)
 		wait = r->spawned + RENEW_CHILD_MAX_S - now;
 	else if (r->rows > 0 && r->due - now < wait) {
 		wait = r->due - now;
-		if (r->spawned + RENEW_GAP_S - now > wait)
-			wait = r->spawned + RENEW_GAP_S - now;
+		if (r->spawned + gap(r) - now > wait)
+			wait = r->spawned + gap(r) - now;
 	}
 	if (wait < 1)
 		wait = 1;
@@ -219,7 +234,7 @@ on_timer(struct loop *l, struct loop_timer *t)
 	if (r->pid == 0) {
 		scan(d, r);
 		if (r->rows > 0 && r->due <= now && d->drain == NULL &&
-		    now >= r->spawned + RENEW_GAP_S)
+		    now >= r->spawned + gap(r))
 			spawn(d, r);
 	}
 	arm(d, r);
@@ -236,10 +251,14 @@ on_exit_child(struct loop *l, struct loop_io *io, unsigned rev)
 	loop_io_remove(l, io);
 	close(io->fd);
 	io->fd = -1;
-	if (waitpid(r->pid, &status, WNOHANG) == r->pid)
+	if (waitpid(r->pid, &status, WNOHANG) != r->pid)
+		status = 0;	/* reaped elsewhere: not counted a failure */
+	else
 		log_info("acme: renewal (pid %ld) ended: %s %d", (long)r->pid,
 		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
 		    WEXITSTATUS(status) : WTERMSIG(status));
+	r->failed = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 :
+	    r->failed + 1;
 	r->pid = 0;
 	scan(d, r);
 	arm(d, r);
