@@ -36,6 +36,7 @@ struct strbuf;
 					 * doubled per child that failed */
 #define RENEW_CHILD_MAX_S	900	/* a child running longer is killed */
 #define RENEW_LOOK_S		3600	/* the rows are looked at this often */
+#define RENEW_POLL_MS		1000	/* waitpid, when no pidfd watches */
 
 /* Main thread: after each new generation (configure.c). */
 void	renew_sync(struct hsysd *);
