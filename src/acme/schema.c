@@ -75,6 +75,9 @@ const char acme_schema_v3[] =
     "ALTER TABLE acme_cert ADD COLUMN last_attempt INTEGER NOT NULL "
     "  DEFAULT 0;"
     "ALTER TABLE acme_cert ADD COLUMN tls_port INTEGER NOT NULL DEFAULT 443;"
+    /* Rows from before: not all due at once on the first start of hsysd
+     * that renews; 30 days before expiry is two thirds of 90 days. */
+    "UPDATE acme_cert SET next_renewal = not_after - 30 * 86400;"
     "CREATE TABLE acme_challenge ("
     "  id       INTEGER PRIMARY KEY,"
     "  type     TEXT NOT NULL,"

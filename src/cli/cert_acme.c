@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/secret.h"
+#include "config/config.h"
 #include "store/store.h"
 
 #define NAMES_MAX	100	/* Let's Encrypt's limit per certificate */
@@ -47,6 +48,7 @@ static const char order_usage[] =
 "           [--store My|WebHosting] [--challenge http-01|tls-alpn-01|dns-01]\n"
 "           [--http-port P] [--tls-port P] [--dns-hook PATH] [--server URL]\n"
 "           [--ca-file PEM] [--timeout SECONDS] [--name NAME]\n"
+"           [--bind ipport=ADDR:PORT|hostnameport=NAME:PORT]\n"
 "\n"
 "Obtains a certificate for the names from the account's ACME server, with a\n"
 "key generated here that never leaves the store, and stores it and its\n"
@@ -57,7 +59,8 @@ static const char order_usage[] =
 "_acme-challenge.NAME. --timeout (300) bounds the whole order, and each\n"
 "exchange with the server to 60 seconds. The certificate is recorded under\n"
 "NAME (default: the first name), which bindings may follow with\n"
-"certhash=acme:NAME; hsysd renews it when due ('hsys cert acme list').\n";
+"certhash=acme:NAME (--bind adds or moves that binding); hsysd renews it\n"
+"when due ('hsys cert acme list').\n";
 
 static const char list_usage[] =
 "usage: hsys cert acme list [--json]\n"
@@ -68,7 +71,7 @@ static const char list_usage[] =
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,
 	O_KEY, O_JSON, O_DNS, O_STORE, O_CHALLENGE, O_HTTP_PORT, O_DNS_HOOK,
-	O_TIMEOUT, O_NAME, O_TLS_PORT, O_FORCE, O_HELP
+	O_TIMEOUT, O_NAME, O_TLS_PORT, O_FORCE, O_BIND, O_HELP
 };
 
 static const struct option long_opts[] = {
@@ -89,13 +92,14 @@ static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, O_NAME },
 	{ "tls-port", required_argument, NULL, O_TLS_PORT },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "bind", required_argument, NULL, O_BIND },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char	*server, *ca_file, *email, *eab_kid, *eab_key_file;
-	const char	*key, *store, *challenge, *dns_hook, *name;
+	const char	*key, *store, *challenge, *dns_hook, *name, *bind;
 	const char	*names[NAMES_MAX];
 	size_t		 nnames;
 	int		 accept_tos, json, http_port, tls_port, timeout;
@@ -135,6 +139,7 @@ take(struct opts *o, int c, const char *cmd)
 	case O_DNS_HOOK: o->dns_hook = optarg; break;
 	case O_NAME: o->name = optarg; break;
 	case O_FORCE: o->force = 1; break;
+	case O_BIND: o->bind = optarg; break;
 	case O_HTTP_PORT:
 		return number(cmd, "--http-port", optarg, 65535, &o->http_port);
 	case O_TLS_PORT:
@@ -416,16 +421,63 @@ order_run(struct store *s, const struct opts *o, struct acme_cert *rec,
 	return rc;
 }
 
+/* The --bind endpoint, as 'hsys http add sslcert' reads it. */
+static int
+bind_args(const char *bind, const char *name, int add,
+    struct config_sslcert *b, struct err *e)
+{
+	char hash[300];
+	char *argv[] = { (char *)bind, hash,
+	    (char *)"appid={00000000-0000-0000-0000-000000000000}" };
+	struct config_args a;
+
+	snprintf(hash, sizeof(hash), "certhash=" CONFIG_ACME_PREFIX "%s",
+	    name);
+	if (config_args_parse(add ? 3 : 2, argv, &a, e) == -1 ||
+	    config_sslcert_from_args(&a, add ? CONFIG_ADD : CONFIG_UPDATE, b,
+	    e) == -1)
+		return err_prefix(e, "--bind %s", bind);
+	return 0;
+}
+
+/* --bind: a binding that follows the certificate by name, added, or its
+ * certhash moved to it (its other settings kept). */
+static int
+order_bind(struct store *s, const char *bind, const char *name,
+    struct err *e)
+{
+	struct config_warnings w = { .n = 0 };
+	struct config_sslcert b;
+	int i, rc;
+
+	if (bind_args(bind, name, 1, &b, e) == -1 || store_begin(s, e) == -1)
+		return -1;
+	rc = config_sslcert_add(s, &b, &w, e);
+	if (rc == -1 && e->code == CONFIG_E_EXISTS)
+		rc = bind_args(bind, name, 0, &b, e) == -1 ? -1 :
+		    config_sslcert_update(s, &b, &w, e);
+	if (rc == -1 || cli_commit(s, e) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	for (i = 0; i < w.n; i++)
+		fprintf(stderr, "hsys: warning: %s\n", w.msg[i]);
+	fprintf(stderr, "hsys: %s now follows certhash=" CONFIG_ACME_PREFIX
+	    "%s\n", bind, name);
+	return 0;
+}
+
 static int
 cmd_order(int argc, char **argv)
 {
 	static const int allowed[] = { O_DNS, O_KEY, O_STORE, O_CHALLENGE,
 	    O_HTTP_PORT, O_TLS_PORT, O_DNS_HOOK, O_SERVER, O_CA_FILE,
-	    O_TIMEOUT, O_NAME, 0 };
+	    O_TIMEOUT, O_NAME, O_BIND, 0 };
 	const char *cmd = "cert acme order", *keytype = NULL;
 	struct cert_store_name sn;
 	struct cert_entry c;
 	struct acme_cert rec;
+	struct config_sslcert bsc;
 	struct store *s = NULL;
 	struct opts o;
 	struct err e;
@@ -437,9 +489,13 @@ cmd_order(int argc, char **argv)
 		return EXIT_USAGE;
 	rc = EXIT_FAIL;
 	order_record(&o, sn.name, keytype, 0, &rec);
+	/* A --bind that could never be made must not cost an order. */
+	if (o.bind != NULL && bind_args(o.bind, rec.name, 1, &bsc, &e) == -1)
+		return cli_usage(cmd, "%s", e.msg);
 	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
 	    store_need_keys(s, &e) == -1 ||
-	    order_run(s, &o, &rec, &c, &e) == -1)
+	    order_run(s, &o, &rec, &c, &e) == -1 ||
+	    (o.bind != NULL && order_bind(s, o.bind, rec.name, &e) == -1))
 		goto fail;
 	cli_cert_table_header(stdout, store_location_name(sn.loc), sn.name);
 	cli_cert_table_row(stdout, &c);

@@ -33,8 +33,23 @@ struct renew {
 	int64_t			 spawned;	/* time() of the last start */
 	int64_t			 due;		/* the earliest next_renewal */
 	int			 rows;
+	int			 failed;	/* children that failed in a row */
 	struct hsysd		*timer_d;
 };
+
+/* Between two starts: RENEW_GAP_S, doubled per child that failed in a
+ * row (a store whose keys cannot be read fails every time, before any
+ * row records it), up to RENEW_LOOK_S. */
+static int64_t
+gap(const struct renew *r)
+{
+	int64_t g = RENEW_GAP_S;
+	int i;
+
+	for (i = 0; i < r->failed && g < RENEW_LOOK_S; i++)
+		g *= 2;
+	return g < RENEW_LOOK_S ? g : RENEW_LOOK_S;
+}
 
 struct scan {
 	int64_t		 due;
@@ -133,6 +148,7 @@ hsys_path(const struct hsysd *d, char *buf, size_t size)
 }
 
 static void	on_exit_child(struct loop *, struct loop_io *, unsigned);
+static void	ended(struct hsysd *, struct renew *);
 
 static void
 spawn(struct hsysd *d, struct renew *r)
@@ -161,20 +177,19 @@ spawn(struct hsysd *d, struct renew *r)
 		    strerror(rc));
 		return;
 	}
-	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
-		log_warn("acme: cannot watch the renewal child %ld: %s",
-		    (long)pid, strerror(errno));
-		return;		/* it runs on; SIGCHLD's default reaps */
-	}
 	r->pid = pid;
+	log_info("acme: renewal started (pid %ld)", (long)pid);
+	/* A pidfd says at once when it ends; without one (an old kernel, a
+	 * seccomp filter that refuses pidfd_open), the timer asks waitpid
+	 * every RENEW_POLL_MS. */
+	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return;
 	r->io.fd = fd;
 	r->io.fn = on_exit_child;
 	if (loop_io_add(d->loop, &r->io, LOOP_READ, NULL) == -1) {
 		close(fd);
-		r->pid = 0;
-		return;
+		r->io.fd = -1;
 	}
-	log_info("acme: renewal started (pid %ld)", (long)pid);
 }
 
 static struct renew *
@@ -191,12 +206,16 @@ arm(struct hsysd *d, struct renew *r)
 {
 	int64_t now = (int64_t)time(NULL), wait = RENEW_LOOK_S;
 
+	if (r->pid != 0 && r->io.fd == -1) {
+		loop_timer_set(d->loop, &r->timer, RENEW_POLL_MS);
+		return;
+	}
 	if (r->pid != 0)
 		wait = r->spawned + RENEW_CHILD_MAX_S - now;
 	else if (r->rows > 0 && r->due - now < wait) {
 		wait = r->due - now;
-		if (r->spawned + RENEW_GAP_S - now > wait)
-			wait = r->spawned + RENEW_GAP_S - now;
+		if (r->spawned + gap(r) - now > wait)
+			wait = r->spawned + gap(r) - now;
 	}
 	if (wait < 1)
 		wait = 1;
@@ -211,6 +230,17 @@ on_timer(struct loop *l, struct loop_timer *t)
 	int64_t now = (int64_t)time(NULL);
 
 	(void)l;
+	if (r->pid != 0 && r->io.fd == -1) {
+		siginfo_t si = { .si_pid = 0 };
+		int rc = waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT);
+
+		if ((rc == 0 && si.si_pid == r->pid) || (rc == -1 &&
+		    errno == ECHILD)) {
+			ended(d, r);
+			return;
+		}
+	}
 	if (r->pid != 0 && now >= r->spawned + RENEW_CHILD_MAX_S) {
 		log_warn("acme: the renewal (pid %ld) ran for %d seconds; "
 		    "stopping it", (long)r->pid, RENEW_CHILD_MAX_S);
@@ -219,9 +249,28 @@ on_timer(struct loop *l, struct loop_timer *t)
 	if (r->pid == 0) {
 		scan(d, r);
 		if (r->rows > 0 && r->due <= now && d->drain == NULL &&
-		    now >= r->spawned + RENEW_GAP_S)
+		    now >= r->spawned + gap(r))
 			spawn(d, r);
 	}
+	arm(d, r);
+}
+
+/* The child has ended (or is gone): reaped, counted, the rows read. */
+static void
+ended(struct hsysd *d, struct renew *r)
+{
+	int status = 0;
+
+	if (waitpid(r->pid, &status, WNOHANG) != r->pid)
+		status = 0;	/* reaped elsewhere: not counted a failure */
+	else
+		log_info("acme: renewal (pid %ld) ended: %s %d", (long)r->pid,
+		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : WTERMSIG(status));
+	r->failed = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 :
+	    r->failed + 1;
+	r->pid = 0;
+	scan(d, r);
 	arm(d, r);
 }
 
@@ -229,20 +278,12 @@ static void
 on_exit_child(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct renew *r = container_of(io, struct renew, io);
-	struct hsysd *d = r->timer_d;
-	int status = 0;
 
 	(void)rev;
 	loop_io_remove(l, io);
 	close(io->fd);
 	io->fd = -1;
-	if (waitpid(r->pid, &status, WNOHANG) == r->pid)
-		log_info("acme: renewal (pid %ld) ended: %s %d", (long)r->pid,
-		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
-		    WEXITSTATUS(status) : WTERMSIG(status));
-	r->pid = 0;
-	scan(d, r);
-	arm(d, r);
+	ended(r->timer_d, r);
 }
 
 void

@@ -10,9 +10,10 @@
  * serving threads never write the store nor generate keys; bindings with
  * certhash=acme:NAME follow at the generation it commits. A failure is
  * written to the row by the child (last_error, failures, the back-off as
- * next_renewal); a child that ends without moving anything is not started
- * again before RENEW_GAP_S. One child at a time, killed after
- * RENEW_CHILD_MAX_S.
+ * next_renewal); children start RENEW_GAP_S apart at least, twice that
+ * after each one that failed in a row (up to RENEW_LOOK_S), so a child
+ * that fails before it can record anything is not restarted every minute.
+ * One child at a time, killed after RENEW_CHILD_MAX_S.
  *
  * Where it goes next: the child is started by the serving process today
  * (hsysd runs as root). Once the key process of issue 16 lands, the
@@ -31,9 +32,11 @@ struct hsysd;
 struct store;
 struct strbuf;
 
-#define RENEW_GAP_S		60	/* between two children, at least */
+#define RENEW_GAP_S		60	/* between two children, at least;
+					 * doubled per child that failed */
 #define RENEW_CHILD_MAX_S	900	/* a child running longer is killed */
 #define RENEW_LOOK_S		3600	/* the rows are looked at this often */
+#define RENEW_POLL_MS		1000	/* waitpid, when no pidfd watches */
 
 /* Main thread: after each new generation (configure.c). */
 void	renew_sync(struct hsysd *);

@@ -101,8 +101,15 @@ t_fail "nothing listens there now" 7 curl -s -m 5 -o /dev/null \
     "http://127.0.0.1:$HTTP01/"
 
 # --- TLS-ALPN-01 for a name with no binding -------------------------------
-t_ok "order by tls-alpn-01" order --dns-name alpn.example.test \
-    --challenge tls-alpn-01 --tls-port "$TLS01"
+t_fail "a --bind that cannot be made is refused before ordering" 2 order \
+    --dns-name alpn.example.test --bind "ipport=nonsense"
+t_nogrep "nothing was asked" 'challenge ready' "$T/err"
+t_ok "order by tls-alpn-01, bound" order --dns-name alpn.example.test \
+    --challenge tls-alpn-01 --tls-port "$TLS01" \
+    --bind "hostnameport=alpn.example.test:$HTTPS"
+A1=$(thumb)
+t_grep "the binding follows it" "hostnameport=alpn.example.test:$HTTPS now \
+follows certhash=acme:alpn.example.test" "$T/err"
 t_grep "hsysd presented the challenge certificate" \
     "tls-alpn-01 validation for alpn.example.test on port $TLS01" "$T/d.log"
 t_nogrep "no TLS_NoBinding for it" "TLS_NoBinding.*alpn.example.test" \
@@ -122,6 +129,8 @@ t_ok "an application serves it" start_app tlsapp \
     "https://www.example.test:$HTTPS/"
 t_eq "a handshake sees the current certificate" "$(served www.example.test)" \
     "$W1"
+t_eq "and the one --bind made sees its own" "$(served alpn.example.test)" \
+    "$A1"
 t_ok "show sslcert" hsys http show sslcert \
     "hostnameport=www.example.test:$HTTPS"
 W1L=$(echo "$W1" | tr 'A-F' 'a-f')
@@ -211,5 +220,12 @@ life = c["not_after"] - c["not_before"]
 assert c["failures"] == 0 and c["last_error"] == "", c
 assert abs(c["next_renewal"] - (c["not_before"] + life * 2 // 3)) <= life // 30 + 1, c' \
     "$T/list2.json"
+
+# --- revoke: at the server, then due for renewal ---------------------------
+t_ok "revoke" hsys cert acme revoke two.example.test --reason 4
+t_grep "says so" '^Revoked two.example.test' "$T/out"
+t_ok "acme list" hsys cert acme list
+t_grep "it is due, and why" 'last error: revoked by the admin' "$T/out"
+t_fail "revoking a name that does not exist" 1 hsys cert acme revoke nope
 t_nogrep "no key in hsysd's log" 'PRIVATE KEY' "$T/d.log"
 t_done

@@ -1,0 +1,150 @@
+/*
+ * test_acme_schedule — when hsysd renews (src/acme/schedule.c: two thirds
+ * of the lifetime less a bounded jitter, ARI's window, the back-off) and
+ * what it answers for pending challenges (src/daemon/acmechal.c: only the
+ * pending HTTP-01 tokens; a TLS-ALPN-01 certificate for the name with the
+ * critical acmeIdentifier extension holding SHA-256 of the key
+ * authorization).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "acme/acme.h"
+#include "common/err.h"
+#include "daemon/acmechal.h"
+#include "store/store.h"
+#include "unit.h"
+
+#define DAY	86400
+
+static void
+test_two_thirds(void)
+{
+	int64_t nb = 1000000, na = nb + 90 * DAY;
+	uint32_t r;
+	int ok = 1;
+
+	CHECK(acme_renew_at(nb, na, 0) == nb + 60 * DAY);
+	/* The jitter is at most a thirtieth of the lifetime, never later. */
+	for (r = 0; r < 100000; r += 997) {
+		int64_t t = acme_renew_at(nb, na, r * 2654435761u);
+		if (t > nb + 60 * DAY || t < nb + 60 * DAY - 3 * DAY)
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK(acme_renew_at(nb, nb, 5) == nb);	/* no lifetime: now-ish */
+}
+
+static void
+test_window(void)
+{
+	CHECK(acme_window_at(100, 200, 0) == 100);
+	CHECK(acme_window_at(100, 200, 100) == 200);
+	CHECK(acme_window_at(100, 200, 101) == 100);
+	CHECK(acme_window_at(300, 200, 7) == 300);	/* an empty window */
+}
+
+static void
+test_backoff(void)
+{
+	CHECK(acme_backoff_at(0, 1, 0) == ACME_BACKOFF_BASE);
+	CHECK(acme_backoff_at(0, 2, 0) == 2 * ACME_BACKOFF_BASE);
+	CHECK(acme_backoff_at(0, 3, 0) == 4 * ACME_BACKOFF_BASE);
+	CHECK(acme_backoff_at(0, 40, 0) == ACME_BACKOFF_MAX);
+	CHECK(acme_backoff_at(0, 1000000, 0) == ACME_BACKOFF_MAX);
+	/* The random part adds at most a tenth. */
+	CHECK(acme_backoff_at(0, 1, 0xffffffffu) <= ACME_BACKOFF_BASE * 11 / 10);
+}
+
+static void
+test_tokens(void)
+{
+	struct acmechal_http h[2] = { { "tok-1", "tok-1.thumb" },
+	    { "tok-2", "tok-2.thumb" } };
+	struct acmechal a = { 2, h, 0, NULL };
+	const char *p = ACMECHAL_PATH "tok-2";
+
+	CHECK_STR(acmechal_token(&a, p, strlen(p)), "tok-2.thumb");
+	p = ACMECHAL_PATH "tok-3";
+	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
+	p = ACMECHAL_PATH "tok-";		/* a prefix of a token */
+	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
+	p = ACMECHAL_PATH "tok-1x";
+	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
+	p = "/other/tok-1";
+	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
+	p = ACMECHAL_PATH;
+	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
+}
+
+static void
+test_alpn_cert(void)
+{
+	struct acme_pending p = { .type = ACME_CHALLENGE_TLSALPN01,
+	    .name = "alpn.example.test", .token = "tok",
+	    .keyauth = "tok.thumb", .port = 443, .expires = 0 };
+	char home[] = "/tmp/hsys-unit-acme.XXXXXX", cmd[600];
+	unsigned char md[32];
+	const ASN1_OCTET_STRING *d;
+	ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+	X509_EXTENSION *ext;
+	struct acmechal a;
+	struct store *s = NULL;
+	struct err e;
+	int64_t id;
+	X509 *x;
+	int i;
+
+	CHECK(mkdtemp(home) != NULL);
+	setenv("HSYS_HOME", home, 1);
+	p.expires = time(NULL) + 60;
+	CHECK(store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == 0);
+	CHECK(store_begin(s, &e) == 0);
+	CHECK(acme_pending_add(s, &p, &id, &e) == 0);
+	/* An expired row is not answered. */
+	snprintf(p.name, sizeof(p.name), "old.example.test");
+	p.expires = time(NULL) - 1;
+	CHECK(acme_pending_add(s, &p, &id, &e) == 0);
+	CHECK(store_commit(s, &e) == 0);
+	CHECK(acmechal_read(&a, s, &e) == 0);
+	CHECK(a.nalpn == 1 && a.nhttp == 0);
+	if (a.nalpn == 1) {
+		CHECK_STR(a.alpn[0].name, "alpn.example.test");
+		x = SSL_CTX_get0_certificate(a.alpn[0].ctx);
+		CHECK(x != NULL && X509_check_host(x, "alpn.example.test", 0, 0,
+		    NULL) == 1);
+		i = x ? X509_get_ext_by_OBJ(x, oid, -1) : -1;
+		CHECK(i >= 0);
+		ext = i >= 0 ? X509_get_ext(x, i) : NULL;
+		CHECK(ext != NULL && X509_EXTENSION_get_critical(ext) == 1);
+		d = ext ? X509_EXTENSION_get_data(ext) : NULL;
+		EVP_Digest("tok.thumb", 9, md, NULL, EVP_sha256(), NULL);
+		/* The extension's value is an OCTET STRING of the digest. */
+		CHECK(d != NULL && ASN1_STRING_length(d) == 34 &&
+		    ASN1_STRING_get0_data(d)[0] == 0x04 &&
+		    ASN1_STRING_get0_data(d)[1] == 32 &&
+		    memcmp(ASN1_STRING_get0_data(d) + 2, md, 32) == 0);
+	}
+	acmechal_free(&a);
+	ASN1_OBJECT_free(oid);
+	store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+	CHECK(system(cmd) == 0);
+}
+
+int
+main(void)
+{
+	RUN(test_two_thirds);
+	RUN(test_window);
+	RUN(test_backoff);
+	RUN(test_tokens);
+	RUN(test_alpn_cert);
+	return unit_done();
+}
