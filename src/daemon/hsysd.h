@@ -52,6 +52,8 @@ struct channel_ops;
 struct control;
 struct control_ops;
 struct httplog;
+struct keyproc;
+struct keys_client;
 struct drain;
 struct handover;
 struct listener;
@@ -89,6 +91,8 @@ struct hsysd {
 	struct loop_timer	 poll_store;	/* generation check */
 	struct loop_timer	 rotate;	/* session ticket keys */
 	struct tls_tickets	*tickets;
+	struct keys_client	*keys;		/* signatures (src/keys) */
+	struct keyproc		*keyproc;	/* keyproc.h */
 	struct httplog		*httplog;	/* access, httperr */
 	struct handover		*handover;	/* taking over, or handing */
 	struct reload		*reload;	/* CONFIG_CHANGED (reload.h) */

@@ -33,6 +33,7 @@
 #include "daemon/handover.h"
 #include "daemon/hsysd.h"
 #include "daemon/httplog.h"
+#include "daemon/keyproc.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -44,6 +45,7 @@
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
+#include "keys/keys.h"
 #include "store/store.h"
 
 #ifndef HSYS_VERSION
@@ -478,6 +480,11 @@ main(int argc, char **argv)
 	struct err e;
 	ssize_t n;
 
+	/* The key process: hsysd's own binary, run again (keys_spawn). */
+	if (argc == 3 && strcmp(argv[1], KEYS_PROC_ARG) == 0) {
+		log_init("hsysd-keys", strcmp(argv[2], "syslog") == 0, 0);
+		keys_proc_main(KEYS_PROC_FD);
+	}
 	hsysd_init(&d);
 	secret_protect_process();
 	pthread_mutex_init(&d.listen_lock, NULL);
@@ -507,8 +514,12 @@ main(int argc, char **argv)
 	}
 	if (detach && lock_pid(&d, &e) == -1)	/* new pid */
 		goto fail;
+	/* Before any thread: the key process is forked from here. */
+	if (keyproc_start(&d, detach, &e) == -1)
+		goto fail;
 	if (loop_new(&d.loop, &e) == -1 || signals_open(&d, &e) == -1 ||
-	    mailbox_open(&d.mailbox, d.loop, &e) == -1)
+	    mailbox_open(&d.mailbox, d.loop, &e) == -1 ||
+	    keyproc_watch(&d, &e) == -1)
 		goto fail;
 	d.mailbox_open = 1;
 	if (tls_tickets_new(&d.tickets, &e) == -1 ||
@@ -535,6 +546,7 @@ fail:
 	rc = 1;
 out:
 	hsysd_stop(&d);
+	keyproc_stop(&d);
 	tls_tickets_free(d.tickets);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);

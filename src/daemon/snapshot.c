@@ -26,6 +26,7 @@ struct build {
 	struct snapshot		*snap;
 	struct store		*store;
 	struct tls_tickets	*tickets;
+	struct keys_client	*keys;
 	size_t			 cap;
 };
 
@@ -113,7 +114,7 @@ add_binding(const struct config_sslcert *c, void *arg)
 	b->flags = binding_flags(c);
 	if (cert_store_name_parse(c->storename, &sn, &e) == -1 ||
 	    tls_ctx_new(&b->ctx, bd->store, c->certhash, sn.name, b->flags,
-	    bd->tickets, &e) == -1) {
+	    bd->tickets, bd->keys, &e) == -1) {
 		log_warn("binding %s: %s; it does not serve until fixed",
 		    b->endpoint, e.msg);
 		return 0;
@@ -250,9 +251,9 @@ snapshot_free(struct shared *sh)
 
 int
 snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
-    struct err *e)
+    struct keys_client *keys, struct err *e)
 {
-	struct build bd = { .tickets = tickets };
+	struct build bd = { .tickets = tickets, .keys = keys };
 	int rc;
 
 	if ((bd.snap = calloc(1, sizeof(*bd.snap))) == NULL)
