@@ -192,7 +192,9 @@ store_upgrade(void)
 	snprintf(path, sizeof(path), "%s/hsys.db", dir);
 	if (access(path, W_OK) == -1)
 		return;
-	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1) {
+	/* keys.db too: a step may move keys (cert v2 did, once). */
+	if (store_open(&s, STORE_MACHINE, STORE_WRITE | STORE_KEYS, &e) ==
+	    -1) {
 		log_warn("cannot bring the store up to date: %s", e.msg);
 		return;
 	}
@@ -487,6 +489,9 @@ main(int argc, char **argv)
 	}
 	hsysd_init(&d);
 	secret_protect_process();
+	/* Private keys are the key process's: hsysd reads none, and no page
+	 * of keys.db (docs/keys.md). */
+	store_forgo_keys();
 	pthread_mutex_init(&d.listen_lock, NULL);
 	d.started = time(NULL);
 	d.workers = default_workers();
