@@ -8,7 +8,7 @@ For each key (PEM, unencrypted), the forms searched are: its DER
 private scalar, RSA's d, p and q, each as big-endian bytes and as the
 little-endian limbs a BIGNUM keeps on x86-64 (the number's bytes
 reversed). Reads /proc/PID/maps and /proc/PID/mem (root), every readable
-mapping. Prints one line per form found: "FOUND file form"; and last
+mapping but ASan's shadow (over 64 GiB, reserved and mostly unbacked). Prints one line per form found: "FOUND file form"; and last
 "scanned N bytes". Exit 0.
 """
 import re
@@ -55,8 +55,13 @@ def patterns(pem):
     return pats
 
 
+CHUNK = 64 << 20
+HUGE = 64 << 30   # ASan's shadow: reserved, never a heap; not read
+
+
 def scan(pid, pats):
     found, total = set(), 0
+    overlap = max(len(p) for _, _, p in pats)
     with open("/proc/%d/maps" % pid) as maps, \
             open("/proc/%d/mem" % pid, "rb", 0) as mem:
         for line in maps:
@@ -64,15 +69,22 @@ def scan(pid, pats):
             if "r" not in f[1] or (len(f) > 5 and f[5] == "[vvar]"):
                 continue
             lo, hi = (int(x, 16) for x in f[0].split("-"))
-            try:
-                mem.seek(lo)
-                chunk = mem.read(hi - lo)
-            except (OSError, ValueError):
+            if hi - lo > HUGE:
                 continue
-            total += len(chunk)
-            for i, (_, _, p) in enumerate(pats):
-                if i not in found and p in chunk:
-                    found.add(i)
+            at, tail = lo, b""
+            while at < hi:
+                try:
+                    mem.seek(at)
+                    chunk = mem.read(min(CHUNK, hi - at))
+                except (OSError, ValueError):
+                    break
+                total += len(chunk)
+                chunk = tail + chunk
+                for i, (_, _, p) in enumerate(pats):
+                    if i not in found and p in chunk:
+                        found.add(i)
+                tail = chunk[-overlap:]
+                at += CHUNK
     return found, total
 
 
