@@ -12,7 +12,8 @@
  *                 generation), reload.c (CONFIG_CHANGED), control.c (the
  *                 control socket), dispatch.c (a connection's first
  *                 frame), session.c, queue.c, registry.c, acl.c,
- *                 state.c (servicestate), handover.c, drain.c
+ *                 state.c (servicestate), handover.c, drain.c,
+ *                 keyproc.c (the key process: start, watch, restart)
  *   workers       worker.c (the threads), conn.c and the files split
  *                 from it (client connections, requests, responses,
  *                 tunnels), channel.c (data channels), route.c (the

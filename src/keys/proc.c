@@ -39,8 +39,9 @@
 #define RELOAD_EVERY_S	1	/* a SIGN for an unknown key reads again */
 
 struct keyproc {
-	pthread_rwlock_t	 lock;	/* guards table */
+	pthread_rwlock_t	 lock;	/* guards table, gen */
 	struct keys_table	*table;
+	unsigned		 gen;	/* moves with table */
 	pthread_mutex_t		 reload_lock;
 	time_t			 last_read;
 	atomic_int		 channels;
@@ -60,6 +61,7 @@ reload(struct keyproc *kp, struct err *e)
 	pthread_rwlock_wrlock(&kp->lock);
 	old = kp->table;
 	kp->table = t;
+	kp->gen++;
 	pthread_rwlock_unlock(&kp->lock);
 	pthread_mutex_unlock(&kp->reload_lock);
 	keys_table_free(old);
@@ -88,29 +90,104 @@ alg_fits(EVP_PKEY *k, enum keys_alg alg)
 	return EVP_PKEY_is_a(k, "RSA");
 }
 
-static enum keys_status
-sign_with(EVP_PKEY *k, const struct keys_req *r, struct keys_ans *a)
+/*
+ * A channel's signing contexts, kept from one request to the next: making
+ * one (fetching the algorithm, setting the digest and padding) costs about
+ * as much as an ECDSA signature. One per key, algorithm and digest, for
+ * the table's generation they were made in; at most CTX_CACHE, the oldest
+ * made again first.
+ */
+#define CTX_CACHE	8
+
+struct sign_ctx {
+	EVP_PKEY_CTX	*c;
+	EVP_PKEY	*k;
+	unsigned	 gen;
+	int		 alg, md;
+};
+
+struct ctx_cache {
+	struct sign_ctx	 e[CTX_CACHE];
+	unsigned	 next;
+};
+
+static void
+ctx_cache_clear(struct ctx_cache *cc)
+{
+	size_t i;
+
+	for (i = 0; i < CTX_CACHE; i++)
+		EVP_PKEY_CTX_free(cc->e[i].c);
+	memset(cc, 0, sizeof(*cc));
+}
+
+static EVP_PKEY_CTX *
+ctx_new(EVP_PKEY *k, const struct keys_req *r)
 {
 	const EVP_MD *md = EVP_get_digestbyname(keys_md_name(r->md));
+	EVP_PKEY_CTX *c;
+	int ok;
+
+	if (md == NULL || (c = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL)) ==
+	    NULL)
+		return NULL;
+	ok = EVP_PKEY_sign_init(c) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(c, md) > 0;
+	if (ok && r->alg == KEYS_ALG_RSA_PKCS1)
+		ok = EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) > 0;
+	/* PSS: the salt as long as the digest (req.c allows no other). */
+	if (ok && r->alg == KEYS_ALG_RSA_PSS)
+		ok = EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) >
+		    0 && EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) > 0 &&
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(c, r->saltlen) > 0;
+	if (!ok) {
+		EVP_PKEY_CTX_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static EVP_PKEY_CTX *
+ctx_get(struct ctx_cache *cc, EVP_PKEY *k, unsigned gen,
+    const struct keys_req *r)
+{
+	struct sign_ctx *s;
+	size_t i;
+
+	for (i = 0; i < CTX_CACHE; i++) {
+		s = &cc->e[i];
+		if (s->c != NULL && s->k == k && s->gen == gen &&
+		    s->alg == (int)r->alg && s->md == (int)r->md)
+			return s->c;
+	}
+	s = &cc->e[cc->next++ % CTX_CACHE];
+	EVP_PKEY_CTX_free(s->c);
+	memset(s, 0, sizeof(*s));
+	if ((s->c = ctx_new(k, r)) == NULL)
+		return NULL;
+	s->k = k;
+	s->gen = gen;
+	s->alg = (int)r->alg;
+	s->md = (int)r->md;
+	return s->c;
+}
+
+static enum keys_status
+sign_with(struct ctx_cache *cc, EVP_PKEY *k, unsigned gen,
+    const struct keys_req *r, struct keys_ans *a)
+{
 	EVP_PKEY_CTX *c;
 	size_t n = sizeof(a->sig);
 	int ok;
 
 	if (!alg_fits(k, r->alg))
 		return KEYS_EMISMATCH;
-	if (md == NULL || (size_t)EVP_PKEY_get_size(k) > sizeof(a->sig) ||
-	    (c = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL)) == NULL)
+	if ((size_t)EVP_PKEY_get_size(k) > sizeof(a->sig) ||
+	    (c = ctx_get(cc, k, gen, r)) == NULL) {
+		ERR_clear_error();
 		return KEYS_EFAILED;
-	ok = EVP_PKEY_sign_init(c) > 0 &&
-	    EVP_PKEY_CTX_set_signature_md(c, md) > 0;
-	if (ok && r->alg == KEYS_ALG_RSA_PKCS1)
-		ok = EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) > 0;
-	if (ok && r->alg == KEYS_ALG_RSA_PSS)
-		ok = EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) >
-		    0 && EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) > 0 &&
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(c, r->saltlen) > 0;
-	ok = ok && EVP_PKEY_sign(c, a->sig, &n, r->digest, r->dlen) > 0;
-	EVP_PKEY_CTX_free(c);
+	}
+	ok = EVP_PKEY_sign(c, a->sig, &n, r->digest, r->dlen) > 0;
 	ERR_clear_error();
 	if (!ok)
 		return KEYS_EFAILED;
@@ -119,7 +196,8 @@ sign_with(EVP_PKEY *k, const struct keys_req *r, struct keys_ans *a)
 }
 
 static enum keys_status
-sign(struct keyproc *kp, const struct keys_req *r, struct keys_ans *a)
+sign(struct keyproc *kp, struct ctx_cache *cc, const struct keys_req *r,
+    struct keys_ans *a)
 {
 	enum keys_status st;
 	EVP_PKEY *k;
@@ -128,7 +206,7 @@ sign(struct keyproc *kp, const struct keys_req *r, struct keys_ans *a)
 	for (tries = 0; tries < 2; tries++) {
 		pthread_rwlock_rdlock(&kp->lock);
 		if ((k = keys_table_find(kp->table, r->key)) != NULL) {
-			st = sign_with(k, r, a);
+			st = sign_with(cc, k, kp->gen, r, a);
 			pthread_rwlock_unlock(&kp->lock);
 			return st;
 		}
@@ -223,8 +301,8 @@ channel_ok(int fd)
 }
 
 static void
-answer(struct keyproc *kp, int fd, const unsigned char *buf, size_t n,
-    int passed)
+answer(struct keyproc *kp, struct ctx_cache *cc, int fd,
+    const unsigned char *buf, size_t n, int passed)
 {
 	unsigned char out[KEYS_ANS_MAX];
 	struct keys_ans a = { 0 };
@@ -234,7 +312,7 @@ answer(struct keyproc *kp, int fd, const unsigned char *buf, size_t n,
 	a.status = keys_req_decode(buf, n, &r);
 	a.id = r.id;
 	if (a.status == KEYS_OK && r.op == KEYS_OP_SIGN)
-		a.status = sign(kp, &r, &a);
+		a.status = sign(kp, cc, &r, &a);
 	else if (a.status == KEYS_OK && r.op == KEYS_OP_RELOAD) {
 		if (reload(kp, &e) == -1) {
 			log_warn("key process: %s", e.msg);
@@ -258,13 +336,15 @@ static void
 serve(struct keyproc *kp, int fd)
 {
 	unsigned char buf[KEYS_REQ_MAX];
+	struct ctx_cache cc = { .next = 0 };
 	ssize_t n;
 	int passed;
 
 	while ((n = recv_msg(fd, buf, sizeof(buf), &passed)) > 0)
-		answer(kp, fd, buf, (size_t)n, passed);
+		answer(kp, &cc, fd, buf, (size_t)n, passed);
 	if (passed != -1)
 		close(passed);
+	ctx_cache_clear(&cc);
 	close(fd);
 }
 
