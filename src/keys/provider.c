@@ -556,13 +556,26 @@ sig_sign(void *ctx, unsigned char *sig, size_t *siglen, size_t sigsize,
 	return remote_sign(c, tbs, tbslen, sig, siglen, sigsize);
 }
 
+/* The digests, fetched once: libssl starts a digest-sign several times
+ * a handshake (asking which digests a key supports, then signing). */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_fetched[KEYS_MD_SHA512 + 1];
+
+static void
+md_fetch(void)
+{
+	int i;
+
+	for (i = KEYS_MD_SHA256; i <= KEYS_MD_SHA512; i++)
+		md_fetched[i] = EVP_MD_fetch(NULL, keys_md_name(i),
+		    "provider=default");
+}
+
 static int
 sig_digest_init(void *ctx, const char *mdname, void *kd,
     const OSSL_PARAM params[])
 {
 	struct sigctx *c = ctx;
-	EVP_MD *md;
-	int ok;
 
 	if (!sig_init(c, kd, params))
 		return 0;
@@ -572,12 +585,9 @@ sig_digest_init(void *ctx, const char *mdname, void *kd,
 		return 0;
 	if (c->md_ctx == NULL && (c->md_ctx = EVP_MD_CTX_new()) == NULL)
 		return 0;
-	if ((md = EVP_MD_fetch(NULL, keys_md_name(c->md), "provider=default"))
-	    == NULL)
-		return 0;
-	ok = EVP_DigestInit_ex(c->md_ctx, md, NULL);
-	EVP_MD_free(md);
-	return ok;
+	pthread_once(&md_once, md_fetch);
+	return md_fetched[c->md] != NULL &&
+	    EVP_DigestInit_ex(c->md_ctx, md_fetched[c->md], NULL);
 }
 
 static int
