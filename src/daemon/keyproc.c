@@ -158,7 +158,7 @@ keyproc_watch(struct hsysd *d, struct err *e)
 int
 keyproc_handover_channel(struct hsysd *d, int *fd, pid_t *pid, struct err *e)
 {
-	if ((*pid = keys_client_pid(d->keys)) == 0)
+	if (d->keys == NULL || (*pid = keys_client_pid(d->keys)) == 0)
 		return err_set(e, "no key process is running");
 	return keys_client_channel(d->keys, fd, e);
 }

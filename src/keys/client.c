@@ -108,6 +108,8 @@ keys_client_pid(struct keys_client *c)
 {
 	pid_t pid;
 
+	if (c == NULL)
+		return 0;
 	pthread_mutex_lock(&c->lock);
 	pid = c->fd == -1 ? 0 : c->pid;
 	pthread_mutex_unlock(&c->lock);
