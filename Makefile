@@ -77,7 +77,8 @@ CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libhsyscore.a
 
 # The daemon's modules, as a library the unit tests link too; main.c apart.
-DAEMON_SRC := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
+DAEMON_SRC := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c)) \
+              $(wildcard src/keys/*.c)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
 DAEMON_LIB := $(BUILD)/libhsysd.a
 
@@ -134,7 +135,7 @@ all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN) $(FAULTSHIM)
 # frames small: a request-sized buffer on the stack, in a path that can
 # recur, is how one packet crashed hsysd once (tests/e2e/attack_pipeline).
 FRAME_MAX := -Wframe-larger-than=20480
-$(foreach d,src/daemon src/http src/h2 src/proto src/url,$(BUILD)/obj/$(d)/%.o): \
+$(foreach d,src/daemon src/keys src/http src/h2 src/proto src/url,$(BUILD)/obj/$(d)/%.o): \
     CFLAGS += $(FRAME_MAX)
 $(BUILD)/obj/src/daemon/main.o: CFLAGS += -Wno-frame-larger-than
 

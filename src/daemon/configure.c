@@ -10,6 +10,7 @@
 
 #include "common/err.h"
 #include "daemon/hsysd.h"
+#include "daemon/keyproc.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -24,7 +25,9 @@ publish_snapshot(struct hsysd *d, struct err *e)
 {
 	struct snapshot *snap;
 
-	if (snapshot_build(&snap, d->tickets, e) == -1)
+	/* The keys the new bindings use, read by the key process first. */
+	keyproc_reload(d);
+	if (snapshot_build(&snap, d->tickets, d->keys, e) == -1)
 		return -1;
 	log_info("%zu certificate binding(s) in force", snap->n);
 	snapshot_publish(d, snap);

@@ -46,6 +46,7 @@
 #include "daemon/drain.h"
 #include "daemon/handover.h"
 #include "daemon/hsysd.h"
+#include "daemon/keyproc.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
@@ -366,6 +367,31 @@ old_read(struct loop *l, struct loop_io *io, unsigned rev)
 		old_abort(d, "sent a malformed frame");
 }
 
+/* A channel of its own to our key process: an unprivileged successor
+ * could not start one (docs/keys.md). Without a key process (it is being
+ * started again), the successor starts its own. */
+static int
+send_keys(struct hsysd *d, struct sending *sd)
+{
+	unsigned char p[HO_FD_FIXED] = { 0 };
+	struct err e;
+	pid_t pid;
+	int kfd, rc;
+
+	if (keyproc_handover_channel(d, &kfd, &pid, &e) == -1) {
+		log_warn("handover: %s; the new hsysd starts its own key "
+		    "process", e.msg);
+		return 0;
+	}
+	proto_put32(p, PROTO_HANDOVER_KEYS);
+	proto_put32(p + 4, (uint32_t)pid);
+	rc = send_frame(sd->fd, PROTO_HANDOVER_FD, 0, p, sizeof(p), kfd);
+	close(kfd);
+	if (rc == 0)
+		sd->nfds++;
+	return rc;
+}
+
 static int
 old_send_state(struct hsysd *d, int fd)
 {
@@ -377,7 +403,8 @@ old_send_state(struct hsysd *d, int fd)
 	    -1)
 		return -1;
 	sd.nfds = 1;
-	if (listeners_each_fd(d, send_listener, &sd) == -1 ||
+	if (send_keys(d, &sd) == -1 ||
+	    listeners_each_fd(d, send_listener, &sd) == -1 ||
 	    registry_each(d, send_prefix, &sd) == -1)
 		return -1;
 	return send_frame(fd, PROTO_HANDOVER_END, (uint64_t)sd.nfds, NULL, 0,
@@ -509,6 +536,9 @@ take_fd(struct hsysd *d, struct receiving *r, const struct proto_frame *f,
 		d->lock_fd = fd;
 		return 0;
 	}
+	if (kind == PROTO_HANDOVER_KEYS && d->keys == NULL)
+		return keyproc_adopt(d, fd, (pid_t)proto_get32(f->payload + 4),
+		    e);
 	if (kind == PROTO_HANDOVER_LISTENER && listener_adopt(d, fd,
 	    proto_get16(f->payload + 4), (proto_get16(f->payload + 6) &
 	    PROTO_HANDOVER_F_TLS) != 0) == 0)

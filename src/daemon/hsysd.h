@@ -13,7 +13,8 @@
  *                 generation), reload.c (CONFIG_CHANGED), control.c (the
  *                 control socket), dispatch.c (a connection's first
  *                 frame), session.c, queue.c, registry.c, acl.c,
- *                 state.c (servicestate), handover.c, drain.c
+ *                 state.c (servicestate), handover.c, drain.c,
+ *                 keyproc.c (the key process: start, watch, restart)
  *   workers       worker.c (the threads), conn.c and the files split
  *                 from it (client connections, requests, responses,
  *                 tunnels), channel.c (data channels), route.c (the
@@ -55,6 +56,8 @@ struct channel_ops;
 struct control;
 struct control_ops;
 struct httplog;
+struct keyproc;
+struct keys_client;
 struct drain;
 struct handover;
 struct listener;
@@ -95,6 +98,8 @@ struct hsysd {
 	struct loop_timer	 poll_store;	/* generation check */
 	struct loop_timer	 rotate;	/* session ticket keys */
 	struct tls_tickets	*tickets;
+	struct keys_client	*keys;		/* signatures (src/keys) */
+	struct keyproc		*keyproc;	/* keyproc.h */
 	struct httplog		*httplog;	/* access, httperr */
 	struct handover		*handover;	/* taking over, or handing */
 	struct reload		*reload;	/* CONFIG_CHANGED (reload.h) */

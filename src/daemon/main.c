@@ -33,6 +33,7 @@
 #include "daemon/handover.h"
 #include "daemon/hsysd.h"
 #include "daemon/httplog.h"
+#include "daemon/keyproc.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -46,6 +47,7 @@
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
+#include "keys/keys.h"
 #include "store/store.h"
 
 #ifndef HSYS_VERSION
@@ -197,7 +199,9 @@ store_upgrade(void)
 	snprintf(path, sizeof(path), "%s/hsys.db", dir);
 	if (access(path, W_OK) == -1)
 		return;
-	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1) {
+	/* keys.db too: a step may move keys (cert v2 did, once). */
+	if (store_open(&s, STORE_MACHINE, STORE_WRITE | STORE_KEYS, &e) ==
+	    -1) {
 		log_warn("cannot bring the store up to date: %s", e.msg);
 		return;
 	}
@@ -530,8 +534,16 @@ main(int argc, char **argv)
 	struct err e;
 	ssize_t n;
 
+	/* The key process: hsysd's own binary, run again (keys_spawn). */
+	if (argc == 3 && strcmp(argv[1], KEYS_PROC_ARG) == 0) {
+		log_init("hsysd-keys", strcmp(argv[2], "syslog") == 0, 0);
+		keys_proc_main(KEYS_PROC_FD);
+	}
 	hsysd_init(&d);
 	secret_protect_process();
+	/* Private keys are the key process's: hsysd reads none, and no page
+	 * of keys.db (docs/keys.md). */
+	store_forgo_keys();
 	pthread_mutex_init(&d.listen_lock, NULL);
 	d.started = time(NULL);
 	d.workers = default_workers();
@@ -544,8 +556,8 @@ main(int argc, char **argv)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
 	raise_nofile();
-	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &pd, &e) == -1 || (takeover ? handover_take(&d, &e) :
-	    lock_instance(&d, &e)) == -1)
+	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &pd, &e) == -1 ||
+	    (takeover ? handover_take(&d, &e) : lock_instance(&d, &e)) == -1)
 		goto fail;
 	/* A store hsysd cannot read (once brought up to date) stops it here,
 	 * saying why, rather than serving nothing; a hsysd it would take over
@@ -559,8 +571,12 @@ main(int argc, char **argv)
 	}
 	if (detach && lock_pid(&d, &e) == -1)	/* new pid */
 		goto fail;
+	/* Before any thread: the key process is forked from here. */
+	if (keyproc_start(&d, detach, &e) == -1)
+		goto fail;
 	if (loop_new(&d.loop, &e) == -1 || signals_open(&d, &e) == -1 ||
-	    mailbox_open(&d.mailbox, d.loop, &e) == -1)
+	    mailbox_open(&d.mailbox, d.loop, &e) == -1 ||
+	    keyproc_watch(&d, &e) == -1)
 		goto fail;
 	d.mailbox_open = 1;
 	if (pd.active)
@@ -592,6 +608,7 @@ fail:
 	rc = 1;
 out:
 	hsysd_stop(&d);
+	keyproc_stop(&d);
 	tls_tickets_free(d.tickets);
 	if (d.signals.fd > 0)
 		close(d.signals.fd);

@@ -26,6 +26,7 @@ struct build {
 	struct snapshot		*snap;
 	struct store		*store;
 	struct tls_tickets	*tickets;
+	struct keys_client	*keys;
 	size_t			 cap;
 };
 
@@ -93,7 +94,6 @@ add_binding(const struct config_sslcert *c, void *arg)
 {
 	struct build *bd = arg;
 	struct snapshot *s = bd->snap;
-	struct cert_store_name sn;
 	struct tls_binding *b, *nb;
 	struct err e;
 
@@ -121,9 +121,8 @@ add_binding(const struct config_sslcert *c, void *arg)
 		    c->certhash + 5);
 		return 0;
 	}
-	(void)sn;
 	if (tls_ctx_new(&b->ctx, bd->store, c->current, c->current_store,
-	    b->flags, bd->tickets, &e) == -1) {
+	    b->flags, bd->tickets, bd->keys, &e) == -1) {
 		log_warn("binding %s: %s; it does not serve until fixed",
 		    b->endpoint, e.msg);
 		return 0;
@@ -265,9 +264,9 @@ snapshot_free(struct shared *sh)
 
 int
 snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
-    struct err *e)
+    struct keys_client *keys, struct err *e)
 {
-	struct build bd = { .tickets = tickets };
+	struct build bd = { .tickets = tickets, .keys = keys };
 	int rc;
 
 	if ((bd.snap = calloc(1, sizeof(*bd.snap))) == NULL)

@@ -25,6 +25,7 @@ struct err;
 struct hsysd;
 struct url_prefix;
 struct url_request;
+struct keys_client;
 struct tls_tickets;
 struct worker;
 
@@ -86,7 +87,8 @@ int64_t	snapshot_body_max(const struct snap_limits *,
 
 /* Reads the bindings; a binding whose certificate cannot be used is left
  * out with a warning (the others still serve). */
-int	snapshot_build(struct snapshot **, struct tls_tickets *, struct err *);
+int	snapshot_build(struct snapshot **, struct tls_tickets *,
+	    struct keys_client *, struct err *);
 void	snapshot_release(struct snapshot *);
 /* Main thread: every worker serves with s from its next mail on, and
  * releases the one it had (shared.h). */

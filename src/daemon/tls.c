@@ -15,6 +15,7 @@
 #include "cert/cert.h"
 #include "common/err.h"
 #include "daemon/tls.h"
+#include "keys/keys.h"
 
 #define TLS12_CIPHERS \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
@@ -268,7 +269,7 @@ ctx_policy(SSL_CTX *ctx, unsigned flags, struct tls_tickets *tickets,
 int
 tls_ctx_new(SSL_CTX **out, struct store *s, const char *thumbprint,
     const char *storename, unsigned flags, struct tls_tickets *tickets,
-    struct err *e)
+    struct keys_client *keys, struct err *e)
 {
 	struct cert_entry c;
 	EVP_PKEY *key = NULL;
@@ -279,13 +280,13 @@ tls_ctx_new(SSL_CTX **out, struct store *s, const char *thumbprint,
 	if (certstore_find(s, storename ? storename : CERT_STORE_MY,
 	    thumbprint, &c, e) == -1)
 		return -1;
-	if (certstore_load(s, c.id, &x, &key, e) == -1)
+	if (!c.has_key)
+		return err_set(e, "the certificate %s has no private key in "
+		    "the store", c.thumbprint);
+	if (certstore_load(s, c.id, &x, NULL, e) == -1)
 		return -1;
-	if (key == NULL) {
-		err_set(e, "the certificate %s has no private key in the store",
-		    c.thumbprint);
+	if (keys_pkey_new(keys, X509_get0_pubkey(x), &key, e) == -1)
 		goto fail;
-	}
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		err_ssl(e, "cannot create a TLS context");
 		goto fail;

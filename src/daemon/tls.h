@@ -1,10 +1,10 @@
 /*
  * tls — TLS contexts for bindings, and the policy every context follows.
  *
- * The only place where private keys enter OpenSSL: a context is built from
- * a certificate in the store (its key, and the intermediates found in the
- * CA store as the chain to send). When keys move to a separate process
- * (relayd's `ca`, h2o's neverbleed), this file is what changes.
+ * A context is built from a certificate in the store (with the
+ * intermediates found in the CA store as the chain to send) and a key
+ * whose private half is the key process's (src/keys, docs/keys.md):
+ * hsysd never reads a private key.
  *
  * Policy: TLS 1.2 and 1.3 only; TLS 1.2 suites are ECDHE with AEAD only;
  * the server's preference wins; groups X25519, P-256, P-384; no
@@ -23,6 +23,7 @@
 
 struct err;
 struct store;
+struct keys_client;
 struct tls_tickets;
 
 #define TLS_NO_TLS12		0x01	/* disabletls12=enable */
@@ -49,10 +50,12 @@ unsigned tls_alpn_pick(const unsigned char *in, unsigned inlen,
 unsigned tls_alpn_allowed(unsigned flags);
 
 /* A context for the certificate `thumbprint` in `storename` (NULL: My) of
- * the open store. tickets may be NULL (no resumption by ticket). */
+ * the open store. tickets may be NULL (no resumption by ticket). The
+ * private key stays in the key process: the context holds the public half
+ * and signs through `keys` (src/keys). */
 int	tls_ctx_new(SSL_CTX **, struct store *, const char *thumbprint,
 	    const char *storename, unsigned flags, struct tls_tickets *,
-	    struct err *);
+	    struct keys_client *, struct err *);
 
 /* The context a TLS listener starts every connection with: the policy and
  * the ticket keys, no certificate. `hello` runs on each ClientHello to pick

@@ -67,6 +67,7 @@ enum proto_type {
 /* HANDOVER_FD kinds, and a listener's flags. */
 #define PROTO_HANDOVER_LOCK	1
 #define PROTO_HANDOVER_LISTENER	2
+#define PROTO_HANDOVER_KEYS	3	/* a key process channel; u32 pid */
 #define PROTO_HANDOVER_F_TLS	0x1
 
 #define PROTO_F_END		0x8000	/* last body frame of a request */

@@ -293,6 +293,15 @@ wal_holds(const struct store *s)
 	return stat(wal, &st) == 0 && st.st_size > 0;
 }
 
+/* Set once, at a process's start, before any thread (store_forgo_keys). */
+static int forgo_keys;
+
+void
+store_forgo_keys(void)
+{
+	forgo_keys = 1;
+}
+
 static int
 open_file(struct store *s, int flags, struct err *e)
 {
@@ -338,6 +347,7 @@ open_file(struct store *s, int flags, struct err *e)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
 	if ((s->writable || access(s->keypath, R_OK) == 0) &&
+	    (!forgo_keys || (flags & STORE_KEYS)) &&
 	    attach_keys(s, s->keypath, e) == -1)
 		return -1;
 	if (s->writable && chmod(s->keypath, 0600) == -1)

@@ -40,6 +40,8 @@ enum store_location {
 
 #define STORE_READ	0x0	/* open for reading; a missing store is empty */
 #define STORE_WRITE	0x1	/* open for writing; creates it if missing */
+#define STORE_KEYS	0x2	/* attach keys.db even in a process that
+				 * forgoes keys (store_forgo_keys) */
 
 #define STORE_BUSY_MS	30000
 
@@ -60,6 +62,11 @@ const char *store_location_name(enum store_location);
 int	store_runtime_dir(char *buf, size_t size, struct err *);
 
 int	store_open(struct store **, enum store_location, int flags, struct err *);
+/* This process never reads private keys: the stores it opens from now on
+ * leave keys.db alone (not attached, not checked, no page of it read)
+ * unless opened with STORE_KEYS. hsysd, whose keys are the key process's
+ * (src/keys, docs/keys.md). */
+void	store_forgo_keys(void);
 void	store_close(struct store *);
 
 /* Transactions: begin takes the write lock; commit bumps the generation. */

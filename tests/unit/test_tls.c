@@ -11,12 +11,15 @@
 
 #include "cert/cert.h"
 #include "common/err.h"
+#include "config/config.h"
 #include "daemon/tls.h"
+#include "keys/keys.h"
 #include "store/store.h"
 #include "testcert.h"
 #include "unit.h"
 
 static struct store *st;
+static struct keys_client *kc;
 static char leaf_thumb[CERT_THUMB_LEN + 1], bare_thumb[CERT_THUMB_LEN + 1];
 
 static X509 *
@@ -31,6 +34,37 @@ make(const char *cn, EVP_PKEY *k, X509 *ca, EVP_PKEY *cak, int is_ca,
 		testcert_ext(x, ca, NID_subject_alt_name, "DNS:localhost");
 	X509_sign(x, cak ? cak : k, EVP_sha256());
 	return x;
+}
+
+/* The key process signs for keys that a binding uses. */
+static void
+bind_leaf(struct err *e)
+{
+	struct config_sslcert b = { .kind = CONFIG_IPPORT };
+	struct config_warnings w = { .n = 0 };
+	int i;
+
+	snprintf(b.endpoint, sizeof(b.endpoint), "0.0.0.0:443");
+	snprintf(b.certhash, sizeof(b.certhash), "%s", leaf_thumb);
+	snprintf(b.storename, sizeof(b.storename), "MY");
+	snprintf(b.appid, sizeof(b.appid),
+	    "{00000000-0000-0000-0000-000000000001}");
+	for (i = 0; i < SSLOPT_COUNT; i++)
+		b.opt[i] = config_sslopts[i].dflt;
+	CHECK(config_sslcert_add(st, &b, &w, e) == 0);
+}
+
+/* The key process the contexts sign through (forked: no exec). */
+static void
+start_keys(void)
+{
+	struct err e;
+	pid_t pid;
+	int fd;
+
+	CHECK(keys_client_new(&kc, &e) == 0);
+	CHECK(keys_spawn(NULL, 0, &fd, &pid, &e) == 0);
+	keys_client_attach(kc, fd, pid);
 }
 
 static void
@@ -52,9 +86,11 @@ setup(void)
 	certstore_add(st, "CA", mid, NULL, &o, &e);
 	certstore_add(st, "My", leaf, lk, &o, &e);
 	certstore_add(st, "My", bare, NULL, &o, &e);
-	store_commit(st, &e);
 	cert_thumbprint(leaf, leaf_thumb);
 	cert_thumbprint(bare, bare_thumb);
+	bind_leaf(&e);
+	store_commit(st, &e);
+	start_keys();
 	X509_free(root);
 	X509_free(mid);
 	X509_free(leaf);
@@ -128,7 +164,7 @@ test_policy_and_chain(void)
 	char desc[128];
 	SSL *c, *s;
 
-	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, NULL, &e) == 0);
+	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, NULL, kc, &e) == 0);
 	c = SSL_new(cctx);
 	s = SSL_new(sctx);
 	CHECK(handshake(c, s));
@@ -154,7 +190,7 @@ test_versions_and_suites(void)
 	struct err e;
 	SSL *c, *s;
 
-	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, TLS_NO_TLS13, NULL, &e)
+	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, TLS_NO_TLS13, NULL, kc, &e)
 	    == 0);
 	cctx = client_ctx(0, NULL, NULL, 0);
 	c = SSL_new(cctx);
@@ -184,7 +220,7 @@ test_versions_and_suites(void)
 	SSL_CTX_free(sctx);
 
 	CHECK(tls_ctx_new(&only13, st, leaf_thumb, NULL, TLS_NO_TLS12, NULL,
-	    &e) == 0);
+	    kc, &e) == 0);
 	cctx = client_ctx(TLS1_2_VERSION, NULL, NULL, 0);
 	c = SSL_new(cctx);
 	s = SSL_new(only13);
@@ -195,7 +231,7 @@ test_versions_and_suites(void)
 	SSL_CTX_free(only13);
 
 	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL,
-	    TLS_NO_TLS12 | TLS_NO_TLS13, NULL, &e) == -1 &&
+	    TLS_NO_TLS12 | TLS_NO_TLS13, NULL, kc, &e) == -1 &&
 	    strstr(e.msg, "both TLS 1.2 and TLS 1.3") != NULL);
 }
 
@@ -266,8 +302,8 @@ test_alpn_fallback_and_errors(void)
 	struct err e;
 	char b[32];
 
-	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, NULL, &e) == 0);
-	CHECK(tls_ctx_new(&noh2, st, leaf_thumb, NULL, TLS_NO_H2, NULL, &e) ==
+	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, NULL, kc, &e) == 0);
+	CHECK(tls_ctx_new(&noh2, st, leaf_thumb, NULL, TLS_NO_H2, NULL, kc, &e) ==
 	    0);
 	/* A client offering only protocols we do not speak, or no ALPN at
 	 * all, is served HTTP/1.1: no fatal alert. */
@@ -279,9 +315,9 @@ test_alpn_fallback_and_errors(void)
 	    TLS_H2_SERVED ? "h2" : "http/1.1");
 	SSL_CTX_free(noh2);
 	SSL_CTX_free(sctx);
-	CHECK(tls_ctx_new(&sctx, st, bare_thumb, NULL, 0, NULL, &e) == -1 &&
+	CHECK(tls_ctx_new(&sctx, st, bare_thumb, NULL, 0, NULL, kc, &e) == -1 &&
 	    strstr(e.msg, "no private key") != NULL);
-	CHECK(tls_ctx_new(&sctx, st, "0000000000", NULL, 0, NULL, &e) == -1 &&
+	CHECK(tls_ctx_new(&sctx, st, "0000000000", NULL, 0, NULL, kc, &e) == -1 &&
 	    strstr(e.msg, "no certificate") != NULL);
 }
 
@@ -314,7 +350,7 @@ test_tickets(void)
 	int reused;
 
 	CHECK(tls_tickets_new(&t, &e) == 0);
-	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, t, &e) == 0);
+	CHECK(tls_ctx_new(&sctx, st, leaf_thumb, NULL, 0, t, kc, &e) == 0);
 	s1 = resume(sctx, cctx, NULL, &reused);
 	CHECK(reused == 0);
 	s2 = resume(sctx, cctx, s1, &reused);
@@ -333,7 +369,7 @@ test_tickets(void)
 	SSL_SESSION_free(s2);
 	SSL_SESSION_free(s1);
 
-	CHECK(tls_ctx_new(&nt, st, leaf_thumb, NULL, TLS_NO_TICKETS, t, &e)
+	CHECK(tls_ctx_new(&nt, st, leaf_thumb, NULL, TLS_NO_TICKETS, t, kc, &e)
 	    == 0);
 	s1 = resume(nt, cctx, NULL, &reused);
 	s2 = resume(nt, cctx, s1, &reused);
@@ -356,6 +392,7 @@ main(void)
 	RUN(test_alpn_fallback_and_errors);
 	RUN(test_tickets);
 	store_close(st);
+	keys_client_free(kc);
 	testcert_home_remove(getenv("HSYS_HOME"));
 	return unit_done();
 }

@@ -1,0 +1,282 @@
+/*
+ * client — hsysd's side of the key process: its main channel, a channel
+ * of each thread's own, and a request's round trip.
+ *
+ * A signature is asked for on the thread that needs it (a worker in the
+ * middle of a handshake), on that thread's own channel, so that workers
+ * never wait for each other: the key process serves each channel with a
+ * thread of its own. A thread opens its channel at its first signature,
+ * by sending one end of a new socketpair over the main channel (CHANNEL),
+ * which the main thread also uses for RELOAD; a mutex orders those short
+ * exchanges. When the key process is replaced (keys_client_attach), the
+ * generation moves and each thread opens a new channel at its next call.
+ *
+ * A round trip waits at most KEYS_WAIT_MS: a key process that hangs
+ * fails the handshakes that need it, never a worker for good.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "common/err.h"
+#include "keys/keys.h"
+
+#define KEYS_WAIT_MS		5000
+#define KEYS_RELOAD_WAIT_MS	40000	/* the store may be busy 30 s */
+
+struct keys_client {
+	pthread_mutex_t		 lock;	/* fd, pid; the main channel's use */
+	int			 fd;	/* main channel; -1: none */
+	pid_t			 pid;
+	atomic_uint		 gen;	/* moves with fd */
+	atomic_uint		 next_id;
+	pthread_key_t		 chan;	/* struct thread_chan */
+};
+
+struct thread_chan {
+	int		fd;
+	unsigned	gen;
+};
+
+static void
+thread_chan_free(void *p)
+{
+	struct thread_chan *tc = p;
+
+	if (tc->fd != -1)
+		close(tc->fd);
+	free(tc);
+}
+
+int
+keys_client_new(struct keys_client **out, struct err *e)
+{
+	struct keys_client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return err_sys(e, "out of memory");
+	if (pthread_key_create(&c->chan, thread_chan_free) != 0) {
+		free(c);
+		return err_set(e, "cannot make a thread key");
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->fd = -1;
+	*out = c;
+	return 0;
+}
+
+void
+keys_client_free(struct keys_client *c)
+{
+	struct thread_chan *tc;
+
+	if (c == NULL)
+		return;
+	if ((tc = pthread_getspecific(c->chan)) != NULL) {
+		pthread_setspecific(c->chan, NULL);
+		thread_chan_free(tc);
+	}
+	pthread_key_delete(c->chan);
+	if (c->fd != -1)
+		close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void
+keys_client_attach(struct keys_client *c, int fd, pid_t pid)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = fd;
+	c->pid = pid;
+	atomic_fetch_add(&c->gen, 1);
+	pthread_mutex_unlock(&c->lock);
+}
+
+pid_t
+keys_client_pid(struct keys_client *c)
+{
+	pid_t pid;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	pid = c->fd == -1 ? 0 : c->pid;
+	pthread_mutex_unlock(&c->lock);
+	return pid;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends a request (with a descriptor when pass is not -1) and waits for
+ * its answer: 0, or -1 when the channel is broken or too slow. Answers
+ * to earlier requests that timed out are skipped. */
+static int
+round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
+    struct keys_ans *a, struct err *e)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		space[CMSG_SPACE(sizeof(int))];
+	} cm;
+	unsigned char buf[KEYS_ANS_MAX];
+	struct iovec iov = { .iov_base = buf };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int64_t deadline = now_ms() + wait_ms;
+	struct cmsghdr *cmh;
+	ssize_t n;
+	int left;
+
+	iov.iov_len = keys_req_encode(r, buf);
+	if (pass != -1) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.space;
+		msg.msg_controllen = sizeof(cm.space);
+		cmh = CMSG_FIRSTHDR(&msg);
+		cmh->cmsg_level = SOL_SOCKET;
+		cmh->cmsg_type = SCM_RIGHTS;
+		cmh->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmh), &pass, sizeof(int));
+	}
+	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)iov.iov_len)
+		return err_sys(e, "cannot reach the key process");
+	for (;;) {
+		if ((left = (int)(deadline - now_ms())) <= 0)
+			return err_set(e, "the key process did not answer "
+			    "within %d ms", wait_ms);
+		if (poll(&pfd, 1, left) == -1 && errno != EINTR)
+			return err_sys(e, "cannot wait for the key process");
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return err_set(e, "the key process is gone");
+		if (keys_ans_decode(buf, (size_t)n, a) == -1)
+			return err_set(e, "the key process answered something "
+			    "malformed");
+		if (a->id == r->id)
+			return 0;
+	}
+}
+
+/* A request on the main channel, under the lock. */
+static int
+main_call(struct keys_client *c, struct keys_req *r, int pass, int wait_ms,
+    struct keys_ans *a, struct err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	r->id = atomic_fetch_add(&c->next_id, 1);
+	rc = c->fd == -1 ? err_set(e, "no key process is running") :
+	    round_trip(c->fd, r, pass, wait_ms, a, e);
+	pthread_mutex_unlock(&c->lock);
+	if (rc == 0 && a->status != KEYS_OK)
+		return err_set(e, "the key process refused: %s",
+		    keys_status_string(a->status));
+	return rc;
+}
+
+int
+keys_client_reload(struct keys_client *c, struct err *e)
+{
+	struct keys_req r = { .op = KEYS_OP_RELOAD };
+	struct keys_ans a;
+
+	return main_call(c, &r, -1, KEYS_RELOAD_WAIT_MS, &a, e);
+}
+
+int
+keys_client_channel(struct keys_client *c, int *fd, struct err *e)
+{
+	struct keys_req r = { .op = KEYS_OP_CHANNEL };
+	struct keys_ans a;
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return err_sys(e, "cannot make a channel to the key process");
+	rc = main_call(c, &r, sv[1], KEYS_WAIT_MS, &a, e);
+	close(sv[1]);
+	if (rc == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	*fd = sv[0];
+	return 0;
+}
+
+/* The calling thread's channel, opened for the current key process. */
+static struct thread_chan *
+thread_chan(struct keys_client *c, struct err *e)
+{
+	struct thread_chan *tc = pthread_getspecific(c->chan);
+	unsigned gen = atomic_load(&c->gen);
+
+	if (tc == NULL) {
+		if ((tc = calloc(1, sizeof(*tc))) == NULL) {
+			err_sys(e, "out of memory");
+			return NULL;
+		}
+		tc->fd = -1;
+		if (pthread_setspecific(c->chan, tc) != 0) {
+			free(tc);
+			err_set(e, "cannot keep a thread's channel");
+			return NULL;
+		}
+	}
+	if (tc->fd != -1 && tc->gen == gen)
+		return tc;
+	if (tc->fd != -1)
+		close(tc->fd);
+	tc->fd = -1;
+	if (keys_client_channel(c, &tc->fd, e) == -1)
+		return NULL;
+	tc->gen = gen;
+	return tc;
+}
+
+int
+keys_client_sign(struct keys_client *c, struct keys_req *r,
+    struct keys_ans *a, struct err *e)
+{
+	struct thread_chan *tc;
+	int tries;
+
+	r->op = KEYS_OP_SIGN;
+	/* A second try only on a new channel: the key process was
+	 * replaced since this thread's last call. */
+	for (tries = 0; tries < 2; tries++) {
+		if ((tc = thread_chan(c, e)) == NULL)
+			return -1;
+		r->id = atomic_fetch_add(&c->next_id, 1);
+		if (round_trip(tc->fd, r, -1, KEYS_WAIT_MS, a, e) == 0)
+			return 0;
+		close(tc->fd);
+		tc->fd = -1;
+		if (tc->gen == atomic_load(&c->gen))
+			return -1;
+	}
+	return -1;
+}

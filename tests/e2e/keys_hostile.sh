@@ -1,0 +1,70 @@
+# The key process (docs/keys.md) against hostile requests, and ended:
+# garbage, oversized and malformed requests, a key no binding uses, the
+# wrong algorithm for a key and a CHANNEL with no socket are refused with
+# their status while the key process stays up and keeps signing; killed,
+# handshakes fail at once (an alert, no hang), hsysd says so and starts a
+# new one, and handshakes work again.
+. "$(dirname "$0")/lib.sh"
+
+P=$((20000 + RANDOM % 12000))
+APPID='{00112233-4455-6677-8899-aabbccddeeff}'
+newcert() { hsys cert new-selfsigned "$@" | grep -oE '^[0-9A-F]{40}'; }
+keyid() {	# SHA-256 of a certificate's SubjectPublicKeyInfo, hex
+	hsys cert export "$1" --pem "$T/$1.pem" >/dev/null 2>&1
+	openssl x509 -in "$T/$1.pem" -pubkey -noout |
+	    openssl pkey -pubin -outform DER | sha256sum | cut -c1-64
+}
+
+EC=$(newcert --dns-name ec.test --key ec-p256)
+RSA=$(newcert --dns-name rsa.test --key rsa-2048)
+hsys http add sslcert ipport=0.0.0.0:$P certhash=$EC appid=$APPID >/dev/null
+hsys http add sslcert hostnameport=rsa.test:$P certhash=$RSA appid=$APPID \
+    >/dev/null
+start_hsysd --workers 2
+KPID=$(pgrep -P "$dpid" -x hsysd-keys)
+t_ok "hsysd started its key process" test -n "$KPID"
+
+hs() {
+	echo | timeout 10 openssl s_client -connect 127.0.0.1:$P \
+	    -servername "$1" 2>&1 | sed -n 's/^Peer signature type: //p' |
+	    head -1
+}
+t_eq "an ECDSA handshake" "$(hs ec.test)" ECDSA
+t_eq "an RSA handshake" "$(hs rsa.test)" RSA-PSS
+
+timeout 60 /usr/bin/python3 "$TOP/tests/e2e/lib/keyprobe.py" "$dpid" "$KPID" \
+    "$(keyid "$EC")" "$(keyid "$RSA")" >"$T/probe" 2>&1
+st() { sed -n "s/^$1 //p" "$T/probe"; }
+t_eq "a channel of our own (CHANNEL on hsysd's main channel)" "$(st channel)" 0
+t_ok "garbage: malformed (1) or another version (2)" \
+    test "$(st garbage)" = 1 -o "$(st garbage)" = 2
+t_eq "two bytes: malformed" "$(st short)" 1
+t_eq "5 KB: malformed" "$(st oversized)" 1
+t_eq "version 2: not spoken (2)" "$(st version)" 2
+t_eq "a digest length not the digest's: malformed" "$(st digest-length)" 1
+t_eq "a PSS salt not the digest's length: malformed" "$(st pss-salt)" 1
+t_eq "a key no binding uses: refused (3)" "$(st unknown-key)" 3
+t_eq "ECDSA with an RSA key: refused (4)" "$(st wrong-alg)" 4
+t_eq "RSA with an EC key: refused (4)" "$(st rsa-on-ec)" 4
+t_eq "CHANNEL without a socket: refused (5)" "$(st channel-no-fd)" 5
+t_eq "CHANNEL with a pipe: refused (5)" "$(st channel-pipe)" 5
+t_eq "and then a good ECDSA request is signed" "$(st good-ecdsa)" 0
+t_eq "and a good RSA-PSS one" "$(st good-pss)" 0
+t_ok "the key process is still up" kill -0 "$KPID"
+t_eq "and handshakes still work" "$(hs ec.test)" ECDSA
+
+kill -9 "$KPID"
+t_ok "killed" wait_until 10 gone "$KPID"
+start=$SECONDS
+out=$(echo | timeout 20 openssl s_client -connect 127.0.0.1:$P \
+    -servername rsa.test 2>&1)
+t_ok "a handshake then fails at once, not by a timeout" \
+    test $((SECONDS - start)) -lt 10
+t_ok "with an alert from the server" grep -q "alert" <<<"$out"
+t_ok "hsysd says the key process ended" \
+    wait_until 10 grep -q "key process (pid $KPID) was ended by signal 9" \
+    "$T/d.log"
+t_ok "and starts a new one" wait_until 10 pgrep -P "$dpid" -x hsysd-keys
+t_ok "which serves handshakes again" wait_until 10 prints RSA-PSS hs rsa.test
+t_eq "for both keys" "$(hs ec.test)" ECDSA
+t_done
