@@ -79,8 +79,11 @@ add_binding(const struct config_sslcert *c, void *arg)
 	struct err e;
 	int rc = 0;
 
-	if (cert_store_name_parse(c->storename, &sn, &e) == -1 ||
-	    certstore_find(l->s, sn.name, c->certhash, &ce, &e) == -1 ||
+	/* c->current: the thumbprint the binding serves now, which for
+	 * certhash=acme:NAME is the ACME record's (it moves on renewal). */
+	if (c->current[0] == '\0' ||
+	    cert_store_name_parse(c->current_store, &sn, &e) == -1 ||
+	    certstore_find(l->s, sn.name, c->current, &ce, &e) == -1 ||
 	    certstore_load(l->s, ce.id, &x, &key, &e) == -1)
 		return 0;
 	if (key != NULL)
