@@ -37,7 +37,13 @@ struct h2conn {
 	int			 streams;	/* open, with a request */
 	int			 fatal;		/* GOAWAY out, then close */
 	int			 closing;	/* GOAWAY out: lingering */
+	int32_t			 waits;		/* the timer: H2C_IDLE, or a
+						 * head's stream id, or
+						 * H2C_BUSY */
 };
+
+#define H2C_BUSY	(-1)	/* streams open: no timer */
+#define H2C_IDLE	0	/* none open: the idle timeout */
 
 /* One stream's request. */
 struct h2req {
@@ -526,6 +532,7 @@ h2conn_start(struct conn *c, void (*next)(struct conn *))
 	h->c = c;
 	h->next = next;
 	lim.http = &l->http;
+	lim.max_streams = l->h2_streams;
 	if (h2_session_new(&h->s, &lim, &h2_sops, h) == -1) {
 		free(h);
 		return -1;
@@ -588,6 +595,30 @@ linger(struct conn *c)
 	return 0;
 }
 
+/*
+ * The connection's one timer: the header wait while a header block is
+ * under way (HEADERS without END_HEADERS: no other frame may come until
+ * it ends, RFC 9113 §4.3, so a client that stops there holds the
+ * connection, as a half-sent HTTP/1.1 head would); none while streams
+ * are open; else the idle timeout. Each runs from when its state began.
+ */
+static void
+arm(struct h2conn *h)
+{
+	struct conn *c = h->c;
+	int32_t head = h2_session_head_pending(h->s);
+	int32_t want = head > 0 ? head : h->streams > 0 ? H2C_BUSY : H2C_IDLE;
+
+	if (want == h->waits && (want == H2C_BUSY || c->timer.deadline != 0))
+		return;
+	h->waits = want;
+	if (want == H2C_BUSY)
+		loop_timer_cancel(c->w->loop, &c->timer);
+	else
+		loop_timer_set(c->w->loop, &c->timer, want > 0 ?
+		    conn_limits(c)->headerwait_ms : conn_limits(c)->idle_ms);
+}
+
 int
 h2conn_next(struct conn *c)
 {
@@ -615,10 +646,7 @@ h2conn_next(struct conn *c)
 	loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
 	    (!h->fatal && c->outlen - c->outoff < H2C_OUT_MAX ? LOOP_READ :
 	    0));
-	if (h->streams == 0 && c->timer.deadline == 0)
-		loop_timer_set(c->w->loop, &c->timer, conn_limits(c)->idle_ms);
-	else if (h->streams > 0)
-		loop_timer_cancel(c->w->loop, &c->timer);
+	arm(h);
 	return 0;
 }
 
@@ -628,17 +656,21 @@ h2conn_timeout(struct conn *c)
 	struct h2conn *h = c->h2;
 	const uint8_t *p;
 	ssize_t n;
+	int head;
 
 	if (h->closing)
 		return "Timer_ConnectionIdle";	/* logged already */
-	if (h->streams > 0)
+	head = h2_session_head_pending(h->s) > 0;
+	if (!head && h->streams > 0)
 		return NULL;
-	/* Idle: a GOAWAY says so before the close (RFC 9113 §6.8). */
+	/* Idle, or a head that stopped half-way (nothing else may come
+	 * before its end): a GOAWAY says so before the close (RFC 9113
+	 * §6.8). */
 	h2_session_goaway(h->s);
 	while ((n = h2_session_output(h->s, &p)) > 0)
 		out_append(c, p, (size_t)n);
 	out_flush(c);
-	return "Timer_ConnectionIdle";
+	return head ? "Timer_HeaderWait" : "Timer_ConnectionIdle";
 }
 
 void

@@ -160,6 +160,8 @@ limits_set(struct snap_limits *l, const int64_t v[CONFIG_SET_COUNT],
 	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
 	l->min_send_rate = (uint32_t)v[CONFIG_SET_MINSENDRATE];
 	l->min_body_rate = (uint32_t)v[CONFIG_SET_MINREQUESTBODYDATARATE];
+	l->h2_streams = (uint32_t)v[CONFIG_SET_HTTP2MAXCONCURRENTSTREAMS];
+	l->h2c = v[CONFIG_SET_ENABLEHTTP2CLEARTEXT] != 0;
 	l->max_connections = v[CONFIG_SET_MAXCONNECTIONS];
 	l->http.max_request_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
 	l->http.max_header_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];

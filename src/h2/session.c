@@ -609,6 +609,12 @@ h2_session_alive(const struct h2_session *s)
 	    nghttp2_session_want_write(s->ng));
 }
 
+int32_t
+h2_session_head_pending(const struct h2_session *s)
+{
+	return s->head_of != NULL ? s->head_of->id : 0;
+}
+
 void
 h2_session_goaway(struct h2_session *s)
 {
