@@ -666,7 +666,7 @@ h2conn_timeout(struct conn *c)
 	/* Idle, or a head that stopped half-way (nothing else may come
 	 * before its end): a GOAWAY says so before the close (RFC 9113
 	 * §6.8). */
-	h2_session_goaway(h->s);
+	h2_session_goaway(h->s, 1);
 	while ((n = h2_session_output(h->s, &p)) > 0)
 		out_append(c, p, (size_t)n);
 	out_flush(c);
@@ -676,7 +676,7 @@ h2conn_timeout(struct conn *c)
 void
 h2conn_goaway(struct conn *c)
 {
-	h2_session_goaway(c->h2->s);
+	h2_session_goaway(c->h2->s, 0);
 	c->h2->next(c);
 }
 

@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "config/config.h"
+#include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -289,13 +290,16 @@ snapshot_release(struct snapshot *s)
 		shared_release(&s->ref);
 }
 
-/* On the worker's thread: s in place of the one it had. */
+/* On the worker's thread: s in place of the one it had; its connections
+ * then look whether their bindings are still there. */
 static struct shared *
 swap(struct worker *w, struct shared *s)
 {
 	struct snapshot *old = w->snapshot;
 
 	w->snapshot = container_of(s, struct snapshot, ref);
+	if (old != NULL && w->d->rebind != NULL)
+		w->d->rebind(w);
 	return old != NULL ? &old->ref : NULL;
 }
 

@@ -190,8 +190,12 @@ int	h2_session_alive(const struct h2_session *);
  * END_HEADERS not yet), or 0: the owner's header wait runs meanwhile. */
 int32_t	h2_session_head_pending(const struct h2_session *);
 /* GOAWAY NO_ERROR with the last stream id taken: streams under way
- * finish, new ones are refused (drain, idle timeout, binding removed). */
-void	h2_session_goaway(struct h2_session *);
+ * finish, new ones are refused. now 0 (drain, hand-over, a binding
+ * removed): first a GOAWAY with the highest id and a PING, and the one
+ * with the last id once the PING's ACK shows the client has seen it, so
+ * that no stream already on its way is lost (RFC 9113 §6.8); now 1 (idle
+ * timeout, a connection about to close): the last id at once. */
+void	h2_session_goaway(struct h2_session *, int now);
 /* Counters for servicestate and metrics. */
 void	h2_session_counts(const struct h2_session *, uint64_t *streams,
 	    uint64_t *resets);

@@ -29,6 +29,7 @@
 #include "h2/h2.h"
 
 #define H2_SLACK	64		/* the request line and host line */
+#define H2_BYE		"hsys-bye"	/* the PING after a shutdown notice */
 
 const struct h2_limits h2_limits_default = {
 	.http = NULL,
@@ -61,7 +62,8 @@ struct h2_session {
 	uint64_t		 last_ms;
 	int			 fatal;
 	const char		*why;
-	int			 goaway;
+	int			 goaway;	/* 1: the notice went; 2:
+						 * the last id went */
 	uint64_t		 streams, resets;
 	uint64_t		 client_resets;
 	int			 peer_goaway;
@@ -316,6 +318,8 @@ flood_frame(const nghttp2_frame *f)
 	}
 }
 
+static void	final_goaway(struct h2_session *);
+
 static int
 on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 {
@@ -332,6 +336,9 @@ on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 		s->client_resets++;
 	if (f->hd.type == NGHTTP2_GOAWAY)
 		s->peer_goaway = 1;
+	if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK) &&
+	    s->goaway == 1 && memcmp(f->ping.opaque_data, H2_BYE, 8) == 0)
+		final_goaway(s);
 	if (st == NULL)
 		return 0;
 	switch (f->hd.type) {
@@ -615,15 +622,29 @@ h2_session_head_pending(const struct h2_session *s)
 	return s->head_of != NULL ? s->head_of->id : 0;
 }
 
-void
-h2_session_goaway(struct h2_session *s)
+static void
+final_goaway(struct h2_session *s)
 {
-	if (s->goaway)
-		return;
-	s->goaway = 1;
+	s->goaway = 2;
 	nghttp2_submit_goaway(s->ng, NGHTTP2_FLAG_NONE,
 	    nghttp2_session_get_last_proc_stream_id(s->ng), NGHTTP2_NO_ERROR,
 	    NULL, 0);
+}
+
+void
+h2_session_goaway(struct h2_session *s, int now)
+{
+	if (s->goaway == 2 || (s->goaway == 1 && !now))
+		return;
+	if (now || s->fatal || s->peer_goaway) {
+		final_goaway(s);
+		return;
+	}
+	s->goaway = 1;
+	if (nghttp2_submit_shutdown_notice(s->ng) != 0 ||
+	    nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE,
+	    (const uint8_t *)H2_BYE) != 0)
+		final_goaway(s);
 }
 
 void

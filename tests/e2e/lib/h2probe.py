@@ -14,9 +14,10 @@ Cases (each prints one line and exits 0 when it saw what it names):
                  how the server ends the connection, and after how long:
                  "goaway LAST CODE after S" or "closed after S"
   goaway PATH    a stream to PATH (e.g. /hold?ms=2000), then waits (up to
-                 --wait seconds) for a GOAWAY while the stream is open, and
-                 for the stream's end: "goaway LAST CODE status STATUS",
-                 or "nogoaway status STATUS"
+                 --wait seconds) for GOAWAY while the stream is open (PINGs
+                 answered), and for the stream's end: "goaway LAST CODE
+                 status STATUS" of the last GOAWAY, or "nogoaway status
+                 STATUS"
   idle           a connection with no stream; waits for the server's
                  GOAWAY: "goaway LAST CODE after S"
 """
@@ -26,7 +27,7 @@ import time
 
 from h2conf import Closed, Conn
 from hyperframe.frame import (DataFrame, GoAwayFrame, HeadersFrame,
-                              RstStreamFrame, WindowUpdateFrame)
+                              PingFrame, RstStreamFrame, WindowUpdateFrame)
 from hpack import Decoder
 
 MAX_CONCURRENT_STREAMS = 0x3
@@ -82,6 +83,9 @@ def status_of(c, sid, dec, wait, seen):
         if isinstance(f, GoAwayFrame):
             seen.append(f)
             continue
+        if isinstance(f, PingFrame) and "ACK" not in f.flags:
+            c.send(PingFrame(0, opaque_data=f.opaque_data, flags=["ACK"]))
+            continue
         if isinstance(f, RstStreamFrame):
             return "rst %d" % f.error_code
         if isinstance(f, HeadersFrame):
@@ -101,14 +105,19 @@ def case_goaway(c, a):
     c.send(c.request(1, path=a.path))
     seen = []
     st = status_of(c, 1, Decoder(), a.wait, seen)
-    if not seen:
-        # The stream ended first: the GOAWAY may still come.
-        f = c.until(lambda f: isinstance(f, GoAwayFrame), a.wait)
-        if f is not None:
+    # The GOAWAY that counts is the last (a first one may announce the
+    # shutdown with the highest id; its PING was answered above).
+    while not seen or seen[-1].last_stream_id == 0x7fffffff:
+        f = c.until(lambda f: isinstance(f, (GoAwayFrame, PingFrame)), 5)
+        if f is None:
+            break
+        if isinstance(f, PingFrame) and "ACK" not in f.flags:
+            c.send(PingFrame(0, opaque_data=f.opaque_data, flags=["ACK"]))
+        elif isinstance(f, GoAwayFrame):
             seen.append(f)
     if seen:
-        return "goaway %d %d status %s" % (seen[0].last_stream_id,
-                                          seen[0].error_code, st), 0
+        return "goaway %d %d status %s" % (seen[-1].last_stream_id,
+                                          seen[-1].error_code, st), 0
     return "nogoaway status %s" % st, 1
 
 
