@@ -37,6 +37,8 @@ struct h2conn {
 	int			 streams;	/* open, with a request */
 	int			 fatal;		/* GOAWAY out, then close */
 	int			 closing;	/* GOAWAY out: lingering */
+	uint64_t		 streams_seen;	/* counted in stats */
+	uint64_t		 resets_seen;
 	int32_t			 waits;		/* the timer: H2C_IDLE, or a
 						 * head's stream id, or
 						 * H2C_BUSY */
@@ -87,13 +89,14 @@ logrec(struct h2req *r, struct logrec *l)
 		l->tls_version = SSL_get_version(c->ssl);
 		l->sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
 	}
+	l->version = 20;
+	l->stream = r->st->id;
 	if (r->st->head == NULL)
-		return;
+		return;		/* refused before it was whole */
 	l->method = q->method;
 	l->method_len = q->method_len;
 	l->uri = q->target;
 	l->uri_len = q->target_len;
-	l->version = 20;
 	l->host = q->host;
 	l->host_len = q->host_len;
 	for (i = 0; i < q->nheaders; i++) {
@@ -485,6 +488,7 @@ s_closed(void *arg, struct h2_stream *st, uint32_t code)
 	if (code == 0 && r->resp) {
 		stats_request(h->c->w->stats, r->status,
 		    loop_now_us(h->c->w->loop) - r->t0);
+		stats_add(&h->c->w->stats->h2_requests, 1);
 		exchange_finish(&r->x, r->status);
 		if (h->c->w->log != NULL) {
 			logrec(r, &l);
@@ -539,6 +543,7 @@ h2conn_start(struct conn *c, void (*next)(struct conn *))
 	}
 	c->h2 = h;
 	c->state = CONN_EXCHANGE;
+	stats_add(&c->w->stats->h2_accepted, 1);
 	loop_timer_cancel(c->w->loop, &c->timer);
 	/* What came before the switch (the cleartext preface, the first
 	 * frames) is the session's first input. */
@@ -595,6 +600,21 @@ linger(struct conn *c)
 	return 0;
 }
 
+/* The session's stream and reset counts, into the worker's counters as
+ * they grow. */
+static void
+count(struct h2conn *h)
+{
+	struct worker_stats *ws = h->c->w->stats;
+	uint64_t streams, resets;
+
+	h2_session_counts(h->s, &streams, &resets);
+	stats_add(&ws->h2_streams, streams - h->streams_seen);
+	stats_add(&ws->h2_resets, resets - h->resets_seen);
+	h->streams_seen = streams;
+	h->resets_seen = resets;
+}
+
 /*
  * The connection's one timer: the header wait while a header block is
  * under way (HEADERS without END_HEADERS: no other frame may come until
@@ -646,6 +666,7 @@ h2conn_next(struct conn *c)
 	loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
 	    (!h->fatal && c->outlen - c->outoff < H2C_OUT_MAX ? LOOP_READ :
 	    0));
+	count(h);
 	arm(h);
 	return 0;
 }
@@ -688,6 +709,8 @@ h2conn_free(struct conn *c)
 	if (h == NULL)
 		return;
 	c->h2 = NULL;
+	count(h);
 	h2_session_free(h->s);	/* every stream's exchange ends (closed) */
+	stats_add(&c->w->stats->h2_closed, 1);
 	free(h);
 }

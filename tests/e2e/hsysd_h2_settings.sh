@@ -3,7 +3,8 @@
 # more is refused; EnableHttp2Cleartext turns h2c off and on (live, for new
 # connections) and leaves TLS's h2 alone; the header wait ends a connection
 # whose HEADERS never reach END_HEADERS, the idle timeout one with no
-# stream open, each with a GOAWAY and its reason in httperr.log.
+# stream open, each with a GOAWAY and its reason in httperr.log; and what
+# servicestate, the metrics page and the access log say of HTTP/2.
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000)) C=$((P + 1))
@@ -65,6 +66,35 @@ t_ok "reason Timer_ConnectionIdle (httperr.log)" httperr Timer_ConnectionIdle
 out=$($PROBE 127.0.0.1 $C goaway '/hold?ms=3000' --wait 20)
 t_eq "a stream longer than the idle timeout is not cut short" \
     "$(echo "$out" | sed 's/^goaway [0-9]* 0 //')" "status 200"
+
+# What servicestate, the metrics page and the logs say of HTTP/2.
+$PY "$TOP/tests/e2e/lib/h2get.py" 127.0.0.1 $C /x --header 'X-Upper:1' \
+    >"$T/upper.json"
+t_grep "a malformed request (an uppercase name) is reset" '"end": "reset 1"' \
+    "$T/upper.json"
+t_ok "httperr names its stream and why" wait_until 30 grep -qE \
+    ' HTTP/2\.0 - - 1 - - Header ' "$HSYS_HOME/log/httperr.log"
+hsys http add metrics url="http://+:$C/metrics/" >/dev/null
+wait_until 30 code_is 200 --http1.1 "http://127.0.0.1:$C/metrics/" >/dev/null
+hsys http show servicestate --json >"$T/state.json"
+h2() { $PY -c "import json,sys; print(json.load(open(sys.argv[1]))['server']['http2'][sys.argv[2]])" "$T/state.json" "$1"; }
+t_ok "servicestate counts HTTP/2 connections ($(h2 connections))" \
+    test "$(h2 connections)" -ge 6
+t_ok "streams ($(h2 streams)) and resets ($(h2 resets))" \
+    test "$(h2 streams)" -ge 8 -a "$(h2 resets)" -ge 1
+t_ok "and the requests answered over HTTP/2 ($(h2 requests))" \
+    test "$(h2 requests)" -ge 3
+t_grep "the text form has an HTTP/2 line" '^ +HTTP/2: [0-9]+ connections open, [0-9]+ in all; [0-9]+ streams, [0-9]+ reset; [0-9]+ requests answered$' \
+    <(hsys http show servicestate)
+curl -s -m 20 --http1.1 "http://127.0.0.1:$C/metrics/" >"$T/metrics"
+for m in hsys_http2_connections_total hsys_http2_connections_open \
+    hsys_http2_streams_total hsys_http2_stream_resets_total \
+    hsys_http2_requests_total; do
+	t_grep "metrics: $m" "^$m(\{\})? [0-9]" "$T/metrics"
+done
+t_ok "the access log names the protocol of each request" wait_until 30 \
+    grep -q 'HTTP/2.0' "$HSYS_HOME/log/access.log"
+t_ok "and HTTP/1.1 for the others" grep -q 'HTTP/1.1' "$HSYS_HOME/log/access.log"
 
 kill $app_pid
 kill -TERM $dpid
