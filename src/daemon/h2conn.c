@@ -632,6 +632,8 @@ arm(struct h2conn *h)
 	if (want == h->waits && (want == H2C_BUSY || c->timer.deadline != 0))
 		return;
 	h->waits = want;
+	if (want == H2C_IDLE)
+		h2_session_trim(h->s);
 	if (want == H2C_BUSY)
 		loop_timer_cancel(c->w->loop, &c->timer);
 	else

@@ -186,6 +186,10 @@ int	h2_session_want_write(const struct h2_session *);
 /* 1 while the connection has a reason to live (streams open, or not
  * yet told to go away). */
 int	h2_session_alive(const struct h2_session *);
+/* Gives back the room heads are decoded in while no head is under way
+ * (it is made again when one comes): an idle connection holds only
+ * libnghttp2's session. */
+void	h2_session_trim(struct h2_session *);
 /* The stream whose header block is under way (its HEADERS came, its
  * END_HEADERS not yet), or 0: the owner's header wait runs meanwhile. */
 int32_t	h2_session_head_pending(const struct h2_session *);

@@ -184,6 +184,41 @@ keep_trailers(struct h2_stream *st, struct h2_head *h, size_t len)
 
 /* --- nghttp2's callbacks -------------------------------------------- */
 
+/* The room a head is decoded in, made when a head comes (an idle
+ * connection holds none: h2_session_trim gives it back). Pseudo values
+ * wait in the tail while the lines grow: twice the head's limit holds
+ * both. */
+static int
+scratch_get(struct h2_session *s)
+{
+	size_t nh;
+
+	if (s->scratch != NULL)
+		return 0;
+	s->scap = 2 * (s->http->max_head ? s->http->max_head : 65536) +
+	    H2_SLACK;
+	nh = (s->http->max_headers ? s->http->max_headers : 1000) + 1;
+	s->nshdrs = nh;
+	if ((s->scratch = malloc(s->scap)) == NULL ||
+	    (s->shdrs = calloc(nh, sizeof(*s->shdrs))) == NULL) {
+		free(s->scratch);
+		s->scratch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+h2_session_trim(struct h2_session *s)
+{
+	if (s->head_of != NULL)
+		return;
+	free(s->scratch);
+	free(s->shdrs);
+	s->scratch = NULL;
+	s->shdrs = NULL;
+}
+
 static int
 on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 {
@@ -193,6 +228,8 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 
 	if (f->hd.type != NGHTTP2_HEADERS)
 		return 0;
+	if (scratch_get(s) == -1)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	if (!trailers) {
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -510,7 +547,6 @@ h2_session_new(struct h2_session **out, const struct h2_limits *lim,
     const struct h2_ops *ops, void *arg)
 {
 	struct h2_session *s;
-	size_t nh;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -520,15 +556,7 @@ h2_session_new(struct h2_session **out, const struct h2_limits *lim,
 	s->ops = ops;
 	s->arg = arg;
 	s->tokens = (uint64_t)s->lim.flood_burst * 1000;
-	/* Pseudo values wait in the tail while the lines grow: twice the
-	 * head's limit holds both. */
-	s->scap = 2 * (s->http->max_head ? s->http->max_head : 65536) +
-	    H2_SLACK;
-	nh = (s->http->max_headers ? s->http->max_headers : 1000) + 1;
-	s->nshdrs = nh;
-	if ((s->scratch = malloc(s->scap)) == NULL ||
-	    (s->shdrs = calloc(nh, sizeof(*s->shdrs))) == NULL ||
-	    make_session(s) == -1 || send_settings(s) == -1) {
+	if (make_session(s) == -1 || send_settings(s) == -1) {
 		h2_session_free(s);
 		return -1;
 	}
