@@ -298,8 +298,9 @@ int	config_metrics_get(struct store *, char out[URL_PREFIX_MAX],
 	    struct err *);
 /* --- settings ------------------------------------------------------- */
 
-/* Limits by HTTP.sys's registry names (MaxUrlLength and MaxHeaderCount
- * are hsys's own; MinRequestBodyDataRate is Kestrel's). Values are integers; CONFIG_UNLIMITED where the default
+/* Limits by HTTP.sys's registry names (MaxUrlLength, MaxHeaderCount and
+ * Http2MaxConcurrentStreams are hsys's own; MinRequestBodyDataRate is
+ * Kestrel's; EnableHttp2Cleartext is HTTP.sys's, 1 or 0). Values are integers; CONFIG_UNLIMITED where the default
  * is no limit. A row exists only for a value that was set. */
 enum config_setting {
 	CONFIG_SET_MAXCONNECTIONS,
@@ -313,6 +314,8 @@ enum config_setting {
 	CONFIG_SET_URIENABLECACHE,
 	CONFIG_SET_URIMAXURIBYTES,
 	CONFIG_SET_URIMAXCACHEMEGABYTECOUNT,
+	CONFIG_SET_HTTP2MAXCONCURRENTSTREAMS,
+	CONFIG_SET_ENABLEHTTP2CLEARTEXT,
 	CONFIG_SET_COUNT
 };
 #define CONFIG_UNLIMITED	(-1)

@@ -25,7 +25,9 @@
  * The ranges: MaxFieldLength and MaxRequestBytes are HTTP.sys's, except
  * that MaxRequestBytes stops at 64 KiB (a connection's input buffer is
  * sized by it); MaxHeaderCount's ceiling bounds the per-connection header
- * table.
+ * table; Http2MaxConcurrentStreams' bounds what one HTTP/2 connection may
+ * hold at once (each stream may buffer a window of body). A NULL unit
+ * marks a switch (0 or 1).
  */
 const struct config_setting_info config_settings[CONFIG_SET_COUNT] = {
 	{ "MaxConnections", CONFIG_UNLIMITED, 1, 10000000, 1, 0,
@@ -45,6 +47,8 @@ const struct config_setting_info config_settings[CONFIG_SET_COUNT] = {
 	{ "UriEnableCache", 1, 0, 1, 0, 0, "(1 on, 0 off)" },
 	{ "UriMaxUriBytes", 262144, 4096, 1048576, 0, 0, "bytes" },
 	{ "UriMaxCacheMegabyteCount", 64, 0, 65536, 0, 0, "MiB" },
+	{ "Http2MaxConcurrentStreams", 100, 1, 1000, 0, 0, "streams" },
+	{ "EnableHttp2Cleartext", 1, 0, 1, 0, 0, NULL },
 };
 
 static int
@@ -58,7 +62,7 @@ int
 config_setting_parse(const char *in, enum config_setting *out,
     struct err *e)
 {
-	char names[256];
+	char names[512];
 	size_t n = 0;
 	int i;
 
@@ -94,6 +98,11 @@ config_setting_value_parse(enum config_setting s, const char *in,
 			*v = n;
 			return 0;
 		}
+	}
+	if (si->unit == NULL) {		/* a switch */
+		err_set(e, "value=%s: %s takes 1 (on) or 0 (off)", in,
+		    si->name);
+		return param(e);
 	}
 	err_set(e, "value=%s: %s takes a number of %s from %" PRId64 " to %"
 	    PRId64 "%s", in, si->name, si->unit, si->min, si->max,

@@ -660,7 +660,7 @@ conn_h2c(struct conn *c)
 	size_t n = c->inlen < H2_PREFACE_LEN ? c->inlen : H2_PREFACE_LEN;
 
 	if (c->ssl != NULL || c->served || c->state != CONN_HEAD ||
-	    memcmp(c->in, H2_PREFACE, n) != 0)
+	    !conn_limits(c)->h2c || memcmp(c->in, H2_PREFACE, n) != 0)
 		return 0;
 	if (n < H2_PREFACE_LEN)
 		return -1;

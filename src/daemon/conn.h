@@ -21,6 +21,10 @@ void	conns_close_all(struct worker *);
 /* The worker drains (w->draining is set): closes the connections idle
  * between requests; the others close after their response. */
 void	conns_drain(struct worker *);
+/* The worker's bindings changed (a new snapshot): an HTTP/2 connection
+ * whose TLS binding is gone, or no longer offers h2, gets GOAWAY and
+ * finishes its streams; its client reconnects to what is bound now. */
+void	conns_rebind(struct worker *);
 /* OpenSSL's client hello callback for a worker's TLS connections: picks
  * the binding (snapshot.h) and switches the connection to it. */
 int	conn_tls_hello(SSL *, int *alert, void *worker);

@@ -2,8 +2,10 @@
  * conns — a worker's client connections as a whole: closing them all when
  * the worker stops, and draining them when hsysd ends without failing a
  * request (drain.c): HTTP/1.1 connections between requests close, HTTP/2
- * ones get GOAWAY and finish their streams. Worker thread.
+ * ones get GOAWAY and finish their streams; HTTP/2 connections whose TLS
+ * binding went get GOAWAY too. Worker thread.
  */
+#include <string.h>
 #include <sys/socket.h>
 
 #include <openssl/ssl.h>
@@ -11,6 +13,8 @@
 #include "daemon/conn.h"
 #include "daemon/conn_int.h"
 #include "daemon/h2conn.h"
+#include "daemon/snapshot.h"
+#include "daemon/tls.h"
 #include "daemon/worker.h"
 
 void
@@ -43,5 +47,31 @@ conns_drain(struct worker *w)
 			continue;
 		shutdown(c->io.fd, SHUT_WR);
 		conn_close(c);
+	}
+}
+
+/* Whether the binding a TLS connection was made under still is, and still
+ * offers h2 (a binding's certificate may change: connections made under
+ * the old one go on, as HTTP.sys's do). */
+static int
+still_bound(struct worker *w, struct conn *c)
+{
+	const struct tls_binding *b;
+	const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+
+	b = snapshot_pick(w->snapshot, (const unsigned char *)sni,
+	    sni != NULL ? strlen(sni) : 0, &c->local, c->port);
+	return b != NULL && !(b->flags & TLS_NO_H2);
+}
+
+void
+conns_rebind(struct worker *w)
+{
+	struct conn *c, *next;
+
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->h2 != NULL && c->ssl != NULL && !still_bound(w, c))
+			h2conn_goaway(c);	/* its streams finish */
 	}
 }

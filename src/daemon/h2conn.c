@@ -37,7 +37,15 @@ struct h2conn {
 	int			 streams;	/* open, with a request */
 	int			 fatal;		/* GOAWAY out, then close */
 	int			 closing;	/* GOAWAY out: lingering */
+	uint64_t		 streams_seen;	/* counted in stats */
+	uint64_t		 resets_seen;
+	int32_t			 waits;		/* the timer: H2C_IDLE, or a
+						 * head's stream id, or
+						 * H2C_BUSY */
 };
+
+#define H2C_BUSY	(-1)	/* streams open: no timer */
+#define H2C_IDLE	0	/* none open: the idle timeout */
 
 /* One stream's request. */
 struct h2req {
@@ -81,13 +89,14 @@ logrec(struct h2req *r, struct logrec *l)
 		l->tls_version = SSL_get_version(c->ssl);
 		l->sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
 	}
+	l->version = 20;
+	l->stream = r->st->id;
 	if (r->st->head == NULL)
-		return;
+		return;		/* refused before it was whole */
 	l->method = q->method;
 	l->method_len = q->method_len;
 	l->uri = q->target;
 	l->uri_len = q->target_len;
-	l->version = 20;
 	l->host = q->host;
 	l->host_len = q->host_len;
 	for (i = 0; i < q->nheaders; i++) {
@@ -479,6 +488,7 @@ s_closed(void *arg, struct h2_stream *st, uint32_t code)
 	if (code == 0 && r->resp) {
 		stats_request(h->c->w->stats, r->status,
 		    loop_now_us(h->c->w->loop) - r->t0);
+		stats_add(&h->c->w->stats->h2_requests, 1);
 		exchange_finish(&r->x, r->status);
 		if (h->c->w->log != NULL) {
 			logrec(r, &l);
@@ -526,12 +536,14 @@ h2conn_start(struct conn *c, void (*next)(struct conn *))
 	h->c = c;
 	h->next = next;
 	lim.http = &l->http;
+	lim.max_streams = l->h2_streams;
 	if (h2_session_new(&h->s, &lim, &h2_sops, h) == -1) {
 		free(h);
 		return -1;
 	}
 	c->h2 = h;
 	c->state = CONN_EXCHANGE;
+	stats_add(&c->w->stats->h2_accepted, 1);
 	loop_timer_cancel(c->w->loop, &c->timer);
 	/* What came before the switch (the cleartext preface, the first
 	 * frames) is the session's first input. */
@@ -588,6 +600,47 @@ linger(struct conn *c)
 	return 0;
 }
 
+/* The session's stream and reset counts, into the worker's counters as
+ * they grow. */
+static void
+count(struct h2conn *h)
+{
+	struct worker_stats *ws = h->c->w->stats;
+	uint64_t streams, resets;
+
+	h2_session_counts(h->s, &streams, &resets);
+	stats_add(&ws->h2_streams, streams - h->streams_seen);
+	stats_add(&ws->h2_resets, resets - h->resets_seen);
+	h->streams_seen = streams;
+	h->resets_seen = resets;
+}
+
+/*
+ * The connection's one timer: the header wait while a header block is
+ * under way (HEADERS without END_HEADERS: no other frame may come until
+ * it ends, RFC 9113 §4.3, so a client that stops there holds the
+ * connection, as a half-sent HTTP/1.1 head would); none while streams
+ * are open; else the idle timeout. Each runs from when its state began.
+ */
+static void
+arm(struct h2conn *h)
+{
+	struct conn *c = h->c;
+	int32_t head = h2_session_head_pending(h->s);
+	int32_t want = head > 0 ? head : h->streams > 0 ? H2C_BUSY : H2C_IDLE;
+
+	if (want == h->waits && (want == H2C_BUSY || c->timer.deadline != 0))
+		return;
+	h->waits = want;
+	if (want == H2C_IDLE)
+		h2_session_trim(h->s);
+	if (want == H2C_BUSY)
+		loop_timer_cancel(c->w->loop, &c->timer);
+	else
+		loop_timer_set(c->w->loop, &c->timer, want > 0 ?
+		    conn_limits(c)->headerwait_ms : conn_limits(c)->idle_ms);
+}
+
 int
 h2conn_next(struct conn *c)
 {
@@ -615,10 +668,8 @@ h2conn_next(struct conn *c)
 	loop_io_change(c->w->loop, &c->io, (rc == 1 ? LOOP_WRITE : 0) |
 	    (!h->fatal && c->outlen - c->outoff < H2C_OUT_MAX ? LOOP_READ :
 	    0));
-	if (h->streams == 0 && c->timer.deadline == 0)
-		loop_timer_set(c->w->loop, &c->timer, conn_limits(c)->idle_ms);
-	else if (h->streams > 0)
-		loop_timer_cancel(c->w->loop, &c->timer);
+	count(h);
+	arm(h);
 	return 0;
 }
 
@@ -628,23 +679,27 @@ h2conn_timeout(struct conn *c)
 	struct h2conn *h = c->h2;
 	const uint8_t *p;
 	ssize_t n;
+	int head;
 
 	if (h->closing)
 		return "Timer_ConnectionIdle";	/* logged already */
-	if (h->streams > 0)
+	head = h2_session_head_pending(h->s) > 0;
+	if (!head && h->streams > 0)
 		return NULL;
-	/* Idle: a GOAWAY says so before the close (RFC 9113 §6.8). */
-	h2_session_goaway(h->s);
+	/* Idle, or a head that stopped half-way (nothing else may come
+	 * before its end): a GOAWAY says so before the close (RFC 9113
+	 * §6.8). */
+	h2_session_goaway(h->s, 1);
 	while ((n = h2_session_output(h->s, &p)) > 0)
 		out_append(c, p, (size_t)n);
 	out_flush(c);
-	return "Timer_ConnectionIdle";
+	return head ? "Timer_HeaderWait" : "Timer_ConnectionIdle";
 }
 
 void
 h2conn_goaway(struct conn *c)
 {
-	h2_session_goaway(c->h2->s);
+	h2_session_goaway(c->h2->s, 0);
 	c->h2->next(c);
 }
 
@@ -656,6 +711,8 @@ h2conn_free(struct conn *c)
 	if (h == NULL)
 		return;
 	c->h2 = NULL;
+	count(h);
 	h2_session_free(h->s);	/* every stream's exchange ends (closed) */
+	stats_add(&c->w->stats->h2_closed, 1);
 	free(h);
 }

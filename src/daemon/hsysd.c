@@ -56,6 +56,7 @@ hsysd_init(struct hsysd *d)
 	d->control_ops = &control_ops;
 	d->channel_ops = &channel_ops;
 	d->accept = conn_accept;
+	d->rebind = conns_rebind;
 }
 
 void

@@ -127,6 +127,8 @@ struct hsysd {
 	const struct control_ops *control_ops;	/* control.h */
 	void			(*accept)(struct worker *, int fd,
 				    uint16_t port, int tls); /* listener.c */
+	void			(*rebind)(struct worker *); /* snapshot.c:
+							 * new bindings */
 };
 
 /* Re-reads the store when its generation moved (configure.c; reload.c

@@ -330,7 +330,12 @@ logline_httperr(char *buf, size_t size, const struct logline_clock *k,
 	put_token(&o, r->method, r->method_len, LOGLINE_FIELD_MAX);
 	put_c(&o, ' ');
 	put_token(&o, r->uri, r->uri_len, LOGLINE_URI_MAX);
-	put(&o, " - ", 3);		/* streamid: HTTP/2 only */
+	put_c(&o, ' ');			/* streamid: HTTP/2 only */
+	if (r->stream > 0)
+		put_u(&o, (uint64_t)r->stream);
+	else
+		put_c(&o, '-');
+	put_c(&o, ' ');
 	if (r->status > 0)
 		put_u(&o, (uint64_t)r->status);
 	else

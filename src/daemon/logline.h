@@ -60,6 +60,7 @@ struct logrec {
 	const char	*uri;		/* the request-target as sent */
 	size_t		 uri_len;
 	int		 version;	/* 10, 11, 20; 0: unknown */
+	int32_t		 stream;	/* HTTP/2's stream id; 0: none */
 	int		 status;	/* 0: no response */
 	uint64_t	 bytes;		/* response bytes sent, head included */
 	uint64_t	 ms;		/* time taken */

@@ -250,6 +250,17 @@ metrics_render(struct worker *w, struct strbuf *b)
 	    "connections accepted.", t.accepted);
 	counter(b, "hsys_connections_open", "gauge", "Client connections "
 	    "open.", t.accepted - t.closed);
+	counter(b, "hsys_http2_connections_total", "counter", "Client "
+	    "connections that chose HTTP/2 (ALPN h2, or h2c).", t.h2_accepted);
+	counter(b, "hsys_http2_connections_open", "gauge", "HTTP/2 client "
+	    "connections open.", t.h2_accepted - t.h2_closed);
+	counter(b, "hsys_http2_streams_total", "counter", "HTTP/2 streams "
+	    "the clients opened.", t.h2_streams);
+	counter(b, "hsys_http2_stream_resets_total", "counter", "HTTP/2 "
+	    "streams reset (RST_STREAM either way).", t.h2_resets);
+	counter(b, "hsys_http2_requests_total", "counter", "Requests "
+	    "answered over HTTP/2 (hsys_requests_total counts them too).",
+	    t.h2_requests);
 	counter(b, "hsys_received_bytes_total", "counter", "HTTP bytes read "
 	    "from clients (decrypted on https ports).", t.bytes_in);
 	counter(b, "hsys_sent_bytes_total", "counter", "HTTP bytes "

@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "config/config.h"
+#include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/snapshot.h"
 #include "daemon/tls.h"
@@ -169,6 +170,8 @@ limits_set(struct snap_limits *l, const int64_t v[CONFIG_SET_COUNT],
 	l->entitybody_ms = (uint32_t)t[CONFIG_TIMEOUT_ENTITYBODY] * 1000;
 	l->min_send_rate = (uint32_t)v[CONFIG_SET_MINSENDRATE];
 	l->min_body_rate = (uint32_t)v[CONFIG_SET_MINREQUESTBODYDATARATE];
+	l->h2_streams = (uint32_t)v[CONFIG_SET_HTTP2MAXCONCURRENTSTREAMS];
+	l->h2c = v[CONFIG_SET_ENABLEHTTP2CLEARTEXT] != 0;
 	l->max_connections = v[CONFIG_SET_MAXCONNECTIONS];
 	l->http.max_request_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
 	l->http.max_header_line = (size_t)v[CONFIG_SET_MAXFIELDLENGTH];
@@ -303,13 +306,16 @@ snapshot_release(struct snapshot *s)
 		shared_release(&s->ref);
 }
 
-/* On the worker's thread: s in place of the one it had. */
+/* On the worker's thread: s in place of the one it had; its connections
+ * then look whether their bindings are still there. */
 static struct shared *
 swap(struct worker *w, struct shared *s)
 {
 	struct snapshot *old = w->snapshot;
 
 	w->snapshot = container_of(s, struct snapshot, ref);
+	if (old != NULL && w->d->rebind != NULL)
+		w->d->rebind(w);
 	return old != NULL ? &old->ref : NULL;
 }
 

@@ -52,6 +52,8 @@ struct snap_limits {
 	uint32_t		 entitybody_ms;	/* entitybodytimeout */
 	uint32_t		 min_send_rate;	/* MinSendRate, bytes/s */
 	uint32_t		 min_body_rate;	/* MinRequestBodyDataRate */
+	uint32_t		 h2_streams;	/* Http2MaxConcurrentStreams */
+	int			 h2c;		/* EnableHttp2Cleartext */
 	int64_t			 max_connections; /* -1: unlimited */
 	struct http_limits	 http;		/* MaxFieldLength, ... */
 	int64_t			 max_body;	/* service-wide; -1 unlimited */

@@ -109,6 +109,7 @@ rss_kb(void)
 struct counts {
 	struct stats_total	 t;
 	uint64_t		 open;		/* accepted - closed */
+	uint64_t		 h2_open;
 	uint64_t		 responses[5];	/* 1xx ... 5xx */
 };
 
@@ -130,6 +131,12 @@ static const struct counter {
 	{ "responses.5xx", ", 5xx %llu)\n", D(responses[4]) },
 	{ "tls_handshake_failures", "    TLS handshake failures: %llu\n",
 	    T(handshake_failures) },
+	{ "http2.connections_open", "    HTTP/2: %llu connections open",
+	    D(h2_open) },
+	{ "http2.connections", ", %llu in all", T(h2_accepted) },
+	{ "http2.streams", "; %llu streams", T(h2_streams) },
+	{ "http2.resets", ", %llu reset", T(h2_resets) },
+	{ "http2.requests", "; %llu requests answered\n", T(h2_requests) },
 	{ "bytes_received", "    Bytes: %llu received", T(bytes_in) },
 	{ "bytes_sent", ", %llu sent\n", T(bytes_out) },
 };
@@ -142,6 +149,7 @@ counts_sum(struct hsysd *d, struct counts *c)
 	memset(c, 0, sizeof(*c));
 	stats_sum(d->worker, d->workers, &c->t);
 	c->open = c->t.accepted - c->t.closed;
+	c->h2_open = c->t.h2_accepted - c->t.h2_closed;
 	for (cls = 0; cls < 5; cls++)
 		for (i = cls * 100; i < (cls + 1) * 100; i++)
 			c->responses[cls] += c->t.code[i];

@@ -70,11 +70,18 @@ stats_sum(struct worker *w, int workers, struct stats_total *t)
 			t->latency[j] += stats_get(&s->latency[j]);
 		for (j = 0; j < STATS_CODES; j++)
 			t->code[j] += stats_get(&s->code[j]);
+		t->h2_accepted += stats_get(&s->h2_accepted);
+		t->h2_closed += stats_get(&s->h2_closed);
+		t->h2_streams += stats_get(&s->h2_streams);
+		t->h2_resets += stats_get(&s->h2_resets);
+		t->h2_requests += stats_get(&s->h2_requests);
 	}
 	/* Read in that order, closes never outrun accepts by much; but a
 	 * reader racing the workers must not show a negative count. */
 	if (t->closed > t->accepted)
 		t->closed = t->accepted;
+	if (t->h2_closed > t->h2_accepted)
+		t->h2_closed = t->h2_accepted;
 }
 
 uint32_t

@@ -40,6 +40,11 @@ struct worker_stats {
 	_Atomic uint64_t	latency_us;	/* their sum */
 	_Atomic uint64_t	latency[STATS_BUCKETS];
 	_Atomic uint64_t	code[STATS_CODES];
+	_Atomic uint64_t	h2_accepted;	/* connections that chose h2 */
+	_Atomic uint64_t	h2_closed;
+	_Atomic uint64_t	h2_streams;	/* streams the clients opened */
+	_Atomic uint64_t	h2_resets;	/* streams reset, either side */
+	_Atomic uint64_t	h2_requests;	/* answered over HTTP/2 */
 	_Atomic uint32_t	port_open[65536];	/* connections by port */
 };
 
@@ -84,6 +89,8 @@ struct stats_total {
 	uint64_t	bytes_in, bytes_out, requests, latency_us;
 	uint64_t	latency[STATS_BUCKETS];
 	uint64_t	code[STATS_CODES];
+	uint64_t	h2_accepted, h2_closed, h2_streams, h2_resets;
+	uint64_t	h2_requests;
 };
 struct worker;
 void	stats_sum(struct worker *, int workers, struct stats_total *);

@@ -186,9 +186,20 @@ int	h2_session_want_write(const struct h2_session *);
 /* 1 while the connection has a reason to live (streams open, or not
  * yet told to go away). */
 int	h2_session_alive(const struct h2_session *);
+/* Gives back the room heads are decoded in while no head is under way
+ * (it is made again when one comes): an idle connection holds only
+ * libnghttp2's session. */
+void	h2_session_trim(struct h2_session *);
+/* The stream whose header block is under way (its HEADERS came, its
+ * END_HEADERS not yet), or 0: the owner's header wait runs meanwhile. */
+int32_t	h2_session_head_pending(const struct h2_session *);
 /* GOAWAY NO_ERROR with the last stream id taken: streams under way
- * finish, new ones are refused (drain, idle timeout, binding removed). */
-void	h2_session_goaway(struct h2_session *);
+ * finish, new ones are refused. now 0 (drain, hand-over, a binding
+ * removed): first a GOAWAY with the highest id and a PING, and the one
+ * with the last id once the PING's ACK shows the client has seen it, so
+ * that no stream already on its way is lost (RFC 9113 §6.8); now 1 (idle
+ * timeout, a connection about to close): the last id at once. */
+void	h2_session_goaway(struct h2_session *, int now);
 /* Counters for servicestate and metrics. */
 void	h2_session_counts(const struct h2_session *, uint64_t *streams,
 	    uint64_t *resets);

@@ -375,6 +375,85 @@ end_trailers(struct h2_head *h)
 	return (int)h->len;
 }
 
+/* Header f's line: where it starts in buf (offsets, before lay_out) and
+ * its length. */
+static size_t
+line_at(const struct http_header *f, size_t *len)
+{
+	*len = f->name_len + 2 + f->value_len + 2;
+	return (uintptr_t)f->name;
+}
+
+static int
+is_cookie(const struct h2_head *h, const struct http_header *f)
+{
+	return f->name_len == 6 && is(h->buf + (uintptr_t)f->name, 6,
+	    "cookie", 6);
+}
+
+/*
+ * RFC 9113 §8.2.3: cookie fields, which HTTP/2 clients send one crumb
+ * each, are joined with "; " into one before anything of HTTP/1.1's kind
+ * sees them. The joined line is written after the lines, then the lines
+ * are packed down without the single crumbs (each moves only towards the
+ * start, so in order is safe).
+ */
+static int
+join_cookies(struct h2_head *h)
+{
+	struct http_request *r = &h->req;
+	struct http_header *f;
+	size_t i, k = 0, n = 0, vlen = 0, at, len, w = 0;
+	char *p;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (is_cookie(h, &r->headers[i]))
+			vlen += (n++ ? 2 : 0) + r->headers[i].value_len;
+	if (n < 2)
+		return H2_OK;
+	if (r->nheaders >= r->header_cap)
+		return bad(h, H2_REFUSE, 431, "too many header fields");
+	if (8 + vlen + 2 > h->cap - h->len - h->tail)
+		return bad(h, H2_REFUSE, 431, "head too large");
+	p = h->buf + h->len;
+	memcpy(p, "cookie: ", 8);
+	for (i = 0, len = 8; i < r->nheaders; i++) {
+		f = &r->headers[i];
+		if (!is_cookie(h, f))
+			continue;
+		if (len > 8) {
+			memcpy(p + len, "; ", 2);
+			len += 2;
+		}
+		memcpy(p + len, h->buf + (uintptr_t)f->value, f->value_len);
+		len += f->value_len;
+	}
+	memcpy(p + len, "\r\n", 2);
+	/* The joined line as the last field, then everything packed. */
+	r->headers[r->nheaders++] = (struct http_header){
+	    (const char *)(uintptr_t)h->len, 6,
+	    (const char *)(uintptr_t)(h->len + 8), vlen };
+	h->len += len + 2;
+	for (i = 0; i < r->nheaders; i++) {
+		f = &r->headers[i];
+		at = line_at(f, &len);
+		if (i < r->nheaders - 1 && is_cookie(h, f))
+			continue;
+		memmove(h->buf + w, h->buf + at, len);
+		if (h->has_host && h->host_off == at + 6 && f->name_len == 4)
+			h->host_off = w + 6;
+		r->headers[k] = *f;
+		r->headers[k].name = (const char *)(uintptr_t)w;
+		r->headers[k].value = (const char *)(uintptr_t)(w + f->name_len +
+		    2);
+		k++;
+		w += len;
+	}
+	r->nheaders = k;
+	h->len = w;
+	return H2_OK;
+}
+
 int
 h2_head_end(struct h2_head *h, int body)
 {
@@ -394,5 +473,7 @@ h2_head_end(struct h2_head *h, int body)
 	r->expect_continue = r->expect_continue && body;
 	r->keep_alive = 0;
 	r->upgrade_req = 0;
+	if ((rc = join_cookies(h)) != H2_OK)
+		return rc;
 	return lay_out(h);
 }

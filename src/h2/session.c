@@ -29,6 +29,7 @@
 #include "h2/h2.h"
 
 #define H2_SLACK	64		/* the request line and host line */
+#define H2_BYE		"hsys-bye"	/* the PING after a shutdown notice */
 
 const struct h2_limits h2_limits_default = {
 	.http = NULL,
@@ -61,7 +62,8 @@ struct h2_session {
 	uint64_t		 last_ms;
 	int			 fatal;
 	const char		*why;
-	int			 goaway;
+	int			 goaway;	/* 1: the notice went; 2:
+						 * the last id went */
 	uint64_t		 streams, resets;
 	uint64_t		 client_resets;
 	int			 peer_goaway;
@@ -182,6 +184,41 @@ keep_trailers(struct h2_stream *st, struct h2_head *h, size_t len)
 
 /* --- nghttp2's callbacks -------------------------------------------- */
 
+/* The room a head is decoded in, made when a head comes (an idle
+ * connection holds none: h2_session_trim gives it back). Pseudo values
+ * wait in the tail while the lines grow: twice the head's limit holds
+ * both. */
+static int
+scratch_get(struct h2_session *s)
+{
+	size_t nh;
+
+	if (s->scratch != NULL)
+		return 0;
+	s->scap = 2 * (s->http->max_head ? s->http->max_head : 65536) +
+	    H2_SLACK;
+	nh = (s->http->max_headers ? s->http->max_headers : 1000) + 1;
+	s->nshdrs = nh;
+	if ((s->scratch = malloc(s->scap)) == NULL ||
+	    (s->shdrs = calloc(nh, sizeof(*s->shdrs))) == NULL) {
+		free(s->scratch);
+		s->scratch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+h2_session_trim(struct h2_session *s)
+{
+	if (s->head_of != NULL)
+		return;
+	free(s->scratch);
+	free(s->shdrs);
+	s->scratch = NULL;
+	s->shdrs = NULL;
+}
+
 static int
 on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 {
@@ -191,6 +228,8 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 
 	if (f->hd.type != NGHTTP2_HEADERS)
 		return 0;
+	if (scratch_get(s) == -1)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	if (!trailers) {
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -316,6 +355,8 @@ flood_frame(const nghttp2_frame *f)
 	}
 }
 
+static void	final_goaway(struct h2_session *);
+
 static int
 on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 {
@@ -332,6 +373,9 @@ on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 		s->client_resets++;
 	if (f->hd.type == NGHTTP2_GOAWAY)
 		s->peer_goaway = 1;
+	if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK) &&
+	    s->goaway == 1 && memcmp(f->ping.opaque_data, H2_BYE, 8) == 0)
+		final_goaway(s);
 	if (st == NULL)
 		return 0;
 	switch (f->hd.type) {
@@ -503,7 +547,6 @@ h2_session_new(struct h2_session **out, const struct h2_limits *lim,
     const struct h2_ops *ops, void *arg)
 {
 	struct h2_session *s;
-	size_t nh;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -513,15 +556,7 @@ h2_session_new(struct h2_session **out, const struct h2_limits *lim,
 	s->ops = ops;
 	s->arg = arg;
 	s->tokens = (uint64_t)s->lim.flood_burst * 1000;
-	/* Pseudo values wait in the tail while the lines grow: twice the
-	 * head's limit holds both. */
-	s->scap = 2 * (s->http->max_head ? s->http->max_head : 65536) +
-	    H2_SLACK;
-	nh = (s->http->max_headers ? s->http->max_headers : 1000) + 1;
-	s->nshdrs = nh;
-	if ((s->scratch = malloc(s->scap)) == NULL ||
-	    (s->shdrs = calloc(nh, sizeof(*s->shdrs))) == NULL ||
-	    make_session(s) == -1 || send_settings(s) == -1) {
+	if (make_session(s) == -1 || send_settings(s) == -1) {
 		h2_session_free(s);
 		return -1;
 	}
@@ -609,15 +644,35 @@ h2_session_alive(const struct h2_session *s)
 	    nghttp2_session_want_write(s->ng));
 }
 
-void
-h2_session_goaway(struct h2_session *s)
+int32_t
+h2_session_head_pending(const struct h2_session *s)
 {
-	if (s->goaway)
-		return;
-	s->goaway = 1;
+	return s->head_of != NULL ? s->head_of->id : 0;
+}
+
+static void
+final_goaway(struct h2_session *s)
+{
+	s->goaway = 2;
 	nghttp2_submit_goaway(s->ng, NGHTTP2_FLAG_NONE,
 	    nghttp2_session_get_last_proc_stream_id(s->ng), NGHTTP2_NO_ERROR,
 	    NULL, 0);
+}
+
+void
+h2_session_goaway(struct h2_session *s, int now)
+{
+	if (s->goaway == 2 || (s->goaway == 1 && !now))
+		return;
+	if (now || s->fatal || s->peer_goaway) {
+		final_goaway(s);
+		return;
+	}
+	s->goaway = 1;
+	if (nghttp2_submit_shutdown_notice(s->ng) != 0 ||
+	    nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE,
+	    (const uint8_t *)H2_BYE) != 0)
+		final_goaway(s);
 }
 
 void

@@ -4,6 +4,8 @@
 # prints them), over HTTP/1.1 the last chunk's trailer section, and no
 # trailers where the framing has no place for them (Content-Length).
 # Fields a trailer may not carry (Content-Type) never reach the client.
+# And the other way: HTTP/2's cookie crumbs reach the application as one
+# field (RFC 9113 §8.2.3).
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000)) C=$((P + 1))
@@ -43,6 +45,14 @@ curl -sk -m 20 --http2 --resolve a.test:$P:127.0.0.1 -D "$T/curl.h" \
 t_grep "curl --http2 gets grpc-status as a trailer" '^grpc-status: 0' "$T/curl.h"
 t_grep "and grpc-message" '^grpc-message: all good' "$T/curl.h"
 t_nogrep "and no content-type from the trailers" 'text/evil' "$T/curl.h"
+
+# Cookie crumbs (RFC 9113 §8.2.3): the application sees one field.
+timeout 20 $H2GET 127.0.0.1 $C /c --header cookie:a=1 --header x-b:2 \
+    --header cookie:b=2 >"$T/cookie.json"
+t_eq "h2 cookie fields reach the application joined with '; '" \
+    "$($PY -c 'import json,sys; d=json.loads(json.load(open(sys.argv[1]))["body"])
+print([h for h in d["headers"] if h[0] == "cookie"])' "$T/cookie.json")" \
+    "[['cookie', 'a=1; b=2']]"
 
 # HTTP/1.1: the last chunk carries them; with a Content-Length, nothing.
 $PY - "$C" >"$T/h1.out" <<'EOF'

@@ -18,7 +18,9 @@ Settings:
     MinRequestBodyDataRate      : 240 (default)
     UriEnableCache              : 1 (default)
     UriMaxUriBytes              : 262144 (default)
-    UriMaxCacheMegabyteCount    : 64 (default)"
+    UriMaxCacheMegabyteCount    : 64 (default)
+    Http2MaxConcurrentStreams   : 100 (default)
+    EnableHttp2Cleartext        : 1 (default)"
 
 t_ok "add, any case" $HSYS http add setting name=maxrequestbytes value=32768
 t_eq "add line" "$(cat "$T/out")" "Setting successfully added"
@@ -43,7 +45,7 @@ assert by[('MinSendRate', None)]['default'] is True
 assert by[('MaxRequestBodySize', None)]['unlimited'] is True
 assert by[('MaxRequestBodySize', None)]['default'] is False
 assert by[('MaxRequestBodySize', 'https://+:443/Upload/')]['value'] == 1048576
-assert len(d) == 12, d
+assert len(d) == 14, d
 "
 
 # Refusals: netsh's 87, exit 2, and what to give instead.
@@ -56,6 +58,9 @@ t_grep "says the range" 'MaxFieldLength takes a number of bytes from 64 to 65534
     "$T/err"
 t_fail "above the range" 2 $HSYS http add setting name=MaxRequestBytes \
     value=65537
+t_fail "a switch takes 0 or 1" 2 $HSYS http add setting \
+    name=EnableHttp2Cleartext value=2
+t_grep "and says so" 'EnableHttp2Cleartext takes 1 \(on\) or 0 \(off\)' "$T/err"
 t_fail "not a number" 2 $HSYS http add setting name=MinSendRate value=1k
 t_fail "negative" 2 $HSYS http add setting name=MinSendRate value=-1
 t_fail "unlimited where not allowed" 2 $HSYS http add setting \

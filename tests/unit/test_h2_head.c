@@ -61,6 +61,39 @@ test_request(void)
 	CHECK(!h.req.keep_alive && !h.req.upgrade_req);
 }
 
+/* §8.2.3: cookie crumbs joined with "; " into one field, wherever they
+ * came; the host field (when sent) still found after the packing. */
+static void
+test_cookies(void)
+{
+	static const struct f crumbs[] = { { ":method", "GET" },
+	    { ":scheme", "https" }, { ":path", "/" }, { "cookie", "a=1" },
+	    { "host", "ex.test" }, { "accept", "*/*" }, { "cookie", "b=2" },
+	    { "x", "y" }, { "cookie", "c=3" }, { NULL, NULL } };
+	static const struct f one[] = { { ":method", "GET" },
+	    { ":scheme", "https" }, { ":path", "/" }, { ":authority", "a" },
+	    { "cookie", "a=1; b=2" }, { "x", "y" }, { NULL, NULL } };
+	const char *want = "GET / HTTP/2.0\r\nhost: ex.test\r\naccept: */*\r\n"
+	    "x: y\r\ncookie: a=1; b=2; c=3\r\n\r\n";
+	int rc = run(crumbs, 0, NULL, 0);
+
+	CHECK(rc == (int)strlen(want));
+	CHECK(rc > 0 && memcmp(buf, want, (size_t)rc) == 0);
+	CHECK(h.req.nheaders == 4);
+	CHECK(has(h.req.headers[3].name, h.req.headers[3].name_len, "cookie"));
+	CHECK(has(h.req.headers[3].value, h.req.headers[3].value_len,
+	    "a=1; b=2; c=3"));
+	CHECK(has(h.req.headers[0].value, h.req.headers[0].value_len,
+	    "ex.test"));
+	CHECK(has(h.req.host, h.req.host_len, "ex.test"));
+	CHECK(has(h.req.headers[2].value, h.req.headers[2].value_len, "y"));
+	/* One cookie field stays as it came. */
+	want = "GET / HTTP/2.0\r\nhost: a\r\ncookie: a=1; b=2\r\nx: y\r\n\r\n";
+	rc = run(one, 0, NULL, 0);
+	CHECK(rc == (int)strlen(want));
+	CHECK(rc > 0 && memcmp(buf, want, (size_t)rc) == 0);
+}
+
 static void
 test_bodies(void)
 {
@@ -279,6 +312,7 @@ int
 main(void)
 {
 	RUN(test_request);
+	RUN(test_cookies);
 	RUN(test_bodies);
 	RUN(test_malformed);
 	RUN(test_forms);

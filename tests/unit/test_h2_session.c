@@ -457,10 +457,46 @@ test_goaway(void)
 	get(&c, "/1");
 	get(&c, "/2");
 	CHECK(pump(&c, s) == 0 && o.requests == 2);
-	h2_session_goaway(s);
+	h2_session_goaway(s, 1);
 	CHECK(pump(&c, s) == 0);
 	CHECK(c.goaway && c.goaway_code == 0 && c.goaway_last == 3);
 	CHECK(h2_session_alive(s));	/* streams under way finish */
+	teardown(&c, s);
+}
+
+/* The graceful GOAWAY: a stream the client sent before it saw the shutdown
+ * notice, arriving after it went out, is still taken; the GOAWAY with the
+ * last id follows the PING's ACK and names it. */
+static void
+test_goaway_graceful(void)
+{
+	struct client c;
+	struct h2_session *s;
+	struct owner o;
+	unsigned char held[4096];
+	const uint8_t *p;
+	size_t nheld = 0;
+	ssize_t n;
+
+	setup(&c, &s, &o, NULL);
+	o.answer = 0;
+	get(&c, "/1");
+	CHECK(pump(&c, s) == 0 && o.requests == 1);
+	get(&c, "/2");				/* on its way ... */
+	while ((n = nghttp2_session_mem_send(c.ng, &p)) > 0 &&
+	    nheld + (size_t)n <= sizeof(held)) {
+		memcpy(held + nheld, p, (size_t)n);
+		nheld += (size_t)n;
+	}
+	h2_session_goaway(s, 0);		/* ... when the notice goes */
+	while ((n = h2_session_output(s, &p)) > 0)
+		nghttp2_session_mem_recv(c.ng, p, (size_t)n);
+	CHECK(c.goaway && c.goaway_last == 0x7fffffff);
+	CHECK(h2_session_recv(s, held, nheld, now_ms) == 0);
+	CHECK(o.requests == 2);			/* taken */
+	CHECK(pump(&c, s) == 0);		/* the PING's ACK */
+	CHECK(c.goaway && c.goaway_code == 0 && c.goaway_last == 3);
+	CHECK(h2_session_alive(s));
 	teardown(&c, s);
 }
 
@@ -627,6 +663,7 @@ main(void)
 	RUN(test_slow_response);
 	RUN(test_refusals);
 	RUN(test_goaway);
+	RUN(test_goaway_graceful);
 	RUN(test_ping_and_settings_floods);
 	RUN(test_rapid_reset);
 	RUN(test_continuation_flood);

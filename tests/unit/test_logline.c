@@ -147,6 +147,13 @@ test_httperr(void)
 	CHECK_STR((n = logline_httperr(buf, sizeof(buf), &clk, "NotFound",
 	    &r), buf[n] = '\0', buf), "2026-11-26 13:35:36 192.0.2.7 51234 "
 	    "2001:db8::1 443 HTTP/1.1 GET /a/b?c=d - 404 - NotFound -\n");
+	r.version = 20;			/* HTTP/2: the stream id */
+	r.stream = 13;
+	r.status = 431;
+	CHECK_STR((n = logline_httperr(buf, sizeof(buf), &clk,
+	    "RequestLength", &r), buf[n] = '\0', buf), "2026-11-26 13:35:36 "
+	    "192.0.2.7 51234 2001:db8::1 443 HTTP/2.0 GET /a/b?c=d 13 431 - "
+	    "RequestLength -\n");
 	memset(&r, 0, sizeof(r));
 	r.peer = &peer;
 	r.local = &local;
