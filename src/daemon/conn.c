@@ -477,7 +477,10 @@ conn_close(struct conn *c)
 	loop_io_remove(c->w->loop, &c->io);
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
-	loop_defer(c->w->loop, &c->free);
+	/* A flush already queued holds the connection until it runs (the
+	 * deferred list would otherwise reach it through freed memory). */
+	if (!c->flush_pending)
+		loop_defer(c->w->loop, &c->free);
 }
 
 static void
@@ -536,13 +539,21 @@ conn_done(struct conn *c)
 		c->again = 1;
 		return;
 	}
+	/* Answers come one per flush: after CONN_PIPELINE_BATCH of them
+	 * with no event from the client in between, the rest waits until
+	 * the socket is writable again (as conn_serve's batch does). */
+	if (++c->inrow >= CONN_PIPELINE_BATCH) {
+		c->resume = 1;
+		loop_io_change(c->w->loop, &c->io, LOOP_WRITE);
+		return;
+	}
 	conn_serve_more(c);	/* a pipelined request may be here already */
 }
 
 /* After output progress: credit the application, and when the response
  * is done and out, start on the next request or close. */
-void
-conn_next(struct conn *c)
+static void
+conn_next_now(struct conn *c)
 {
 	int rc;
 
@@ -580,6 +591,36 @@ conn_next(struct conn *c)
 		return;
 	}
 	conn_done(c);
+}
+
+/* The deferred conn_next: whatever the batch of events queued for the
+ * client goes now, in one write (one TLS record up to its size). */
+static void
+conn_flush(struct loop_defer *df)
+{
+	struct conn *c = container_of(df, struct conn, flush);
+
+	c->flush_pending = 0;
+	if (c->dead) {
+		conn_free(&c->free);	/* closed while this was queued */
+		return;
+	}
+	conn_next_now(c);
+}
+
+/*
+ * Output is never delayed past the loop's iteration: the flush runs once
+ * the batch of events is handled (loop.h's deferred work, before the loop
+ * waits again), so a RESPONSE and the RESP_DATA that came with it in one
+ * read of the data channel, or many streams' frames, leave together.
+ */
+void
+conn_next(struct conn *c)
+{
+	if (c->dead || c->flush_pending)
+		return;
+	c->flush_pending = 1;
+	loop_defer(c->w->loop, &c->flush);
 }
 
 /*
@@ -854,6 +895,7 @@ conn_io(struct loop *l, struct loop_io *io, unsigned rev)
 	struct conn *c = container_of(io, struct conn, io);
 
 	(void)l;
+	c->inrow = 0;
 	if (c->ssl != NULL && !c->handshaken) {
 		if (conn_handshake(c) != 1)
 			return;
@@ -919,6 +961,7 @@ conn_init(struct conn *c, struct worker *w, int fd, uint16_t port, int tls)
 	c->io.fd = fd;
 	c->io.fn = conn_io;
 	c->free.fn = conn_free;
+	c->flush.fn = conn_flush;
 	c->timer.fn = conn_timeout;
 	c->send_timer.fn = send_check;
 	http_request_init(&c->req, c->hdrs, c->nhdrs);
