@@ -747,7 +747,12 @@ from_resp_data(struct exchange *x, const struct proto_frame *f)
 {
 	int rc;
 
-	if (!x->final || x->ended)
+	/* Body bytes after an end the daemon decided on (a HEAD request, a
+	 * 204, a Content-Length reached): dropped, as they are once the
+	 * connection's deferred flush has ended the exchange. */
+	if (x->final && x->ended)
+		return 0;
+	if (!x->final)
 		return -1;
 	/* Beyond its credit: an application that would make the daemon
 	 * buffer without bound is cut off (its channel ends). */
