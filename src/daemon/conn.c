@@ -571,7 +571,10 @@ conn_next_now(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	if (c->x.resp_owed > 0)
+	/* A response that is done and out needs no more credit (a frame
+	 * per response the application would only read and drop). */
+	if (c->x.resp_owed > 0 && !(rc == 0 && c->resp_done &&
+	    c->state != CONN_TUNNEL))
 		exchange_credit_back(&c->x, rc == 0);
 	if (c->state == CONN_TUNNEL) {
 		if (tunnel_next(c, rc))
