@@ -611,12 +611,8 @@ conn_flush(struct loop_defer *df)
 	conn_next_now(c);
 }
 
-/*
- * Output is never delayed past the loop's iteration: the flush runs once
- * the batch of events is handled (loop.h's deferred work, before the loop
- * waits again), so a RESPONSE and the RESP_DATA that came with it in one
- * read of the data channel, or many streams' frames, leave together.
- */
+/* Never later than the loop's iteration (conn_int.h): deferred work runs
+ * before the loop waits again. */
 void
 conn_next(struct conn *c)
 {
@@ -865,31 +861,6 @@ conn_handshake(struct conn *c)
 		conn_close(c);
 		return -1;
 	}
-}
-
-int
-conn_tls_hello(SSL *ssl, int *alert, void *arg)
-{
-	struct worker *w = arg;
-	struct conn *c = SSL_get_app_data(ssl);
-	const struct tls_binding *b;
-	const unsigned char *sni = NULL;
-	size_t snilen = 0;
-
-	if (!tls_hello_sni(ssl, &sni, &snilen))
-		sni = NULL;
-	b = snapshot_pick(w->snapshot, sni, snilen, &c->local, c->port);
-	if (b == NULL) {
-		log_info("worker %d: TLS_NoBinding: no certificate bound for "
-		    "port %u%s%.*s", w->index, c->port, sni ? ", name " : "",
-		    sni ? (int)snilen : 0, sni ? (const char *)sni : "");
-		conn_httperr(c, "TLS_NoBinding");
-		*alert = sni ? SSL_AD_UNRECOGNIZED_NAME :
-		    SSL_AD_HANDSHAKE_FAILURE;
-		return SSL_CLIENT_HELLO_ERROR;
-	}
-	tls_use_binding(ssl, b->ctx, b->flags);
-	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 static void
