@@ -301,7 +301,10 @@ channel_io(struct loop *l, struct loop_io *io, unsigned rev)
 	struct channel *c = container_of(io, struct channel, io);
 
 	(void)l;
-	if (rev & LOOP_WRITE)
+	/* Not while a flush is queued: it runs this batch, and the queued
+	 * item must not be queued a second time (flush_pending would be
+	 * clear), which would break the loop's list of deferred work. */
+	if (rev & LOOP_WRITE && !c->flush_pending)
 		channel_flush(&c->flush);
 	if (!c->dead && rev & (LOOP_READ | LOOP_ERROR))
 		channel_read(c);

@@ -478,7 +478,10 @@ conn_close(struct conn *c)
 	loop_io_remove(c->w->loop, &c->io);
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
-	loop_defer(c->w->loop, &c->free);
+	/* A flush already queued holds the connection until it runs (the
+	 * deferred list would otherwise reach it through freed memory). */
+	if (!c->flush_pending)
+		loop_defer(c->w->loop, &c->free);
 }
 
 static void
@@ -537,13 +540,21 @@ conn_done(struct conn *c)
 		c->again = 1;
 		return;
 	}
+	/* Answers come one per flush: after CONN_PIPELINE_BATCH of them
+	 * with no event from the client in between, the rest waits until
+	 * the socket is writable again (as conn_serve's batch does). */
+	if (++c->inrow >= CONN_PIPELINE_BATCH) {
+		c->resume = 1;
+		loop_io_change(c->w->loop, &c->io, LOOP_WRITE);
+		return;
+	}
 	conn_serve_more(c);	/* a pipelined request may be here already */
 }
 
 /* After output progress: credit the application, and when the response
  * is done and out, start on the next request or close. */
-void
-conn_next(struct conn *c)
+static void
+conn_next_now(struct conn *c)
 {
 	int rc;
 
@@ -561,7 +572,10 @@ conn_next(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	if (c->x.resp_owed > 0)
+	/* A response that is done and out needs no more credit (a frame
+	 * per response the application would only read and drop). */
+	if (c->x.resp_owed > 0 && !(rc == 0 && c->resp_done &&
+	    c->state != CONN_TUNNEL))
 		exchange_credit_back(&c->x, rc == 0);
 	if (c->state == CONN_TUNNEL) {
 		if (tunnel_next(c, rc))
@@ -581,6 +595,32 @@ conn_next(struct conn *c)
 		return;
 	}
 	conn_done(c);
+}
+
+/* The deferred conn_next: whatever the batch of events queued for the
+ * client goes now, in one write (one TLS record up to its size). */
+static void
+conn_flush(struct loop_defer *df)
+{
+	struct conn *c = container_of(df, struct conn, flush);
+
+	c->flush_pending = 0;
+	if (c->dead) {
+		conn_free(&c->free);	/* closed while this was queued */
+		return;
+	}
+	conn_next_now(c);
+}
+
+/* Never later than the loop's iteration (conn_int.h): deferred work runs
+ * before the loop waits again. */
+void
+conn_next(struct conn *c)
+{
+	if (c->dead || c->flush_pending)
+		return;
+	c->flush_pending = 1;
+	loop_defer(c->w->loop, &c->flush);
 }
 
 /*
@@ -829,48 +869,13 @@ conn_handshake(struct conn *c)
 	}
 }
 
-int
-conn_tls_hello(SSL *ssl, int *alert, void *arg)
-{
-	struct worker *w = arg;
-	struct conn *c = SSL_get_app_data(ssl);
-	const struct tls_binding *b;
-	const unsigned char *sni = NULL;
-	size_t snilen = 0;
-	SSL_CTX *actx;
-
-	if (!tls_hello_sni(ssl, &sni, &snilen))
-		sni = NULL;
-	/* A TLS-ALPN-01 validation for a pending name: its challenge
-	 * certificate, binding or not (acmechal.h). */
-	if (w->snapshot != NULL && (actx = acmechal_hello(&w->snapshot->acme,
-	    ssl, sni, snilen)) != NULL) {
-		log_info("worker %d: acme: tls-alpn-01 validation for %.*s on "
-		    "port %u", w->index, (int)snilen, (const char *)sni,
-		    c->port);
-		tls_use_binding(ssl, actx, TLS_NO_TICKETS);
-		return SSL_CLIENT_HELLO_SUCCESS;
-	}
-	b = snapshot_pick(w->snapshot, sni, snilen, &c->local, c->port);
-	if (b == NULL) {
-		log_info("worker %d: TLS_NoBinding: no certificate bound for "
-		    "port %u%s%.*s", w->index, c->port, sni ? ", name " : "",
-		    sni ? (int)snilen : 0, sni ? (const char *)sni : "");
-		conn_httperr(c, "TLS_NoBinding");
-		*alert = sni ? SSL_AD_UNRECOGNIZED_NAME :
-		    SSL_AD_HANDSHAKE_FAILURE;
-		return SSL_CLIENT_HELLO_ERROR;
-	}
-	tls_use_binding(ssl, b->ctx, b->flags);
-	return SSL_CLIENT_HELLO_SUCCESS;
-}
-
 static void
 conn_io(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct conn *c = container_of(io, struct conn, io);
 
 	(void)l;
+	c->inrow = 0;
 	if (c->ssl != NULL && !c->handshaken) {
 		if (conn_handshake(c) != 1)
 			return;
@@ -936,6 +941,7 @@ conn_init(struct conn *c, struct worker *w, int fd, uint16_t port, int tls)
 	c->io.fd = fd;
 	c->io.fn = conn_io;
 	c->free.fn = conn_free;
+	c->flush.fn = conn_flush;
 	c->timer.fn = conn_timeout;
 	c->send_timer.fn = send_check;
 	http_request_init(&c->req, c->hdrs, c->nhdrs);

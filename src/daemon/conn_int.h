@@ -46,6 +46,8 @@ enum conn_state {
 struct conn {
 	struct loop_io		 io;
 	struct loop_defer	 free;
+	struct loop_defer	 flush;		/* conn_next's, once per batch */
+	int			 flush_pending;
 	struct loop_timer	 timer;
 	struct worker		*w;
 	struct conn		*next, **prevp;
@@ -107,6 +109,7 @@ struct conn {
 	int			 serving;	/* conn_serve is on the stack */
 	int			 again;		/* one was answered: next one */
 	int			 resume;	/* more wait for writability */
+	int			 inrow;		/* answered since the last event */
 	/* HTTP/2 (h2conn.c): set once ALPN or the preface chose it. */
 	struct h2conn		*h2;
 };
@@ -161,7 +164,10 @@ out_append(struct conn *c, const void *p, size_t n)
 /* --- conn.c ------------------------------------------------------- */
 
 /* After output progress: flush, credit, go on or close (HTTP/2's
- * streams call it as HTTP/1.1's response does). */
+ * streams call it as HTTP/1.1's response does). The work is deferred to
+ * the end of the loop's batch of events, once however many times it was
+ * asked for, so that everything queued for the client in one iteration
+ * (a head and its body, many streams' frames) goes in one write. */
 void	conn_next(struct conn *);
 /* Ends the connection now (its exchange cancelled, its memory freed
  * after the loop's batch). */

@@ -826,7 +826,12 @@ from_resp_data(struct exchange *x, const struct proto_frame *f)
 {
 	int rc;
 
-	if (!x->final || x->ended)
+	/* Body bytes after an end the daemon decided on (a HEAD request, a
+	 * 204, a Content-Length reached): dropped, as they are once the
+	 * connection's deferred flush has ended the exchange. */
+	if (x->final && x->ended)
+		return 0;
+	if (!x->final)
 		return -1;
 	if (f->flags & PROTO_F_TRAILERS)
 		return from_resp_trailers(x, f);

@@ -576,7 +576,8 @@ h2conn_read(struct conn *c)
 	if (h2_session_recv(h->s, buf, (size_t)n, loop_now(c->w->loop)) ==
 	    -1)
 		h->fatal = 1;
-	return h2conn_next(c);
+	h->next(c);	/* at the batch's end, with the streams' answers */
+	return 0;
 }
 
 /*

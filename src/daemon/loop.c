@@ -20,7 +20,7 @@ struct loop {
 	uint64_t		  now_us;	/* the same reading, in us */
 	struct loop_timer	**heap;
 	size_t			  nheap, capheap;
-	struct loop_defer	 *deferred;
+	struct loop_defer	 *deferred, **deferred_tail;	/* FIFO */
 	struct epoll_event	  events[LOOP_MAX_EVENTS];
 };
 
@@ -243,11 +243,17 @@ timeout_ms(struct loop *l, int max_ms)
 	return d > 60000 ? 60000 : (int)d;
 }
 
+/* In the order queued: what a deferred item queues runs after the items
+ * already waiting (many connections' flushes first, then the one write
+ * of the channel they all gave frames to). */
 void
 loop_defer(struct loop *l, struct loop_defer *d)
 {
-	d->next = l->deferred;
-	l->deferred = d;
+	d->next = NULL;
+	if (l->deferred == NULL)
+		l->deferred_tail = &l->deferred;
+	*l->deferred_tail = d;
+	l->deferred_tail = &d->next;
 }
 
 static void

@@ -60,7 +60,8 @@ void	 loop_io_remove(struct loop *, struct loop_io *);
 void	 loop_timer_set(struct loop *, struct loop_timer *, uint64_t ms);
 void	 loop_timer_cancel(struct loop *, struct loop_timer *);
 
-/* Queues d to run once the current batch of events is handled. */
+/* Queues d to run once the current batch of events is handled, after
+ * what was queued before it (also while the queue runs). */
 void	 loop_defer(struct loop *, struct loop_defer *);
 
 /* Milliseconds on a monotonic clock, read once per loop iteration. */

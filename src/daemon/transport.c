@@ -3,7 +3,8 @@
  * TLS or not, the output buffer's flush (with the MinSendRate watch it
  * starts when the client stops reading), and the input buffer, which an
  * idle connection does not hold. Buffers fill in conn.c, response.c and
- * tunnel.c (conn_int.h).
+ * tunnel.c (conn_int.h). And the TLS ClientHello callback, which picks a
+ * connection's binding (its certificate) by SNI, address and port.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,9 +14,14 @@
 
 #include <openssl/err.h>
 
+#include "daemon/acmechal.h"
+#include "daemon/conn.h"
 #include "daemon/conn_int.h"
 #include "daemon/exchange.h"
+#include "daemon/log.h"
+#include "daemon/snapshot.h"
 #include "daemon/stats.h"
+#include "daemon/tls.h"
 
 /* I/O through TLS or not: -1 with errno EAGAIN when it would block. */
 static ssize_t
@@ -165,4 +171,40 @@ in_first(struct conn *c)
 	    c->incap - (size_t)n)) > 0)
 		c->inlen += (size_t)m;
 	return 1;
+}
+
+int
+conn_tls_hello(SSL *ssl, int *alert, void *arg)
+{
+	struct worker *w = arg;
+	struct conn *c = SSL_get_app_data(ssl);
+	const struct tls_binding *b;
+	const unsigned char *sni = NULL;
+	size_t snilen = 0;
+	SSL_CTX *actx;
+
+	if (!tls_hello_sni(ssl, &sni, &snilen))
+		sni = NULL;
+	/* A TLS-ALPN-01 validation for a pending name: its challenge
+	 * certificate, binding or not (acmechal.h). */
+	if (w->snapshot != NULL && (actx = acmechal_hello(&w->snapshot->acme,
+	    ssl, sni, snilen)) != NULL) {
+		log_info("worker %d: acme: tls-alpn-01 validation for %.*s on "
+		    "port %u", w->index, (int)snilen, (const char *)sni,
+		    c->port);
+		tls_use_binding(ssl, actx, TLS_NO_TICKETS);
+		return SSL_CLIENT_HELLO_SUCCESS;
+	}
+	b = snapshot_pick(w->snapshot, sni, snilen, &c->local, c->port);
+	if (b == NULL) {
+		log_info("worker %d: TLS_NoBinding: no certificate bound for "
+		    "port %u%s%.*s", w->index, c->port, sni ? ", name " : "",
+		    sni ? (int)snilen : 0, sni ? (const char *)sni : "");
+		conn_httperr(c, "TLS_NoBinding");
+		*alert = sni ? SSL_AD_UNRECOGNIZED_NAME :
+		    SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	tls_use_binding(ssl, b->ctx, b->flags);
+	return SSL_CLIENT_HELLO_SUCCESS;
 }

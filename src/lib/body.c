@@ -54,8 +54,12 @@ request_read(struct hsys_request *r, void *buf, size_t len, int wait)
 		rc = lib_chan_read(r->h, r->chan, wait ? -1 : 0);
 		if (rc < 0)
 			return rc;
-		if (rc == 0 && !wait)
+		if (rc == 0 && !wait) {
+			/* Back to the caller's loop to wait: a credit it is
+			 * waiting on the answer to must not stay corked. */
+			(void)lib_flush(r->h);
 			return -EAGAIN;
+		}
 	}
 	if (r->cancelled)
 		return -ECANCELED;

@@ -273,6 +273,9 @@ lib_queue_op(struct hsys *h, uint16_t type, const struct proto_queue_op *op,
 	h->last_error[0] = '\0';
 	if (h->ctl == -1)
 		return -ENOTCONN;	/* between two sessions */
+	/* Answers given before the operation reach hsysd before it (closing
+	 * a queue must not overtake its last responses). */
+	(void)lib_flush(h);
 	if ((rc = send_frame(h->ctl, type, id, buf, proto_queue_op_put(buf +
 	    PROTO_HEADER_SIZE, OP_ROOM, type, op))) < 0)
 		return rc;

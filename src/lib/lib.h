@@ -21,12 +21,19 @@ struct iovec;
 #define LIB_TAG_TIMER		0xFFFFFF01u
 #define LIB_TAG_OLD		0xFFFFFF10u	/* + slot */
 
-/* A data channel and its receive buffer: frames are decoded in place and
- * every complete one is handled after each recv. */
+/* Frames queued for a channel beyond this are written at once. */
+#define LIB_CORK_MAX		(32u << 10)
+
+/* A data channel, its receive buffer (frames are decoded in place and
+ * every complete one is handled after each recv) and its send queue
+ * (frames corked until the application waits: channel.c). */
 struct hsys_channel {
 	int		 fd;
 	unsigned char	*rbuf;		/* allocated on first read */
 	size_t		 rcap, rlen;
+	unsigned char	*wq;		/* corked frames */
+	size_t		 wlen, wcap;
+	int		 armed;		/* EPOLLOUT on: hsys_fd wakes up */
 };
 
 struct hsys {
@@ -49,6 +56,7 @@ struct hsys {
 	unsigned char		*wbuf;		/* response heads */
 	size_t			 wcap;
 	uint32_t		 features;	/* WELCOME's PROTO_FEATURE_* */
+	int			 own_loop;	/* hsys_fd was asked for */
 
 	/* Reconnecting (reconnect.c): the current session's channels are
 	 * chan[chan_base .. chan_base + workers); those below belong to
@@ -160,9 +168,17 @@ int	lib_frame(struct hsys *, unsigned chan, const struct proto_frame *);
  * bytes came, 0 on timeout, or a negative errno, which breaks the
  * session. */
 int	lib_chan_read(struct hsys *, unsigned chan, int timeout_ms);
-/* channel.c: writes all of iov to a data channel, waiting while it is
+/* channel.c: writes all of iov to a descriptor, waiting while it is
  * full. */
 int	lib_send_iov(int fd, struct iovec *, int n);
+/* channel.c: frames for data channel `chan`, corked: queued, and written
+ * when the application would wait (lib_flush) or the queue passes
+ * LIB_CORK_MAX. */
+int	lib_chan_send(struct hsys *, unsigned chan, struct iovec *, int n);
+/* channel.c: every channel's queue written out (hsys_flush). 0, or the
+ * first error (the queue that failed is dropped: its channel's end is
+ * noticed by reading). */
+int	lib_flush(struct hsys *);
 /* channel.c: one frame for request r, down its channel. */
 int	lib_send_small(struct hsys_request *, uint16_t type, uint16_t flags,
 	    const void *payload, uint32_t len);

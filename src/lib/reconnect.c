@@ -84,6 +84,8 @@ chan_close(struct hsys *h, unsigned i)
 	free(c->rbuf);
 	c->rbuf = NULL;
 	c->rcap = c->rlen = 0;
+	c->wlen = 0;		/* corked frames for it go nowhere */
+	c->armed = 0;
 	lib_requests_lost(h, i);
 }
 

@@ -3,10 +3,12 @@
  * interim responses and the application's side of an upgrade tunnel. See
  * include/hsys.h and docs/protocol.md.
  *
- * A response head is built in the session's write buffer (one frame, one
- * write); body bytes go as RESP_DATA within the credit the daemon gives
- * (RESP_CREDIT, read by lib_chan_read while waiting). hsys_respond sends
- * head, body and END in one write when they fit the credit.
+ * A response head is built in the session's write buffer (one frame);
+ * body bytes go as RESP_DATA within the credit the daemon gives
+ * (RESP_CREDIT, read by lib_chan_read while waiting). Frames are corked
+ * (channel.c): they leave, many responses to a writev, when the
+ * application next waits. hsys_respond queues head, body and END at once
+ * when they fit the credit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,7 +137,7 @@ hsys_response_start(struct hsys_request *r, int status,
 		return (int)size;
 	iov.iov_base = r->h->wbuf;
 	iov.iov_len = (size_t)size;
-	if ((rc = lib_send_iov(r->h->chan[r->chan].fd, &iov, 1)) < 0)
+	if ((rc = lib_chan_send(r->h, r->chan, &iov, 1)) < 0)
 		return rc;
 	/* An interim response (103 Early Hints, …): the final one follows. */
 	if (status >= 100 && status < 200 && status != 101)
@@ -343,7 +345,7 @@ hsys_respond(struct hsys_request *r, int status, const char *content_type,
 		    PROTO_HEADER_SIZE - len;
 		n = 4;
 	}
-	rc = lib_send_iov(r->h->chan[r->chan].fd, iov, (int)n);
+	rc = lib_chan_send(r->h, r->chan, iov, (int)n);
 	lib_req_release(r);
 	return rc;
 }

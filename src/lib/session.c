@@ -88,6 +88,8 @@ hsys_close(struct hsys *h)
 
 	if (h == NULL)
 		return;
+	if (!h->broken)
+		(void)lib_flush(h);	/* answers given before the close */
 	lib_requests_free(h);
 	for (i = 0; i < LIB_OLD_SESSIONS; i++)
 		if (h->old_ctl[i] != -1)
@@ -100,6 +102,7 @@ hsys_close(struct hsys *h)
 		if (h->chan[i].fd != -1)
 			close(h->chan[i].fd);
 		free(h->chan[i].rbuf);
+		free(h->chan[i].wq);
 	}
 	free(h->chan);
 	if (h->ctl != -1)
@@ -112,7 +115,16 @@ hsys_close(struct hsys *h)
 int
 hsys_fd(const struct hsys *h)
 {
+	/* A program with its own loop: corked frames make the descriptor
+	 * readable from now on (channel.c). The session is never const. */
+	((struct hsys *)h)->own_loop = 1;
 	return h->epfd;
+}
+
+int
+hsys_flush(struct hsys *h)
+{
+	return lib_flush(h);
 }
 
 const char *
@@ -140,6 +152,9 @@ hsys_next(struct hsys *h, struct hsys_request **rp, int timeout_ms)
 		}
 		if (h->broken)
 			return h->broken;
+		/* The application would wait, or go back to its own loop:
+		 * what it answered leaves now (errors show when reading). */
+		(void)lib_flush(h);
 		n = epoll_wait(h->epfd, ev, 16, wait);
 		if (n == -1 && errno == EINTR)
 			continue;
