@@ -337,7 +337,10 @@ channel_io(struct loop *l, struct loop_io *io, unsigned rev)
 	struct channel *c = container_of(io, struct channel, io);
 
 	(void)l;
-	if (rev & LOOP_WRITE)
+	/* A flush already queued runs later in this turn of the loop; one
+	 * run now would clear flush_pending while it is still queued, and
+	 * the next frame would queue it twice (a cycle in the list). */
+	if (rev & LOOP_WRITE && !c->flush_pending)
 		channel_flush(&c->flush);
 	if (!c->dead && rev & (LOOP_READ | LOOP_ERROR))
 		channel_read(c);
