@@ -121,11 +121,14 @@ channel_close(struct channel *c, const char *why)
 		loop_defer(c->w->loop, &c->free);
 }
 
+static void	channel_drain(struct channel *);
+
 static void
 channel_flush(struct loop_defer *df)
 {
 	struct channel *c = container_of(df, struct channel, flush);
 	ssize_t n;
+	int err;
 
 	c->flush_pending = 0;
 	if (c->dead) {
@@ -142,7 +145,11 @@ channel_flush(struct loop_defer *df)
 			return;
 		}
 		if (n == -1) {
-			channel_close(c, strerror(errno));
+			/* The application closed its end (it ended its
+			 * session): what it wrote before still counts. */
+			err = errno;
+			channel_drain(c);
+			channel_close(c, strerror(err));
 			return;
 		}
 		c->outoff += (size_t)n;
