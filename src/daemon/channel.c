@@ -21,6 +21,7 @@
 #include "proto/proto.h"
 
 #define CHANNEL_READ_SIZE	(64u << 10)
+#define CHANNEL_DRAIN_MAX	(4u << 20)	/* read at a session's end */
 
 struct adopt_mail {
 	struct mail	 mail;
@@ -120,11 +121,14 @@ channel_close(struct channel *c, const char *why)
 		loop_defer(c->w->loop, &c->free);
 }
 
+static void	channel_drain(struct channel *);
+
 static void
 channel_flush(struct loop_defer *df)
 {
 	struct channel *c = container_of(df, struct channel, flush);
 	ssize_t n;
+	int err;
 
 	c->flush_pending = 0;
 	if (c->dead) {
@@ -141,7 +145,11 @@ channel_flush(struct loop_defer *df)
 			return;
 		}
 		if (n == -1) {
-			channel_close(c, strerror(errno));
+			/* The application closed its end (it ended its
+			 * session): what it wrote before still counts. */
+			err = errno;
+			channel_drain(c);
+			channel_close(c, strerror(err));
 			return;
 		}
 		c->outoff += (size_t)n;
@@ -245,8 +253,13 @@ channel_frame(struct channel *c, uint16_t type, uint16_t flags, uint64_t id,
 	return channel_writev(c, iov, 3);
 }
 
-static void
-channel_read(struct channel *c)
+/*
+ * One read from the channel, and the frames it completes. Returns what
+ * read() did: > 0 bytes, 0 at the application's end, -1 with errno (the
+ * channel is closed on a malformed frame or no memory: c->dead).
+ */
+static ssize_t
+channel_read_once(struct channel *c)
 {
 	const struct channel_ops *ops = c->w->d->channel_ops;
 	struct proto_frame f;
@@ -259,19 +272,14 @@ channel_read(struct channel *c)
 		if ((nb = realloc(c->in, c->inlen + CHANNEL_READ_SIZE)) ==
 		    NULL) {
 			channel_close(c, "out of memory");
-			return;
+			return -1;
 		}
 		c->in = nb;
 		c->incap = c->inlen + CHANNEL_READ_SIZE;
 	}
 	n = read(c->io.fd, c->in + c->inlen, c->incap - c->inlen);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		channel_close(c, n == 0 ? "closed its data channel" :
-		    strerror(errno));
-		return;
-	}
+	if (n <= 0)
+		return n;
 	c->inlen += (size_t)n;
 	while (!c->dead && (used = proto_frame_next(c->in + off,
 	    c->inlen - off, PROTO_MAX_FRAME, &f)) > 0) {
@@ -280,10 +288,10 @@ channel_read(struct channel *c)
 			channel_close(c, "sent a malformed frame; cut off");
 	}
 	if (c->dead)
-		return;
+		return n;
 	if (used == PROTO_MALFORMED) {
 		channel_close(c, "sent an oversized frame; cut off");
-		return;
+		return n;
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
@@ -292,6 +300,41 @@ channel_read(struct channel *c)
 		free(c->in);
 		c->in = NULL;
 		c->incap = 0;
+	}
+	return n;
+}
+
+static void
+channel_read(struct channel *c)
+{
+	ssize_t n = channel_read_once(c);
+
+	if (c->dead || (n == -1 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	if (n <= 0)
+		channel_close(c, n == 0 ? "closed its data channel" :
+		    strerror(errno));
+}
+
+/*
+ * The session ended (its control channel closed, or another of its data
+ * channels): what the application wrote on this one before then is
+ * still taken, so a response whose last frames were under way when the
+ * application closed its session (as a server that drains and exits
+ * does) is not cut short. Bounded: at most CHANNEL_DRAIN_MAX bytes.
+ */
+static void
+channel_drain(struct channel *c)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	while (!c->dead && total < CHANNEL_DRAIN_MAX) {
+		if ((n = channel_read_once(c)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		total += (size_t)n;
 	}
 }
 
@@ -375,8 +418,10 @@ close_session_fn(struct mail *m)
 	struct session_mail *sm = container_of(m, struct session_mail, mail);
 	struct channel *c;
 
-	if ((c = channel_of_session(sm->w, sm->session)) != NULL)
+	if ((c = channel_of_session(sm->w, sm->session)) != NULL) {
+		channel_drain(c);
 		channel_close(c, NULL);
+	}
 	free(sm);
 }
 

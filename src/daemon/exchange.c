@@ -912,6 +912,12 @@ exchange_channel_lost(struct worker *w, struct channel *ch)
 		if ((x = w->xslot[i]) == NULL || x->ch != ch)
 			continue;
 		xid_release(x);
+		/* Its whole response came (an application that answers and
+		 * then ends its session, as a server that drains does): the
+		 * framing still owes the client its last bytes, and sends
+		 * them. A tunnel's client bytes have nowhere to go. */
+		if (x->ended && !x->upgraded)
+			continue;
 		x->ops->fail(x, 503, "Connection_Abandoned_By_ReqQueue");
 	}
 }

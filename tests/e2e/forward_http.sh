@@ -72,6 +72,21 @@ t_eq "20 MiB upload streamed (sha256)" \
 t_eq "20 MiB upload, chunked by the client" \
     "$(get --http1.1 -H 'Transfer-Encoding: chunked' \
     --data-binary @"$T/up.bin" https://localhost:$P/app/upload)" "$want"
+# Over HTTP/2 curl leaves the field out: a body without a length, which
+# once hung the worker that carried it (and so the forwarder's next
+# request) when the data channel's socket filled.
+t_eq "20 MiB upload over HTTP/2, without a length" \
+    "$(get --http2 -H 'Transfer-Encoding: chunked' \
+    --data-binary @"$T/up.bin" https://localhost:$P/app/upload)" "$want"
+# Sent anyway, the field is malformed (RFC 9113 §8.2.2): that stream is
+# reset, and nothing else waits on it.
+head -c 100000 "$T/up.bin" >"$T/up.small"
+timeout 30 nghttp -v -H 'transfer-encoding: chunked' -d "$T/up.small" \
+    https://localhost:$P/app/upload >"$T/h2te" 2>&1
+t_grep "a Transfer-Encoding field over HTTP/2 resets its stream" \
+    '^ +\(error_code=PROTOCOL_ERROR' "$T/h2te"
+t_eq "and the forwarder's next request is served" \
+    "$(get https://localhost:$P/app/after-h2te)" "upstream /app/after-h2te"
 get "https://localhost:$P/app/big?n=20971520" -o "$T/big2"
 t_eq "20 MiB response from the Unix socket" "$(stat -c %s "$T/big2")" 20971520
 n=0

@@ -64,7 +64,7 @@ t_grep "its trailers too" '^X-Trailers: X-Sum=42,X-Other=b' "$T/trail"
 # Credit: the application does not read for a second; hsysd holds back.
 head -c 4194304 /dev/urandom >"$T/4m"
 t_ok "a 4 MiB upload to an application slow to read" \
-    curl -sf --data-binary @"$T/4m" -o "$T/slow" "$U/c/slowread"
+    curl -sf -m 60 --data-binary @"$T/4m" -o "$T/slow" "$U/c/slowread"
 t_grep "arrives whole, the application never holding more than its window" \
     '^read 4194304 held at most ([0-9]+) window ([0-9]+)$' "$T/slow"
 read -r _ _ _ _ _ most _ window <"$T/slow"

@@ -29,6 +29,9 @@ from . import protocol as P
 __all__ = ["connect", "Session", "Queue", "Request", "Error", "Cancelled",
            "socket_path", "state"]
 
+# Seconds Session.close() gives the frames still buffered to reach hsysd.
+CLOSE_FLUSH = 10.0
+
 
 def socket_path():
     """hsysd's socket: $HSYS_HOME/hsysd.sock, else /run/hsys/hsysd.sock."""
@@ -73,6 +76,9 @@ class _Conn(asyncio.Protocol):
         self.closed = False
         self.writable = asyncio.Event()
         self.writable.set()
+        # Done once the socket is closed: after close(), once what was
+        # buffered went.
+        self.lost = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport):
         self.transport = transport
@@ -103,7 +109,19 @@ class _Conn(asyncio.Protocol):
     def connection_lost(self, exc):
         self.closed = True
         self.writable.set()
+        if not self.lost.done():
+            self.lost.set_result(None)
         self.on_lost(self)
+
+    async def drained(self):
+        """Waits until what was sent left this process (or the socket
+        closed)."""
+        self._flush()
+        if self.closed or not self.transport.get_write_buffer_size():
+            return
+        # Paused while anything is buffered, resumed once nothing is.
+        self.transport.set_write_buffer_limits(high=0)
+        await self.writable.wait()
 
     def pause_writing(self):
         self.writable.clear()
@@ -154,6 +172,7 @@ class _Link:
         self.queues = {}        # queue id -> Queue
         self.retired = False
         self.closed = False
+        self.closing = False    # aclose() waits for the data channels
         self._welcome = asyncio.get_running_loop().create_future()
 
     async def open(self, path, name, flags):
@@ -252,6 +271,8 @@ class _Link:
         for req in list(self.reqs.values()):
             if req._conn is conn:
                 req._fail(Cancelled("the channel to hsysd closed"))
+        if self.closing:
+            return
         if self.retired:
             if all(c.closed for c in self.chans):
                 self.session._lost(self, None)
@@ -261,6 +282,27 @@ class _Link:
 
     def forget(self, req):
         self.reqs.pop(req.id, None)
+
+    async def aclose(self, timeout=CLOSE_FLUSH):
+        """close(), once the frames sent on the data channels are all in
+        the kernel's hands (at most `timeout` seconds): hsysd ends the
+        session when any of its channels closes, and a response's last
+        frames still in this process's buffers would be lost with it."""
+        if self.closed or self.closing:
+            return self.close()
+        self.closing = True
+        conns = [c for c in self.chans if not c.closed]
+        if conns:
+            waits = [asyncio.ensure_future(c.drained()) for c in conns]
+            _, late = await asyncio.wait(waits, timeout=timeout)
+            for t in late:
+                t.cancel()
+        self.close()
+        if self.ctl is not None:
+            conns.append(self.ctl)
+        lost = [c.lost for c in conns if c.transport is not None]
+        if lost:
+            await asyncio.wait(lost, timeout=timeout)
 
     def close(self):
         self.closed = True
@@ -1068,7 +1110,7 @@ class Session:
         self._end()
         for link in [self._link] + self._old:
             if link is not None:
-                link.close()
+                await link.aclose()
 
     async def __aenter__(self):
         return self
