@@ -249,6 +249,9 @@ timeout_ms(struct loop *l, int max_ms)
 void
 loop_defer(struct loop *l, struct loop_defer *d)
 {
+	if (d->queued)
+		return;
+	d->queued = 1;
 	d->next = NULL;
 	if (l->deferred == NULL)
 		l->deferred_tail = &l->deferred;
@@ -263,6 +266,7 @@ deferred_run(struct loop *l)
 
 	while ((d = l->deferred) != NULL) {
 		l->deferred = d->next;
+		d->queued = 0;
 		d->fn(d);
 	}
 }

@@ -45,6 +45,7 @@ struct loop_timer {
 struct loop_defer {
 	struct loop_defer	 *next;
 	void			(*fn)(struct loop_defer *);
+	int			  queued;	/* loop's: on the list now */
 };
 
 int	 loop_new(struct loop **, struct err *);
@@ -61,7 +62,9 @@ void	 loop_timer_set(struct loop *, struct loop_timer *, uint64_t ms);
 void	 loop_timer_cancel(struct loop *, struct loop_timer *);
 
 /* Queues d to run once the current batch of events is handled, after
- * what was queued before it (also while the queue runs). */
+ * what was queued before it (also while the queue runs). Queuing d while it
+ * waits to run changes nothing: it runs once (a second link would make the
+ * list a cycle and the worker spin). */
 void	 loop_defer(struct loop *, struct loop_defer *);
 
 /* Milliseconds on a monotonic clock, read once per loop iteration. */

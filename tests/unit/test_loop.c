@@ -174,6 +174,46 @@ test_removed_in_batch(void)
 	close(q[1]);
 }
 
+/* The same work queued twice before it runs runs once, and the loop ends
+ * (the deferred-flush cycle that hung a worker: a second link made the list
+ * point at itself); queued again from its own run, it runs again. */
+struct twice {
+	struct loop_defer	d;
+	struct loop		*l;
+	int			runs, requeue;
+};
+
+static void
+twice_fn(struct loop_defer *d)
+{
+	struct twice *t = container_of(d, struct twice, d);
+
+	t->runs++;
+	if (t->requeue-- > 0)
+		loop_defer(t->l, &t->d);
+}
+
+static void
+test_defer_twice(void)
+{
+	struct twice t = { .d.fn = twice_fn };
+	struct reader r = { .d.fn = reader_free };
+	struct err e;
+
+	CHECK(loop_new(&t.l, &e) == 0);
+	loop_defer(t.l, &t.d);
+	loop_defer(t.l, &r.d);
+	loop_defer(t.l, &t.d);
+	loop_defer(t.l, &r.d);
+	CHECK(loop_once(t.l, 0, &e) == 0);
+	CHECK(t.runs == 1 && r.freed == 1);
+	t.requeue = 2;
+	loop_defer(t.l, &t.d);
+	CHECK(loop_once(t.l, 0, &e) == 0);
+	CHECK(t.runs == 4);
+	loop_free(t.l);
+}
+
 int
 main(void)
 {
@@ -181,5 +221,6 @@ main(void)
 	RUN(test_timer_cancel_and_many);
 	RUN(test_io_and_defer);
 	RUN(test_removed_in_batch);
+	RUN(test_defer_twice);
 	return unit_done();
 }
