@@ -56,14 +56,6 @@ acme_pending_remove(struct store *s, int64_t id, int64_t now, struct err *e)
 	return 0;
 }
 
-static void
-text(sqlite3_stmt *st, int col, char *buf, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(buf, size, "%s", t ? (const char *)t : "");
-}
-
 int
 acme_pending_list(struct store *s, int64_t now,
     int (*fn)(const struct acme_pending *, void *), void *arg, struct err *e)
@@ -80,10 +72,10 @@ acme_pending_list(struct store *s, int64_t now,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&p, 0, sizeof(p));
 		p.id = sqlite3_column_int64(st, 0);
-		text(st, 1, p.type, sizeof(p.type));
-		text(st, 2, p.name, sizeof(p.name));
-		text(st, 3, p.token, sizeof(p.token));
-		text(st, 4, p.keyauth, sizeof(p.keyauth));
+		store_column_copy(st, 1, p.type, sizeof(p.type));
+		store_column_copy(st, 2, p.name, sizeof(p.name));
+		store_column_copy(st, 3, p.token, sizeof(p.token));
+		store_column_copy(st, 4, p.keyauth, sizeof(p.keyauth));
 		p.port = sqlite3_column_int(st, 5);
 		p.expires = sqlite3_column_int64(st, 6);
 		if ((rc = fn(&p, arg)) != 0) {

@@ -54,14 +54,6 @@ acme_cert_put(struct store *s, const struct acme_cert *c, struct err *e)
 	return 0;
 }
 
-static void
-text(sqlite3_stmt *st, int col, char *buf, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(buf, size, "%s", t ? (const char *)t : "");
-}
-
 int
 acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
     void *arg, struct err *e)
@@ -77,18 +69,18 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
-		text(st, 0, c.name, sizeof(c.name));
+		store_column_copy(st, 0, c.name, sizeof(c.name));
 		c.account_id = sqlite3_column_int64(st, 1);
-		text(st, 2, c.names, sizeof(c.names));
-		text(st, 3, c.key_type, sizeof(c.key_type));
-		text(st, 4, c.store, sizeof(c.store));
-		text(st, 5, c.challenge, sizeof(c.challenge));
+		store_column_copy(st, 2, c.names, sizeof(c.names));
+		store_column_copy(st, 3, c.key_type, sizeof(c.key_type));
+		store_column_copy(st, 4, c.store, sizeof(c.store));
+		store_column_copy(st, 5, c.challenge, sizeof(c.challenge));
 		c.http_port = sqlite3_column_int(st, 6);
-		text(st, 7, c.dns_hook, sizeof(c.dns_hook));
-		text(st, 8, c.thumbprint, sizeof(c.thumbprint));
+		store_column_copy(st, 7, c.dns_hook, sizeof(c.dns_hook));
+		store_column_copy(st, 8, c.thumbprint, sizeof(c.thumbprint));
 		c.not_after = sqlite3_column_int64(st, 9);
 		c.updated = sqlite3_column_int64(st, 10);
-		text(st, 11, c.last_error, sizeof(c.last_error));
+		store_column_copy(st, 11, c.last_error, sizeof(c.last_error));
 		c.not_before = sqlite3_column_int64(st, 12);
 		c.next_renewal = sqlite3_column_int64(st, 13);
 		c.failures = sqlite3_column_int(st, 14);

@@ -137,17 +137,39 @@ cli_state_fetch(uint32_t flags, char **out, size_t *len, char *path,
 	return rc;
 }
 
+/* Asks hsysd for a STATE view and prints its answer as it comes. */
+static int
+print_state(const struct http_ctx *c, uint32_t flags, const char *what)
+{
+	char path[128], *out = NULL;
+	size_t len = 0;
+	struct err e;
+	int rc;
+
+	if ((rc = cli_state_fetch(flags, &out, &len, path, sizeof(path), &e))
+	    == 1) {
+		fflush(stdout);
+		fprintf(stderr, "hsys: hsysd is not running (nothing listens "
+		    "on %s). Start it (systemctl start hsysd, or hsysd) and "
+		    "try again.\n", path);
+		return EXIT_NOT_RUNNING;
+	}
+	if (rc == -1)
+		return http_fail(c, what, &e);
+	fwrite(out, 1, len, stdout);
+	free(out);
+	return EXIT_OK;
+}
+
 int
 http_servicestate(const struct http_ctx *c, const char *verb, int argc,
     char **argv)
 {
 	struct config_args a;
-	char path[128], *out = NULL;
 	const char *view;
 	uint32_t flags = 0;
-	size_t len = 0, i;
+	size_t i;
 	struct err e;
-	int rc;
 
 	if (strcasecmp(verb, "show") != 0) {
 		err_set(&e, "servicestate can only be shown");
@@ -171,19 +193,7 @@ http_servicestate(const struct http_ctx *c, const char *verb, int argc,
 	}
 	if (!a.json)
 		flags |= PROTO_STATE_TEXT;
-	if ((rc = cli_state_fetch(flags, &out, &len, path, sizeof(path), &e))
-	    == 1) {
-		fflush(stdout);
-		fprintf(stderr, "hsys: hsysd is not running (nothing listens "
-		    "on %s). Start it (systemctl start hsysd, or hsysd) and "
-		    "try again.\n", path);
-		return EXIT_NOT_RUNNING;
-	}
-	if (rc == -1)
-		return http_fail(c, "Service state show", &e);
-	fwrite(out, 1, len, stdout);
-	free(out);
-	return EXIT_OK;
+	return print_state(c, flags, "Service state show");
 }
 
 /* hsys http show cachestate: the STATE view of the response cache. */
@@ -193,11 +203,8 @@ http_cachestate(const struct http_ctx *c, const char *verb, int argc,
 {
 	static const struct config_key none[] = { { NULL, 0 } };
 	struct config_args a;
-	char path[128], *out = NULL;
 	uint32_t flags = (uint32_t)PROTO_STATE_CACHE << 8;
-	size_t len = 0;
 	struct err e;
-	int rc;
 
 	if (strcasecmp(verb, "show") != 0) {
 		err_set(&e, "cachestate can only be shown; an application "
@@ -210,17 +217,5 @@ http_cachestate(const struct http_ctx *c, const char *verb, int argc,
 		return http_fail(c, "Cache state show", &e);
 	if (!a.json)
 		flags |= PROTO_STATE_TEXT;
-	if ((rc = cli_state_fetch(flags, &out, &len, path, sizeof(path), &e))
-	    == 1) {
-		fflush(stdout);
-		fprintf(stderr, "hsys: hsysd is not running (nothing listens "
-		    "on %s). Start it (systemctl start hsysd, or hsysd) and "
-		    "try again.\n", path);
-		return EXIT_NOT_RUNNING;
-	}
-	if (rc == -1)
-		return http_fail(c, "Cache state show", &e);
-	fwrite(out, 1, len, stdout);
-	free(out);
-	return EXIT_OK;
+	return print_state(c, flags, "Cache state show");
 }

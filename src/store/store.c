@@ -122,6 +122,14 @@ io_failed(struct store *s, struct err *e, const char *what, int ext)
 	    sys ? strerror(sys) : sqlite3_errmsg(s->db));
 }
 
+void
+store_column_copy(sqlite3_stmt *st, int col, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
 int
 store_fail(struct store *s, struct err *e, const char *what)
 {

@@ -87,6 +87,8 @@ int	store_prepare(struct store *, sqlite3_stmt **, const char *sql,
 	    struct err *);
 int	store_fail(struct store *, struct err *, const char *what);
 int	store_exec(struct store *, const char *sql, struct err *);
+/* Copies column col's text into buf (truncated to size, "" for NULL). */
+void	store_column_copy(sqlite3_stmt *, int col, char *buf, size_t size);
 /* Fails with a clear error when the private keys are not readable here. */
 int	store_need_keys(struct store *, struct err *);
 
