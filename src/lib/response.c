@@ -59,6 +59,26 @@ wbuf_reserve(struct hsys *h, size_t need)
 	return 0;
 }
 
+/* Writes n fields' spans (from `fixed`, one per field) and their names and
+ * values (in the bytes area at `area`, from offset off) of a payload at p. */
+static void
+put_fields(unsigned char *p, size_t fixed, size_t area, size_t off,
+    const struct hsys_header *hd, size_t n)
+{
+	size_t i, nl, vl;
+
+	for (i = 0; i < n; i++) {
+		nl = strlen(hd[i].name);
+		vl = strlen(hd[i].value);
+		proto_field_put(p + fixed + PROTO_FIELD_SIZE * i,
+		    (uint32_t)off, (uint32_t)nl, (uint32_t)(off + nl),
+		    (uint32_t)vl);
+		memcpy(p + area + off, hd[i].name, nl);
+		memcpy(p + area + off + nl, hd[i].value, vl);
+		off += nl + vl;
+	}
+}
+
 /* Builds a RESPONSE frame in h->wbuf; returns its size (padding included)
  * or a negative errno. */
 static long
@@ -73,8 +93,7 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
 	/* With CACHE, the TTL opens the bytes area (docs/protocol.md). */
 	size_t pre = resp.flags & PROTO_RESPONSE_F_CACHE ?
 	    PROTO_RESPONSE_CACHE_SIZE : 0;
-	size_t area = proto_response_area(n), len = area + pre, i, off, nl,
-	    vl;
+	size_t area = proto_response_area(n), len = area + pre, i;
 	unsigned char *p;
 
 	if (status < 100 || status > 999 || n > UINT16_MAX)
@@ -95,16 +114,7 @@ build_head(struct hsys_request *r, int status, const struct hsys_header *hd,
 	proto_response_put(p, &resp);
 	if (pre > 0)
 		proto_put32(p + area, r->cache_ttl);
-	for (i = 0, off = pre; i < n; i++) {
-		nl = strlen(hd[i].name);
-		vl = strlen(hd[i].value);
-		proto_field_put(p + PROTO_RESPONSE_FIXED + PROTO_FIELD_SIZE * i,
-		    (uint32_t)off, (uint32_t)nl, (uint32_t)(off + nl),
-		    (uint32_t)vl);
-		memcpy(p + area + off, hd[i].name, nl);
-		memcpy(p + area + off + nl, hd[i].value, vl);
-		off += nl + vl;
-	}
+	put_fields(p, PROTO_RESPONSE_FIXED, area, pre, hd, n);
 	return (long)proto_frame_size((uint32_t)len);
 }
 
@@ -231,7 +241,7 @@ hsys_response_shutdown(struct hsys_request *r)
 static long
 build_trailers(struct hsys *h, const struct hsys_header *hd, size_t n)
 {
-	size_t area = proto_trailers_area(n), bytes = 0, i, off, nl, vl;
+	size_t area = proto_trailers_area(n), bytes = 0, i;
 	unsigned char *p;
 
 	if (n > 100)
@@ -248,16 +258,7 @@ build_trailers(struct hsys *h, const struct hsys_header *hd, size_t n)
 	p = h->wbuf;
 	memset(p, 0, area);
 	proto_put16(p + PROTO_TRAILERS_COUNT, (uint16_t)n);
-	for (i = 0, off = 0; i < n; i++) {
-		nl = strlen(hd[i].name);
-		vl = strlen(hd[i].value);
-		proto_field_put(p + PROTO_TRAILERS_FIXED + PROTO_FIELD_SIZE * i,
-		    (uint32_t)off, (uint32_t)nl, (uint32_t)(off + nl),
-		    (uint32_t)vl);
-		memcpy(p + area + off, hd[i].name, nl);
-		memcpy(p + area + off + nl, hd[i].value, vl);
-		off += nl + vl;
-	}
+	put_fields(p, PROTO_TRAILERS_FIXED, area, 0, hd, n);
 	return (long)(area + bytes);
 }
 
