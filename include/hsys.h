@@ -48,9 +48,10 @@ int		 hsys_fd(const struct hsys *);
  * and leave, many to a system call, when the application waits in
  * libhsys (hsys_next and hsys_next_nowait before they look for events, a
  * read or write that waits for the daemon or a read_nowait that returns
- * -EAGAIN, a queue operation, hsys_close), when 32 KiB wait, or here. A program that answers outside
- * hsys_next's loop and then waits elsewhere, without hsys_fd, calls it
- * (docs/api.md, "Batching"). 0, or a negative errno. */
+ * -EAGAIN, a queue operation, hsys_close), when 32 KiB wait, or here. A
+ * program that answers outside hsys_next's loop and then waits elsewhere,
+ * without hsys_fd, calls it (docs/api.md, "Batching"). 0, or a negative
+ * errno. */
 int		 hsys_flush(struct hsys *);
 
 #define HSYS_QUEUE_OPEN	0x2	/* users it allows may attach */

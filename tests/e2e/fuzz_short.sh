@@ -11,7 +11,7 @@
 
 OUT=$TOP/build-fuzz
 SECS=${FUZZ_SECS:-10}
-TARGETS="request chunked path url frame payload control upstream cert issue args batch h2"
+TARGETS="request chunked path url frame payload control upstream cert issue args batch h2 keyreq"
 
 echo 'int LLVMFuzzerTestOneInput(const char *p, long n) { return 0; }' \
     >"$T/probe.c"

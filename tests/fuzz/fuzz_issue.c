@@ -158,10 +158,13 @@ check_days(const char *s)
 		check_refusal(&e);
 		return;
 	}
+	/* Digits only; leading zeros are allowed (strtol's "0035" is 35), so
+	 * the length is not bounded, only the value. */
 	assert(s[0] != '\0');
 	for (i = 0; s[i] != '\0'; i++) {
-		assert(isdigit((unsigned char)s[i]) && i < 20);
-		want = want * 10 + (s[i] - '0');
+		assert(isdigit((unsigned char)s[i]));
+		if (want <= CERT_DAYS_MAX)
+			want = want * 10 + (s[i] - '0');
 	}
 	assert(v == want && v >= 1 && v <= CERT_DAYS_MAX);
 }

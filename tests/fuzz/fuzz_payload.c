@@ -209,6 +209,7 @@ op_fixed(uint16_t type, size_t *span)
 		return PROTO_QUEUE_ATTACH_FIXED;
 	case PROTO_PREFIX_ADD:
 	case PROTO_PREFIX_REMOVE:
+	case PROTO_CACHE_FLUSH:		/* queue_id, flags, the URL's span */
 		return PROTO_PREFIX_FIXED;
 	case PROTO_QUEUE_CLOSE:
 		*span = SIZE_MAX;
@@ -356,6 +357,7 @@ check_payload(const struct proto_frame *f)
 	case PROTO_PREFIX_REMOVE:
 	case PROTO_QUEUE_CLOSE:
 	case PROTO_QUEUE_SET:
+	case PROTO_CACHE_FLUSH:
 		check_queue_op(f);
 		break;
 	case PROTO_HANDOVER_PREFIX:
