@@ -31,6 +31,9 @@ __all__ = ["connect", "Session", "Queue", "Request", "Error", "Cancelled",
 
 # Seconds Session.close() gives the frames still buffered to reach hsysd.
 CLOSE_FLUSH = 10.0
+# Bytes queued on a channel that are written at once, without waiting for
+# the end of the event loop's turn (libhsys's threshold too).
+CORK_BYTES = 32 * 1024
 
 
 def socket_path():
@@ -63,7 +66,12 @@ class Cancelled(Error):
 class _Conn(asyncio.Protocol):
     """One Unix stream connection to hsysd carrying frames.
 
-    Frames sent in one turn of the event loop leave in one write; frames
+    Output is corked: frames sent in one turn of the event loop are
+    queued and leave in one write, from a callback scheduled with
+    call_soon when the first of them is queued (it runs before the loop
+    can sleep: a lone response is never held past this turn), or at once
+    when CORK_BYTES are queued (so a large body does not pile up here,
+    and the transport's pause_writing back-pressure sees it). Frames
     received are handled as soon as they are whole."""
 
     def __init__(self, on_frame, on_lost, max_frame=P.DEFAULT_MAX_FRAME):
@@ -72,8 +80,11 @@ class _Conn(asyncio.Protocol):
         self.buf = bytearray()
         self.need = 0
         self.out = []
+        self.queued = 0         # bytes in out
+        self.flushing = False   # a _flush is scheduled
         self.transport = None
         self.closed = False
+        self.writes = 0         # writes made (tests and benches count them)
         self.writable = asyncio.Event()
         self.writable.set()
         # Done once the socket is closed: after close(), once what was
@@ -132,14 +143,24 @@ class _Conn(asyncio.Protocol):
     def send(self, data):
         if self.closed:
             return
-        if not self.out:
-            asyncio.get_running_loop().call_soon(self._flush)
         self.out.append(data)
+        self.queued += len(data)
+        if self.queued >= CORK_BYTES:
+            self._flush()
+        elif not self.flushing:
+            self.flushing = True
+            asyncio.get_running_loop().call_soon(self._scheduled)
+
+    def _scheduled(self):
+        self.flushing = False
+        self._flush()
 
     def _flush(self):
-        out, self.out = self.out, []
-        if out and not self.closed:
-            self.transport.write(b"".join(out))
+        out, self.out, self.queued = self.out, [], 0
+        if not out or self.closed:
+            return
+        self.writes += 1
+        self.transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def close(self):
         if self.transport is not None and not self.closed:

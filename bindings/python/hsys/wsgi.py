@@ -18,6 +18,7 @@ import concurrent.futures
 import functools
 import ssl
 import sys
+import threading
 import urllib.parse
 
 from . import _server
@@ -139,10 +140,13 @@ class FileWrapper:
 
 
 class _Bridge:
-    """Calls the loop's coroutines from an application thread."""
+    """Calls the loop's coroutines from an application thread: call()
+    waits for the answer, inbox.put() does not."""
 
-    def __init__(self, loop, req):
-        self.loop, self.req = loop, req
+    def __init__(self, loop, req, inbox):
+        self.loop, self.req, self.inbox = loop, req, inbox
+        # The last body send scheduled (a concurrent future), or None.
+        self.last = None
 
     def call(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
@@ -255,12 +259,42 @@ class _Response:
         return self.write
 
     def write(self, data, end=False):
+        """Queues the piece for the loop and returns once the one before
+        it was sent: the thread goes on producing while the loop sends
+        (one piece ahead, which is all the buffering there is), and pieces
+        produced together reach the loop in one wake-up, so they leave in
+        one corked write. An error sending shows at the next write."""
         if self.status is None:
             raise RuntimeError("the body before start_response")
-        self.bridge.call(_start_and_write(self.bridge.req, self.status,
-                                          self.headers, self.reason,
-                                          bytes(data), end))
+        b = self.bridge
+        prev, b.last = b.last, concurrent.futures.Future()
+        b.inbox.put(_send_after, b.loop, b.req, prev, b.last, self.status,
+                    self.headers, self.reason, bytes(data), end)
         self.sent = True
+        if prev is not None:
+            prev.result()
+
+    def settle(self):
+        """Waits until what was queued was sent (errors ignored)."""
+        if self.bridge.last is not None:
+            concurrent.futures.wait([self.bridge.last])
+
+
+def _send_after(loop, req, prev, sent, status, headers, reason, data, end):
+    """On the loop: sends a piece once the piece before it went; `sent`
+    (a concurrent future) gets the outcome, a failure before it too."""
+    async def send():
+        try:
+            if prev is not None:
+                await asyncio.wrap_future(prev, loop=loop)
+            await _start_and_write(req, status, headers, reason, data, end)
+        except BaseException as e:
+            sent.set_exception(e)
+            if not isinstance(e, Exception):
+                raise
+            return
+        sent.set_result(None)
+    loop.create_task(send())
 
 
 def run_app(app, env, bridge):
@@ -301,6 +335,7 @@ def run_app(app, env, bridge):
 
 def _fail(bridge, resp):
     req = bridge.req
+    resp.settle()
 
     async def fail():
         if req.status is None and not req.cancelled:
@@ -314,6 +349,36 @@ def _fail(bridge, resp):
         pass
 
 
+class _Inbox:
+    """Calls from the application threads to the loop, in order, without
+    waiting. The first of a batch wakes the loop; calls made before it
+    runs join that wake-up and run in one callback, so the responses they
+    send leave in one corked write (docs/python.md, "Batching") instead of
+    one wake-up and one write each."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.lock = threading.Lock()
+        self.items = []
+
+    def put(self, fn, *args):
+        """From a thread: fn(*args) on the loop, soon."""
+        with self.lock:
+            self.items.append((fn, args))
+            if len(self.items) > 1:
+                return      # a wake-up is on its way
+        self.loop.call_soon_threadsafe(self._run)
+
+    def _run(self):
+        with self.lock:
+            items, self.items = self.items, []
+        for fn, args in items:
+            try:
+                fn(*args)
+            except Exception:
+                _server.log_exception(PROG, "sending a response failed")
+
+
 def main(argv=None):
     args = _server.parse_args(PROG, argv, threads=True)
     app = _server.load_app(args.app)
@@ -325,8 +390,8 @@ def main(argv=None):
             args.threads, thread_name_prefix="wsgi")
 
         async def handle(req):
-            # One wake-up of the loop per request when the answer is one
-            # body: the thread's last act schedules its sending.
+            # At most one wake-up of the loop per request when the answer
+            # is one body: the thread's last act schedules its sending.
             env = environ_of(req, multiprocess)
             done = loop.create_future()
             pool.submit(work, req, env, done)
@@ -334,12 +399,23 @@ def main(argv=None):
 
         def work(req, env, done):
             final = None
+            bridge = _Bridge(loop, req, inbox)
             try:
-                final = run_app(app, env, _Bridge(loop, req))
+                final = run_app(app, env, bridge)
             finally:
-                loop.call_soon_threadsafe(finish, req, final, done)
+                inbox.put(finish, req, final, done, bridge.last)
 
-        def finish(req, final, done):
+        def finish(req, final, done, last):
+            if last is not None and not last.done():
+                # The body's last pieces are still being sent.
+                last.add_done_callback(lambda f: loop.call_soon(
+                    finish, req, final, done, last))
+                return
+            e = last and last.exception()
+            if e is not None and not isinstance(e, Cancelled):
+                print("%s: sending the response failed: %r" % (PROG, e),
+                      file=sys.stderr, flush=True)
+                req.cancel()
             try:
                 if final is not None and not req.cancelled and \
                         not req.respond_nowait(*final):
@@ -350,6 +426,8 @@ def main(argv=None):
             except Cancelled:
                 pass
             done.set_result(None)
+
+        inbox = _Inbox(loop)
 
         async def stop():
             pool.shutdown(wait=False)
