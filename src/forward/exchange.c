@@ -297,12 +297,18 @@ client_write(struct ex *x, const char *p, size_t n)
 }
 
 /* Reads more of the body into w->in (emptied): bytes, or -1 after the
- * request was aborted (eof_ok: the body ends at EOF). */
+ * request was aborted (eof_ok: the body ends at EOF). libhsys corks what
+ * was written to the client until it would wait itself; we are about to
+ * wait on the upstream instead, so what the client has been given leaves
+ * first (a stream, such as server-sent events, is not held back until
+ * 32 KiB or its end). Nothing queued: no system call. */
 static ssize_t
 body_read(struct ex *x, int eof_ok)
 {
-	ssize_t n = upstream_read(x->fd, x->w->in, FWD_BUF,
-	    x->w->cfg->timeout_ms);
+	ssize_t n;
+
+	hsys_flush(x->w->h);
+	n = upstream_read(x->fd, x->w->in, FWD_BUF, x->w->cfg->timeout_ms);
 
 	if (n > 0 || (n == 0 && eof_ok))
 		return n;
