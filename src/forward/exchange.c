@@ -13,6 +13,7 @@
  * client's body had been sent yet.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,7 @@
 #include "forward/forward.h"
 
 #define MAX_FIELDS	128
+#define CORK_GRACE_MS	2	/* corked answers wait this long at most */
 
 enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_DONE };
 
@@ -179,6 +181,21 @@ send_body(struct ex *x)
 	return ATTEMPT_OK;
 }
 
+/* Answers to earlier requests of the batch hsys_next handed out are
+ * corked in libhsys until it waits; we are about to wait on the upstream
+ * instead. A fast upstream answers within the grace and the batch stays
+ * one write; a slow one does not hold back the other clients. */
+static void
+uncork_before_wait(struct ex *x)
+{
+	struct pollfd p = { .fd = x->fd, .events = POLLIN };
+
+	if (hsys_pending(x->w->h) == 0)
+		return;
+	if (poll(&p, 1, CORK_GRACE_MS) == 0)
+		hsys_flush(x->w->h);
+}
+
 /* Reads until a whole head is in w->in. ATTEMPT_OK with x->off set. */
 static int
 read_head(struct ex *x)
@@ -196,6 +213,7 @@ read_head(struct ex *x)
 		}
 		if (rc == HTTP_ERROR)
 			return refuse(x, 502, x->resp.error, 0);
+		uncork_before_wait(x);
 		n = upstream_read(x->fd, x->w->in + x->inlen,
 		    FWD_BUF - x->inlen, cfg->timeout_ms);
 		if (n == -ETIMEDOUT)
