@@ -52,10 +52,6 @@ int		 hsys_fd(const struct hsys *);
  * hsys_next's loop and then waits elsewhere, without hsys_fd, calls it
  * (docs/api.md, "Batching"). 0, or a negative errno. */
 int		 hsys_flush(struct hsys *);
-/* Bytes corked, waiting to leave (0: hsys_flush would write nothing). For
- * a program that waits elsewhere and flushes only when output would
- * otherwise wait long (hsys-forward). No system call. */
-size_t		 hsys_pending(const struct hsys *);
 
 #define HSYS_QUEUE_OPEN	0x2	/* users it allows may attach */
 

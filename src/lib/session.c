@@ -127,16 +127,6 @@ hsys_flush(struct hsys *h)
 	return lib_flush(h);
 }
 
-size_t
-hsys_pending(const struct hsys *h)
-{
-	size_t i, n = 0;
-
-	for (i = 0; h->chan != NULL && i < h->nchan; i++)
-		n += h->chan[i].wlen;
-	return n;
-}
-
 const char *
 hsys_last_error(const struct hsys *h)
 {
