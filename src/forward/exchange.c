@@ -34,6 +34,7 @@ struct ex {
 	int		 body_sent;	/* some body bytes went upstream */
 	int		 body_failed;	/* the upstream stopped taking it */
 	int		 head;		/* a HEAD request */
+	int		 long_wait;	/* fd's receive timeout is --timeout */
 	size_t		 inlen;		/* bytes in w->in */
 	size_t		 off;		/* where the body starts in w->in */
 	struct fwd_response resp;
@@ -87,6 +88,7 @@ open_upstream(struct ex *x, int fresh)
 	int fd = fresh ? -1 : upstream_pool_get(&x->w->pool, check);
 
 	x->reused = fd >= 0;
+	x->long_wait = 0;
 	if (fd < 0 && (fd = upstream_connect(x->w->cfg)) < 0)
 		return refuse(x, fd == -ETIMEDOUT ? 504 : 502,
 		    "connect failed", fd);
@@ -179,11 +181,33 @@ send_body(struct ex *x)
 	return ATTEMPT_OK;
 }
 
+/* Reads from the upstream. Answers to earlier requests of the batch
+ * hsys_next handed out (and this response's first bytes) are corked in
+ * libhsys until it waits; we wait on the upstream instead. The socket's
+ * receive timeout starts as the grace (FWD_GRACE_MS): a fast upstream
+ * answers within it and the batch stays one write, at no extra syscall;
+ * past it, what is corked leaves and the wait goes on to --timeout, so a
+ * slow upstream holds back no other client. */
+static ssize_t
+up_read(struct ex *x, void *buf, size_t len)
+{
+	const struct fwd_config *cfg = x->w->cfg;
+	ssize_t n = upstream_read(x->fd, buf, len, cfg->timeout_ms);
+	int rc;
+
+	if (n != -ETIMEDOUT || x->long_wait)
+		return n;
+	hsys_flush(x->w->h);
+	if ((rc = upstream_recv_timeout(x->fd, cfg->timeout_ms)) < 0)
+		return rc;
+	x->long_wait = 1;
+	return upstream_read(x->fd, buf, len, cfg->timeout_ms);
+}
+
 /* Reads until a whole head is in w->in. ATTEMPT_OK with x->off set. */
 static int
 read_head(struct ex *x)
 {
-	const struct fwd_config *cfg = x->w->cfg;
 	ssize_t n;
 	int rc;
 
@@ -196,8 +220,7 @@ read_head(struct ex *x)
 		}
 		if (rc == HTTP_ERROR)
 			return refuse(x, 502, x->resp.error, 0);
-		n = upstream_read(x->fd, x->w->in + x->inlen,
-		    FWD_BUF - x->inlen, cfg->timeout_ms);
+		n = up_read(x, x->w->in + x->inlen, FWD_BUF - x->inlen);
 		if (n == -ETIMEDOUT)
 			return refuse(x, 504, "did not answer in time", 0);
 		if (n <= 0 && x->inlen == 0 && x->reused && !x->body_sent) {
@@ -297,12 +320,18 @@ client_write(struct ex *x, const char *p, size_t n)
 }
 
 /* Reads more of the body into w->in (emptied): bytes, or -1 after the
- * request was aborted (eof_ok: the body ends at EOF). */
+ * request was aborted (eof_ok: the body ends at EOF). libhsys corks what
+ * was written to the client until it would wait itself; we are about to
+ * wait on the upstream instead, so what the client has been given leaves
+ * first (a stream, such as server-sent events, is not held back until
+ * 32 KiB or its end). Nothing queued: no system call. */
 static ssize_t
 body_read(struct ex *x, int eof_ok)
 {
-	ssize_t n = upstream_read(x->fd, x->w->in, FWD_BUF,
-	    x->w->cfg->timeout_ms);
+	ssize_t n;
+
+	hsys_flush(x->w->h);
+	n = up_read(x, x->w->in, FWD_BUF);
 
 	if (n > 0 || (n == 0 && eof_ok))
 		return n;
@@ -427,6 +456,18 @@ simple(struct ex *x, enum fwd_body kind, const char **ctype)
 	return 1;
 }
 
+/* Back to the pool, with the grace as its receive timeout again. */
+static void
+pool_put(struct ex *x)
+{
+	if (x->long_wait && upstream_recv_timeout(x->fd, FWD_GRACE_MS) < 0) {
+		drop_fd(x);
+		return;
+	}
+	upstream_pool_put(&x->w->pool, x->fd);
+	x->fd = -1;
+}
+
 static void
 respond(struct ex *x)
 {
@@ -446,7 +487,7 @@ respond(struct ex *x)
 		hsys_respond(x->r, x->resp.status, ctype, x->w->in + x->off,
 		    x->inlen - x->off);
 		if (reusable)
-			upstream_pool_put(&x->w->pool, x->fd);
+			pool_put(x);
 		else
 			close(x->fd);
 		return;
@@ -479,7 +520,7 @@ respond(struct ex *x)
 		return;
 	hsys_response_end(x->r);
 	if (reusable)
-		upstream_pool_put(&x->w->pool, x->fd);
+		pool_put(x);
 	else
 		close(x->fd);
 }

@@ -122,9 +122,16 @@ struct fwd_pool {
 	size_t		 n;
 };
 
+/* How long the upstream may take to answer before what libhsys corked
+ * for the client leaves anyway (exchange.c): a connection's receive
+ * timeout while it is idle or pooled. */
+#define FWD_GRACE_MS	2
+
 /* A new connection within --timeout: a blocking fd with --timeout as its
- * send and receive timeouts, or -errno. */
+ * send timeout and FWD_GRACE_MS as its receive timeout, or -errno. */
 int	upstream_connect(const struct fwd_config *);
+/* Sets the receive timeout: 0 or -errno. */
+int	upstream_recv_timeout(int, int);
 /* An idle connection, or -1; with check, only one still open (not
  * readable: a readable idle connection was closed or sent garbage). */
 int	upstream_pool_get(struct fwd_pool *, int);
@@ -133,8 +140,8 @@ void	upstream_pool_clear(struct fwd_pool *);
 /* Writes all of buf (--timeout per wait, the socket's): 0, -ETIMEDOUT or
  * -errno. timeout_ms is the socket's already. */
 int	upstream_write(int, const void *, size_t, int);
-/* Reads what is there, waiting up to timeout_ms: bytes, 0 at EOF,
- * -ETIMEDOUT or -errno. */
+/* Reads what is there, waiting up to the socket's receive timeout:
+ * bytes, 0 at EOF, -ETIMEDOUT or -errno. */
 ssize_t	upstream_read(int, void *, size_t, int);
 
 /* --- outbound.c ---------------------------------------------------------- */

@@ -164,22 +164,37 @@ put_target(const struct fwd_config *cfg, struct hsys_request *r,
 	}
 }
 
-/* The peer's address ("192.0.2.1", "[2001:db8::1]"), or "unknown". */
+/* The peer's address ("192.0.2.1", "[2001:db8::1]"), or "unknown". No
+ * printf: this runs for every request. */
 static void
 peer_text(struct hsys_request *r, char *buf, size_t cap, int brackets)
 {
 	struct sockaddr_storage ss;
 	char a[INET6_ADDRSTRLEN];
+	size_t n;
+	int v6;
 
-	snprintf(buf, cap, "unknown");
-	if (hsys_request_peer(r, &ss) < 0)
+	if (hsys_request_peer(r, &ss) < 0 || (ss.ss_family != AF_INET &&
+	    ss.ss_family != AF_INET6) || inet_ntop(ss.ss_family,
+	    ss.ss_family == AF_INET ?
+	    (void *)&((struct sockaddr_in *)&ss)->sin_addr :
+	    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr, a,
+	    sizeof(a)) == NULL) {
+		snprintf(buf, cap, "unknown");
 		return;
-	if (ss.ss_family == AF_INET && inet_ntop(AF_INET,
-	    &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof(a)) != NULL)
-		snprintf(buf, cap, "%s", a);
-	else if (ss.ss_family == AF_INET6 && inet_ntop(AF_INET6,
-	    &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof(a)) != NULL)
-		snprintf(buf, cap, brackets ? "\"[%s]\"" : "%s", a);
+	}
+	v6 = brackets && ss.ss_family == AF_INET6;
+	n = strlen(a);
+	if (n + 5 > cap) {
+		snprintf(buf, cap, "unknown");
+		return;
+	}
+	if (v6)
+		memcpy(buf, "\"[", 2);
+	memcpy(buf + (v6 ? 2 : 0), a, n);
+	if (v6)
+		memcpy(buf + 2 + n, "]\"", 2);
+	buf[n + (v6 ? 4 : 0)] = '\0';
 }
 
 static void
@@ -188,15 +203,21 @@ put_forwarded(const struct fwd_config *cfg, struct hsys_request *r,
 {
 	const char *proto = hsys_request_tls(r) != NULL ? "https" : "http";
 	const char *host = hsys_request_host(r), *pp;
-	char peer[80], line[512];
+	char peer[80];
 	size_t n;
 
 	if (cfg->forwarded) {
 		peer_text(r, peer, sizeof(peer), 1);
-		snprintf(line, sizeof(line), "for=%s;proto=%s%s%s%s", peer,
-		    proto, host[0] != '\0' ? ";host=\"" : "", host,
-		    host[0] != '\0' ? "\"" : "");
-		field(o, "Forwarded", line);
+		puts_(o, "Forwarded: for=");
+		puts_(o, peer);
+		puts_(o, ";proto=");
+		puts_(o, proto);
+		if (host[0] != '\0') {
+			puts_(o, ";host=\"");
+			puts_(o, host);
+			put(o, "\"", 1);
+		}
+		put(o, "\r\n", 2);
 	}
 	if (!cfg->x_forwarded)
 		return;

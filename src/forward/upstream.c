@@ -27,17 +27,37 @@ wait_fd(int fd, short events, int timeout_ms)
 	return rc == 0 ? -ETIMEDOUT : 0;
 }
 
-/* Once connected the socket blocks, with --timeout as its send and
- * receive timeouts: one syscall per read or write instead of a poll and
- * a retry (the tunnels' reads say MSG_DONTWAIT). */
+static struct timeval
+tv_of(int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+	    .tv_usec = (ms % 1000) * 1000 };
+
+	return tv;
+}
+
+int
+upstream_recv_timeout(int fd, int ms)
+{
+	struct timeval tv = tv_of(ms);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+		return -errno;
+	return 0;
+}
+
+/* Once connected the socket blocks, with --timeout as its send timeout
+ * and the grace (FWD_GRACE_MS) as its receive timeout: one syscall per
+ * read or write instead of a poll and a retry (the tunnels' reads say
+ * MSG_DONTWAIT). exchange.c lengthens the receive timeout to --timeout
+ * when the grace is over, and shortens it again before pooling. */
 static int
 blocking(int fd, int timeout_ms)
 {
-	struct timeval tv = { .tv_sec = timeout_ms / 1000,
-	    .tv_usec = (timeout_ms % 1000) * 1000 };
+	struct timeval tv = tv_of(timeout_ms);
 
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    upstream_recv_timeout(fd, FWD_GRACE_MS) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
 		return -errno;
 	return fd;

@@ -8,6 +8,7 @@
       /big?n=N   N bytes of a repeating pattern, Content-Length framed
       /chunked   a chunked response of three pieces
       /slow      answers after 5 seconds
+      /drip      a chunked response: "first", then 4 seconds later "last"
   fwd_upstream.py raw --tcp PORT
       answers by path with broken framing: /conflict, /clte, /badchunk,
       /fold, /badstatus, /bare-lf; /reset resets the connection; anything
@@ -90,6 +91,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for piece in (b"one ", b"two ", b"three\n"):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
+            return
+        if path.endswith("/drip"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"6\r\nfirst\n\r\n")
+            time.sleep(4)
+            self.wfile.write(b"5\r\nlast\n\r\n0\r\n\r\n")
             return
         if path.endswith("/slow"):
             time.sleep(5)
