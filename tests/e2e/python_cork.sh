@@ -17,6 +17,34 @@ app=$!
 t_ok "the corking application serves http://+:$P/k/" \
     wait_until 60 test -e "$T/ready"
 
+# many PATH FORMAT: 16 connections, each with 25 keep-alive GETs of
+# /PATH/K; prints "answered N bad M" (a bad answer: not 200, or a body other
+# than FORMAT with K in it).
+many() {
+	timeout 60 $PY - "$P" "$1" "$2" 2>&1 <<'PYEOF'
+import http.client, sys, threading
+port, path, form = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+bad, n = [], 0
+lock = threading.Lock()
+def run(c):
+    global n
+    h = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in range(25):
+        k = c * 100 + i
+        h.request("GET", "/%s/%d" % (path, k))
+        r = h.getresponse()
+        body = r.read()
+        with lock:
+            n += 1
+            if r.status != 200 or body != form % k + b"\n":
+                bad.append((k, r.status, body))
+ts = [threading.Thread(target=run, args=(c,)) for c in range(16)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("answered", n, "bad", len(bad), bad[:3])
+PYEOF
+}
+
 # A lone request: its answer leaves in the turn of the loop that made it
 # (a response held for company would hang here until curl gives up).
 t_ok "a lone request is answered" curl -sf -m 10 -o "$T/lone" "$U/k/7"
@@ -25,27 +53,7 @@ t_ok "a second lone request too" curl -sf -m 10 -o "$T/lone2" "$U/k/8"
 t_eq "with its body" "$(cat "$T/lone2")" 8
 
 # Many at once: 16 connections, each with 25 keep-alive requests.
-timeout 60 $PY - "$P" >"$T/many" 2>&1 <<'PYEOF'
-import http.client, sys, threading
-port, bad, n = int(sys.argv[1]), [], 0
-lock = threading.Lock()
-def run(c):
-    global n
-    h = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for i in range(25):
-        k = c * 100 + i
-        h.request("GET", "/k/%d" % k)
-        r = h.getresponse()
-        body = r.read()
-        with lock:
-            n += 1
-            if r.status != 200 or body != b"%d\n" % k:
-                bad.append((k, r.status, body))
-ts = [threading.Thread(target=run, args=(c,)) for c in range(16)]
-for t in ts: t.start()
-for t in ts: t.join()
-print("answered", n, "bad", len(bad), bad[:3])
-PYEOF
+many k "%d" >"$T/many"
 t_grep "400 concurrent requests are all answered, each with its own body" \
     '^answered 400 bad 0 ' "$T/many"
 curl -sf -m 10 -o "$T/stats" "$U/k/stats"
@@ -71,27 +79,7 @@ print(all(d[i:i + len(p)] == p[:len(d) - i] for i in range(0, len(d), len(p))))
     --url "http://+:$P/w/" --threads 4 --ready "$T/w.ready") 2>"$T/w.err" &
 wsgi=$!
 t_ok "hsys.wsgi serves http://+:$P/w/" wait_until 60 test -s "$T/w.ready"
-timeout 60 $PY - "$P" >"$T/wmany" 2>&1 <<'PYEOF'
-import http.client, sys, threading
-port, bad, n = int(sys.argv[1]), [], 0
-lock = threading.Lock()
-def run(c):
-    global n
-    h = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for i in range(25):
-        k = c * 100 + i
-        h.request("GET", "/w/%d" % k)
-        r = h.getresponse()
-        body = r.read()
-        with lock:
-            n += 1
-            if r.status != 200 or body != b"a-%d-z\n" % k:
-                bad.append((k, r.status, body))
-ts = [threading.Thread(target=run, args=(c,)) for c in range(16)]
-for t in ts: t.start()
-for t in ts: t.join()
-print("answered", n, "bad", len(bad), bad[:3])
-PYEOF
+many w "a-%d-z" >"$T/wmany"
 t_grep "400 concurrent three-piece WSGI responses arrive whole, in order" \
     '^answered 400 bad 0 ' "$T/wmany"
 t_ok "a lone WSGI request is answered" curl -sf -m 10 -o "$T/wlone" "$U/w/5"
