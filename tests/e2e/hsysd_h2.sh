@@ -15,9 +15,7 @@ hsys http add sslcert ipport=0.0.0.0:$P certhash=$A appid=$APPID >/dev/null
 hsys http add sslcert hostnameport=n.test:$P certhash=$N appid=$APPID \
     disablehttp2=enable >/dev/null
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-dpid=$!
-t_wait "hsysd is ready" 30 grep -q ready "$T/d.log"
+start_hsysd --workers 2 --verbose
 start_app app "https://+:$P/" "http://+:$C/"
 t_ok "an application serves https://+:$P/ and http://+:$C/" test -e "$T/app.ready"
 

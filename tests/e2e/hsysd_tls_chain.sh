@@ -38,8 +38,7 @@ t_grep "export: the intermediate" "Chain Test Intermediate" out.subjects
 t_nogrep "export: not the root" "subject=.*Chain Test Root" out.subjects
 
 # hsysd: the same two in the handshake.
-$HSYS_WRAP "$BUILD/hsysd" --workers 1 2>"$T/d.log" &
-t_wait "hsysd is ready" 30 grep -q ready "$T/d.log"
+start_hsysd --workers 1
 t_wait "hsysd answers TLS on the binding" 30 sh -c "echo | timeout 5 \
     openssl s_client -connect 127.0.0.1:$P -servername chain.test \
     -showcerts >sent.txt 2>&1 && grep -q 'BEGIN CERTIFICATE' sent.txt"

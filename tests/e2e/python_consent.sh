@@ -14,29 +14,20 @@ NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 PUB=$T/pub
 mkdir -p "$PUB" && chmod 1777 "$PUB"
 
-wait_for() {	# wait_for SECONDS COMMAND...
-	local limit=$(( $(date +%s) + $1 )); shift
-	until "$@" 2>/dev/null; do
-		[ "$(date +%s)" -ge "$limit" ] && return 1
-		sleep 0.1
-	done
-}
 serve() {	# serve NAME [setpriv...] -- ARGS...: hsys.wsgi uidapp:app, until ready
 	local name=$1 who=(); shift
 	while [ "$1" != -- ]; do who+=("$1"); shift; done; shift
 	(cd "$APPS" && exec "${who[@]}" $PY -m hsys.wsgi uidapp:app \
 	    --ready "$PUB/$name.ready" "$@") >"$T/$name.out" 2>&1 &
 	eval "${name}_pid=$!"
-	wait_for 20 test -s "$PUB/$name.ready"
+	wait_until 20 test -s "$PUB/$name.ready"
 }
 uids() {	# uids PATH: the users that answered 20 GETs of PATH
 	for i in $(seq 20); do curl -sf "http://127.0.0.1:$P$1"; done |
 	    awk '{print $2}' | sort -u | tr '\n' ' '
 }
 
-$HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose 2>"$T/d.log" &
-d=$!
-wait_for 30 grep -q ready "$T/d.log"
+start_hsysd -p d --workers 2 --verbose
 
 # Without consent.
 t_ok "root serves the named queue shared" \
@@ -56,7 +47,7 @@ t_ok "nobody attaches to root/open and serves it" \
     serve guest $NOBODY -- --queue root/open
 t_eq "root and nobody both serve /o/" "$(uids /o/)" "0 65534 "
 kill $guest_pid
-t_ok "nobody's server stops on SIGTERM" wait_for 20 sh -c "! kill -0 $guest_pid"
+t_ok "nobody's server stops on SIGTERM" wait_until 20 gone $guest_pid
 
 # With consent of a group (nobody's primary group, nogroup, gid 65534).
 t_ok "root serves a queue with --allow-group 65534" \
@@ -115,11 +106,11 @@ t_grep "queue() only attaches to owner/name (ENOENT)" \
 # its queue again and allows the group again, so nobody's attaches again.
 $HSYS_WRAP "$BUILD/hsysd" --workers 2 --verbose --takeover 2>"$T/b.log" &
 b=$!
-t_ok "a new hsysd takes over" wait_for 30 grep -q 'handover: took' "$T/b.log"
+t_ok "a new hsysd takes over" wait_until 30 grep -q 'handover: took' "$T/b.log"
 both_serve() { [ "$(uids /g/)" = "0 65534 " ]; }
 t_ok "root and nobody both serve /g/ on the new hsysd (consent given again)" \
-    wait_for 60 both_serve
-t_ok "the old hsysd exits" wait_for 30 sh -c "! kill -0 $d"
+    wait_until 60 both_serve
+t_ok "the old hsysd exits" wait_until 30 gone $d
 
 kill $own_pid $open_pid $grp_pid $gguest_pid 2>/dev/null
 wait $own_pid $open_pid $grp_pid $gguest_pid 2>/dev/null
