@@ -127,7 +127,8 @@ endif
 
 .PHONY: all check unit install uninstall clean fuzz
 FAULTSHIM := $(BUILD)/tests/faultshim.so
-all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN) $(FAULTSHIM)
+NOPIDFD := $(BUILD)/tests/nopidfd.so
+all: $(PROGS) $(UNIT_BIN) $(LIBT_BIN) $(FAULTSHIM) $(NOPIDFD)
 
 .SECONDARY:
 
@@ -218,6 +219,14 @@ $(BUILD)/examples/websocket: EX_LIBS := -lcrypto
 # fails the store's writes and fsyncs from the Nth on; see the file).
 # Never sanitized: it is preloaded into programs built either way.
 $(FAULTSHIM): tests/e2e/lib/faultshim.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g -std=c17 $(WARN) -shared -fPIC -o $@ $< \
+	    -ldl
+
+# pidfd_open refused (ENOSYS), as under valgrind or an old kernel; see the
+# file. Never sanitized either.
+$(NOPIDFD): tests/e2e/lib/nopidfd.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) -O2 -g -std=c17 $(WARN) -shared -fPIC -o $@ $< \

@@ -26,10 +26,12 @@
 #include "keys/keys.h"
 
 #define RESTART_MS	1000
+#define POLL_MS		500		/* without a pidfd */
 
 struct keyproc {
 	struct loop_io		 watch;		/* pidfd */
 	struct loop_timer	 restart;
+	struct loop_timer	 poll;		/* without a pidfd */
 	struct hsysd		*d;
 	pid_t			 pid;
 	int			 to_syslog;
@@ -44,16 +46,31 @@ pidfd_of(pid_t pid)
 
 static void on_exit_fd(struct loop *, struct loop_io *, unsigned);
 
+/* A pidfd says at once when the key process ends; without one (a kernel
+ * before 5.3, valgrind, which knows no pidfd_open) a timer asks every
+ * POLL_MS. */
 static int
 watch(struct keyproc *kp, struct err *e)
 {
 	if (kp->d->loop == NULL)
 		return 0;
-	if ((kp->watch.fd = pidfd_of(kp->pid)) == -1)
-		return err_sys(e, "cannot watch the key process (pid %ld)",
-		    (long)kp->pid);
+	if ((kp->watch.fd = pidfd_of(kp->pid)) == -1) {
+		loop_timer_set(kp->d->loop, &kp->poll, POLL_MS);
+		return 0;
+	}
 	kp->watch.fn = on_exit_fd;
 	return loop_io_add(kp->d->loop, &kp->watch, LOOP_READ, e);
+}
+
+static int
+gone(const struct keyproc *kp)
+{
+	siginfo_t si = { .si_pid = 0 };
+
+	if (!kp->ours)
+		return kill(kp->pid, 0) == -1 && errno == ESRCH;
+	return waitid(P_PID, (id_t)kp->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT) == 0 ? si.si_pid == kp->pid : errno == ECHILD;
 }
 
 static int
@@ -87,16 +104,36 @@ on_restart(struct loop *l, struct loop_timer *t)
 	keyproc_reload(kp->d);
 }
 
+static void ended(struct loop *, struct keyproc *);
+
 static void
 on_exit_fd(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct keyproc *kp = container_of(io, struct keyproc, watch);
-	int status = 0;
 
 	(void)rev;
 	loop_io_remove(l, io);
 	close(io->fd);
 	io->fd = -1;
+	ended(l, kp);
+}
+
+static void
+on_poll(struct loop *l, struct loop_timer *t)
+{
+	struct keyproc *kp = container_of(t, struct keyproc, poll);
+
+	if (gone(kp))
+		ended(l, kp);
+	else
+		loop_timer_set(l, t, POLL_MS);
+}
+
+static void
+ended(struct loop *l, struct keyproc *kp)
+{
+	int status = 0;
+
 	if (kp->ours && waitpid(kp->pid, &status, WNOHANG) <= 0)
 		status = 0;
 	keys_client_attach(kp->d->keys, -1, 0);
@@ -122,6 +159,7 @@ kp_new(struct hsysd *d, struct err *e)
 	kp->d = d;
 	kp->watch.fd = -1;
 	kp->restart.fn = on_restart;
+	kp->poll.fn = on_poll;
 	d->keyproc = kp;
 	return keys_client_new(&d->keys, e);
 }
@@ -185,8 +223,10 @@ keyproc_stop(struct hsysd *d)
 			loop_io_remove(d->loop, &kp->watch);
 		close(kp->watch.fd);
 	}
-	if (d->loop != NULL)
+	if (d->loop != NULL) {
 		loop_timer_cancel(d->loop, &kp->restart);
+		loop_timer_cancel(d->loop, &kp->poll);
+	}
 	/* Our channels close with the client; the key process ends when
 	 * no hsysd holds one (a successor may). */
 	keys_client_free(d->keys);
