@@ -680,19 +680,24 @@ valid_value(const unsigned char *s, uint32_t n)
 	return 1;
 }
 
-/* All digits, at most 23 of them. */
+/* All digits, at most 23 of them; a value past INT64_MAX is INT64_MAX (as
+ * strtoll had it). By hand: strtoll and strspn cost some 150 instructions
+ * a response (bench/callgrind). */
 static int
 content_length(const unsigned char *v, uint32_t n, int64_t *cl)
 {
-	char num[24];
+	int64_t x = 0, d;
+	uint32_t i;
 
-	if (n == 0 || n >= sizeof(num))
+	if (n == 0 || n >= 24)
 		return -1;
-	memcpy(num, v, n);
-	num[n] = '\0';
-	*cl = strtoll(num, NULL, 10);
-	if (*cl < 0 || strspn(num, "0123456789") != n)
-		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		d = v[i] - '0';
+		x = x > (INT64_MAX - d) / 10 ? INT64_MAX : x * 10 + d;
+	}
+	*cl = x;
 	return 0;
 }
 
