@@ -846,6 +846,8 @@ conn_handshake(struct conn *c)
 
 	if ((rc = SSL_do_handshake(c->ssl)) == 1) {
 		c->handshaken = 1;
+		tls_describe(c->ssl, c->client.tls_desc,
+		    sizeof(c->client.tls_desc));
 		loop_io_change(c->w->loop, &c->io, LOOP_READ);
 		return 1;
 	}

@@ -87,6 +87,10 @@ struct exchange_client {
 	int			 tls;		/* https */
 	SSL			*ssl;		/* NULL: cleartext */
 	const struct sockaddr_storage *peer, *local;
+	/* tls_describe's text, written once the handshake is done (the
+	 * version, cipher and group do not change after it); "" before,
+	 * or when it does not fit: each REQUEST then describes it anew. */
+	char			 tls_desc[64];
 };
 
 /*

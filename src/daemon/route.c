@@ -59,6 +59,8 @@ struct route {
 	uint32_t		 queue;
 	struct queue_stats	*stats;
 	struct qgate		*gate;
+	char			*text;		/* url_prefix_format's */
+	size_t			 textlen;
 	struct shared		 ref;		/* workers holding it */
 	uint64_t		 hhash, phash;	/* of key[0..hostlen), key */
 	size_t			 hostlen, keylen;
@@ -147,11 +149,21 @@ route_new(struct hsysd *d, const struct url_prefix *p, uint32_t queue,
     struct queue_stats *stats, struct qgate *gate)
 {
 	struct route *r;
-	int i;
+	char text[URL_PREFIX_MAX];
+	int i, n;
 
+	/* The prefix's text goes with each REQUEST: formatted once here, not
+	 * once a request (some 260 instructions, bench/callgrind). */
+	if ((n = url_prefix_format(p, text, sizeof(text))) < 0)
+		n = 0;
 	r = calloc(1, sizeof(*r) + (size_t)d->workers * sizeof(r->slot[0]));
-	if (r == NULL)
+	if (r == NULL || (r->text = malloc((size_t)n + 1)) == NULL) {
+		free(r);
 		return NULL;
+	}
+	memcpy(r->text, text, (size_t)n);
+	r->text[n] = '\0';
+	r->textlen = (size_t)n;
 	r->prefix = *p;
 	r->queue = queue;
 	if ((r->stats = stats) != NULL)
@@ -179,6 +191,7 @@ route_discard(struct route *r)
 		return;
 	qstats_unref(r->stats);
 	qgate_release(r->gate);
+	free(r->text);
 	free(r);
 }
 
@@ -543,6 +556,17 @@ route_stats(struct worker *w, const struct url_prefix *prefix)
 {
 	(void)w;
 	return container_of(prefix, struct route, prefix)->stats;
+}
+
+const char *
+route_prefix_text(struct worker *w, const struct url_prefix *prefix,
+    size_t *len)
+{
+	const struct route *r = container_of(prefix, struct route, prefix);
+
+	(void)w;
+	*len = r->textlen;
+	return r->text;
 }
 
 struct channel *

@@ -61,6 +61,10 @@ int	 route_find(struct worker *, const struct url_request *,
 /* Worker: the counters of the queue route_find gave *prefix for, or
  * NULL (the daemon's own page). */
 struct queue_stats *route_stats(struct worker *, const struct url_prefix *);
+/* Worker: the prefix route_find gave, as url_prefix_format writes it
+ * (formatted once, when the route was made); as long as *prefix. */
+const char *route_prefix_text(struct worker *, const struct url_prefix *,
+	    size_t *len);
 /* Worker: a channel serving the queue, or NULL (503). */
 struct channel *route_channel(struct worker *, uint32_t queue);
 /* Worker: the counters of the queue a prefix from route_find goes to. */

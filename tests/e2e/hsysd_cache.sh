@@ -5,7 +5,9 @@
 # (recursive and one URL); the settings' caps (UriMaxUriBytes,
 # UriMaxCacheMegabyteCount) with eviction, and a flood of distinct URLs
 # held within the cap; a prefix handed to another application and a queue
-# that ends take their responses with them; cachestate lists it all.
+# that ends take their responses with them; cachestate lists it all, and
+# to another user only its own queues' entries; a client's no-cache does
+# not pass the cache.
 #
 # One worker: each worker keeps its own cache (a response cached by one
 # is served by that one), so one worker makes every second request a hit.
@@ -61,6 +63,14 @@ t_eq "If-Modified-Since after Last-Modified: 304" "$(code \
 t_eq "If-Modified-Since before it: 200" "$(code \
     -H 'If-Modified-Since: Sun, 06 Dec 2026 09:00:00 GMT' "$U/c/x?ttl=0")" 200
 t_eq "all of them hits" "$(n "$U/c/x?ttl=0")" "$first"
+# A client's no-cache does not pass the cache (HTTP.sys's behaviour): the
+# cache is the application's, as a reverse proxy's is, and it flushes it.
+t_eq "Cache-Control: no-cache is answered from the cache" \
+    "$(n -H 'Cache-Control: no-cache' "$U/c/x?ttl=0")" "$first"
+t_eq "so is Pragma: no-cache" "$(n -H 'Pragma: no-cache' "$U/c/x?ttl=0")" \
+    "$first"
+t_eq "and Cache-Control: max-age=0" \
+    "$(n -H 'Cache-Control: max-age=0' "$U/c/x?ttl=0")" "$first"
 
 # --- the key ---
 t_eq "another host is another response" "$(n -H "Host: localhost:$P" \
@@ -120,6 +130,34 @@ t_grep "lists a URL" 'URL +: "http://127.0.0.1:'"$P"'/c/x\?ttl=0"' "$T/out"
 t_grep "with its TTL" 'TTL +: until flushed' "$T/out"
 t_ok "cachestate --json parses" jq_ "d['hits'] > 0 and d['misses'] > 0"
 t_eq "hits counted" "$(jq_ "d['hits'] > 5")" True
+# Another user sees the counters and its own queues' entries, not root's.
+nobody() {
+	(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env HSYS_HOME="$HSYS_HOME" PYTHONPATH="$PYTHONPATH" "$@")
+}
+$HSYS http add urlacl url="http://+:$P/nb/" user=nobody >/dev/null
+mkdir -m 0777 "$T/nb"
+rm -f "$T/nb/ready"
+nobody $PY "$APP" --ready "$T/nb/ready" --tag N "http://+:$P/nb/" \
+    >"$T/nb.out" 2>&1 &
+nb_pid=$!
+wait_until 60 test -e "$T/nb/ready"
+nb=$(n "$U/nb/mine?ttl=0")
+t_eq "nobody's application has an answer cached" "$(n "$U/nb/mine?ttl=0")" \
+    "$nb"
+t_ok "cachestate as nobody" nobody "$BUILD/hsys" http show cachestate
+t_grep "lists nobody's entry" 'URL +: "http://127.0.0.1:'"$P"'/nb/mine' \
+    "$T/out"
+t_nogrep "and none of root's" 'URL +: "http://127.0.0.1:'"$P"'/c/' "$T/out"
+nobody "$BUILD/hsys" http show cachestate --json >"$T/nb.json"
+t_eq "in JSON: nobody's one URL" "$($PY -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(d["uid"], [u["url"].split("/", 3)[3] for u in d["urls"]])' \
+    "$T/nb.json")" "65534 ['nb/mine?ttl=0']"
+t_eq "root sees both" "$(jq_ "any('/nb/mine' in u['url'] for u in \
+    d['urls']) and any('/c/' in u['url'] for u in d['urls'])")" True
+kill "$nb_pid"
+wait_until 10 gone "$nb_pid"
 t_ok "the metrics page is on" $HSYS http add metrics \
     url=http://127.0.0.1:$P/metrics/
 wait_until 20 code_is 200 "$U/metrics/"
