@@ -8,9 +8,10 @@
  * a head it refuses, a body cut short or badly chunked, or bytes after the
  * response's end make the connection unusable (closed, never pooled), and
  * the client gets 502 when nothing had been sent to it yet, else a reset
- * (the request is cancelled). A pooled connection that the upstream closed
- * meanwhile is retried once on a new connection, when no byte of the
- * client's body had been sent yet.
+ * (the request is cancelled). A chunked response's trailer section is
+ * passed on (hsys_response_trailers). A pooled connection that the
+ * upstream closed meanwhile is retried once on a new connection, when no
+ * byte of the client's body had been sent yet.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include "forward/forward.h"
 
 #define MAX_FIELDS	128
+#define MAX_TRAILERS	100		/* hsys_response_trailers' bound */
+#define TRAILER_ROOM	16384		/* and its bytes' */
 
 enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_DONE };
 
@@ -39,6 +42,8 @@ struct ex {
 	size_t		 off;		/* where the body starts in w->in */
 	struct fwd_response resp;
 	struct http_header fields[MAX_FIELDS];
+	struct http_header trailers[MAX_TRAILERS];	/* the upstream's */
+	char		 tr_room[TRAILER_ROOM];
 };
 
 static void
@@ -375,6 +380,8 @@ static int
 chunked_first(struct ex *x, struct http_chunked *ch, size_t *len, int *rc)
 {
 	http_chunked_init(ch, NULL);
+	http_chunked_keep_trailers(ch, x->tr_room, sizeof(x->tr_room),
+	    x->trailers, MAX_TRAILERS);
 	*len = x->inlen - x->off;
 	if (*len == 0) {
 		*rc = HTTP_INCOMPLETE;
@@ -410,6 +417,40 @@ relay_chunked(struct ex *x, struct http_chunked *ch, size_t len, int rc,
 		piece = len = (size_t)n;
 		rc = http_chunked_decode(ch, p, &len);
 	}
+}
+
+/* The upstream's trailer fields (kept by the chunked decoder) end the
+ * response: NUL-terminated copies in w->out, hop-by-hop ones left out
+ * (hsysd leaves out those a trailer may not carry). A daemon without
+ * response trailers, or fields it refuses, and the response just ends. */
+static void
+send_trailers(struct ex *x, const struct http_chunked *ch)
+{
+	struct hsys_header hh[MAX_TRAILERS];
+	const struct http_header *f = ch->tr;
+	char *p = x->w->out;
+	size_t i, n = 0, nf = ch->ntrailers;
+	int rc;
+
+	for (i = 0; i < nf; i++) {
+		if (fwd_hop_by_hop(f, nf, f[i].name, f[i].name_len))
+			continue;
+		hh[n].name = p;
+		memcpy(p, f[i].name, f[i].name_len);
+		p += f[i].name_len;
+		*p++ = '\0';
+		hh[n].value = p;
+		memcpy(p, f[i].value, f[i].value_len);
+		p += f[i].value_len;
+		*p++ = '\0';
+		n++;
+	}
+	if (n == 0 || (rc = hsys_response_trailers(x->r, hh, n)) == 0 ||
+	    rc == -EOPNOTSUPP)
+		return;
+	fwd_log("trailers of %s %s not forwarded: %s",
+	    hsys_request_method(x->r), hsys_request_raw_url(x->r),
+	    hsys_strerror(rc));
 }
 
 static int
@@ -512,8 +553,9 @@ respond(struct ex *x)
 		reusable = 0;
 	if (kind == FWD_BODY_LENGTH)
 		rc = relay_length(x, &reusable);
-	else if (kind == FWD_BODY_CHUNKED)
-		rc = relay_chunked(x, &ch, clen, crc, &reusable);
+	else if (kind == FWD_BODY_CHUNKED &&
+	    (rc = relay_chunked(x, &ch, clen, crc, &reusable)) == 0)
+		send_trailers(x, &ch);
 	else if (kind == FWD_BODY_CLOSE)
 		rc = relay_close(x), reusable = 0;
 	if (rc < 0)

@@ -64,6 +64,21 @@ t_grep "X-Forwarded-Host" "^X-Forwarded-Host: localhost:$P$" "$T/h"
 t_nogrep "a field the client's Connection names is dropped" '^X-Drop' "$T/h"
 t_nogrep "no X-Forwarded-Prefix without --strip-prefix" '^X-Forwarded-Prefix' "$T/h"
 t_eq "a chunked response" "$(get https://localhost:$P/app/chunked)" "one two three"
+# The upstream's trailer section reaches the client: HTTP/2 as trailers
+# (curl -D prints them after the head), HTTP/1.1 in the last chunk.
+get --http2 -D "$T/tr2.h" -o "$T/tr2.b" "https://localhost:$P/app/trailers"
+t_eq "a chunked response with trailers: the body" "$(cat "$T/tr2.b")" \
+    "hello trailers"
+t_grep "HTTP/2: the upstream's grpc-status is a trailer" '^grpc-status: 0' "$T/tr2.h"
+t_grep "and x-checksum" '^x-checksum: abc123' "$T/tr2.h"
+t_nogrep "not a Content-Type a trailer may not carry" 'text/evil' "$T/tr2.h"
+t_nogrep "the head's Trailer field is hop-by-hop, not passed on" '^trailer:' "$T/tr2.h"
+printf 'GET /app/trailers HTTP/1.1\r\nHost: localhost:%s\r\nTE: trailers\r\nConnection: close\r\n\r\n' $P |
+    timeout 20 openssl s_client -quiet -connect 127.0.0.1:$P -servername localhost \
+    -alpn http/1.1 -ign_eof >"$T/tr1.out" 2>/dev/null
+t_grep "HTTP/1.1: the last chunk carries grpc-status" '^grpc-status: 0' "$T/tr1.out"
+t_grep "and x-checksum" '^[Xx]-[Cc]hecksum: abc123' "$T/tr1.out"
+t_nogrep "and not the Content-Type" 'text/evil' "$T/tr1.out"
 # libhsys corks output; the forwarder waits on the upstream, not in
 # libhsys, so it must send what it has before each wait.
 get -N --max-time 2 "https://localhost:$P/app/drip" >"$T/drip" || true
