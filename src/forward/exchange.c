@@ -46,6 +46,19 @@ struct ex {
 	char		 tr_room[TRAILER_ROOM];
 };
 
+/* The scalars only: an initializer would clear the field and trailer
+ * arrays (24 KiB) for every request. */
+static void
+ex_init(struct ex *x, struct fwd_worker *w, struct hsys_request *r, int fd)
+{
+	x->w = w;
+	x->r = r;
+	x->fd = fd;
+	x->reused = x->body_sent = x->body_failed = x->head = 0;
+	x->long_wait = 0;
+	x->inlen = x->off = 0;
+}
+
 static void
 drop_fd(struct ex *x)
 {
@@ -278,12 +291,10 @@ consume_head(struct ex *x)
 	x->off = 0;
 }
 
-/* Sends the head upstream, the body, and reads the final head (relaying
- * interim 1xx heads). */
+/* Sends the head upstream and the body. */
 static int
-attempt(struct ex *x, int fresh, int headlen)
+attempt_send(struct ex *x, int fresh, int headlen)
 {
-	struct hsys_header hh[MAX_FIELDS];
 	int rc;
 
 	x->inlen = 0;
@@ -292,8 +303,16 @@ attempt(struct ex *x, int fresh, int headlen)
 	if ((rc = upstream_write(x->fd, x->w->out, (size_t)headlen,
 	    x->w->cfg->timeout_ms)) < 0)
 		return send_failed(x, rc);
-	if ((rc = send_body(x)) != ATTEMPT_OK)
-		return rc;
+	return send_body(x);
+}
+
+/* Reads the final head (relaying interim 1xx heads). */
+static int
+await_final(struct ex *x)
+{
+	struct hsys_header hh[MAX_FIELDS];
+	int rc;
+
 	for (;;) {
 		if ((rc = read_head(x)) != ATTEMPT_OK)
 			return rc;
@@ -305,6 +324,17 @@ attempt(struct ex *x, int fresh, int headlen)
 			    copy_fields(x, hh), 0);
 		consume_head(x);
 	}
+}
+
+/* Sends the head upstream, the body, and reads the final head. */
+static int
+attempt(struct ex *x, int fresh, int headlen)
+{
+	int rc;
+
+	if ((rc = attempt_send(x, fresh, headlen)) != ATTEMPT_OK)
+		return rc;
+	return await_final(x);
 }
 
 static int
@@ -570,9 +600,10 @@ respond(struct ex *x)
 void
 exchange_run(struct fwd_worker *w, struct hsys_request *r)
 {
-	struct ex x = { .w = w, .r = r, .fd = -1 };
+	struct ex x;
 	int headlen, rc;
 
+	ex_init(&x, w, r, -1);
 	x.head = strcmp(hsys_request_method(r), "HEAD") == 0;
 	headlen = outbound_head(w->cfg, r, w->out, FWD_BUF);
 	if (headlen < 0) {
@@ -590,4 +621,70 @@ exchange_run(struct fwd_worker *w, struct hsys_request *r)
 		    0);
 	if (rc == ATTEMPT_OK)
 		respond(&x);
+}
+
+void
+exchange_start(struct fwd_worker *w, struct hsys_request *r)
+{
+	struct ex x;
+	struct fwd_flight *f;
+	int headlen, rc;
+
+	ex_init(&x, w, r, -1);
+	if (hsys_request_content_length(r) != 0 ||
+	    w->nflights == FWD_MAX_FLIGHTS) {
+		exchange_run(w, r);
+		return;
+	}
+	x.head = strcmp(hsys_request_method(r), "HEAD") == 0;
+	headlen = outbound_head(w->cfg, r, w->out, FWD_BUF);
+	if (headlen < 0) {
+		refuse(&x, 502, "request head too large to forward", 0);
+		return;
+	}
+	rc = attempt_send(&x, 0, headlen);
+	if (rc == ATTEMPT_RETRY)
+		rc = attempt_send(&x, 1, headlen);	/* w->out holds it */
+	if (rc == ATTEMPT_RETRY)
+		rc = refuse(&x, 502, "stopped taking the request", 0);
+	if (rc != ATTEMPT_OK)
+		return;
+	f = &w->flights[w->nflights++];
+	f->r = r;
+	f->fd = x.fd;
+	f->reused = (unsigned)x.reused;
+	f->head = (unsigned)x.head;
+	f->deadline = fwd_now_ms() + w->cfg->timeout_ms;
+}
+
+void
+exchange_resume(struct fwd_worker *w, const struct fwd_flight *f)
+{
+	struct ex x;
+	int headlen, rc;
+
+	ex_init(&x, w, f->r, f->fd);
+	x.reused = (int)f->reused;
+	x.head = (int)f->head;
+
+	rc = await_final(&x);
+	if (rc == ATTEMPT_RETRY) {
+		headlen = outbound_head(w->cfg, x.r, w->out, FWD_BUF);
+		rc = attempt(&x, 1, headlen);
+	}
+	if (rc == ATTEMPT_RETRY)
+		rc = refuse(&x, 502, "closed the connection without answering",
+		    0);
+	if (rc == ATTEMPT_OK)
+		respond(&x);
+}
+
+void
+exchange_expire(struct fwd_worker *w, const struct fwd_flight *f)
+{
+	struct ex x;
+
+	ex_init(&x, w, f->r, f->fd);
+
+	refuse(&x, 504, "did not answer in time", 0);
 }

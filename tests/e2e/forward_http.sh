@@ -115,6 +115,28 @@ for i in $(seq 30); do
 done
 t_eq "30 requests in a row all answered" "$n" 30
 
+# --- many requests in flight in one worker ------------------------------------
+# One worker: three requests wait for a slow upstream answer (8 s) while a
+# fourth, sent a second later, is answered; none holds the worker.
+$FWD --threads 1 --timeout 30 --url "https://+:$P/one/" --to "unix:$T/up.sock" \
+    2>"$T/f7.log" &
+f7=$!
+t_ok "a forwarder with one worker" \
+    wait_until 30 code_is 200 "https://localhost:$P/one/x"
+for i in 1 2 3; do
+	get "https://localhost:$P/one/slow?s=8" >"$T/slow$i.out" &
+	eval "s$i=\$!"
+done
+sleep 1
+t_eq "one worker answers a request while three wait for their upstream" \
+    "$(get https://localhost:$P/one/fast)" "upstream /one/fast"
+t_ok "and the three are still in flight then" kill -0 $s1 $s2 $s3
+wait $s1 $s2 $s3
+t_eq "then the three are answered" "$(cat "$T"/slow[123].out | sort -u)" \
+    "upstream /one/slow"
+kill -TERM $f7; wait $f7
+t_eq "and it exits 0 on SIGTERM (nothing left in flight, no leak)" "$?" 0
+
 # --- --strip-prefix and turning the fields off ------------------------------
 $FWD --url "https://+:$P/strip/" --to "unix:$T/up.sock" --strip-prefix \
     --no-forwarded --no-x-forwarded 2>"$T/f3.log" &

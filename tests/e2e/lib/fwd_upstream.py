@@ -9,7 +9,7 @@
       /chunked   a chunked response of three pieces
       /trailers  a chunked response with a trailer section (grpc-status,
                  x-checksum, and a Content-Type a trailer may not carry)
-      /slow      answers after 5 seconds
+      /slow      answers after 5 seconds (?s=N: after N)
       /drip      a chunked response: "first", then 4 seconds later "last"
   fwd_upstream.py raw --tcp PORT
       answers by path with broken framing: /conflict, /clte, /badchunk,
@@ -112,7 +112,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"5\r\nlast\n\r\n0\r\n\r\n")
             return
         if path.endswith("/slow"):
-            time.sleep(5)
+            time.sleep(float(query[2:]) if query.startswith("s=") else 5)
         return self.send(b"upstream " + path.encode() + b"\n")
 
     do_HEAD = do_GET
