@@ -344,6 +344,7 @@ client_write(struct ex *x, const char *p, size_t n)
 
 	if (n == 0)
 		return 0;
+	x->w->lib_read = 1;	/* it may wait for credit, reading */
 	if ((w = hsys_response_write(x->r, p, n)) == (ssize_t)n)
 		return 0;
 	fwd_log("client went away during %s %s: %s",
@@ -555,6 +556,9 @@ respond(struct ex *x)
 		return;
 	}
 	if (simple(x, kind, &ctype)) {
+		/* Past the window it writes as hsys_response_write does. */
+		if (x->inlen - x->off > 16384)
+			x->w->lib_read = 1;
 		hsys_respond(x->r, x->resp.status, ctype, x->w->in + x->off,
 		    x->inlen - x->off);
 		if (reusable)
@@ -575,6 +579,7 @@ respond(struct ex *x)
 		return;
 	}
 	if (kind == FWD_BODY_TUNNEL) {
+		x->w->lib_read = 1;
 		tunnel_add(x->w, x->r, x->fd, x->w->in + x->off,
 		    x->inlen - x->off);
 		return;
@@ -603,6 +608,7 @@ exchange_run(struct fwd_worker *w, struct hsys_request *r)
 	struct ex x;
 	int headlen, rc;
 
+	w->lib_read = 1;	/* the body is read waiting in libhsys */
 	ex_init(&x, w, r, -1);
 	x.head = strcmp(hsys_request_method(r), "HEAD") == 0;
 	headlen = outbound_head(w->cfg, r, w->out, FWD_BUF);

@@ -190,6 +190,11 @@ struct fwd_worker {
 	char		*in;		/* FWD_BUF: upstream bytes */
 	char		*out;		/* FWD_BUF: head and body to upstream */
 	int		 ready;		/* 1 once its queue and prefixes are in */
+	/* libhsys may hold requests the session's descriptor does not show:
+	 * a call that waited in it (a write without credit, a body read)
+	 * read its channel and queued what came (worker.c asks then). */
+	int		 lib_read;
+	int		 session_ready;	/* poll saw the session readable */
 	int		 failed;
 };
 

@@ -126,11 +126,14 @@ serve_ready(struct fwd_worker *w, long long *last)
 	struct hsys_request *r;
 	int rc = 0;
 
+	w->lib_read = w->session_ready = 0;
 	while (w->nflights < FWD_MAX_FLIGHTS &&
 	    (rc = hsys_next_nowait(w->h, &r)) == 1) {
 		exchange_start(w, r);
 		*last = fwd_now_ms();
 	}
+	if (w->nflights == FWD_MAX_FLIGHTS)
+		w->lib_read = 1;	/* more may wait there: ask again */
 	if (rc < 0) {
 		fwd_log("the session with hsysd ended: %s", hsys_strerror(rc));
 		return -1;
@@ -184,10 +187,13 @@ wait_and_pump(struct fwd_worker *w, int ms)
 	n = 1 + nf + tunnel_pollfds(w, p + 1 + nf, FWD_MAX_TUNNELS);
 	hsys_flush(w->h);
 	poll(p, n, ms);
+	w->session_ready = p[0].revents != 0;
 	if (nf > 0)
 		serve_flights(w, p + 1, nf);
-	if (w->ntunnels > 0)
+	if (w->ntunnels > 0) {
 		tunnel_pump(w);
+		w->lib_read = 1;
+	}
 }
 
 /* The session is gone: nobody to answer the flights to. */
@@ -251,6 +257,12 @@ worker_main(void *arg)
 			} else if (rc < 0)
 				fwd_log("the session with hsysd ended: %s",
 				    hsys_strerror(rc));
+		} else if (!w->session_ready && !w->lib_read &&
+		    w->nflights > 0) {
+			/* Nothing new in libhsys: the poll shows what comes
+			 * (no epoll_wait of its own per round). */
+			wait_and_pump(w, 250);
+			rc = 0;
 		} else if ((rc = serve_ready(w, &last)) == 0)
 			wait_and_pump(w, 250);
 		if (rc < 0) {
