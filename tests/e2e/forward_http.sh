@@ -60,6 +60,11 @@ t_grep "the path is kept without --strip-prefix" '^GET /app/headers\?a=1 HTTP/1.
 t_grep "Forwarded says who and how" '^Forwarded: for=127.0.0.1;proto=https;host="localhost:'$P'"' "$T/h"
 t_grep "X-Forwarded-For is the peer, not the client's claim" '^X-Forwarded-For: 127.0.0.1$' "$T/h"
 t_grep "X-Forwarded-Proto" '^X-Forwarded-Proto: https$' "$T/h"
+get --connect-to localhost:$P:127.0.0.1:$P --interface 127.10.20.42 \
+    "https://localhost:$P/app/headers" >"$T/h10"
+t_grep "a peer with two-digit and zero bytes in X-Forwarded-For" \
+    '^X-Forwarded-For: 127.10.20.42$' "$T/h10"
+t_grep "and in Forwarded" '^Forwarded: for=127.10.20.42;' "$T/h10"
 t_grep "X-Forwarded-Host" "^X-Forwarded-Host: localhost:$P$" "$T/h"
 t_nogrep "a field the client's Connection names is dropped" '^X-Drop' "$T/h"
 t_nogrep "no X-Forwarded-Prefix without --strip-prefix" '^X-Forwarded-Prefix' "$T/h"
