@@ -201,6 +201,14 @@ int		 hsys_cache_flush(struct hsys_queue *, const char *prefix,
  * credits them. Returns len, or a negative errno. */
 ssize_t		 hsys_response_write(struct hsys_request *, const void *,
 		    size_t);
+/* As hsys_response_write, without waiting: writes what the daemon's
+ * credit allows and returns that count (less than len when the credit ran
+ * out), or -EAGAIN when it allows nothing. Credit arrives on the session's
+ * channels: hsys_fd turns readable, and after the program's next
+ * hsys_next_nowait (or read_nowait) the write can go on. For programs with
+ * their own event loop, which must not block on one slow client. */
+ssize_t		 hsys_response_write_nowait(struct hsys_request *,
+		    const void *, size_t);
 /* Ends the response (after a 101: half-closes the tunnel towards the
  * client) without freeing r, so that reading can go on. */
 int		 hsys_response_shutdown(struct hsys_request *);

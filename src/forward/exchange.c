@@ -8,9 +8,10 @@
  * a head it refuses, a body cut short or badly chunked, or bytes after the
  * response's end make the connection unusable (closed, never pooled), and
  * the client gets 502 when nothing had been sent to it yet, else a reset
- * (the request is cancelled). A pooled connection that the upstream closed
- * meanwhile is retried once on a new connection, when no byte of the
- * client's body had been sent yet.
+ * (the request is cancelled). A chunked response's trailer section is
+ * passed on (hsys_response_trailers). A pooled connection that the
+ * upstream closed meanwhile is retried once on a new connection, when no
+ * byte of the client's body had been sent yet.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include "forward/forward.h"
 
 #define MAX_FIELDS	128
+#define MAX_TRAILERS	100		/* hsys_response_trailers' bound */
+#define TRAILER_ROOM	16384		/* and its bytes' */
 
 enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_DONE };
 
@@ -39,7 +42,22 @@ struct ex {
 	size_t		 off;		/* where the body starts in w->in */
 	struct fwd_response resp;
 	struct http_header fields[MAX_FIELDS];
+	struct http_header trailers[MAX_TRAILERS];	/* the upstream's */
+	char		 tr_room[TRAILER_ROOM];
 };
+
+/* The scalars only: an initializer would clear the field and trailer
+ * arrays (24 KiB) for every request. */
+static void
+ex_init(struct ex *x, struct fwd_worker *w, struct hsys_request *r, int fd)
+{
+	x->w = w;
+	x->r = r;
+	x->fd = fd;
+	x->reused = x->body_sent = x->body_failed = x->head = 0;
+	x->long_wait = 0;
+	x->inlen = x->off = 0;
+}
 
 static void
 drop_fd(struct ex *x)
@@ -273,12 +291,10 @@ consume_head(struct ex *x)
 	x->off = 0;
 }
 
-/* Sends the head upstream, the body, and reads the final head (relaying
- * interim 1xx heads). */
+/* Sends the head upstream and the body. */
 static int
-attempt(struct ex *x, int fresh, int headlen)
+attempt_send(struct ex *x, int fresh, int headlen)
 {
-	struct hsys_header hh[MAX_FIELDS];
 	int rc;
 
 	x->inlen = 0;
@@ -287,8 +303,16 @@ attempt(struct ex *x, int fresh, int headlen)
 	if ((rc = upstream_write(x->fd, x->w->out, (size_t)headlen,
 	    x->w->cfg->timeout_ms)) < 0)
 		return send_failed(x, rc);
-	if ((rc = send_body(x)) != ATTEMPT_OK)
-		return rc;
+	return send_body(x);
+}
+
+/* Reads the final head (relaying interim 1xx heads). */
+static int
+await_final(struct ex *x)
+{
+	struct hsys_header hh[MAX_FIELDS];
+	int rc;
+
 	for (;;) {
 		if ((rc = read_head(x)) != ATTEMPT_OK)
 			return rc;
@@ -302,6 +326,17 @@ attempt(struct ex *x, int fresh, int headlen)
 	}
 }
 
+/* Sends the head upstream, the body, and reads the final head. */
+static int
+attempt(struct ex *x, int fresh, int headlen)
+{
+	int rc;
+
+	if ((rc = attempt_send(x, fresh, headlen)) != ATTEMPT_OK)
+		return rc;
+	return await_final(x);
+}
+
 static int
 client_write(struct ex *x, const char *p, size_t n)
 {
@@ -309,6 +344,7 @@ client_write(struct ex *x, const char *p, size_t n)
 
 	if (n == 0)
 		return 0;
+	x->w->lib_read = 1;	/* it may wait for credit, reading */
 	if ((w = hsys_response_write(x->r, p, n)) == (ssize_t)n)
 		return 0;
 	fwd_log("client went away during %s %s: %s",
@@ -375,6 +411,8 @@ static int
 chunked_first(struct ex *x, struct http_chunked *ch, size_t *len, int *rc)
 {
 	http_chunked_init(ch, NULL);
+	http_chunked_keep_trailers(ch, x->tr_room, sizeof(x->tr_room),
+	    x->trailers, MAX_TRAILERS);
 	*len = x->inlen - x->off;
 	if (*len == 0) {
 		*rc = HTTP_INCOMPLETE;
@@ -410,6 +448,40 @@ relay_chunked(struct ex *x, struct http_chunked *ch, size_t len, int rc,
 		piece = len = (size_t)n;
 		rc = http_chunked_decode(ch, p, &len);
 	}
+}
+
+/* The upstream's trailer fields (kept by the chunked decoder) end the
+ * response: NUL-terminated copies in w->out, hop-by-hop ones left out
+ * (hsysd leaves out those a trailer may not carry). A daemon without
+ * response trailers, or fields it refuses, and the response just ends. */
+static void
+send_trailers(struct ex *x, const struct http_chunked *ch)
+{
+	struct hsys_header hh[MAX_TRAILERS];
+	const struct http_header *f = ch->tr;
+	char *p = x->w->out;
+	size_t i, n = 0, nf = ch->ntrailers;
+	int rc;
+
+	for (i = 0; i < nf; i++) {
+		if (fwd_hop_by_hop(f, nf, f[i].name, f[i].name_len))
+			continue;
+		hh[n].name = p;
+		memcpy(p, f[i].name, f[i].name_len);
+		p += f[i].name_len;
+		*p++ = '\0';
+		hh[n].value = p;
+		memcpy(p, f[i].value, f[i].value_len);
+		p += f[i].value_len;
+		*p++ = '\0';
+		n++;
+	}
+	if (n == 0 || (rc = hsys_response_trailers(x->r, hh, n)) == 0 ||
+	    rc == -EOPNOTSUPP)
+		return;
+	fwd_log("trailers of %s %s not forwarded: %s",
+	    hsys_request_method(x->r), hsys_request_raw_url(x->r),
+	    hsys_strerror(rc));
 }
 
 static int
@@ -484,6 +556,9 @@ respond(struct ex *x)
 		return;
 	}
 	if (simple(x, kind, &ctype)) {
+		/* Past the window it writes as hsys_response_write does. */
+		if (x->inlen - x->off > 16384)
+			x->w->lib_read = 1;
 		hsys_respond(x->r, x->resp.status, ctype, x->w->in + x->off,
 		    x->inlen - x->off);
 		if (reusable)
@@ -504,6 +579,7 @@ respond(struct ex *x)
 		return;
 	}
 	if (kind == FWD_BODY_TUNNEL) {
+		x->w->lib_read = 1;
 		tunnel_add(x->w, x->r, x->fd, x->w->in + x->off,
 		    x->inlen - x->off);
 		return;
@@ -512,8 +588,9 @@ respond(struct ex *x)
 		reusable = 0;
 	if (kind == FWD_BODY_LENGTH)
 		rc = relay_length(x, &reusable);
-	else if (kind == FWD_BODY_CHUNKED)
-		rc = relay_chunked(x, &ch, clen, crc, &reusable);
+	else if (kind == FWD_BODY_CHUNKED &&
+	    (rc = relay_chunked(x, &ch, clen, crc, &reusable)) == 0)
+		send_trailers(x, &ch);
 	else if (kind == FWD_BODY_CLOSE)
 		rc = relay_close(x), reusable = 0;
 	if (rc < 0)
@@ -528,9 +605,11 @@ respond(struct ex *x)
 void
 exchange_run(struct fwd_worker *w, struct hsys_request *r)
 {
-	struct ex x = { .w = w, .r = r, .fd = -1 };
+	struct ex x;
 	int headlen, rc;
 
+	w->lib_read = 1;	/* the body is read waiting in libhsys */
+	ex_init(&x, w, r, -1);
 	x.head = strcmp(hsys_request_method(r), "HEAD") == 0;
 	headlen = outbound_head(w->cfg, r, w->out, FWD_BUF);
 	if (headlen < 0) {
@@ -548,4 +627,70 @@ exchange_run(struct fwd_worker *w, struct hsys_request *r)
 		    0);
 	if (rc == ATTEMPT_OK)
 		respond(&x);
+}
+
+void
+exchange_start(struct fwd_worker *w, struct hsys_request *r)
+{
+	struct ex x;
+	struct fwd_flight *f;
+	int headlen, rc;
+
+	ex_init(&x, w, r, -1);
+	if (hsys_request_content_length(r) != 0 ||
+	    w->nflights == FWD_MAX_FLIGHTS) {
+		exchange_run(w, r);
+		return;
+	}
+	x.head = strcmp(hsys_request_method(r), "HEAD") == 0;
+	headlen = outbound_head(w->cfg, r, w->out, FWD_BUF);
+	if (headlen < 0) {
+		refuse(&x, 502, "request head too large to forward", 0);
+		return;
+	}
+	rc = attempt_send(&x, 0, headlen);
+	if (rc == ATTEMPT_RETRY)
+		rc = attempt_send(&x, 1, headlen);	/* w->out holds it */
+	if (rc == ATTEMPT_RETRY)
+		rc = refuse(&x, 502, "stopped taking the request", 0);
+	if (rc != ATTEMPT_OK)
+		return;
+	f = &w->flights[w->nflights++];
+	f->r = r;
+	f->fd = x.fd;
+	f->reused = (unsigned)x.reused;
+	f->head = (unsigned)x.head;
+	f->deadline = fwd_now_ms() + w->cfg->timeout_ms;
+}
+
+void
+exchange_resume(struct fwd_worker *w, const struct fwd_flight *f)
+{
+	struct ex x;
+	int headlen, rc;
+
+	ex_init(&x, w, f->r, f->fd);
+	x.reused = (int)f->reused;
+	x.head = (int)f->head;
+
+	rc = await_final(&x);
+	if (rc == ATTEMPT_RETRY) {
+		headlen = outbound_head(w->cfg, x.r, w->out, FWD_BUF);
+		rc = attempt(&x, 1, headlen);
+	}
+	if (rc == ATTEMPT_RETRY)
+		rc = refuse(&x, 502, "closed the connection without answering",
+		    0);
+	if (rc == ATTEMPT_OK)
+		respond(&x);
+}
+
+void
+exchange_expire(struct fwd_worker *w, const struct fwd_flight *f)
+{
+	struct ex x;
+
+	ex_init(&x, w, f->r, f->fd);
+
+	refuse(&x, 504, "did not answer in time", 0);
 }

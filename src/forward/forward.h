@@ -10,9 +10,12 @@
  *               of idle keep-alive connections
  *   outbound.c  the request head sent upstream (hop-by-hop fields out,
  *               Forwarded and X-Forwarded-* in, --strip-prefix)
- *   exchange.c  one request: head and body up, response head and body down
+ *   exchange.c  one request: head and body up, response head and body down;
+ *               a request without a body is left in flight once sent
  *   tunnel.c    Upgrade (101) tunnels, relayed without blocking the worker
- *   worker.c    a thread with its own hsys session on the shared queue
+ *   worker.c    a thread with its own hsys session on the shared queue: an
+ *               event loop over the session, the upstream connections of
+ *               the requests in flight and the tunnels
  *   main.c      start, signals, the optional child command, draining
  *
  * docs/forward.md describes the behaviour; man/hsys-forward.1 the command.
@@ -118,7 +121,7 @@ int	fwd_hop_by_hop(const struct http_header *, size_t,
 /* --- upstream.c --------------------------------------------------------- */
 
 struct fwd_pool {
-	int		 fds[8];	/* idle keep-alive connections */
+	int		 fds[32];	/* idle keep-alive connections */
 	size_t		 n;
 };
 
@@ -155,6 +158,17 @@ int	outbound_head(const struct fwd_config *, struct hsys_request *,
 
 #define FWD_BUF		(64 * 1024)
 #define FWD_MAX_TUNNELS	256
+#define FWD_MAX_FLIGHTS	32	/* requests in flight per worker */
+
+/* A request without a body, sent upstream, whose answer is awaited by the
+ * worker's loop (poll) rather than by a blocking read. */
+struct fwd_flight {
+	struct hsys_request *r;
+	int		 fd;		/* the upstream, readable: answered */
+	unsigned	 reused:1;	/* fd came from the pool */
+	unsigned	 head:1;	/* a HEAD request */
+	long long	 deadline;	/* ms (fwd_now_ms): 504 after it */
+};
 
 struct fwd_tunnel {
 	struct hsys_request *r;
@@ -171,9 +185,16 @@ struct fwd_worker {
 	struct fwd_pool	 pool;
 	struct fwd_tunnel tunnels[FWD_MAX_TUNNELS];
 	size_t		 ntunnels;
+	struct fwd_flight flights[FWD_MAX_FLIGHTS];
+	size_t		 nflights;
 	char		*in;		/* FWD_BUF: upstream bytes */
 	char		*out;		/* FWD_BUF: head and body to upstream */
 	int		 ready;		/* 1 once its queue and prefixes are in */
+	/* libhsys may hold requests the session's descriptor does not show:
+	 * a call that waited in it (a write without credit, a body read)
+	 * read its channel and queued what came (worker.c asks then). */
+	int		 lib_read;
+	int		 session_ready;	/* poll saw the session readable */
 	int		 failed;
 };
 
@@ -182,6 +203,14 @@ extern volatile sig_atomic_t fwd_stop;
 
 /* Serves one request to its end (or hands it to the worker's tunnels). */
 void	exchange_run(struct fwd_worker *, struct hsys_request *);
+/* Starts a request: one without a body (with room in w->flights) is sent
+ * upstream and left in flight; another is served to its end. */
+void	exchange_start(struct fwd_worker *, struct hsys_request *);
+/* A request in flight whose upstream turned readable: its answer is read
+ * and relayed (blocking for what is not there yet, as exchange_run). */
+void	exchange_resume(struct fwd_worker *, const struct fwd_flight *);
+/* A request in flight whose upstream did not answer by its deadline. */
+void	exchange_expire(struct fwd_worker *, const struct fwd_flight *);
 
 /* Adds a tunnel; with the upstream's first bytes already read. */
 void	tunnel_add(struct fwd_worker *, struct hsys_request *, int,
@@ -198,6 +227,9 @@ void	tunnel_close_all(struct fwd_worker *);
 int	worker_open(struct fwd_worker *);
 /* The thread's body. */
 void   *worker_main(void *);
+
+/* CLOCK_MONOTONIC in ms. */
+long long fwd_now_ms(void);
 
 /* Logs a line to stderr with the program's name. */
 void	fwd_log(const char *, ...) __attribute__((format(printf, 1, 2)));

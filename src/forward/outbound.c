@@ -164,6 +164,27 @@ put_target(const struct fwd_config *cfg, struct hsys_request *r,
 	}
 }
 
+/* An IPv4 address as text: inet_ntop formats it with sprintf, a fifth
+ * of the forwarder's instructions per request when it ran twice. */
+static void
+ipv4_text(const struct in_addr *in, char *out)
+{
+	const unsigned char *b = (const unsigned char *)&in->s_addr;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			out[n++] = '.';
+		if (b[i] >= 100)
+			out[n++] = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			out[n++] = (char)('0' + b[i] / 10 % 10);
+		out[n++] = (char)('0' + b[i] % 10);
+	}
+	out[n] = '\0';
+}
+
 /* The peer's address ("192.0.2.1", "[2001:db8::1]"), or "unknown". No
  * printf: this runs for every request. */
 static void
@@ -174,11 +195,11 @@ peer_text(struct hsys_request *r, char *buf, size_t cap, int brackets)
 	size_t n;
 	int v6;
 
-	if (hsys_request_peer(r, &ss) < 0 || (ss.ss_family != AF_INET &&
-	    ss.ss_family != AF_INET6) || inet_ntop(ss.ss_family,
-	    ss.ss_family == AF_INET ?
-	    (void *)&((struct sockaddr_in *)&ss)->sin_addr :
-	    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr, a,
+	if (hsys_request_peer(r, &ss) == 0 && ss.ss_family == AF_INET)
+		ipv4_text(&((struct sockaddr_in *)&ss)->sin_addr, a);
+	else if (hsys_request_peer(r, &ss) < 0 ||
+	    ss.ss_family != AF_INET6 || inet_ntop(AF_INET6,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr, a,
 	    sizeof(a)) == NULL) {
 		snprintf(buf, cap, "unknown");
 		return;

@@ -1,9 +1,18 @@
 /*
  * worker — a thread of hsys-forward. Each has its own hsys session (libhsys
  * sessions are one thread's each) attached to the forwarder's named queue,
- * so hsysd spreads requests over the workers. A worker serves one ordinary
- * exchange at a time, blocking, and keeps its tunnels going between them;
- * --threads sets how many exchanges are forwarded at once.
+ * so hsysd spreads requests over the workers.
+ *
+ * A worker is an event loop: the requests hsysd hands it that have no
+ * body are sent upstream at once, each on its own keep-alive connection,
+ * and stay in flight (up to FWD_MAX_FLIGHTS) while one poll waits for the
+ * session, their upstreams and the tunnels; an upstream that turns
+ * readable has its answer relayed, one that passes --timeout gets 504.
+ * So a batch of requests costs one wait and the upstream serves them
+ * together, with no thread switch per request. A request with a body, and
+ * the body of a large or streamed answer, is still served by blocking
+ * calls (exchange.c), with the flights waiting meanwhile (their answers
+ * wait in their sockets; a deadline passes only when poll saw nothing).
  *
  * Draining (fwd_stop): the worker detaches from the queue, so hsysd sends
  * it nothing more, answers what it had received, waits for its tunnels to
@@ -38,8 +47,8 @@ fwd_log(const char *fmt, ...)
 	fprintf(stderr, "hsys-forward: %s\n", line);
 }
 
-static long long
-now_ms(void)
+long long
+fwd_now_ms(void)
 {
 	struct timespec ts;
 
@@ -109,17 +118,22 @@ worker_open(struct fwd_worker *w)
 	return open_queue(w);
 }
 
-/* Serves what has arrived. -1 when the session is gone for good. */
+/* Takes what has arrived (while there is room in flight). -1 when the
+ * session is gone for good. */
 static int
 serve_ready(struct fwd_worker *w, long long *last)
 {
 	struct hsys_request *r;
-	int rc;
+	int rc = 0;
 
-	while ((rc = hsys_next_nowait(w->h, &r)) == 1) {
-		exchange_run(w, r);
-		*last = now_ms();
+	w->lib_read = w->session_ready = 0;
+	while (w->nflights < FWD_MAX_FLIGHTS &&
+	    (rc = hsys_next_nowait(w->h, &r)) == 1) {
+		exchange_start(w, r);
+		*last = fwd_now_ms();
 	}
+	if (w->nflights == FWD_MAX_FLIGHTS)
+		w->lib_read = 1;	/* more may wait there: ask again */
 	if (rc < 0) {
 		fwd_log("the session with hsysd ended: %s", hsys_strerror(rc));
 		return -1;
@@ -127,41 +141,102 @@ serve_ready(struct fwd_worker *w, long long *last)
 	return 0;
 }
 
-/* Waits for the session or a tunnel, up to ms, then moves tunnel bytes. */
+/* The flights after a poll (p: their entries): answered where readable,
+ * 504 where the deadline passed with nothing to read, else kept. */
+static void
+serve_flights(struct fwd_worker *w, const struct pollfd *p, size_t nf)
+{
+	long long t = fwd_now_ms();
+	struct fwd_flight f;
+	size_t i, k = 0;
+
+	for (i = 0; i < nf; i++) {
+		f = w->flights[i];
+		if (p[i].revents != 0)
+			exchange_resume(w, &f);
+		else if (f.deadline <= t)
+			exchange_expire(w, &f);
+		else
+			w->flights[k++] = f;
+	}
+	/* exchange_resume adds no flight: the array was only compacted. */
+	w->nflights = k;
+}
+
+/* Waits up to ms for the session, a flight's upstream or a tunnel (what
+ * libhsys corked leaves first), then serves the flights and moves tunnel
+ * bytes. */
 static void
 wait_and_pump(struct fwd_worker *w, int ms)
 {
-	struct pollfd p[1 + FWD_MAX_TUNNELS];
-	size_t n;
+	struct pollfd p[1 + FWD_MAX_FLIGHTS + FWD_MAX_TUNNELS];
+	long long t = fwd_now_ms();
+	size_t i, n, nf = w->nflights;
 
 	p[0].fd = hsys_fd(w->h);
 	p[0].events = POLLIN;
 	p[0].revents = 0;
-	n = 1 + tunnel_pollfds(w, p + 1, FWD_MAX_TUNNELS);
+	for (i = 0; i < nf; i++) {
+		p[1 + i].fd = w->flights[i].fd;
+		p[1 + i].events = POLLIN;
+		p[1 + i].revents = 0;
+		if (w->flights[i].deadline - t < ms)
+			ms = w->flights[i].deadline > t ?
+			    (int)(w->flights[i].deadline - t) : 0;
+	}
+	n = 1 + nf + tunnel_pollfds(w, p + 1 + nf, FWD_MAX_TUNNELS);
+	hsys_flush(w->h);
 	poll(p, n, ms);
-	if (w->ntunnels > 0)
+	w->session_ready = p[0].revents != 0;
+	if (nf > 0)
+		serve_flights(w, p + 1, nf);
+	if (w->ntunnels > 0) {
 		tunnel_pump(w);
+		w->lib_read = 1;
+	}
+}
+
+/* The session is gone: nobody to answer the flights to. */
+static void
+flights_cancel(struct fwd_worker *w)
+{
+	while (w->nflights > 0) {
+		w->nflights--;
+		hsys_request_cancel(w->flights[w->nflights].r);
+		close(w->flights[w->nflights].fd);
+	}
+}
+
+/* Every flight answered or expired (at the end of a drain, bounded by
+ * their deadlines). */
+static void
+land_all(struct fwd_worker *w)
+{
+	while (w->nflights > 0)
+		wait_and_pump(w, 1000);
 }
 
 static void
 drain(struct fwd_worker *w)
 {
-	long long start = now_ms(), last, t;
+	long long start = fwd_now_ms(), last, t;
 
 	if (w->q != NULL)
 		hsys_queue_close(w->q);
 	w->q = NULL;
-	last = now_ms();
+	last = fwd_now_ms();
 	for (;;) {
 		if (serve_ready(w, &last) < 0)
 			break;
-		t = now_ms();
+		t = fwd_now_ms();
 		if (t - start > DRAIN_MAX_MS)
 			break;
-		if (w->ntunnels == 0 && t - last > DRAIN_QUIET_MS)
+		if (w->ntunnels == 0 && w->nflights == 0 &&
+		    t - last > DRAIN_QUIET_MS)
 			break;
 		wait_and_pump(w, 100);
 	}
+	land_all(w);
 	tunnel_close_all(w);
 }
 
@@ -174,18 +249,23 @@ worker_main(void *arg)
 	int rc;
 
 	while (!fwd_stop) {
-		if (w->ntunnels == 0) {
-			/* The common case: one call waits and receives. */
+		if (w->ntunnels == 0 && w->nflights == 0) {
+			/* Idle: one call waits and receives. */
 			if ((rc = hsys_next(w->h, &r, 250)) == 1) {
-				exchange_run(w, r);
-				continue;
-			}
+				exchange_start(w, r);
+				rc = serve_ready(w, &last);
+			} else if (rc < 0)
+				fwd_log("the session with hsysd ended: %s",
+				    hsys_strerror(rc));
+		} else if (!w->session_ready && !w->lib_read &&
+		    w->nflights > 0) {
+			/* Nothing new in libhsys: the poll shows what comes
+			 * (no epoll_wait of its own per round). */
+			wait_and_pump(w, 250);
+			rc = 0;
 		} else if ((rc = serve_ready(w, &last)) == 0)
 			wait_and_pump(w, 250);
 		if (rc < 0) {
-			if (w->ntunnels == 0)
-				fwd_log("the session with hsysd ended: %s",
-				    hsys_strerror(rc));
 			w->failed = 1;
 			kill(getpid(), SIGUSR1);
 			break;
@@ -193,6 +273,7 @@ worker_main(void *arg)
 	}
 	if (!w->failed)
 		drain(w);
+	flights_cancel(w);
 	tunnel_close_all(w);
 	upstream_pool_clear(&w->pool);
 	hsys_close(w->h);

@@ -177,8 +177,28 @@ await_credit(struct hsys_request *r)
 	return lib_req_writable(r);
 }
 
-ssize_t
-hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
+/* Takes the credit that has arrived without waiting: 0 when there is
+ * some, -EAGAIN when none (what is corked leaves first, since the daemon
+ * may be waiting for it before it credits more), or why r is not
+ * writable. */
+static int
+poll_credit(struct hsys_request *r)
+{
+	int rc;
+
+	if (r->resp_credit == 0 && (rc = lib_chan_read(r->h, r->chan, 0)) < 0)
+		return rc;
+	if ((rc = lib_req_writable(r)) < 0)
+		return rc;
+	if (r->resp_credit > 0)
+		return 0;
+	(void)lib_flush(r->h);
+	return -EAGAIN;
+}
+
+static ssize_t
+response_write(struct hsys_request *r, const void *buf, size_t len,
+    int wait)
 {
 	const unsigned char *p = buf;
 	size_t done = 0, n;
@@ -189,7 +209,7 @@ hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
 	if ((rc = lib_req_writable(r)) < 0)
 		return rc;
 	while (done < len) {
-		if ((rc = await_credit(r)) < 0)
+		if ((rc = wait ? await_credit(r) : poll_credit(r)) < 0)
 			return done > 0 ? (ssize_t)done : rc;
 		n = len - done;
 		if (n > r->resp_credit)
@@ -203,6 +223,19 @@ hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
 		done += n;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t
+hsys_response_write(struct hsys_request *r, const void *buf, size_t len)
+{
+	return response_write(r, buf, len, 1);
+}
+
+ssize_t
+hsys_response_write_nowait(struct hsys_request *r, const void *buf,
+    size_t len)
+{
+	return response_write(r, buf, len, 0);
 }
 
 int

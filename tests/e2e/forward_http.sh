@@ -60,10 +60,30 @@ t_grep "the path is kept without --strip-prefix" '^GET /app/headers\?a=1 HTTP/1.
 t_grep "Forwarded says who and how" '^Forwarded: for=127.0.0.1;proto=https;host="localhost:'$P'"' "$T/h"
 t_grep "X-Forwarded-For is the peer, not the client's claim" '^X-Forwarded-For: 127.0.0.1$' "$T/h"
 t_grep "X-Forwarded-Proto" '^X-Forwarded-Proto: https$' "$T/h"
+get --connect-to localhost:$P:127.0.0.1:$P --interface 127.10.20.42 \
+    "https://localhost:$P/app/headers" >"$T/h10"
+t_grep "a peer with two-digit and zero bytes in X-Forwarded-For" \
+    '^X-Forwarded-For: 127.10.20.42$' "$T/h10"
+t_grep "and in Forwarded" '^Forwarded: for=127.10.20.42;' "$T/h10"
 t_grep "X-Forwarded-Host" "^X-Forwarded-Host: localhost:$P$" "$T/h"
 t_nogrep "a field the client's Connection names is dropped" '^X-Drop' "$T/h"
 t_nogrep "no X-Forwarded-Prefix without --strip-prefix" '^X-Forwarded-Prefix' "$T/h"
 t_eq "a chunked response" "$(get https://localhost:$P/app/chunked)" "one two three"
+# The upstream's trailer section reaches the client: HTTP/2 as trailers
+# (curl -D prints them after the head), HTTP/1.1 in the last chunk.
+get --http2 -D "$T/tr2.h" -o "$T/tr2.b" "https://localhost:$P/app/trailers"
+t_eq "a chunked response with trailers: the body" "$(cat "$T/tr2.b")" \
+    "hello trailers"
+t_grep "HTTP/2: the upstream's grpc-status is a trailer" '^grpc-status: 0' "$T/tr2.h"
+t_grep "and x-checksum" '^x-checksum: abc123' "$T/tr2.h"
+t_nogrep "not a Content-Type a trailer may not carry" 'text/evil' "$T/tr2.h"
+t_nogrep "the head's Trailer field is hop-by-hop, not passed on" '^trailer:' "$T/tr2.h"
+printf 'GET /app/trailers HTTP/1.1\r\nHost: localhost:%s\r\nTE: trailers\r\nConnection: close\r\n\r\n' $P |
+    timeout 20 openssl s_client -quiet -connect 127.0.0.1:$P -servername localhost \
+    -alpn http/1.1 -ign_eof >"$T/tr1.out" 2>/dev/null
+t_grep "HTTP/1.1: the last chunk carries grpc-status" '^grpc-status: 0' "$T/tr1.out"
+t_grep "and x-checksum" '^[Xx]-[Cc]hecksum: abc123' "$T/tr1.out"
+t_nogrep "and not the Content-Type" 'text/evil' "$T/tr1.out"
 # libhsys corks output; the forwarder waits on the upstream, not in
 # libhsys, so it must send what it has before each wait.
 get -N --max-time 2 "https://localhost:$P/app/drip" >"$T/drip" || true
@@ -99,6 +119,28 @@ for i in $(seq 30); do
 	[ "$(get https://localhost:$P/app/k$i)" = "upstream /app/k$i" ] && n=$((n + 1))
 done
 t_eq "30 requests in a row all answered" "$n" 30
+
+# --- many requests in flight in one worker ------------------------------------
+# One worker: three requests wait for a slow upstream answer (8 s) while a
+# fourth, sent a second later, is answered; none holds the worker.
+$FWD --threads 1 --timeout 30 --url "https://+:$P/one/" --to "unix:$T/up.sock" \
+    2>"$T/f7.log" &
+f7=$!
+t_ok "a forwarder with one worker" \
+    wait_until 30 code_is 200 "https://localhost:$P/one/x"
+for i in 1 2 3; do
+	get "https://localhost:$P/one/slow?s=8" >"$T/slow$i.out" &
+	eval "s$i=\$!"
+done
+sleep 1
+t_eq "one worker answers a request while three wait for their upstream" \
+    "$(get https://localhost:$P/one/fast)" "upstream /one/fast"
+t_ok "and the three are still in flight then" kill -0 $s1 $s2 $s3
+wait $s1 $s2 $s3
+t_eq "then the three are answered" "$(cat "$T"/slow[123].out | sort -u)" \
+    "upstream /one/slow"
+kill -TERM $f7; wait $f7
+t_eq "and it exits 0 on SIGTERM (nothing left in flight, no leak)" "$?" 0
 
 # --- --strip-prefix and turning the fields off ------------------------------
 $FWD --url "https://+:$P/strip/" --to "unix:$T/up.sock" --strip-prefix \

@@ -2,7 +2,8 @@
  * libhsys's request half against fakehsysd (tests/e2e/lib/fakehsysd.py), a
  * daemon written from docs/protocol.md: accessors, bodies and responses of
  * several MiB under the window, requests interleaved on channels, CANCEL,
- * an upgrade tunnel, header validation, the daemon going away and malformed
+ * an upgrade tunnel, header validation, a non-blocking response write under
+ * back-pressure, the daemon going away and malformed
  * frames. Each test starts the fake with the scenario of the same name;
  * the fake checks the library's side of the wire and its exit status is
  * one more check here.
@@ -504,6 +505,70 @@ test_expect(void)
 	fake_finish(h);
 }
 
+/* An event loop's response under back-pressure: the non-blocking write
+ * stops at the window and says -EAGAIN; another request is answered
+ * meanwhile; credit arriving makes hsys_fd readable and the write goes
+ * on. */
+static void
+test_write_nowait(void)
+{
+	struct hsys *h = fake_start("write_nowait");
+	struct hsys_request *r, *big = NULL;
+	struct pollfd pfd;
+	unsigned char *data;
+	size_t i, total = 300000, off = 0;
+	ssize_t n;
+	int rounds, eagain = 0, small = 0, first = 1;
+
+	if (!CHECK(h != NULL))
+		return;
+	data = malloc(total);
+	for (i = 0; i < total; i++)
+		data[i] = pat(i, 5);
+	pfd.fd = hsys_fd(h);
+	pfd.events = POLLIN;
+	for (rounds = 0; rounds < 1000 && (off < total || !small); rounds++) {
+		while (hsys_next_nowait(h, &r) == 1) {
+			if (strcmp(hsys_request_path(r), "/big") == 0) {
+				big = r;
+				CHECK(hsys_response_start(r, 200, NULL, 0, 0)
+				    == 0);
+			} else {
+				CHECK(hsys_respond(r, 200, NULL, "small", 5)
+				    == 0);
+				small = 1;
+			}
+		}
+		while (big != NULL && off < total) {
+			n = hsys_response_write_nowait(big, data + off,
+			    total - off);
+			if (n == -EAGAIN) {
+				eagain++;
+				break;
+			}
+			if (!CHECK(n > 0)) {
+				printf("# got %zd\n", n);
+				off = total;
+				break;
+			}
+			/* The first write is the window, no more. */
+			if (first && !CHECK(n == 64 * 1024))
+				printf("# first write %zd\n", n);
+			first = 0;
+			off += (size_t)n;
+		}
+		if (big != NULL && off == total) {
+			CHECK(hsys_response_end(big) == 0);
+			big = NULL;
+		}
+		if (off < total || !small)
+			poll(&pfd, 1, 5000);
+	}
+	CHECK(off == total && small && eagain > 0);
+	free(data);
+	fake_finish(h);
+}
+
 static void
 malformed(const char *scenario)
 {
@@ -548,6 +613,7 @@ main(void)
 	RUN(test_trailers);
 	RUN(test_interim);
 	RUN(test_resp_trailers);
+	RUN(test_write_nowait);
 	RUN(test_malformed);
 	return unit_done();
 }

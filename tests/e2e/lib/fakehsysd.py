@@ -550,11 +550,51 @@ def s_resp_trailers(ch):
           "resp_trailers: fields %r" % (got,))
 
 
+def s_write_nowait(ch):
+    """An event loop under back-pressure: hsys_response_write_nowait stops
+    at the window (64 KiB) rather than wait; another request is answered
+    meanwhile, with no credit given; then credit lets the first go on."""
+    ch[0].send(frame(REQUEST, 97, request_payload(
+        b"GET /big HTTP/1.1\r\nHost: h\r\n\r\n", b"/big", b"http://+:8080/")))
+    f = ch[0].next()
+    check(f is not None and f[0] == RESPONSE and f[2] == 97,
+          "write_nowait: no RESPONSE")
+    body = bytearray()
+    while len(body) < WINDOW:
+        f = ch[0].next()
+        check(f is not None and f[0] == RESP_DATA and f[2] == 97 and
+              not f[1] & END, "write_nowait: expected body, got %r" % (f,))
+        body += f[3]
+    check(len(body) == WINDOW, "write_nowait: overran the window")
+    ch[0].send(frame(REQUEST, 98, request_payload(
+        b"GET /small HTTP/1.1\r\nHost: h\r\n\r\n", b"/small",
+        b"http://+:8080/")))
+    status, _, small = ch[0].response(98)
+    check(status == 200 and small == b"small",
+          "write_nowait: the other request got %d %r" % (status, small))
+    ch[0].send(frame(RESP_CREDIT, 97, struct.pack("<I", len(body))))
+    outstanding = 0
+    while True:
+        f = ch[0].next()
+        check(f is not None and f[0] == RESP_DATA and f[2] == 97,
+              "write_nowait: expected the rest, got %r" % (f,))
+        body += f[3]
+        outstanding += len(f[3])
+        check(outstanding <= WINDOW, "write_nowait: overran the window")
+        if f[1] & END:
+            break
+        if outstanding >= WINDOW // 4:
+            ch[0].send(frame(RESP_CREDIT, 97, struct.pack("<I", outstanding)))
+            outstanding = 0
+    check(bytes(body) == pattern(300000, 5),
+          "write_nowait: body differs (%d bytes)" % len(body))
+
+
 FEATURES = {"resp_trailers": P.FEATURE_RESP_TRAILERS}
 SCENARIO = None
 
 SCENARIOS = {
-    "resp_trailers": s_resp_trailers,
+    "resp_trailers": s_resp_trailers, "write_nowait": s_write_nowait,
     "trailers": s_trailers, "interim": s_interim,
     "accessors": s_accessors, "upload": s_upload, "download": s_download,
     "interleave": s_interleave, "cancel": s_cancel, "upgrade": s_upgrade,

@@ -7,7 +7,9 @@
       /upload    reads the body (Content-Length or chunked): "LEN SHA256"
       /big?n=N   N bytes of a repeating pattern, Content-Length framed
       /chunked   a chunked response of three pieces
-      /slow      answers after 5 seconds
+      /trailers  a chunked response with a trailer section (grpc-status,
+                 x-checksum, and a Content-Type a trailer may not carry)
+      /slow      answers after 5 seconds (?s=N: after N)
       /drip      a chunked response: "first", then 4 seconds later "last"
   fwd_upstream.py raw --tcp PORT
       answers by path with broken framing: /conflict, /clte, /badchunk,
@@ -92,6 +94,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
             return
+        if path.endswith("/trailers"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Trailer", "grpc-status, x-checksum")
+            self.end_headers()
+            self.wfile.write(b"6\r\nhello \r\n9\r\ntrailers\n\r\n0\r\n"
+                             b"grpc-status: 0\r\nX-Checksum: abc123\r\n"
+                             b"Content-Type: text/evil\r\n\r\n")
+            return
         if path.endswith("/drip"):
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -101,7 +112,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"5\r\nlast\n\r\n0\r\n\r\n")
             return
         if path.endswith("/slow"):
-            time.sleep(5)
+            time.sleep(float(query[2:]) if query.startswith("s=") else 5)
         return self.send(b"upstream " + path.encode() + b"\n")
 
     do_HEAD = do_GET
