@@ -527,6 +527,10 @@ cert_text(const struct acme_cert *c, void *arg)
 		printf("  renewal:    %s%s\n", when, c->failures ? " (after "
 		    "a failure: back-off)" : "");
 	}
+	if (c->ari_check > 0) {
+		cert_time_string(c->ari_check, when, sizeof(when));
+		printf("  ARI again:  %s\n", when);
+	}
 	if (c->failures > 0)
 		printf("  failures:   %d in a row\n", c->failures);
 	if (*c->last_error)
@@ -553,9 +557,10 @@ cert_json(const struct acme_cert *c, void *arg)
 	cli_json_str(stdout, c->key_type);
 	printf(", \"account\": %" PRId64 ", \"not_before\": %" PRId64
 	    ", \"not_after\": %" PRId64 ", \"updated\": %" PRId64
-	    ", \"next_renewal\": %" PRId64 ", \"failures\": %d"
-	    ", \"last_error\": ", c->account_id, c->not_before, c->not_after,
-	    c->updated, c->next_renewal, c->failures);
+	    ", \"next_renewal\": %" PRId64 ", \"ari_check\": %" PRId64
+	    ", \"failures\": %d, \"last_error\": ", c->account_id,
+	    c->not_before, c->not_after, c->updated, c->next_renewal,
+	    c->ari_check, c->failures);
 	cli_json_str(stdout, c->last_error);
 	fputs("}", stdout);
 	return 0;

@@ -8,12 +8,24 @@
  * leaves the old certificate bound and writes why, the count and the
  * back-off into the row (`list`, servicestate and the metrics page show
  * them).
+ *
+ * Each pass also asks the server's renewal information (ARI) again for the
+ * rows whose ari_check has come, before deciding what is due, so that a
+ * window the CA moved earlier renews now. One renewal at a time: a pass
+ * holds an exclusive lock on $HSYS_HOME/acme-renew.lock, so that the old
+ * and the new hsysd of a hand-over, or the admin and hsysd, do not order
+ * the same certificate twice.
  */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -32,7 +44,10 @@ static const char renew_usage[] =
 "the server's renewal information suggests, else two thirds into its\n"
 "lifetime; --force renews now. hsysd renews by itself ('renew --due' in a\n"
 "child of its own); this is for the admin. The old certificate stays bound\n"
-"until the new one is stored; bindings with certhash=acme:NAME follow it.\n";
+"until the new one is stored; bindings with certhash=acme:NAME follow it.\n"
+"Renewal information is asked again when the server's Retry-After (else six\n"
+"hours) has passed. One renewal runs at a time: while another holds the\n"
+"lock, --due exits 0 (that one does the work), anything else fails.\n";
 
 static const char revoke_usage[] =
 "usage: hsys cert acme revoke NAME [--reason N]\n"
@@ -51,7 +66,7 @@ say(void *arg, const char *line)
 struct renew {
 	struct store	*s;
 	const char	*only;
-	int		 force, timeout, done, failed, matched;
+	int		 force, due, timeout, done, failed, matched;
 	int64_t		 now;
 };
 
@@ -62,8 +77,13 @@ renew_one(struct renew *r, const struct acme_cert *row)
 	struct acme_cert rec = *row;
 	struct cert_entry c;
 	char when[64];
+	long retry = -1;
 	struct err e;
 
+	/* ARI again when its time has come: the window may have moved. */
+	if (rec.ari_check > 0 && rec.ari_check <= r->now &&
+	    acme_ari_recheck(r->s, &rec, r->now, &e) == -1)
+		fprintf(stderr, "hsys: %s\n", e.msg);
 	if (!r->force && rec.next_renewal > r->now) {
 		if (r->only != NULL) {
 			cert_time_string(rec.next_renewal, when, sizeof(when));
@@ -73,11 +93,12 @@ renew_one(struct renew *r, const struct acme_cert *row)
 		return 0;
 	}
 	fprintf(stderr, "hsys: renewing %s (%s)\n", rec.name, rec.names);
+	ob.retry_after = &retry;
 	if (acme_obtain(r->s, &ob, &rec, &c, &e) == -1) {
 		/* Keys never in messages: e names servers and problems. */
 		fprintf(stderr, "hsys: renewing %s failed: %s\n", rec.name,
 		    e.msg);
-		acme_renew_failed(r->s, rec.name, e.msg);
+		acme_renew_failed(r->s, rec.name, e.msg, retry);
 		r->failed++;
 		return 0;
 	}
@@ -129,7 +150,7 @@ opts(int argc, char **argv, const char *usage, const char *cmd,
 			fputs(usage, stdout);
 			return 1;
 		case 'f': r->force = 1; break;
-		case 'd': break;
+		case 'd': r->due = 1; break;
 		case 't':
 			r->timeout = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || r->timeout < 1 || r->timeout > 86400)
@@ -157,45 +178,89 @@ opts(int argc, char **argv, const char *usage, const char *cmd,
 	return 0;
 }
 
-int
-cli_acme_renew(int argc, char **argv)
+/* The renewal lock: 1 when another pass holds it. *fd stays open (and
+ * the lock held) until the process ends; hooks do not inherit it. */
+static int
+renew_lock(int *fd, struct err *e)
 {
-	const char *cmd = "cert acme renew";
-	struct renew r = { .timeout = RENEW_TIMEOUT };
+	char home[4096], path[4200];
+
+	if (store_home(STORE_MACHINE, home, sizeof(home), e) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/acme-renew.lock", home);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		return err_sys(e, "cannot open %s", path);
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return 1;
+	return err_sys(e, "cannot lock %s", path);
+}
+
+static int
+renew_pass(struct renew *r)
+{
 	struct rows rs = { NULL, 0 };
 	struct err e;
 	size_t i;
 	int rc;
 
-	if ((rc = opts(argc, argv, renew_usage, cmd, &r, &r.only, NULL)) != 0)
-		return rc == 1 ? EXIT_OK : EXIT_USAGE;
-	r.now = (int64_t)time(NULL);
-	if (store_open(&r.s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
-	    store_need_keys(r.s, &e) == -1)
+	r->now = (int64_t)time(NULL);
+	if (store_open(&r->s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    store_need_keys(r->s, &e) == -1)
 		goto fail;
-	if ((rc = acme_cert_list(r.s, collect, &rs, &e)) != 0) {
+	if ((rc = acme_cert_list(r->s, collect, &rs, &e)) != 0) {
 		if (rc > 0)
 			err_set(&e, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < rs.n; i++) {
-		if (r.only != NULL && strcmp(rs.v[i].name, r.only) != 0)
+		if (r->only != NULL && strcmp(rs.v[i].name, r->only) != 0)
 			continue;
-		r.matched++;
-		renew_one(&r, &rs.v[i]);
+		r->matched++;
+		renew_one(r, &rs.v[i]);
 	}
 	free(rs.v);
-	store_close(r.s);
-	if (r.only != NULL && r.matched == 0) {
+	store_close(r->s);
+	if (r->only != NULL && r->matched == 0) {
 		fprintf(stderr, "hsys: no ACME certificate is named '%s' "
-		    "('hsys cert acme list' shows them)\n", r.only);
+		    "('hsys cert acme list' shows them)\n", r->only);
 		return EXIT_FAIL;
 	}
-	return r.failed ? EXIT_FAIL : EXIT_OK;
+	return r->failed ? EXIT_FAIL : EXIT_OK;
 fail:
 	free(rs.v);
-	store_close(r.s);
+	store_close(r->s);
 	return cli_fail(&e);
+}
+
+int
+cli_acme_renew(int argc, char **argv)
+{
+	const char *cmd = "cert acme renew";
+	struct renew r = { .timeout = RENEW_TIMEOUT };
+	struct err e;
+	int rc, lock = -1;
+
+	if ((rc = opts(argc, argv, renew_usage, cmd, &r, &r.only, NULL)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if ((rc = renew_lock(&lock, &e)) == -1)
+		rc = cli_fail(&e);
+	else if (rc == 1 && r.due && r.only == NULL) {
+		/* A hand-over's two hsysd, or hsysd and a timer: the one
+		 * that holds the lock does the work. */
+		printf("Another renewal is running; it renews what is due.\n");
+		rc = EXIT_OK;
+	} else if (rc == 1) {
+		err_set(&e, "another renewal is running ('hsys cert acme "
+		    "renew' or hsysd's); try again when it has ended");
+		rc = cli_fail(&e);
+	} else
+		rc = renew_pass(&r);
+	if (lock != -1)
+		close(lock);
+	return rc;
 }
 
 /* --- revoke ----------------------------------------------------------- */
