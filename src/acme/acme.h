@@ -274,6 +274,9 @@ int	acme_cert_put(struct store *, const struct acme_cert *, struct err *);
 /* The row named name; e->code 2 when there is none. */
 int	acme_cert_get(struct store *, const char *name, struct acme_cert *,
 	    struct err *);
+/* Deletes the row named name (its certificates stay). Inside a
+ * transaction. */
+int	acme_cert_delete(struct store *, const char *name, struct err *);
 /* Calls fn for each, by name (fn's non-zero stops and is returned). */
 int	acme_cert_list(struct store *,
 	    int (*)(const struct acme_cert *, void *), void *, struct err *);

@@ -101,6 +101,23 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 	return 0;
 }
 
+int
+acme_cert_delete(struct store *s, const char *name, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, &st, "DELETE FROM acme_cert WHERE name = ?", e)
+	    == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot delete the ACME certificate");
+	return 0;
+}
+
 struct get {
 	const char	*name;
 	struct acme_cert *out;

@@ -5,7 +5,7 @@
  *
  * HTTP-01 and TLS-ALPN-01 are answered by hsysd (src/acme/publish.c tells
  * it), DNS-01 through --dns-hook; renew and revoke are in
- * cert_acme_renew.c (docs/acme.md).
+ * cert_acme_renew.c, and so is delete (docs/acme.md).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -602,7 +602,8 @@ cert_cmd_acme(int argc, char **argv)
 		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s\n%s",
 		    register_usage, accounts_usage, order_usage, list_usage,
 		    "usage: hsys cert acme renew [NAME] [--force]\n"
-		    "usage: hsys cert acme revoke NAME [--reason N]\n");
+		    "usage: hsys cert acme revoke NAME [--reason N]\n"
+		    "usage: hsys cert acme delete NAME\n");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "register") == 0)
@@ -615,6 +616,8 @@ cert_cmd_acme(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "renew") == 0)
 		return cli_acme_renew(argc - 1, argv + 1);
+	if (strcmp(argv[1], "delete") == 0)
+		return cli_acme_delete(argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)
 		return cli_acme_revoke(argc - 1, argv + 1);
 	return cli_usage("cert acme", "unknown command 'cert acme %s'",

@@ -1,6 +1,7 @@
 /*
- * cert_acme_renew — `hsys cert acme renew [NAME] [--force] [--due]` and
- * `revoke NAME`: renewal by hand, and the renewal hsysd's renewal child
+ * cert_acme_renew — `hsys cert acme renew [NAME] [--force] [--due]`,
+ * `revoke NAME` and `delete NAME` (the record, once nothing follows it):
+ * renewal by hand, and the renewal hsysd's renewal child
  * runs (`renew --due`, src/daemon/renew.c). Renewal is an order from the
  * acme_cert row (src/acme/obtain.c): a new key, the row moved to the new
  * certificate once it is stored, bindings that name the certificate
@@ -33,6 +34,7 @@
 #include "cert/cert.h"
 #include "cli/cli.h"
 #include "common/err.h"
+#include "config/config.h"
 #include "store/store.h"
 
 #define RENEW_TIMEOUT	300
@@ -55,6 +57,13 @@ static const char revoke_usage[] =
 "Revokes the current certificate of NAME at its ACME server (RFC 8555 7.6,\n"
 "reason code N, 0 by default; 1 says its key was compromised) and marks it\n"
 "due, so that hsysd renews it at once.\n";
+
+static const char delete_usage[] =
+"usage: hsys cert acme delete NAME\n"
+"\n"
+"Deletes the record of the ACME certificate NAME: hsysd renews it no more.\n"
+"Its certificates stay in the store ('hsys cert delete T' removes one).\n"
+"Refused while a binding follows it (certhash=acme:NAME) or a renewal runs.\n";
 
 static void
 say(void *arg, const char *line)
@@ -350,4 +359,96 @@ cli_acme_revoke(int argc, char **argv)
 fail:
 	store_close(s);
 	return cli_fail(&e);
+}
+
+/* --- delete ------------------------------------------------------------ */
+
+/* The bindings that follow name, into used: 1 when there are. */
+static int
+followers(struct store *s, const char *name, char *used, size_t size)
+{
+	sqlite3_stmt *st;
+	size_t n;
+	int rc, found = 0;
+
+	used[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, "SELECT kind, endpoint FROM sslcert "
+	    "WHERE certhash = '" CONFIG_ACME_PREFIX "' || ? ORDER BY "
+	    "kind = 'hostnameport', endpoint", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = strlen(used);
+		if (size > n)
+			snprintf(used + n, size - n, "%s%s=%s", n ? ", " : "",
+			    (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? found : -1;
+}
+
+static int
+delete_record(struct store *s, const char *name, struct acme_cert *rec,
+    struct err *e)
+{
+	char used[512];
+	int rc;
+
+	if (store_begin(s, e) == -1)
+		return -1;
+	if (acme_cert_get(s, name, rec, e) == -1)
+		goto fail;
+	if ((rc = followers(s, name, used, sizeof(used))) != 0) {
+		if (rc == -1)
+			err_set(e, "cannot read the bindings in %s", s->path);
+		else
+			err_set(e, "the binding %s follows the ACME certificate "
+			    "%s (certhash=" CONFIG_ACME_PREFIX "%s); delete it "
+			    "or bind a thumbprint first ('hsys http delete "
+			    "sslcert ...' or 'hsys http update sslcert ... "
+			    "certhash=%s')", used, name, name, rec->thumbprint);
+		goto fail;
+	}
+	if (acme_cert_delete(s, name, e) == -1 || cli_commit(s, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+cli_acme_delete(int argc, char **argv)
+{
+	const char *cmd = "cert acme delete", *name = NULL;
+	struct renew r = { .timeout = RENEW_TIMEOUT };
+	struct acme_cert rec;
+	struct store *s = NULL;
+	struct err e;
+	int rc, lock = -1;
+
+	if ((rc = opts(argc, argv, delete_usage, cmd, &r, &name, NULL)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (name == NULL)
+		return cli_usage(cmd, "name the ACME certificate to delete");
+	/* A renewal running would write the row back. */
+	if ((rc = renew_lock(&lock, &e)) == 1)
+		err_set(&e, "a renewal is running; try again when it has ended");
+	if (rc != 0 || store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    delete_record(s, name, &rec, &e) == -1) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	printf("Deleted the ACME certificate %s; hsysd renews it no more. Its "
+	    "certificate %s stays in LocalMachine\\%s ('hsys cert delete %s' "
+	    "removes it).\n", name, rec.thumbprint, rec.store,
+	    rec.thumbprint);
+	rc = EXIT_OK;
+out:
+	store_close(s);
+	if (lock != -1)
+		close(lock);
+	return rc;
 }

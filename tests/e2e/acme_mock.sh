@@ -145,4 +145,31 @@ t_eq "the first renewal succeeds" "$?" 0
 t_eq "one order for the three" "$(n_orders)" "$((o + 1))"
 t_eq "the lock file is the owner's only" \
     "$(stat -c %a "$HSYS_HOME/acme-renew.lock")" 600
+
+# --- cert delete: not the certificate an acme: binding follows -------------
+cur=$(sqlite3 "$HSYS_HOME/hsys.db" "SELECT thumbprint FROM acme_cert
+    WHERE name = 'ari.example.test'")
+t_ok "a binding follows the record" hsys http add sslcert \
+    hostnameport=ari.example.test:9443 certhash=acme:ari.example.test \
+    appid='{00000000-0000-0000-0000-000000000000}'
+before=$(store_dump | sha256sum)
+t_fail "deleting the certificate it follows is refused" 1 hsys cert delete \
+    "$cur"
+t_grep "naming the record and the binding, and what to do" \
+    "current one of the ACME certificate ari.example.test, which the binding hostnameport=ari.example.test:9443 follows.*delete or update that binding first" \
+    "$T/err"
+t_fail "so is deleting the record" 1 hsys cert acme delete ari.example.test
+t_grep "naming the binding" \
+    'the binding hostnameport=ari.example.test:9443 follows' "$T/err"
+t_eq "the store is unchanged" "$(store_dump | sha256sum)" "$before"
+t_ok "the replaced certificate can go" hsys cert delete "$T1"
+t_ok "without the binding" hsys http delete sslcert \
+    hostnameport=ari.example.test:9443
+t_fail "the record's current certificate is still refused" 1 hsys cert \
+    delete "$cur"
+t_grep "saying to delete the record first" \
+    "hsys cert acme delete ari.example.test" "$T/err"
+t_ok "the record can be deleted" hsys cert acme delete ari.example.test
+t_fail "and is gone" 1 hsys cert acme renew ari.example.test --force
+t_ok "then its certificate" hsys cert delete "$cur"
 t_done
