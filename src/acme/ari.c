@@ -186,6 +186,9 @@ acme_ari_schedule(struct acme_client *c, struct store *s,
 		    "renewing at two thirds of the lifetime", e.msg);
 		if (say != NULL)
 			say(arg, line);
+		/* Asked again by a later pass. */
+		rec->ari_check = (int64_t)time(NULL) + ACME_ARI_RECHECK_ERR;
+		put(s, rec, &e);
 		return;
 	}
 	acme_ari_apply(rec, start, end, ra, (int64_t)time(NULL), 1, rnd());

@@ -18,6 +18,7 @@
  * the same certificate twice.
  */
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,6 +194,7 @@ static int
 renew_lock(int *fd, struct err *e)
 {
 	char home[4096], path[4200];
+	struct stat st;
 
 	if (store_home(STORE_MACHINE, home, sizeof(home), e) == -1)
 		return -1;
@@ -200,6 +202,14 @@ renew_lock(int *fd, struct err *e)
 	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600)) == -1)
 		return err_sys(e, "cannot open %s", path);
+	/* Another user's lock could hold renewals off for ever (--due
+	 * exits 0 while it is held). */
+	if (fstat(*fd, &st) == -1)
+		return err_sys(e, "cannot read %s", path);
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		return err_set(e, "%s is not this user's own (owner %u, mode "
+		    "%o); remove it", path, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
 	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno == EWOULDBLOCK)

@@ -131,6 +131,7 @@ rm -f "$T/ratelimit"
 
 # --- the renewal lock: a second renewal meanwhile orders nothing -----------
 o=$(n_orders)
+touch "$T/hold"		# the mock keeps the order processing meanwhile
 hsys cert acme renew ari.example.test --force >"$T/r1.out" 2>"$T/r1.err" &
 r1=$!
 t_ok "the first renewal has placed its order" \
@@ -140,11 +141,16 @@ t_grep "saying another renewal runs" 'Another renewal is running' "$T/out"
 t_fail "renew NAME meanwhile fails" 1 hsys cert acme renew \
     ari.example.test --force
 t_grep "saying why" 'another renewal is running' "$T/err"
+rm -f "$T/hold"
 wait "$r1"
 t_eq "the first renewal succeeds" "$?" 0
 t_eq "one order for the three" "$(n_orders)" "$((o + 1))"
 t_eq "the lock file is the owner's only" \
     "$(stat -c %a "$HSYS_HOME/acme-renew.lock")" 600
+chmod 644 "$HSYS_HOME/acme-renew.lock"
+t_fail "a lock file open to others is refused" 1 hsys cert acme renew --due
+t_grep "saying whose it is" 'acme-renew.lock is not this user.s own' "$T/err"
+chmod 600 "$HSYS_HOME/acme-renew.lock"
 
 # --- cert delete: not the certificate an acme: binding follows -------------
 cur=$(sqlite3 "$HSYS_HOME/hsys.db" "SELECT thumbprint FROM acme_cert

@@ -20,7 +20,8 @@ With ACME_MOCK_CTL=DIR, files there steer it while it runs: DIR/window
 holds "ID START END" (RFC 3339), the suggestedWindow of certificate ID from
 then on (the CA moving its window, as after a revocation event); while
 DIR/ratelimit exists, newOrder is refused with rateLimited (429) and
-Retry-After: 7200.
+Retry-After: 7200; while DIR/hold exists, a finalized order stays
+"processing" (Retry-After: 1), so that a test can act while it runs.
 """
 import base64
 import http.server
@@ -99,6 +100,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ISSUED[cert_id(st["cert"])] = st["names"]
             order["status"] = "processing"
             return self.send(200, json.dumps(order).encode())
+        if path == "/order/1" and "cert" in st and CTL and \
+                os.path.exists(os.path.join(CTL, "hold")):
+            order["status"] = "processing"
+            return self.send(200, json.dumps(order).encode(),
+                             extra=[("Retry-After", "1")])
         if path == "/order/1" and "cert" in st and "polled" not in st:
             st["polled"] = time.time()
             order["status"] = "processing"
