@@ -84,6 +84,8 @@ struct acme_client {
 	EVP_PKEY	*key;		/* the account key (not owned) */
 	char		 kid[2048];	/* the account URL, once known */
 	int		 bad_nonce_retries;	/* how many were needed */
+	long		 retry_after;	/* the last problem's Retry-After,
+					 * seconds; -1 when it gave none */
 	long		 timeout;	/* seconds per exchange */
 };
 
@@ -229,6 +231,8 @@ struct acme_order_req {
 	int			 tls_port;	/* for tls-alpn-01 */
 	const struct acme_publisher *pub;	/* http-01, tls-alpn-01 */
 	const char		*dns_hook;	/* for dns-01 */
+	/* ARI's identifier of the certificate renewed, or NULL. */
+	const char		*replaces;
 	EVP_PKEY		*cert_key;	/* the new certificate's key */
 	int			 timeout;	/* seconds, the whole order */
 	/* Progress lines ("authorization for x: valid"); may be NULL. */
@@ -261,6 +265,7 @@ struct acme_cert {
 	int	 failures;		/* renewals failed in a row */
 	int64_t	 last_attempt;
 	int	 tls_port;		/* for tls-alpn-01 */
+	int64_t	 ari_check;		/* when to ask ARI again; 0: none */
 };
 
 /* Records (or updates, by name) an ACME certificate. Inside a
@@ -269,6 +274,9 @@ int	acme_cert_put(struct store *, const struct acme_cert *, struct err *);
 /* The row named name; e->code 2 when there is none. */
 int	acme_cert_get(struct store *, const char *name, struct acme_cert *,
 	    struct err *);
+/* Deletes the row named name (its certificates stay). Inside a
+ * transaction. */
+int	acme_cert_delete(struct store *, const char *name, struct err *);
 /* Calls fn for each, by name (fn's non-zero stops and is returned). */
 int	acme_cert_list(struct store *,
 	    int (*)(const struct acme_cert *, void *), void *, struct err *);
@@ -286,6 +294,8 @@ struct acme_obtain {
 	const char	*ca_file;	/* NULL: the account's */
 	int		 timeout;	/* the whole order, seconds */
 	int		*nonces;	/* badNonce retries, or NULL */
+	long		*retry_after;	/* the server's Retry-After on a
+					 * refusal (-1: none), or NULL */
 	void		(*say)(void *, const char *);
 	void		*arg;
 };
@@ -298,8 +308,16 @@ struct acme_obtain {
 int	acme_obtain(struct store *, const struct acme_obtain *,
 	    struct acme_cert *rec, struct cert_entry *c, struct err *);
 /* A renewal of the row name failed for why: counted, written to
- * last_error, and the next attempt pushed back (acme_backoff_at). */
-void	acme_renew_failed(struct store *, const char *name, const char *why);
+ * last_error, and the next attempt pushed back (acme_backoff_at), at
+ * least retry_after seconds (the server's Retry-After, as on rateLimited;
+ * -1: none). */
+void	acme_renew_failed(struct store *, const char *name, const char *why,
+	    long retry_after);
+/* The account a record orders with: the newest at the record's server
+ * (server NULL), else the newest at server, else the only one. */
+int	acme_record_account(struct store *, const struct acme_cert *,
+	    const char *server, struct acme_account *, EVP_PKEY **,
+	    struct err *);
 
 /* When to renew: two thirds into the lifetime less a jitter of up to a
  * thirtieth of it (r: random); a moment in ARI's window; after failures
@@ -307,15 +325,37 @@ void	acme_renew_failed(struct store *, const char *name, const char *why);
 int64_t	acme_renew_at(int64_t not_before, int64_t not_after, uint32_t r);
 int64_t	acme_window_at(int64_t start, int64_t end, uint32_t r);
 int64_t	acme_backoff_at(int64_t now, int failures, uint32_t r);
+/* When a `renew --due` pass has work for the row: its renewal, or asking
+ * ARI again, whichever comes first. */
+int64_t	acme_cert_due_at(const struct acme_cert *);
 
+#define ACME_ARI_RECHECK	21600	/* seconds, without Retry-After */
+#define ACME_ARI_RECHECK_MIN	60	/* bounds on the server's */
+#define ACME_ARI_RECHECK_MAX	86400
+#define ACME_ARI_RECHECK_ERR	3600	/* after a failed look */
+
+/* ARI's certificate identifier (RFC 9773 4.1): base64url of the
+ * Authority Key Identifier, ".", base64url of the serial's DER value. */
+int	acme_ari_cert_id(X509 *, char **, struct err *);
 /* ARI (RFC 9773): the suggested window for leaf; 1 when the server offers
  * no renewalInfo. */
 int	acme_ari_fetch(struct acme_client *, X509 *leaf, int64_t *start,
 	    int64_t *end, long *retry_after, struct err *);
+/* A window into rec: next_renewal redrawn in it when outside (always when
+ * redraw), unless failures are being backed off; ari_check from
+ * retry_after (-1: ACME_ARI_RECHECK), within bounds. Pure. */
+void	acme_ari_apply(struct acme_cert *, int64_t start, int64_t end,
+	    long retry_after, int64_t now, int redraw, uint32_t r);
 /* After issuance: next_renewal from ARI when offered (written to the
  * row), else left as obtain set it. */
 void	acme_ari_schedule(struct acme_client *, struct store *,
 	    struct acme_cert *, STACK_OF(X509) *chain,
 	    void (*say)(void *, const char *), void *);
+/* A `renew --due` pass, for a row whose ari_check has come: asks the
+ * server again and writes the row (next_renewal, ari_check). A window
+ * moved earlier makes the row due. -1 (with ari_check pushed back
+ * ACME_ARI_RECHECK_ERR) when the server could not be asked. */
+int	acme_ari_recheck(struct store *, struct acme_cert *, int64_t now,
+	    struct err *);
 
 #endif

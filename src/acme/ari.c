@@ -5,6 +5,14 @@
  * serial number's DER value) fetched there gives a suggestedWindow; the
  * renewal goes at a random moment in it. Without ARI (pebble 2.4 has
  * none), schedule.c's two thirds of the lifetime stand.
+ *
+ * The window is asked right after issuance and again by each `renew --due`
+ * pass once the row's ari_check has come (the server's Retry-After, else
+ * six hours later): a CA that moves the window earlier (a revocation
+ * event, RFC 9773 4.2) makes the certificate due. The moment drawn stays
+ * while it lies in the window, so that asking often does not draw again
+ * and again. The identifier also goes in a renewal's newOrder as
+ * `replaces` (order.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +28,8 @@
 #include "common/err.h"
 #include "store/store.h"
 
-static int
-cert_id(X509 *leaf, char **out, struct err *e)
+int
+acme_ari_cert_id(X509 *leaf, char **out, struct err *e)
 {
 	const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(leaf);
 	const ASN1_INTEGER *serial = X509_get0_serialNumber(leaf);
@@ -84,7 +92,7 @@ acme_ari_fetch(struct acme_client *c, X509 *leaf, int64_t *start,
 
 	if (base == NULL)
 		return 1;
-	if (cert_id(leaf, &id, e) == -1)
+	if (acme_ari_cert_id(leaf, &id, e) == -1)
 		return -1;
 	rc = asprintf(&url, "%s%s%s", base, base[strlen(base) - 1] == '/' ?
 	    "" : "/", id);
@@ -118,6 +126,46 @@ acme_ari_fetch(struct acme_client *c, X509 *leaf, int64_t *start,
 	return 0;
 }
 
+static uint32_t
+rnd(void)
+{
+	uint32_t r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint32_t)time(NULL);
+	return r;
+}
+
+void
+acme_ari_apply(struct acme_cert *rec, int64_t start, int64_t end,
+    long retry_after, int64_t now, int redraw, uint32_t r)
+{
+	long ra = retry_after < 0 ? ACME_ARI_RECHECK : retry_after;
+
+	if (ra < ACME_ARI_RECHECK_MIN)
+		ra = ACME_ARI_RECHECK_MIN;
+	if (ra > ACME_ARI_RECHECK_MAX)
+		ra = ACME_ARI_RECHECK_MAX;
+	rec->ari_check = now + ra;
+	/* A back-off in force stands: the next attempt comes anyway. */
+	if (rec->failures > 0 && !redraw)
+		return;
+	if (redraw || rec->next_renewal < start || rec->next_renewal > end)
+		rec->next_renewal = acme_window_at(start, end, r);
+}
+
+static int
+put(struct store *s, const struct acme_cert *rec, struct err *e)
+{
+	if (store_begin(s, e) == -1)
+		return -1;
+	if (acme_cert_put(s, rec, e) == -1 || store_commit(s, e) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 void
 acme_ari_schedule(struct acme_client *c, struct store *s,
     struct acme_cert *rec, STACK_OF(X509) *chain,
@@ -125,7 +173,6 @@ acme_ari_schedule(struct acme_client *c, struct store *s,
 {
 	int64_t start, end;
 	struct err e;
-	uint32_t r = 0;
 	char line[600];
 	long ra;
 	int rc;
@@ -139,16 +186,59 @@ acme_ari_schedule(struct acme_client *c, struct store *s,
 		    "renewing at two thirds of the lifetime", e.msg);
 		if (say != NULL)
 			say(arg, line);
+		/* Asked again by a later pass. */
+		rec->ari_check = (int64_t)time(NULL) + ACME_ARI_RECHECK_ERR;
+		put(s, rec, &e);
 		return;
 	}
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)time(NULL);
-	rec->next_renewal = acme_window_at(start, end, r);
+	acme_ari_apply(rec, start, end, ra, (int64_t)time(NULL), 1, rnd());
 	if (say != NULL)
 		say(arg, "renewal information: renewing in the server's "
 		    "suggested window");
-	if (store_begin(s, &e) == -1)
-		return;
-	if (acme_cert_put(s, rec, &e) == -1 || store_commit(s, &e) == -1)
-		store_rollback(s);
+	put(s, rec, &e);
+}
+
+static int
+ask(struct store *s, struct acme_cert *rec, int64_t now, struct err *e)
+{
+	struct acme_account a;
+	struct acme_client cl;
+	struct cert_entry ce;
+	EVP_PKEY *akey = NULL;
+	X509 *leaf = NULL;
+	int64_t start, end;
+	long ra = -1;
+	int rc = -1;
+
+	if (acme_record_account(s, rec, NULL, &a, &akey, e) == -1 ||
+	    certstore_find(s, rec->store, rec->thumbprint, &ce, e) == -1 ||
+	    certstore_load(s, ce.id, &leaf, NULL, e) == -1 ||
+	    acme_client_init(&cl, a.server, a.ca_file, 0, e) == -1)
+		goto out;
+	rc = acme_ari_fetch(&cl, leaf, &start, &end, &ra, e);
+	acme_client_free(&cl);
+	if (rc == 1)
+		rec->ari_check = 0;	/* the server offers ARI no more */
+	else if (rc == 0)
+		acme_ari_apply(rec, start, end, ra, now, 0, rnd());
+out:
+	X509_free(leaf);
+	EVP_PKEY_free(akey);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+acme_ari_recheck(struct store *s, struct acme_cert *rec, int64_t now,
+    struct err *e)
+{
+	struct err ignored;
+
+	if (ask(s, rec, now, e) == -1) {
+		err_prefix(e, "cannot ask for the renewal information of %s",
+		    rec->name);
+		rec->ari_check = now + ACME_ARI_RECHECK_ERR;
+		put(s, rec, &ignored);
+		return -1;
+	}
+	return put(s, rec, e);
 }

@@ -80,6 +80,7 @@ acme_client_init(struct acme_client *c, const char *url, const char *ca_file,
 	snprintf(c->directory_url, sizeof(c->directory_url), "%s", url);
 	c->ca_file = ca_file && *ca_file ? ca_file : NULL;
 	c->timeout = timeout;
+	c->retry_after = -1;
 	/* Paired with the cleanup in acme_client_free; libcurl counts. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return err_set(e, "cannot start libcurl");
@@ -210,6 +211,7 @@ acme_post(struct acme_client *c, const char *url, const char *payload,
 		json_decref(p);
 		return 0;
 	}
+	c->retry_after = r->retry_after;
 	rc = p ? problem(url, r, p, e) : err_set(e, "the ACME server "
 	    "answered %ld at %s", r->status, url);
 	e->code = (int)r->status;

@@ -108,11 +108,10 @@ account_by_id(const struct acme_account *a, void *arg)
 	return 1;
 }
 
-/* The account to order with: server's newest (NULL: the record's
- * server, else the only one). */
-static int
-account(struct store *s, const struct acme_cert *rec, const char *server,
-    struct acme_account *a, EVP_PKEY **key, struct err *e)
+int
+acme_record_account(struct store *s, const struct acme_cert *rec,
+    const char *server, struct acme_account *a, EVP_PKEY **key,
+    struct err *e)
 {
 	struct acme_account old;
 	struct by_id b = { rec->account_id, &old, 0 };
@@ -124,6 +123,29 @@ account(struct store *s, const struct acme_cert *rec, const char *server,
 			server = old.server;
 	}
 	return acme_account_pick(s, server, a, key, e);
+}
+
+/* ARI's identifier of the certificate rec holds now, for newOrder's
+ * `replaces` when the server offers ARI; NULL when there is none (a first
+ * order, or the old certificate deleted). */
+static char *
+replaces(struct store *s, struct acme_client *cl,
+    const struct acme_cert *rec)
+{
+	struct cert_entry c;
+	struct err ignored;
+	X509 *x = NULL;
+	char *id = NULL;
+
+	if (acme_dir_url(cl, "renewalInfo") == NULL || rec->thumbprint[0] ==
+	    '\0' || certstore_find(s, rec->store, rec->thumbprint, &c,
+	    &ignored) == -1 || certstore_load(s, c.id, &x, NULL, &ignored)
+	    == -1)
+		return NULL;
+	if (acme_ari_cert_id(x, &id, &ignored) == -1)
+		id = NULL;
+	X509_free(x);
+	return id;
 }
 
 int
@@ -139,8 +161,11 @@ acme_obtain(struct store *s, const struct acme_obtain *ob,
 	struct acme_account a;
 	struct acme_client cl;
 	EVP_PKEY *akey = NULL, *key = NULL;
+	char *old = NULL;
 	int rc = -1;
 
+	if (ob->retry_after != NULL)
+		*ob->retry_after = -1;
 	snprintf(buf, sizeof(buf), "%s", rec->names);
 	for (p = strtok_r(buf, " ", &save); p && rq.nnames < ACME_NAMES_MAX;
 	    p = strtok_r(NULL, " ", &save))
@@ -148,7 +173,7 @@ acme_obtain(struct store *s, const struct acme_obtain *ob,
 	if (rq.nnames == 0)
 		return err_set(e, "the ACME certificate %s names no DNS name",
 		    rec->name);
-	if (account(s, rec, ob->server, &a, &akey, e) == -1)
+	if (acme_record_account(s, rec, ob->server, &a, &akey, e) == -1)
 		return -1;
 	if (cert_key_new(strcmp(rec->key_type, "rsa-2048") == 0 ?
 	    "rsa-2048" : "ec-p256", &key, e) == -1)
@@ -166,11 +191,13 @@ acme_obtain(struct store *s, const struct acme_obtain *ob,
 	rq.dns_hook = *rec->dns_hook ? rec->dns_hook : NULL;
 	rq.pub = &pub;
 	rq.cert_key = key;
+	rq.replaces = old = replaces(s, &cl, rec);
 	rq.timeout = ob->timeout;
 	rq.say = ob->say;
 	rq.arg = ob->arg;
 	rec->account_id = a.id;
 	rec->next_renewal = 0;
+	rec->ari_check = 0;
 	if (acme_order_run(&cl, &rq, &chain, e) == 0 &&
 	    keep(s, chain, key, rec, c, e) == 0)
 		rc = 0;
@@ -180,6 +207,9 @@ acme_obtain(struct store *s, const struct acme_obtain *ob,
 	}
 	if (cl.bad_nonce_retries > 0 && ob->nonces != NULL)
 		*ob->nonces = cl.bad_nonce_retries;
+	if (rc == -1 && ob->retry_after != NULL)
+		*ob->retry_after = cl.retry_after;
+	free(old);
 	sk_X509_pop_free(chain, X509_free);
 	acme_client_free(&cl);
 out_key:
@@ -189,7 +219,8 @@ out_key:
 }
 
 void
-acme_renew_failed(struct store *s, const char *name, const char *why)
+acme_renew_failed(struct store *s, const char *name, const char *why,
+    long retry_after)
 {
 	struct acme_cert rec;
 	struct err ignored;
@@ -201,6 +232,9 @@ acme_renew_failed(struct store *s, const char *name, const char *why)
 	rec.failures++;
 	rec.last_attempt = now;
 	rec.next_renewal = acme_backoff_at(now, rec.failures, rnd());
+	/* The server said when (rateLimited): no sooner than that. */
+	if (retry_after > 0 && rec.next_renewal < now + retry_after)
+		rec.next_renewal = now + retry_after;
 	snprintf(rec.last_error, sizeof(rec.last_error), "%s", why);
 	if (acme_cert_put(s, &rec, &ignored) == -1 ||
 	    store_commit(s, &ignored) == -1) {

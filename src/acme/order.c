@@ -97,29 +97,50 @@ jstr(json_t *o, const char *k)
 	return s ? s : "";
 }
 
-static int
-new_order(struct run *u, char *order_url, size_t size, json_t **order,
-    struct err *e)
+/* The newOrder payload: the names, and what it replaces (RFC 9773 5). */
+static char *
+order_body(struct run *u, const char *replaces)
 {
-	struct acme_response r;
 	json_t *ids, *p;
 	char *body;
-	void *j;
 	size_t i;
-	int rc;
 
 	ids = json_array();
 	for (i = 0; i < u->rq->nnames; i++)
 		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
 		    "dns", "value", u->rq->names[i]));
 	p = json_pack("{s:o}", "identifiers", ids);
+	if (p != NULL && replaces != NULL)
+		json_object_set_new(p, "replaces", json_string(replaces));
 	body = p ? json_dumps(p, JSON_COMPACT) : NULL;
 	json_decref(p);
-	if (body == NULL)
+	return body;
+}
+
+static int
+new_order(struct run *u, char *order_url, size_t size, json_t **order,
+    struct err *e)
+{
+	const char *replaces = u->rq->replaces;
+	struct acme_response r;
+	char *body;
+	void *j;
+	int rc;
+
+again:
+	if ((body = order_body(u, replaces)) == NULL)
 		return err_set(e, "out of memory");
 	rc = acme_post(u->c, acme_dir_url(u->c, "newOrder"), body, NULL, &r,
 	    e);
 	free(body);
+	/* 409 alreadyReplaced: another order replaces it already; this one
+	 * is a plain order (RFC 9773 5). */
+	if (rc == -1 && replaces != NULL && e->code == 409) {
+		say(u, "the server refused 'replaces' (%.300s); ordering "
+		    "without it", e->msg, NULL);
+		replaces = NULL;
+		goto again;
+	}
 	if (rc == -1)
 		return err_prefix(e, "cannot place the order");
 	snprintf(order_url, size, "%s", r.location);

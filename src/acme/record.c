@@ -21,14 +21,15 @@ acme_cert_put(struct store *s, const struct acme_cert *c, struct err *e)
 	if (store_prepare(s, &st, "INSERT INTO acme_cert (name, account_id, "
 	    "names, key_type, store, challenge, http_port, dns_hook, "
 	    "thumbprint, not_after, updated, last_error, not_before, "
-	    "next_renewal, failures, last_attempt, tls_port) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16, ?17) "
+	    "next_renewal, failures, last_attempt, tls_port, ari_check) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18) "
 	    "ON CONFLICT (name) DO UPDATE SET account_id = ?2, names = ?3, "
 	    "key_type = ?4, store = ?5, challenge = ?6, http_port = ?7, "
 	    "dns_hook = ?8, thumbprint = ?9, not_after = ?10, updated = ?11, "
 	    "last_error = ?12, not_before = ?13, next_renewal = ?14, "
-	    "failures = ?15, last_attempt = ?16, tls_port = ?17", e) == -1)
+	    "failures = ?15, last_attempt = ?16, tls_port = ?17, "
+	    "ari_check = ?18", e) == -1)
 		return -1;
 	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->account_id);
@@ -47,6 +48,7 @@ acme_cert_put(struct store *s, const struct acme_cert *c, struct err *e)
 	sqlite3_bind_int(st, 15, c->failures);
 	sqlite3_bind_int64(st, 16, c->last_attempt);
 	sqlite3_bind_int(st, 17, c->tls_port);
+	sqlite3_bind_int64(st, 18, c->ari_check);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -65,7 +67,8 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 	if (store_prepare(s, &st, "SELECT name, account_id, names, key_type, "
 	    "store, challenge, http_port, dns_hook, thumbprint, not_after, "
 	    "updated, last_error, not_before, next_renewal, failures, "
-	    "last_attempt, tls_port FROM acme_cert ORDER BY name", e) == -1)
+	    "last_attempt, tls_port, ari_check FROM acme_cert ORDER BY name",
+	    e) == -1)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
@@ -86,6 +89,7 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 		c.failures = sqlite3_column_int(st, 14);
 		c.last_attempt = sqlite3_column_int64(st, 15);
 		c.tls_port = sqlite3_column_int(st, 16);
+		c.ari_check = sqlite3_column_int64(st, 17);
 		if ((rc = fn(&c, arg)) != 0) {
 			sqlite3_finalize(st);
 			return rc;
@@ -94,6 +98,23 @@ acme_cert_list(struct store *s, int (*fn)(const struct acme_cert *, void *),
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "cannot list the ACME certificates");
+	return 0;
+}
+
+int
+acme_cert_delete(struct store *s, const char *name, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, &st, "DELETE FROM acme_cert WHERE name = ?", e)
+	    == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot delete the ACME certificate");
 	return 0;
 }
 

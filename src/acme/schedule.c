@@ -42,3 +42,11 @@ acme_backoff_at(int64_t now, int failures, uint32_t r)
 		d = ACME_BACKOFF_MAX;
 	return now + d + (int64_t)(r % (uint64_t)(d / 10 + 1));
 }
+
+int64_t
+acme_cert_due_at(const struct acme_cert *c)
+{
+	if (c->ari_check > 0 && c->ari_check < c->next_renewal)
+		return c->ari_check;
+	return c->next_renewal;
+}

@@ -87,3 +87,11 @@ const char acme_schema_v3[] =
     "  port     INTEGER NOT NULL,"
     "  expires  INTEGER NOT NULL"
     ") STRICT;";
+
+/* v4: ARI (RFC 9773) asked again while waiting. acme_cert gains
+ *       ari_check, when a `renew --due` pass next asks the server's
+ *       renewalInfo for the current certificate (the Retry-After the server
+ *       gave, else six hours on); 0 when the server offers no ARI. A window
+ *       the CA moves (earlier, after a revocation event) moves next_renewal. */
+const char acme_schema_v4[] =
+    "ALTER TABLE acme_cert ADD COLUMN ari_check INTEGER NOT NULL DEFAULT 0;";

@@ -5,7 +5,7 @@
  *
  * HTTP-01 and TLS-ALPN-01 are answered by hsysd (src/acme/publish.c tells
  * it), DNS-01 through --dns-hook; renew and revoke are in
- * cert_acme_renew.c (docs/acme.md).
+ * cert_acme_renew.c, and so is delete (docs/acme.md).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -527,6 +527,10 @@ cert_text(const struct acme_cert *c, void *arg)
 		printf("  renewal:    %s%s\n", when, c->failures ? " (after "
 		    "a failure: back-off)" : "");
 	}
+	if (c->ari_check > 0) {
+		cert_time_string(c->ari_check, when, sizeof(when));
+		printf("  ARI again:  %s\n", when);
+	}
 	if (c->failures > 0)
 		printf("  failures:   %d in a row\n", c->failures);
 	if (*c->last_error)
@@ -553,9 +557,10 @@ cert_json(const struct acme_cert *c, void *arg)
 	cli_json_str(stdout, c->key_type);
 	printf(", \"account\": %" PRId64 ", \"not_before\": %" PRId64
 	    ", \"not_after\": %" PRId64 ", \"updated\": %" PRId64
-	    ", \"next_renewal\": %" PRId64 ", \"failures\": %d"
-	    ", \"last_error\": ", c->account_id, c->not_before, c->not_after,
-	    c->updated, c->next_renewal, c->failures);
+	    ", \"next_renewal\": %" PRId64 ", \"ari_check\": %" PRId64
+	    ", \"failures\": %d, \"last_error\": ", c->account_id,
+	    c->not_before, c->not_after, c->updated, c->next_renewal,
+	    c->ari_check, c->failures);
 	cli_json_str(stdout, c->last_error);
 	fputs("}", stdout);
 	return 0;
@@ -597,7 +602,8 @@ cert_cmd_acme(int argc, char **argv)
 		fprintf(argc < 2 ? stderr : stdout, "%s\n%s\n%s\n%s\n%s",
 		    register_usage, accounts_usage, order_usage, list_usage,
 		    "usage: hsys cert acme renew [NAME] [--force]\n"
-		    "usage: hsys cert acme revoke NAME [--reason N]\n");
+		    "usage: hsys cert acme revoke NAME [--reason N]\n"
+		    "usage: hsys cert acme delete NAME\n");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "register") == 0)
@@ -610,6 +616,8 @@ cert_cmd_acme(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "renew") == 0)
 		return cli_acme_renew(argc - 1, argv + 1);
+	if (strcmp(argv[1], "delete") == 0)
+		return cli_acme_delete(argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)
 		return cli_acme_revoke(argc - 1, argv + 1);
 	return cli_usage("cert acme", "unknown command 'cert acme %s'",

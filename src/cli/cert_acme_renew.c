@@ -1,6 +1,7 @@
 /*
- * cert_acme_renew — `hsys cert acme renew [NAME] [--force] [--due]` and
- * `revoke NAME`: renewal by hand, and the renewal hsysd's renewal child
+ * cert_acme_renew — `hsys cert acme renew [NAME] [--force] [--due]`,
+ * `revoke NAME` and `delete NAME` (the record, once nothing follows it):
+ * renewal by hand, and the renewal hsysd's renewal child
  * runs (`renew --due`, src/daemon/renew.c). Renewal is an order from the
  * acme_cert row (src/acme/obtain.c): a new key, the row moved to the new
  * certificate once it is stored, bindings that name the certificate
@@ -8,12 +9,25 @@
  * leaves the old certificate bound and writes why, the count and the
  * back-off into the row (`list`, servicestate and the metrics page show
  * them).
+ *
+ * Each pass also asks the server's renewal information (ARI) again for the
+ * rows whose ari_check has come, before deciding what is due, so that a
+ * window the CA moved earlier renews now. One renewal at a time: a pass
+ * holds an exclusive lock on $HSYS_HOME/acme-renew.lock, so that the old
+ * and the new hsysd of a hand-over, or the admin and hsysd, do not order
+ * the same certificate twice.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -21,6 +35,7 @@
 #include "cert/cert.h"
 #include "cli/cli.h"
 #include "common/err.h"
+#include "config/config.h"
 #include "store/store.h"
 
 #define RENEW_TIMEOUT	300
@@ -32,7 +47,10 @@ static const char renew_usage[] =
 "the server's renewal information suggests, else two thirds into its\n"
 "lifetime; --force renews now. hsysd renews by itself ('renew --due' in a\n"
 "child of its own); this is for the admin. The old certificate stays bound\n"
-"until the new one is stored; bindings with certhash=acme:NAME follow it.\n";
+"until the new one is stored; bindings with certhash=acme:NAME follow it.\n"
+"Renewal information is asked again when the server's Retry-After (else six\n"
+"hours) has passed. One renewal runs at a time: while another holds the\n"
+"lock, --due exits 0 (that one does the work), anything else fails.\n";
 
 static const char revoke_usage[] =
 "usage: hsys cert acme revoke NAME [--reason N]\n"
@@ -40,6 +58,13 @@ static const char revoke_usage[] =
 "Revokes the current certificate of NAME at its ACME server (RFC 8555 7.6,\n"
 "reason code N, 0 by default; 1 says its key was compromised) and marks it\n"
 "due, so that hsysd renews it at once.\n";
+
+static const char delete_usage[] =
+"usage: hsys cert acme delete NAME\n"
+"\n"
+"Deletes the record of the ACME certificate NAME: hsysd renews it no more.\n"
+"Its certificates stay in the store ('hsys cert delete T' removes one).\n"
+"Refused while a binding follows it (certhash=acme:NAME) or a renewal runs.\n";
 
 static void
 say(void *arg, const char *line)
@@ -51,7 +76,7 @@ say(void *arg, const char *line)
 struct renew {
 	struct store	*s;
 	const char	*only;
-	int		 force, timeout, done, failed, matched;
+	int		 force, due, timeout, done, failed, matched;
 	int64_t		 now;
 };
 
@@ -62,8 +87,13 @@ renew_one(struct renew *r, const struct acme_cert *row)
 	struct acme_cert rec = *row;
 	struct cert_entry c;
 	char when[64];
+	long retry = -1;
 	struct err e;
 
+	/* ARI again when its time has come: the window may have moved. */
+	if (rec.ari_check > 0 && rec.ari_check <= r->now &&
+	    acme_ari_recheck(r->s, &rec, r->now, &e) == -1)
+		fprintf(stderr, "hsys: %s\n", e.msg);
 	if (!r->force && rec.next_renewal > r->now) {
 		if (r->only != NULL) {
 			cert_time_string(rec.next_renewal, when, sizeof(when));
@@ -73,11 +103,12 @@ renew_one(struct renew *r, const struct acme_cert *row)
 		return 0;
 	}
 	fprintf(stderr, "hsys: renewing %s (%s)\n", rec.name, rec.names);
+	ob.retry_after = &retry;
 	if (acme_obtain(r->s, &ob, &rec, &c, &e) == -1) {
 		/* Keys never in messages: e names servers and problems. */
 		fprintf(stderr, "hsys: renewing %s failed: %s\n", rec.name,
 		    e.msg);
-		acme_renew_failed(r->s, rec.name, e.msg);
+		acme_renew_failed(r->s, rec.name, e.msg, retry);
 		r->failed++;
 		return 0;
 	}
@@ -129,7 +160,7 @@ opts(int argc, char **argv, const char *usage, const char *cmd,
 			fputs(usage, stdout);
 			return 1;
 		case 'f': r->force = 1; break;
-		case 'd': break;
+		case 'd': r->due = 1; break;
 		case 't':
 			r->timeout = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || r->timeout < 1 || r->timeout > 86400)
@@ -157,45 +188,98 @@ opts(int argc, char **argv, const char *usage, const char *cmd,
 	return 0;
 }
 
-int
-cli_acme_renew(int argc, char **argv)
+/* The renewal lock: 1 when another pass holds it. *fd stays open (and
+ * the lock held) until the process ends; hooks do not inherit it. */
+static int
+renew_lock(int *fd, struct err *e)
 {
-	const char *cmd = "cert acme renew";
-	struct renew r = { .timeout = RENEW_TIMEOUT };
+	char home[4096], path[4200];
+	struct stat st;
+
+	if (store_home(STORE_MACHINE, home, sizeof(home), e) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/acme-renew.lock", home);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		return err_sys(e, "cannot open %s", path);
+	/* Another user's lock could hold renewals off for ever (--due
+	 * exits 0 while it is held). */
+	if (fstat(*fd, &st) == -1)
+		return err_sys(e, "cannot read %s", path);
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		return err_set(e, "%s is not this user's own (owner %u, mode "
+		    "%o); remove it", path, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return 1;
+	return err_sys(e, "cannot lock %s", path);
+}
+
+static int
+renew_pass(struct renew *r)
+{
 	struct rows rs = { NULL, 0 };
 	struct err e;
 	size_t i;
 	int rc;
 
-	if ((rc = opts(argc, argv, renew_usage, cmd, &r, &r.only, NULL)) != 0)
-		return rc == 1 ? EXIT_OK : EXIT_USAGE;
-	r.now = (int64_t)time(NULL);
-	if (store_open(&r.s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
-	    store_need_keys(r.s, &e) == -1)
+	r->now = (int64_t)time(NULL);
+	if (store_open(&r->s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    store_need_keys(r->s, &e) == -1)
 		goto fail;
-	if ((rc = acme_cert_list(r.s, collect, &rs, &e)) != 0) {
+	if ((rc = acme_cert_list(r->s, collect, &rs, &e)) != 0) {
 		if (rc > 0)
 			err_set(&e, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < rs.n; i++) {
-		if (r.only != NULL && strcmp(rs.v[i].name, r.only) != 0)
+		if (r->only != NULL && strcmp(rs.v[i].name, r->only) != 0)
 			continue;
-		r.matched++;
-		renew_one(&r, &rs.v[i]);
+		r->matched++;
+		renew_one(r, &rs.v[i]);
 	}
 	free(rs.v);
-	store_close(r.s);
-	if (r.only != NULL && r.matched == 0) {
+	store_close(r->s);
+	if (r->only != NULL && r->matched == 0) {
 		fprintf(stderr, "hsys: no ACME certificate is named '%s' "
-		    "('hsys cert acme list' shows them)\n", r.only);
+		    "('hsys cert acme list' shows them)\n", r->only);
 		return EXIT_FAIL;
 	}
-	return r.failed ? EXIT_FAIL : EXIT_OK;
+	return r->failed ? EXIT_FAIL : EXIT_OK;
 fail:
 	free(rs.v);
-	store_close(r.s);
+	store_close(r->s);
 	return cli_fail(&e);
+}
+
+int
+cli_acme_renew(int argc, char **argv)
+{
+	const char *cmd = "cert acme renew";
+	struct renew r = { .timeout = RENEW_TIMEOUT };
+	struct err e;
+	int rc, lock = -1;
+
+	if ((rc = opts(argc, argv, renew_usage, cmd, &r, &r.only, NULL)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if ((rc = renew_lock(&lock, &e)) == -1)
+		rc = cli_fail(&e);
+	else if (rc == 1 && r.due && r.only == NULL) {
+		/* A hand-over's two hsysd, or hsysd and a timer: the one
+		 * that holds the lock does the work. */
+		printf("Another renewal is running; it renews what is due.\n");
+		rc = EXIT_OK;
+	} else if (rc == 1) {
+		err_set(&e, "another renewal is running ('hsys cert acme "
+		    "renew' or hsysd's); try again when it has ended");
+		rc = cli_fail(&e);
+	} else
+		rc = renew_pass(&r);
+	if (lock != -1)
+		close(lock);
+	return rc;
 }
 
 /* --- revoke ----------------------------------------------------------- */
@@ -285,4 +369,96 @@ cli_acme_revoke(int argc, char **argv)
 fail:
 	store_close(s);
 	return cli_fail(&e);
+}
+
+/* --- delete ------------------------------------------------------------ */
+
+/* The bindings that follow name, into used: 1 when there are. */
+static int
+followers(struct store *s, const char *name, char *used, size_t size)
+{
+	sqlite3_stmt *st;
+	size_t n;
+	int rc, found = 0;
+
+	used[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, "SELECT kind, endpoint FROM sslcert "
+	    "WHERE certhash = '" CONFIG_ACME_PREFIX "' || ? ORDER BY "
+	    "kind = 'hostnameport', endpoint", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = strlen(used);
+		if (size > n)
+			snprintf(used + n, size - n, "%s%s=%s", n ? ", " : "",
+			    (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? found : -1;
+}
+
+static int
+delete_record(struct store *s, const char *name, struct acme_cert *rec,
+    struct err *e)
+{
+	char used[512];
+	int rc;
+
+	if (store_begin(s, e) == -1)
+		return -1;
+	if (acme_cert_get(s, name, rec, e) == -1)
+		goto fail;
+	if ((rc = followers(s, name, used, sizeof(used))) != 0) {
+		if (rc == -1)
+			err_set(e, "cannot read the bindings in %s", s->path);
+		else
+			err_set(e, "the binding %s follows the ACME certificate "
+			    "%s (certhash=" CONFIG_ACME_PREFIX "%s); delete it "
+			    "or bind a thumbprint first ('hsys http delete "
+			    "sslcert ...' or 'hsys http update sslcert ... "
+			    "certhash=%s')", used, name, name, rec->thumbprint);
+		goto fail;
+	}
+	if (acme_cert_delete(s, name, e) == -1 || cli_commit(s, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+cli_acme_delete(int argc, char **argv)
+{
+	const char *cmd = "cert acme delete", *name = NULL;
+	struct renew r = { .timeout = RENEW_TIMEOUT };
+	struct acme_cert rec;
+	struct store *s = NULL;
+	struct err e;
+	int rc, lock = -1;
+
+	if ((rc = opts(argc, argv, delete_usage, cmd, &r, &name, NULL)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (name == NULL)
+		return cli_usage(cmd, "name the ACME certificate to delete");
+	/* A renewal running would write the row back. */
+	if ((rc = renew_lock(&lock, &e)) == 1)
+		err_set(&e, "a renewal is running; try again when it has ended");
+	if (rc != 0 || store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	    delete_record(s, name, &rec, &e) == -1) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	printf("Deleted the ACME certificate %s; hsysd renews it no more. Its "
+	    "certificate %s stays in LocalMachine\\%s ('hsys cert delete %s' "
+	    "removes it).\n", name, rec.thumbprint, rec.store,
+	    rec.thumbprint);
+	rc = EXIT_OK;
+out:
+	store_close(s);
+	if (lock != -1)
+		close(lock);
+	return rc;
 }

@@ -1,10 +1,13 @@
 /*
  * cert_delete — hsys cert delete T: one certificate out of its store, and
  * its private key with the last entry that uses it. A certificate that a
- * binding uses is refused.
+ * binding uses is refused, by thumbprint or through an ACME record
+ * (certhash=acme:NAME follows the record's current certificate), and so is
+ * an ACME record's current certificate: hsysd renews from it.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/x509.h>
 
@@ -27,6 +30,76 @@ static const char delete_usage[] =
 "\n"
 "Deletes certificate T from its store (S narrows the search; My is\n"
 "preferred). Its private key goes with the last entry that uses it.\n";
+
+/*
+ * The ACME record whose current certificate c is, into name, and the
+ * bindings that follow it into used: 1 when there is one, 0 none, -1 on
+ * error. Records and bindings share hsys.db (LocalMachine only).
+ */
+static int
+acme_holder(struct store *s, const struct cert_entry *c, char *name,
+    size_t nsize, char *used, size_t usize)
+{
+	const char *kind;
+	sqlite3_stmt *st;
+	size_t n;
+	int rc, found = 0;
+
+	name[0] = used[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, "SELECT a.name, b.kind, b.endpoint "
+	    "FROM acme_cert a LEFT JOIN sslcert b ON b.certhash = '"
+	    CONFIG_ACME_PREFIX "' || a.name WHERE a.thumbprint = upper(?1) "
+	    "AND lower(a.store) = lower(?2) ORDER BY a.name, "
+	    "b.kind = 'hostnameport', b.endpoint", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, c->thumbprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->store, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!found)
+			snprintf(name, nsize, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+		/* One record is enough to name; its bindings only. */
+		if (strcmp(name, (const char *)sqlite3_column_text(st, 0))
+		    != 0 || (kind = (const char *)sqlite3_column_text(st, 1))
+		    == NULL)
+			continue;
+		n = strlen(used);
+		if (usize > n)
+			snprintf(used + n, usize - n, "%s%s=%s", n ? ", " : "",
+			    kind, (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? found : -1;
+}
+
+/* Refuses c when an ACME record holds it (and bindings follow that). */
+static int
+acme_refuse(struct store *s, const struct cert_entry *c, struct err *e)
+{
+	char name[256], used[512];
+	int rc;
+
+	if ((rc = acme_holder(s, c, name, sizeof(name), used, sizeof(used)))
+	    == -1)
+		return err_set(e, "cannot read the ACME certificates in %s",
+		    s->path);
+	if (rc == 0)
+		return 0;
+	if (*used)
+		return err_set(e, "the certificate %s is the current one of the "
+		    "ACME certificate %s, which the binding %s follows "
+		    "(certhash=" CONFIG_ACME_PREFIX "%s); delete or update that "
+		    "binding first ('hsys http delete sslcert ...'), then the "
+		    "record ('hsys cert acme delete %s'), or renew it ('hsys "
+		    "cert acme renew %s --force') so that this one is no longer "
+		    "current", c->thumbprint, name, used, name, name, name);
+	return err_set(e, "the certificate %s is the current one of the ACME "
+	    "certificate %s, which hsysd renews; delete the record first "
+	    "('hsys cert acme delete %s'), or renew it ('hsys cert acme renew "
+	    "%s --force') so that this one is no longer current",
+	    c->thumbprint, name, name, name);
+}
 
 /*
  * The one place an entry is deleted, in one transaction. A certificate a
@@ -57,6 +130,8 @@ delete_entry(struct store *s, const struct cert_entry *c, int *key_gone,
 			    "http delete sslcert ...')", c->thumbprint, used);
 		goto fail;
 	}
+	if (s->loc == STORE_MACHINE && acme_refuse(s, c, e) == -1)
+		goto fail;
 	if (certstore_delete(s, c->id, e) == -1)
 		goto fail;
 	if (c->has_key && certstore_key_find(s, X509_get0_pubkey(x), &key_id,

@@ -141,6 +141,7 @@ int	cert_cmd_trust(int argc, char **argv);		/* cert_trust.c */
 int	cert_cmd_acme(int argc, char **argv);		/* cert_acme.c */
 int	cli_acme_renew(int argc, char **argv);	/* cert_acme_renew.c */
 int	cli_acme_revoke(int argc, char **argv);	/* cert_acme_renew.c */
+int	cli_acme_delete(int argc, char **argv);	/* cert_acme_renew.c */
 /* The REQUEST store (cert_requests.c): does a store name say REQUEST? */
 int	cert_requests_name(const char *, enum store_location *);
 int	cert_requests_list(enum store_location, int json);

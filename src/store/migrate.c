@@ -21,6 +21,7 @@ extern const char acme_schema_v1[];
 extern const char cert_schema_v2[];
 extern const char acme_schema_v2[];
 extern const char acme_schema_v3[];
+extern const char acme_schema_v4[];
 
 static const struct store_migration steps[] = {
 	{ "meta", "CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY) STRICT;"
@@ -32,6 +33,7 @@ static const struct store_migration steps[] = {
 	{ "cert v2: keys in keys.db", cert_schema_v2 },
 	{ "acme v2: keys in keys.db", acme_schema_v2 },
 	{ "acme v3: renewal, pending challenges", acme_schema_v3 },
+	{ "acme v4: ARI asked again", acme_schema_v4 },
 };
 #define NSTEPS ((int)(sizeof(steps) / sizeof(steps[0])))
 

@@ -46,7 +46,7 @@ start_hsysd --workers 1
 t_grep "hsysd reads the configuration" 'configuration generation' "$T/d.log"
 t_nogrep "without a schema complaint" 'schema upgrade' "$T/d.log"
 t_eq "the store is at the current schema" \
-    "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 8
+    "$(sqlite3 "$HSYS_HOME/hsys.db" 'PRAGMA user_version')" 9
 t_eq "and kept its timeout" "$(sqlite3 "$HSYS_HOME/hsys.db" \
     "SELECT seconds FROM timeout WHERE name = 'headerwaittimeout'")" 30
 t_eq "the key moved to keys.db" "$(sqlite3 "$HSYS_HOME/keys.db" \

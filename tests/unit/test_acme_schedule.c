@@ -138,12 +138,48 @@ test_alpn_cert(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* ARI asked again (src/acme/ari.c): the moment stays while in the window,
+ * is drawn again when the window moved away from it (earlier: due now),
+ * a back-off stands; the next look follows Retry-After within bounds. */
+static void
+test_ari_apply(void)
+{
+	struct acme_cert c;
+	int64_t now = 1000000;
+
+	memset(&c, 0, sizeof(c));
+	c.next_renewal = now + 5 * DAY;
+	acme_ari_apply(&c, now + 4 * DAY, now + 6 * DAY, -1, now, 0, 7);
+	CHECK(c.next_renewal == now + 5 * DAY);
+	CHECK(c.ari_check == now + ACME_ARI_RECHECK);
+	CHECK(acme_cert_due_at(&c) == now + ACME_ARI_RECHECK);
+	/* Moved earlier, into the past: due at once. */
+	acme_ari_apply(&c, now - 2 * DAY, now - DAY, 1, now, 0, 7);
+	CHECK(c.next_renewal >= now - 2 * DAY && c.next_renewal <= now - DAY);
+	CHECK(c.ari_check == now + ACME_ARI_RECHECK_MIN);
+	CHECK(acme_cert_due_at(&c) == c.next_renewal);
+	/* redraw (after issuance) draws even inside the window. */
+	c.next_renewal = now;
+	acme_ari_apply(&c, now, now + DAY, 10 * DAY, now, 1, 1000);
+	CHECK(c.next_renewal == now + 1000);
+	CHECK(c.ari_check == now + ACME_ARI_RECHECK_MAX);
+	/* Failures in a row: the back-off stands. */
+	c.failures = 2;
+	c.next_renewal = now + 600;
+	acme_ari_apply(&c, now + 9 * DAY, now + 10 * DAY, 300, now, 0, 7);
+	CHECK(c.next_renewal == now + 600 && c.ari_check == now + 300);
+	/* No ARI: the renewal alone. */
+	c.ari_check = 0;
+	CHECK(acme_cert_due_at(&c) == now + 600);
+}
+
 int
 main(void)
 {
 	RUN(test_two_thirds);
 	RUN(test_window);
 	RUN(test_backoff);
+	RUN(test_ari_apply);
 	RUN(test_tokens);
 	RUN(test_alpn_cert);
 	return unit_done();

@@ -10,6 +10,18 @@ is printed ("waited N"). ari: the same order, and the directory offers
 renewalInfo (RFC 9773), whose suggestedWindow for any certificate is
 2030-01-01T00:00:00Z to 2030-01-02T00:00:00Z; the certificate identifier
 asked for is printed ("ari ID"). CERT/KEY also sign the CSR (with openssl).
+
+Every newOrder is printed ("neworder replaces=ID", or "neworder" alone). In
+ari mode, `replaces` is checked: it must name a certificate this server
+issued, not replaced yet (else 400 malformed or 409 alreadyReplaced), and a
+new order for names already issued must carry it (else 400).
+
+With ACME_MOCK_CTL=DIR, files there steer it while it runs: DIR/window
+holds "ID START END" (RFC 3339), the suggestedWindow of certificate ID from
+then on (the CA moving its window, as after a revocation event); while
+DIR/ratelimit exists, newOrder is refused with rateLimited (429) and
+Retry-After: 7200; while DIR/hold exists, a finalized order stays
+"processing" (Retry-After: 1), so that a test can act while it runs.
 """
 import base64
 import http.server
@@ -22,6 +34,7 @@ import tempfile
 import time
 
 PORT, CERT, KEY, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+CTL = os.environ.get("ACME_MOCK_CTL", "")
 BASE = "https://127.0.0.1:%d" % PORT
 
 
@@ -45,8 +58,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if MODE == "ari" and self.path.startswith("/renewal-info/"):
             print("ari", self.path[len("/renewal-info/"):], flush=True)
-            w = {"suggestedWindow": {"start": "2030-01-01T00:00:00Z",
-                                     "end": "2030-01-02T00:00:00Z"}}
+            start, end = window(self.path[len("/renewal-info/"):])
+            w = {"suggestedWindow": {"start": start, "end": end}}
             return self.send(200, json.dumps(w).encode(),
                              extra=[("Retry-After", "21600")])
         if self.path != "/dir":
@@ -77,16 +90,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(201, b'{"status":"valid"}',
                              extra=[("Location", BASE + "/acct/1")])
         if path == "/order":
-            return self.send(201, json.dumps(order).encode(),
-                             extra=[("Location", BASE + "/order/1")])
+            return self.new_order(json.loads(b64d(jws["payload"])), order)
         if path == "/authz/1":
             a = {"status": "valid", "identifier": {"type": "dns",
                  "value": "mock.example.test"}, "challenges": []}
             return self.send(200, json.dumps(a).encode())
         if path == "/finalize/1":
             st["cert"] = sign(jws)
+            ISSUED[cert_id(st["cert"])] = st["names"]
             order["status"] = "processing"
             return self.send(200, json.dumps(order).encode())
+        if path == "/order/1" and "cert" in st and CTL and \
+                os.path.exists(os.path.join(CTL, "hold")):
+            order["status"] = "processing"
+            return self.send(200, json.dumps(order).encode(),
+                             extra=[("Retry-After", "1")])
         if path == "/order/1" and "cert" in st and "polled" not in st:
             st["polled"] = time.time()
             order["status"] = "processing"
@@ -106,6 +124,68 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "application/pem-certificate-chain")
         self.send(404)
 
+    def problem(self, status, kind, detail, extra=()):
+        p = {"type": "urn:ietf:params:acme:error:" + kind, "detail": detail}
+        self.send(status, json.dumps(p).encode(),
+                  "application/problem+json", extra)
+
+    def new_order(self, payload, order):
+        names = sorted(i["value"] for i in payload["identifiers"])
+        rep = payload.get("replaces")
+        print("neworder" + (" replaces=" + rep if rep else ""), flush=True)
+        if CTL and os.path.exists(os.path.join(CTL, "ratelimit")):
+            return self.problem(429, "rateLimited", "too many certificates "
+                                "for these names", [("Retry-After", "7200")])
+        if MODE == "ari" and rep is not None:
+            if rep in REPLACED:
+                return self.problem(409, "alreadyReplaced",
+                                    "%s was replaced already" % rep)
+            if rep not in ISSUED:
+                return self.problem(400, "malformed", "replaces names no "
+                                    "certificate this server issued: " + rep)
+            REPLACED.add(rep)
+        elif MODE == "ari" and names in ISSUED.values():
+            return self.problem(400, "malformed", "a renewal must say what "
+                                "it replaces (RFC 9773)")
+        STATE.clear()
+        STATE["names"] = names
+        self.send(201, json.dumps(order).encode(),
+                  extra=[("Location", BASE + "/order/1")])
+
+
+def window(cid):
+    """cid's suggestedWindow: DIR/window's, else 2030-01-01 for a day."""
+    try:
+        wid, start, end = open(os.path.join(CTL, "window")).read().split()
+        if wid == cid:
+            return start, end
+    except (OSError, ValueError):
+        pass
+    return "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z"
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def cert_id(pem):
+    """ARI's identifier (RFC 9773 4.1): AKI keyIdentifier . serial."""
+    out = subprocess.run(["openssl", "x509", "-noout", "-serial", "-ext",
+                          "authorityKeyIdentifier"], input=pem, check=True,
+                         capture_output=True).stdout.decode()
+    serial = aki = ""
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("serial="):
+            serial = line[len("serial="):]
+        elif ":" in line and all(len(x) == 2 for x in
+                                 line.replace("keyid:", "").split(":")):
+            aki = line.replace("keyid:", "").replace(":", "")
+    serial = serial if len(serial) % 2 == 0 else "0" + serial
+    if int(serial[:2], 16) & 0x80:
+        serial = "00" + serial
+    return b64u(bytes.fromhex(aki)) + "." + b64u(bytes.fromhex(serial))
+
 
 def b64d(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
@@ -124,6 +204,8 @@ def sign(jws):
 
 
 STATE = {}
+ISSUED = {}
+REPLACED = set()
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(CERT, KEY)
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
