@@ -663,8 +663,10 @@ exchange_start(struct fwd_worker *w, struct hsys_request *r)
 	f->deadline = fwd_now_ms() + w->cfg->timeout_ms;
 }
 
+/* have: bytes of the answer already in w->in (exchange_try). */
 void
-exchange_resume(struct fwd_worker *w, const struct fwd_flight *f)
+exchange_resume(struct fwd_worker *w, const struct fwd_flight *f,
+    size_t have)
 {
 	struct ex x;
 	int headlen, rc;
@@ -672,6 +674,7 @@ exchange_resume(struct fwd_worker *w, const struct fwd_flight *f)
 	ex_init(&x, w, f->r, f->fd);
 	x.reused = (int)f->reused;
 	x.head = (int)f->head;
+	x.inlen = have;
 
 	rc = await_final(&x);
 	if (rc == ATTEMPT_RETRY) {
@@ -683,6 +686,21 @@ exchange_resume(struct fwd_worker *w, const struct fwd_flight *f)
 		    0);
 	if (rc == ATTEMPT_OK)
 		respond(&x);
+}
+
+int
+exchange_try(struct fwd_worker *w, const struct fwd_flight *f, int wait)
+{
+	ssize_t n;
+
+	while ((n = recv(f->fd, w->in, FWD_BUF, wait ? 0 : MSG_DONTWAIT))
+	    == -1 && errno == EINTR)
+		;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	/* An end or an error: resume reads it again and says which. */
+	exchange_resume(w, f, n > 0 ? (size_t)n : 0);
+	return 1;
 }
 
 void

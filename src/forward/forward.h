@@ -208,7 +208,12 @@ void	exchange_run(struct fwd_worker *, struct hsys_request *);
 void	exchange_start(struct fwd_worker *, struct hsys_request *);
 /* A request in flight whose upstream turned readable: its answer is read
  * and relayed (blocking for what is not there yet, as exchange_run). */
-void	exchange_resume(struct fwd_worker *, const struct fwd_flight *);
+void	exchange_resume(struct fwd_worker *, const struct fwd_flight *,
+	    size_t);
+/* Reads what the flight's upstream has (waiting up to its receive
+ * timeout, the grace, when wait; else not at all) and, if anything came,
+ * resumes it: 1. 0: nothing yet, still in flight. */
+int	exchange_try(struct fwd_worker *, const struct fwd_flight *, int);
 /* A request in flight whose upstream did not answer by its deadline. */
 void	exchange_expire(struct fwd_worker *, const struct fwd_flight *);
 

@@ -141,6 +141,25 @@ serve_ready(struct fwd_worker *w, long long *last)
 	return 0;
 }
 
+/* The flights started from index `from` on, before any poll: an upstream
+ * usually answers a batch of requests together, so the first is given
+ * its socket's grace (FWD_GRACE_MS) and the others are read if they are
+ * there. What is not there yet waits for the poll. */
+static void
+try_flights(struct fwd_worker *w, size_t from)
+{
+	struct fwd_flight f;
+	size_t i, k = from;
+
+	for (i = from; i < w->nflights; i++) {
+		f = w->flights[i];
+		if (!exchange_try(w, &f, i == from))
+			w->flights[k++] = f;
+	}
+	/* exchange_resume adds no flight: the array was only compacted. */
+	w->nflights = k;
+}
+
 /* The flights after a poll (p: their entries): answered where readable,
  * 504 where the deadline passed with nothing to read, else kept. */
 static void
@@ -153,7 +172,7 @@ serve_flights(struct fwd_worker *w, const struct pollfd *p, size_t nf)
 	for (i = 0; i < nf; i++) {
 		f = w->flights[i];
 		if (p[i].revents != 0)
-			exchange_resume(w, &f);
+			exchange_resume(w, &f, 0);
 		else if (f.deadline <= t)
 			exchange_expire(w, &f);
 		else
@@ -246,14 +265,18 @@ worker_main(void *arg)
 	struct fwd_worker *w = arg;
 	struct hsys_request *r;
 	long long last = 0;
+	size_t from;
 	int rc;
 
 	while (!fwd_stop) {
+		from = w->nflights;
 		if (w->ntunnels == 0 && w->nflights == 0) {
 			/* Idle: one call waits and receives. */
 			if ((rc = hsys_next(w->h, &r, 250)) == 1) {
 				exchange_start(w, r);
 				rc = serve_ready(w, &last);
+				if (rc == 0)
+					try_flights(w, from);
 			} else if (rc < 0)
 				fwd_log("the session with hsysd ended: %s",
 				    hsys_strerror(rc));
@@ -263,8 +286,11 @@ worker_main(void *arg)
 			 * (no epoll_wait of its own per round). */
 			wait_and_pump(w, 250);
 			rc = 0;
-		} else if ((rc = serve_ready(w, &last)) == 0)
-			wait_and_pump(w, 250);
+		} else if ((rc = serve_ready(w, &last)) == 0) {
+			try_flights(w, from);
+			if (w->nflights > 0 || w->ntunnels > 0)
+				wait_and_pump(w, 250);
+		}
 		if (rc < 0) {
 			w->failed = 1;
 			kill(getpid(), SIGUSR1);

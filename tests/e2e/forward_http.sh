@@ -139,6 +139,19 @@ t_ok "and the three are still in flight then" kill -0 $s1 $s2 $s3
 wait $s1 $s2 $s3
 t_eq "then the three are answered" "$(cat "$T"/slow[123].out | sort -u)" \
     "upstream /one/slow"
+# Requests without a body in flight mixed with uploads (served by blocking
+# calls) in the same worker, ten at a time: every answer is its own.
+printf 'hello' >"$T/five"
+seq 40 | xargs -P 10 -I{} sh -c 'if [ $(({} % 2)) = 0 ]; then
+	curl -s --max-time 30 --cacert "$1/ca.pem" "https://localhost:$2/one/k{}"
+else
+	curl -s --max-time 30 --cacert "$1/ca.pem" --data-binary @"$1/five" \
+	    "https://localhost:$2/one/upload"
+fi; echo' sh "$T" "$P" >"$T/mixed.out"
+t_eq "40 requests, 10 at a time, half with bodies: 20 GETs answered" \
+    "$(grep -c '^upstream /one/k[0-9]*$' "$T/mixed.out")" 20
+t_eq "and 20 uploads" "$(grep -c "^5 $(printf hello | sha256sum | cut -d' ' -f1)$" \
+    "$T/mixed.out")" 20
 kill -TERM $f7; wait $f7
 t_eq "and it exits 0 on SIGTERM (nothing left in flight, no leak)" "$?" 0
 
