@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "common/err.h"
+#include "common/fdpass.h"
 #include "keys/keys.h"
 
 #define KEYS_WAIT_MS		5000
@@ -132,33 +133,15 @@ static int
 round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
     struct keys_ans *a, struct err *e)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(sizeof(int))];
-	} cm;
 	unsigned char buf[KEYS_ANS_MAX];
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int64_t deadline = now_ms() + wait_ms;
-	struct cmsghdr *cmh;
+	size_t len;
 	ssize_t n;
 	int left;
 
-	iov.iov_len = keys_req_encode(r, buf);
-	if (pass != -1) {
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.space;
-		msg.msg_controllen = sizeof(cm.space);
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmh), &pass, sizeof(int));
-	}
-	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)iov.iov_len)
+	len = keys_req_encode(r, buf);
+	if (fdpass_send(fd, buf, len, pass) != (ssize_t)len)
 		return err_sys(e, "cannot reach the key process");
 	for (;;) {
 		if ((left = (int)(deadline - now_ms())) <= 0)

@@ -33,6 +33,7 @@
 #include <openssl/rsa.h>
 
 #include "common/err.h"
+#include "common/fdpass.h"
 #include "daemon/log.h"
 #include "keys/keys_int.h"
 
@@ -254,37 +255,14 @@ start_channel(struct keyproc *kp, int fd)
 static ssize_t
 recv_msg(int fd, unsigned char *buf, size_t size, int *passed)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(4 * sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = buf, .iov_len = size };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cm.space, .msg_controllen = sizeof(cm.space) };
-	struct cmsghdr *c;
 	ssize_t n;
-	size_t i, nfd;
-	int fds[4];
+	int nfd, flags;
 
-	*passed = -1;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	for (c = CMSG_FIRSTHDR(&msg); n >= 0 && c != NULL;
-	    c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
-		for (i = 0; i < nfd; i++) {
-			if (*passed == -1)
-				*passed = fds[i];
-			else
-				close(fds[i]);
-		}
-	}
+	n = fdpass_recv(fd, buf, size, passed, 1, &nfd, &flags);
+	if (nfd == 0)
+		*passed = -1;
 	/* A message longer than any request was cut: refuse it whole. */
-	if (n > 0 && (msg.msg_flags & MSG_TRUNC))
+	if (n > 0 && (flags & MSG_TRUNC))
 		return (ssize_t)size + 1;
 	return n;
 }
