@@ -534,8 +534,14 @@ main(int argc, char **argv)
 	struct err e;
 	ssize_t n;
 
-	/* The key process: hsysd's own binary, run again (keys_spawn). */
+	/* The key process: hsysd's own binary, run again (keys_spawn), as
+	 * the monitor, which runs it again as the signer. */
 	if (argc == 3 && strcmp(argv[1], KEYS_PROC_ARG) == 0) {
+		log_init("hsysd-keymon", strcmp(argv[2], "syslog") == 0, 0);
+		keys_monitor_main(KEYS_PROC_FD, "/proc/self/exe",
+		    strcmp(argv[2], "syslog") == 0);
+	}
+	if (argc == 3 && strcmp(argv[1], KEYS_SIGNER_ARG) == 0) {
 		log_init("hsysd-keys", strcmp(argv[2], "syslog") == 0, 0);
 		keys_proc_main(KEYS_PROC_FD);
 	}
