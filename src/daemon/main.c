@@ -93,7 +93,9 @@ static const char usage_text[] =
 "                       hsysd's own user are not limited\n"
 "  --user NAME          started as root, serve as the user NAME with\n"
 "                       CAP_NET_BIND_SERVICE alone (see hsysd(8));\n"
-"                       default: stay as started\n"
+"                       default: hsys when started as root without\n"
+"                       HSYS_HOME and the user hsys exists, else stay as\n"
+"                       started; --user root keeps root\n"
 "  --seccomp on|off     the system call filter hsysd applies to itself\n"
 "                       when none is in place (default: on)\n"
 "  --version            print the version\n"
@@ -562,6 +564,7 @@ main(int argc, char **argv)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
 	raise_nofile();
+	privdrop_default(&pd);
 	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &pd, &e) == -1 ||
 	    (takeover ? handover_take(&d, &e) : lock_instance(&d, &e)) == -1)
 		goto fail;

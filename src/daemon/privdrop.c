@@ -17,6 +17,7 @@
 #include <linux/capability.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -31,6 +32,21 @@
 
 #define SOCK_DIR	"control"
 #define SOCK_LINK	SOCK_DIR "/hsysd.sock"
+
+void
+privdrop_default(struct privdrop *p)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (p->name[0] != '\0' || geteuid() != 0 ||
+	    getenv("HSYS_HOME") != NULL)
+		return;
+	if (getpwnam_r(PRIVDROP_DEFAULT_USER, &pw, buf, sizeof(buf), &res) !=
+	    0 || res == NULL)
+		return;
+	snprintf(p->name, sizeof(p->name), "%s", PRIVDROP_DEFAULT_USER);
+}
 
 int
 privdrop_resolve(struct privdrop *p, struct err *e)

@@ -21,6 +21,12 @@ struct privdrop {
 	int	active;		/* started as root, and changing user */
 };
 
+/* The machine's own instance (started as root, no HSYS_HOME) serves as
+ * the user hsys when it exists and no --user was given; --user root keeps
+ * root. Before privdrop_resolve. */
+#define PRIVDROP_DEFAULT_USER	"hsys"
+void	privdrop_default(struct privdrop *);
+
 /* After the options: finds the user. Started as root, with a user that
  * is not root, the change is due (active). Started as another user,
  * --user must name that user (as for the hsysd a serving process starts
