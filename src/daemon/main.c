@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -532,7 +533,7 @@ main(int argc, char **argv)
 	    .owner = (uid_t)-1 };
 	struct privdrop pd = { .name = "" };
 	enum sandbox_mode sb = SANDBOX_ON;
-	int detach = 0, verbose = 0, takeover = 0, rc;
+	int detach = 0, verbose = 0, takeover = 0, inherited, rc;
 	struct err e;
 	ssize_t n;
 
@@ -545,6 +546,19 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], KEYS_SIGNER_ARG) == 0) {
 		log_init("hsysd-keys", strcmp(argv[2], "syslog") == 0, 0);
+		/* No capability, its own system call filter (docs/keys.md).
+		 * Under a filter that refuses that (hsysd's own, inherited
+		 * by a key process hsysd started again after it applied it):
+		 * said, and signing goes on. */
+		inherited = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+		if (privdrop_no_caps(&e) == -1 ||
+		    sandbox_apply_signer(&e) == -1) {
+			log_msg(inherited ? LOG_WARNING : LOG_ERR, "key process: "
+			    "%s%s", e.msg, inherited ? " (refused by the filter "
+			    "in place; the signer keeps its capabilities)" : "");
+			if (!inherited)
+				return 1;
+		}
 		keys_proc_main(KEYS_PROC_FD);
 	}
 	hsysd_init(&d);

@@ -235,3 +235,27 @@ privdrop_apply(const struct privdrop *p, struct err *e)
 	    p->name, (long)p->uid);
 	return 0;
 }
+
+int
+privdrop_no_caps(struct err *e)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+	int cap;
+
+	/* The bounding set first, while CAP_SETPCAP is held (a process
+	 * without it has nothing to drop there that it could raise). */
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EPERM && errno != EINVAL)
+			return err_sys(e, "cannot drop capability %d", cap);
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(c, 0, sizeof(c));
+	if (syscall(SYS_capset, &h, c) == -1)
+		return err_sys(e, "cannot drop the capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return err_sys(e, "cannot set no new privileges");
+	return 0;
+}

@@ -4,6 +4,8 @@
 # (started by the monitor, not by the unprivileged serving process) and
 # TLS handshakes work again; the monitor killed, hsysd keeps running, says
 # that handshakes fail until it is restarted, and handshakes fail at once.
+# The signer holds no capability and runs under its own seccomp filter,
+# and still reads the store again for a binding added later.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -12,6 +14,7 @@ fi
 P=$((20000 + RANDOM % 12000))
 APPID='{00112233-4455-6677-8899-aabbccddeeff}'
 uid_of() { grep -E '^Uid:' "/proc/$1/status" | tr -s '\t ' ' ' | cut -d' ' -f2-; }
+status_of() { grep -E "^$2:" "/proc/$1/status" | tr -s '\t ' ' ' | cut -d' ' -f2- | sed 's/ *$//'; }
 hs() {
 	echo | timeout 10 openssl s_client -connect 127.0.0.1:$P 2>&1 |
 	    sed -n 's/^Peer signature type: //p' | head -1
@@ -29,6 +32,22 @@ t_eq "the serving process is nobody" "$(uid_of "$dpid")" \
 t_eq "the monitor is root" "$(uid_of "$MPID")" "0 0 0 0"
 t_eq "the signer is root" "$(uid_of "$KPID")" "0 0 0 0"
 t_eq "a handshake" "$(hs)" ECDSA
+for set in CapEff CapPrm CapInh CapBnd CapAmb; do
+	t_eq "the signer's $set: no capability" "$(status_of "$KPID" $set)" \
+	    0000000000000000
+done
+t_eq "no new privileges" "$(status_of "$KPID" NoNewPrivs)" 1
+t_eq "under its own seccomp filter" "$(status_of "$KPID" Seccomp)" 2
+RSA=$(hsys cert new-selfsigned --dns-name rsa.test --key rsa-2048 |
+    grep -oE '^[0-9A-F]{40}')
+hsys http add sslcert hostnameport=rsa.test:$P certhash=$RSA appid=$APPID \
+    >/dev/null
+t_ok "a binding added later: the signer reads the store again" \
+    wait_until 30 eval '[ "$(echo | timeout 10 openssl s_client \
+    -connect 127.0.0.1:$P -servername rsa.test 2>&1 |
+    sed -n "s/^Peer signature type: //p")" = RSA-PSS ]'
+t_nogrep "the filter refused nothing it needs" \
+    'hsysd-keys.*(cannot|Operation not permitted)' "$T/d.log"
 
 kill -9 "$KPID"
 t0=$(date +%s%N)
