@@ -41,6 +41,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/err.h"
+#include "common/fdpass.h"
 #include "common/util.h"
 #include "daemon/control.h"
 #include "daemon/drain.h"
@@ -134,45 +135,24 @@ send_frame(int fd, uint16_t type, uint64_t id, const void *payload,
     size_t len, int pass)
 {
 	unsigned char buf[PROTO_HEADER_SIZE + HO_MAX_PAYLOAD] = { 0 };
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
+	size_t off = 0, size;
 
 	if (len > HO_MAX_PAYLOAD)
 		return -1;
 	proto_header_put(buf, (uint32_t)len, type, 0, id);
 	if (len > 0)
 		memcpy(buf + PROTO_HEADER_SIZE, payload, len);
-	iov.iov_len = proto_frame_size((uint32_t)len);
-	if (pass != -1) {
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.space;
-		msg.msg_controllen = sizeof(cm.space);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass, sizeof(int));
-	}
+	size = proto_frame_size((uint32_t)len);
 	/* A stream socket may take part of it; the descriptor goes with
 	 * the first byte, so the rest is sent without it. */
 	for (;;) {
-		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		ssize_t n = fdpass_send(fd, buf + off, size - off, pass);
 
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			return -1;
-		if ((size_t)n == iov.iov_len)
+		if ((off += (size_t)n) == size)
 			return 0;
-		iov.iov_base = (char *)iov.iov_base + n;
-		iov.iov_len -= (size_t)n;
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
+		pass = -1;
 	}
 }
 
@@ -478,39 +458,16 @@ struct receiving {
 static int
 recv_more(int fd, struct handover *h, struct receiving *r, struct err *e)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(16 * sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = h->buf + h->len,
-	    .iov_len = sizeof(h->buf) - h->len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cm.space, .msg_controllen = sizeof(cm.space) };
-	struct cmsghdr *c;
-	size_t i, k;
+	int cap = (int)(sizeof(r->fds) / sizeof(r->fds[0]));
+	int k, flags;
 	ssize_t n;
-	int nfd;
 
-	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) == -1 &&
-	    errno == EINTR)
-		;
+	n = fdpass_recv(fd, h->buf + h->len, sizeof(h->buf) - h->len,
+	    r->fds + r->nfds, cap - r->nfds, &k, &flags);
 	if (n == -1)
 		return err_sys(e, "cannot read from the running hsysd");
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&nfd, CMSG_DATA(c) + i * sizeof(int),
-			    sizeof(int));
-			if (r->nfds < (int)(sizeof(r->fds) /
-			    sizeof(r->fds[0])))
-				r->fds[r->nfds++] = nfd;
-			else
-				close(nfd);
-		}
-	}
-	if (msg.msg_flags & MSG_CTRUNC)
+	r->nfds += k;
+	if (flags & MSG_CTRUNC)
 		return err_set(e, "the running hsysd sent more descriptors "
 		    "than expected");
 	if (n == 0)

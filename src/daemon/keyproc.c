@@ -2,12 +2,15 @@
  * keyproc — the key process from hsysd's main thread. See keyproc.h and
  * docs/keys.md.
  *
- * When the key process ends (killed, crashed), handshakes that need a
- * signature fail (the client's calls fail at once: its channels are
- * closed), hsysd logs it and starts a new one, at most once a second;
- * each thread's next signature opens a channel to the new one. A key
- * process hsysd cannot start (not root, the binary gone) is logged, and
- * tried again at the same pace.
+ * hsysd starts the key process's monitor (src/keys/monitor.c), which
+ * starts the signer and starts it again when it dies: hsysd sees none of
+ * that but its threads' channels ending. When the monitor itself ends
+ * (killed), handshakes that need a signature fail and no renewal runs;
+ * hsysd logs it and, when it still can (it runs as the user the monitor
+ * ran as: it did not drop root since), starts a new one, at most once a
+ * second, and again at that pace while it cannot. An hsysd serving as
+ * another user (--user) cannot: it says so, and keeps serving what needs
+ * no signature.
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +37,7 @@ struct keyproc {
 	struct loop_timer	 poll;		/* without a pidfd */
 	struct hsysd		*d;
 	pid_t			 pid;
+	uid_t			 uid;		/* the monitor's euid */
 	int			 to_syslog;
 	int			 ours;		/* our child: reap it */
 };
@@ -46,6 +50,28 @@ pidfd_of(pid_t pid)
 
 static void on_exit_fd(struct loop *, struct loop_io *, unsigned);
 
+/* The effective uid a process runs as, from /proc (owned by root when it
+ * is not dumpable, as the key process is), or (uid_t)-1. */
+static uid_t
+euid_of(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long r, eu;
+	uid_t uid = (uid_t)-1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return uid;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %lu %lu", &r, &eu) == 2) {
+			uid = (uid_t)eu;
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
 /* A pidfd says at once when the key process ends; without one (a kernel
  * before 5.3, valgrind, which knows no pidfd_open) a timer asks every
  * POLL_MS. */
@@ -54,6 +80,7 @@ watch(struct keyproc *kp, struct err *e)
 {
 	if (kp->d->loop == NULL)
 		return 0;
+	kp->uid = euid_of(kp->pid);
 	if ((kp->watch.fd = pidfd_of(kp->pid)) == -1) {
 		loop_timer_set(kp->d->loop, &kp->poll, POLL_MS);
 		return 0;
@@ -137,6 +164,14 @@ ended(struct loop *l, struct keyproc *kp)
 	if (kp->ours && waitpid(kp->pid, &status, WNOHANG) <= 0)
 		status = 0;
 	keys_client_attach(kp->d->keys, -1, 0);
+	if (kp->uid != geteuid()) {
+		log_err("the key process (pid %ld) ended: TLS handshakes that "
+		    "need a signature fail and no ACME renewal runs until hsysd "
+		    "is restarted (serving as uid %ld, hsysd cannot start one "
+		    "that reads the store's keys)", (long)kp->pid,
+		    (long)geteuid());
+		return;
+	}
 	if (kp->ours && WIFSIGNALED(status))
 		log_err("the key process (pid %ld) was ended by signal %d: TLS "
 		    "handshakes fail until a new one runs; starting one",
@@ -198,7 +233,7 @@ keyproc_handover_channel(struct hsysd *d, int *fd, pid_t *pid, struct err *e)
 {
 	if (d->keys == NULL || (*pid = keys_client_pid(d->keys)) == 0)
 		return err_set(e, "no key process is running");
-	return keys_client_channel(d->keys, fd, e);
+	return keys_client_control(d->keys, fd, e);
 }
 
 void

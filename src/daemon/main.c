@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -93,7 +94,9 @@ static const char usage_text[] =
 "                       hsysd's own user are not limited\n"
 "  --user NAME          started as root, serve as the user NAME with\n"
 "                       CAP_NET_BIND_SERVICE alone (see hsysd(8));\n"
-"                       default: stay as started\n"
+"                       default: hsys when started as root without\n"
+"                       HSYS_HOME and the user hsys exists, else stay as\n"
+"                       started; --user root keeps root\n"
 "  --seccomp on|off     the system call filter hsysd applies to itself\n"
 "                       when none is in place (default: on)\n"
 "  --version            print the version\n"
@@ -530,13 +533,32 @@ main(int argc, char **argv)
 	    .owner = (uid_t)-1 };
 	struct privdrop pd = { .name = "" };
 	enum sandbox_mode sb = SANDBOX_ON;
-	int detach = 0, verbose = 0, takeover = 0, rc;
+	int detach = 0, verbose = 0, takeover = 0, inherited, rc;
 	struct err e;
 	ssize_t n;
 
-	/* The key process: hsysd's own binary, run again (keys_spawn). */
+	/* The key process: hsysd's own binary, run again (keys_spawn), as
+	 * the monitor, which runs it again as the signer. */
 	if (argc == 3 && strcmp(argv[1], KEYS_PROC_ARG) == 0) {
+		log_init("hsysd-keymon", strcmp(argv[2], "syslog") == 0, 0);
+		keys_monitor_main(KEYS_PROC_FD, "/proc/self/exe",
+		    strcmp(argv[2], "syslog") == 0);
+	}
+	if (argc == 3 && strcmp(argv[1], KEYS_SIGNER_ARG) == 0) {
 		log_init("hsysd-keys", strcmp(argv[2], "syslog") == 0, 0);
+		/* No capability, its own system call filter (docs/keys.md).
+		 * Under a filter that refuses that (hsysd's own, inherited
+		 * by a key process hsysd started again after it applied it):
+		 * said, and signing goes on. */
+		inherited = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+		if (privdrop_no_caps(&e) == -1 ||
+		    sandbox_apply_signer(&e) == -1) {
+			log_msg(inherited ? LOG_WARNING : LOG_ERR, "key process: "
+			    "%s%s", e.msg, inherited ? " (refused by the filter "
+			    "in place; the signer keeps its capabilities)" : "");
+			if (!inherited)
+				return 1;
+		}
 		keys_proc_main(KEYS_PROC_FD);
 	}
 	hsysd_init(&d);
@@ -556,6 +578,7 @@ main(int argc, char **argv)
 		d.exe[n] = '\0';
 	log_init("hsysd", detach, verbose);
 	raise_nofile();
+	privdrop_default(&pd);
 	if (privdrop_resolve(&pd, &e) == -1 || paths_init(&d, &pd, &e) == -1 ||
 	    (takeover ? handover_take(&d, &e) : lock_instance(&d, &e)) == -1)
 		goto fail;

@@ -17,6 +17,7 @@
 #include <linux/capability.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -31,6 +32,21 @@
 
 #define SOCK_DIR	"control"
 #define SOCK_LINK	SOCK_DIR "/hsysd.sock"
+
+void
+privdrop_default(struct privdrop *p)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (p->name[0] != '\0' || geteuid() != 0 ||
+	    getenv("HSYS_HOME") != NULL)
+		return;
+	if (getpwnam_r(PRIVDROP_DEFAULT_USER, &pw, buf, sizeof(buf), &res) !=
+	    0 || res == NULL)
+		return;
+	snprintf(p->name, sizeof(p->name), "%s", PRIVDROP_DEFAULT_USER);
+}
 
 int
 privdrop_resolve(struct privdrop *p, struct err *e)
@@ -217,5 +233,29 @@ privdrop_apply(const struct privdrop *p, struct err *e)
 		    "%s", p->name);
 	log_notice("serving as %s (uid %ld), with CAP_NET_BIND_SERVICE only",
 	    p->name, (long)p->uid);
+	return 0;
+}
+
+int
+privdrop_no_caps(struct err *e)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+	int cap;
+
+	/* The bounding set first, while CAP_SETPCAP is held (a process
+	 * without it has nothing to drop there that it could raise). */
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EPERM && errno != EINVAL)
+			return err_sys(e, "cannot drop capability %d", cap);
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(c, 0, sizeof(c));
+	if (syscall(SYS_capset, &h, c) == -1)
+		return err_sys(e, "cannot drop the capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return err_sys(e, "cannot set no new privileges");
 	return 0;
 }

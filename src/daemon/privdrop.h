@@ -21,6 +21,12 @@ struct privdrop {
 	int	active;		/* started as root, and changing user */
 };
 
+/* The machine's own instance (started as root, no HSYS_HOME) serves as
+ * the user hsys when it exists and no --user was given; --user root keeps
+ * root. Before privdrop_resolve. */
+#define PRIVDROP_DEFAULT_USER	"hsys"
+void	privdrop_default(struct privdrop *);
+
 /* After the options: finds the user. Started as root, with a user that
  * is not root, the change is due (active). Started as another user,
  * --user must name that user (as for the hsysd a serving process starts
@@ -48,5 +54,10 @@ int	privdrop_socket(const struct privdrop *, struct hsysd *, struct err *);
  * process and its bounding set but CAP_NET_BIND_SERVICE (also ambient,
  * so that the hsysd started on SIGUSR2 keeps it), no new privileges. */
 int	privdrop_apply(const struct privdrop *, struct err *);
+
+/* Every capability gone (every set, the bounding set too) and no new
+ * privileges, the user unchanged: the key process's signer, root only to
+ * own what it reads (keys.db is root's, 0600). */
+int	privdrop_no_caps(struct err *);
 
 #endif

@@ -1,5 +1,12 @@
 /*
  * renew — automatic renewal of ACME certificates. See renew.h.
+ *
+ * The renewal itself (`hsys cert acme renew --due`) reads keys and writes
+ * the store: the key process's monitor runs it as root (RENEW,
+ * src/keys/monitor.c) and tells its end on a socket of its own, watched
+ * here. Without a key process that can (none, or one from before RENEW
+ * inherited on a hand-over), hsysd runs it as its own child, as the user
+ * it serves as (which fails without root for the system store).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +29,7 @@
 #include "daemon/hsysd.h"
 #include "daemon/log.h"
 #include "daemon/renew.h"
+#include "keys/keys.h"
 #include "store/store.h"
 
 extern char **environ;
@@ -30,6 +38,7 @@ struct renew {
 	struct loop_timer	 timer;
 	struct loop_io		 io;		/* the child's pidfd */
 	pid_t			 pid;		/* 0: none running */
+	int			 asked;		/* pid is the key process's */
 	int64_t			 spawned;	/* time() of the last start */
 	int64_t			 due;		/* the earliest next_renewal */
 	int			 rows;
@@ -148,7 +157,52 @@ hsys_path(const struct hsysd *d, char *buf, size_t size)
 }
 
 static void	on_exit_child(struct loop *, struct loop_io *, unsigned);
+static void	on_result(struct loop *, struct loop_io *, unsigned);
 static void	ended(struct hsysd *, struct renew *);
+static void	finish(struct hsysd *, struct renew *, int status);
+
+/* Asks the key process's monitor to run it as root: 1 asked (or refused
+ * for now: one runs already), 0 when hsysd is to run it itself. */
+static int
+ask_keys(struct hsysd *d, struct renew *r)
+{
+	struct err e;
+	pid_t pid;
+	int fd, st;
+
+	if (d->keys == NULL || keys_client_pid(d->keys) == 0)
+		return 0;
+	if (keys_client_renew(d->keys, &fd, &pid, &st, &e) == -1) {
+		if (st == KEYS_EBUSY) {
+			log_info("acme: a renewal runs already (another hsysd's "
+			    "before a hand-over); trying later");
+			return 1;
+		}
+		if (st == KEYS_EMALFORMED) {
+			log_warn("acme: the key process (from before a "
+			    "hand-over) cannot run renewals; hsysd runs it");
+			return 0;
+		}
+		log_err("acme: the key process cannot run the renewal: %s",
+		    e.msg);
+		r->failed++;
+		return 1;
+	}
+	r->pid = pid;
+	r->asked = 1;
+	log_info("acme: renewal started (pid %ld, by the key process)",
+	    (long)pid);
+	r->io.fd = fd;
+	r->io.fn = on_result;
+	if (loop_io_add(d->loop, &r->io, LOOP_READ, &e) == -1) {
+		log_err("acme: cannot wait for the renewal: %s", e.msg);
+		close(fd);
+		r->io.fd = -1;
+		r->pid = 0;
+		r->asked = 0;
+	}
+	return 1;
+}
 
 static void
 spawn(struct hsysd *d, struct renew *r)
@@ -161,6 +215,8 @@ spawn(struct hsysd *d, struct renew *r)
 	int rc, fd;
 
 	r->spawned = (int64_t)time(NULL);
+	if (ask_keys(d, r))
+		return;
 	if (hsys_path(d, path, sizeof(path)) == -1 || access(path, X_OK)
 	    == -1) {
 		log_err("acme: a certificate is due for renewal, but hsys is "
@@ -241,7 +297,8 @@ on_timer(struct loop *l, struct loop_timer *t)
 			return;
 		}
 	}
-	if (r->pid != 0 && now >= r->spawned + RENEW_CHILD_MAX_S) {
+	if (r->pid != 0 && !r->asked && now >= r->spawned +
+	    RENEW_CHILD_MAX_S) {
 		log_warn("acme: the renewal (pid %ld) ran for %d seconds; "
 		    "stopping it", (long)r->pid, RENEW_CHILD_MAX_S);
 		kill(r->pid, SIGTERM);
@@ -262,16 +319,49 @@ ended(struct hsysd *d, struct renew *r)
 	int status = 0;
 
 	if (waitpid(r->pid, &status, WNOHANG) != r->pid)
-		status = 0;	/* reaped elsewhere: not counted a failure */
+		r->failed = 0;	/* reaped elsewhere: not counted a failure */
 	else
+		finish(d, r, status);
+	finish(d, r, -1);
+}
+
+/* status: the renewal's wait status, told; -1: counted, the rows read. */
+static void
+finish(struct hsysd *d, struct renew *r, int status)
+{
+	if (status != -1) {
 		log_info("acme: renewal (pid %ld) ended: %s %d", (long)r->pid,
 		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
 		    WEXITSTATUS(status) : WTERMSIG(status));
-	r->failed = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 :
-	    r->failed + 1;
+		r->failed = WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
+		    0 : r->failed + 1;
+		return;
+	}
 	r->pid = 0;
+	r->asked = 0;
 	scan(d, r);
 	arm(d, r);
+}
+
+/* The key process tells the end of the renewal it ran. */
+static void
+on_result(struct loop *l, struct loop_io *io, unsigned rev)
+{
+	struct renew *r = container_of(io, struct renew, io);
+	int status;
+
+	(void)rev;
+	loop_io_remove(l, io);
+	if (keys_renew_result(io->fd, &status) == 0)
+		finish(r->timer_d, r, status);
+	else {
+		log_err("acme: the key process ended before it told the end "
+		    "of the renewal (pid %ld)", (long)r->pid);
+		r->failed++;
+	}
+	close(io->fd);
+	io->fd = -1;
+	finish(r->timer_d, r, -1);
 }
 
 static void

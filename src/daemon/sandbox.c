@@ -82,6 +82,34 @@ static const char *const allowed[] = {
 #endif
 };
 
+/* The key process's signer (src/keys/proc.c): what it calls to read the
+ * store's keys (SQLite, read only), serve its channels (one thread each:
+ * recvmsg, send), sign (OpenSSL: getrandom) and log (stderr or syslog).
+ * No fork, no exec, no listening socket, no file written or removed. */
+static const char *const signer_allowed[] = {
+	"read", "write", "writev", "pread64", "pwrite64", "lseek", "close",
+	"fcntl", "flock", "fsync", "fdatasync", "ioctl", "open", "openat",
+	"stat", "fstat", "lstat", "newfstatat", "statx", "fstatfs", "access",
+	"faccessat", "faccessat2", "readlink", "getcwd",
+	"socket", "connect", "getsockopt", "sendto", "sendmsg", "recvfrom",
+	"recvmsg", "shutdown",
+	"poll", "ppoll", "nanosleep", "clock_nanosleep", "futex", "pause",
+	"rt_sigsuspend",
+	"brk", "mmap", "munmap", "mprotect", "mremap", "madvise",
+	"clone", "clone3", "exit", "exit_group", "set_tid_address",
+	"set_robust_list", "get_robust_list", "rseq", "sched_yield",
+	"sched_getaffinity", "rt_sigaction", "rt_sigprocmask",
+	"rt_sigreturn", "sigaltstack", "tgkill", "getpid", "getppid",
+	"gettid", "getuid", "geteuid", "getgid", "getegid", "getrandom",
+	"uname", "sysinfo", "clock_gettime", "gettimeofday", "time",
+	"restart_syscall", "getrlimit", "prlimit64",
+#ifdef SANDBOX_ASAN
+	"ptrace", "process_vm_readv", "sched_setaffinity", "personality",
+	"getdents", "getdents64", "wait4", "waitid", "execve", "fork",
+	"vfork", "pipe", "pipe2", "dup2", "dup3", "kill",
+#endif
+};
+
 /* prctl for what glibc, OpenSSL and hsysd ask of it; not to make the
  * process dumpable or traceable again. */
 static const int prctl_allowed[] = {
@@ -127,19 +155,51 @@ add_prctl(scmp_filter_ctx ctx)
 }
 
 static int
-build(scmp_filter_ctx ctx)
+build_list(scmp_filter_ctx ctx, const char *const *list, size_t n)
 {
 	size_t i;
 	int nr;
 
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		nr = seccomp_syscall_resolve_name(allowed[i]);
+	for (i = 0; i < n; i++) {
+		nr = seccomp_syscall_resolve_name(list[i]);
 		if (nr == __NR_SCMP_ERROR)
 			continue;	/* not on this architecture */
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0)
 			return -1;
 	}
 	return add_prctl(ctx);
+}
+
+static int
+build(scmp_filter_ctx ctx)
+{
+	return build_list(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]));
+}
+
+int
+sandbox_apply_signer(struct err *e)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	/* Stacked on any filter in place (the unit's): the stricter wins. */
+	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL)
+		return err_set(e, "seccomp: cannot make the signer's filter");
+	rc = build_list(ctx, signer_allowed, sizeof(signer_allowed) /
+	    sizeof(signer_allowed[0]));
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc == -EOPNOTSUPP || rc == -ENOSYS) {
+		log_warn("seccomp: not available here (%s); the signer runs "
+		    "without its system call filter", strerror(-rc));
+		return 0;
+	}
+	if (rc < 0) {
+		errno = -rc;
+		return err_sys(e, "seccomp: cannot apply the signer's filter");
+	}
+	return 0;
 }
 
 int

@@ -20,5 +20,8 @@ enum sandbox_mode {
  * already (systemd's, or an older hsysd's across a handover): then it
  * says so and adds none. */
 int	sandbox_apply(enum sandbox_mode, struct err *);
+/* The key process's signer's own, narrower allow-list (hsysd's main()
+ * for --key-signer), stacked on any filter in place; before any thread. */
+int	sandbox_apply_signer(struct err *);
 
 #endif

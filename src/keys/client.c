@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "common/err.h"
+#include "common/fdpass.h"
 #include "keys/keys.h"
 
 #define KEYS_WAIT_MS		5000
@@ -126,40 +127,25 @@ now_ms(void)
 }
 
 /* Sends a request (with a descriptor when pass is not -1) and waits for
- * its answer: 0, or -1 when the channel is broken or too slow. Answers
+ * its answer: 0, -2 when the channel has ended (the key process that
+ * served it is gone), or -1 when it is broken otherwise or too slow. Answers
  * to earlier requests that timed out are skipped. */
 static int
 round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
     struct keys_ans *a, struct err *e)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(sizeof(int))];
-	} cm;
 	unsigned char buf[KEYS_ANS_MAX];
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int64_t deadline = now_ms() + wait_ms;
-	struct cmsghdr *cmh;
+	size_t len;
 	ssize_t n;
 	int left;
 
-	iov.iov_len = keys_req_encode(r, buf);
-	if (pass != -1) {
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.space;
-		msg.msg_controllen = sizeof(cm.space);
-		cmh = CMSG_FIRSTHDR(&msg);
-		cmh->cmsg_level = SOL_SOCKET;
-		cmh->cmsg_type = SCM_RIGHTS;
-		cmh->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmh), &pass, sizeof(int));
+	len = keys_req_encode(r, buf);
+	if (fdpass_send(fd, buf, len, pass) != (ssize_t)len) {
+		err_sys(e, "cannot reach the key process");
+		return -2;
 	}
-	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)iov.iov_len)
-		return err_sys(e, "cannot reach the key process");
 	for (;;) {
 		if ((left = (int)(deadline - now_ms())) <= 0)
 			return err_set(e, "the key process did not answer "
@@ -171,8 +157,10 @@ round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (n <= 0)
-			return err_set(e, "the key process is gone");
+		if (n <= 0) {
+			err_set(e, "the key process is gone");
+			return -2;
+		}
 		if (keys_ans_decode(buf, (size_t)n, a) == -1)
 			return err_set(e, "the key process answered something "
 			    "malformed");
@@ -191,7 +179,7 @@ main_call(struct keys_client *c, struct keys_req *r, int pass, int wait_ms,
 	pthread_mutex_lock(&c->lock);
 	r->id = atomic_fetch_add(&c->next_id, 1);
 	rc = c->fd == -1 ? err_set(e, "no key process is running") :
-	    round_trip(c->fd, r, pass, wait_ms, a, e);
+	    round_trip(c->fd, r, pass, wait_ms, a, e) < 0 ? -1 : 0;
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0 && a->status != KEYS_OK)
 		return err_set(e, "the key process refused: %s",
@@ -208,22 +196,93 @@ keys_client_reload(struct keys_client *c, struct err *e)
 	return main_call(c, &r, -1, KEYS_RELOAD_WAIT_MS, &a, e);
 }
 
-int
-keys_client_channel(struct keys_client *c, int *fd, struct err *e)
+/* A request on the main channel with a new socketpair's end: *fd is the
+ * other end. */
+static int
+main_call_pair(struct keys_client *c, struct keys_req *r, int wait_ms,
+    struct keys_ans *a, int *fd, struct err *e)
 {
-	struct keys_req r = { .op = KEYS_OP_CHANNEL };
-	struct keys_ans a;
 	int sv[2], rc;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return err_sys(e, "cannot make a channel to the key process");
-	rc = main_call(c, &r, sv[1], KEYS_WAIT_MS, &a, e);
+	rc = main_call(c, r, sv[1], wait_ms, a, e);
 	close(sv[1]);
 	if (rc == -1) {
 		close(sv[0]);
 		return -1;
 	}
 	*fd = sv[0];
+	return 0;
+}
+
+int
+keys_client_channel(struct keys_client *c, int *fd, struct err *e)
+{
+	struct keys_req r = { .op = KEYS_OP_CHANNEL };
+	struct keys_ans a;
+
+	return main_call_pair(c, &r, KEYS_WAIT_MS, &a, fd, e);
+}
+
+int
+keys_client_control(struct keys_client *c, int *fd, struct err *e)
+{
+	struct keys_req r = { .op = KEYS_OP_CONTROL };
+	struct keys_ans a = { .status = KEYS_OK };
+
+	if (main_call_pair(c, &r, KEYS_WAIT_MS, &a, fd, e) == 0)
+		return 0;
+	/* A key process from before the monitor: a channel, as then. */
+	if (a.status == KEYS_EMALFORMED)
+		return keys_client_channel(c, fd, e);
+	return -1;
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+int
+keys_client_renew(struct keys_client *c, int *fd, pid_t *pid, int *status,
+    struct err *e)
+{
+	struct keys_req r = { .op = KEYS_OP_RENEW };
+	struct keys_ans a = { .status = KEYS_OK };
+
+	*status = -1;
+	if (main_call_pair(c, &r, KEYS_WAIT_MS, &a, fd, e) == 0) {
+		if (a.siglen != 4) {
+			close(*fd);
+			return err_set(e, "the key process answered RENEW "
+			    "with something malformed");
+		}
+		*pid = (pid_t)get_u32(a.sig);
+		*status = KEYS_OK;
+		return 0;
+	}
+	if (a.status != KEYS_OK)
+		*status = (int)a.status;
+	return -1;
+}
+
+int
+keys_renew_result(int fd, int *wstatus)
+{
+	unsigned char buf[KEYS_ANS_MAX];
+	struct keys_ans a;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n <= 0 || keys_ans_decode(buf, (size_t)n, &a) == -1 ||
+	    a.status != KEYS_OK || a.siglen != 4)
+		return -1;
+	*wstatus = (int)get_u32(a.sig);
 	return 0;
 }
 
@@ -262,20 +321,21 @@ keys_client_sign(struct keys_client *c, struct keys_req *r,
     struct keys_ans *a, struct err *e)
 {
 	struct thread_chan *tc;
-	int tries;
+	int tries, rc;
 
 	r->op = KEYS_OP_SIGN;
 	/* A second try only on a new channel: the key process was
-	 * replaced since this thread's last call. */
+	 * replaced since this thread's last call, or its channel ended
+	 * (the monitor starts the signer again). */
 	for (tries = 0; tries < 2; tries++) {
 		if ((tc = thread_chan(c, e)) == NULL)
 			return -1;
 		r->id = atomic_fetch_add(&c->next_id, 1);
-		if (round_trip(tc->fd, r, -1, KEYS_WAIT_MS, a, e) == 0)
+		if ((rc = round_trip(tc->fd, r, -1, KEYS_WAIT_MS, a, e)) == 0)
 			return 0;
 		close(tc->fd);
 		tc->fd = -1;
-		if (tc->gen == atomic_load(&c->gen))
+		if (rc != -2 && tc->gen == atomic_load(&c->gen))
 			return -1;
 	}
 	return -1;

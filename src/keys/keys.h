@@ -7,7 +7,10 @@
  *               sockets (pure: encode, and a decoder that refuses anything
  *               but what this header describes; fuzzed, tests/fuzz)
  *   table.c     the keys current bindings use, read from the store
- *   proc.c      the key process: started by hsysd, one thread per
+ *   monitor.c   the root part hsysd starts: holds hsysd's control
+ *               channels, starts the signer again when it dies, runs
+ *               ACME renewals (RENEW) as root; reads no key
+ *   proc.c      the signer: started by the monitor, one thread per
  *               channel, signs a digest with a key of the table
  *   client.c    hsysd's side: the main channel, one channel per thread,
  *               a signature's round trip
@@ -47,15 +50,19 @@ struct err;
  *            only, else zeros)
  *   44  ...  the digest (SIGN only)
  *
- * so SIGN is exactly 44 + the digest's length bytes, RELOAD and CHANNEL
- * exactly 44. CHANNEL carries one descriptor (SCM_RIGHTS): a new channel
- * for the key process to serve. An answer:
+ * so SIGN is exactly 44 + the digest's length bytes, RELOAD, CHANNEL,
+ * RENEW and CONTROL exactly 44. CHANNEL carries one descriptor
+ * (SCM_RIGHTS): a new channel for the key process to serve. RENEW and
+ * CONTROL are the monitor's, taken only on a control channel (hsysd's
+ * main one): RENEW carries the socket on which the renewal's end is told,
+ * CONTROL a new control channel (hand-over). An answer:
  *
  *    0  u8   version
  *    1  u8   status (KEYS_OK, KEYS_E*)
  *    2  u16  length of what follows (SIGN: the signature; else 0)
  *    4  u32  id of the request
- *    8  ...  the signature
+ *    8  ...  the signature; RENEW: u32 pid of the renewal; the message
+ *            RENEW's socket gets when it ends: u32 its wait status
  *
  * A new version of the format gets a new KEYS_VERSION; a key process
  * answers a version it does not speak with KEYS_EVERSION, so that an
@@ -73,7 +80,9 @@ struct err;
 enum keys_op {
 	KEYS_OP_SIGN = 1,	/* sign a digest with a key */
 	KEYS_OP_RELOAD = 2,	/* read the store's bindings again */
-	KEYS_OP_CHANNEL = 3	/* serve the descriptor sent with it */
+	KEYS_OP_CHANNEL = 3,	/* serve the descriptor sent with it */
+	KEYS_OP_RENEW = 4,	/* run `hsys cert acme renew --due` (control) */
+	KEYS_OP_CONTROL = 5	/* a new control channel (control) */
 };
 
 enum keys_alg {
@@ -94,8 +103,11 @@ enum keys_status {
 	KEYS_EVERSION = 2,	/* a version the key process does not speak */
 	KEYS_ENOKEY = 3,	/* no current binding uses that key */
 	KEYS_EMISMATCH = 4,	/* the algorithm does not fit the key */
-	KEYS_EFAILED = 5	/* the store or the signature failed */
+	KEYS_EFAILED = 5,	/* the store or the signature failed */
+	KEYS_EDENIED = 6,	/* only a control channel may ask that */
+	KEYS_EBUSY = 7		/* a renewal runs already */
 };
+#define KEYS_STATUS_MAX	KEYS_EBUSY
 
 struct keys_req {
 	enum keys_op	 op;
@@ -151,10 +163,20 @@ int	keys_id(EVP_PKEY *, unsigned char out[KEYS_ID_LEN]);
  * caller's end. exe NULL: no exec, the child runs keys_proc_main itself
  * (unit tests; only before any thread starts). */
 #define KEYS_PROC_ARG	"--key-process"
+#define KEYS_SIGNER_ARG	"--key-signer"
 #define KEYS_PROC_FD	3
+/* The monitor stops a renewal running longer (daemon/renew.h's). */
+#define KEYS_RENEW_MAX_S	900
 int	keys_spawn(const char *exe, int to_syslog, int *fd, pid_t *pid,
 	    struct err *);
-/* The key process's body, on the channel fd (proc.c); never returns. */
+/* The monitor's body, on hsysd's control channel fd (monitor.c); it
+ * starts the signer (keys_proc_main: signer_exe run as `hsysd-keys
+ * --key-signer syslog|stderr`; NULL: forked only) and starts it again when
+ * it ends. Never returns. */
+void	keys_monitor_main(int fd, const char *signer_exe, int to_syslog)
+	    __attribute__((noreturn));
+/* The signer's body, on the monitor's channel fd (proc.c); never
+ * returns. */
 void	keys_proc_main(int fd) __attribute__((noreturn));
 
 /* --- hsysd's side (client.c) ---------------------------------------- */
@@ -175,6 +197,20 @@ int	keys_client_reload(struct keys_client *, struct err *);
 /* A new channel to the key process: *fd is ours to use or to pass on
  * (hand-over). */
 int	keys_client_channel(struct keys_client *, int *fd, struct err *);
+/* A new control channel to the monitor (hand-over): *fd is ours to pass
+ * on. A key process from before the monitor refuses CONTROL: then a
+ * CHANNEL, as before. */
+int	keys_client_control(struct keys_client *, int *fd, struct err *);
+/* Asks the monitor to run `hsys cert acme renew --due` as root: 0 with
+ * *fd, the socket on which keys_renew_result reads its end, and *pid, the
+ * renewal's; -1 with *status KEYS_EBUSY (one runs), KEYS_EMALFORMED (a
+ * key process from before RENEW) or KEYS_EFAILED (none could start, or
+ * no key process: *status -1). */
+int	keys_client_renew(struct keys_client *, int *fd, pid_t *pid,
+	    int *status, struct err *);
+/* RENEW's end, read from its socket: 0 with the wait status, or -1 when
+ * the monitor is gone (or answered something else). */
+int	keys_renew_result(int fd, int *wstatus);
 /* One signature: the request's round trip on the calling thread's own
  * channel (opened at its first call). 0 with the answer (whose status may
  * say no), or -1 when the key process cannot be reached. */

@@ -26,4 +26,9 @@ void	keys_table_free(struct keys_table *);
 EVP_PKEY *keys_table_find(const struct keys_table *,
 	    const unsigned char id[KEYS_ID_LEN]);
 
+/* keys_spawn's child: the monitor (signer 0) or the signer (1), exe run
+ * with KEYS_PROC_ARG or KEYS_SIGNER_ARG. */
+int	keys_spawn_as(const char *exe, int to_syslog, int signer, int *fd,
+	    pid_t *pid, struct err *);
+
 #endif

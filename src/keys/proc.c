@@ -1,8 +1,10 @@
 /*
- * proc — the key process (relayd's `ca`, h2o's neverbleed): the only
- * process that reads private keys. hsysd starts it before any thread
- * (keys_spawn); it reads the store's bindings' keys (table.c) and signs
- * digests for whoever holds one of its channels, and nothing else.
+ * proc — the signer (relayd's `ca`, h2o's neverbleed): the only process
+ * that reads private keys. The monitor (monitor.c) starts it, and again
+ * when it ends; it reads the store's bindings' keys (table.c) and signs
+ * digests for whoever holds one of its channels, and nothing else. RENEW
+ * and CONTROL are the monitor's: asked here, on a worker's channel or the
+ * monitor's, they are refused (KEYS_EDENIED).
  *
  * Channels are SOCK_SEQPACKET socketpairs: only their holders can speak
  * (nothing is named in the filesystem). The first is made by keys_spawn;
@@ -33,6 +35,7 @@
 #include <openssl/rsa.h>
 
 #include "common/err.h"
+#include "common/fdpass.h"
 #include "daemon/log.h"
 #include "keys/keys_int.h"
 
@@ -222,10 +225,11 @@ static void *serve_channel(void *);
 struct channel {
 	struct keyproc	*kp;
 	int		 fd;
+	int		 first;		/* the monitor's: its end ends us */
 };
 
 static int
-start_channel(struct keyproc *kp, int fd)
+start_channel(struct keyproc *kp, int fd, int first)
 {
 	struct channel *c;
 	pthread_attr_t attr;
@@ -236,6 +240,7 @@ start_channel(struct keyproc *kp, int fd)
 		return -1;
 	c->kp = kp;
 	c->fd = fd;
+	c->first = first;
 	atomic_fetch_add(&kp->channels, 1);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -254,37 +259,14 @@ start_channel(struct keyproc *kp, int fd)
 static ssize_t
 recv_msg(int fd, unsigned char *buf, size_t size, int *passed)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(4 * sizeof(int))];
-	} cm;
-	struct iovec iov = { .iov_base = buf, .iov_len = size };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cm.space, .msg_controllen = sizeof(cm.space) };
-	struct cmsghdr *c;
 	ssize_t n;
-	size_t i, nfd;
-	int fds[4];
+	int nfd, flags;
 
-	*passed = -1;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	for (c = CMSG_FIRSTHDR(&msg); n >= 0 && c != NULL;
-	    c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
-		for (i = 0; i < nfd; i++) {
-			if (*passed == -1)
-				*passed = fds[i];
-			else
-				close(fds[i]);
-		}
-	}
+	n = fdpass_recv(fd, buf, size, passed, 1, &nfd, &flags);
+	if (nfd == 0)
+		*passed = -1;
 	/* A message longer than any request was cut: refuse it whole. */
-	if (n > 0 && (msg.msg_flags & MSG_TRUNC))
+	if (n > 0 && (flags & MSG_TRUNC))
 		return (ssize_t)size + 1;
 	return n;
 }
@@ -318,9 +300,12 @@ answer(struct keyproc *kp, struct ctx_cache *cc, int fd,
 			log_warn("key process: %s", e.msg);
 			a.status = KEYS_EFAILED;
 		}
-	} else if (a.status == KEYS_OK && r.op == KEYS_OP_CHANNEL) {
+	} else if (a.status == KEYS_OK && (r.op == KEYS_OP_RENEW ||
+	    r.op == KEYS_OP_CONTROL))
+		a.status = KEYS_EDENIED;
+	else if (a.status == KEYS_OK && r.op == KEYS_OP_CHANNEL) {
 		if (passed == -1 || !channel_ok(passed) ||
-		    start_channel(kp, passed) == -1)
+		    start_channel(kp, passed, 0) == -1)
 			a.status = KEYS_EFAILED;
 		else
 			passed = -1;	/* the new thread's */
@@ -348,7 +333,8 @@ serve(struct keyproc *kp, int fd)
 	close(fd);
 }
 
-/* The last channel to end ends the process. */
+/* The monitor's channel ending (the monitor is gone), or the last
+ * channel, ends the process. */
 static void *
 serve_channel(void *arg)
 {
@@ -356,7 +342,7 @@ serve_channel(void *arg)
 
 	free(arg);
 	serve(c.kp, c.fd);
-	if (atomic_fetch_sub(&c.kp->channels, 1) == 1)
+	if (atomic_fetch_sub(&c.kp->channels, 1) == 1 || c.first)
 		_exit(0);
 	return NULL;
 }
@@ -391,7 +377,7 @@ keys_proc_main(int fd)
 	if (reload(&kp, &e) == -1)
 		log_warn("key process: %s; it signs nothing until the store "
 		    "can be read", e.msg);
-	if (start_channel(&kp, fd) == -1) {
+	if (start_channel(&kp, fd, 1) == -1) {
 		log_err("key process: cannot start a thread");
 		_exit(1);
 	}
@@ -404,9 +390,10 @@ keys_proc_main(int fd)
  * open but stdin, stdout and stderr is closed: the key process holds no
  * listener, no lock, no client. */
 static void
-child(int fd, const char *exe, int to_syslog)
+child(int fd, const char *exe, int to_syslog, int signer)
 {
-	char *argv[] = { (char *)"hsysd-keys", (char *)KEYS_PROC_ARG,
+	char *argv[] = { (char *)(signer ? "hsysd-keys" : "hsysd-keymon"),
+	    (char *)(signer ? KEYS_SIGNER_ARG : KEYS_PROC_ARG),
 	    (char *)(to_syslog ? "syslog" : "stderr"), NULL };
 
 	if (fd != KEYS_PROC_FD) {
@@ -416,18 +403,20 @@ child(int fd, const char *exe, int to_syslog)
 	} else if (fcntl(fd, F_SETFD, 0) == -1)
 		_exit(127);
 	(void)close_range(KEYS_PROC_FD + 1, ~0U, 0);
-	if (exe == NULL)
+	if (exe == NULL && signer)
 		keys_proc_main(KEYS_PROC_FD);
+	if (exe == NULL)
+		keys_monitor_main(KEYS_PROC_FD, NULL, to_syslog);
 	execv(exe, argv);
 	_exit(127);
 }
 
 int
-keys_spawn(const char *exe, int to_syslog, int *fdp, pid_t *pidp,
-    struct err *e)
+keys_spawn_as(const char *exe, int to_syslog, int signer, int *fdp,
+    pid_t *pidp, struct err *e)
 {
+	pid_t parent = getpid(), pid;
 	int sv[2];
-	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return err_sys(e, "cannot make the key process's channel");
@@ -436,10 +425,24 @@ keys_spawn(const char *exe, int to_syslog, int *fdp, pid_t *pidp,
 		close(sv[1]);
 		return err_sys(e, "cannot start the key process");
 	}
-	if (pid == 0)
-		child(sv[1], exe, to_syslog);
+	if (pid == 0) {
+		/* The signer ends with its monitor: a monitor killed leaves
+		 * no signer nobody restarts. Also when the monitor's channel
+		 * ends (keys_proc_main), for a filter that refuses this. */
+		if (signer && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0 &&
+		    getppid() != parent)
+			_exit(127);
+		child(sv[1], exe, to_syslog, signer);
+	}
 	close(sv[1]);
 	*fdp = sv[0];
 	*pidp = pid;
 	return 0;
+}
+
+int
+keys_spawn(const char *exe, int to_syslog, int *fdp, pid_t *pidp,
+    struct err *e)
+{
+	return keys_spawn_as(exe, to_syslog, 0, fdp, pidp, e);
 }

@@ -153,6 +153,8 @@ keys_req_decode(const unsigned char *p, size_t len, struct keys_req *r)
 		return decode_sign(p, len, r);
 	case KEYS_OP_RELOAD:
 	case KEYS_OP_CHANNEL:
+	case KEYS_OP_RENEW:
+	case KEYS_OP_CONTROL:
 		/* Nothing but the op and the id. */
 		if (len != KEYS_REQ_FIXED || !all_zero(p + 2, 2) ||
 		    !all_zero(p + 8, KEYS_REQ_FIXED - 8))
@@ -181,7 +183,7 @@ keys_ans_decode(const unsigned char *p, size_t len, struct keys_ans *a)
 	size_t n;
 
 	memset(a, 0, sizeof(*a));
-	if (len < KEYS_ANS_FIXED || p[0] != KEYS_VERSION || p[1] > KEYS_EFAILED)
+	if (len < KEYS_ANS_FIXED || p[0] != KEYS_VERSION || p[1] > KEYS_STATUS_MAX)
 		return -1;
 	n = get16(p + 2);
 	if (n > KEYS_SIG_MAX || len != KEYS_ANS_FIXED + n ||
@@ -210,6 +212,10 @@ keys_status_string(enum keys_status s)
 		return "the algorithm does not fit the key";
 	case KEYS_EFAILED:
 		return "the key process failed to sign";
+	case KEYS_EDENIED:
+		return "only hsysd's control channel may ask that";
+	case KEYS_EBUSY:
+		return "a renewal runs already";
 	}
 	return "unknown status";
 }

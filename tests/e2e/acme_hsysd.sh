@@ -5,8 +5,10 @@
 # for a name with no binding; a binding with certhash=acme:NAME that
 # follows a renewal while a download is in flight (it completes, new
 # handshakes see the new certificate, show sslcert names it); a failed
-# renewal's back-off in list, servicestate and the metrics page; and the
-# renewal hsysd starts by itself when a certificate is due.
+# renewal's back-off in list, servicestate and the metrics page; the
+# renewal hsysd starts by itself when a certificate is due, run by the key
+# process's monitor; and the same under an hsysd serving as nobody
+# (--user): the renewal runs as root and succeeds.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv \
@@ -205,7 +207,9 @@ t_ok "register again (pebble forgot its accounts)" hsys cert acme register \
 store_sql "UPDATE acme_cert SET next_renewal = 1 WHERE name = 'two.example.test';
 UPDATE meta SET value = value + 1 WHERE key = 'generation'" >/dev/null
 t_ok "hsysd starts the renewal" wait_until 30 grep -q \
-    'acme: renewal started' "$T/d.log"
+    'acme: renewal started .pid [0-9]*, by the key process' "$T/d.log"
+t_grep "the key process's monitor runs it" \
+    'hsysd-keymon.*key process: renewal started' "$T/d.log"
 t_ok "which renews it" wait_until 60 grep -q 'Renewed two.example.test' \
     "$T/d.log"
 t_ok "and ends" wait_until 30 grep -q 'acme: renewal (pid [0-9]*) ended: exit 0' \
@@ -228,4 +232,34 @@ t_ok "acme list" hsys cert acme list
 t_grep "it is due, and why" 'last error: revoked by the admin' "$T/out"
 t_fail "revoking a name that does not exist" 1 hsys cert acme revoke nope
 t_nogrep "no key in hsysd's log" 'PRIVATE KEY' "$T/d.log"
+
+# --- under --user nobody: the renewal runs as root, in the key part -------
+if [ "$(id -u)" = 0 ]; then
+	kill "$dpid"
+	t_ok "the root hsysd stops" wait_until 30 gone "$dpid"
+	t_eq "the keys are root's alone" \
+	    "$(stat -c '%U %a' "$HSYS_HOME/keys.db")" "root 600"
+	t0=$(date +%s%N)
+	start_hsysd -l "$T/u.log" -p upid --workers 1 --user nobody
+	t_eq "an hsysd serving as nobody" "$(grep -E '^Uid:' \
+	    "/proc/$upid/status" | tr -s '\t ' ' ' | cut -d' ' -f2)" 65534
+	# two.example.test is due since its revocation: a new hsysd starts
+	# its renewal at once.
+	t_ok "starts the due renewal, by the key process" wait_until 30 grep -q \
+	    'acme: renewal started .pid [0-9]*, by the key process' "$T/u.log"
+	t_ok "which renews it (as root: it read keys.db)" wait_until 60 \
+	    grep -q 'Renewed two.example.test' "$T/u.log"
+	t_ok "and ends with status 0" wait_until 30 grep -q \
+	    'acme: renewal (pid [0-9]*) ended: exit 0' "$T/u.log"
+	echo "# hsysd start to the renewal's end under --user: $((($(date +%s%N) - t0) / 1000000)) ms"
+	t_nogrep "no permission error" 'ermission denied|cannot open' "$T/u.log"
+	t_ok "acme list --json" hsys cert acme list --json
+	cp "$T/out" "$T/list3.json"
+	t_ok "the renewal is recorded" /usr/bin/python3 -c '
+import json, sys
+c = {r["name"]: r for r in json.load(open(sys.argv[1]))}["two.example.test"]
+assert c["failures"] == 0 and c["last_error"] == "", c' "$T/list3.json"
+	kill "$upid"
+	t_ok "it stops" wait_until 30 gone "$upid"
+fi
 t_done

@@ -21,9 +21,11 @@ hsys cert export "$EC" --pem "$T/ec.pem" --with-key >/dev/null 2>&1
 hsys cert export "$RSA" --pem "$T/rsa.pem" --with-key >/dev/null 2>&1
 
 start_hsysd --workers 2
-KPID=$(pgrep -P "$dpid" -x hsysd-keys)
-t_ok "hsysd started its key process" test -n "$KPID"
-t_grep "and says so" "key process started .pid $KPID" "$T/d.log"
+MPID=$(pgrep -P "$dpid" -x hsysd-keymon)
+t_ok "hsysd started its key process's monitor" test -n "$MPID"
+t_grep "and says so" "key process started .pid $MPID" "$T/d.log"
+t_ok "which started the signer" wait_until 10 pgrep -P "$MPID" -x hsysd-keys
+KPID=$(pgrep -P "$MPID" -x hsysd-keys)
 
 # hs NAME ARGS...: a full handshake; prints the peer's signature type.
 hs() {
@@ -45,14 +47,19 @@ for i in 1 2 3 4 5 6 7 8; do hs ec.test >/dev/null; hs rsa.test >/dev/null; done
 SCAN="/usr/bin/python3 $TOP/tests/e2e/lib/memscan.py"
 $SCAN "$dpid" "$T/ec.pem" "$T/rsa.pem" >"$T/serving.scan"
 $SCAN "$KPID" "$T/ec.pem" "$T/rsa.pem" >"$T/keys.scan"
+$SCAN "$MPID" "$T/ec.pem" "$T/rsa.pem" >"$T/monitor.scan"
 t_grep "the serving process was scanned" '^scanned [1-9][0-9]* bytes' \
     "$T/serving.scan"
 t_nogrep "no private key bytes in the serving process" '^FOUND' \
     "$T/serving.scan"
+t_grep "the monitor was scanned" '^scanned [1-9][0-9]* bytes' \
+    "$T/monitor.scan"
+t_nogrep "no private key bytes in the monitor (it reads none)" '^FOUND' \
+    "$T/monitor.scan"
 for form in "ec.pem EC scalar little-endian limbs" \
     "rsa.pem RSA d little-endian limbs" "rsa.pem RSA p little-endian limbs" \
     "rsa.pem RSA q little-endian limbs"; do
-	t_grep "the key process holds the $form" "FOUND $T/$form" \
+	t_grep "the signer holds the $form" "FOUND $T/$form" \
 	    "$T/keys.scan"
 done
 t_done

@@ -5,12 +5,15 @@
  *
  * Besides crashes and sanitizer reports it asserts their contract:
  *  - a request is accepted only at its exact length (44, or 44 and the
- *    digest's length for SIGN), with a known op, algorithm and digest, a
- *    PSS salt length equal to the digest's (0 otherwise), and zeros in
- *    every field its op does not use;
+ *    digest's length for SIGN), with a known op (SIGN, RELOAD, CHANNEL,
+ *    RENEW, CONTROL), algorithm and digest, a PSS salt length equal to
+ *    the digest's (0 otherwise), and zeros in every field its op does not
+ *    use: for RELOAD, CHANNEL, RENEW and CONTROL every byte but the
+ *    version, the op and the id;
  *  - an accepted request re-encodes (keys_req_encode) to the same bytes;
- *  - an accepted answer is exactly 8 bytes and its signature, and
- *    re-encodes to the same bytes.
+ *  - an accepted answer is exactly 8 bytes and its signature (RENEW's:
+ *    a pid or a wait status), with a known status, and re-encodes to the
+ *    same bytes.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -34,8 +37,15 @@ check_request(const uint8_t *data, size_t size)
 	if (r.op == KEYS_OP_SIGN) {
 		assert(r.dlen == keys_md_size(r.md) && r.dlen != 0);
 		assert(r.saltlen == (r.alg == KEYS_ALG_RSA_PSS ? r.dlen : 0));
-	} else
-		assert(r.op == KEYS_OP_RELOAD || r.op == KEYS_OP_CHANNEL);
+	} else {
+		size_t i;
+
+		assert(r.op == KEYS_OP_RELOAD || r.op == KEYS_OP_CHANNEL ||
+		    r.op == KEYS_OP_RENEW || r.op == KEYS_OP_CONTROL);
+		for (i = 2; i < KEYS_REQ_FIXED; i++)
+			assert((i >= 4 && i < 8) || data[i] == 0);
+	}
+	assert(data[0] == KEYS_VERSION);
 	n = keys_req_encode(&r, again);
 	assert(n == size && memcmp(again, data, size) == 0);
 }
@@ -51,6 +61,7 @@ check_answer(const uint8_t *data, size_t size)
 		return;
 	assert(size == KEYS_ANS_FIXED + a.siglen && a.siglen <= KEYS_SIG_MAX);
 	assert(a.status == KEYS_OK || a.siglen == 0);
+	assert(a.status <= KEYS_STATUS_MAX);
 	n = keys_ans_encode(&a, again);
 	assert(n == size && memcmp(again, data, size) == 0);
 }

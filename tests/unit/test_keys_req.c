@@ -129,6 +129,55 @@ test_answers(void)
 	CHECK(keys_ans_decode(buf, n, &d) == -1);
 }
 
+/* RENEW and CONTROL (the monitor's, issue 17): 44 bytes like RELOAD, a
+ * new op in the same version, so an older key process refuses them as
+ * malformed and a newer one still reads the older requests. */
+static void
+test_renew(void)
+{
+	static const unsigned char wire[KEYS_REQ_FIXED] = { 1, 4, 0, 0,
+	    0x78, 0x56, 0x34, 0x12 };
+	struct keys_req r = { .op = KEYS_OP_RENEW, .id = 0x12345678 }, d;
+	struct keys_req ctl = { .op = KEYS_OP_CONTROL };
+	unsigned char buf[KEYS_REQ_MAX];
+	struct keys_ans a = { .status = KEYS_OK, .id = 3, .siglen = 4 }, ad;
+	size_t i;
+
+	CHECK(keys_req_encode(&r, buf) == KEYS_REQ_FIXED);
+	CHECK(memcmp(buf, wire, sizeof(wire)) == 0);
+	CHECK(keys_req_decode(wire, sizeof(wire), &d) == KEYS_OK &&
+	    d.op == KEYS_OP_RENEW && d.id == 0x12345678);
+	CHECK(keys_req_encode(&ctl, buf) == KEYS_REQ_FIXED);
+	CHECK(keys_req_decode(buf, KEYS_REQ_FIXED, &d) == KEYS_OK &&
+	    d.op == KEYS_OP_CONTROL);
+	/* Nothing but the op and the id: every other byte refused. */
+	for (i = 2; i < KEYS_REQ_FIXED; i++)
+		if (i < 4 || i >= 8)
+			CHECK(mutated(&r, i, 1, 0) == KEYS_EMALFORMED);
+	CHECK(mutated(&r, 0, KEYS_VERSION, KEYS_REQ_FIXED + 1) ==
+	    KEYS_EMALFORMED);
+	CHECK(mutated(&r, 0, KEYS_VERSION, KEYS_REQ_FIXED - 1) ==
+	    KEYS_EMALFORMED);
+	CHECK(mutated(&r, 0, 2, 0) == KEYS_EVERSION);
+	CHECK(mutated(&r, 1, 6, 0) == KEYS_EMALFORMED);	/* no op 6 */
+	/* The answers: a pid or a wait status in 4 bytes; the new
+	 * statuses read back, none beyond. */
+	memcpy(a.sig, "\x01\x02\x00\x00", 4);
+	i = keys_ans_encode(&a, buf);
+	CHECK(i == KEYS_ANS_FIXED + 4);
+	CHECK(keys_ans_decode(buf, i, &ad) == 0 && ad.siglen == 4 &&
+	    ad.sig[0] == 1 && ad.sig[1] == 2);
+	a.status = KEYS_EDENIED;
+	i = keys_ans_encode(&a, buf);
+	CHECK(i == KEYS_ANS_FIXED);
+	CHECK(keys_ans_decode(buf, i, &ad) == 0 && ad.status == KEYS_EDENIED);
+	buf[1] = KEYS_EBUSY;
+	CHECK(keys_ans_decode(buf, i, &ad) == 0 && ad.status == KEYS_EBUSY);
+	buf[1] = KEYS_STATUS_MAX + 1;
+	CHECK(keys_ans_decode(buf, i, &ad) == -1);
+	CHECK(strcmp(keys_status_string(KEYS_EDENIED), "unknown status") != 0);
+}
+
 static void
 test_md_names(void)
 {
@@ -147,6 +196,7 @@ main(void)
 	RUN(test_round_trip);
 	RUN(test_refusals);
 	RUN(test_answers);
+	RUN(test_renew);
 	RUN(test_md_names);
 	return unit_done();
 }

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """keyprobe: hostile requests to a key process (docs/keys.md).
 
-    keyprobe.py HSYSD_PID KEYS_PID KEYID_HEX RSA_KEYID_HEX
+    keyprobe.py HSYSD_PID MONITOR_PID KEYID_HEX RSA_KEYID_HEX
 
-Takes a copy of hsysd's main channel (pidfd_getfd, as root), asks for a
-channel of its own on it (CHANNEL), and sends on that: garbage, an
-oversized message, a version it does not speak, a key no binding uses, the
-wrong algorithm for a key, a CHANNEL without a descriptor and with a pipe,
-then a good request. Prints one line per case: "NAME STATUS" (the answer's
-status number, or "none").
+Takes a copy of hsysd's control channel to the key process's monitor
+(pidfd_getfd, as root), asks for a channel of its own on it (CHANNEL, which
+the monitor passes to the signer), and sends on that: garbage, an oversized
+message, a version it does not speak, a key no binding uses, the wrong
+algorithm for a key, a CHANNEL without a descriptor and with a pipe, a
+RENEW and a CONTROL (the monitor's, refused on a signer's channel), then a
+good request. On the control channel: a malformed RENEW, and one without
+its socket. Prints one line per case: "NAME STATUS" (the answer's status
+number, or "none").
 """
 import ctypes
 import os
@@ -71,6 +74,16 @@ def main():
     print("channel", ask(main_ch, req(3, rid=0x7fff0001), [theirs.fileno()],
                          rid=0x7fff0001))
     theirs.close()
+    mr, mw = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    print("control-renew-malformed",
+          ask(main_ch, req(4, alg=1, rid=0x7fff0002), [mw.fileno()],
+              rid=0x7fff0002))
+    print("control-renew-no-fd", ask(main_ch, req(4, rid=0x7fff0003),
+                                     rid=0x7fff0003))
+    print("control-renew-pipe", ask(main_ch, req(4, rid=0x7fff0004),
+                                    [os.pipe()[0]], rid=0x7fff0004))
+    mr.close()
+    mw.close()
     main_ch.close()
     cases = [
         ("garbage", os.urandom(100)),
@@ -83,11 +96,18 @@ def main():
         ("wrong-alg", req(1, 1, 1, 5, 0, 32, rsa, bytes(32))),
         ("rsa-on-ec", req(1, 2, 1, 5, 0, 32, ec, bytes(32))),
         ("channel-no-fd", req(3, rid=9)),
+        ("renew-on-channel", req(4, rid=13)),
+        ("control-on-channel", req(5, rid=14)),
     ]
     for name, msg in cases:
         print(name, ask(ours, msg))
     r, w = os.pipe()
     print("channel-pipe", ask(ours, req(3, rid=10), [r]))
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    print("renew-on-channel-fd", ask(ours, req(4, rid=15), [b.fileno()]))
+    print("control-on-channel-fd", ask(ours, req(5, rid=16), [b.fileno()]))
+    a.close()
+    b.close()
     print("good-ecdsa", ask(ours, req(1, 1, 1, 11, 0, 32, ec, bytes(32))))
     print("good-pss", ask(ours, req(1, 3, 2, 12, 48, 48, rsa, bytes(48))))
     ours.close()
