@@ -450,6 +450,8 @@ cli_acme_delete(int argc, char **argv)
 
 	if ((rc = opts(argc, argv, delete_usage, cmd, &r, &name, NULL)) != 0)
 		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (r.force || r.due || r.timeout != RENEW_TIMEOUT)
+		return cli_usage(cmd, "delete takes a name and no option");
 	if (name == NULL)
 		return cli_usage(cmd, "name the ACME certificate to delete");
 	/* A renewal running would write the row back. */
