@@ -14,6 +14,11 @@
  *                challenges, finalize, download
  *   record.c     the acme_cert rows: what was ordered, and the current
  *                certificate
+ *   obtain.c     an order from a record, kept in the store, the row moved
+ *   schedule.c   when to renew: two thirds, ARI's window, the back-off
+ *   ari.c        ACME Renewal Information (RFC 9773): the window, asked
+ *                after issuance and again when its time comes; the
+ *                certificate identifier `replaces` carries
  *   pending.c    the acme_challenge rows: challenges hsysd answers
  *   publish.c    an order's challenges into those rows, and hsysd told;
  *                the interim responder when no hsysd runs

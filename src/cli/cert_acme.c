@@ -66,7 +66,8 @@ static const char list_usage[] =
 "usage: hsys cert acme list [--json]\n"
 "\n"
 "Lists the certificates obtained by ACME: name, names, current thumbprint,\n"
-"expiry, store, challenge, next renewal, failures and the last error.\n";
+"expiry, store, challenge, next renewal, when the server's renewal\n"
+"information is asked again, failures and the last error.\n";
 
 enum {
 	O_SERVER = 256, O_CA_FILE, O_EMAIL, O_EAB_KID, O_EAB_KEY, O_TOS,

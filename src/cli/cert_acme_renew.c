@@ -303,7 +303,9 @@ revoke_post(struct store *s, const struct acme_cert *rec, long reason,
 	if (certstore_find(s, rec->store, rec->thumbprint, &c, e) == -1 ||
 	    certstore_load(s, c.id, &x, NULL, e) == -1)
 		return -1;
-	if (acme_account_pick(s, NULL, &a, &akey, e) == -1)
+	/* The record's account: with accounts at several servers, the
+	 * only one would be ambiguous. */
+	if (acme_record_account(s, rec, NULL, &a, &akey, e) == -1)
 		goto out;
 	if (acme_client_init(&cl, a.server, a.ca_file, 0, e) == -1)
 		goto out;
@@ -340,14 +342,17 @@ cli_acme_revoke(int argc, char **argv)
 	struct store *s = NULL;
 	long reason = 0;
 	struct err e;
-	int rc;
+	int rc, lock = -1;
 
 	if ((rc = opts(argc, argv, revoke_usage, cmd, &r, &name, &reason))
 	    != 0)
 		return rc == 1 ? EXIT_OK : EXIT_USAGE;
 	if (name == NULL)
 		return cli_usage(cmd, "name the certificate to revoke");
-	if (store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
+	/* A renewal running would write the row back, undue. */
+	if ((rc = renew_lock(&lock, &e)) == 1)
+		err_set(&e, "a renewal is running; try again when it has ended");
+	if (rc != 0 || store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == -1 ||
 	    store_need_keys(s, &e) == -1 ||
 	    acme_cert_get(s, name, &rec, &e) == -1 ||
 	    revoke_post(s, &rec, reason, &e) == -1)
@@ -364,11 +369,15 @@ cli_acme_revoke(int argc, char **argv)
 	}
 	printf("Revoked %s (%s); it is due for renewal now\n", name,
 	    rec.thumbprint);
-	store_close(s);
-	return EXIT_OK;
+	rc = EXIT_OK;
+	goto out;
 fail:
+	rc = cli_fail(&e);
+out:
 	store_close(s);
-	return cli_fail(&e);
+	if (lock != -1)
+		close(lock);
+	return rc;
 }
 
 /* --- delete ------------------------------------------------------------ */
@@ -441,6 +450,8 @@ cli_acme_delete(int argc, char **argv)
 
 	if ((rc = opts(argc, argv, delete_usage, cmd, &r, &name, NULL)) != 0)
 		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (r.force || r.due || r.timeout != RENEW_TIMEOUT)
+		return cli_usage(cmd, "delete takes a name and no option");
 	if (name == NULL)
 		return cli_usage(cmd, "name the ACME certificate to delete");
 	/* A renewal running would write the row back. */

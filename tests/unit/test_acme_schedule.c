@@ -173,6 +173,50 @@ test_ari_apply(void)
 	CHECK(acme_cert_due_at(&c) == now + 600);
 }
 
+/* RFC 9773's example (section 4.1): keyIdentifier 69:88:5B:...:C8:D4 and
+ * serial 0x87654321 (DER value 00 87 65 43 21) name the certificate
+ * aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE: what `replaces` and the
+ * renewalInfo URL carry. */
+static void
+test_ari_cert_id(void)
+{
+	static const unsigned char kid[] = { 0x69, 0x88, 0x5B, 0x6B, 0x87,
+	    0x46, 0x40, 0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C,
+	    0xDE, 0x01, 0xC8, 0xD4 };
+	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	struct err e;
+	char *id = NULL;
+
+	CHECK(akid != NULL && x != NULL && key != NULL);
+	if (akid == NULL || x == NULL || key == NULL)
+		goto out;
+	akid->keyid = ASN1_OCTET_STRING_new();
+	CHECK(ASN1_OCTET_STRING_set(akid->keyid, kid, sizeof(kid)) == 1);
+	CHECK(ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), 0x87654321)
+	    == 1);
+	CHECK(X509_add1_ext_i2d(x, NID_authority_key_identifier, akid, 0, 0)
+	    == 1);
+	/* A whole certificate: OpenSSL reads extensions of a signed one. */
+	X509_set_version(x, 2);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"ari.test", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), DAY);
+	X509_set_pubkey(x, key);
+	CHECK(X509_sign(x, key, EVP_sha256()) > 0);
+	CHECK(acme_ari_cert_id(x, &id, &e) == 0);
+	CHECK(id != NULL && strcmp(id, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE")
+	    == 0);
+out:
+	free(id);
+	EVP_PKEY_free(key);
+	AUTHORITY_KEYID_free(akid);
+	X509_free(x);
+}
+
 int
 main(void)
 {
@@ -180,6 +224,7 @@ main(void)
 	RUN(test_window);
 	RUN(test_backoff);
 	RUN(test_ari_apply);
+	RUN(test_ari_cert_id);
 	RUN(test_tokens);
 	RUN(test_alpn_cert);
 	return unit_done();
