@@ -40,7 +40,7 @@ struct renew {
 	pid_t			 pid;		/* 0: none running */
 	int			 asked;		/* pid is the key process's */
 	int64_t			 spawned;	/* time() of the last start */
-	int64_t			 due;		/* the earliest next_renewal */
+	int64_t			 due;		/* the earliest acme_cert_due_at */
 	int			 rows;
 	int			 failed;	/* children that failed in a row */
 	struct hsysd		*timer_d;
@@ -90,8 +90,10 @@ scan_one(const struct acme_cert *c, void *arg)
 	struct scan *s = arg;
 
 	s->rows++;
-	if (s->due == 0 || c->next_renewal < s->due)
-		s->due = c->next_renewal;
+	/* next_renewal, or sooner when ARI is to be asked again (a window
+	 * the CA moves earlier renews then). */
+	if (s->due == 0 || acme_cert_due_at(c) < s->due)
+		s->due = acme_cert_due_at(c);
 	label(&s->metrics, "hsys_acme_certificate_expiry_days", c->name);
 	strbuf_printf(&s->metrics, "%.2f\n", (double)(c->not_after - s->now)
 	    / 86400.0);
