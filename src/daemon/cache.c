@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/digits.h"
 #include "common/strbuf.h"
 #include "daemon/cache.h"
 #include "http/http.h"
@@ -583,17 +584,18 @@ cache_head(struct cache *c, const struct cache_entry *e, int not_modified,
     uint64_t now_ms, const unsigned char **payload)
 {
 	struct proto_response r = { .status = not_modified ? 304 : 200 };
-	char age[24], len[24];
-	size_t area, need, off = 0;
+	char age[DIGITS_MAX], len[DIGITS_MAX];
+	size_t area, need, off = 0, alen, llen;
 	uint32_t i, n = 0;
-	int alen, llen;
 	unsigned char *p;
 
-	alen = snprintf(age, sizeof(age), "%llu", (unsigned long long)
-	    (now_ms > e->stored_ms ? (now_ms - e->stored_ms) / 1000 : 0));
-	llen = snprintf(len, sizeof(len), "%zu", e->blen);
+	/* Not snprintf: two of them were some 1,300 instructions a hit
+	 * (bench/callgrind with hsys-hello --cache 0). */
+	alen = digits_put(age, now_ms > e->stored_ms ? (now_ms - e->stored_ms) /
+	    1000 : 0, 10);
+	llen = digits_put(len, e->blen, 10);
 	area = proto_response_area(e->nf + 2);
-	need = area + (size_t)alen + (size_t)llen + 17 + e->fbytes;
+	need = area + alen + llen + 17 + e->fbytes;
 	if (scratch_reserve(c, need) == -1)
 		return 0;
 	p = c->scratch;
