@@ -330,6 +330,9 @@ int	acme_record_account(struct store *, const struct acme_cert *,
 int64_t	acme_renew_at(int64_t not_before, int64_t not_after, uint32_t r);
 int64_t	acme_window_at(int64_t start, int64_t end, uint32_t r);
 int64_t	acme_backoff_at(int64_t now, int failures, uint32_t r);
+/* The r the three above take: random (the time, if OpenSSL's generator
+ * fails, which is jitter enough). */
+uint32_t acme_jitter(void);
 /* When a `renew --due` pass has work for the row: its renewal, or asking
  * ARI again, whichever comes first. */
 int64_t	acme_cert_due_at(const struct acme_cert *);

@@ -20,7 +20,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
@@ -126,16 +125,6 @@ acme_ari_fetch(struct acme_client *c, X509 *leaf, int64_t *start,
 	return 0;
 }
 
-static uint32_t
-rnd(void)
-{
-	uint32_t r = 0;
-
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)time(NULL);
-	return r;
-}
-
 void
 acme_ari_apply(struct acme_cert *rec, int64_t start, int64_t end,
     long retry_after, int64_t now, int redraw, uint32_t r)
@@ -191,7 +180,7 @@ acme_ari_schedule(struct acme_client *c, struct store *s,
 		put(s, rec, &e);
 		return;
 	}
-	acme_ari_apply(rec, start, end, ra, (int64_t)time(NULL), 1, rnd());
+	acme_ari_apply(rec, start, end, ra, (int64_t)time(NULL), 1, acme_jitter());
 	if (say != NULL)
 		say(arg, "renewal information: renewing in the server's "
 		    "suggested window");
@@ -220,7 +209,7 @@ ask(struct store *s, struct acme_cert *rec, int64_t now, struct err *e)
 	if (rc == 1)
 		rec->ari_check = 0;	/* the server offers ARI no more */
 	else if (rc == 0)
-		acme_ari_apply(rec, start, end, ra, now, 0, rnd());
+		acme_ari_apply(rec, start, end, ra, now, 0, acme_jitter());
 out:
 	X509_free(leaf);
 	EVP_PKEY_free(akey);

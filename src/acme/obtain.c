@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
@@ -31,16 +30,6 @@ notify(struct store *s)
 
 	if (store_generation(s, &gen, &ignored) == 0)
 		config_notify(gen, &ignored);
-}
-
-static uint32_t
-rnd(void)
-{
-	uint32_t r = 0;
-
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)time(NULL);
-	return r;
 }
 
 /* The certificate first, with its key, into storename; the CAs of the
@@ -81,7 +70,7 @@ keep(struct store *s, STACK_OF(X509) *chain, EVP_PKEY *key,
 	rec->last_error[0] = '\0';
 	if (rec->next_renewal == 0)
 		rec->next_renewal = acme_renew_at(rec->not_before,
-		    rec->not_after, rnd());
+		    rec->not_after, acme_jitter());
 	if (acme_cert_put(s, rec, e) == -1 || store_commit(s, e) == -1)
 		goto fail;
 	return 0;
@@ -231,7 +220,7 @@ acme_renew_failed(struct store *s, const char *name, const char *why,
 		return;
 	rec.failures++;
 	rec.last_attempt = now;
-	rec.next_renewal = acme_backoff_at(now, rec.failures, rnd());
+	rec.next_renewal = acme_backoff_at(now, rec.failures, acme_jitter());
 	/* The server said when (rateLimited): no sooner than that. */
 	if (retry_after > 0 && rec.next_renewal < now + retry_after)
 		rec.next_renewal = now + retry_after;

@@ -1,5 +1,6 @@
 /*
- * schedule — when to renew (pure; tests/unit/test_acme_schedule.c).
+ * schedule — when to renew (pure but for acme_jitter, the random draw;
+ * tests/unit/test_acme_schedule.c).
  *
  * Without ACME Renewal Information, at two thirds of the lifetime, less a
  * random jitter of up to a thirtieth of it (a fleet renewing at once is
@@ -8,6 +9,10 @@
  * ACME_BACKOFF_BASE, doubled per failure up to ACME_BACKOFF_MAX, plus up
  * to a tenth at random.
  */
+#include <time.h>
+
+#include <openssl/rand.h>
+
 #include "acme/acme.h"
 
 int64_t
@@ -49,4 +54,14 @@ acme_cert_due_at(const struct acme_cert *c)
 	if (c->ari_check > 0 && c->ari_check < c->next_renewal)
 		return c->ari_check;
 	return c->next_renewal;
+}
+
+uint32_t
+acme_jitter(void)
+{
+	uint32_t r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint32_t)time(NULL);
+	return r;
 }

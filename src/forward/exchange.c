@@ -257,6 +257,22 @@ read_head(struct ex *x)
 
 /* The response's fields for libhsys: NUL-terminated copies in w->out,
  * the hop-by-hop ones left out (Upgrade kept on a 101). */
+/* One field into h, its name and value copied to p as C strings; returns
+ * where the next goes. */
+static char *
+put_field(char *p, struct hsys_header *h, const struct http_header *f)
+{
+	h->name = p;
+	memcpy(p, f->name, f->name_len);
+	p += f->name_len;
+	*p++ = '\0';
+	h->value = p;
+	memcpy(p, f->value, f->value_len);
+	p += f->value_len;
+	*p++ = '\0';
+	return p;
+}
+
 static size_t
 copy_fields(struct ex *x, struct hsys_header *hh)
 {
@@ -269,15 +285,7 @@ copy_fields(struct ex *x, struct hsys_header *hh)
 		    !(x->resp.status == 101 && f[i].name_len == 7 &&
 		    strncasecmp(f[i].name, "upgrade", 7) == 0))
 			continue;
-		hh[n].name = p;
-		memcpy(p, f[i].name, f[i].name_len);
-		p += f[i].name_len;
-		*p++ = '\0';
-		hh[n].value = p;
-		memcpy(p, f[i].value, f[i].value_len);
-		p += f[i].value_len;
-		*p++ = '\0';
-		n++;
+		p = put_field(p, &hh[n++], &f[i]);
 	}
 	return n;
 }
@@ -466,15 +474,7 @@ send_trailers(struct ex *x, const struct http_chunked *ch)
 	for (i = 0; i < nf; i++) {
 		if (fwd_hop_by_hop(f, nf, f[i].name, f[i].name_len))
 			continue;
-		hh[n].name = p;
-		memcpy(p, f[i].name, f[i].name_len);
-		p += f[i].name_len;
-		*p++ = '\0';
-		hh[n].value = p;
-		memcpy(p, f[i].value, f[i].value_len);
-		p += f[i].value_len;
-		*p++ = '\0';
-		n++;
+		p = put_field(p, &hh[n++], &f[i]);
 	}
 	if (n == 0 || (rc = hsys_response_trailers(x->r, hh, n)) == 0 ||
 	    rc == -EOPNOTSUPP)
