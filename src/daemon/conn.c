@@ -88,7 +88,8 @@ conn_refuse(struct conn *c, int status, const char *detail, int close,
 static void
 conn_dispatch(struct conn *c)
 {
-	c->keep_alive = c->req.keep_alive && !c->w->draining;
+	c->keep_alive = c->req.keep_alive && !c->w->draining &&
+	    !c->unbound;
 	c->served = 1;
 	c->head_only = c->req.method_id == HTTP_METHOD_HEAD;
 	/* An Upgrade with a body is served as a plain request: the body
@@ -517,7 +518,8 @@ conn_done(struct conn *c)
 	    c->t0);
 	exchange_finish(&c->x, c->status);
 	conn_log_done(c);
-	if (!c->keep_alive || !c->body_done || c->w->draining) {
+	if (!c->keep_alive || !c->body_done || c->w->draining ||
+	    c->unbound) {
 		shutdown(c->io.fd, SHUT_WR);
 		conn_close(c);
 		return;

@@ -85,6 +85,8 @@ struct conn {
 	int64_t			 resp_left;	/* -1: not counted */
 	int			 resp_done;
 	int			 broken;	/* out of memory: close */
+	int			 unbound;	/* its TLS binding went: */
+						/* no keep-alive (conns.c) */
 
 	/* Upgrade tunnels (tunnel.c) and trailers. */
 	int			 upgrade_ok;	/* REQUEST had the UPGRADE flag */

@@ -186,7 +186,7 @@ put_connection(struct conn *c, const struct exchange_resp *r)
 	}
 	/* Answering before the whole request body arrived: that body can
 	 * no longer be skipped reliably, so the connection ends. */
-	if (!c->body_done || c->w->draining)
+	if (!c->body_done || c->w->draining || c->unbound)
 		c->keep_alive = 0;
 	h = connection_header(c, c->keep_alive);
 	out_append(c, h, strlen(h));

@@ -1,5 +1,6 @@
 # HTTP/2's graceful ends (RFC 9113 §6.8): a GOAWAY with the last stream id
-# when a TLS binding is removed (the stream under way finishes), on SIGTERM's
+# when a TLS binding is removed (the stream under way finishes; HTTP/1.1
+# keep-alive connections on it end after their response in flight), on SIGTERM's
 # drain, and across a hand-over under h2load: the old hsysd says GOAWAY
 # (first with the highest id, then with the last one once a PING shows the
 # client saw it), so no stream the client sent is lost.
@@ -20,15 +21,27 @@ app=$!
 t_ok "an application serves https://+:$P/ and http://127.0.0.1:$C/" \
     wait_until 60 grep -q ready "$T/app.ready"
 
-# A binding removed while a stream is under way on it.
+# A binding removed while a stream is under way on it, and while two
+# HTTP/1.1 keep-alive connections are on it: one between requests, one
+# with a request in flight.
+H1="timeout 60 $PY $TOP/tests/e2e/lib/h1keep.py 127.0.0.1 $P a.test:$P"
+$H1 /x --wait 30 >"$T/h1idle.out" &
+h1idle=$!
+$H1 /x '/hold?ms=3000' --wait 30 >"$T/h1busy.out" &
+h1busy=$!
 $PROBE 127.0.0.1 $P --tls --authority a.test:$P goaway '/hold?ms=3000' \
     --wait 30 >"$T/unbind.out" &
 probe=$!
-wait_until 30 grep -q '^held' "$T/app.log"
+wait_until 30 bash -c "[ \$(grep -c '^held' '$T/app.log') -ge 2 ]"
+wait_until 30 grep -q '^first' "$T/h1idle.out"
 hsys http delete sslcert ipport=0.0.0.0:$P >/dev/null
-wait $probe
+wait $probe $h1idle $h1busy
 t_eq "the binding's removal: GOAWAY NO_ERROR naming the stream, which finishes" \
     "$(cat "$T/unbind.out")" "goaway 1 0 status 200"
+t_eq "an HTTP/1.1 keep-alive connection between requests is closed" \
+    "$(cat "$T/h1idle.out")" "$(printf 'first 200 -\nclosed')"
+t_eq "one with a request in flight gets it, with Connection: close, then EOF" \
+    "$(cat "$T/h1busy.out")" "$(printf 'first 200 -\nsecond 200 close\nclosed')"
 t_ok "a new connection finds no binding" wait_until 30 bash -c \
     "! curl -sk -m 5 --http2 https://127.0.0.1:$P/x -o /dev/null"
 t_eq "h2c on the http:// port is not touched" \
@@ -65,7 +78,7 @@ t_ok "which serves h2c" wait_until 60 prints "2 200" curl -s -m 10 -o /dev/null 
 # Drain: SIGTERM while a stream is under way; GOAWAY names it.
 $PROBE 127.0.0.1 $C goaway '/hold?ms=3000' --wait 30 >"$T/drain.out" &
 probe=$!
-wait_until 30 bash -c "[ \$(grep -c '^held' '$T/app.log') -ge 2 ]"
+wait_until 30 bash -c "[ \$(grep -c '^held' '$T/app.log') -ge 3 ]"
 kill -TERM $b
 wait $probe
 t_eq "SIGTERM: GOAWAY NO_ERROR naming the stream, which finishes" \
