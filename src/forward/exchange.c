@@ -602,11 +602,27 @@ respond(struct ex *x)
 		close(x->fd);
 }
 
+/* After the first attempt (rc): once more on a fresh connection when a
+ * reused one closed without answering, then the answer relayed or 502. */
+static void
+conclude(struct ex *x, int rc)
+{
+	if (rc == ATTEMPT_RETRY)
+		/* outbound_head again: w->out may hold body or fields. */
+		rc = attempt(x, 1, outbound_head(x->w->cfg, x->r, x->w->out,
+		    FWD_BUF));
+	if (rc == ATTEMPT_RETRY)
+		rc = refuse(x, 502, "closed the connection without answering",
+		    0);
+	if (rc == ATTEMPT_OK)
+		respond(x);
+}
+
 void
 exchange_run(struct fwd_worker *w, struct hsys_request *r)
 {
 	struct ex x;
-	int headlen, rc;
+	int headlen;
 
 	w->lib_read = 1;	/* the body is read waiting in libhsys */
 	ex_init(&x, w, r, -1);
@@ -616,17 +632,7 @@ exchange_run(struct fwd_worker *w, struct hsys_request *r)
 		refuse(&x, 502, "request head too large to forward", 0);
 		return;
 	}
-	rc = attempt(&x, 0, headlen);
-	if (rc == ATTEMPT_RETRY) {
-		/* outbound_head again: w->out may hold body or fields. */
-		headlen = outbound_head(w->cfg, r, w->out, FWD_BUF);
-		rc = attempt(&x, 1, headlen);
-	}
-	if (rc == ATTEMPT_RETRY)
-		rc = refuse(&x, 502, "closed the connection without answering",
-		    0);
-	if (rc == ATTEMPT_OK)
-		respond(&x);
+	conclude(&x, attempt(&x, 0, headlen));
 }
 
 void
@@ -669,23 +675,13 @@ exchange_resume(struct fwd_worker *w, const struct fwd_flight *f,
     size_t have)
 {
 	struct ex x;
-	int headlen, rc;
 
 	ex_init(&x, w, f->r, f->fd);
 	x.reused = (int)f->reused;
 	x.head = (int)f->head;
 	x.inlen = have;
 
-	rc = await_final(&x);
-	if (rc == ATTEMPT_RETRY) {
-		headlen = outbound_head(w->cfg, x.r, w->out, FWD_BUF);
-		rc = attempt(&x, 1, headlen);
-	}
-	if (rc == ATTEMPT_RETRY)
-		rc = refuse(&x, 502, "closed the connection without answering",
-		    0);
-	if (rc == ATTEMPT_OK)
-		respond(&x);
+	conclude(&x, await_final(&x));
 }
 
 int
