@@ -617,7 +617,10 @@ pem_pass_from(char *buf, int size, int rwflag, void *u)
 }
 
 /* Whether a decryption failed the way a wrong password makes it fail: bad
- * padding at the end (the only check a password-based cipher has). */
+ * padding at the end (the only check a password-based cipher has), or,
+ * one time in 256, padding that happened to look right over bytes that
+ * are no key (PKCS12_R_DECODE_ERROR: the container was whole, what came
+ * out of it was not). */
 static int
 wrong_key_error(void)
 {
@@ -629,7 +632,8 @@ wrong_key_error(void)
 		if ((ERR_GET_LIB(code) == ERR_LIB_EVP &&
 		    reason == EVP_R_BAD_DECRYPT) ||
 		    (ERR_GET_LIB(code) == ERR_LIB_PKCS12 &&
-		    reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR)) {
+		    (reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR ||
+		    reason == PKCS12_R_DECODE_ERROR))) {
 			ERR_clear_error();
 			return 1;
 		}
