@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -521,6 +522,26 @@ serving_setup(struct hsysd *d, const struct httplog_conf *lc,
 	return sandbox_apply(sb, e);
 }
 
+/* The key process's parts (docs/keys.md): the monitor keeps
+ * CAP_NET_BIND_SERVICE alone, the signer nothing and gets its own system
+ * call filter. Under a filter that refuses that (hsysd's own, inherited
+ * by a key process hsysd started again after it applied it): said, and
+ * the part goes on. */
+static int
+key_part_confine(int keep, int filter)
+{
+	int inherited = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+	struct err e;
+
+	if (privdrop_caps_only(keep, &e) == 0 && (!filter ||
+	    sandbox_apply_signer(&e) == 0))
+		return 0;
+	log_msg(inherited ? LOG_WARNING : LOG_ERR, "key process: %s%s", e.msg,
+	    inherited ? " (refused by the filter in place; it keeps its "
+	    "capabilities)" : "");
+	return inherited ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -533,7 +554,7 @@ main(int argc, char **argv)
 	    .owner = (uid_t)-1 };
 	struct privdrop pd = { .name = "" };
 	enum sandbox_mode sb = SANDBOX_ON;
-	int detach = 0, verbose = 0, takeover = 0, inherited, rc;
+	int detach = 0, verbose = 0, takeover = 0, rc;
 	struct err e;
 	ssize_t n;
 
@@ -541,24 +562,15 @@ main(int argc, char **argv)
 	 * the monitor, which runs it again as the signer. */
 	if (argc == 3 && strcmp(argv[1], KEYS_PROC_ARG) == 0) {
 		log_init("hsysd-keymon", strcmp(argv[2], "syslog") == 0, 0);
+		if (key_part_confine(CAP_NET_BIND_SERVICE, 0) == -1)
+			return 1;
 		keys_monitor_main(KEYS_PROC_FD, "/proc/self/exe",
 		    strcmp(argv[2], "syslog") == 0);
 	}
 	if (argc == 3 && strcmp(argv[1], KEYS_SIGNER_ARG) == 0) {
 		log_init("hsysd-keys", strcmp(argv[2], "syslog") == 0, 0);
-		/* No capability, its own system call filter (docs/keys.md).
-		 * Under a filter that refuses that (hsysd's own, inherited
-		 * by a key process hsysd started again after it applied it):
-		 * said, and signing goes on. */
-		inherited = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
-		if (privdrop_no_caps(&e) == -1 ||
-		    sandbox_apply_signer(&e) == -1) {
-			log_msg(inherited ? LOG_WARNING : LOG_ERR, "key process: "
-			    "%s%s", e.msg, inherited ? " (refused by the filter "
-			    "in place; the signer keeps its capabilities)" : "");
-			if (!inherited)
-				return 1;
-		}
+		if (key_part_confine(-1, 1) == -1)
+			return 1;
 		keys_proc_main(KEYS_PROC_FD);
 	}
 	hsysd_init(&d);

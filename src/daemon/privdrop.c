@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,7 +238,7 @@ privdrop_apply(const struct privdrop *p, struct err *e)
 }
 
 int
-privdrop_no_caps(struct err *e)
+privdrop_caps_only(int keep, struct err *e)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3 };
@@ -247,12 +248,21 @@ privdrop_no_caps(struct err *e)
 	/* The bounding set first, while CAP_SETPCAP is held (a process
 	 * without it has nothing to drop there that it could raise). */
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		if (cap != keep && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
 		    errno != EPERM && errno != EINVAL)
 			return err_sys(e, "cannot drop capability %d", cap);
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	memset(c, 0, sizeof(c));
+	if (syscall(SYS_capget, &h, c) == -1)
+		return err_sys(e, "cannot read the capabilities");
+	for (cap = 0; cap < _LINUX_CAPABILITY_U32S_3; cap++) {
+		uint32_t m = keep >= 0 && keep / 32 == cap ?
+		    1u << (keep % 32) : 0;
+
+		c[cap].effective &= m;
+		c[cap].permitted &= m;
+		c[cap].inheritable &= m;
+	}
 	if (syscall(SYS_capset, &h, c) == -1)
 		return err_sys(e, "cannot drop the capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)

@@ -55,9 +55,11 @@ int	privdrop_socket(const struct privdrop *, struct hsysd *, struct err *);
  * so that the hsysd started on SIGUSR2 keeps it), no new privileges. */
 int	privdrop_apply(const struct privdrop *, struct err *);
 
-/* Every capability gone (every set, the bounding set too) and no new
- * privileges, the user unchanged: the key process's signer, root only to
- * own what it reads (keys.db is root's, 0600). */
-int	privdrop_no_caps(struct err *);
+/* Every capability but keep (a CAP_*; -1: none) gone from every set, the
+ * bounding set too, and no new privileges, the user unchanged: the key
+ * process's signer keeps none (root only to own what it reads: keys.db is
+ * root's, 0600); its monitor CAP_NET_BIND_SERVICE, for the renewals it
+ * runs (root's children get the bounding set). */
+int	privdrop_caps_only(int keep, struct err *);
 
 #endif

@@ -4,7 +4,8 @@
 # (started by the monitor, not by the unprivileged serving process) and
 # TLS handshakes work again; the monitor killed, hsysd keeps running, says
 # that handshakes fail until it is restarted, and handshakes fail at once.
-# The signer holds no capability and runs under its own seccomp filter,
+# The signer holds no capability and runs under its own seccomp filter
+# (the monitor keeps CAP_NET_BIND_SERVICE alone, for the renewals),
 # and still reads the store again for a binding added later.
 . "$(dirname "$0")/lib.sh"
 
@@ -32,11 +33,21 @@ t_eq "the serving process is nobody" "$(uid_of "$dpid")" \
 t_eq "the monitor is root" "$(uid_of "$MPID")" "0 0 0 0"
 t_eq "the signer is root" "$(uid_of "$KPID")" "0 0 0 0"
 t_eq "a handshake" "$(hs)" ECDSA
-for set in CapEff CapPrm CapInh CapBnd CapAmb; do
+for set in CapEff CapPrm CapInh CapAmb; do
 	t_eq "the signer's $set: no capability" "$(status_of "$KPID" $set)" \
 	    0000000000000000
 done
+# Its bounding set is the monitor's (dropping needs CAP_SETPCAP, which the
+# monitor no longer has): nothing it could gain without an exec, which
+# no-new-privileges and its filter refuse.
+t_eq "the signer's CapBnd: the monitor's at most" \
+    "$(status_of "$KPID" CapBnd)" 0000000000000400
 t_eq "no new privileges" "$(status_of "$KPID" NoNewPrivs)" 1
+for set in CapEff CapPrm CapBnd; do
+	t_eq "the monitor's $set: CAP_NET_BIND_SERVICE alone (renewals)" \
+	    "$(status_of "$MPID" $set)" 0000000000000400
+done
+t_eq "the monitor: no new privileges" "$(status_of "$MPID" NoNewPrivs)" 1
 t_eq "under its own seccomp filter" "$(status_of "$KPID" Seccomp)" 2
 RSA=$(hsys cert new-selfsigned --dns-name rsa.test --key rsa-2048 |
     grep -oE '^[0-9A-F]{40}')
