@@ -194,7 +194,9 @@ int		 hsys_response_start(struct hsys_request *, int status,
 int		 hsys_response_cache(struct hsys_request *, uint32_t ttl_seconds);
 /* Drops the queue's cached responses under prefix (a URL such as
  * "http://+:8080/docs/"; NULL: all of them): recursive, the whole tree
- * below it, else only the URL it names (HttpFlushResponseCache). */
+ * below it, else only the URL it names (HttpFlushResponseCache). It
+ * returns once every worker of hsysd has dropped them: a request that
+ * arrives after it is not answered from them. */
 int		 hsys_cache_flush(struct hsys_queue *, const char *prefix,
 		    int recursive);
 /* Sends body bytes (after a 101, tunnel bytes); blocks until the daemon

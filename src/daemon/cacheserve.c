@@ -10,6 +10,7 @@
  * the request now) and before the queue (no place taken, no process
  * needed).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,9 +176,21 @@ cacheserve_abort(struct exchange *x)
 
 /* --- flushing, from the main thread ---------------------------------- */
 
+/* One flush: each worker's mail drops its entries; the last to finish
+ * posts the join back to the main thread, which answers. */
+struct flush_join {
+	struct mail		 mail;		/* to the main thread, last */
+	atomic_int		 left;		/* workers still to flush */
+	struct hsysd		*d;
+	cacheserve_done_fn	 done;
+	uint64_t		 cookie;
+	uint32_t		 id;
+};
+
 struct flush_mail {
 	struct mail		 mail;
 	struct worker		*w;
+	struct flush_join	*join;
 	uint32_t		 queue;
 	int			 whole;		/* no prefix: all the queue's */
 	int			 recursive;
@@ -185,32 +198,60 @@ struct flush_mail {
 };
 
 static void
+join_fn(struct mail *m)
+{
+	struct flush_join *j = container_of(m, struct flush_join, mail);
+
+	j->done(j->d, j->cookie, j->id);
+	free(j);
+}
+
+static void
 flush_fn(struct mail *m)
 {
 	struct flush_mail *fm = container_of(m, struct flush_mail, mail);
+	struct flush_join *j = fm->join;
 
 	cache_flush(fm->w->cache, fm->queue, fm->whole ? NULL : &fm->p,
 	    fm->recursive);
 	free(fm);
+	if (atomic_fetch_sub(&j->left, 1) == 1)
+		mailbox_post(&j->d->mailbox, &j->mail);
 }
 
 int
 cacheserve_post_flush(struct hsysd *d, uint32_t queue,
-    const struct url_prefix *p, int recursive)
+    const struct url_prefix *p, int recursive, cacheserve_done_fn done,
+    uint64_t cookie, uint32_t id)
 {
 	struct flush_mail *fm[256];
+	struct flush_join *j;
 	int i, n = d->workers < 256 ? d->workers : 256;
 
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
 	for (i = 0; i < n; i++) {
 		if ((fm[i] = calloc(1, sizeof(*fm[i]))) != NULL)
 			continue;
 		while (i-- > 0)
 			free(fm[i]);
+		free(j);
 		return -1;
+	}
+	j->mail.fn = join_fn;
+	j->d = d;
+	j->done = done;
+	j->cookie = cookie;
+	j->id = id;
+	atomic_init(&j->left, n);
+	if (n == 0) {
+		mailbox_post(&d->mailbox, &j->mail);
+		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		fm[i]->mail.fn = flush_fn;
 		fm[i]->w = &d->worker[i];
+		fm[i]->join = j;
 		fm[i]->queue = queue;
 		fm[i]->whole = p == NULL;
 		fm[i]->recursive = recursive;

@@ -33,8 +33,14 @@ void	cacheserve_abort(struct exchange *);
 
 /* Main thread: every worker drops the queue's entries under p (NULL:
  * all of them; recursive: p's whole tree, else the URL p names), by
- * mail. -1: out of memory (nothing posted). */
+ * mail; once the last has, done(d, cookie, id) runs on the main thread
+ * (HttpFlushResponseCache returns after the flush, and so does the
+ * answer to CACHE_FLUSH). -1: out of memory (nothing posted, done will
+ * not run). */
+typedef void (*cacheserve_done_fn)(struct hsysd *, uint64_t cookie,
+	    uint32_t id);
 int	cacheserve_post_flush(struct hsysd *, uint32_t queue,
-	    const struct url_prefix *p, int recursive);
+	    const struct url_prefix *p, int recursive, cacheserve_done_fn done,
+	    uint64_t cookie, uint32_t id);
 
 #endif

@@ -376,6 +376,17 @@ op_queue_set(struct session *s, const struct proto_frame *f)
 	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
 }
 
+/* Every worker has dropped the entries: the answer, if the session is
+ * still there (a peer that does not take it is dropped by control.c). */
+static void
+cache_flushed(struct hsysd *d, uint64_t session, uint32_t id)
+{
+	struct session *s = session_by_id(d, session);
+
+	if (s != NULL)
+		(void)control_send(s->ctl, PROTO_OK, 0, id, NULL, 0);
+}
+
 /* CACHE_FLUSH: the queue's cached responses under a prefix (or all of
  * them) go, on every worker (HttpFlushResponseCache). */
 static int
@@ -405,9 +416,10 @@ op_cache_flush(struct session *s, const struct proto_frame *f)
 		return control_error(s->ctl, f->id, EINVAL, "the URL is "
 		    "longer than %zu bytes", sizeof(url) - 2);
 	if (cacheserve_post_flush(s->d, op.queue_id, op.name_len > 0 ? &p :
-	    NULL, (op.flags & PROTO_CACHE_FLUSH_F_RECURSIVE) != 0) == -1)
+	    NULL, (op.flags & PROTO_CACHE_FLUSH_F_RECURSIVE) != 0,
+	    cache_flushed, s->id, f->id) == -1)
 		return control_error(s->ctl, f->id, ENOMEM, "out of memory");
-	return control_send(s->ctl, PROTO_OK, 0, f->id, NULL, 0);
+	return 0;
 }
 
 int
