@@ -1,10 +1,10 @@
-# hsys.wsgi's threads (docs/python.md "Threads"): requests blocked in the
-# application do not hold up the others while threads are free; many
+# hsys.wsgi's threads (docs/python.md, --threads): requests blocked in
+# the application do not hold up the others while threads are free; many
 # concurrent requests are all answered, each with its own body; the
 # write() callable, close() of the response iterable, a generator's code
-# after its last block (a Content-Length answer sent whole), and an
-# exception after the first block (the response is cut, the process goes
-# on).
+# after its last block (a Content-Length answer is sent whole before that
+# code runs, and the code still runs), and an exception after the first
+# block (the response is cut, the process goes on).
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 export PYTHONPATH="$TOP/bindings/python:$TOP/tests/e2e/lib/pyapps"
@@ -62,8 +62,13 @@ t_eq "write() and the iterable, in order" "$($C "$U/write")" abcd
 t_eq "an iterable with close()" "$($C "$U/closing")" closing
 t_eq "a second one" "$($C "$U/closing")" closing
 t_eq "a generator with a Content-Length" "$($C "$U/after")" after
-t_eq "close() was called for each, the generator ran to its end" \
-    "$($C "$U/stats")" "closed 2 afters 1"
+# close() and the generator's end come after the answer is handed on.
+t_ok "close() was called for each, the generator ran to its end" \
+    wait_until 20 prints "closed 2 afters 1" $C "$U/stats"
+
+t_eq "a Content-Length answer leaves before its generator's end" \
+    "$($C -m 10 "$U/held")" held
+t_eq "which is let go" "$($C "$U/unhold")" unheld
 
 $C -o "$T/mid" "$U/raise_mid"
 t_ok "an exception after the first block cuts the response" \

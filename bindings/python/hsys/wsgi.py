@@ -298,6 +298,13 @@ class _Response:
         if prev is not None:
             prev.result()
 
+    def whole(self, body):
+        """The response as one piece: (status, headers, body, reason)."""
+        if self.status is None:
+            raise RuntimeError("the application did not call "
+                               "start_response")
+        return self.status, self.headers, body, self.reason
+
     def settle(self):
         """Waits until what was queued was sent (errors ignored)."""
         if self.bridge.last is not None:
@@ -321,24 +328,24 @@ def _send_after(loop, req, prev, sent, status, headers, reason, data, end):
     loop.create_task(send())
 
 
-def run_app(app, env, bridge):
-    """One request, in an application thread. Returns (status, headers,
-    body, reason) when the whole response is that one body, still to be
-    sent (the caller sends it from the loop, with no wait here), else
-    None."""
+def run_app(app, env, bridge, send):
+    """One request, in an application thread. When the whole response is
+    one body, send((status, headers, body, reason)) hands it to the loop
+    at once (no wait here), before the rest of the iterable runs and its
+    close() is called; else the body streams through the bridge. Returns
+    whether send() was called."""
     env["wsgi.input"] = Input(bridge)
     resp = _Response(bridge)
     result = None
+    sent = False
     try:
         result = app(env, resp.start_response)
         if isinstance(result, (list, tuple)) and len(result) <= 1 and \
                 not resp.sent:
             # The usual small answer: status, headers and body together.
-            if resp.status is None:
-                raise RuntimeError("the application did not call "
-                                   "start_response")
-            return (resp.status, resp.headers,
-                    bytes(result[0]) if result else b"", resp.reason)
+            send(resp.whole(bytes(result[0]) if result else b""))
+            sent = True
+            return sent
         it = iter(result)
         for chunk in it:
             if not chunk:
@@ -346,33 +353,34 @@ def run_app(app, env, bridge):
             if not resp.sent and resp.length == len(chunk):
                 # A first block of the announced length is the whole body
                 # (Flask's and Django's answers): sent as one response,
-                # nothing held back for blocks that cannot come. The rest
-                # of the iterable still runs (an application's code after
-                # its last block); what it yields beyond the length is
-                # dropped, as hsysd would.
+                # since no block can follow. The rest of the iterable still
+                # runs (an application's code after its last block); what
+                # it yields beyond the length is dropped, as hsysd would.
+                send(resp.whole(bytes(chunk)))
+                sent = True
                 for _ in it:
                     pass
-                return (resp.status, resp.headers, bytes(chunk),
-                        resp.reason)
+                return sent
             resp.write(chunk)
         if not resp.sent:
-            if resp.status is None:
-                raise RuntimeError("the application did not call "
-                                   "start_response")
-            return resp.status, resp.headers, b"", resp.reason
+            send(resp.whole(b""))
+            sent = True
+            return sent
         resp.write(b"", end=True)
     except Cancelled:
         pass
     except Exception:
         _server.log_exception(PROG, "%s %s: the application failed" % (
             env["REQUEST_METHOD"], env.get("REQUEST_URI", "")))
-        _fail(bridge, resp)
+        if not sent:
+            _fail(bridge, resp)
     finally:
         if hasattr(result, "close"):
             try:
                 result.close()
             except Exception:
                 _server.log_exception(PROG, "the response's close() failed")
+    return sent
 
 
 def _fail(bridge, resp):
@@ -506,6 +514,10 @@ class _Workers:
                 _server.log_exception(PROG, "a worker thread failed")
             slot[0] = 0
 
+    def busy(self):
+        """Whether a thread is in a request."""
+        return any(slot[0] for slot in self.slots)
+
     def shutdown(self):
         with self.lock:
             self.closing = True
@@ -532,20 +544,24 @@ def main(argv=None):
             workers.submit(req)
 
         def work(req):
-            final = None
             bridge = _Bridge(loop, req, inbox)
+
+            def send(final):
+                inbox.put(finish, req, final, bridge.last)
+            sent = False
             try:
                 env = environ_of(req, multiprocess)
             except Exception:
                 _server.log_exception(PROG, "%s %r: no environ for it" % (
                     req.method, req.raw_url))
-                final = (500, [(b"Content-Type", b"text/plain")],
-                         b"Internal Server Error\n", b"")
+                send((500, [(b"Content-Type", b"text/plain")],
+                      b"Internal Server Error\n", b""))
+                return
             try:
-                if final is None:
-                    final = run_app(app, env, bridge)
+                sent = run_app(app, env, bridge, send)
             finally:
-                inbox.put(finish, req, final, bridge.last)
+                if not sent:
+                    send(None)
 
         def done(*_):
             inflight[0] -= 1
@@ -581,11 +597,15 @@ def main(argv=None):
         workers = _Workers(loop, args.threads, work)
 
         async def drain(timeout):
+            end = loop.time() + timeout
             if inflight[0]:
                 try:
                     await asyncio.wait_for(idle.wait(), timeout)
                 except asyncio.TimeoutError:
                     pass
+            # Answered, but an iterable may still be running or closing.
+            while workers.busy() and loop.time() < end:
+                await asyncio.sleep(0.02)
 
         async def stop():
             workers.shutdown()

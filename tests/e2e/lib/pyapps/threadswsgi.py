@@ -8,6 +8,8 @@
 /closing   an iterable with close(), counted in /closed
 /after     a generator with a Content-Length whose code after its last
            block runs (counted in /afters)
+/held      the same, whose code after its last block waits (at most
+           30 s) until /unhold: the answer must not wait for it
 /raise_mid raises after its first block: the response is reset
 /stats     "closed N afters M"
 """
@@ -15,6 +17,7 @@ import threading
 
 lock = threading.Lock()
 released = threading.Event()
+unheld = threading.Event()
 counts = {"blocked": 0, "closed": 0, "afters": 0}
 
 
@@ -75,6 +78,17 @@ def app(environ, start_response):
             with lock:
                 counts["afters"] += 1
         return gen()
+    if head == "held":
+        start_response("200 OK", [("Content-Type", "text/plain"),
+                                  ("Content-Length", "4")])
+
+        def gen():
+            yield b"held"
+            unheld.wait(30)
+        return gen()
+    if head == "unhold":
+        unheld.set()
+        return text(start_response, "unheld")
     if head == "raise_mid":
         start_response("200 OK", [("Content-Type", "text/plain")])
 
