@@ -451,6 +451,7 @@ class _Workers:
         self.slots = []
         self.active = 0     # threads not idle (or woken to be not)
         self.idle = 0       # threads waiting on cond
+        self.woken = 0      # threads notified, not yet running
         self.timer = None
         self.closing = False
 
@@ -475,6 +476,8 @@ class _Workers:
     def _stuck(self):
         """Whether every busy thread is past STUCK in its request (lock
         held)."""
+        if self.woken:
+            return False    # one is on its way
         now = time.monotonic()
         for slot in self.slots:
             t = slot[0]
@@ -487,6 +490,7 @@ class _Workers:
         if self.idle:
             self.idle -= 1
             self.active += 1
+            self.woken += 1
             self.cond.notify()
         elif len(self.slots) < self.n:
             slot = [0]
@@ -506,6 +510,7 @@ class _Workers:
                         return
                     self.idle += 1
                     cond.wait()     # the waker counted this one active
+                    self.woken -= 1
                 job = jobs.popleft()
                 slot[0] = time.monotonic()
             try:
@@ -521,6 +526,9 @@ class _Workers:
     def shutdown(self):
         with self.lock:
             self.closing = True
+            self.woken += self.idle
+            self.active += self.idle
+            self.idle = 0
             self.cond.notify_all()
         if self.timer is not None:
             self.timer.cancel()
