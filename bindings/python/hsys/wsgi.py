@@ -9,11 +9,12 @@ that one thread works through while it keeps up (no hand-off per request,
 no threads contending for the GIL); another thread joins only when every
 busy one has been in its current request for STUCK seconds (a slow
 handler, a sleep, an upload), so a blocking application does not hold the
-others up. The environ is what
-frameworks expect behind a prefix (docs/python.md): SCRIPT_NAME is the
-path of the registered prefix that matched (without its last slash),
-PATH_INFO the rest of the decoded path, wsgi.url_scheme "https" on TLS,
-and the TLS facts under hsys.* keys. wsgi.input streams the body (chunked
+others up.
+
+The environ is what frameworks expect behind a prefix (docs/python.md):
+SCRIPT_NAME is the path of the registered prefix that matched (without
+its last slash), PATH_INFO the rest of the decoded path, wsgi.url_scheme
+"https" on TLS, and the TLS facts under hsys.* keys. wsgi.input streams the body (chunked
 uploads too) within hsysd's credit; the response streams back the same
 way. An exception in the application becomes a 500 (or a reset, when the
 response had started) and a traceback on stderr; the process goes on.
