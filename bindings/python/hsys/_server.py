@@ -142,9 +142,12 @@ async def register(args):
     return s, q
 
 
-async def serve(prog, args, handle, on_stop=None, on_start=None):
+async def serve(prog, args, handle, on_stop=None, on_start=None,
+                on_drain=None):
     """One server process: `await on_start()`, registers, hands each
-    request to `await handle(req)` as a task, drains on SIGTERM, then
+    request to handle(req) (a coroutine it returns runs as a task; None:
+    the handler runs the request itself, and `await on_drain(timeout)`
+    waits for such requests in the drain), drains on SIGTERM, then
     `await on_stop()`."""
     loop = asyncio.get_running_loop()
     if on_start is not None:
@@ -158,7 +161,10 @@ async def serve(prog, args, handle, on_stop=None, on_start=None):
 
     def start(req):
         last[0] = loop.time()
-        t = loop.create_task(handle(req))
+        coro = handle(req)
+        if coro is None:
+            return
+        t = loop.create_task(coro)
         tasks.add(t)
         t.add_done_callback(tasks.discard)
 
@@ -189,8 +195,11 @@ async def serve(prog, args, handle, on_stop=None, on_start=None):
     last[0] = closed = loop.time()
     while loop.time() - last[0] < 0.5 and loop.time() - closed < 5:
         await asyncio.sleep(0.5 - (loop.time() - last[0]))
+    began = loop.time()
     if tasks:
         await asyncio.wait(tasks, timeout=args.drain)
+    if on_drain is not None:
+        await on_drain(max(0.0, args.drain - (loop.time() - began)))
     if on_stop is not None:
         await on_stop()
     await s.close()

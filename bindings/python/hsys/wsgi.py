@@ -3,22 +3,30 @@
     python3 -m hsys.wsgi MODULE:APP --url https://+:8443/app/ [--url ...]
         [--threads N] [--processes N] [--queue [OWNER/]NAME] [--allow USER]
 
-Each process runs one asyncio loop talking to hsysd (hsys.client) and a
-pool of --threads threads running the application. The environ is what
-frameworks expect behind a prefix (docs/python.md): SCRIPT_NAME is the
-path of the registered prefix that matched (without its last slash),
-PATH_INFO the rest of the decoded path, wsgi.url_scheme "https" on TLS,
-and the TLS facts under hsys.* keys. wsgi.input streams the body (chunked
+Each process runs one asyncio loop talking to hsysd (hsys.client) and up
+to --threads threads running the application. Requests wait in one line
+that one thread works through while it keeps up (no hand-off per request,
+no threads contending for the GIL); another thread joins only when every
+busy one has been in its current request for STUCK seconds (a slow
+handler, a sleep, an upload), so a blocking application does not hold the
+others up.
+
+The environ is what frameworks expect behind a prefix (docs/python.md):
+SCRIPT_NAME is the path of the registered prefix that matched (without
+its last slash), PATH_INFO the rest of the decoded path, wsgi.url_scheme
+"https" on TLS, and the TLS facts under hsys.* keys. wsgi.input streams the body (chunked
 uploads too) within hsysd's credit; the response streams back the same
 way. An exception in the application becomes a 500 (or a reset, when the
 response had started) and a traceback on stderr; the process goes on.
 """
 import asyncio
+import collections
 import concurrent.futures
 import functools
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 
 from . import _server
@@ -28,6 +36,10 @@ PROG = "hsys.wsgi"
 HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
        b"proxy-connection"}
 READ_CHUNK = 256 << 10
+# Seconds every busy thread may have been in its current request before an
+# idle one is woken for the requests waiting (a quick application's
+# requests take well under a millisecond each).
+STUCK = 0.01
 
 
 @functools.lru_cache(maxsize=256)
@@ -242,6 +254,7 @@ class _Response:
         self.bridge = bridge
         self.status = None
         self.headers = None
+        self.length = None
         self.sent = False
 
     def start_response(self, status, headers, exc_info=None):
@@ -253,9 +266,21 @@ class _Response:
         code, _, reason = status.partition(" ")
         self.status = int(code)
         self.reason = reason.encode("latin-1")
-        self.headers = [(k.encode("latin-1"), v.encode("latin-1"))
-                        for k, v in headers
-                        if k.lower().encode("latin-1") not in HOP]
+        out = []
+        length = None
+        for k, v in headers:
+            k, v = k.encode("latin-1"), v.encode("latin-1")
+            low = k.lower()
+            if low in HOP:
+                continue
+            if low == b"content-length":
+                length = -1 if length is not None else int(v) \
+                    if v.isdigit() else -1
+            out.append((k, v))
+        self.headers = out
+        # The body's announced length (None: not given, -1: not one
+        # number): a first block that long is the whole body.
+        self.length = length
         return self.write
 
     def write(self, data, end=False):
@@ -273,6 +298,13 @@ class _Response:
         self.sent = True
         if prev is not None:
             prev.result()
+
+    def whole(self, body):
+        """The response as one piece: (status, headers, body, reason)."""
+        if self.status is None:
+            raise RuntimeError("the application did not call "
+                               "start_response")
+        return self.status, self.headers, body, self.reason
 
     def settle(self):
         """Waits until what was queued was sent (errors ignored)."""
@@ -297,40 +329,59 @@ def _send_after(loop, req, prev, sent, status, headers, reason, data, end):
     loop.create_task(send())
 
 
-def run_app(app, env, bridge):
-    """One request, in an application thread. Returns (status, headers,
-    body, reason) when the whole response is that one body, still to be
-    sent (the caller sends it from the loop, with no wait here), else
-    None."""
+def run_app(app, env, bridge, send):
+    """One request, in an application thread. When the whole response is
+    one body, send((status, headers, body, reason)) hands it to the loop
+    at once (no wait here), before the rest of the iterable runs and its
+    close() is called; else the body streams through the bridge. Returns
+    whether send() was called."""
     env["wsgi.input"] = Input(bridge)
     resp = _Response(bridge)
     result = None
+    sent = False
     try:
         result = app(env, resp.start_response)
         if isinstance(result, (list, tuple)) and len(result) <= 1 and \
                 not resp.sent:
             # The usual small answer: status, headers and body together.
-            if resp.status is None:
-                raise RuntimeError("the application did not call "
-                                   "start_response")
-            return (resp.status, resp.headers,
-                    bytes(result[0]) if result else b"", resp.reason)
-        for chunk in result:
-            if chunk:
-                resp.write(chunk)
+            send(resp.whole(bytes(result[0]) if result else b""))
+            sent = True
+            return sent
+        it = iter(result)
+        for chunk in it:
+            if not chunk:
+                continue
+            if not resp.sent and resp.length == len(chunk):
+                # A first block of the announced length is the whole body
+                # (Flask's and Django's answers): sent as one response,
+                # since no block can follow. The rest of the iterable still
+                # runs (an application's code after its last block); what
+                # it yields beyond the length is dropped, as hsysd would.
+                send(resp.whole(bytes(chunk)))
+                sent = True
+                for _ in it:
+                    pass
+                return sent
+            resp.write(chunk)
+        if not resp.sent:
+            send(resp.whole(b""))
+            sent = True
+            return sent
         resp.write(b"", end=True)
     except Cancelled:
         pass
     except Exception:
         _server.log_exception(PROG, "%s %s: the application failed" % (
             env["REQUEST_METHOD"], env.get("REQUEST_URI", "")))
-        _fail(bridge, resp)
+        if not sent:
+            _fail(bridge, resp)
     finally:
         if hasattr(result, "close"):
             try:
                 result.close()
             except Exception:
                 _server.log_exception(PROG, "the response's close() failed")
+    return sent
 
 
 def _fail(bridge, resp):
@@ -379,6 +430,111 @@ class _Inbox:
                 _server.log_exception(PROG, "sending a response failed")
 
 
+class _Workers:
+    """The threads running the application. Requests wait in one line;
+    a thread takes them one after the other while it keeps up, so a quick
+    application's requests cost no hand-off between threads each, and no
+    two threads contend for the GIL. An idle thread is woken (or a new one
+    started, up to --threads) when requests wait and no thread is busy, or
+    when every busy thread has been in its current request for STUCK
+    seconds: checked as requests come and by a timer on the loop while
+    any wait, so a blocking request delays the others by STUCK at most
+    while threads are free. The threads are daemons: a request still
+    running after the drain does not keep the process alive."""
+
+    def __init__(self, loop, n, work):
+        self.loop, self.n, self.work = loop, n, work
+        self.jobs = collections.deque()
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        # Per thread [state]: None idle, 0 between requests, else when
+        # its current request started (time.monotonic()).
+        self.slots = []
+        self.active = 0     # threads not idle (or woken to be not)
+        self.idle = 0       # threads waiting on cond
+        self.woken = 0      # threads notified, not yet running
+        self.timer = None
+        self.closing = False
+
+    def submit(self, job):
+        """On the loop: job runs in a thread, soon."""
+        with self.lock:
+            self.jobs.append(job)
+            if self.active == 0 or self._stuck():
+                self._wake()
+        if self.timer is None:
+            self.timer = self.loop.call_later(STUCK, self._check)
+
+    def _check(self):
+        self.timer = None
+        with self.lock:
+            if not self.jobs:
+                return
+            if self._stuck():
+                self._wake()
+        self.timer = self.loop.call_later(STUCK, self._check)
+
+    def _stuck(self):
+        """Whether every busy thread is past STUCK in its request (lock
+        held)."""
+        if self.woken:
+            return False    # one is on its way
+        now = time.monotonic()
+        for slot in self.slots:
+            t = slot[0]
+            if t is not None and (t == 0 or now - t < STUCK):
+                return False
+        return True
+
+    def _wake(self):
+        """One more thread on the line (lock held)."""
+        if self.idle:
+            self.idle -= 1
+            self.active += 1
+            self.woken += 1
+            self.cond.notify()
+        elif len(self.slots) < self.n:
+            slot = [0]
+            self.slots.append(slot)
+            self.active += 1
+            threading.Thread(target=self._main, args=(slot,), daemon=True,
+                             name="wsgi-%d" % len(self.slots)).start()
+
+    def _main(self, slot):
+        jobs, cond, work = self.jobs, self.cond, self.work
+        while True:
+            with cond:
+                while not jobs:
+                    slot[0] = None
+                    self.active -= 1
+                    if self.closing:
+                        return
+                    self.idle += 1
+                    cond.wait()     # the waker counted this one active
+                    self.woken -= 1
+                job = jobs.popleft()
+                slot[0] = time.monotonic()
+            try:
+                work(job)
+            except BaseException:
+                _server.log_exception(PROG, "a worker thread failed")
+            slot[0] = 0
+
+    def busy(self):
+        """Whether a thread is in a request."""
+        return any(slot[0] for slot in self.slots)
+
+    def shutdown(self):
+        with self.lock:
+            self.closing = True
+            self.woken += self.idle
+            self.active += self.idle
+            self.idle = 0
+            self.cond.notify_all()
+        if self.timer is not None:
+            self.timer.cancel()
+
+
 def main(argv=None):
     args = _server.parse_args(PROG, argv, threads=True)
     app = _server.load_app(args.app)
@@ -386,30 +542,46 @@ def main(argv=None):
 
     async def process():
         loop = asyncio.get_running_loop()
-        pool = concurrent.futures.ThreadPoolExecutor(
-            args.threads, thread_name_prefix="wsgi")
+        inflight = [0]      # requests handed to the threads, not finished
+        idle = asyncio.Event()
 
-        async def handle(req):
-            # At most one wake-up of the loop per request when the answer
-            # is one body: the thread's last act schedules its sending.
-            env = environ_of(req, multiprocess)
-            done = loop.create_future()
-            pool.submit(work, req, env, done)
-            await done
+        def handle(req):
+            # On the loop, no task per request: the request joins the
+            # threads' line; finish() ends it on the loop.
+            inflight[0] += 1
+            idle.clear()
+            workers.submit(req)
 
-        def work(req, env, done):
-            final = None
+        def work(req):
             bridge = _Bridge(loop, req, inbox)
-            try:
-                final = run_app(app, env, bridge)
-            finally:
-                inbox.put(finish, req, final, done, bridge.last)
 
-        def finish(req, final, done, last):
+            def send(final):
+                inbox.put(finish, req, final, bridge.last)
+            sent = False
+            try:
+                env = environ_of(req, multiprocess)
+            except Exception:
+                _server.log_exception(PROG, "%s %r: no environ for it" % (
+                    req.method, req.raw_url))
+                send((500, [(b"Content-Type", b"text/plain")],
+                      b"Internal Server Error\n", b""))
+                return
+            try:
+                sent = run_app(app, env, bridge, send)
+            finally:
+                if not sent:
+                    send(None)
+
+        def done(*_):
+            inflight[0] -= 1
+            if not inflight[0]:
+                idle.set()
+
+        def finish(req, final, last):
             if last is not None and not last.done():
                 # The body's last pieces are still being sent.
                 last.add_done_callback(lambda f: loop.call_soon(
-                    finish, req, final, done, last))
+                    finish, req, final, last))
                 return
             e = last and last.exception()
             if e is not None and not isinstance(e, Cancelled):
@@ -420,18 +592,33 @@ def main(argv=None):
                 if final is not None and not req.cancelled and \
                         not req.respond_nowait(*final):
                     t = loop.create_task(req.respond(*final))
-                    t.add_done_callback(lambda t: done.set_result(
+                    t.add_done_callback(lambda t: done(
                         t.cancelled() or t.exception()))
                     return
             except Cancelled:
                 pass
-            done.set_result(None)
+            except Exception:
+                _server.log_exception(PROG, "sending a response failed")
+                req.cancel()
+            done()
 
         inbox = _Inbox(loop)
+        workers = _Workers(loop, args.threads, work)
+
+        async def drain(timeout):
+            end = loop.time() + timeout
+            if inflight[0]:
+                try:
+                    await asyncio.wait_for(idle.wait(), timeout)
+                except asyncio.TimeoutError:
+                    pass
+            # Answered, but an iterable may still be running or closing.
+            while workers.busy() and loop.time() < end:
+                await asyncio.sleep(0.02)
 
         async def stop():
-            pool.shutdown(wait=False)
-        await _server.serve(PROG, args, handle, stop)
+            workers.shutdown()
+        await _server.serve(PROG, args, handle, stop, on_drain=drain)
     return _server.run(PROG, args, process)
 
 
