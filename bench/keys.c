@@ -65,9 +65,19 @@ server_step(SSL *s)
 	return SSL_do_handshake(s);
 }
 
-/* One full handshake; adds the server's time to *srv. */
+/* A round trip to add to an in-process handshake: a request the signer
+ * refuses unsigned (refused()). */
+struct extra {
+	struct keys_client	*kc;
+	struct keys_req		 req;
+};
+
+static void refused(struct keys_client *, const struct keys_req *, int);
+
+/* One full handshake; adds the server's time to *srv. x: a round trip
+ * made in the server's first step (the one that signs), timed with it. */
 static int
-handshake(SSL_CTX *cctx, SSL_CTX *sctx, double *srv)
+handshake(SSL_CTX *cctx, SSL_CTX *sctx, const struct extra *x, double *srv)
 {
 	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
 	BIO *cb, *sb;
@@ -85,6 +95,8 @@ handshake(SSL_CTX *cctx, SSL_CTX *sctx, double *srv)
 		if (sr != 1) {
 			t = now();
 			sr = server_step(s);
+			if (x != NULL && i == 0)
+				refused(x->kc, &x->req, 1);
 			*srv += now() - t;
 		}
 	}
@@ -105,7 +117,9 @@ cpu(clockid_t clock)
 }
 
 /*
- * With each of two server contexts, for about `secs` seconds each:
+ * With each of NCASE server contexts (the key in-process, through the
+ * key process, and in-process with a round trip added), for about
+ * `secs` seconds each:
  * handshakes per second of server time (wall clock, both processes on
  * one core), and CPU time per handshake, of this process (both ends of
  * the handshake) and the signer's (the clock signer). In turns of SLICE
@@ -114,6 +128,7 @@ cpu(clockid_t clock)
  * steadier figure on a busy machine.
  */
 #define SLICE	50
+#define NCASE	3
 
 struct rate {
 	double	per_s;		/* handshakes per second of server time */
@@ -121,29 +136,57 @@ struct rate {
 };
 
 static void
-rates(SSL_CTX *cctx, SSL_CTX *sctx[2], clockid_t signer, double secs,
-    struct rate out[2])
+rates(SSL_CTX *cctx, SSL_CTX *sctx[NCASE], const struct extra *x[NCASE],
+    clockid_t signer, double secs, struct rate out[NCASE])
 {
-	double srv[2] = { 0, 0 }, used[2] = { 0, 0 }, end = now() + 2 * secs;
-	double c0;
-	long n[2] = { 0, 0 };
+	double srv[NCASE] = { 0 }, used[NCASE] = { 0 };
+	double c0, end = now() + NCASE * secs;
+	long n[NCASE] = { 0 };
 	int i, k;
 
 	while (now() < end)
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < NCASE; k++) {
 			c0 = cpu(CLOCK_PROCESS_CPUTIME_ID) + cpu(signer);
 			for (i = 0; i < SLICE; i++, n[k]++)
-				if (handshake(cctx, sctx[k], &srv[k]) == -1) {
+				if (handshake(cctx, sctx[k], x[k], &srv[k]) ==
+				    -1) {
 					ERR_print_errors_fp(stderr);
 					exit(1);
 				}
 			used[k] += cpu(CLOCK_PROCESS_CPUTIME_ID) +
 			    cpu(signer) - c0;
 		}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < NCASE; k++) {
 		out[k].per_s = n[k] / srv[k];
 		out[k].cpu_us = used[k] / n[k] * 1e6;
 	}
+}
+
+/* The round trip to add: a request for the binding's key. */
+static void
+extra_for(struct extra *x, struct keys_client *kc, struct store *st,
+    const char *thumb)
+{
+	struct cert_entry c;
+	struct err e;
+	EVP_PKEY *k;
+	X509 *x509;
+
+	memset(x, 0, sizeof(*x));
+	x->kc = kc;
+	x->req.md = KEYS_MD_SHA256;
+	x->req.dlen = 32;
+	if (certstore_find(st, NULL, thumb, &c, &e) == -1 ||
+	    certstore_load(st, c.id, &x509, &k, &e) == -1) {
+		fprintf(stderr, "keys: %s\n", e.msg);
+		exit(1);
+	}
+	x->req.alg = EVP_PKEY_is_a(k, "RSA") ? KEYS_ALG_RSA_PSS :
+	    KEYS_ALG_ECDSA;
+	x->req.saltlen = x->req.alg == KEYS_ALG_RSA_PSS ? 32 : 0;
+	keys_id(X509_get0_pubkey(x509), x->req.key);
+	EVP_PKEY_free(k);
+	X509_free(x509);
 }
 
 static SSL_CTX *
@@ -280,7 +323,7 @@ count(SSL_CTX *cctx, SSL_CTX *sctx, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (handshake(cctx, sctx, &srv) == -1) {
+		if (handshake(cctx, sctx, NULL, &srv) == -1) {
 			ERR_print_errors_fp(stderr);
 			exit(1);
 		}
@@ -305,7 +348,8 @@ main(int argc, char **argv)
 	struct keys_client *kc;
 	struct store *st;
 	SSL_CTX *cctx, *in, *kp;
-	struct rate r[2];
+	struct rate r[NCASE];
+	struct extra x;
 	double secs = 0;
 	struct err e;
 	clockid_t signer;
@@ -369,8 +413,10 @@ main(int argc, char **argv)
 			printf("  %-12s %d handshakes and %d signatures each "
 			    "way\n", name[i], n, n);
 		} else {
-			rates(cctx, (SSL_CTX *[2]){ in, kp }, signer, secs,
-			    r);
+			extra_for(&x, kc, st, argv[2 + i]);
+			rates(cctx, (SSL_CTX *[NCASE]){ in, kp, in },
+			    (const struct extra *[NCASE]){ NULL, NULL, &x },
+			    signer, secs, r);
 			printf("  %-12s in-process %7.0f/s, key process "
 			    "%7.0f/s: %+.1f%%\n", name[i], r[0].per_s,
 			    r[1].per_s, (r[1].per_s - r[0].per_s) / r[0].per_s *
@@ -378,6 +424,11 @@ main(int argc, char **argv)
 			printf("  %-12s CPU per handshake (both ends and the "
 			    "signer): %.1f us, %.1f us: %+.1f us\n", "",
 			    r[0].cpu_us, r[1].cpu_us, r[1].cpu_us - r[0].cpu_us);
+			printf("  %-12s in-process with a round trip added "
+			    "(refused unsigned): %7.0f/s: %+.1f%%, CPU %.1f us: "
+			    "%+.1f us\n", "", r[2].per_s, (r[2].per_s -
+			    r[0].per_s) / r[0].per_s * 100, r[2].cpu_us,
+			    r[2].cpu_us - r[0].cpu_us);
 			latency(kc, st, argv[2 + i], i == 1, 2000, 1);
 		}
 		SSL_CTX_free(in);
