@@ -2,15 +2,18 @@
  * keys — what the key process costs (docs/keys.md): full TLS 1.3
  * handshakes per second of server time with the key in the serving
  * process and with the key process, for ECDSA P-256 and RSA-2048, side by
- * side in one run; and one signature's round trip against the same
- * signature made in-process.
+ * side in one run, with the CPU time per handshake of both processes, and
+ * an in-process handshake with a round trip to the signer added (a
+ * request it refuses unsigned), which tells the round trip's cost from
+ * the signature's; and one signature's round trip against the same
+ * signature made in-process, and a round trip alone.
  *
  *   bench/keys.sh [SECONDS]     (makes the store, pins to one core)
- *   COUNT=N bench/keys.sh       N handshakes and N signatures of each
- *                               kind, untimed: run under callgrind
- *                               (CALLGRIND=1 bench/keys.sh) to count
- *                               instructions per handshake and per
- *                               signature on both sides
+ *   keys SECONDS EC RSA         the timed run (a thumbprint "-": that
+ *                               key type left out)
+ *   keys -n COUNT EC RSA        COUNT handshakes and signatures of each
+ *                               kind, untimed, for callgrind
+ *                               (COUNT=N bench/keys.sh)
  *
  * Both ends of each handshake run here, over a memory BIO pair; only the
  * server's SSL_do_handshake calls are timed (wall clock, so that the key
