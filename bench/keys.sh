@@ -9,8 +9,11 @@
 # The timed run prints, per key type: handshakes per second of server
 # time (the figure), CPU time per handshake of both processes
 # (steadier on a busy machine: what other programs run in between is
-# left out), one signature through the key process and in-process, and a
-# round trip alone (a request the signer refuses without signing).
+# left out), the same for an in-process handshake with a round trip to
+# the signer added (what the round trip alone costs a handshake), one
+# signature through the key process and in-process, and a round trip
+# alone (a request the signer refuses without signing). SECONDS is each
+# case's, three cases per key type.
 #
 # COUNT=N bench/keys.sh: instructions instead of time, counted by
 # valgrind's callgrind (repeatable on a noisy machine): N handshakes each
