@@ -12,7 +12,12 @@
  * generation moves and each thread opens a new channel at its next call.
  *
  * A round trip waits at most KEYS_WAIT_MS: a key process that hangs
- * fails the handshakes that need it, never a worker for good.
+ * fails the handshakes that need it, never a worker for good. On a
+ * thread's channel the wait is the channel's receive timeout (SO_RCVTIMEO,
+ * set when it opens), so a signature costs hsysd two system calls, send
+ * and recv, not three (send, poll, recv): on one core the round trip is
+ * two context switches and the system calls of both ends, nothing else
+ * (docs/keys.md "What it costs").
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +51,7 @@ struct keys_client {
 struct thread_chan {
 	int		fd;
 	unsigned	gen;
+	int		timed;	/* fd's SO_RCVTIMEO is KEYS_WAIT_MS */
 };
 
 static void
@@ -129,9 +136,11 @@ now_ms(void)
 /* Sends a request (with a descriptor when pass is not -1) and waits for
  * its answer: 0, -2 when the channel has ended (the key process that
  * served it is gone), or -1 when it is broken otherwise or too slow. Answers
- * to earlier requests that timed out are skipped. */
+ * to earlier requests that timed out are skipped. timed: fd's receive
+ * timeout is wait_ms, so a blocking recv waits (one system call); after
+ * an interruption or a skipped answer, poll keeps to the deadline. */
 static int
-round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
+round_trip(int fd, struct keys_req *r, int pass, int wait_ms, int timed,
     struct keys_ans *a, struct err *e)
 {
 	unsigned char buf[KEYS_ANS_MAX];
@@ -150,13 +159,19 @@ round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
 		if ((left = (int)(deadline - now_ms())) <= 0)
 			return err_set(e, "the key process did not answer "
 			    "within %d ms", wait_ms);
-		if (poll(&pfd, 1, left) == -1 && errno != EINTR)
-			return err_sys(e, "cannot wait for the key process");
-		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+		if (!timed) {
+			if (poll(&pfd, 1, left) == -1 && errno != EINTR)
+				return err_sys(e, "cannot wait for the key "
+				    "process");
+			if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+		}
+		n = recv(fd, buf, sizeof(buf), timed ? 0 : MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR)) {
+			timed = 0;
 			continue;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			continue;
+		}
 		if (n <= 0) {
 			err_set(e, "the key process is gone");
 			return -2;
@@ -166,6 +181,7 @@ round_trip(int fd, struct keys_req *r, int pass, int wait_ms,
 			    "malformed");
 		if (a->id == r->id)
 			return 0;
+		timed = 0;
 	}
 }
 
@@ -179,7 +195,7 @@ main_call(struct keys_client *c, struct keys_req *r, int pass, int wait_ms,
 	pthread_mutex_lock(&c->lock);
 	r->id = atomic_fetch_add(&c->next_id, 1);
 	rc = c->fd == -1 ? err_set(e, "no key process is running") :
-	    round_trip(c->fd, r, pass, wait_ms, a, e) < 0 ? -1 : 0;
+	    round_trip(c->fd, r, pass, wait_ms, 0, a, e) < 0 ? -1 : 0;
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0 && a->status != KEYS_OK)
 		return err_set(e, "the key process refused: %s",
@@ -286,6 +302,17 @@ keys_renew_result(int fd, int *wstatus)
 	return 0;
 }
 
+/* A blocking recv on fd waits at most ms: 1, or 0 if it cannot be set
+ * (round_trip then polls). */
+static int
+set_wait(int fd, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+	    .tv_usec = ms % 1000 * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0;
+}
+
 /* The calling thread's channel, opened for the current key process. */
 static struct thread_chan *
 thread_chan(struct keys_client *c, struct err *e)
@@ -313,6 +340,7 @@ thread_chan(struct keys_client *c, struct err *e)
 	if (keys_client_channel(c, &tc->fd, e) == -1)
 		return NULL;
 	tc->gen = gen;
+	tc->timed = set_wait(tc->fd, KEYS_WAIT_MS);
 	return tc;
 }
 
@@ -331,7 +359,8 @@ keys_client_sign(struct keys_client *c, struct keys_req *r,
 		if ((tc = thread_chan(c, e)) == NULL)
 			return -1;
 		r->id = atomic_fetch_add(&c->next_id, 1);
-		if ((rc = round_trip(tc->fd, r, -1, KEYS_WAIT_MS, a, e)) == 0)
+		if ((rc = round_trip(tc->fd, r, -1, KEYS_WAIT_MS, tc->timed, a,
+		    e)) == 0)
 			return 0;
 		close(tc->fd);
 		tc->fd = -1;
