@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -369,10 +370,17 @@ keys_proc_main(int fd)
 {
 	static struct keyproc kp = { .lock = PTHREAD_RWLOCK_INITIALIZER,
 	    .reload_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct sched_param sp = { 0 };
 	struct err e;
 
 	prctl(PR_SET_NAME, "hsysd-keys", 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* A request does not preempt the worker that sent it (its threads
+	 * inherit the policy): on a shared core the signer runs when the
+	 * worker waits, and finds every request the worker sent meanwhile
+	 * (docs/keys.md "Handshakes in flight"). A worker waiting in a
+	 * blocking round trip sleeps at once, so it loses nothing. */
+	(void)sched_setscheduler(0, SCHED_BATCH, &sp);
 	signals_ignore();
 	if (reload(&kp, &e) == -1)
 		log_warn("key process: %s; it signs nothing until the store "
