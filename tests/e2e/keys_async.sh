@@ -73,8 +73,21 @@ PY
 HS="timeout 50 /usr/bin/python3 $T/hs.py"
 rss() { awk '/^VmRSS/ { print $2 }' /proc/"$dpid"/status; }
 
+finish() {
+	kill "$dpid"; wait "$dpid"
+	t_eq "and exits cleanly" "$?" 0
+	t_nogrep "no sanitizer report" \
+	    'AddressSanitizer|LeakSanitizer|runtime error' "$T/d.log"
+	t_done
+	exit
+}
+
 t_eq "200 concurrent handshakes, ECDSA and RSA, all succeed" \
     "$($HS 200 32 full)" "ok 200 fail 0"
+# Under valgrind hsysd's handshakes wait for their signature (valgrind
+# cannot follow OpenSSL's ASYNC jobs, conn.c): what follows is about not
+# waiting, and ASan checks it.
+[ -z "$HSYS_WRAP" ] || finish
 RSS0=$(rss)
 
 # The signer stopped: handshakes wait, the worker does not.
@@ -110,8 +123,4 @@ t_ok "a new signer runs" wait_until 10 sh -c \
 t_ok "handshakes work with the new signer" wait_until 10 sh -c \
     "$HS 20 4 full | grep -qx 'ok 20 fail 0'"
 t_ok "hsysd runs" kill -0 "$dpid"
-kill "$dpid"; wait "$dpid"
-t_eq "and exits cleanly" "$?" 0
-t_nogrep "no sanitizer report" 'AddressSanitizer|LeakSanitizer|runtime error' \
-    "$T/d.log"
-t_done
+finish
