@@ -379,8 +379,10 @@ keys_proc_main(int fd)
 	 * inherit the policy): on a shared core the signer runs when the
 	 * worker waits, and finds every request the worker sent meanwhile
 	 * (docs/keys.md "Handshakes in flight"). A worker waiting in a
-	 * blocking round trip sleeps at once, so it loses nothing. */
-	(void)sched_setscheduler(0, SCHED_BATCH, &sp);
+	 * blocking round trip sleeps at once, so it loses nothing. A signer
+	 * started at a real-time priority keeps it. */
+	if (sched_getscheduler(0) == SCHED_OTHER)
+		(void)sched_setscheduler(0, SCHED_BATCH, &sp);
 	signals_ignore();
 	if (reload(&kp, &e) == -1)
 		log_warn("key process: %s; it signs nothing until the store "

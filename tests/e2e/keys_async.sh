@@ -27,6 +27,8 @@ start_hsysd --workers 1
 MPID=$(pgrep -P "$dpid" -x hsysd-keymon)
 t_ok "the signer runs" wait_until 10 pgrep -P "$MPID" -x hsysd-keys
 KPID=$(pgrep -P "$MPID" -x hsysd-keys)
+t_ok "the signer runs SCHED_BATCH (a request does not preempt its worker)" \
+    sh -c "chrt -p $KPID | grep -q SCHED_BATCH"
 t_ok "an application serves https and http" start_app app "https://+:$P/" \
     "http://+:$C/"
 
