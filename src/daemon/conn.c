@@ -914,6 +914,7 @@ conn_keys_watch(struct worker *w)
 		return;
 	conn_keys_unwatch(w);
 	w->keys_io.fn = keys_readable;
+	w->keys_io.fd = -1;
 	if (fd == -1)
 		return;
 	if ((w->keys_io.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
