@@ -6,7 +6,11 @@
  * an in-process handshake with a round trip to the signer added (a
  * request it refuses unsigned), which tells the round trip's cost from
  * the signature's; and one signature's round trip against the same
- * signature made in-process, and a round trip alone.
+ * signature made in-process, and a round trip alone. Then NFLIGHT
+ * handshakes in flight at once in one thread, as a worker runs them
+ * (SSL_MODE_ASYNC: the key process's answers come in batches): CPU time
+ * per handshake both ways, and this process's context switches per
+ * handshake.
  *
  *   bench/keys.sh [SECONDS]     (makes the store, pins to one core)
  *   keys SECONDS EC RSA         the timed run (a thumbprint "-": that
@@ -23,10 +27,12 @@
  * HSYS_HOME's store (root: the bench reads keys.db itself for the
  * in-process case) and the thumbprints on the command line.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <openssl/err.h>
@@ -162,6 +168,119 @@ rates(SSL_CTX *cctx, SSL_CTX *sctx[NCASE], const struct extra *x[NCASE],
 	for (k = 0; k < NCASE; k++) {
 		out[k].per_s = n[k] / srv[k];
 		out[k].cpu_us = used[k] / n[k] * 1e6;
+	}
+}
+
+/*
+ * NFLIGHT handshakes at once in one thread, the server's in
+ * SSL_MODE_ASYNC as hsysd's worker runs them: each round steps every
+ * handshake not waiting for its signature; when some wait, the thread
+ * sleeps in poll on its key channel and reads every answer there, as the
+ * worker's loop does. In-process no job ever pauses.
+ */
+#define NFLIGHT	16
+
+struct flight {
+	SSL	*c, *s;
+	int	 cr, sr, waiting;
+};
+
+static int
+flight_ready(SSL *s, void *arg)
+{
+	(void)s;
+	((struct flight *)arg)->waiting = 0;
+	return 1;
+}
+
+static void
+flight_round(struct flight *f, struct keys_client *kc)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	unsigned serial;
+	int i, waiting = 0;
+
+	for (i = 0; i < NFLIGHT; i++) {
+		if (f[i].cr != 1)
+			f[i].cr = client_step(f[i].c);
+		if (f[i].sr == 1 || f[i].waiting)
+			continue;
+		f[i].sr = server_step(f[i].s);
+		if (f[i].sr != 1 &&
+		    SSL_get_error(f[i].s, f[i].sr) == SSL_ERROR_WANT_ASYNC)
+			f[i].waiting = 1;
+	}
+	for (i = 0; i < NFLIGHT; i++)
+		waiting += f[i].waiting;
+	if (waiting == 0 ||
+	    (pfd.fd = keys_client_async_fd(kc, &serial)) == -1)
+		return;
+	poll(&pfd, 1, 5000);
+	keys_client_receive(kc);
+}
+
+static NAMED int
+flights(SSL_CTX *cctx, SSL_CTX *sctx, struct keys_client *kc)
+{
+	struct flight f[NFLIGHT];
+	BIO *cb, *sb;
+	int i, r, ok = 0;
+
+	for (i = 0; i < NFLIGHT; i++) {
+		f[i] = (struct flight){ SSL_new(cctx), SSL_new(sctx), 0, 0, 0 };
+		BIO_new_bio_pair(&cb, 0, &sb, 0);
+		SSL_set_bio(f[i].c, cb, cb);
+		SSL_set_bio(f[i].s, sb, sb);
+		SSL_set_connect_state(f[i].c);
+		SSL_set_accept_state(f[i].s);
+		if (!SSL_set_async_callback(f[i].s, flight_ready) ||
+		    !SSL_set_async_callback_arg(f[i].s, &f[i]))
+			exit(1);
+		SSL_set_mode(f[i].s, SSL_MODE_ASYNC);
+	}
+	for (r = 0; r < 100; r++)
+		flight_round(f, kc);
+	for (i = 0; i < NFLIGHT; i++) {
+		ok += f[i].cr == 1 && f[i].sr == 1;
+		SSL_free(f[i].c);
+		SSL_free(f[i].s);
+	}
+	return ok == NFLIGHT ? 0 : -1;
+}
+
+/* CPU time (both processes) and this process's context switches per
+ * handshake, NFLIGHT at a time, in-process (k 0) and through the key
+ * process (k 1), in turns. */
+static void
+flight_rates(SSL_CTX *cctx, SSL_CTX *sctx[2], struct keys_client *kc,
+    clockid_t signer, double secs, double cpu_us[2], double sw[2])
+{
+	double used[2] = { 0 }, c0, end = now() + 2 * secs;
+	long n[2] = { 0 }, csw[2] = { 0 };
+	struct rusage ru;
+	long s0;
+	int k;
+
+	while (now() < end)
+		for (k = 0; k < 2; k++) {
+			getrusage(RUSAGE_SELF, &ru);
+			s0 = ru.ru_nvcsw + ru.ru_nivcsw;
+			c0 = cpu(CLOCK_PROCESS_CPUTIME_ID) + cpu(signer);
+			if (flights(cctx, sctx[k], kc) == -1) {
+				fprintf(stderr, "keys: handshakes in flight "
+				    "failed\n");
+				ERR_print_errors_fp(stderr);
+				exit(1);
+			}
+			used[k] += cpu(CLOCK_PROCESS_CPUTIME_ID) +
+			    cpu(signer) - c0;
+			getrusage(RUSAGE_SELF, &ru);
+			csw[k] += ru.ru_nvcsw + ru.ru_nivcsw - s0;
+			n[k] += NFLIGHT;
+		}
+	for (k = 0; k < 2; k++) {
+		cpu_us[k] = used[k] / n[k] * 1e6;
+		sw[k] = (double)csw[k] / n[k];
 	}
 }
 
@@ -352,6 +471,7 @@ main(int argc, char **argv)
 	struct store *st;
 	SSL_CTX *cctx, *in, *kp;
 	struct rate r[NCASE];
+	double fl[2], sw[2];
 	struct extra x;
 	double secs = 0;
 	struct err e;
@@ -433,6 +553,13 @@ main(int argc, char **argv)
 			    r[0].per_s) / r[0].per_s * 100, r[2].cpu_us,
 			    r[2].cpu_us - r[0].cpu_us);
 			latency(kc, st, argv[2 + i], i == 1, 2000, 1);
+			flight_rates(cctx, (SSL_CTX *[2]){ in, kp }, kc,
+			    signer, secs, fl, sw);
+			printf("  %-12s %d in flight: CPU per handshake "
+			    "(both processes) %.1f us in-process, %.1f us key "
+			    "process: %+.1f%% handshakes/s of CPU; switches "
+			    "per handshake %.2f, %.2f\n", "", NFLIGHT, fl[0],
+			    fl[1], (fl[0] / fl[1] - 1) * 100, sw[0], sw[1]);
 		}
 		SSL_CTX_free(in);
 		SSL_CTX_free(kp);

@@ -12,8 +12,11 @@
 # left out), the same for an in-process handshake with a round trip to
 # the signer added (what the round trip alone costs a handshake), one
 # signature through the key process and in-process, and a round trip
-# alone (a request the signer refuses without signing). SECONDS is each
-# case's, three cases per key type.
+# alone (a request the signer refuses without signing); and 16
+# handshakes in flight in one thread as a worker runs them (async mode,
+# answers in batches): CPU per handshake both ways and switches per
+# handshake. SECONDS is each case's, three cases (and two in flight) per
+# key type.
 #
 # COUNT=N bench/keys.sh: instructions instead of time, counted by
 # valgrind's callgrind (repeatable on a noisy machine): N handshakes each

@@ -56,6 +56,8 @@ struct conn {
 	int			 tls;
 	SSL			*ssl;
 	int			 handshaken;
+	int			 sigwait;	/* its handshake's job waits */
+	struct loop_defer	 sigdone;	/* for its signature: resume */
 	uint16_t		 port;
 	uint64_t		 id;
 	struct sockaddr_storage	 peer, local;

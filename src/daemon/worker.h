@@ -45,6 +45,8 @@ struct worker {
 	struct wqueue	*wqueues;	/* queue -> its channels here */
 	size_t		 nwqueues, capwqueues;
 	struct conn	*conns;		/* client connections */
+	struct loop_io	 keys_io;	/* its key channel (a dup); -1: none */
+	unsigned	 keys_serial;	/* the channel's (keys.h) */
 	uint64_t	 last_conn_id;
 	struct exchange **xslot;	/* requests in flight, by slot */
 	uint32_t	*xgen;		/* generation of each slot */

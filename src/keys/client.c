@@ -18,6 +18,17 @@
  * and recv, not three (send, poll, recv): on one core the round trip is
  * two context switches and the system calls of both ends, nothing else
  * (docs/keys.md "What it costs").
+ *
+ * A signature asked for inside an OpenSSL ASYNC job (a worker's handshake
+ * in SSL_MODE_ASYNC) goes without waiting (keys_client_sign_async): its
+ * place (struct keys_wait) waits on the thread's list until the worker,
+ * which watches the channel (keys_client_async_fd), reads the answers
+ * (keys_client_receive) and calls each place's callback; the worker then
+ * resumes the job. Answers to several handshakes thus come in one wake-up
+ * of the worker. At most KEYS_ASYNC_MAX places wait per thread; beyond,
+ * a signature fails (a flood of ClientHellos while the signer is slow
+ * neither grows memory without bound nor blocks the worker). A channel that ends fails
+ * every place waiting on it; an answer whose place is gone is skipped.
  */
 #include <errno.h>
 #include <poll.h>
@@ -49,18 +60,67 @@ struct keys_client {
 };
 
 struct thread_chan {
-	int		fd;
-	unsigned	gen;
-	int		timed;	/* fd's SO_RCVTIMEO is KEYS_WAIT_MS */
+	int		 fd;
+	unsigned	 gen;
+	int		 timed;	/* fd's SO_RCVTIMEO is KEYS_WAIT_MS */
+	unsigned	 serial;	/* moves with each channel opened */
+	struct keys_wait *waits;	/* asynchronous signatures on fd */
+	unsigned	 nwaits;
 };
+
+/* Takes w off the list: 1 if it was there. */
+static int
+wait_unlink(struct thread_chan *tc, struct keys_wait *w)
+{
+	struct keys_wait **pp;
+
+	for (pp = &tc->waits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			tc->nwaits--;
+			return 1;
+		}
+	return 0;
+}
+
+/* An answer on the thread's channel: its place, if one waits, gets it.
+ * The callback only tells the owner (it must not resume the job here). */
+static void
+wait_deliver(struct thread_chan *tc, const struct keys_ans *a)
+{
+	struct keys_wait *w;
+
+	for (w = tc->waits; w != NULL && w->id != a->id; w = w->next)
+		;
+	if (w == NULL || !wait_unlink(tc, w))
+		return;		/* late: its handshake gave up */
+	*w->a = *a;
+	w->done = 1;
+	w->fn(w->arg);
+}
+
+/* The channel is closed: every place waiting on it fails. */
+static void
+chan_end(struct thread_chan *tc)
+{
+	struct keys_wait *w;
+
+	if (tc->fd != -1)
+		close(tc->fd);
+	tc->fd = -1;
+	while ((w = tc->waits) != NULL) {
+		wait_unlink(tc, w);
+		w->done = -1;
+		w->fn(w->arg);
+	}
+}
 
 static void
 thread_chan_free(void *p)
 {
 	struct thread_chan *tc = p;
 
-	if (tc->fd != -1)
-		close(tc->fd);
+	chan_end(tc);
 	free(tc);
 }
 
@@ -136,12 +196,13 @@ now_ms(void)
 /* Sends a request (with a descriptor when pass is not -1) and waits for
  * its answer: 0, -2 when the channel has ended (the key process that
  * served it is gone), or -1 when it is broken otherwise or too slow. Answers
- * to earlier requests that timed out are skipped. timed: fd's receive
+ * to earlier requests that timed out are skipped; those to asynchronous
+ * ones on tc (a thread's channel, else NULL) go to their places. timed: fd's receive
  * timeout is wait_ms, so a blocking recv waits (one system call); after
  * an interruption or a skipped answer, poll keeps to the deadline. */
 static int
 round_trip(int fd, struct keys_req *r, int pass, int wait_ms, int timed,
-    struct keys_ans *a, struct err *e)
+    struct keys_ans *a, struct thread_chan *tc, struct err *e)
 {
 	unsigned char buf[KEYS_ANS_MAX];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -181,6 +242,8 @@ round_trip(int fd, struct keys_req *r, int pass, int wait_ms, int timed,
 			    "malformed");
 		if (a->id == r->id)
 			return 0;
+		if (tc != NULL)
+			wait_deliver(tc, a);
 		timed = 0;
 	}
 }
@@ -195,7 +258,7 @@ main_call(struct keys_client *c, struct keys_req *r, int pass, int wait_ms,
 	pthread_mutex_lock(&c->lock);
 	r->id = atomic_fetch_add(&c->next_id, 1);
 	rc = c->fd == -1 ? err_set(e, "no key process is running") :
-	    round_trip(c->fd, r, pass, wait_ms, 0, a, e) < 0 ? -1 : 0;
+	    round_trip(c->fd, r, pass, wait_ms, 0, a, NULL, e) < 0 ? -1 : 0;
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0 && a->status != KEYS_OK)
 		return err_set(e, "the key process refused: %s",
@@ -334,12 +397,11 @@ thread_chan(struct keys_client *c, struct err *e)
 	}
 	if (tc->fd != -1 && tc->gen == gen)
 		return tc;
-	if (tc->fd != -1)
-		close(tc->fd);
-	tc->fd = -1;
+	chan_end(tc);
 	if (keys_client_channel(c, &tc->fd, e) == -1)
 		return NULL;
 	tc->gen = gen;
+	tc->serial++;
 	tc->timed = set_wait(tc->fd, KEYS_WAIT_MS);
 	return tc;
 }
@@ -360,12 +422,88 @@ keys_client_sign(struct keys_client *c, struct keys_req *r,
 			return -1;
 		r->id = atomic_fetch_add(&c->next_id, 1);
 		if ((rc = round_trip(tc->fd, r, -1, KEYS_WAIT_MS, tc->timed, a,
-		    e)) == 0)
+		    tc, e)) == 0)
 			return 0;
-		close(tc->fd);
-		tc->fd = -1;
+		chan_end(tc);
 		if (rc != -2 && tc->gen == atomic_load(&c->gen))
 			return -1;
 	}
 	return -1;
+}
+
+int
+keys_client_sign_async(struct keys_client *c, struct keys_req *r,
+    struct keys_wait *w, struct err *e)
+{
+	unsigned char buf[KEYS_REQ_MAX];
+	struct thread_chan *tc;
+	size_t len;
+	int tries;
+
+	r->op = KEYS_OP_SIGN;
+	for (tries = 0; tries < 2; tries++) {
+		if ((tc = thread_chan(c, e)) == NULL)
+			return -1;
+		if (tc->nwaits >= KEYS_ASYNC_MAX)
+			return err_set(e, "%d signatures wait already",
+			    KEYS_ASYNC_MAX);
+		r->id = atomic_fetch_add(&c->next_id, 1);
+		len = keys_req_encode(r, buf);
+		if (fdpass_send(tc->fd, buf, len, -1) == (ssize_t)len) {
+			w->id = r->id;
+			w->done = 0;
+			w->next = tc->waits;
+			tc->waits = w;
+			tc->nwaits++;
+			return 0;
+		}
+		/* The channel ended (the signer starts again): a new one. */
+		chan_end(tc);
+	}
+	return err_sys(e, "cannot reach the key process");
+}
+
+void
+keys_client_forget(struct keys_client *c, struct keys_wait *w)
+{
+	struct thread_chan *tc = pthread_getspecific(c->chan);
+
+	if (tc != NULL)
+		wait_unlink(tc, w);
+}
+
+int
+keys_client_async_fd(struct keys_client *c, unsigned *serial)
+{
+	struct thread_chan *tc = pthread_getspecific(c->chan);
+
+	if (tc == NULL)
+		return -1;
+	*serial = tc->serial;
+	return tc->fd;
+}
+
+void
+keys_client_receive(struct keys_client *c)
+{
+	struct thread_chan *tc = pthread_getspecific(c->chan);
+	unsigned char buf[KEYS_ANS_MAX];
+	struct keys_ans *a;
+	ssize_t n;
+
+	if (tc == NULL || tc->fd == -1 || (a = malloc(sizeof(*a))) == NULL)
+		return;
+	for (;;) {
+		n = recv(tc->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0 || keys_ans_decode(buf, (size_t)n, a) == -1) {
+			chan_end(tc);	/* gone, or broken */
+			break;
+		}
+		wait_deliver(tc, a);
+	}
+	free(a);
 }

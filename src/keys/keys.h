@@ -217,6 +217,34 @@ int	keys_renew_result(int fd, int *wstatus);
 int	keys_client_sign(struct keys_client *, struct keys_req *,
 	    struct keys_ans *, struct err *);
 
+/* An asynchronous signature (inside an OpenSSL ASYNC job): its place,
+ * the caller's, waiting on the calling thread's list until its answer
+ * comes (done 1, the answer in *a) or its channel ends (done -1); either
+ * way fn(arg) is called on the thread, from keys_client_receive, or from
+ * a blocking call that read the answer, and the place is off the list. */
+#define KEYS_ASYNC_MAX	256	/* places waiting per thread */
+struct keys_wait {
+	struct keys_wait *next;
+	uint32_t	 id;
+	int		 done;	/* 0: waiting; 1: answered; -1: failed */
+	struct keys_ans	*a;
+	int		(*fn)(void *);
+	void		*arg;
+};
+/* Sends the request on the thread's channel and puts w (a, fn and arg
+ * set) on its list: 0; -1 when KEYS_ASYNC_MAX wait already or the key
+ * process cannot be reached. */
+int	keys_client_sign_async(struct keys_client *, struct keys_req *,
+	    struct keys_wait *, struct err *);
+/* Takes w off the list if it is there (its handshake gave up). */
+void	keys_client_forget(struct keys_client *, struct keys_wait *);
+/* The calling thread's channel, to watch for answers (-1: none), and a
+ * number that moves with each new channel. */
+int	keys_client_async_fd(struct keys_client *, unsigned *serial);
+/* Reads every answer waiting on the thread's channel, and gives each to
+ * its place; a channel that ended fails every place. */
+void	keys_client_receive(struct keys_client *);
+
 /* --- the provider (provider.c) -------------------------------------- */
 
 /* A key whose public half is pub's and whose signatures come from the key

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -395,6 +396,17 @@ child(int fd, const char *exe, int to_syslog, int signer)
 	char *argv[] = { (char *)(signer ? "hsysd-keys" : "hsysd-keymon"),
 	    (char *)(signer ? KEYS_SIGNER_ARG : KEYS_PROC_ARG),
 	    (char *)(to_syslog ? "syslog" : "stderr"), NULL };
+	struct sched_param sp = { 0 };
+
+	/* The signer's requests do not preempt the worker that sent them
+	 * (its threads inherit the policy, exec keeps it; set here, before
+	 * its system call filter): on a shared core the signer runs when
+	 * the worker waits, and finds every request the worker sent
+	 * meanwhile (docs/keys.md "Handshakes in flight"). A worker waiting
+	 * in a blocking round trip sleeps at once, so it loses nothing. A
+	 * signer started at a real-time priority keeps it. */
+	if (signer && sched_getscheduler(0) == SCHED_OTHER)
+		(void)sched_setscheduler(0, SCHED_BATCH, &sp);
 
 	if (fd != KEYS_PROC_FD) {
 		if (dup2(fd, KEYS_PROC_FD) == -1)

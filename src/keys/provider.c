@@ -20,11 +20,20 @@
  * provider-signature(7), its test fake_rsaprov.c; pkcs11-provider's way
  * of naming key managers after the key types so that EVP_PKEY_is_a()
  * answers as libssl expects.
+ *
+ * Inside an ASYNC job (a handshake in SSL_MODE_ASYNC, whose SSL has an
+ * async callback: hsysd's workers) a signature does not wait: the request
+ * goes, the job pauses (the handshake returns SSL_ERROR_WANT_ASYNC), and
+ * the worker resumes it when the answer has come, through the callback
+ * the job's wait context holds (keys_client_sign_async). A job resumed
+ * before its answer came was given up (its connection closed): the
+ * signature fails. Anywhere else, the blocking round trip.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/async.h>
 #include <openssl/core.h>
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
@@ -500,6 +509,35 @@ sig_max(const struct sigctx *c)
 	return (size_t)EVP_PKEY_get_size(c->key->pub);
 }
 
+/* The request's answer without blocking, if inside an ASYNC job whose
+ * wait context has a callback to resume it: 0 (a answered), -1, or 1:
+ * not here (then the blocking round trip). */
+static int
+async_sign(struct keys_client *kc, struct keys_req *r, struct keys_ans *a,
+    struct err *e)
+{
+	struct keys_wait w = { .a = a };
+	ASYNC_WAIT_CTX *ctx;
+	ASYNC_JOB *job;
+	int rc;
+
+	if ((job = ASYNC_get_current_job()) == NULL ||
+	    (ctx = ASYNC_get_wait_ctx(job)) == NULL ||
+	    !ASYNC_WAIT_CTX_get_callback(ctx, &w.fn, &w.arg) || w.fn == NULL)
+		return 1;
+	if ((rc = keys_client_sign_async(kc, r, &w, e)) != 0)
+		return rc;
+	if (!ASYNC_pause_job()) {
+		keys_client_forget(kc, &w);
+		return err_set(e, "cannot wait for the key process");
+	}
+	if (w.done == 0) {
+		keys_client_forget(kc, &w);
+		return err_set(e, "the handshake was given up");
+	}
+	return w.done == 1 ? 0 : err_set(e, "the key process is gone");
+}
+
 /* The digest's signature, from the key process. */
 static int
 remote_sign(struct sigctx *c, const unsigned char *dg, size_t dlen,
@@ -508,7 +546,7 @@ remote_sign(struct sigctx *c, const unsigned char *dg, size_t dlen,
 	struct keys_req r = { .op = KEYS_OP_SIGN, .md = c->md };
 	struct keys_ans *a;
 	struct err e;
-	int ok = 0;
+	int ok = 0, rc;
 
 	if (c->key->client == NULL || keys_md_size(c->md) != dlen ||
 	    (c->rsa && c->pss && c->mgf1 != 0 && c->mgf1 != c->md))
@@ -523,7 +561,9 @@ remote_sign(struct sigctx *c, const unsigned char *dg, size_t dlen,
 	r.dlen = dlen;
 	if ((a = malloc(sizeof(*a))) == NULL)
 		return 0;
-	if (keys_client_sign(c->key->client, &r, a, &e) == -1)
+	if ((rc = async_sign(c->key->client, &r, a, &e)) == 1)
+		rc = keys_client_sign(c->key->client, &r, a, &e);
+	if (rc == -1)
 		ERR_raise_data(ERR_LIB_USER, ERR_R_OPERATION_FAIL,
 		    "key process: %s", e.msg);
 	else if (a->status != KEYS_OK)
