@@ -10,15 +10,9 @@
 
 P=$((20000 + RANDOM % 12000))
 C=$((P + 1))
-APPID='{00112233-4455-6677-8899-aabbccddeeff}'
-newcert() { hsys cert new-selfsigned "$@" | grep -oE '^[0-9A-F]{40}'; }
 
-EC=$(newcert --dns-name ec.test --key ec-p256)
-RSA=$(newcert --dns-name rsa.test --key rsa-2048)
+key_bindings $P
 t_ok "an ECDSA P-256 and an RSA-2048 certificate" test -n "$EC" -a -n "$RSA"
-hsys http add sslcert ipport=0.0.0.0:$P certhash=$EC appid=$APPID >/dev/null
-hsys http add sslcert hostnameport=rsa.test:$P certhash=$RSA appid=$APPID \
-    >/dev/null
 
 # Under ASan, freed memory waits in a quarantine (256 MB by default):
 # a small one, so that RSS tells what is held.

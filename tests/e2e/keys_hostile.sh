@@ -11,19 +11,13 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$((20000 + RANDOM % 12000))
-APPID='{00112233-4455-6677-8899-aabbccddeeff}'
-newcert() { hsys cert new-selfsigned "$@" | grep -oE '^[0-9A-F]{40}'; }
 keyid() {	# SHA-256 of a certificate's SubjectPublicKeyInfo, hex
 	hsys cert export "$1" --pem "$T/$1.pem" >/dev/null 2>&1
 	openssl x509 -in "$T/$1.pem" -pubkey -noout |
 	    openssl pkey -pubin -outform DER | sha256sum | cut -c1-64
 }
 
-EC=$(newcert --dns-name ec.test --key ec-p256)
-RSA=$(newcert --dns-name rsa.test --key rsa-2048)
-hsys http add sslcert ipport=0.0.0.0:$P certhash=$EC appid=$APPID >/dev/null
-hsys http add sslcert hostnameport=rsa.test:$P certhash=$RSA appid=$APPID \
-    >/dev/null
+key_bindings $P
 start_hsysd --workers 2
 MPID=$(pgrep -P "$dpid" -x hsysd-keymon)
 t_ok "hsysd started the key process's monitor" test -n "$MPID"

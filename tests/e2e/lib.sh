@@ -36,6 +36,21 @@ _t_name=$(basename "$0" .sh)
 hsys() { $HSYS_WRAP "$BUILD/hsys" "$@"; }
 HSYS=hsys
 
+# key_bindings PORT: an ECDSA P-256 certificate (thumbprint in $EC) bound
+# to 0.0.0.0:PORT and an RSA-2048 one ($RSA) to rsa.test:PORT, as the key
+# process's tests use them.
+key_bindings() {
+	local appid='{00112233-4455-6677-8899-aabbccddeeff}'
+	EC=$(hsys cert new-selfsigned --dns-name ec.test --key ec-p256 |
+	    grep -oE '^[0-9A-F]{40}')
+	RSA=$(hsys cert new-selfsigned --dns-name rsa.test --key rsa-2048 |
+	    grep -oE '^[0-9A-F]{40}')
+	hsys http add sslcert ipport=0.0.0.0:$1 certhash=$EC appid=$appid \
+	    >/dev/null
+	hsys http add sslcert hostnameport=rsa.test:$1 certhash=$RSA \
+	    appid=$appid >/dev/null
+}
+
 _t_report() {
 	_t_n=$((_t_n + 1))
 	if [ "$1" = 0 ]; then
