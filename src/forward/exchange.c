@@ -38,6 +38,7 @@ struct ex {
 	int		 body_failed;	/* the upstream stopped taking it */
 	int		 head;		/* a HEAD request */
 	int		 long_wait;	/* fd's receive timeout is --timeout */
+	int		 taken_err;	/* an errno exchange_try's recv took */
 	size_t		 inlen;		/* bytes in w->in */
 	size_t		 off;		/* where the body starts in w->in */
 	struct fwd_response resp;
@@ -56,6 +57,7 @@ ex_init(struct ex *x, struct fwd_worker *w, struct hsys_request *r, int fd)
 	x->fd = fd;
 	x->reused = x->body_sent = x->body_failed = x->head = 0;
 	x->long_wait = 0;
+	x->taken_err = 0;
 	x->inlen = x->off = 0;
 }
 
@@ -210,9 +212,17 @@ static ssize_t
 up_read(struct ex *x, void *buf, size_t len)
 {
 	const struct fwd_config *cfg = x->w->cfg;
-	ssize_t n = upstream_read(x->fd, buf, len, cfg->timeout_ms);
+	ssize_t n;
 	int rc;
 
+	/* A socket reports its error once: the read that took it off
+	 * (exchange_try's) hands it on, or this one would see an end. */
+	if (x->taken_err != 0) {
+		n = -x->taken_err;
+		x->taken_err = 0;
+		return n;
+	}
+	n = upstream_read(x->fd, buf, len, cfg->timeout_ms);
 	if (n != -ETIMEDOUT || x->long_wait)
 		return n;
 	hsys_flush(x->w->h);
@@ -669,10 +679,11 @@ exchange_start(struct fwd_worker *w, struct hsys_request *r)
 	f->deadline = fwd_now_ms() + w->cfg->timeout_ms;
 }
 
-/* have: bytes of the answer already in w->in (exchange_try). */
+/* have: bytes of the answer already in w->in (exchange_try); err: the
+ * errno its read took off the socket, or 0. */
 void
 exchange_resume(struct fwd_worker *w, const struct fwd_flight *f,
-    size_t have)
+    size_t have, int err)
 {
 	struct ex x;
 
@@ -680,6 +691,7 @@ exchange_resume(struct fwd_worker *w, const struct fwd_flight *f,
 	x.reused = (int)f->reused;
 	x.head = (int)f->head;
 	x.inlen = have;
+	x.taken_err = err;
 
 	conclude(&x, await_final(&x));
 }
@@ -694,8 +706,9 @@ exchange_try(struct fwd_worker *w, const struct fwd_flight *f, int wait)
 		;
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
-	/* An end or an error: resume reads it again and says which. */
-	exchange_resume(w, f, n > 0 ? (size_t)n : 0);
+	/* An end or an error: resume says which (an error is reported once:
+	 * it goes along). */
+	exchange_resume(w, f, n > 0 ? (size_t)n : 0, n == -1 ? errno : 0);
 	return 1;
 }
 

@@ -207,9 +207,10 @@ void	exchange_run(struct fwd_worker *, struct hsys_request *);
  * upstream and left in flight; another is served to its end. */
 void	exchange_start(struct fwd_worker *, struct hsys_request *);
 /* A request in flight whose upstream turned readable: its answer is read
- * and relayed (blocking for what is not there yet, as exchange_run). */
+ * and relayed (blocking for what is not there yet, as exchange_run).
+ * have: bytes already read into w->in; err: an errno a read took. */
 void	exchange_resume(struct fwd_worker *, const struct fwd_flight *,
-	    size_t);
+	    size_t have, int err);
 /* Reads what the flight's upstream has (waiting up to its receive
  * timeout, the grace, when wait; else not at all) and, if anything came,
  * resumes it: 1. 0: nothing yet, still in flight. */

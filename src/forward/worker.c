@@ -172,7 +172,7 @@ serve_flights(struct fwd_worker *w, const struct pollfd *p, size_t nf)
 	for (i = 0; i < nf; i++) {
 		f = w->flights[i];
 		if (p[i].revents != 0)
-			exchange_resume(w, &f, 0);
+			exchange_resume(w, &f, 0, 0);
 		else if (f.deadline <= t)
 			exchange_expire(w, &f);
 		else
