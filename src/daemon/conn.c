@@ -32,19 +32,10 @@
  * idle for CONN_RELEASE_MS with nothing buffered, so that a busy connection
  * keeps its buffer from one request to the next.
  *
- * With the key process, a TLS handshake runs in SSL_MODE_ASYNC (only the
- * handshake: async mode costs every SSL_read and SSL_write): its signature
- * is asked for without waiting, and the handshake returns
- * SSL_ERROR_WANT_ASYNC. The connection then watches nothing; the worker
- * watches its key channel, and when the answers come (several at once
- * when several handshakes waited: one wake-up of each side for all),
- * each connection's async callback queues it, and its handshake goes on.
- * A connection closed while it waits resumes its job first (the
- * signature fails, the job ends); one waiting longer than
- * CONN_SIGN_WAIT_MS fails its handshake (docs/keys.md).
+ * The TLS handshake, and its signature from the key process without
+ * waiting: handshake.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -56,7 +47,6 @@
 
 #include "common/err.h"
 #include "common/util.h"
-#include "keys/keys.h"
 #include "daemon/answer.h"
 #include "daemon/conn.h"
 #include "daemon/conn_int.h"
@@ -76,17 +66,6 @@
 #include "proto/proto.h"
 
 #include <openssl/err.h>
-
-/* valgrind cannot follow OpenSSL's ASYNC jobs onto their own stacks:
- * each access to the thread's storage from a job looks invalid to it. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 _Static_assert(CONN_IN_MAX <= EXCHANGE_TARGET_MAX,
     "a request-target in `in` must fit the exchange's scratch buffer");
@@ -869,155 +848,34 @@ conn_read(struct conn *c)
 	    c->io.events & LOOP_READ && SSL_has_pending(c->ssl));
 }
 
-/* --- signatures from the key process -------------------------------- */
-
-#define CONN_SIGN_WAIT_MS	10000	/* the key process's wait, and more */
-
 static void conn_io(struct loop *, struct loop_io *, unsigned);
-static void conn_keys_watch(struct worker *);
 
-static void
-keys_readable(struct loop *l, struct loop_io *io, unsigned rev)
-{
-	struct worker *w = container_of(io, struct worker, keys_io);
-
-	(void)l;
-	(void)rev;
-	keys_client_receive(w->d->keys);
-	conn_keys_watch(w);
-}
-
-void
-conn_keys_unwatch(struct worker *w)
-{
-	if (w->keys_io.fn == NULL || w->keys_io.fd == -1)
-		return;
-	loop_io_remove(w->loop, &w->keys_io);
-	close(w->keys_io.fd);
-	w->keys_io.fd = -1;
-}
-
-/* The worker watches its thread's current key channel, through a
- * duplicate: the client closes its channel when it ends, and the
- * duplicate keeps the descriptor's number from being reused under the
- * loop's feet until it is removed here. */
-static void
-conn_keys_watch(struct worker *w)
-{
-	unsigned serial;
-	struct err e;
-	int fd;
-
-	fd = keys_client_async_fd(w->d->keys, &serial);
-	if (w->keys_io.fn != NULL && w->keys_io.fd != -1 && fd != -1 &&
-	    serial == w->keys_serial)
-		return;
-	conn_keys_unwatch(w);
-	w->keys_io.fn = keys_readable;
-	w->keys_io.fd = -1;
-	if (fd == -1)
-		return;
-	if ((w->keys_io.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return;
-	if (loop_io_add(w->loop, &w->keys_io, LOOP_READ, &e) == -1) {
-		close(w->keys_io.fd);
-		w->keys_io.fd = -1;
-		return;
-	}
-	w->keys_serial = serial;
-}
-
-/* The async callback: its answer came (or its channel ended); the
- * handshake goes on once this batch of events is handled. */
-static int
-conn_sig_ready(SSL *ssl, void *arg)
-{
-	struct conn *c = arg;
-
-	(void)ssl;
-	loop_defer(c->w->loop, &c->sigdone);
-	return 1;
-}
-
+/* Its signature came (handshake.c's async callback deferred this): the
+ * handshake goes on. Closed meanwhile: conn_close resumed its job, and
+ * its free is queued after this. */
 static void
 conn_sig_resume(struct loop_defer *df)
 {
 	struct conn *c = container_of(df, struct conn, sigdone);
 
-	/* Closed meanwhile: conn_close resumed it (its free is queued
-	 * after this). */
 	if (c->dead || !c->sigwait)
 		return;
 	arm_idle(c);
 	conn_io(c->w->loop, &c->io, 0);
 }
 
-/* A TLS connection's handshake signs through the key process without
- * waiting (under valgrind: waiting, see above; ASan follows the jobs). */
-static void
-conn_async(struct conn *c)
-{
-	if (c->w->d->keys == NULL || keys_client_pid(c->w->d->keys) == 0 ||
-	    RUNNING_ON_VALGRIND)
-		return;
-	if (!SSL_set_async_callback(c->ssl, conn_sig_ready) ||
-	    !SSL_set_async_callback_arg(c->ssl, c))
-		return;
-	c->sigdone.fn = conn_sig_resume;
-	SSL_set_mode(c->ssl, SSL_MODE_ASYNC);
-}
-
-/* 1: done; 0: in progress; -1: failed (the connection is closed). */
-static int
-conn_handshake(struct conn *c)
-{
-	unsigned long e;
-	int rc;
-
-	c->sigwait = 0;
-	if ((rc = SSL_do_handshake(c->ssl)) == 1) {
-		c->handshaken = 1;
-		SSL_clear_mode(c->ssl, SSL_MODE_ASYNC);
-		tls_describe(c->ssl, c->client.tls_desc,
-		    sizeof(c->client.tls_desc));
-		loop_io_change(c->w->loop, &c->io, LOOP_READ);
-		return 1;
-	}
-	switch (SSL_get_error(c->ssl, rc)) {
-	case SSL_ERROR_WANT_READ:
-		loop_io_change(c->w->loop, &c->io, LOOP_READ);
-		return 0;
-	case SSL_ERROR_WANT_WRITE:
-		loop_io_change(c->w->loop, &c->io, LOOP_READ | LOOP_WRITE);
-		return 0;
-	case SSL_ERROR_WANT_ASYNC:
-		c->sigwait = 1;
-		loop_io_change(c->w->loop, &c->io, 0);
-		loop_timer_set(c->w->loop, &c->timer, CONN_SIGN_WAIT_MS);
-		conn_keys_watch(c->w);
-		return 0;
-	default:
-		e = ERR_peek_last_error();
-		if (e != 0)
-			conn_httperr(c, "TLS_HandshakeFailed");
-		stats_add(&c->w->stats->handshake_failures, 1);
-		log_debug("worker %d: TLS_HandshakeFailed: %s", c->w->index,
-		    e ? ERR_reason_error_string(e) : "connection closed");
-		ERR_clear_error();
-		conn_close(c);
-		return -1;
-	}
-}
-
 static void
 conn_io(struct loop *l, struct loop_io *io, unsigned rev)
 {
 	struct conn *c = container_of(io, struct conn, io);
+	int rc;
 
 	(void)l;
 	c->inrow = 0;
 	if (c->ssl != NULL && !c->handshaken) {
-		if (conn_handshake(c) != 1)
+		if ((rc = handshake_step(c)) == -1)
+			conn_close(c);
+		if (rc != 1)
 			return;
 		conn_alpn(c);
 		if (c->dead)
@@ -1040,10 +898,7 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 	const char *why;
 
 	if (c->sigwait) {
-		conn_httperr(c, "TLS_HandshakeFailed");
-		stats_add(&c->w->stats->handshake_failures, 1);
-		log_debug("worker %d: TLS_HandshakeFailed: no signature "
-		    "within %d ms", c->w->index, CONN_SIGN_WAIT_MS);
+		handshake_failed(c, "no signature in time");
 		conn_close(c);
 		return;
 	}
@@ -1125,7 +980,7 @@ conn_accept(struct worker *w, int fd, uint16_t port, int tls)
 	if (c->ssl != NULL) {
 		SSL_set_app_data(c->ssl, c);
 		SSL_set_accept_state(c->ssl);
-		conn_async(c);
+		handshake_setup(c, conn_sig_resume);
 		c->client.ssl = c->ssl;
 	}
 	if (loop_io_add(w->loop, &c->io, LOOP_READ, &e) == -1) {

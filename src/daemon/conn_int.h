@@ -177,6 +177,21 @@ void	conn_next(struct conn *);
  * after the loop's batch). */
 void	conn_close(struct conn *);
 
+/* --- handshake.c: TLS, and the signature from the key process ------- */
+
+#define CONN_SIGN_WAIT_MS	10000	/* the key process's wait, and more */
+
+/* The handshake signs without waiting when the key process serves (and
+ * valgrind, which cannot follow OpenSSL's jobs, does not watch); its
+ * signature's arrival defers resume (c->sigdone). */
+void	handshake_setup(struct conn *, void (*resume)(struct loop_defer *));
+/* A step of the handshake: 1 done, 0 in progress (waiting for the client
+ * or for its signature, at most CONN_SIGN_WAIT_MS), -1 failed (counted
+ * and logged; the caller closes the connection). */
+int	handshake_step(struct conn *);
+/* Counts and logs a failed handshake (httperr TLS_HandshakeFailed). */
+void	handshake_failed(struct conn *, const char *why);
+
 /* --- transport.c: the bytes, through TLS or not -------------------- */
 
 /* A read from the client: -1 with errno EAGAIN when it would block. */
