@@ -83,13 +83,20 @@ for f in "$T/d.log" "$LOG/access.log" "$LOG/httperr.log"; do
 	t_nogrep "$(basename "$f"): no CR, control byte or DEL" \
 	    $'[\x01-\x08\x0b-\x1f\x7f]' "$f"
 done
+# Under ASan, a handshake's ASYNC job (it waits for its signature without
+# holding up the worker, docs/keys.md) runs on a stack of OpenSSL's, and
+# ASan's runtime says once, in three lines of its own, that it noticed the
+# switch. Those lines are the sanitizer's, not hsysd's log; any report of
+# an error by it stays in and fails below.
+grep -Ev '^==[0-9]+==WARNING: ASan is ignoring requested __asan_handle_no_return: |^False positive error reports may follow$|^For details see https://github\.com/google/sanitizers/issues/189$' \
+    "$T/d.log" >"$T/d.own.log"
 t_nogrep "d.log: every line is hsysd's" \
     '^$|^[^0-9]|^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z hsysd\[[0-9]+\]: [a-z]+: .*FORGED.*FORGED' \
-    "$T/d.log"
+    "$T/d.own.log"
 # hsysd's processes: hsysd itself and its key process's monitor
 # (hsysd-keymon, docs/keys.md), which logs to the same stderr as itself.
 kmon=$(pgrep -P "$dpid" -x hsysd-keymon)
-bad=$(grep -Evc '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z (hsysd\['"$dpid"'\]|hsysd-keymon\['"${kmon:-none}"'\]): (error|warning|notice|info|debug): ' "$T/d.log")
+bad=$(grep -Evc '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z (hsysd\['"$dpid"'\]|hsysd-keymon\['"${kmon:-none}"'\]): (error|warning|notice|info|debug): ' "$T/d.own.log")
 t_eq "d.log: every line has the stamp, pid and level of hsysd or its key process" "$bad" 0
 bad=$(grep -Evc '^127\.0\.0\.1 - - \[[^]]+\] "[^"]*" [0-9]+ [0-9]+ "[^"]*" "[^"]*" [0-9]+ [^ "]+ [^ "]+$' "$LOG/access.log")
 t_eq "access.log: every line has the NCSA shape, six quotes" "$bad" 0
