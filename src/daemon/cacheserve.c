@@ -224,7 +224,7 @@ cacheserve_post_flush(struct hsysd *d, uint32_t queue,
     const struct url_prefix *p, int recursive, cacheserve_done_fn done,
     uint64_t cookie, uint32_t id)
 {
-	struct flush_mail *fm[256];
+	struct flush_mail *fm[256];	/* hsysd runs 1 to 256 workers (main.c) */
 	struct flush_join *j;
 	int i, n = d->workers < 256 ? d->workers : 256;
 
@@ -244,10 +244,6 @@ cacheserve_post_flush(struct hsysd *d, uint32_t queue,
 	j->cookie = cookie;
 	j->id = id;
 	atomic_init(&j->left, n);
-	if (n == 0) {
-		mailbox_post(&d->mailbox, &j->mail);
-		return 0;
-	}
 	for (i = 0; i < n; i++) {
 		fm[i]->mail.fn = flush_fn;
 		fm[i]->w = &d->worker[i];

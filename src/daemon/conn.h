@@ -19,7 +19,7 @@ struct worker;
 void	conn_accept(struct worker *, int fd, uint16_t port, int tls);
 void	conns_close_all(struct worker *);
 /* Stops watching the worker's key channel (the worker ends). */
-void	conn_keys_unwatch(struct worker *);
+void	handshake_keys_unwatch(struct worker *);
 /* The worker drains (w->draining is set): closes the connections idle
  * between requests; the others close after their response. */
 void	conns_drain(struct worker *);

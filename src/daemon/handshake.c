@@ -43,7 +43,7 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
-static void conn_keys_watch(struct worker *);
+static void keys_watch(struct worker *);
 
 static void
 keys_readable(struct loop *l, struct loop_io *io, unsigned rev)
@@ -53,11 +53,11 @@ keys_readable(struct loop *l, struct loop_io *io, unsigned rev)
 	(void)l;
 	(void)rev;
 	keys_client_receive(w->d->keys);
-	conn_keys_watch(w);
+	keys_watch(w);
 }
 
 void
-conn_keys_unwatch(struct worker *w)
+handshake_keys_unwatch(struct worker *w)
 {
 	if (w->keys_io.fn == NULL || w->keys_io.fd == -1)
 		return;
@@ -71,7 +71,7 @@ conn_keys_unwatch(struct worker *w)
  * duplicate keeps the descriptor's number from being reused under the
  * loop's feet until it is removed here. */
 static void
-conn_keys_watch(struct worker *w)
+keys_watch(struct worker *w)
 {
 	unsigned serial;
 	struct err e;
@@ -81,7 +81,7 @@ conn_keys_watch(struct worker *w)
 	if (w->keys_io.fn != NULL && w->keys_io.fd != -1 && fd != -1 &&
 	    serial == w->keys_serial)
 		return;
-	conn_keys_unwatch(w);
+	handshake_keys_unwatch(w);
 	w->keys_io.fn = keys_readable;
 	w->keys_io.fd = -1;
 	if (fd == -1)
@@ -99,7 +99,7 @@ conn_keys_watch(struct worker *w)
 /* The async callback: its answer came (or its channel ended); the
  * handshake goes on once this batch of events is handled. */
 static int
-conn_sig_ready(SSL *ssl, void *arg)
+sig_ready(SSL *ssl, void *arg)
 {
 	struct conn *c = arg;
 
@@ -114,7 +114,7 @@ handshake_setup(struct conn *c, void (*resume)(struct loop_defer *))
 	if (c->w->d->keys == NULL || keys_client_pid(c->w->d->keys) == 0 ||
 	    RUNNING_ON_VALGRIND)
 		return;
-	if (!SSL_set_async_callback(c->ssl, conn_sig_ready) ||
+	if (!SSL_set_async_callback(c->ssl, sig_ready) ||
 	    !SSL_set_async_callback_arg(c->ssl, c))
 		return;
 	c->sigdone.fn = resume;
@@ -147,7 +147,7 @@ handshake_step(struct conn *c)
 		c->sigwait = 1;
 		loop_io_change(c->w->loop, &c->io, 0);
 		loop_timer_set(c->w->loop, &c->timer, CONN_SIGN_WAIT_MS);
-		conn_keys_watch(c->w);
+		keys_watch(c->w);
 		return 0;
 	default:
 		e = ERR_peek_last_error();

@@ -45,7 +45,7 @@ worker_main(void *arg)
 		log_err("worker %d: %s", w->index, e.msg);
 	listeners_close_all(w);
 	conns_close_all(w);
-	conn_keys_unwatch(w);
+	handshake_keys_unwatch(w);
 	channels_close_all(w);
 	httplog_worker_flush(w);
 	return NULL;
