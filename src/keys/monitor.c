@@ -223,9 +223,10 @@ link_close(struct monitor *m)
 }
 
 /* The n-th answer on the link is the n-th request's: it goes to the
- * channel that asked, if its place still waits with that id; else
- * (its forward timed out, its channel closed, an id that does not match)
- * it is skipped. */
+ * channel that asked, if its place still waits; else (its forward timed
+ * out, its channel closed) it is skipped. An answer whose id is not its
+ * place's is skipped too, and the place fails at once: its own answer
+ * cannot come after it. */
 static void
 pending_answer(struct monitor *m, const unsigned char *ans, size_t n)
 {
