@@ -12,7 +12,11 @@
  *    threads' channels see the end, and each asks for a new one on the
  *    control channel (CHANNEL), which the monitor passes to the signer;
  *  - passes SIGN, RELOAD and CHANNEL from a control channel to the signer
- *    and its answer back, one at a time;
+ *    and its answer back without waiting for it: the request goes at once,
+ *    its place (which channel, its id, its deadline) waits in a small
+ *    FIFO, and the loop sends each answer to the channel that asked, so a
+ *    slow RELOAD (a busy store) holds up neither RENEW, CONTROL, another
+ *    channel nor the signer's restart;
  *  - runs `hsys cert acme renew --due` (RENEW), one at a time, as the
  *    user it runs as (root), and tells its wait status on the socket the
  *    request carried when it ends (a renewal may take minutes: the
@@ -23,8 +27,17 @@
  * RENEW and CONTROL exist only here: the signer, which serves the
  * workers' channels, refuses them (KEYS_EDENIED).
  *
- * Single-threaded: poll(2) on the control channels and a signalfd for
- * SIGCHLD.
+ * Single-threaded: poll(2) on the control channels, the signer's link and
+ * a signalfd for SIGCHLD. The signer serves its link with one thread, one
+ * request after the other (proc.c serve), so its answers come in the order
+ * the requests went: the n-th answer on a link is the n-th request's. At
+ * most PENDING_MAX forwards wait; with that many, the control channels are
+ * not read until one is answered (no memory grows with a flood). A forward
+ * past its deadline, or whose signer ends, is answered KEYS_EFAILED; one
+ * whose control channel closed has its answer dropped (its place forgets
+ * the descriptor when the channel closes, before the number can be
+ * reused). Nothing sent to a channel waits: a channel that does not read
+ * its answers loses them, it does not stall the monitor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +65,16 @@ extern char **environ;
 #define CONTROL_MAX	8	/* hsysd, and a few taking over */
 #define RESTART_MS	1000	/* between two starts of the signer */
 #define FORWARD_WAIT_MS	40000	/* a RELOAD may wait for a busy store */
+#define PENDING_MAX	32	/* forwards waiting for the signer */
 #define KILL_GRACE_S	10	/* SIGTERM, then SIGKILL */
+
+/* A forward waiting for the signer's answer. */
+struct pending {
+	int		 fd;		/* the control channel; -1: it closed */
+	uint32_t	 id;
+	uint64_t	 seq;		/* its place on the link */
+	int64_t		 deadline;	/* ms, monotonic */
+};
 
 struct monitor {
 	int		 ctl[CONTROL_MAX];
@@ -64,6 +86,10 @@ struct monitor {
 	int		 link;		/* -1: none running */
 	pid_t		 signer;
 	int64_t		 started;	/* ms, monotonic */
+	uint64_t	 sent, got;	/* requests, answers on this link */
+	/* forwards waiting, oldest first (a ring) */
+	struct pending	 pend[PENDING_MAX];
+	unsigned	 phead, npend;
 	/* the renewal */
 	pid_t		 rpid;		/* 0: none */
 	int		 rfd;		/* where its end is told */
@@ -95,6 +121,9 @@ start_signer(struct monitor *m)
 		m->signer = 0;
 		return;
 	}
+	/* Sending never waits: a full link fails the request at once. */
+	(void)fcntl(m->link, F_SETFL, O_NONBLOCK);
+	m->sent = m->got = 0;
 	log_info("key process: signer started (pid %ld)", (long)m->signer);
 }
 
@@ -107,7 +136,7 @@ answer(int fd, enum keys_status st, uint32_t id, const void *p, size_t n)
 	if (n > 0)
 		memcpy(a.sig, p, n);
 	n = keys_ans_encode(&a, out);
-	(void)send(fd, out, n, MSG_NOSIGNAL);
+	(void)send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 static void
@@ -129,37 +158,132 @@ seqpacket(int fd)
 	    0 && type == SOCK_SEQPACKET;
 }
 
-/* SIGN, RELOAD, CHANNEL: to the signer, and its answer back. */
+static struct pending *
+pending_head(struct monitor *m)
+{
+	return m->npend == 0 ? NULL : &m->pend[m->phead];
+}
+
+static void
+pending_pop(struct monitor *m)
+{
+	m->phead = (m->phead + 1) % PENDING_MAX;
+	m->npend--;
+}
+
+/* Every forward waiting fails: the signer is gone. */
+static void
+pending_fail_all(struct monitor *m)
+{
+	struct pending *p;
+
+	while ((p = pending_head(m)) != NULL) {
+		if (p->fd != -1)
+			answer(p->fd, KEYS_EFAILED, p->id, NULL, 0);
+		pending_pop(m);
+	}
+}
+
+/* Forwards past their deadline fail (their answers, if they come, find
+ * no place: pending_answer drops them). */
+static void
+pending_expire(struct monitor *m)
+{
+	struct pending *p;
+	int64_t now = now_ms();
+
+	while ((p = pending_head(m)) != NULL && p->deadline <= now) {
+		if (p->fd != -1)
+			answer(p->fd, KEYS_EFAILED, p->id, NULL, 0);
+		pending_pop(m);
+	}
+}
+
+/* A control channel closes: its forwards' answers go nowhere. */
+static void
+pending_forget(struct monitor *m, int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < m->npend; i++)
+		if (m->pend[(m->phead + i) % PENDING_MAX].fd == fd)
+			m->pend[(m->phead + i) % PENDING_MAX].fd = -1;
+}
+
+/* The link ended or broke: the signer is ending (reaped() starts the next
+ * one). */
+static void
+link_close(struct monitor *m)
+{
+	if (m->link == -1)
+		return;
+	close(m->link);
+	m->link = -1;
+	pending_fail_all(m);
+}
+
+/* The n-th answer on the link is the n-th request's: it goes to the
+ * channel that asked, if its place still waits; else (its forward timed
+ * out, its channel closed) it is skipped. An answer whose id is not its
+ * place's is skipped too, and the place fails at once: its own answer
+ * cannot come after it. */
+static void
+pending_answer(struct monitor *m, const unsigned char *ans, size_t n)
+{
+	struct pending *p = pending_head(m);
+	uint64_t seq = m->got++;
+	struct keys_ans a;
+
+	if (p == NULL || p->seq != seq)
+		return;			/* late: its place gave up */
+	if (p->fd != -1) {
+		if (keys_ans_decode(ans, n, &a) == 0 && a.id == p->id)
+			(void)send(p->fd, ans, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		else
+			answer(p->fd, KEYS_EFAILED, p->id, NULL, 0);
+	}
+	pending_pop(m);
+}
+
+/* Every answer the signer has sent. */
+static void
+link_read(struct monitor *m)
+{
+	unsigned char ans[KEYS_ANS_MAX];
+	ssize_t got;
+
+	while (m->link != -1) {
+		got = recv(m->link, ans, sizeof(ans), MSG_DONTWAIT);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (got <= 0) {
+			link_close(m);	/* the signer is gone */
+			return;
+		}
+		pending_answer(m, ans, (size_t)got);
+	}
+}
+
+/* SIGN, RELOAD, CHANNEL: to the signer at once; its answer comes back
+ * through link_read. The caller keeps a place free (run() reads no
+ * control channel while PENDING_MAX wait). The descriptor passed stays
+ * the caller's to close (the message holds its own reference). */
 static void
 forward(struct monitor *m, int fd, const unsigned char *buf, size_t n,
     uint32_t id, int passed)
 {
-	unsigned char ans[KEYS_ANS_MAX];
-	struct pollfd pfd = { .fd = m->link, .events = POLLIN };
-	struct keys_ans a;
-	int64_t deadline = now_ms() + FORWARD_WAIT_MS;
-	ssize_t got;
-	int left;
+	struct pending *p;
 
-	if (m->link == -1 || fdpass_send(m->link, buf, n, passed) !=
-	    (ssize_t)n) {
+	if (m->link == -1 || m->npend == PENDING_MAX ||
+	    fdpass_send(m->link, buf, n, passed) != (ssize_t)n) {
 		answer(fd, KEYS_EFAILED, id, NULL, 0);
 		return;
 	}
-	while ((left = (int)(deadline - now_ms())) > 0) {
-		if (poll(&pfd, 1, left) <= 0)
-			continue;
-		got = recv(m->link, ans, sizeof(ans), MSG_DONTWAIT);
-		if (got == -1 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (got <= 0)
-			break;		/* the signer is gone */
-		if (keys_ans_decode(ans, (size_t)got, &a) == 0 && a.id == id) {
-			(void)send(fd, ans, (size_t)got, MSG_NOSIGNAL);
-			return;
-		}
-	}
-	answer(fd, KEYS_EFAILED, id, NULL, 0);
+	p = &m->pend[(m->phead + m->npend++) % PENDING_MAX];
+	*p = (struct pending){ .fd = fd, .id = id, .seq = m->sent++,
+	    .deadline = now_ms() + FORWARD_WAIT_MS };
 }
 
 /* The hsys beside the binary the monitor runs. */
@@ -271,6 +395,7 @@ control_remove(struct monitor *m, int fd)
 			m->ctl[i] = m->ctl[--m->nctl];
 			break;
 		}
+	pending_forget(m, fd);
 	close(fd);
 }
 
@@ -319,8 +444,7 @@ static void
 reaped(struct monitor *m, pid_t pid, int status)
 {
 	if (pid == m->signer) {
-		close(m->link);
-		m->link = -1;
+		link_close(m);
 		m->signer = 0;
 		if (WIFSIGNALED(status))
 			log_err("key process: the signer (pid %ld) was ended by "
@@ -374,37 +498,48 @@ renewal_watch(struct monitor *m)
 static int
 wait_ms(const struct monitor *m)
 {
+	const struct pending *p = m->npend == 0 ? NULL : &m->pend[m->phead];
 	int64_t w = 1000;
 
-	if (m->link == -1 && m->started + RESTART_MS - now_ms() < w)
+	if (m->signer == 0 && m->started + RESTART_MS - now_ms() < w)
 		w = m->started + RESTART_MS - now_ms();
+	if (p != NULL && p->deadline - now_ms() < w)
+		w = p->deadline - now_ms();
 	return w < 0 ? 0 : (int)w;
 }
 
+/* One turn of the loop: the signer's answers first (they free places),
+ * then its end and the renewal's (SIGCHLD), the deadlines, and the control
+ * channels, unless PENDING_MAX forwards wait. */
 static void
 run(struct monitor *m)
 {
-	struct pollfd pfd[CONTROL_MAX + 1];
+	struct pollfd pfd[CONTROL_MAX + 2];
 	int ctl[CONTROL_MAX];
-	int i, n;
+	int i, n, link;
 
 	while (m->nctl > 0) {
 		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
-		for (i = 0; i < m->nctl; i++) {
+		pfd[1] = (struct pollfd){ .fd = link = m->link,
+		    .events = POLLIN };
+		n = m->npend == PENDING_MAX ? 0 : m->nctl;
+		for (i = 0; i < n; i++) {
 			ctl[i] = m->ctl[i];
-			pfd[i + 1] = (struct pollfd){ .fd = ctl[i],
+			pfd[i + 2] = (struct pollfd){ .fd = ctl[i],
 			    .events = POLLIN };
 		}
-		n = m->nctl;
-		if (poll(pfd, (nfds_t)n + 1, wait_ms(m)) == -1 &&
+		if (poll(pfd, (nfds_t)n + 2, wait_ms(m)) == -1 &&
 		    errno != EINTR)
 			break;
+		if (pfd[1].revents && link != -1 && link == m->link)
+			link_read(m);
 		if (pfd[0].revents)
 			reap(m);
-		for (i = 0; i < n; i++)
-			if (pfd[i + 1].revents && control_serve(m, ctl[i]))
+		pending_expire(m);
+		for (i = 0; i < n && m->npend < PENDING_MAX; i++)
+			if (pfd[i + 2].revents && control_serve(m, ctl[i]))
 				break;
-		if (m->link == -1 && now_ms() >= m->started + RESTART_MS)
+		if (m->signer == 0 && now_ms() >= m->started + RESTART_MS)
 			start_signer(m);
 		renewal_watch(m);
 	}
