@@ -30,6 +30,7 @@ else
 SYSCONFDIR ?= $(PREFIX)/etc
 endif
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION   := 0.1.0
 # The hsys Python package goes where Debian's /usr/bin/python3 finds it;
@@ -274,20 +275,25 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(PYTHONDIR)/hsys
 	install -m 0644 bindings/python/hsys/*.py $(DESTDIR)$(PYTHONDIR)/hsys/
 	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) \
 	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0644 man/hsys.3 $(DESTDIR)$(MANDIR)/man3/hsys.3
 	install -m 0644 packaging/hsys.bash-completion \
 	    $(DESTDIR)$(COMPLETIONDIR)/hsys
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 packaging/hsys.sysusers $(DESTDIR)$(SYSUSERSDIR)/hsys.conf
+	install -m 0644 packaging/hsys.tmpfiles $(DESTDIR)$(TMPFILESDIR)/hsys.conf
 	# On the machine itself (no DESTDIR), as root, into the system's own
-	# prefixes: the new library in ld.so's cache, and the system user, now
-	# rather than at next boot. (A private PREFIX is read by neither.)
+	# prefixes: the new library in ld.so's cache, the system user
+	# and its log directory, now rather than at next boot. (A private
+	# PREFIX is read by none.)
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
 	    { [ "$(PREFIX)" = /usr ] || [ "$(PREFIX)" = /usr/local ]; }; then \
 	    ldconfig; \
 	    ! command -v systemd-sysusers >/dev/null || \
 	        systemd-sysusers $(SYSUSERSDIR)/hsys.conf; \
+	    ! command -v systemd-tmpfiles >/dev/null || \
+	        systemd-tmpfiles --create $(TMPFILESDIR)/hsys.conf; \
 	fi
 
 uninstall:
@@ -303,6 +309,7 @@ uninstall:
 	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m#man/}; done
 	rm -rf $(DESTDIR)$(PYTHONDIR)/hsys $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/hsys.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/hsys.conf \
 	    $(DESTDIR)$(MANDIR)/man3/hsys.3 $(DESTDIR)$(COMPLETIONDIR)/hsys
 
 clean:

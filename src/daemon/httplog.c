@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,10 +110,12 @@ log_file_perms(int fd, uid_t owner)
 {
 	gid_t g = log_group();
 
+	/* The mode first: root without CAP_FOWNER cannot set it on a file
+	 * it gave away. */
+	(void)fchmod(fd, LOG_MODE);
 	if ((g != (gid_t)-1 || owner != (uid_t)-1) &&
 	    fchown(fd, owner, g) == -1)
 		errno = 0;	/* not ours to give: the group stays */
-	(void)fchmod(fd, LOG_MODE);
 }
 
 static void
@@ -120,10 +123,40 @@ log_dir_perms(const char *dir, uid_t owner)
 {
 	gid_t g = log_group();
 
+	/* The mode first: once the directory is another user's, root
+	 * without CAP_FOWNER (the unit's bounding set) cannot set it. */
+	(void)chmod(dir, LOG_DIR_MODE);
 	if ((g != (gid_t)-1 || owner != (uid_t)-1) &&
 	    chown(dir, owner, g) == -1)
 		errno = 0;
-	(void)chmod(dir, LOG_DIR_MODE);
+}
+
+/*
+ * Not through a link, nor a file another user may write. Root without
+ * CAP_DAC_OVERRIDE (systemd's CapabilityBoundingSet= leaves it out) can
+ * neither create nor open a file in the directory given to the serving
+ * user (0750, that user and adm), which it is from the first start on:
+ * then the file is opened as that user (the file-system uid of this
+ * thread alone), as its reopen after a rotation will be. The ownership
+ * is given afterwards, with root's file-system uid (and CAP_CHOWN) back.
+ */
+static int
+file_open_as(const struct httplog *hl, int f, struct err *e)
+{
+	int flags = O_WRONLY | O_APPEND | O_CREAT, fd, saved;
+	uid_t was;
+
+	fd = fs_open(hl->path[f], "the log", flags, LOG_MODE, e);
+	if (fd != -1 || errno != EACCES || hl->owner == (uid_t)-1 ||
+	    geteuid() != 0)
+		return fd;
+	err_clear(e);
+	was = (uid_t)setfsuid(hl->owner);
+	fd = fs_open(hl->path[f], "the log", flags, LOG_MODE, e);
+	saved = errno;
+	(void)setfsuid(was);
+	errno = saved;
+	return fd;
 }
 
 static int
@@ -134,10 +167,7 @@ file_open(struct httplog *hl, int f, struct err *e)
 	size_t n;
 	int fd;
 
-	/* Not through a link, nor a file another user may write. */
-	fd = fs_open(hl->path[f], "the log", O_WRONLY | O_APPEND | O_CREAT,
-	    LOG_MODE, e);
-	if (fd == -1)
+	if ((fd = file_open_as(hl, f, e)) == -1)
 		return -1;
 	log_file_perms(fd, hl->owner);
 	/* W3C files say what they hold at the top of each file opened. */
@@ -259,7 +289,6 @@ log_dir(const struct httplog_conf *conf, char *real, size_t size,
 {
 	const char *home = getenv("HSYS_HOME");
 	char dir[PATH_MAX];
-	struct stat st;
 	int n;
 
 	if (conf->dir[0] != '\0')
@@ -273,12 +302,22 @@ log_dir(const struct httplog_conf *conf, char *real, size_t size,
 	if (fs_mkdir_p(dir, LOG_DIR_MODE, e) == -1 ||
 	    fs_check_dir(dir, "the log directory", real, size, e) == -1)
 		return -1;
-	/* Only a directory of our own: one the admin gave another owner
-	 * keeps what the admin chose. */
-	if (stat(real, &st) == 0 && (st.st_uid == geteuid() ||
-	    st.st_uid == conf->owner))
-		log_dir_perms(real, conf->owner);
 	return 0;
+}
+
+/* Only a directory of our own: one the admin gave another owner keeps
+ * what the admin chose. Given after the files are open: root without
+ * CAP_DAC_OVERRIDE (the unit's bounding set) may not create them in a
+ * directory it gave away (systemd gives LogsDirectory= back to root at
+ * each start). */
+static void
+log_dir_give(const char *dir, uid_t owner)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0 && (st.st_uid == geteuid() ||
+	    st.st_uid == owner))
+		log_dir_perms(dir, owner);
 }
 
 static void
@@ -340,6 +379,7 @@ httplog_open(struct httplog **hlp, const struct httplog_conf *conf,
 	for (f = 0; f < F_N; f++)
 		if (file_on(hl, f) && file_open(hl, f, e) == -1)
 			goto fail;
+	log_dir_give(dir, conf->owner);
 	if ((rc = pthread_create(&hl->thread, NULL, writer_main, hl)) != 0) {
 		errno = rc;
 		err_sys(e, "cannot start the log writer");

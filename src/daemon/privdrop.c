@@ -153,10 +153,14 @@ privdrop_socket(const struct privdrop *p, struct hsysd *d, struct err *e)
 		err_sys(e, "cannot create %s/" SOCK_DIR, d->runtime);
 		goto out;
 	}
-	/* Never through a link; what is there is made the user's. */
+	/* Never through a link; what is there is made the user's. The mode
+	 * first, and only if it is not right: root without CAP_FOWNER (the
+	 * unit's bounding set) cannot set it once the directory is the
+	 * user's. */
 	fd = openat(dfd, SOCK_DIR, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1 || fchown(fd, p->uid, p->gid) ==
-	    -1 || fchmod(fd, 0755) == -1) {
+	if (fd == -1 || fstat(fd, &st) == -1 || ((st.st_mode & 07777) !=
+	    0755 && fchmod(fd, 0755) == -1) || fchown(fd, p->uid, p->gid) ==
+	    -1) {
 		err_sys(e, "cannot give %s/" SOCK_DIR " to %s", d->runtime,
 		    p->name);
 		goto out;

@@ -101,6 +101,19 @@ start_hsysd -l "$T/off.log" -p offpid --workers 1 --user nobody --seccomp off
 t_eq "--seccomp off: no filter" "$(status_of "$offpid" Seccomp)" 0
 kill "$offpid"; wait "$offpid"
 t_eq "and it stops with status 0" $? 0
+# As under the unit: root with its CapabilityBoundingSet= (no
+# CAP_DAC_OVERRIDE, no CAP_FOWNER), the log directory, the logs and
+# RUNTIME/control/ the user's already (the runs above): it opens the logs
+# as the user and serves.
+HSYS_WRAP="setpriv --bounding-set=-all,+net_bind_service,+setuid,+setgid,+chown ${HSYS_WRAP:-}" \
+    start_hsysd -l "$T/unit.log" -p unitpid --workers 1 --user nobody
+t_eq "root without CAP_DAC_OVERRIDE (the unit's): ready, as nobody" \
+    "$(stat -c %U /proc/"$unitpid")" nobody
+t_eq "the logs still nobody's" \
+    "$(stat -c %U "$HSYS_HOME/log/access.log" "$HSYS_HOME/log/httperr.log" "$HSYS_HOME/log" | sort -u)" \
+    nobody
+kill "$unitpid"; wait "$unitpid"
+t_eq "and it stops with status 0" $? 0
 t_fail "--seccomp takes on or off" 2 "$BUILD/hsysd" --seccomp maybe
 t_grep "and says so" "takes on or off" "$T/err"
 

@@ -25,6 +25,10 @@ t_ok "PREFIX=/usr: the logrotate file in /etc, Debian's place" \
 t_ok "the docs the man pages cite, under share/doc/hsys" \
     test -e "$stage/usr/share/doc/hsys/protocol.md"
 t_ok "the sysusers.d file" test -e "$stage/usr/lib/sysusers.d/hsys.conf"
+t_grep "the tmpfiles.d file makes the log directory, the user hsys's" \
+    '^d /var/log/hsys 0750 hsys adm -$' "$stage/usr/lib/tmpfiles.d/hsys.conf"
+t_ok "the unit leaves the log directory alone (no LogsDirectory=)" \
+    bash -c "! grep -q '^LogsDirectory' '$stage/usr/lib/systemd/system/hsysd.service'"
 t_ok "hsys(3)" test -e "$stage/usr/share/man/man3/hsys.3"
 t_ok "bash completion where Debian's bash-completion looks" \
     test -e "$stage/usr/share/bash-completion/completions/hsys"
