@@ -106,15 +106,6 @@ fake_signer(int fd)
 
 /* --- the test's side ---------------------------------------------------- */
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A request of op (with a new socketpair's end when pair is not NULL:
  * *pair is ours); its id. */
 static uint32_t
@@ -243,11 +234,11 @@ test_slow_reload(void)
 	gate(0);
 	reload = ask(ctl, KEYS_OP_RELOAD, NULL);
 	usleep(200000);
-	t0 = now();
+	t0 = unit_now();
 	renew = ask(ctl, KEYS_OP_RENEW, &rfd);
 	CHECK(next(ctl, 3000, &a) == 0 && a.id == renew &&
 	    a.status == KEYS_OK && a.siglen == 4);
-	CHECK(now() - t0 < 3);
+	CHECK(unit_now() - t0 < 3);
 	/* The renewal (fake hsys: sleeps 0.3 s, exits 3) ends and is told. */
 	CHECK(next(rfd, 5000, &a) == 0 && a.id == renew && a.siglen == 4 &&
 	    WIFEXITED(a.sig[0] | a.sig[1] << 8) &&
@@ -302,12 +293,12 @@ test_signer_killed(void)
 	sign = ask(ctl, KEYS_OP_SIGN, NULL);
 	chan = ask(ctl, KEYS_OP_CHANNEL, &pair);
 	usleep(200000);
-	t0 = now();
+	t0 = unit_now();
 	CHECK(old > 0 && kill(old, SIGKILL) == 0);
 	CHECK(answered(ctl, reload, KEYS_EFAILED, 3000));
 	CHECK(answered(ctl, sign, KEYS_EFAILED, 3000));
 	CHECK(answered(ctl, chan, KEYS_EFAILED, 3000));
-	CHECK(now() - t0 < 3);
+	CHECK(unit_now() - t0 < 3);
 	gate(1);
 	for (i = 0; i < 50 && !ok; i++) {
 		ok = answered(ctl, ask(ctl, KEYS_OP_SIGN, NULL), KEYS_OK, 3000);

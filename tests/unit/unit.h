@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int unit_n, unit_failed;
 static const char *unit_name;
@@ -43,6 +44,16 @@ unit_check_str(const char *got, const char *want, const char *what,
 #define CHECK_STR(g, w)	unit_check_str((g), (w), #g " == " #w, __FILE__, \
 			    __LINE__)
 #define RUN(fn)		do { unit_name = #fn; fn(); } while (0)
+
+/* Seconds on the monotonic clock, for tests that bound a wait. */
+static inline double
+unit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static inline int
 unit_done(void)
