@@ -19,6 +19,7 @@
 #include "common/err.h"
 #include "common/fdpass.h"
 #include "keys/keys.h"
+#include "keysfake.h"
 #include "unit.h"
 
 /* What the fake does with each SIGN, in turn. */
@@ -34,16 +35,6 @@ struct fake {
 	atomic_int channels;	/* CHANNEL requests seen */
 };
 
-static void
-reply(int fd, enum keys_status st, uint32_t id, size_t siglen)
-{
-	struct keys_ans a = { .status = st, .id = id, .siglen = siglen };
-	unsigned char out[KEYS_ANS_MAX];
-
-	memset(a.sig, 0x30, siglen);
-	(void)send(fd, out, keys_ans_encode(&a, out), MSG_NOSIGNAL);
-}
-
 /* One request on fd; 0, or -1 when the channel has ended. */
 static int
 serve_one(struct fake *f, int fd, size_t *signs)
@@ -57,25 +48,25 @@ serve_one(struct fake *f, int fd, size_t *signs)
 	if (n <= 0)
 		return -1;
 	if (keys_req_decode(buf, (size_t)n, &r) != KEYS_OK) {
-		reply(fd, KEYS_EMALFORMED, r.id, 0);
+		keysfake_answer(fd, KEYS_EMALFORMED, r.id, 0);
 		return 0;
 	}
 	if (r.op == KEYS_OP_CHANNEL && nfd == 1 && f->nchan < 8) {
 		f->chan[f->nchan++] = passed;
 		f->channels++;
-		reply(fd, KEYS_OK, r.id, 0);
+		keysfake_answer(fd, KEYS_OK, r.id, 0);
 		return 0;
 	}
 	if (r.op != KEYS_OP_SIGN || *signs >= NSCRIPT) {
-		reply(fd, KEYS_EFAILED, r.id, 0);
+		keysfake_answer(fd, KEYS_EFAILED, r.id, 0);
 		return 0;
 	}
 	switch (script[(*signs)++]) {
 	case STALE_FIRST:
-		reply(fd, KEYS_OK, r.id - 1, 8);
+		keysfake_answer(fd, KEYS_OK, r.id - 1, 8);
 		/* FALLTHROUGH */
 	case ANSWER:
-		reply(fd, KEYS_OK, r.id, 64);
+		keysfake_answer(fd, KEYS_OK, r.id, 64);
 		break;
 	case SILENT:
 		break;

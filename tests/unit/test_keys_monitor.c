@@ -32,6 +32,7 @@
 
 #include "common/fdpass.h"
 #include "keys/keys.h"
+#include "keysfake.h"
 #include "unit.h"
 
 static char dir[64];		/* MONQ_DIR, short: it makes every path */
@@ -61,16 +62,6 @@ gate(int open_it)
 
 /* --- the fake signer --------------------------------------------------- */
 
-static void
-fake_answer(int fd, enum keys_status st, uint32_t id, size_t siglen)
-{
-	struct keys_ans a = { .status = st, .id = id, .siglen = siglen };
-	unsigned char out[KEYS_ANS_MAX];
-
-	memset(a.sig, 0x30, siglen);
-	(void)send(fd, out, keys_ans_encode(&a, out), MSG_NOSIGNAL);
-}
-
 /* One request after the other, as the real signer serves its link. */
 static void __attribute__((noreturn))
 fake_signer(int fd)
@@ -93,13 +84,13 @@ fake_signer(int fd)
 		if (nfd == 1)
 			close(passed);
 		if (keys_req_decode(buf, (size_t)n, &r) != KEYS_OK) {
-			fake_answer(fd, KEYS_EMALFORMED, r.id, 0);
+			keysfake_answer(fd, KEYS_EMALFORMED, r.id, 0);
 			continue;
 		}
 		for (i = 0; r.op == KEYS_OP_RELOAD && i < 3000 &&
 		    access(p, F_OK) != 0; i++)
 			usleep(10000);
-		fake_answer(fd, KEYS_OK, r.id, r.op == KEYS_OP_SIGN ? 8 : 0);
+		keysfake_answer(fd, KEYS_OK, r.id, r.op == KEYS_OP_SIGN ? 8 : 0);
 	}
 	_exit(0);
 }
