@@ -171,28 +171,15 @@ pending_pop(struct monitor *m)
 	m->npend--;
 }
 
-/* Every forward waiting fails: the signer is gone. */
+/* Forwards whose deadline is at or before `before` fail: past it, or, with
+ * INT64_MAX, every one (the signer is gone). Their answers, if they come,
+ * find no place: pending_answer drops them. */
 static void
-pending_fail_all(struct monitor *m)
+pending_fail(struct monitor *m, int64_t before)
 {
 	struct pending *p;
 
-	while ((p = pending_head(m)) != NULL) {
-		if (p->fd != -1)
-			answer(p->fd, KEYS_EFAILED, p->id, NULL, 0);
-		pending_pop(m);
-	}
-}
-
-/* Forwards past their deadline fail (their answers, if they come, find
- * no place: pending_answer drops them). */
-static void
-pending_expire(struct monitor *m)
-{
-	struct pending *p;
-	int64_t now = now_ms();
-
-	while ((p = pending_head(m)) != NULL && p->deadline <= now) {
+	while ((p = pending_head(m)) != NULL && p->deadline <= before) {
 		if (p->fd != -1)
 			answer(p->fd, KEYS_EFAILED, p->id, NULL, 0);
 		pending_pop(m);
@@ -219,7 +206,7 @@ link_close(struct monitor *m)
 		return;
 	close(m->link);
 	m->link = -1;
-	pending_fail_all(m);
+	pending_fail(m, INT64_MAX);
 }
 
 /* The n-th answer on the link is the n-th request's: it goes to the
@@ -535,7 +522,7 @@ run(struct monitor *m)
 			link_read(m);
 		if (pfd[0].revents)
 			reap(m);
-		pending_expire(m);
+		pending_fail(m, now_ms());
 		for (i = 0; i < n && m->npend < PENDING_MAX; i++)
 			if (pfd[i + 2].revents && control_serve(m, ctl[i]))
 				break;
