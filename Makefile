@@ -216,6 +216,18 @@ $(BUILD)/examples/%: $(LIB_A) $$(call ex_obj,$$*)
 # hsys-websocket computes its handshake's SHA-1 with OpenSSL.
 $(BUILD)/examples/websocket: EX_LIBS := -lcrypto
 
+# bench/handshakes' baseline (bench/inkey.c): hsysd with each binding's key
+# in its TLS context. Never installed; `make check` builds it, with -Werror,
+# so that the baseline keeps building as the daemon changes.
+INKEY := $(BUILD)/bench/hsysd-inkey
+$(INKEY): $(BUILD)/obj/bench/inkey.o $(BUILD)/obj/src/daemon/main.o \
+    $(DAEMON_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/src/daemon/main.o \
+	    $(BUILD)/obj/bench/inkey.o -Wl,--wrap=tls_ctx_new $(DAEMON_LIB) \
+	    $(CORE_LIB) $(LDLIBS) $(H2_LIBS) -lsystemd -lseccomp
+
 # The store's fault-injection shim for the end-to-end tests (LD_PRELOAD:
 # fails the store's writes and fsyncs from the Nth on; see the file).
 # Never sanitized: it is preloaded into programs built either way.
@@ -233,7 +245,7 @@ $(NOPIDFD): tests/e2e/lib/nopidfd.c
 	$(Q)$(CC) $(CPPFLAGS) -O2 -g -std=c17 $(WARN) -shared -fPIC -o $@ $< \
 	    -ldl
 
-check: all
+check: all $(INKEY)
 	BUILD=$(BUILD) VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) tests/run
 
 FUZZTIME  ?= 60
