@@ -69,8 +69,18 @@ hsys http add urlacl url="http://+:$P/nobody/" user=nobody >/dev/null
     2>"$T/d.log") &
 d=$!
 t_ok "hsysd is ready" wait_until 60 grep -q 'ready: 2 worker' "$T/d.log"
-t_grep "MaxConnections defaults below the open-files limit" \
-    'open files: at most 256; MaxConnections, unless set, is 192' "$T/d.log"
+case ${HSYS_WRAP:-} in
+*valgrind*)	# which keeps a few descriptors of the 256 for itself
+	n=$(sed -n 's/.*open files: at most \([0-9]*\);.*/\1/p' "$T/d.log")
+	t_grep "MaxConnections defaults below the open-files limit" \
+	    "open files: at most ${n:-none}; MaxConnections, unless set, is $(( ${n:-0} * 3 / 4 ))\$" \
+	    "$T/d.log"
+	t_eq "which is valgrind's share of 256 less" \
+	    "$([ "${n:-0}" -gt 200 ] && [ "${n:-0}" -le 256 ] && echo yes)" yes ;;
+*)	t_grep "MaxConnections defaults below the open-files limit" \
+	    'open files: at most 256; MaxConnections, unless set, is 192' \
+	    "$T/d.log" ;;
+esac
 t_ok "an application serves" start_app app "http://127.0.0.1:$P/echo/"
 t_ok "a request is answered" code_is 200 "http://127.0.0.1:$P/echo/x"
 

@@ -87,8 +87,10 @@ done
 # holding up the worker, docs/keys.md) runs on a stack of OpenSSL's, and
 # ASan's runtime says once, in three lines of its own, that it noticed the
 # switch. Those lines are the sanitizer's, not hsysd's log; any report of
-# an error by it stays in and fails below.
-grep -Ev '^==[0-9]+==WARNING: ASan is ignoring requested __asan_handle_no_return: |^False positive error reports may follow$|^For details see https://github\.com/google/sanitizers/issues/189$' \
+# an error by it stays in and fails below. So are valgrind's notes
+# (`--PID-- WARNING: unhandled syscall`, make check VALGRIND=1); its error
+# reports (`==PID==`) stay in.
+grep -Ev '^==[0-9]+==WARNING: ASan is ignoring requested __asan_handle_no_return: |^False positive error reports may follow$|^For details see https://github\.com/google/sanitizers/issues/189$|^--[0-9]+-- ' \
     "$T/d.log" >"$T/d.own.log"
 t_nogrep "d.log: every line is hsysd's" \
     '^$|^[^0-9]|^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z hsysd\[[0-9]+\]: [a-z]+: .*FORGED.*FORGED' \
