@@ -20,6 +20,7 @@
  *                after issuance and again when its time comes; the
  *                certificate identifier `replaces` carries
  *   pending.c    the acme_challenge rows: challenges hsysd answers
+ *   challcert.c  the TLS-ALPN-01 challenge certificate and its key
  *   publish.c    an order's challenges into those rows, and hsysd told;
  *                the interim responder when no hsysd runs
  *   responder.c  the interim HTTP-01 responder (a tiny HTTP/1.1 server)
@@ -195,6 +196,16 @@ int	acme_pending_add(struct store *, const struct acme_pending *,
 /* Removes row id, and any that expired before now. */
 int	acme_pending_remove(struct store *, int64_t id, int64_t now,
 	    struct err *);
+/* TLS-ALPN-01 challenge certificates (challcert.c). The publisher makes
+ * one for each tls-alpn-01 row: a new P-256 *key and the self-signed *x
+ * for name with the acmeIdentifier extension of keyauth, kept with its key
+ * in the store's internal certificate store CERT_STORE_ACME_CHALLENGE, so
+ * that the key process signs with it; acme_challenge_cert_is tells
+ * whether x is the certificate for (name, keyauth). */
+int	acme_challenge_cert(const char *name, const char *keyauth,
+	    EVP_PKEY **key, X509 **x, struct err *);
+int	acme_challenge_cert_is(X509 *x, const char *name, const char *keyauth);
+
 /* The rows that have not expired at now, oldest first. */
 int	acme_pending_list(struct store *, int64_t now,
 	    int (*)(const struct acme_pending *, void *), void *,
@@ -219,6 +230,8 @@ struct acme_store_pub {
 	struct acme_responder	*responder;
 	int64_t			 ids[64];
 	size_t			 nids;
+	char			 certs[64][64];	/* tls-alpn-01's */
+	size_t			 ncerts;
 	void			(*say)(void *, const char *);
 	void			*arg;
 };

@@ -40,6 +40,9 @@ struct err;
 #define CERT_STORE_ROOT		"Root"
 #define CERT_STORE_CA		"CA"
 #define CERT_STORE_WEBHOSTING	"WebHosting"
+/* Internal, not a name users give: the TLS-ALPN-01 challenge certificates
+ * of pending ACME orders, with their keys (acme/challcert.c). */
+#define CERT_STORE_ACME_CHALLENGE "AcmeChallenge"
 
 struct cert_store_name {
 	enum store_location	 loc;

@@ -8,17 +8,22 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
 #include "acme/acme.h"
+#include "cert/cert.h"
 #include "common/err.h"
 #include "daemon/acmechal.h"
 #include "daemon/log.h"
 #include "daemon/tls.h"
+#include "keys/keys.h"
 #include "store/store.h"
 
-#define ACME_IDENTIFIER_OID	"1.3.6.1.5.5.7.1.31"	/* RFC 8737 §6.1 */
+struct reading {
+	struct acmechal		*a;
+	struct store		*s;
+	struct keys_client	*keys;
+};
 
 /* Only acme-tls/1: a client asking for anything else on a challenge
  * context is refused (RFC 8737 §3). */
@@ -33,104 +38,67 @@ alpn_acme(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* The acmeIdentifier extension: critical, an OCTET STRING holding
- * SHA-256 of the key authorization. */
-static int
-add_identifier(X509 *x, const char *keyauth)
-{
-	unsigned char der[2 + 32];
-	unsigned int n = 0;
-	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-	ASN1_OBJECT *obj = OBJ_txt2obj(ACME_IDENTIFIER_OID, 1);
-	X509_EXTENSION *ext = NULL;
-	int ok = 0;
-
-	der[0] = 0x04;
-	der[1] = 32;
-	if (os == NULL || obj == NULL || EVP_Digest(keyauth, strlen(keyauth),
-	    der + 2, &n, EVP_sha256(), NULL) != 1 || n != 32 ||
-	    !ASN1_OCTET_STRING_set(os, der, sizeof(der)))
-		goto out;
-	ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 1, os);
-	ok = ext != NULL && X509_add_ext(x, ext, -1);
-out:
-	X509_EXTENSION_free(ext);
-	ASN1_OBJECT_free(obj);
-	ASN1_OCTET_STRING_free(os);
-	return ok;
-}
+/* The row's challenge certificate: the one of the internal store
+ * AcmeChallenge for its name and key authorization (acme/challcert.c). */
+struct finding {
+	const struct acme_pending	*p;
+	struct store			*s;
+	X509				*x;
+};
 
 static int
-add_san(X509 *x, const char *name)
+find_cert(const struct cert_entry *ce, void *arg)
 {
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-	char san[300];
-	int ok;
+	struct finding *f = arg;
+	struct err e;
+	X509 *x;
 
-	snprintf(san, sizeof(san), "DNS:%s", name);
-	X509V3_set_ctx_nodb(&v3);
-	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san))
-	    == NULL)
+	if (certstore_load(f->s, ce->id, &x, NULL, &e) == -1)
 		return 0;
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-static X509 *
-challenge_cert(EVP_PKEY *key, const char *name, const char *keyauth)
-{
-	unsigned char serial[16];
-	BIGNUM *bn = NULL;
-	X509 *x = X509_new();
-	int ok = 0;
-
-	if (x == NULL || RAND_bytes(serial, sizeof(serial)) != 1)
-		goto out;
-	serial[0] &= 0x7f;
-	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
-	    !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) ||
-	    !X509_set_version(x, 2) ||
-	    !X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
-	    MBSTRING_ASC, (const unsigned char *)name, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(x)) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), -86400) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(x), 7 * 86400) ||
-	    !X509_set_pubkey(x, key) || !add_san(x, name) ||
-	    !add_identifier(x, keyauth) || !X509_sign(x, key, EVP_sha256()))
-		goto out;
-	ok = 1;
-out:
-	BN_free(bn);
-	if (!ok) {
-		X509_free(x);
-		x = NULL;
-	}
-	return x;
-}
-
-static SSL_CTX *
-challenge_ctx(const char *name, const char *keyauth, struct err *e)
-{
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509 *x = key ? challenge_cert(key, name, keyauth) : NULL;
-	SSL_CTX *ctx = x ? SSL_CTX_new(TLS_server_method()) : NULL;
-
-	if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx,
-	    TLS1_2_VERSION) || !SSL_CTX_use_certificate(ctx, x) ||
-	    !SSL_CTX_use_PrivateKey(ctx, key)) {
-		err_ssl(e, "cannot make the tls-alpn-01 certificate for %s",
-		    name);
-		SSL_CTX_free(ctx);
-		ctx = NULL;
-	} else {
-		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET |
-		    SSL_OP_NO_RENEGOTIATION);
-		SSL_CTX_set_alpn_select_cb(ctx, alpn_acme, NULL);
+	if (acme_challenge_cert_is(x, f->p->name, f->p->keyauth)) {
+		f->x = x;
+		return 1;
 	}
 	X509_free(x);
+	return 0;
+}
+
+/* Its context: the certificate, with a key whose signatures the key
+ * process makes. The publisher (the hsys CLI, or the renewal, as root)
+ * made both and keeps the key in keys.db. */
+static SSL_CTX *
+challenge_ctx(const struct reading *r, const struct acme_pending *p,
+    struct err *e)
+{
+	struct finding f = { .p = p, .s = r->s };
+	EVP_PKEY *key = NULL;
+	SSL_CTX *ctx = NULL;
+
+	if (certstore_list(r->s, CERT_STORE_ACME_CHALLENGE, find_cert, &f, e)
+	    < 0)
+		return NULL;
+	if (f.x == NULL) {
+		err_set(e, "no tls-alpn-01 certificate for %s in the store (an "
+		    "older hsys published the challenge?); not answered",
+		    p->name);
+		return NULL;
+	}
+	if (keys_pkey_new(r->keys, X509_get0_pubkey(f.x), &key, e) == -1)
+		goto out;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_use_certificate(ctx, f.x) ||
+	    !SSL_CTX_use_PrivateKey(ctx, key)) {
+		err_ssl(e, "cannot use the tls-alpn-01 certificate for %s",
+		    p->name);
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+		goto out;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_acme, NULL);
+out:
+	X509_free(f.x);
 	EVP_PKEY_free(key);
 	return ctx;
 }
@@ -150,13 +118,14 @@ add_http(struct acmechal *a, const struct acme_pending *p)
 }
 
 static int
-add_alpn(struct acmechal *a, const struct acme_pending *p)
+add_alpn(struct reading *r, const struct acme_pending *p)
 {
+	struct acmechal *a = r->a;
 	struct acmechal_alpn *n;
 	struct err e;
 	SSL_CTX *ctx;
 
-	if ((ctx = challenge_ctx(p->name, p->keyauth, &e)) == NULL) {
+	if ((ctx = challenge_ctx(r, p, &e)) == NULL) {
 		log_warn("acme: %s", e.msg);
 		return 0;
 	}
@@ -174,20 +143,24 @@ add_alpn(struct acmechal *a, const struct acme_pending *p)
 static int
 add_one(const struct acme_pending *p, void *arg)
 {
+	struct reading *r = arg;
+
 	if (strcmp(p->type, ACME_CHALLENGE_HTTP01) == 0)
-		return add_http(arg, p);
+		return add_http(r->a, p);
 	if (strcmp(p->type, ACME_CHALLENGE_TLSALPN01) == 0)
-		return add_alpn(arg, p);
+		return add_alpn(r, p);
 	return 0;
 }
 
 int
-acmechal_read(struct acmechal *a, struct store *s, struct err *e)
+acmechal_read(struct acmechal *a, struct store *s, struct keys_client *keys,
+    struct err *e)
 {
+	struct reading r = { .a = a, .s = s, .keys = keys };
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	rc = acme_pending_list(s, (int64_t)time(NULL), add_one, a, e);
+	rc = acme_pending_list(s, (int64_t)time(NULL), add_one, &r, e);
 	if (rc > 0)
 		return err_set(e, "out of memory reading the ACME challenges");
 	return rc;

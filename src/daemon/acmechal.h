@@ -8,8 +8,10 @@
  *   usual.
  *   TLS-ALPN-01 (RFC 8737): a ClientHello that names a pending name and
  *   offers only acme-tls/1 gets that name's challenge certificate (a
- *   self-signed certificate with the acmeIdentifier extension, on a key
- *   made for it and thrown away with the snapshot), whether or not a
+ *   self-signed certificate with the acmeIdentifier extension, which the
+ *   process that published the challenge made and keeps with its key in
+ *   the store's internal AcmeChallenge store: the key process signs its
+ *   handshakes), whether or not a
  *   binding serves the name; the connection closes after the handshake.
  *
  * The ports they need are opened by listener.c (listener_sync) for as
@@ -24,6 +26,7 @@
 #include <openssl/ssl.h>
 
 struct err;
+struct keys_client;
 struct store;
 
 #define ACMECHAL_PATH	"/.well-known/acme-challenge/"
@@ -46,8 +49,9 @@ struct acmechal {
 };
 
 /* Reads the pending rows of the open store; a challenge certificate that
- * cannot be made is logged and left out. */
-int	acmechal_read(struct acmechal *, struct store *, struct err *);
+ * cannot be used is logged and left out. Its signatures go through keys. */
+int	acmechal_read(struct acmechal *, struct store *, struct keys_client *,
+	    struct err *);
 void	acmechal_free(struct acmechal *);
 
 /* The key authorization for a request's (cooked) path, or NULL. */

@@ -288,7 +288,7 @@ snapshot_build(struct snapshot **out, struct tls_tickets *tickets,
 	}
 	if (read_limits(bd.store, &bd.snap->lim, e) == -1)
 		goto fail;
-	if (acmechal_read(&bd.snap->acme, bd.store, e) == -1)
+	if (acmechal_read(&bd.snap->acme, bd.store, keys, e) == -1)
 		goto fail;
 	store_close(bd.store);
 	*out = bd.snap;

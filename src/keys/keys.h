@@ -6,7 +6,8 @@
  *   req.c       the request and answer format on the key process's
  *               sockets (pure: encode, and a decoder that refuses anything
  *               but what this header describes; fuzzed, tests/fuzz)
- *   table.c     the keys current bindings use, read from the store
+ *   table.c     the keys current bindings and pending TLS-ALPN-01
+ *               challenges use, read from the store
  *   monitor.c   the root part hsysd starts: holds hsysd's control
  *               channels, starts the signer again when it dies, runs
  *               ACME renewals (RENEW) as root; reads no key
@@ -101,7 +102,7 @@ enum keys_status {
 	KEYS_OK = 0,
 	KEYS_EMALFORMED = 1,	/* not a request of this format */
 	KEYS_EVERSION = 2,	/* a version the key process does not speak */
-	KEYS_ENOKEY = 3,	/* no current binding uses that key */
+	KEYS_ENOKEY = 3,	/* no binding or challenge uses that key */
 	KEYS_EMISMATCH = 4,	/* the algorithm does not fit the key */
 	KEYS_EFAILED = 5,	/* the store or the signature failed */
 	KEYS_EDENIED = 6,	/* only a control channel may ask that */

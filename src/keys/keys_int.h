@@ -12,7 +12,8 @@ struct keys_entry {
 	EVP_PKEY	*pkey;
 };
 
-/* The private keys of the certificates current bindings use. */
+/* The private keys of the certificates current bindings and pending
+ * TLS-ALPN-01 challenges use. */
 struct keys_table {
 	size_t			 n;
 	struct keys_entry	*e;

@@ -17,7 +17,8 @@
  * Keys in use: RELOAD reads the store again (hsysd asks before it builds
  * new bindings); a SIGN for a key the table lacks reads it again too, at
  * most once a second, so that a binding added between the two reads is
- * found. A key no binding uses is refused (KEYS_ENOKEY).
+ * found. A key no binding or pending challenge uses is refused
+ * (KEYS_ENOKEY).
  */
 #include <errno.h>
 #include <fcntl.h>

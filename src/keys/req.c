@@ -207,7 +207,7 @@ keys_status_string(enum keys_status s)
 	case KEYS_EVERSION:
 		return "the key process speaks another version";
 	case KEYS_ENOKEY:
-		return "no certificate binding uses that key";
+		return "no binding or challenge uses that key";
 	case KEYS_EMISMATCH:
 		return "the algorithm does not fit the key";
 	case KEYS_EFAILED:

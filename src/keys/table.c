@@ -1,7 +1,9 @@
 /*
  * table — the private keys the key process holds: those of the
- * certificates that the store's sslcert bindings use, found by the
- * SHA-256 of their public key. Nothing else is read from keys.db.
+ * certificates that the store's sslcert bindings use, and of the pending
+ * TLS-ALPN-01 challenges' certificates (the internal store AcmeChallenge),
+ * found by the SHA-256 of their public key. Nothing else is read from
+ * keys.db.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,25 @@ add_binding(const struct config_sslcert *c, void *arg)
 	return rc;
 }
 
+/* A pending TLS-ALPN-01 challenge's key: its certificate is in the
+ * internal store AcmeChallenge (acme/challcert.c). */
+static int
+add_challenge(const struct cert_entry *ce, void *arg)
+{
+	struct loading *l = arg;
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	struct err e;
+	int rc = 0;
+
+	if (ce->has_key && certstore_load(l->s, ce->id, &x, &key, &e) == 0 &&
+	    key != NULL)
+		rc = add_key(l, x, key);
+	EVP_PKEY_free(key);
+	X509_free(x);
+	return rc;
+}
+
 int
 keys_table_load(struct keys_table **out, struct err *e)
 {
@@ -107,7 +128,9 @@ keys_table_load(struct keys_table **out, struct err *e)
 	if (store_need_keys(l.s, e) == -1)
 		goto out;
 	e->msg[0] = '\0';
-	if (config_sslcert_list(l.s, add_binding, &l, e) != 0) {
+	if (config_sslcert_list(l.s, add_binding, &l, e) != 0 ||
+	    certstore_list(l.s, CERT_STORE_ACME_CHALLENGE, add_challenge, &l,
+	    e) != 0) {
 		if (e->msg[0] == '\0')
 			err_set(e, "out of memory reading the keys");
 		goto out;

@@ -13,11 +13,15 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
+#include "cert/cert.h"
 #include "common/err.h"
 #include "daemon/acmechal.h"
+#include "keys/keys.h"
 #include "store/store.h"
 #include "unit.h"
 
@@ -83,6 +87,42 @@ test_tokens(void)
 	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
 }
 
+static int
+key_rows(struct store *s)
+{
+	sqlite3_stmt *st;
+	struct err e;
+	int n = -1;
+
+	if (store_prepare(s, &st, "SELECT count(*) FROM key", &e) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+challenge_certs(struct store *s)
+{
+	sqlite3_stmt *st;
+	struct err e;
+	int n = -1;
+
+	if (store_prepare(s, &st, "SELECT count(*) FROM cert WHERE store = '"
+	    CERT_STORE_ACME_CHALLENGE "'", &e) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* TLS-ALPN-01 (acme/challcert.c, publish.c, daemon/acmechal.c): the
+ * publisher makes the challenge certificate and keeps it with its key in
+ * the internal store; hsysd's context has the certificate and only the
+ * public half of the key; withdraw removes both, and what a killed order
+ * left. */
 static void
 test_alpn_cert(void)
 {
@@ -95,30 +135,61 @@ test_alpn_cert(void)
 	ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
 	X509_EXTENSION *ext;
 	struct acmechal a;
+	struct acme_store_pub sp = { 0 }, killed = { 0 };
+	struct acme_publisher pub, kpub;
 	struct store *s = NULL;
+	struct keys_client *kc = NULL;
+	EVP_PKEY *pk, *priv = NULL;
 	struct err e;
-	int64_t id;
+	int64_t id, key_id = 0;
 	X509 *x;
 	int i;
 
 	CHECK(mkdtemp(home) != NULL);
 	setenv("HSYS_HOME", home, 1);
-	p.expires = time(NULL) + 60;
 	CHECK(store_open(&s, STORE_MACHINE, STORE_WRITE, &e) == 0);
-	CHECK(store_begin(s, &e) == 0);
-	CHECK(acme_pending_add(s, &p, &id, &e) == 0);
+	/* No hsysd runs: publish says tls-alpn-01 needs it, after the rows
+	 * and certificates are in. */
+	acme_store_publisher(&killed, s, &kpub);
+	CHECK(kpub.publish(kpub.arg, &p, 1, &e) == -1);
+	CHECK(strstr(e.msg, "hsysd") != NULL);
+	CHECK(challenge_certs(s) == 1 && key_rows(s) == 1);
+	/* That order is killed: its certificate stays, made long ago. */
+	CHECK(store_exec(s, "UPDATE cert SET not_before = 0", &e) == 0);
+	acme_store_publisher(&sp, s, &pub);
+	CHECK(pub.publish(pub.arg, &p, 1, &e) == -1);
+	CHECK(challenge_certs(s) == 2 && key_rows(s) == 2);
 	/* An expired row is not answered. */
 	snprintf(p.name, sizeof(p.name), "old.example.test");
 	p.expires = time(NULL) - 1;
+	CHECK(store_begin(s, &e) == 0);
 	CHECK(acme_pending_add(s, &p, &id, &e) == 0);
 	CHECK(store_commit(s, &e) == 0);
-	CHECK(acmechal_read(&a, s, &e) == 0);
-	CHECK(a.nalpn == 1 && a.nhttp == 0);
-	if (a.nalpn == 1) {
+	CHECK(keys_client_new(&kc, &e) == 0);
+	CHECK(acmechal_read(&a, s, kc, &e) == 0);
+	CHECK(a.nalpn == 2 && a.nhttp == 0);
+	if (a.nalpn >= 1) {
 		CHECK_STR(a.alpn[0].name, "alpn.example.test");
 		x = SSL_CTX_get0_certificate(a.alpn[0].ctx);
 		CHECK(x != NULL && X509_check_host(x, "alpn.example.test", 0, 0,
 		    NULL) == 1);
+		CHECK(x != NULL && acme_challenge_cert_is(x,
+		    "alpn.example.test", "tok.thumb"));
+		CHECK(x != NULL && !acme_challenge_cert_is(x,
+		    "alpn.example.test", "tok.other"));
+		CHECK(x != NULL && !acme_challenge_cert_is(x,
+		    "other.example.test", "tok.thumb"));
+		/* The key is in keys.db, and hsysd's context has only its
+		 * public half: the key process signs (keys/provider.c). */
+		pk = SSL_CTX_get0_privatekey(a.alpn[0].ctx);
+		CHECK(pk != NULL && EVP_PKEY_get0_provider(pk) != NULL &&
+		    strcmp(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(pk)),
+		    "hsys-keys") == 0);
+		CHECK(x != NULL && certstore_key_find(s, X509_get0_pubkey(x),
+		    &key_id, &priv, &e) == 0 && key_id != 0 && priv != NULL);
+		CHECK(priv != NULL && x != NULL &&
+		    X509_check_private_key(x, priv) == 1);
+		EVP_PKEY_free(priv);
 		i = x ? X509_get_ext_by_OBJ(x, oid, -1) : -1;
 		CHECK(i >= 0);
 		ext = i >= 0 ? X509_get_ext(x, i) : NULL;
@@ -132,6 +203,15 @@ test_alpn_cert(void)
 		    memcmp(ASN1_STRING_get0_data(d) + 2, md, 32) == 0);
 	}
 	acmechal_free(&a);
+	/* Withdrawn: its row, its certificate and key, and the killed
+	 * order's certificate and key go; the killed order's row stays
+	 * until it expires. */
+	pub.withdraw(pub.arg);
+	CHECK(challenge_certs(s) == 0 && key_rows(s) == 0);
+	CHECK(acmechal_read(&a, s, kc, &e) == 0);
+	CHECK(a.nalpn == 0);
+	acmechal_free(&a);
+	keys_client_free(kc);
 	ASN1_OBJECT_free(oid);
 	store_close(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
