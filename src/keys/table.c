@@ -123,7 +123,9 @@ keys_table_load(struct keys_table **out, struct err *e)
 	*out = NULL;
 	if ((l.t = calloc(1, sizeof(*l.t))) == NULL)
 		return err_sys(e, "out of memory");
-	if (store_open(&l.s, STORE_MACHINE, STORE_READ, e) == -1)
+	/* A newer hsys may have taken over from ours and moved the schema
+	 * on (docs/store.md): this process outlives an upgrade in place. */
+	if (store_open(&l.s, STORE_MACHINE, STORE_READ | STORE_NEWER, e) == -1)
 		goto out;
 	if (store_need_keys(l.s, e) == -1)
 		goto out;

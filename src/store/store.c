@@ -349,6 +349,7 @@ open_file(struct store *s, int flags, struct err *e)
 		return store_fail(s, e, "cannot open the store");
 	}
 	s->writable = (flags & STORE_WRITE) != 0;
+	s->newer_ok = !s->writable && (flags & STORE_NEWER);
 	if (s->writable && chmod(s->path, s->loc == STORE_MACHINE ? 0644 :
 	    0600) == -1)
 		return err_sys(e, "cannot set the mode of %s", s->path);

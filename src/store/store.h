@@ -42,6 +42,10 @@ enum store_location {
 #define STORE_WRITE	0x1	/* open for writing; creates it if missing */
 #define STORE_KEYS	0x2	/* attach keys.db even in a process that
 				 * forgoes keys (store_forgo_keys) */
+#define STORE_NEWER	0x4	/* read a store of a newer schema too: the
+				 * key process, which an upgrade in place
+				 * keeps running, reads only tables every
+				 * step keeps readable (docs/store.md) */
 
 #define STORE_BUSY_MS	30000
 
@@ -51,6 +55,7 @@ struct store {
 	int			 writable;
 	int			 in_tx;
 	int			 keys;		/* keys.db attached */
+	int			 newer_ok;	/* STORE_NEWER */
 	char			 path[4096];	/* hsys.db */
 	char			 keypath[4096];	/* keys.db */
 };

@@ -127,6 +127,13 @@ test_damaged_and_newer(void)
 	store_close(s);
 	CHECK(store_open(&s, STORE_MACHINE, STORE_READ, &e) == -1);
 	CHECK(strstr(e.msg, "newer hsys") != NULL);
+	/* The key process reads it; a writer never does. */
+	CHECK(store_open(&s, STORE_MACHINE, STORE_READ | STORE_NEWER, &e)
+	    == 0);
+	store_close(s);
+	CHECK(store_open(&s, STORE_MACHINE, STORE_WRITE | STORE_NEWER, &e)
+	    == -1);
+	CHECK(strstr(e.msg, "newer hsys") != NULL);
 	setenv("HSYS_HOME", home, 1);
 }
 
