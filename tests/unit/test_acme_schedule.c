@@ -87,14 +87,15 @@ test_tokens(void)
 	CHECK(acmechal_token(&a, p, strlen(p)) == NULL);
 }
 
+/* The one number a SELECT count(*) gives, or -1. */
 static int
-key_rows(struct store *s)
+count(struct store *s, const char *sql)
 {
 	sqlite3_stmt *st;
 	struct err e;
 	int n = -1;
 
-	if (store_prepare(s, &st, "SELECT count(*) FROM key", &e) == -1)
+	if (store_prepare(s, &st, sql, &e) == -1)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -102,21 +103,9 @@ key_rows(struct store *s)
 	return n;
 }
 
-static int
-challenge_certs(struct store *s)
-{
-	sqlite3_stmt *st;
-	struct err e;
-	int n = -1;
-
-	if (store_prepare(s, &st, "SELECT count(*) FROM cert WHERE store = '"
-	    CERT_STORE_ACME_CHALLENGE "'", &e) == -1)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
+#define key_rows(s)	count(s, "SELECT count(*) FROM key")
+#define challenge_certs(s) count(s, "SELECT count(*) FROM cert WHERE " \
+	    "store = '" CERT_STORE_ACME_CHALLENGE "'")
 
 /* TLS-ALPN-01 (acme/challcert.c, publish.c, daemon/acmechal.c): the
  * publisher makes the challenge certificate and keeps it with its key in
