@@ -70,35 +70,9 @@ add_key(struct loading *l, X509 *x, EVP_PKEY *key)
 	return 0;
 }
 
+/* A certificate entry's key, when the entry has one. */
 static int
-add_binding(const struct config_sslcert *c, void *arg)
-{
-	struct loading *l = arg;
-	struct cert_store_name sn;
-	struct cert_entry ce;
-	EVP_PKEY *key = NULL;
-	X509 *x = NULL;
-	struct err e;
-	int rc = 0;
-
-	/* c->current: the thumbprint the binding serves now, which for
-	 * certhash=acme:NAME is the ACME record's (it moves on renewal). */
-	if (c->current[0] == '\0' ||
-	    cert_store_name_parse(c->current_store, &sn, &e) == -1 ||
-	    certstore_find(l->s, sn.name, c->current, &ce, &e) == -1 ||
-	    certstore_load(l->s, ce.id, &x, &key, &e) == -1)
-		return 0;
-	if (key != NULL)
-		rc = add_key(l, x, key);
-	EVP_PKEY_free(key);
-	X509_free(x);
-	return rc;
-}
-
-/* A pending TLS-ALPN-01 challenge's key: its certificate is in the
- * internal store AcmeChallenge (acme/challcert.c). */
-static int
-add_challenge(const struct cert_entry *ce, void *arg)
+add_entry(const struct cert_entry *ce, void *arg)
 {
 	struct loading *l = arg;
 	EVP_PKEY *key = NULL;
@@ -112,6 +86,23 @@ add_challenge(const struct cert_entry *ce, void *arg)
 	EVP_PKEY_free(key);
 	X509_free(x);
 	return rc;
+}
+
+static int
+add_binding(const struct config_sslcert *c, void *arg)
+{
+	struct loading *l = arg;
+	struct cert_store_name sn;
+	struct cert_entry ce;
+	struct err e;
+
+	/* c->current: the thumbprint the binding serves now, which for
+	 * certhash=acme:NAME is the ACME record's (it moves on renewal). */
+	if (c->current[0] == '\0' ||
+	    cert_store_name_parse(c->current_store, &sn, &e) == -1 ||
+	    certstore_find(l->s, sn.name, c->current, &ce, &e) == -1)
+		return 0;
+	return add_entry(&ce, l);
 }
 
 int
@@ -131,8 +122,9 @@ keys_table_load(struct keys_table **out, struct err *e)
 		goto out;
 	e->msg[0] = '\0';
 	if (config_sslcert_list(l.s, add_binding, &l, e) != 0 ||
-	    certstore_list(l.s, CERT_STORE_ACME_CHALLENGE, add_challenge, &l,
-	    e) != 0) {
+	    /* the pending TLS-ALPN-01 challenges' (acme/challcert.c) */
+	    certstore_list(l.s, CERT_STORE_ACME_CHALLENGE, add_entry, &l, e)
+	    != 0) {
 		if (e->msg[0] == '\0')
 			err_set(e, "out of memory reading the keys");
 		goto out;

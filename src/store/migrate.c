@@ -7,9 +7,9 @@
  * counts the steps applied; a database from a newer hsys (more steps than we
  * know) is refused rather than misread, but by the key process
  * (STORE_NEWER), which reads only tables no step may change in a way an
- * older reader misreads: cert, key and sslcert. Steps run with foreign keys off, so
- * that a step may rebuild a table others refer to (SQLite's way to change
- * a constraint), and end with a foreign key check.
+ * older reader misreads: cert, key and sslcert. Steps run with foreign
+ * keys off, so that a step may rebuild a table others refer to (SQLite's
+ * way to change a constraint), and end with a foreign key check.
  */
 #include <stdio.h>
 
